@@ -1,0 +1,8 @@
+//! Kernel families. Each folder mirrors the same split: `mod.rs` (the tensor-level API and its
+//! docs), `naive.rs` (obviously right, strided, single-threaded: the test oracle) and `fast.rs`
+//! (contiguous SIMD paths and threads: what training uses).
+
+pub mod elementwise;
+pub mod matmul;
+pub mod reduce;
+pub mod softmax;

@@ -1,0 +1,1 @@
+//! Matmul throughput table (GFLOP/s per version).

@@ -1,0 +1,1 @@
+//! Memory-bound kernels throughput table (GB/s).

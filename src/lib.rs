@@ -1,0 +1,2 @@
+pub mod bench;
+pub use kindling_tensor as tensor;
