@@ -5,4 +5,6 @@
 pub mod elementwise;
 pub mod matmul;
 pub mod reduce;
+pub mod simd;
 pub mod softmax;
+pub mod walk;

@@ -1,0 +1,207 @@
+//! Register-blocked microkernels: `C[MR×NR] (+)= Ap[MR×kc] · Bp[kc×NR]` on packed panels.
+//!
+//! Each kernel keeps the whole `MR×NR` tile of C in vector registers for the `kc` loop, so the
+//! only memory traffic per step is one row of the B panel (`NR` values, a few vector loads) and
+//! `MR` broadcasts from the A panel. The register budget picks the tile: AVX-512 has 32 zmm
+//! registers, so 12×2 accumulators + 2 B vectors + 1 broadcast fit; AVX2 has 16 ymm, so 6×2.
+
+use crate::dtype::Element;
+
+/// One microkernel and the cache blocking that suits it.
+///
+/// Packed layouts (see `pack_panel` in `fast.rs`): `a` holds `kc` groups of `MR` values (column
+/// `p` of an `MR`-row panel of A), `b` holds `kc` groups of `NR` values (row `p` of an
+/// `NR`-column panel of B).
+pub trait MicroKernel {
+    type T: Element;
+    /// Rows of the C tile (broadcast from A).
+    const MR: usize;
+    /// Columns of the C tile (vector loads from B).
+    const NR: usize;
+    /// Depth of one packed block: an `MR×KC` A panel should sit in L1.
+    const KC: usize;
+    /// Rows of A packed at once.
+    const MC: usize;
+    /// Columns of one packed B block: `KC×NC` should sit in (half of) L2.
+    const NC: usize;
+    /// For reports: which instruction set.
+    const NAME: &'static str;
+
+    /// Whether this CPU can run the kernel.
+    fn available() -> bool;
+
+    /// `C = Ap·Bp` (or `C += Ap·Bp` when `accumulate`), C being `MR×NR` with row stride `ldc`.
+    ///
+    /// # Safety
+    /// `a` must be valid for `MR*kc` reads, `b` for `NR*kc` reads, `c` for reads and writes of
+    /// the `MR×NR` tile at row stride `ldc`, and [`Self::available`] must be true.
+    unsafe fn run(kc: usize, a: *const Self::T, b: *const Self::T, c: *mut Self::T, ldc: usize, accumulate: bool);
+}
+
+/// Portable kernel in plain Rust: fixed-size arrays the compiler unrolls and vectorizes
+/// (SSE2 on any x86-64, NEON on aarch64). No `mul_add`: without FMA hardware it is a libm call.
+pub struct Portable<T, const MR: usize, const NR: usize>(std::marker::PhantomData<T>);
+
+macro_rules! portable_kernel {
+    ($t:ty, $mr:literal, $nr:literal, $kc:literal, $mc:literal, $nc:literal) => {
+        impl MicroKernel for Portable<$t, $mr, $nr> {
+            type T = $t;
+            const MR: usize = $mr;
+            const NR: usize = $nr;
+            const KC: usize = $kc;
+            const MC: usize = $mc;
+            const NC: usize = $nc;
+            const NAME: &'static str = "portable";
+
+            fn available() -> bool {
+                true
+            }
+
+            #[inline(never)]
+            unsafe fn run(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, accumulate: bool) {
+                // SAFETY: the caller guarantees the packed panels hold `kc` full groups.
+                let (a, b) = unsafe { (std::slice::from_raw_parts(a, $mr * kc), std::slice::from_raw_parts(b, $nr * kc)) };
+                let mut acc = [[0 as $t; $nr]; $mr];
+                for (ap, bp) in a.chunks_exact($mr).zip(b.chunks_exact($nr)) {
+                    for i in 0..$mr {
+                        for j in 0..$nr {
+                            acc[i][j] += ap[i] * bp[j];
+                        }
+                    }
+                }
+                for (i, row) in acc.iter().enumerate() {
+                    // SAFETY: the caller guarantees the tile is valid at row stride `ldc`.
+                    let c_row = unsafe { std::slice::from_raw_parts_mut(c.add(i * ldc), $nr) };
+                    if accumulate {
+                        for (cv, v) in c_row.iter_mut().zip(row) {
+                            *cv += *v;
+                        }
+                    } else {
+                        c_row.copy_from_slice(row);
+                    }
+                }
+            }
+        }
+    };
+}
+
+portable_kernel!(f32, 4, 16, 256, 512, 1024);
+portable_kernel!(f64, 4, 8, 256, 512, 512);
+
+#[cfg(target_arch = "x86_64")]
+pub use x86::*;
+
+#[cfg(target_arch = "x86_64")]
+mod x86 {
+    use super::MicroKernel;
+    use std::arch::x86_64::*;
+
+    /// Stamps out one x86 kernel: `$mr` rows of two vectors each.
+    ///
+    /// The accumulators are a local array indexed by constants; LLVM promotes it to registers
+    /// once the `i` loop is unrolled (checked in the disassembly: no spills in the `kc` loop).
+    macro_rules! x86_kernel {
+        (
+            $name:ident, $t:ty, $feat:literal, $detect:expr, $mr:literal, $lanes:literal,
+            $kc:literal, $mc:literal, $nc:literal,
+            $vec:ty, $zero:ident, $load:ident, $store:ident, $set1:ident, $fma:ident, $add:ident
+        ) => {
+            pub struct $name;
+
+            impl MicroKernel for $name {
+                type T = $t;
+                const MR: usize = $mr;
+                const NR: usize = 2 * $lanes;
+                const KC: usize = $kc;
+                const MC: usize = $mc;
+                const NC: usize = $nc;
+                const NAME: &'static str = $feat;
+
+                fn available() -> bool {
+                    $detect
+                }
+
+                #[inline]
+                unsafe fn run(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, accumulate: bool) {
+                    // SAFETY: forwarded contract; `available()` is part of it.
+                    unsafe { kernel(kc, a, b, c, ldc, accumulate) }
+                }
+            }
+
+            #[target_feature(enable = $feat)]
+            unsafe fn kernel(kc: usize, a: *const $t, b: *const $t, c: *mut $t, ldc: usize, accumulate: bool) {
+                const NR: usize = 2 * $lanes;
+                let mut acc: [[$vec; 2]; $mr] = [[$zero(); 2]; $mr];
+                // SAFETY (whole body): the caller guarantees `a`, `b` hold `kc` packed groups of
+                // `MR` and `NR` values and `c` is a valid `MR×NR` tile at row stride `ldc`.
+                unsafe {
+                    // Bring the C tile toward L1 while the products accumulate.
+                    for i in 0..$mr {
+                        _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc) as *const i8);
+                        _mm_prefetch::<_MM_HINT_T0>(c.add(i * ldc + NR - 1) as *const i8);
+                    }
+                    let (mut a, mut b) = (a, b);
+                    for _ in 0..kc {
+                        let b0 = $load(b);
+                        let b1 = $load(b.add($lanes));
+                        for i in 0..$mr {
+                            let ai = $set1(*a.add(i));
+                            acc[i][0] = $fma(ai, b0, acc[i][0]);
+                            acc[i][1] = $fma(ai, b1, acc[i][1]);
+                        }
+                        a = a.add($mr);
+                        b = b.add(NR);
+                    }
+                    for (i, row) in acc.iter().enumerate() {
+                        let c0 = c.add(i * ldc);
+                        let c1 = c0.add($lanes);
+                        if accumulate {
+                            $store(c0, $add($load(c0), row[0]));
+                            $store(c1, $add($load(c1), row[1]));
+                        } else {
+                            $store(c0, row[0]);
+                            $store(c1, row[1]);
+                        }
+                    }
+                }
+            }
+        };
+    }
+
+    pub mod avx512_f32 {
+        use super::*;
+        x86_kernel!(
+            Avx512F32, f32, "avx512f", is_x86_feature_detected!("avx512f"), 12, 16,
+            256, 1152, 512,
+            __m512, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps
+        );
+    }
+    pub mod avx512_f64 {
+        use super::*;
+        x86_kernel!(
+            Avx512F64, f64, "avx512f", is_x86_feature_detected!("avx512f"), 12, 8,
+            128, 1152, 512,
+            __m512d, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd
+        );
+    }
+    pub mod avx2_f32 {
+        use super::*;
+        x86_kernel!(
+            Avx2F32, f32, "avx2,fma", is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"), 6, 8,
+            256, 1152, 1024,
+            __m256, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps
+        );
+    }
+    pub mod avx2_f64 {
+        use super::*;
+        x86_kernel!(
+            Avx2F64, f64, "avx2,fma", is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"), 6, 4,
+            256, 1152, 512,
+            __m256d, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_add_pd
+        );
+    }
+    pub use avx2_f32::Avx2F32;
+    pub use avx2_f64::Avx2F64;
+    pub use avx512_f32::Avx512F32;
+    pub use avx512_f64::Avx512F64;
+}

@@ -1,0 +1,123 @@
+//! The five f32 versions of the catalogue in `fast.rs`, each callable on its own so the bench
+//! table and the tests can run every step of the story. Same contract as [`super::gemm`].
+
+use super::super::{naive, MatRef};
+use super::kernels::{self, MicroKernel};
+use super::{check_shapes, gemm_packed, gemm_threaded};
+use crate::dtype::Numeric;
+
+/// v1: the textbook i-j-k triple loop (the naive kernel itself).
+pub fn v1_naive(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32]) {
+    naive::gemm(a, b, c)
+}
+
+/// v2: i-p-j loop order, so the inner loop runs along rows of B and C.
+pub fn v2_loop_order(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32]) {
+    loop_order(a, b, c)
+}
+
+/// v3: v2 tiled so that a `V3_KC × V3_NC` block of B stays in L2 and a row segment of C in L1.
+pub fn v3_blocked(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32]) {
+    blocked(a, b, c)
+}
+
+/// v4: packed panels and the best SIMD microkernel this CPU has, on the calling thread.
+pub fn v4_packed_simd(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if kernels::Avx512F32::available() {
+            return gemm_packed::<kernels::Avx512F32>(a, b, c);
+        }
+        if kernels::Avx2F32::available() {
+            return gemm_packed::<kernels::Avx2F32>(a, b, c);
+        }
+    }
+    gemm_packed::<kernels::Portable<f32, 4, 16>>(a, b, c)
+}
+
+/// v5: v4 on every thread of the current rayon pool (one thread below a size threshold).
+pub fn v5_threaded(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32]) {
+    let threads = rayon::current_num_threads();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if kernels::Avx512F32::available() {
+            return gemm_threaded::<kernels::Avx512F32>(a, b, c, threads);
+        }
+        if kernels::Avx2F32::available() {
+            return gemm_threaded::<kernels::Avx2F32>(a, b, c, threads);
+        }
+    }
+    gemm_threaded::<kernels::Portable<f32, 4, 16>>(a, b, c, threads)
+}
+
+/// Which f32 microkernel v4/v5 use on this CPU (`avx512f`, `avx2,fma` or `portable`).
+pub fn f32_kernel_name() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if kernels::Avx512F32::available() {
+            return kernels::Avx512F32::NAME;
+        }
+        if kernels::Avx2F32::available() {
+            return kernels::Avx2F32::NAME;
+        }
+    }
+    kernels::Portable::<f32, 4, 16>::NAME
+}
+
+/// The i-p-j loop for any numeric type: `c[i,:] += a[i,p] · b[p,:]`.
+pub(crate) fn loop_order<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T]) {
+    check_shapes(&a, &b, c);
+    let (m, n) = (a.rows, b.cols);
+    if n == 0 {
+        return;
+    }
+    for (i, c_row) in c[..m * n].chunks_exact_mut(n).enumerate() {
+        c_row.fill(T::ZERO);
+        row_update(a, b, i, 0..a.cols, c_row, 0);
+    }
+}
+
+/// `c_row += Σ_{p in ps} a[i,p] · b[p, j0..j0+len]`, the inner two loops of v2 and v3.
+#[inline(always)]
+fn row_update<T: Numeric>(a: MatRef<T>, b: MatRef<T>, i: usize, ps: std::ops::Range<usize>, c_row: &mut [T], j0: usize) {
+    let len = c_row.len();
+    for p in ps {
+        let aip = a.at(i, p);
+        let start = b.offset + p * b.row_stride + j0 * b.col_stride;
+        if b.col_stride == 1 {
+            // Contiguous: this is the loop the compiler vectorizes.
+            for (cv, &bv) in c_row.iter_mut().zip(&b.data[start..start + len]) {
+                *cv += aip * bv;
+            }
+        } else {
+            for (j, cv) in c_row.iter_mut().enumerate() {
+                *cv += aip * b.data[start + j * b.col_stride];
+            }
+        }
+    }
+}
+
+/// Depth of a v3 block of B.
+const V3_KC: usize = 256;
+/// Width of a v3 block of B: `V3_KC × V3_NC` f32 is 512 KiB, half of a Zen 4 L2.
+const V3_NC: usize = 512;
+
+fn blocked<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T]) {
+    check_shapes(&a, &b, c);
+    let (m, n, k) = (a.rows, b.cols, a.cols);
+    if n == 0 {
+        return;
+    }
+    let c = &mut c[..m * n];
+    c.fill(T::ZERO);
+    for jc in (0..n).step_by(V3_NC) {
+        let nc = V3_NC.min(n - jc);
+        for pc in (0..k).step_by(V3_KC) {
+            let kc = V3_KC.min(k - pc);
+            // Every row of A sweeps the same B block while it is hot in L2.
+            for (i, c_row) in c.chunks_exact_mut(n).enumerate() {
+                row_update(a, b, i, pc..pc + kc, &mut c_row[jc..jc + nc], jc);
+            }
+        }
+    }
+}
