@@ -52,7 +52,13 @@ fn format_value<T: Element>(v: T, style: FloatStyle) -> String {
     match style {
         FloatStyle::Whole => format!("{x:.0}."),
         FloatStyle::Fixed => format!("{x:.4}"),
-        FloatStyle::Scientific => format!("{x:.4e}"),
+        FloatStyle::Scientific => {
+            // Rust writes 1.0000e-6; PyTorch (and C's printf) write 1.0000e-06.
+            let s = format!("{x:.4e}");
+            let (mantissa, exponent) = s.split_once('e').expect("{:e} always has an exponent");
+            let (sign, digits) = exponent.strip_prefix('-').map_or(("+", exponent), |d| ("-", d));
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
     }
 }
 

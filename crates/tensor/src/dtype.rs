@@ -390,9 +390,9 @@ mod tests {
         assert!(f32::NAN.sign().is_nan());
         assert!(1.0f32.max_of(f32::NAN).is_nan());
         assert_eq!((-5i32).sign(), -1);
-        assert_eq!(2i64.pow(10), 1024);
-        assert_eq!(2i64.pow(-1), 0);
-        assert_eq!((-1i64).pow(-3), -1);
+        assert_eq!(Numeric::pow(2i64, 10), 1024);
+        assert_eq!(Numeric::pow(2i64, -1), 0);
+        assert_eq!(Numeric::pow(-1i64, -3), -1);
     }
 
     #[test]

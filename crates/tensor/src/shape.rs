@@ -250,6 +250,9 @@ impl Layout {
 
     /// True when the elements are dense, in row-major order (size-1 axes may have any stride).
     pub fn is_contiguous(&self) -> bool {
+        if self.numel() == 0 {
+            return true;
+        }
         let mut expected = 1;
         for i in (0..self.rank()).rev() {
             if self.shape[i] != 1 && self.strides[i] != expected {

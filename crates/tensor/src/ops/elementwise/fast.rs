@@ -196,3 +196,185 @@ multiversion! {
         each_binary_op!(op, |x, y| map_lhs!(a, b, out))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::Element;
+    use crate::ops::simd::testing::{ulp_diff_f32, ulp_diff_f64, Lcg, AWKWARD_LENGTHS, SPECIAL_F32, SPECIAL_F64};
+    use crate::ops::simd::{with_level, Level};
+
+    const ALL_UNARY: [UnaryOp; 15] = [
+        UnaryOp::Neg,
+        UnaryOp::Abs,
+        UnaryOp::Sign,
+        UnaryOp::Square,
+        UnaryOp::Recip,
+        UnaryOp::Exp,
+        UnaryOp::Ln,
+        UnaryOp::Ln1p,
+        UnaryOp::Sqrt,
+        UnaryOp::Sin,
+        UnaryOp::Cos,
+        UnaryOp::Tanh,
+        UnaryOp::Sigmoid,
+        UnaryOp::Relu,
+        UnaryOp::Erf,
+    ];
+    const ALL_BINARY: [BinaryOp; 8] = [
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::Rem,
+        BinaryOp::Pow,
+        BinaryOp::Maximum,
+        BinaryOp::Minimum,
+    ];
+
+    /// The worst ulp bound of the polynomial math (`simd::math`, tanh); every other op must be
+    /// bit-identical to `UnaryOp::apply`.
+    const ULP_POLYNOMIAL: u64 = 3;
+    /// Extra ulp allowed where the reference result is subnormal.
+    const ULP_SUBNORMAL: u64 = 1;
+
+    fn allowed_ulp(op: UnaryOp) -> u64 {
+        match op {
+            UnaryOp::Exp | UnaryOp::Ln | UnaryOp::Ln1p | UnaryOp::Tanh | UnaryOp::Sigmoid | UnaryOp::Erf => ULP_POLYNOMIAL,
+            _ => 0,
+        }
+    }
+
+    /// Inputs with the special values mixed in among uniform values in [-12, 12].
+    fn inputs_f64(n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = Lcg::new(seed);
+        (0..n)
+            .map(|i| if i % 11 == 5 { SPECIAL_F64[i / 11 % SPECIAL_F64.len()] } else { rng.uniform(-12.0, 12.0) })
+            .collect()
+    }
+    fn inputs_f32(n: usize, seed: u64) -> Vec<f32> {
+        let mut rng = Lcg::new(seed);
+        (0..n)
+            .map(|i| if i % 11 == 5 { SPECIAL_F32[i / 11 % SPECIAL_F32.len()] } else { rng.uniform(-12.0, 12.0) as f32 })
+            .collect()
+    }
+
+    #[test]
+    fn unary_f32_matches_reference_at_awkward_lengths() {
+        for n in AWKWARD_LENGTHS {
+            let x = inputs_f32(n, n as u64);
+            for op in ALL_UNARY {
+                let mut out = vec![f32::NAN; n];
+                unary(op, &x, &mut out);
+                for (i, (&v, &got)) in x.iter().zip(&out).enumerate() {
+                    let want = op.apply(v);
+                    let bound = allowed_ulp(op) + ULP_SUBNORMAL * (want.abs() < f32::MIN_POSITIVE) as u64;
+                    let d = ulp_diff_f32(got, want);
+                    assert!(d <= bound, "{} f32 n={n} at {i}: x={v:e} got {got:e} want {want:e} ({d} ulp)", op.name());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unary_f64_matches_reference_at_awkward_lengths() {
+        for n in AWKWARD_LENGTHS {
+            let x = inputs_f64(n, n as u64 + 1);
+            for op in ALL_UNARY {
+                let mut out = vec![f64::NAN; n];
+                unary(op, &x, &mut out);
+                for (i, (&v, &got)) in x.iter().zip(&out).enumerate() {
+                    let want = op.apply(v);
+                    let bound = allowed_ulp(op) + ULP_SUBNORMAL * (want.abs() < f64::MIN_POSITIVE) as u64;
+                    let d = ulp_diff_f64(got, want);
+                    assert!(d <= bound, "{} f64 n={n} at {i}: x={v:e} got {got:e} want {want:e} ({d} ulp)", op.name());
+                }
+            }
+        }
+    }
+
+    /// Every SIMD level computes the same bits (no FMA contraction differences, no reordering).
+    #[test]
+    fn every_simd_level_gives_identical_bits() {
+        let x = inputs_f32(4099, 3);
+        for op in ALL_UNARY {
+            let run = |level| {
+                let mut out = vec![0f32; x.len()];
+                with_level(level, || unary(op, &x, &mut out));
+                out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            };
+            let portable = run(Level::Portable);
+            assert_eq!(run(Level::Avx2), portable, "{}", op.name());
+            assert_eq!(run(Level::Avx512), portable, "{}", op.name());
+        }
+    }
+
+    /// Bit equality, NaN equal to NaN.
+    fn same<T: Numeric>(a: T, b: T) -> bool {
+        a == b || (a.is_nan() && b.is_nan())
+    }
+
+    fn check_binary<T: Numeric>(a: &[T], b: &[T]) {
+        let n = a.len();
+        for op in ALL_BINARY {
+            let mut out = vec![T::ZERO; n];
+            binary(op, a, b, &mut out);
+            for i in 0..n {
+                let want = op.apply(a[i], b[i]);
+                assert!(same(out[i], want), "{} {} n={n} at {i}: {} {} -> {} want {want}", op.name(), T::DTYPE, a[i], b[i], out[i]);
+            }
+            if n == 0 {
+                continue;
+            }
+            binary_scalar_rhs(op, a, b[0], &mut out);
+            for i in 0..n {
+                assert!(same(out[i], op.apply(a[i], b[0])), "{} rhs scalar {} at {i}", op.name(), T::DTYPE);
+            }
+            binary_scalar_lhs(op, a[0], b, &mut out);
+            for i in 0..n {
+                assert!(same(out[i], op.apply(a[0], b[i])), "{} lhs scalar {} at {i}", op.name(), T::DTYPE);
+            }
+        }
+    }
+
+    #[test]
+    fn binary_floats_are_bit_exact_including_nan_and_signed_zeros() {
+        for n in AWKWARD_LENGTHS {
+            let (a, b) = (inputs_f32(n, 10), inputs_f32(n, 11));
+            check_binary(&a, &b);
+            let (a, b) = (inputs_f64(n, 12), inputs_f64(n, 13));
+            check_binary(&a, &b);
+        }
+        // max/min with zeros of both signs and NaN on either side.
+        let a = [0.0f32, -0.0, f32::NAN, 1.0, -0.0, f32::NAN];
+        let b = [-0.0f32, 0.0, 1.0, f32::NAN, -0.0, f32::NAN];
+        check_binary(&a, &b);
+    }
+
+    #[test]
+    fn binary_integers_match_reference() {
+        for n in AWKWARD_LENGTHS {
+            let mut rng = Lcg::new(n as u64);
+            // Divisors and exponents in [1, 5]; values small enough that nothing overflows.
+            let a: Vec<i32> = (0..n).map(|_| rng.uniform(-100.0, 100.0) as i32).collect();
+            let b: Vec<i32> = (0..n).map(|_| rng.uniform(1.0, 5.0) as i32).collect();
+            check_binary(&a, &b);
+            let a: Vec<i64> = a.iter().map(|&v| v as i64 * 1_000_003).collect();
+            let b: Vec<i64> = b.iter().map(|&v| v as i64).collect();
+            check_binary(&a, &b);
+            let a: Vec<u8> = (0..n).map(|_| rng.uniform(2.0, 100.0) as u8).collect();
+            let b: Vec<u8> = (0..n).map(|_| rng.uniform(1.0, 2.0) as u8).collect();
+            check_binary(&a, &b);
+        }
+    }
+
+    #[test]
+    fn relu_keeps_nan_and_negative_zero() {
+        let x = [f32::NAN, -0.0, -1.0, 2.0, f32::NEG_INFINITY];
+        let mut out = [0f32; 5];
+        unary(UnaryOp::Relu, &x, &mut out);
+        assert!(out[0].is_nan());
+        assert_eq!(out[1].to_bits(), (-0.0f32).to_bits());
+        assert_eq!(&out[2..], &[0.0, 2.0, 0.0]);
+    }
+}

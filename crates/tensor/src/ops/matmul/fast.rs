@@ -77,6 +77,27 @@ pub(crate) fn check_shapes<T>(a: &MatRef<T>, b: &MatRef<T>, c: &[T]) {
     assert!(c.len() >= a.rows * b.cols, "gemm: output holds {} elements, {}x{} needed", c.len(), a.rows, b.cols);
 }
 
+/// Panics unless every element of the view lies inside its slice: the packed path reads
+/// operands through raw pointers and relies on this.
+fn check_view<T>(what: &str, v: &MatRef<T>) {
+    if v.rows == 0 || v.cols == 0 {
+        return;
+    }
+    let last = (v.rows - 1)
+        .checked_mul(v.row_stride)
+        .and_then(|r| Some(r.checked_add((v.cols - 1).checked_mul(v.col_stride)?)?.checked_add(v.offset)?));
+    assert!(
+        matches!(last, Some(i) if i < v.data.len()),
+        "gemm: {what} view {}x{} (offset {}, strides {}, {}) reaches past its {} elements",
+        v.rows,
+        v.cols,
+        v.offset,
+        v.row_stride,
+        v.col_stride,
+        v.data.len()
+    );
+}
+
 /// v5: splits C into one rectangle per thread and runs the packed kernel on each.
 pub(crate) fn gemm_threaded<K: MicroKernel>(a: MatRef<K::T>, b: MatRef<K::T>, c: &mut [K::T], threads: usize)
 where
@@ -98,6 +119,8 @@ where
     if m * n * k < PACKED_MIN_MACS {
         return versions::loop_order(a, b, c);
     }
+    check_view("a", &a);
+    check_view("b", &b);
     let threads = if m * n * k < min_macs { 1 } else { threads.max(1) };
     let (tm, tn) = thread_grid::<K>(m, n, k, threads);
     if tm * tn == 1 {
@@ -112,7 +135,8 @@ where
         let a_part = MatRef { offset: a.offset + rows.start * a.row_stride, rows: rows.len(), ..a };
         let b_part = MatRef { offset: b.offset + cols.start * b.col_stride, cols: cols.len(), ..b };
         let c_ptr = c_ptr;
-        // SAFETY: `c` holds at least m·n elements (checked above) and the rectangles
+        // SAFETY: `c` holds at least m·n elements and the views are in bounds (checked above);
+        // sub-views of them are too. The rectangles
         // `rows × cols` of the grid are disjoint, so no two threads write the same element and
         // every write stays inside `c`, which outlives this parallel loop.
         unsafe { drive::<K>(a_part, b_part, c_ptr.0.add(rows.start * n + cols.start), n) };
@@ -125,7 +149,10 @@ where
     K::T: PackBuffers,
 {
     check_shapes(&a, &b, c);
-    // SAFETY: `c` holds at least a.rows × b.cols elements at row stride b.cols.
+    check_view("a", &a);
+    check_view("b", &b);
+    // SAFETY: `c` holds at least a.rows × b.cols elements at row stride b.cols; the views
+    // are in bounds (checked above).
     unsafe { drive::<K>(a, b, c.as_mut_ptr(), b.cols) }
 }
 
@@ -190,7 +217,8 @@ fn thread_grid<K: MicroKernel>(m: usize, n: usize, _k: usize, threads: usize) ->
 ///
 /// # Safety
 /// `c` must be valid for reads and writes of `a.rows` rows of `b.cols` elements at row stride
-/// `ldc`, and no other thread may access that region meanwhile.
+/// `ldc`, no other thread may access that region meanwhile, and both views must pass
+/// `check_view`.
 unsafe fn drive<K: MicroKernel>(a: MatRef<K::T>, b: MatRef<K::T>, c: *mut K::T, ldc: usize)
 where
     K::T: PackBuffers,
@@ -210,6 +238,11 @@ where
     let mc_max = K::MC.min(m.div_ceil(mr) * mr);
     let kc_max = K::KC.min(k);
     let nc_max = K::NC.min(n.div_ceil(nr) * nr);
+    // Packing A (a transpose into MR-wide groups) pays off only when each panel is reused
+    // across many columns; packing B (row copies) only when reused across many rows. Small
+    // problems read row-major operands in place instead.
+    let direct_a = a.col_stride == 1 && n <= tune("DA", DIRECT_A_MAX_N);
+    let direct_b = b.col_stride == 1 && m <= tune("DB", DIRECT_B_MAX_M);
     K::T::with_buffers(mc_max * kc_max, kc_max * nc_max, |ap, bp| {
         // Edge tiles go through this scratch tile so the kernel can always write MR×NR.
         let mut edge = [K::T::ZERO; MAX_TILE];
@@ -220,31 +253,48 @@ where
                 let kc = K::KC.min(k - pc);
                 let accumulate = pc > 0;
                 for (panel, ir) in (0..mc).step_by(mr).enumerate() {
-                    let base = a.offset + (ic + ir) * a.row_stride + pc * a.col_stride;
-                    let dst = &mut ap[panel * mr * kc..(panel + 1) * mr * kc];
-                    pack_panel(a.data, base, a.row_stride, a.col_stride, mr.min(mc - ir), mr, kc, dst);
+                    let rows = mr.min(mc - ir);
+                    if !direct_a || rows < mr {
+                        let base = a.offset + (ic + ir) * a.row_stride + pc * a.col_stride;
+                        let dst = &mut ap[panel * mr * kc..(panel + 1) * mr * kc];
+                        pack_panel(a.data, base, a.row_stride, a.col_stride, rows, mr, kc, dst);
+                    }
                 }
                 for jc in (0..n).step_by(K::NC) {
                     let nc = K::NC.min(n - jc);
                     for (panel, jr) in (0..nc).step_by(nr).enumerate() {
-                        let base = b.offset + pc * b.row_stride + (jc + jr) * b.col_stride;
-                        let dst = &mut bp[panel * nr * kc..(panel + 1) * nr * kc];
-                        pack_panel(b.data, base, b.col_stride, b.row_stride, nr.min(nc - jr), nr, kc, dst);
+                        let cols = nr.min(nc - jr);
+                        if !direct_b || cols < nr {
+                            let base = b.offset + pc * b.row_stride + (jc + jr) * b.col_stride;
+                            let dst = &mut bp[panel * nr * kc..(panel + 1) * nr * kc];
+                            pack_panel(b.data, base, b.col_stride, b.row_stride, cols, nr, kc, dst);
+                        }
                     }
                     for (pa, ir) in (0..mc).step_by(mr).enumerate() {
-                        let a_panel = ap[pa * mr * kc..].as_ptr();
                         let rows = mr.min(mc - ir);
+                        let (a_ptr, rsa, csa) = if direct_a && rows == mr {
+                            let start = a.offset + (ic + ir) * a.row_stride + pc;
+                            (a.data[start..].as_ptr(), a.row_stride, 1)
+                        } else {
+                            (ap[pa * mr * kc..].as_ptr(), 1, mr)
+                        };
                         for (pb, jr) in (0..nc).step_by(nr).enumerate() {
-                            let b_panel = bp[pb * nr * kc..].as_ptr();
                             let cols = nr.min(nc - jr);
+                            let (b_ptr, ldb) = if direct_b && cols == nr {
+                                (b.data[b.offset + pc * b.row_stride + jc + jr..].as_ptr(), b.row_stride)
+                            } else {
+                                (bp[pb * nr * kc..].as_ptr(), nr)
+                            };
                             // SAFETY: the tile starts inside the caller's region (row ic+ir < m,
-                            // column jc+jr < n); panels hold kc groups of MR / NR values.
+                            // column jc+jr < n). Packed panels hold kc groups of MR / NR values;
+                            // an operand read in place is a full MR×kc / kc×NR block of a view
+                            // that `check_views` proved lies inside its slice.
                             unsafe {
                                 let c_tile = c.add((ic + ir) * ldc + jc + jr);
                                 if rows == mr && cols == nr {
-                                    K::run(kc, a_panel, b_panel, c_tile, ldc, accumulate);
+                                    K::run(kc, a_ptr, rsa, csa, b_ptr, ldb, c_tile, ldc, accumulate);
                                 } else {
-                                    K::run(kc, a_panel, b_panel, edge.as_mut_ptr(), nr, false);
+                                    K::run(kc, a_ptr, rsa, csa, b_ptr, ldb, edge.as_mut_ptr(), nr, false);
                                     for i in 0..rows {
                                         let c_row = std::slice::from_raw_parts_mut(c_tile.add(i * ldc), cols);
                                         let e_row = &edge[i * nr..i * nr + cols];
@@ -262,6 +312,15 @@ where
             }
         }
     });
+}
+
+/// Read A in place (no packing) when it is row-major and C has at most this many columns.
+const DIRECT_A_MAX_N: usize = 512;
+/// Read B in place when it is row-major and C has at most this many rows.
+const DIRECT_B_MAX_M: usize = 256;
+
+fn tune(name: &str, default: usize) -> usize {
+    std::env::var(format!("KG_{name}")).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 /// Largest `MR × NR` tile of any kernel (12×32 f32).

@@ -1,19 +1,174 @@
-//! Fast reductions over a contiguous `[outer, len, inner]` block (placeholder loops).
+//! Fast reductions over a contiguous `[outer, len, inner]` block.
+//!
+//! # Version catalogue
+//!
+//! Figures: sum of a 4M-element f32 tensor as [2048, 2048], AMD EPYC Zen 4 (2 cores, shared),
+//! GB/s of bytes read + written. Bench: `cargo run --release -- bench` (table) or
+//! `cargo bench -p kindling-tensor --bench memory -- sum`.
+//!
+//! - v1 naive (`naive.rs`): one output at a time, a strided walk down the reduced axis, one
+//!   accumulator. Along rows the single dependency chain of adds caps it at one add per
+//!   4 cycles; along columns every load jumps a whole row. sum rows ≈ V1_ROWS, cols ≈ V1_COLS.
+//! - v2 rows (`inner == 1`): 64 independent lane accumulators folded pairwise at the end: the
+//!   compiler keeps them in 4 AVX-512 registers, so adds overlap and vectorize (and the f32
+//!   sum gets more accurate, not less). sum rows ≈ V2_ROWS.
+//! - v3 columns (`inner > 1`): walk the reduced axis outermost and add whole contiguous inner
+//!   rows into an accumulator tile of the output (vertical SIMD, same order per column as v1,
+//!   so the result is bit-identical to the naive sum). sum cols ≈ V3_COLS.
+//! - v4 threads: rows, columns or (for a few very long rows) fixed 64K-element blocks of a row
+//!   are split across the rayon pool. Block boundaries never depend on the thread count, so
+//!   one thread and many give the same bits. sum rows ≈ V4_ROWS (all cores).
+//!
+//! Max/min use the same loops with the NaN-propagating `max_of`/`min_of`; arg-max/min find the
+//! extreme value with v2/v3 and then the first index holding it; cumsum is a sequential scan
+//! per row (threads across rows) and vertical adds across columns.
 
 use super::{ArgOp, ReduceOp};
 use crate::dtype::Numeric;
+use crate::ops::simd::{multiversion, par_chunks_mut, threads_for};
+
+/// Independent accumulators in a row reduction: 4 AVX-512 registers of f32.
+const LANES: usize = 64;
+/// A long row is reduced in blocks of this many elements, combined in order. Fixed, so the
+/// result does not depend on how many threads share the blocks.
+const ROW_BLOCK: usize = 1 << 16;
+/// Output columns accumulated together in a column reduction (16 KiB of f32: stays in L1
+/// while the reduced axis streams past).
+const COL_TILE: usize = 4096;
 
 /// Reduces the middle axis of the contiguous block `x` of shape `[outer, len, inner]` into
 /// `out` of shape `[outer, inner]`.
 pub fn reduce<T: Numeric>(op: ReduceOp, x: &[T], outer: usize, len: usize, inner: usize, out: &mut [T]) {
-    for o in 0..outer {
-        for i in 0..inner {
-            let mut acc = op.identity::<T>();
-            for l in 0..len {
-                acc = op.combine(acc, x[(o * len + l) * inner + i]);
+    assert_eq!(x.len(), outer * len * inner, "{}: input is not [outer, len, inner]", op.name());
+    assert_eq!(out.len(), outer * inner, "{}: output is not [outer, inner]", op.name());
+    let work = x.len();
+    if inner == 1 {
+        let blocks = len.div_ceil(ROW_BLOCK);
+        if blocks > 1 && outer < threads_for(work) {
+            // A few very long rows: reduce all their blocks in parallel, combine in order.
+            let mut partial = vec![op.identity::<T>(); outer * blocks];
+            par_chunks_mut(&mut partial, 1, work, |start, chunk| {
+                for (k, p) in chunk.iter_mut().enumerate() {
+                    let (o, b) = ((start + k) / blocks, (start + k) % blocks);
+                    let row = &x[o * len..(o + 1) * len];
+                    *p = reduce_lanes(op, &row[b * ROW_BLOCK..len.min((b + 1) * ROW_BLOCK)]);
+                }
+            });
+            for (o, p) in out.iter_mut().zip(partial.chunks_exact(blocks)) {
+                *o = p.iter().fold(op.identity(), |acc, &v| op.combine(acc, v));
             }
-            out[o * inner + i] = acc;
+        } else {
+            par_chunks_mut(out, 1, work, |start, out| {
+                reduce_rows(op, &x[start * len..(start + out.len()) * len], len, out)
+            });
         }
+    } else {
+        par_chunks_mut(out, 1, work, |start, out| reduce_cols(op, x, len, inner, start, out));
+    }
+}
+
+/// Folds `xs` with `f` into `LANES` independent accumulators, then pairwise, then the tail.
+#[inline(always)]
+fn fold_lanes<T: Copy>(xs: &[T], identity: T, f: impl Fn(T, T) -> T) -> T {
+    let mut acc = [identity; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for j in 0..LANES {
+            acc[j] = f(acc[j], c[j]);
+        }
+    }
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for j in 0..width {
+            acc[j] = f(acc[j], acc[j + width]);
+        }
+    }
+    tail.iter().fold(acc[0], |a, &v| f(a, v))
+}
+
+multiversion! {
+    /// One block of a row, with the op's lane fold.
+    fn reduce_lanes<T: Numeric>(op: ReduceOp, xs: &[T]) -> T {
+        reduce_lanes_inline(op, xs)
+    }
+}
+
+#[inline(always)]
+fn reduce_lanes_inline<T: Numeric>(op: ReduceOp, xs: &[T]) -> T {
+    match op {
+        ReduceOp::Sum => fold_lanes(xs, T::ZERO, |a, b| a + b),
+        ReduceOp::Prod => fold_lanes(xs, T::ONE, |a, b| a * b),
+        ReduceOp::Max => fold_lanes(xs, T::LOWEST, |a, b| a.max_of(b)),
+        ReduceOp::Min => fold_lanes(xs, T::HIGHEST, |a, b| a.min_of(b)),
+    }
+}
+
+/// A whole row: blocks of `ROW_BLOCK` folded in order, as the parallel path does.
+#[inline(always)]
+fn reduce_row_inline<T: Numeric>(op: ReduceOp, row: &[T]) -> T {
+    if row.len() <= ROW_BLOCK {
+        op.combine(op.identity(), reduce_lanes_inline(op, row))
+    } else {
+        row.chunks(ROW_BLOCK)
+            .fold(op.identity(), |acc, b| op.combine(acc, reduce_lanes_inline(op, b)))
+    }
+}
+
+multiversion! {
+    /// `out[r]` = reduction of row `r` of `x` (rows of `len`).
+    fn reduce_rows<T: Numeric>(op: ReduceOp, x: &[T], len: usize, out: &mut [T]) {
+        if len == 0 {
+            out.fill(op.identity());
+            return;
+        }
+        for (o, row) in out.iter_mut().zip(x.chunks_exact(len)) {
+            *o = reduce_row_inline(op, row);
+        }
+    }
+}
+
+/// Calls `f(o, i0, out_seg)` for every piece of the flat `[outer, inner]` output range
+/// `start..start + out.len()` that lies in one outer index and one column tile.
+#[inline(always)]
+fn for_col_tiles<T>(inner: usize, start: usize, out: &mut [T], mut f: impl FnMut(usize, usize, &mut [T])) {
+    let mut pos = start;
+    let mut rest = out;
+    while !rest.is_empty() {
+        let (o, i0) = (pos / inner, pos % inner);
+        let n = (inner - i0).min(COL_TILE).min(rest.len());
+        let (seg, tail) = rest.split_at_mut(n);
+        f(o, i0, seg);
+        rest = tail;
+        pos += n;
+    }
+}
+
+/// Vertical fold: `acc[j] = f(acc[j], x[o, l, i0 + j])` for l = 0..len, in order.
+#[inline(always)]
+fn fold_cols<T: Copy>(x: &[T], len: usize, inner: usize, o: usize, i0: usize, acc: &mut [T], f: impl Fn(T, T) -> T) {
+    let n = acc.len();
+    for l in 0..len {
+        let row = &x[(o * len + l) * inner + i0..][..n];
+        for (a, &v) in acc.iter_mut().zip(row) {
+            *a = f(*a, v);
+        }
+    }
+}
+
+multiversion! {
+    /// The flat output range `start..start + out.len()` of a reduction with `inner > 1`.
+    fn reduce_cols<T: Numeric>(op: ReduceOp, x: &[T], len: usize, inner: usize, start: usize, out: &mut [T]) {
+        for_col_tiles(inner, start, out, |o, i0, acc| {
+            acc.fill(op.identity());
+            match op {
+                ReduceOp::Sum => fold_cols(x, len, inner, o, i0, acc, |a, b| a + b),
+                ReduceOp::Prod => fold_cols(x, len, inner, o, i0, acc, |a, b| a * b),
+                ReduceOp::Max => fold_cols(x, len, inner, o, i0, acc, |a, b| a.max_of(b)),
+                ReduceOp::Min => fold_cols(x, len, inner, o, i0, acc, |a, b| a.min_of(b)),
+            }
+        });
     }
 }
 
@@ -29,32 +184,92 @@ pub fn arg_reduce<T: Numeric>(
     values: &mut [T],
     indices: &mut [i64],
 ) {
-    for o in 0..outer {
-        for i in 0..inner {
-            let (mut best, mut at) = (x[o * len * inner + i], 0usize);
+    assert_eq!(x.len(), outer * len * inner, "arg_reduce: input is not [outer, len, inner]");
+    assert!(values.len() == outer * inner && indices.len() == outer * inner, "arg_reduce: output is not [outer, inner]");
+    assert!(len > 0 || values.is_empty(), "arg_reduce: cannot take the arg-extreme of an empty axis");
+    // Values and indices are split at the same places: zip them into one output.
+    let mut pairs: Vec<(T, i64)> = vec![(T::ZERO, 0); values.len()];
+    par_chunks_mut(&mut pairs, 1, x.len(), |start, out| {
+        if inner == 1 {
+            arg_rows(op, &x[start * len..(start + out.len()) * len], len, out)
+        } else {
+            arg_cols(op, x, len, inner, start, out)
+        }
+    });
+    for ((v, i), (pv, pi)) in values.iter_mut().zip(indices.iter_mut()).zip(pairs) {
+        *v = pv;
+        *i = pi;
+    }
+}
+
+multiversion! {
+    /// Arg-extreme of each row: the extreme value by a vectorized fold, then the first index
+    /// holding it (equal under `==`, or the first NaN when the extreme is NaN).
+    fn arg_rows<T: Numeric>(op: ArgOp, x: &[T], len: usize, out: &mut [(T, i64)]) {
+        for (o, row) in out.iter_mut().zip(x.chunks_exact(len)) {
+            let best = match op {
+                ArgOp::Max => reduce_lanes_inline(ReduceOp::Max, row),
+                ArgOp::Min => reduce_lanes_inline(ReduceOp::Min, row),
+            };
+            let at = if best.is_nan() {
+                row.iter().position(|v| v.is_nan())
+            } else {
+                row.iter().position(|&v| v == best)
+            };
+            let at = at.unwrap_or(0);
+            *o = (row[at], at as i64);
+        }
+    }
+}
+
+multiversion! {
+    /// Arg-extreme down the columns: a running (best, index) per column, updated by selects.
+    fn arg_cols<T: Numeric>(op: ArgOp, x: &[T], len: usize, inner: usize, start: usize, out: &mut [(T, i64)]) {
+        for_col_tiles(inner, start, out, |o, i0, acc| {
+            let n = acc.len();
+            let first = &x[o * len * inner + i0..][..n];
+            for (a, &v) in acc.iter_mut().zip(first) {
+                *a = (v, 0);
+            }
             for l in 1..len {
-                let v = x[(o * len + l) * inner + i];
-                if op.better(v, best) {
-                    best = v;
-                    at = l;
+                let row = &x[(o * len + l) * inner + i0..][..n];
+                for (a, &v) in acc.iter_mut().zip(row) {
+                    let take = op.better(v, a.0);
+                    *a = if take { (v, l as i64) } else { *a };
                 }
             }
-            values[o * inner + i] = best;
-            indices[o * inner + i] = at as i64;
-        }
+        });
     }
 }
 
 /// Inclusive cumulative sum along the middle axis of `[outer, len, inner]`; `out` has the same
 /// shape as `x`.
 pub fn cumsum<T: Numeric>(x: &[T], outer: usize, len: usize, inner: usize, out: &mut [T]) {
-    for o in 0..outer {
-        for i in 0..inner {
-            let mut acc = T::ZERO;
-            for l in 0..len {
-                let at = (o * len + l) * inner + i;
-                acc += x[at];
-                out[at] = acc;
+    assert_eq!(x.len(), outer * len * inner, "cumsum: input is not [outer, len, inner]");
+    assert_eq!(out.len(), x.len(), "cumsum: output and input lengths differ");
+    let block = len * inner;
+    if block == 0 {
+        return;
+    }
+    par_chunks_mut(out, block, x.len(), |start, out| {
+        cumsum_blocks(&x[start..start + out.len()], len, inner, out)
+    });
+}
+
+multiversion! {
+    /// Whole `[len, inner]` blocks: row l = row l-1 + x row l (vertical adds when inner > 1, a
+    /// scalar scan when inner == 1). Same order as the naive loop: bit-identical.
+    fn cumsum_blocks<T: Numeric>(x: &[T], len: usize, inner: usize, out: &mut [T]) {
+        for (xb, ob) in x.chunks_exact(len * inner).zip(out.chunks_exact_mut(len * inner)) {
+            for (a, &v) in ob[..inner].iter_mut().zip(&xb[..inner]) {
+                *a = T::ZERO + v;
+            }
+            for l in 1..len {
+                let (done, rest) = ob.split_at_mut(l * inner);
+                let prev = &done[(l - 1) * inner..];
+                for ((o, &p), &v) in rest[..inner].iter_mut().zip(prev).zip(&xb[l * inner..(l + 1) * inner]) {
+                    *o = p + v;
+                }
             }
         }
     }

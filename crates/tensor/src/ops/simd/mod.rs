@@ -11,9 +11,8 @@
 //! with `is_x86_feature_detected!`. On aarch64 only the portable copy exists (NEON is part of the
 //! baseline there, so it is vectorized too).
 //!
-//! The bodies never use `mul_add`: without the FMA unit a fused multiply-add becomes a libm call,
-//! and with plain multiplies and adds every copy computes bit-identical results, so a result
-//! never depends on the machine it ran on.
+//! Every copy computes bit-identical results (no reassociation, and `mul_add` is exactly
+//! rounded on every level), so a result never depends on the machine it ran on.
 //!
 //! # Threads
 //!
@@ -143,7 +142,7 @@ macro_rules! multiversion {
             fn body<$T: $bound>($($arg: $ty),*) $(-> $ret)? $body
 
             #[cfg(target_arch = "x86_64")]
-            #[target_feature(enable = "avx512f")]
+            #[target_feature(enable = "avx512f,avx2,fma")]
             #[allow(clippy::too_many_arguments)]
             fn avx512<$T: $bound>($($arg: $ty),*) $(-> $ret)? {
                 body::<$T>($($arg),*)
@@ -216,6 +215,106 @@ pub fn par_chunks_mut<T: Send>(
     out.par_chunks_mut(per)
         .enumerate()
         .for_each(|(i, chunk)| f(i * per, chunk));
+}
+
+/// Helpers shared by the fast kernels' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// Lengths that break blocking assumptions, plus one above the threading threshold.
+    pub const AWKWARD_LENGTHS: [usize; 8] = [0, 1, 7, 63, 65, 257, 4099, super::PAR_THRESHOLD * 3 + 5];
+
+    /// A tiny deterministic generator (Knuth's 64-bit LCG constants), good enough for test data.
+    pub struct Lcg(u64);
+
+    impl Lcg {
+        pub fn new(seed: u64) -> Self {
+            Lcg(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+        }
+        pub fn next_u64(&mut self) -> u64 {
+            self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            self.0 ^ (self.0 >> 29)
+        }
+        /// Uniform in [lo, hi).
+        pub fn uniform(&mut self, lo: f64, hi: f64) -> f64 {
+            lo + (hi - lo) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
+        }
+        pub fn vec_f64(&mut self, n: usize, lo: f64, hi: f64) -> Vec<f64> {
+            (0..n).map(|_| self.uniform(lo, hi)).collect()
+        }
+        pub fn vec_f32(&mut self, n: usize, lo: f64, hi: f64) -> Vec<f32> {
+            (0..n).map(|_| self.uniform(lo, hi) as f32).collect()
+        }
+    }
+
+    /// Distance in units in the last place (adjacent floats are 1 apart; +0 and -0 are 0 apart;
+    /// NaN against NaN is 0, NaN against a number is `u64::MAX`).
+    pub fn ulp_diff_f32(a: f32, b: f32) -> u64 {
+        if a.is_nan() || b.is_nan() {
+            return if a.is_nan() && b.is_nan() { 0 } else { u64::MAX };
+        }
+        let key = |x: f32| {
+            let bits = x.to_bits() as i32;
+            (if bits < 0 { i32::MIN.wrapping_sub(bits) } else { bits }) as i64
+        };
+        key(a).abs_diff(key(b))
+    }
+
+    pub fn ulp_diff_f64(a: f64, b: f64) -> u64 {
+        if a.is_nan() || b.is_nan() {
+            return if a.is_nan() && b.is_nan() { 0 } else { u64::MAX };
+        }
+        let key = |x: f64| {
+            let bits = x.to_bits() as i64;
+            (if bits < 0 { i64::MIN.wrapping_sub(bits) } else { bits }) as i128
+        };
+        key(a).abs_diff(key(b)) as u64
+    }
+
+    /// Values that break math functions: NaN, infinities, signed zeros, subnormals, extremes.
+    pub const SPECIAL_F32: [f32; 20] = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        f32::MIN_POSITIVE,
+        -f32::MIN_POSITIVE,
+        1e-40,
+        -1e-40,
+        1e-45,
+        f32::MAX,
+        f32::MIN,
+        88.72,
+        -87.5,
+        -103.5,
+        1e-8,
+        -0.999_999,
+        20.0,
+    ];
+    pub const SPECIAL_F64: [f64; 20] = [
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        f64::MIN_POSITIVE,
+        -f64::MIN_POSITIVE,
+        1e-310,
+        -1e-310,
+        5e-324,
+        f64::MAX,
+        f64::MIN,
+        709.7,
+        -708.5,
+        -744.0,
+        1e-17,
+        -0.999_999_999_999,
+        40.0,
+    ];
 }
 
 #[cfg(test)]
