@@ -1,2 +1,30 @@
+//! Kindling: deep learning from first sparks, in Rust.
+//!
+//! This umbrella crate re-exports the workspace's crates and holds the `kindling` command
+//! (`cargo run --release -- bench` prints the kernel performance tables).
+//!
+//! ```
+//! use kindling::prelude::*;
+//!
+//! let x = Tensor::<f32>::randn([4, 3], &mut Rng::seed(0));
+//! let w = Tensor::<f32>::ones([3, 2]);
+//! assert_eq!(x.matmul(&w).shape(), &[4, 2]);
+//! ```
+
 pub mod bench;
+
 pub use kindling_tensor as tensor;
+
+/// The names most programs need, in one import.
+pub mod prelude {
+    pub use kindling_tensor::tolerance::{assert_close, Tolerance};
+    pub use kindling_tensor::{
+        set_kernel_mode, with_kernel_mode, Axes, DType, Device, Element, Float, KernelMode, Numeric, Rng, Shape,
+        Tensor,
+    };
+}
+
+/// The README's Rust examples compile and run as doctests, so they cannot drift from the code.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -424,3 +424,13 @@ fn to_vec_item_get() {
     assert_eq!(x.as_slice().unwrap().len(), 6);
     assert!(x.t().as_slice().is_none());
 }
+
+#[test]
+fn tensors_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Tensor<f32>>();
+    send_sync::<Tensor<bool>>();
+    let x = Tensor::<f32>::ones([3]);
+    let y = std::thread::spawn(move || x.sum_all()).join().unwrap();
+    assert_eq!(y, 3.0);
+}

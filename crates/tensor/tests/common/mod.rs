@@ -231,7 +231,8 @@ pub struct Built<T: Element> {
 
 impl<T: Element> fmt::Debug for Built<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.t.to_vec();
+        // Read through `get`, not `to_vec`, so printing a failing case cannot itself panic.
+        let v: Vec<T> = indices(self.t.shape()).iter().map(|i| self.t.get(i)).collect();
         let shown: Vec<String> = v.iter().take(48).map(|x| x.to_string()).collect();
         write!(
             f,
@@ -334,6 +335,12 @@ pub fn uniform<T: Element>(rng: &mut Rng, lo: f64, hi: f64) -> T {
 /// A uniform integer in `lo..=hi` as any element.
 pub fn int<T: Element>(rng: &mut Rng, lo: i64, hi: i64) -> T {
     T::from_f64((lo + rng.below((hi - lo + 1) as u64) as i64) as f64)
+}
+
+/// The proptest configuration every property uses: enough cases to find layout bugs, few
+/// enough to keep the suite fast; no regression files (the seeds are printed on failure).
+pub fn config() -> ProptestConfig {
+    ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(64) }
 }
 
 /// Every index of `shape` in row-major order.

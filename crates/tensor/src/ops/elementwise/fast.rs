@@ -200,7 +200,6 @@ multiversion! {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dtype::Element;
     use crate::ops::simd::testing::{ulp_diff_f32, ulp_diff_f64, Lcg, AWKWARD_LENGTHS, SPECIAL_F32, SPECIAL_F64};
     use crate::ops::simd::{with_level, Level};
 

@@ -238,11 +238,12 @@ where
     let mc_max = K::MC.min(m.div_ceil(mr) * mr);
     let kc_max = K::KC.min(k);
     let nc_max = K::NC.min(n.div_ceil(nr) * nr);
-    // Packing A (a transpose into MR-wide groups) pays off only when each panel is reused
-    // across many columns; packing B (row copies) only when reused across many rows. Small
-    // problems read row-major operands in place instead.
-    let direct_a = a.col_stride == 1 && n <= tune("DA", DIRECT_A_MAX_N);
-    let direct_b = b.col_stride == 1 && m <= tune("DB", DIRECT_B_MAX_M);
+    // A row-major A is read in place: its MR rows are MR streams along k, and packing them
+    // (a transpose into MR-wide groups, ~1 cycle per element) cost more than it saved at
+    // every size measured (128..2048). B is packed once its block is reused by many rows:
+    // in place, a row stride of 4 KiB or more maps the KC rows of a block onto few L2 sets.
+    let direct_a = a.col_stride == 1;
+    let direct_b = b.col_stride == 1 && m <= DIRECT_B_MAX_M;
     K::T::with_buffers(mc_max * kc_max, kc_max * nc_max, |ap, bp| {
         // Edge tiles go through this scratch tile so the kernel can always write MR×NR.
         let mut edge = [K::T::ZERO; MAX_TILE];
@@ -314,14 +315,9 @@ where
     });
 }
 
-/// Read A in place (no packing) when it is row-major and C has at most this many columns.
-const DIRECT_A_MAX_N: usize = 512;
-/// Read B in place when it is row-major and C has at most this many rows.
-const DIRECT_B_MAX_M: usize = 256;
-
-fn tune(name: &str, default: usize) -> usize {
-    std::env::var(format!("KG_{name}")).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
+/// Read a row-major B in place when C has at most this many rows (faster up to 512 rows,
+/// slower from 1024 on Zen 4).
+const DIRECT_B_MAX_M: usize = 512;
 
 /// Largest `MR × NR` tile of any kernel (12×32 f32).
 const MAX_TILE: usize = 384;
@@ -537,7 +533,7 @@ mod tests {
         (65, 257, 7),
         (7, 257, 65),
     ];
-    const LARGE_SHAPES: &[(usize, usize, usize)] = &[(257, 257, 257), (1200, 3, 5), (13, 20, 600), (37, 300, 300), (65, 1, 300)];
+    const LARGE_SHAPES: &[(usize, usize, usize)] = &[(257, 257, 257), (1200, 3, 5), (600, 20, 130), (13, 20, 600), (37, 300, 300), (65, 1, 300)];
 
     fn all_layout_pairs() -> Vec<(Layout, Layout)> {
         LAYOUTS.iter().flat_map(|&la| LAYOUTS.iter().map(move |&lb| (la, lb))).collect()

@@ -274,3 +274,168 @@ multiversion! {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::simd::testing::{Lcg, AWKWARD_LENGTHS};
+
+    /// `[outer, len, inner]` shapes: rows, columns, degenerate axes, and some above the threading
+    /// threshold (including a single row long enough to be split into blocks).
+    const SHAPES: [(usize, usize, usize); 14] = [
+        (1, 1, 1),
+        (3, 1, 5),
+        (1, 7, 1),
+        (5, 63, 1),
+        (2, 65, 3),
+        (1, 257, 7),
+        (4, 1, 1),
+        (7, 3, 65),
+        (1, 4099, 1),
+        (3, 5, 4099),
+        (1, 200_003, 1),
+        (3, 70_001, 1),
+        (2, 300, 130),
+        (200, 400, 1),
+    ];
+    /// Float sums may differ from the sequential sum by this many epsilons per element, relative
+    /// to Σ|x| (the classical bound for any summation order).
+    const SUM_EPS_PER_ELEMENT: f64 = 1.0;
+
+    fn reference<T: Numeric>(op: ReduceOp, x: &[T], (outer, len, inner): (usize, usize, usize)) -> Vec<T> {
+        let mut out = vec![op.identity::<T>(); outer * inner];
+        for o in 0..outer {
+            for l in 0..len {
+                for i in 0..inner {
+                    out[o * inner + i] = op.combine(out[o * inner + i], x[(o * len + l) * inner + i]);
+                }
+            }
+        }
+        out
+    }
+
+    fn abs_sum<T: Numeric>(x: &[T], (outer, len, inner): (usize, usize, usize), o: usize, i: usize) -> f64 {
+        let _ = outer;
+        (0..len).map(|l| x[(o * len + l) * inner + i].to_f64().abs()).sum()
+    }
+
+    fn check<T: Numeric>(x: &[T], shape: (usize, usize, usize), eps: f64) {
+        let (outer, len, inner) = shape;
+        for op in [ReduceOp::Sum, ReduceOp::Prod, ReduceOp::Max, ReduceOp::Min] {
+            let mut out = vec![T::ZERO; outer * inner];
+            reduce(op, x, outer, len, inner, &mut out);
+            let want = reference(op, x, shape);
+            for (k, (&g, &w)) in out.iter().zip(&want).enumerate() {
+                let ok = match op {
+                    _ if !w.to_f64().is_finite() => g == w || (g.is_nan() && w.is_nan()),
+                    ReduceOp::Sum if eps > 0.0 => {
+                        let bound = SUM_EPS_PER_ELEMENT * eps * len as f64 * abs_sum(x, shape, k / inner, k % inner);
+                        (g.to_f64() - w.to_f64()).abs() <= bound
+                    }
+                    ReduceOp::Prod if eps > 0.0 => {
+                        (g.to_f64() - w.to_f64()).abs() <= SUM_EPS_PER_ELEMENT * eps * len as f64 * w.to_f64().abs()
+                    }
+                    _ => g == w || (g.is_nan() && w.is_nan()),
+                };
+                assert!(ok, "{} {} shape {shape:?} at {k}: got {g} want {w}", op.name(), T::DTYPE);
+            }
+        }
+        for op in [ArgOp::Max, ArgOp::Min] {
+            if len == 0 {
+                continue;
+            }
+            let (mut values, mut indices) = (vec![T::ZERO; outer * inner], vec![0i64; outer * inner]);
+            arg_reduce(op, x, outer, len, inner, &mut values, &mut indices);
+            for o in 0..outer {
+                for i in 0..inner {
+                    let at = |l: usize| x[(o * len + l) * inner + i];
+                    let (mut best, mut idx) = (at(0), 0);
+                    for l in 1..len {
+                        if op.better(at(l), best) {
+                            (best, idx) = (at(l), l);
+                        }
+                    }
+                    let k = o * inner + i;
+                    assert_eq!(indices[k], idx as i64, "arg {op:?} {} shape {shape:?} at {k}", T::DTYPE);
+                    assert!(values[k] == best || (best.is_nan() && values[k].is_nan()));
+                }
+            }
+        }
+        let mut out = vec![T::ZERO; x.len()];
+        cumsum(x, outer, len, inner, &mut out);
+        for o in 0..outer {
+            for i in 0..inner {
+                let mut acc = T::ZERO;
+                for l in 0..len {
+                    let at = (o * len + l) * inner + i;
+                    acc += x[at];
+                    assert!(out[at] == acc || (acc.is_nan() && out[at].is_nan()), "cumsum {} shape {shape:?} at {at}", T::DTYPE);
+                }
+            }
+        }
+    }
+
+    /// Values in [-1, 1) rounded to multiples of 1/8, so ties are frequent (argmax tie-breaking),
+    /// plus NaN and infinities in some rows.
+    fn data_f64(n: usize, seed: u64, specials: bool) -> Vec<f64> {
+        let mut rng = Lcg::new(seed);
+        (0..n)
+            .map(|k| match k % 997 {
+                13 if specials => f64::NAN,
+                500 if specials => f64::INFINITY,
+                _ => (rng.uniform(-1.0, 1.0) * 8.0).round() / 8.0 + 1.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reductions_match_reference_for_every_shape_and_type() {
+        for (s, &shape) in SHAPES.iter().enumerate() {
+            let n = shape.0 * shape.1 * shape.2;
+            let x = data_f64(n, s as u64, false);
+            check(&x, shape, f64::EPSILON);
+            let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+            check(&x32, shape, f32::EPSILON as f64);
+            // Integers in {-1, 0, 1} (so products cannot overflow), and scaled for i64.
+            let xi: Vec<i32> = x.iter().map(|&v| (v * 8.0) as i32 % 3 - 1).collect();
+            check(&xi, shape, 0.0);
+            let xl: Vec<i64> = xi.iter().map(|&v| v as i64).collect();
+            check(&xl, shape, 0.0);
+        }
+    }
+
+    #[test]
+    fn nan_propagates_and_wins_argmax() {
+        for &shape in &SHAPES[..10] {
+            let n = shape.0 * shape.1 * shape.2;
+            let x32: Vec<f32> = data_f64(n, 99, true).iter().map(|&v| v as f32).collect();
+            check(&x32, shape, f32::EPSILON as f64);
+        }
+    }
+
+    #[test]
+    fn awkward_row_lengths() {
+        for len in AWKWARD_LENGTHS {
+            let x: Vec<f32> = data_f64(len * 2, len as u64, false).iter().map(|&v| v as f32).collect();
+            check(&x, (2, len, 1), f32::EPSILON as f64);
+            check(&x, (1, 2, len), f32::EPSILON as f64);
+        }
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let x: Vec<f32> = Lcg::new(5).vec_f32(300_001, -1.0, 1.0);
+        for (outer, len) in [(1, 300_001), (300_001, 1)] {
+            let run = |threads| {
+                let mut out = vec![0f32; outer];
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| reduce(ReduceOp::Sum, &x, outer, len, 1, &mut out));
+                out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            };
+            assert_eq!(run(1), run(3));
+        }
+    }
+}

@@ -226,6 +226,37 @@ mod x86 {
             __m256d, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_add_pd
         );
     }
+    /// `iters` rounds of 24 independent FMAs on registers (no memory): the f32 FMA peak.
+    #[target_feature(enable = "avx512f")]
+    pub fn fma_loop_avx512(iters: usize) -> f32 {
+        let mut acc = [_mm512_set1_ps(0.0); 24];
+        let (x, y) = (_mm512_set1_ps(0.999), _mm512_set1_ps(1e-3));
+        for _ in 0..iters {
+            for a in acc.iter_mut() {
+                *a = _mm512_fmadd_ps(*a, x, y);
+            }
+        }
+        let sum = acc.iter().fold(_mm512_set1_ps(0.0), |s, a| _mm512_add_ps(s, *a));
+        _mm512_reduce_add_ps(sum)
+    }
+
+    /// As [`fma_loop_avx512`] with 12 ymm accumulators.
+    #[target_feature(enable = "avx2,fma")]
+    pub fn fma_loop_avx2(iters: usize) -> f32 {
+        let mut acc = [_mm256_set1_ps(0.0); 12];
+        let (x, y) = (_mm256_set1_ps(0.999), _mm256_set1_ps(1e-3));
+        for _ in 0..iters {
+            for a in acc.iter_mut() {
+                *a = _mm256_fmadd_ps(*a, x, y);
+            }
+        }
+        let sum = acc.iter().fold(_mm256_set1_ps(0.0), |s, a| _mm256_add_ps(s, *a));
+        let mut out = [0f32; 8];
+        // SAFETY: `out` holds 8 f32.
+        unsafe { _mm256_storeu_ps(out.as_mut_ptr(), sum) };
+        out.iter().sum()
+    }
+
     pub use avx2_f32::Avx2F32;
     pub use avx2_f64::Avx2F64;
     pub use avx512_f32::Avx512F32;

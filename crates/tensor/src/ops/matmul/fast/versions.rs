@@ -64,6 +64,33 @@ pub fn f32_kernel_name() -> &'static str {
     kernels::Portable::<f32, 4, 16>::NAME
 }
 
+/// f32 FMA peak of one core in GFLOP/s, measured with a register-only FMA loop of the ISA v4
+/// uses (~20 ms). `None` for the portable kernel, whose peak has no such simple probe.
+pub fn fma_peak_gflops() -> Option<f64> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let (run, flops_per_iter): (fn(usize) -> f32, f64) = if kernels::Avx512F32::available() {
+            // SAFETY: the CPU supports avx512f (checked just above).
+            (|n| unsafe { kernels::fma_loop_avx512(n) }, 24.0 * 16.0 * 2.0)
+        } else if kernels::Avx2F32::available() {
+            // SAFETY: the CPU supports avx2 and fma (checked just above).
+            (|n| unsafe { kernels::fma_loop_avx2(n) }, 12.0 * 8.0 * 2.0)
+        } else {
+            return None;
+        };
+        let iters = 200_000;
+        let mut best = f64::INFINITY;
+        for _ in 0..5 {
+            let t = std::time::Instant::now();
+            std::hint::black_box(run(std::hint::black_box(iters)));
+            best = best.min(t.elapsed().as_secs_f64());
+        }
+        Some(iters as f64 * flops_per_iter / best / 1e9)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    None
+}
+
 /// The i-p-j loop for any numeric type: `c[i,:] += a[i,p] · b[p,:]`.
 pub(crate) fn loop_order<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T]) {
     check_shapes(&a, &b, c);
