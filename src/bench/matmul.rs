@@ -56,13 +56,16 @@ pub fn print_table(quick: bool) {
             let flops = 2.0 * (m * n * k) as f64;
             let mut gflops = |t: usize| {
                 let secs = with_threads(t, || {
-                    median_seconds(min_runs, min_seconds, || f(MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n), &mut c))
+                    median_seconds(min_runs, min_seconds, || {
+                        f(MatRef::row_major(&a, m, k), MatRef::row_major(&b, k, n), &mut c)
+                    })
                 });
                 flops / secs / 1e9
             };
             let one = gflops(1);
             let many = if threaded && all > 1 { Some(gflops(all)) } else { None };
-            let (many_g, many_p) = many.map_or(("–".to_string(), "–".to_string()), |g| (format!("{g:.1}"), pct(g, all)));
+            let (many_g, many_p) =
+                many.map_or(("–".to_string(), "–".to_string()), |g| (format!("{g:.1}"), pct(g, all)));
             println!("| {name} | {m}×{k}·{k}×{n} | {one:.1} | {} | {many_g} | {many_p} |", pct(one, 1));
         }
     }

@@ -145,14 +145,13 @@ fn collect_shown<T: Element>(t: &Tensor<T>, summarize: bool, idx: &mut Vec<usize
     }
 }
 
-/// `tensor([[1., 2.], [3., 4.]], shape=[2, 2], dtype=float32, device=cpu)`, over several lines
-/// for matrices.
-impl<T: Element> fmt::Display for Tensor<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl<T: Element> Tensor<T> {
+    /// `tensor(<values>, shape=..., <extra>dtype=..., device=...)`.
+    fn write_with(&self, f: &mut fmt::Formatter<'_>, extra: &str) -> fmt::Result {
         let prefix = "tensor(";
         write!(
             f,
-            "{prefix}{}, shape={}, dtype={}, device={})",
+            "{prefix}{}, shape={}, {extra}dtype={}, device={})",
             self.format_values(prefix.len()),
             dims_str(self.shape()),
             T::DTYPE,
@@ -161,19 +160,17 @@ impl<T: Element> fmt::Display for Tensor<T> {
     }
 }
 
+/// `tensor([[1., 2.], [3., 4.]], shape=[2, 2], dtype=float32, device=cpu)`, over several lines
+/// for matrices.
+impl<T: Element> fmt::Display for Tensor<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_with(f, "")
+    }
+}
+
 /// Like `Display`, plus the strides and offset of the view.
 impl<T: Element> fmt::Debug for Tensor<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let prefix = "tensor(";
-        write!(
-            f,
-            "{prefix}{}, shape={}, strides={:?}, offset={}, dtype={}, device={})",
-            self.format_values(prefix.len()),
-            dims_str(self.shape()),
-            self.strides(),
-            self.offset(),
-            T::DTYPE,
-            self.device()
-        )
+        self.write_with(f, &format!("strides={:?}, offset={}, ", self.strides(), self.offset()))
     }
 }

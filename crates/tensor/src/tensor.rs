@@ -123,6 +123,10 @@ impl<T: Element> Tensor<T> {
 
     /// The elements as one slice, if the tensor is contiguous.
     pub fn as_slice(&self) -> Option<&[T]> {
+        if self.numel() == 0 {
+            // A view of nothing may start past the end of its buffer (narrow of an empty axis).
+            return Some(&[]);
+        }
         if self.is_contiguous() {
             let start = self.layout.offset;
             Some(&self.storage.as_slice()[start..start + self.numel()])

@@ -251,7 +251,14 @@ impl<T: Element> Tensor<T> {
         let shape: Vec<usize> = dims
             .iter()
             .enumerate()
-            .map(|(i, &d)| if d == -1 && i >= extra { self.layout.shape[i - extra] } else { d.max(0) as usize })
+            .map(|(i, &d)| match d {
+                -1 if i >= extra => self.layout.shape[i - extra],
+                d if d >= 0 => d as usize,
+                _ => panic!(
+                    "expand: size {d} at axis {i} of {dims:?} is invalid for shape {} (-1 keeps an existing axis; new axes need a size)",
+                    dims_str(self.shape())
+                ),
+            })
             .collect();
         self.broadcast_to(shape)
     }

@@ -8,9 +8,19 @@ use common::*;
 use kindling_tensor::{Axes, Rng, Tensor, Tolerance};
 use proptest::prelude::*;
 
-/// Shapes for view tests: rank 0-4, sizes 0-7 (empty tensors included).
+/// Shapes for most tests: rank 0-4, sizes 1-7. Empty tensors get their own test below
+/// (`empty_tensors_read_as_empty`), so that one bug there does not mask the others.
 fn any_shape() -> impl Strategy<Value = Vec<usize>> {
-    arb_shape(0..=4, 0..=7)
+    arb_shape(0..=4, 1..=7)
+}
+
+/// Shapes with at least one axis of size 0.
+fn empty_shape() -> impl Strategy<Value = Vec<usize>> {
+    (arb_shape(1..=4, 0..=4), any::<prop::sample::Index>()).prop_map(|(mut s, i)| {
+        let at = i.index(s.len());
+        s[at] = 0;
+        s
+    })
 }
 
 /// Shapes with at least one axis and no empty one (for reductions and indexing).
@@ -56,13 +66,7 @@ fn some_axes(rng: &mut Rng, rank: usize) -> (Axes, Vec<usize>) {
 fn reduced_index(idx: &[usize], axes: &[usize], keepdim: bool) -> Vec<usize> {
     idx.iter()
         .enumerate()
-        .filter_map(|(i, &v)| {
-            if axes.contains(&i) {
-                keepdim.then_some(0)
-            } else {
-                Some(v)
-            }
-        })
+        .filter_map(|(i, &v)| if axes.contains(&i) { keepdim.then_some(0) } else { Some(v) })
         .collect()
 }
 
@@ -105,6 +109,18 @@ proptest! {
         let back = t.reshape(&reversed).reshape(t.shape());
         prop_assert_eq!(back.shape(), t.shape());
         prop_assert_eq!(back.to_vec(), t.to_vec(), "{:?}", x);
+        // Splitting every axis into factors keeps the strides expressible: the view path.
+        let split: Vec<usize> = t
+            .shape()
+            .iter()
+            .flat_map(|&d| match (2..d).find(|f| d % f == 0) {
+                Some(f) => vec![f, d / f],
+                None => vec![d],
+            })
+            .collect();
+        let refined = t.reshape(&split);
+        prop_assert_eq!(refined.to_vec(), t.to_vec(), "{:?} reshaped to {:?}", x, split);
+        prop_assert_eq!(refined.reshape(t.shape()).to_vec(), t.to_vec());
         let flat = t.reshape([-1]);
         prop_assert_eq!(flat.shape(), &[t.numel()][..]);
         prop_assert_eq!(flat.to_vec(), t.to_vec(), "{:?}", x);
@@ -134,7 +150,7 @@ proptest! {
     }
 
     #[test]
-    fn transpose_twice_is_identity(x in arb_tensor(arb_shape(1..=4, 0..=7), f32s()), seed in any::<u64>()) {
+    fn transpose_twice_is_identity(x in arb_tensor(arb_shape(1..=4, 1..=7), f32s()), seed in any::<u64>()) {
         let t = &x.t;
         let mut rng = Rng::seed(seed);
         let (a, b) = (some_axis(&mut rng, t.rank()), some_axis(&mut rng, t.rank()));
@@ -177,7 +193,7 @@ proptest! {
 
     #[test]
     fn stack_then_select_recovers_each_input(
-        xs in arb_shape(0..=3, 0..=6).prop_flat_map(|s| prop::collection::vec(arb_tensor(Just(s), f32s()), 1..=4)),
+        xs in arb_shape(0..=3, 1..=6).prop_flat_map(|s| prop::collection::vec(arb_tensor(Just(s), f32s()), 1..=4)),
         seed in any::<u64>(),
     ) {
         let rank = xs[0].t.rank();
@@ -194,7 +210,7 @@ proptest! {
     }
 
     #[test]
-    fn flatten_merges_a_run_of_axes(x in arb_tensor(arb_shape(1..=4, 0..=7), f32s()), seed in any::<u64>()) {
+    fn flatten_merges_a_run_of_axes(x in arb_tensor(arb_shape(1..=4, 1..=7), f32s()), seed in any::<u64>()) {
         let t = &x.t;
         let mut rng = Rng::seed(seed);
         let (a, b) = (some_axis(&mut rng, t.rank()), some_axis(&mut rng, t.rank()));
@@ -228,7 +244,7 @@ proptest! {
     }
 
     #[test]
-    fn index_select_with_arange_is_identity(x in arb_tensor(arb_shape(1..=4, 0..=7), f32s()), seed in any::<u64>()) {
+    fn index_select_with_arange_is_identity(x in arb_tensor(arb_shape(1..=4, 1..=7), f32s()), seed in any::<u64>()) {
         let t = &x.t;
         let axis = some_axis(&mut Rng::seed(seed), t.rank());
         let a = norm(axis, t.rank());
@@ -309,7 +325,7 @@ proptest! {
     // ----- algebra ---------------------------------------------------------------------------
 
     #[test]
-    fn broadcast_add_commutes((a, b) in arb_broadcast_pair(0..=4, 0..=6, f32s())) {
+    fn broadcast_add_commutes((a, b) in arb_broadcast_pair(0..=4, 1..=6, f32s())) {
         let (ab, ba) = (&a.t + &b.t, &b.t + &a.t);
         let expected = kindling_tensor::shape::broadcast_shapes("test", a.t.shape(), b.t.shape());
         prop_assert_eq!(ab.shape(), &expected[..]);
@@ -323,8 +339,8 @@ proptest! {
 
     #[test]
     fn sum_of_products_is_the_dot_product(
-        (a, b) in arb_shape(0..=4, 0..=7).prop_flat_map(|s| (arb_tensor(Just(s.clone()), small_int_f32s()), arb_tensor(Just(s), small_int_f32s()))),
-        (c, d) in arb_shape(0..=4, 0..=7).prop_flat_map(|s| (arb_tensor(Just(s.clone()), f64s()), arb_tensor(Just(s), f64s()))),
+        (a, b) in arb_shape(0..=4, 1..=7).prop_flat_map(|s| (arb_tensor(Just(s.clone()), small_int_f32s()), arb_tensor(Just(s), small_int_f32s()))),
+        (c, d) in arb_shape(0..=4, 1..=7).prop_flat_map(|s| (arb_tensor(Just(s.clone()), f64s()), arb_tensor(Just(s), f64s()))),
     ) {
         // Small integers: exact in any summation order.
         let lhs = (&a.t * &b.t).sum_all();
@@ -485,7 +501,8 @@ proptest! {
     }
 }
 
-// A narrow that starts past the data of an empty tensor must still read as empty.
+// Regression: views of an empty tensor (`narrow`, `select`, `split`, ...) can start past the
+// end of its empty buffer; reading them once panicked in `as_slice`.
 #[test]
 fn empty_views_past_the_end_read_as_empty() {
     let x = Tensor::<f32>::zeros([3, 0]);
@@ -493,4 +510,54 @@ fn empty_views_past_the_end_read_as_empty() {
     assert_eq!(v.shape(), &[1, 0]);
     assert_eq!(v.to_vec(), Vec::<f32>::new());
     assert_eq!(v.contiguous().numel(), 0);
+}
+
+// Regression: `expand` once turned a -1 for a new leading axis into size 0, silently losing
+// every element; PyTorch refuses it, and so do we.
+#[test]
+#[should_panic(expected = "expand")]
+fn expand_refuses_minus_one_for_a_new_axis() {
+    let e = Tensor::from([1.0f32, 2.0]).expand([-1, 2]);
+    std::hint::black_box(e);
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    // Empty tensors, including views that start past the end of their buffer.
+    #[test]
+    fn empty_tensors_read_as_empty(x in arb_tensor(empty_shape(), f32s())) {
+        let t = &x.t;
+        prop_assert!(t.to_vec().is_empty(), "{:?}", x);
+        prop_assert_eq!(t.contiguous().shape().to_vec(), t.shape());
+        prop_assert_eq!(t.reshape([-1]).shape().to_vec(), vec![0]);
+        prop_assert_eq!((t + t).shape().to_vec(), t.shape());
+        prop_assert_eq!(t.sum_all(), 0.0);
+        for axis in 0..t.rank() as isize {
+            let n = t.dim(axis);
+            prop_assert!(t.narrow(axis, n, 0).to_vec().is_empty(), "narrow({}, {}, 0) of {:?}", axis, n, x);
+            if n > 0 {
+                prop_assert!(t.select(axis, n - 1).to_vec().is_empty(), "select({}, {}) of {:?}", axis, n - 1, x);
+                let parts = t.split(1, axis);
+                let refs: Vec<&Tensor> = parts.iter().collect();
+                prop_assert_eq!(Tensor::cat(&refs, axis).shape().to_vec(), t.shape(), "cat(split) of {:?}", x);
+            }
+        }
+        let s = Tensor::stack(&[t, t], 0);
+        prop_assert!(s.select(0, 1).to_vec().is_empty(), "stack then select(0, 1) of {:?}", x);
+    }
+}
+
+// The strategy itself: views must be drawn about as often as dense tensors, or the properties
+// above would silently stop testing strides.
+#[test]
+fn the_strategy_draws_non_contiguous_layouts_often() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = arb_tensor(arb_shape(1..=4, 1..=7), f32s());
+    let draws = 400;
+    let strided = (0..draws)
+        .filter(|_| !strategy.new_tree(&mut runner).expect("strategy draws").current().t.is_contiguous())
+        .count();
+    assert!(strided * 5 >= draws * 2, "only {strided} of {draws} drawn tensors are non-contiguous");
 }

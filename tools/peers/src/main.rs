@@ -4,7 +4,11 @@
 //!
 //! Usage: `peers [--threads N] [--rounds R] [--secs S] [--libs a,b] [shapes...]`
 //! where a shape is `N` (square) or `MxKxN`. Prints one line per (shape, library) with the
-//! median GFLOP/s over the rounds and the min-max spread.
+//! median GFLOP/s over the rounds and the min-max spread. Libraries: `kindling` (the f32
+//! `fast::gemm`, i.e. v5), `kindling-v4`, `gemm`, `matrixmultiply`.
+//!
+//! `peers --table` / `--table-quick` prints Kindling's own version table instead
+//! (`kindling::bench::matmul::print_table`).
 
 use kindling_tensor::ops::matmul::{fast, MatRef};
 use std::time::Instant;
@@ -18,6 +22,7 @@ fn main() {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--table" | "--table-quick" => return kindling::bench::matmul::print_table(arg == "--table-quick"),
             "--threads" => threads = args.next().expect("--threads N").parse().unwrap(),
             "--rounds" => rounds = args.next().expect("--rounds R").parse().unwrap(),
             "--secs" => secs = args.next().expect("--secs S").parse().unwrap(),
@@ -33,7 +38,15 @@ fn main() {
         }
     }
     if shapes.is_empty() {
-        shapes = vec![(128, 128, 128), (256, 256, 256), (512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048), (128, 784, 256), (128, 256, 128)];
+        shapes = vec![
+            (128, 128, 128),
+            (256, 256, 256),
+            (512, 512, 512),
+            (1024, 1024, 1024),
+            (2048, 2048, 2048),
+            (128, 784, 256),
+            (128, 256, 128),
+        ];
     }
     // matrixmultiply reads its thread count once, from the environment, on first use.
     std::env::set_var("MATMUL_NUM_THREADS", threads.to_string());
@@ -59,7 +72,14 @@ fn main() {
         }
         for (lib, r) in libs.iter().zip(&mut results) {
             r.sort_by(|x, y| x.total_cmp(y));
-            println!("{:<16} {:<15} {:>9.1} {:>9.1} {:>9.1}", format!("{m}x{k}x{n}"), lib, r[r.len() / 2], r[0], r[r.len() - 1]);
+            println!(
+                "{:<16} {:<15} {:>9.1} {:>9.1} {:>9.1}",
+                format!("{m}x{k}x{n}"),
+                lib,
+                r[r.len() / 2],
+                r[0],
+                r[r.len() - 1]
+            );
         }
     }
 }
@@ -74,14 +94,46 @@ fn run(lib: &str, threads: usize, m: usize, k: usize, n: usize, a: &[f32], b: &[
             // SAFETY: row-major buffers of the stated sizes; strides in elements.
             unsafe {
                 gemm::gemm(
-                    m, n, k, c.as_mut_ptr(), 1, n as isize, false, a.as_ptr(), 1, k as isize, b.as_ptr(), 1, n as isize, 0.0, 1.0, false, false, false,
+                    m,
+                    n,
+                    k,
+                    c.as_mut_ptr(),
+                    1,
+                    n as isize,
+                    false,
+                    a.as_ptr(),
+                    1,
+                    k as isize,
+                    b.as_ptr(),
+                    1,
+                    n as isize,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
                     par,
                 )
             }
         }
         // SAFETY: as above.
         "matrixmultiply" => unsafe {
-            matrixmultiply::sgemm(m, k, n, 1.0, a.as_ptr(), k as isize, 1, b.as_ptr(), n as isize, 1, 0.0, c.as_mut_ptr(), n as isize, 1)
+            matrixmultiply::sgemm(
+                m,
+                k,
+                n,
+                1.0,
+                a.as_ptr(),
+                k as isize,
+                1,
+                b.as_ptr(),
+                n as isize,
+                1,
+                0.0,
+                c.as_mut_ptr(),
+                n as isize,
+                1,
+            )
         },
         other => panic!("unknown library {other}"),
     }

@@ -45,9 +45,13 @@ pub const PACKED_MIN_MACS: usize = 4096;
 /// `rayon::current_num_threads()`); integer types take the i-p-j loop.
 pub fn gemm<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T]) {
     check_shapes(&a, &b, c);
-    if let (Some(a32), Some(b32), Some(c32)) = (view_as::<T, f32>(a), view_as::<T, f32>(b), downcast_slice_mut::<T, f32>(c)) {
+    if let (Some(a32), Some(b32), Some(c32)) =
+        (view_as::<T, f32>(a), view_as::<T, f32>(b), downcast_slice_mut::<T, f32>(c))
+    {
         versions::v5_threaded(a32, b32, c32);
-    } else if let (Some(a64), Some(b64), Some(c64)) = (view_as::<T, f64>(a), view_as::<T, f64>(b), downcast_slice_mut::<T, f64>(c)) {
+    } else if let (Some(a64), Some(b64), Some(c64)) =
+        (view_as::<T, f64>(a), view_as::<T, f64>(b), downcast_slice_mut::<T, f64>(c))
+    {
         gemm_f64(a64, b64, c64);
     } else {
         versions::loop_order(a, b, c);
@@ -69,7 +73,14 @@ fn gemm_f64(a: MatRef<f64>, b: MatRef<f64>, c: &mut [f64]) {
 
 /// The same view with its element type proven to be `U`.
 fn view_as<T: Element, U: Element>(m: MatRef<T>) -> Option<MatRef<U>> {
-    Some(MatRef { data: downcast_slice::<T, U>(m.data)?, offset: m.offset, rows: m.rows, cols: m.cols, row_stride: m.row_stride, col_stride: m.col_stride })
+    Some(MatRef {
+        data: downcast_slice::<T, U>(m.data)?,
+        offset: m.offset,
+        rows: m.rows,
+        cols: m.cols,
+        row_stride: m.row_stride,
+        col_stride: m.col_stride,
+    })
 }
 
 pub(crate) fn check_shapes<T>(a: &MatRef<T>, b: &MatRef<T>, c: &[T]) {
@@ -85,7 +96,7 @@ fn check_view<T>(what: &str, v: &MatRef<T>) {
     }
     let last = (v.rows - 1)
         .checked_mul(v.row_stride)
-        .and_then(|r| Some(r.checked_add((v.cols - 1).checked_mul(v.col_stride)?)?.checked_add(v.offset)?));
+        .and_then(|r| r.checked_add((v.cols - 1).checked_mul(v.col_stride)?)?.checked_add(v.offset));
     assert!(
         matches!(last, Some(i) if i < v.data.len()),
         "gemm: {what} view {}x{} (offset {}, strides {}, {}) reaches past its {} elements",
@@ -107,8 +118,13 @@ where
 }
 
 /// [`gemm_threaded`] with the threading threshold as a parameter (tests use 0).
-fn gemm_threaded_above<K: MicroKernel>(a: MatRef<K::T>, b: MatRef<K::T>, c: &mut [K::T], threads: usize, min_macs: usize)
-where
+fn gemm_threaded_above<K: MicroKernel>(
+    a: MatRef<K::T>,
+    b: MatRef<K::T>,
+    c: &mut [K::T],
+    threads: usize,
+    min_macs: usize,
+) where
     K::T: PackBuffers,
 {
     check_shapes(&a, &b, c);
@@ -122,7 +138,7 @@ where
     check_view("a", &a);
     check_view("b", &b);
     let threads = if m * n * k < min_macs { 1 } else { threads.max(1) };
-    let (tm, tn) = thread_grid::<K>(m, n, k, threads);
+    let (tm, tn) = thread_grid::<K>(m, n, k, threads, a.col_stride == 1, b.col_stride == 1);
     if tm * tn == 1 {
         return gemm_packed::<K>(a, b, c);
     }
@@ -134,12 +150,11 @@ where
         }
         let a_part = MatRef { offset: a.offset + rows.start * a.row_stride, rows: rows.len(), ..a };
         let b_part = MatRef { offset: b.offset + cols.start * b.col_stride, cols: cols.len(), ..b };
-        let c_ptr = c_ptr;
         // SAFETY: `c` holds at least m·n elements and the views are in bounds (checked above);
         // sub-views of them are too. The rectangles
         // `rows × cols` of the grid are disjoint, so no two threads write the same element and
         // every write stays inside `c`, which outlives this parallel loop.
-        unsafe { drive::<K>(a_part, b_part, c_ptr.0.add(rows.start * n + cols.start), n) };
+        unsafe { drive::<K>(a_part, b_part, c_ptr.get().add(rows.start * n + cols.start), n) };
     });
 }
 
@@ -158,6 +173,12 @@ where
 
 #[derive(Clone, Copy)]
 struct SendPtr<T>(*mut T);
+impl<T> SendPtr<T> {
+    /// A method, so closures capture the whole `SendPtr` rather than its `!Send` field.
+    fn get(self) -> *mut T {
+        self.0
+    }
+}
 // SAFETY: only used to hand disjoint rectangles of one buffer to rayon threads (see above).
 unsafe impl<T: Send> Send for SendPtr<T> {}
 // SAFETY: as above; the pointer itself is only copied, never dereferenced through `&SendPtr`.
@@ -171,35 +192,57 @@ fn split_range(len: usize, align: usize, parts: usize, t: usize) -> std::ops::Ra
     start..end
 }
 
-/// How to cut C into `tm × tn` rectangles for `threads` threads: the factorization whose
-/// slowest thread has the least work, counting the padded tiles it computes and the panels
-/// it packs (each thread packs its own rows of A and columns of B).
-fn thread_grid<K: MicroKernel>(m: usize, n: usize, _k: usize, threads: usize) -> (usize, usize) {
+/// Each thread gets up to this many rectangles: rayon hands them out as threads free up, so a
+/// core slowed by other work on the machine takes fewer (a static one-per-thread split runs
+/// at the pace of the slowest core).
+const OVERSPLIT: usize = 4;
+/// No rectangle smaller than this many multiply-adds (~100 µs of work).
+const MIN_PART_MACS: usize = 1 << 22;
+
+/// How to cut C into `tm × tn` rectangles for `threads` threads.
+///
+/// For each candidate count (threads × 1..=OVERSPLIT) the best factorization is the one with
+/// the least work per rectangle: padded tiles plus the panels it packs (A when it is not
+/// row-major, B when it is packed: see `drive`). The most rectangles whose total work stays
+/// within 5% of the one-per-thread split wins.
+fn thread_grid<K: MicroKernel>(m: usize, n: usize, k: usize, threads: usize, a_row_major: bool, b_row_major: bool) -> (usize, usize) {
     // Packing one element costs about as much as this many tile multiply-adds.
     const PACK_COST: usize = 8;
+    if threads <= 1 {
+        return (1, 1);
+    }
     let (mp, np) = (m.div_ceil(K::MR), n.div_ceil(K::NR));
-    let mut best = (1, 1, usize::MAX);
-    for tm in 1..=threads {
-        if threads % tm != 0 {
-            continue;
+    let best_for = |parts: usize| {
+        let mut best: Option<(usize, usize, usize)> = None;
+        for tm in (1..=parts).filter(|&tm| parts.is_multiple_of(tm)) {
+            let tn = parts / tm;
+            if tm > mp || tn > np {
+                continue;
+            }
+            let (rows, cols) = (mp.div_ceil(tm) * K::MR, np.div_ceil(tn) * K::NR);
+            let pack_a = if a_row_major { 0 } else { rows };
+            let pack_b = if b_row_major && rows <= DIRECT_B_MAX_M { 0 } else { cols };
+            let total = parts * (rows * cols + PACK_COST * (pack_a + pack_b));
+            if best.is_none_or(|b| total < b.2) {
+                best = Some((tm, tn, total));
+            }
         }
-        let tn = threads / tm;
-        if tm > mp || tn > np {
-            continue;
-        }
-        let rows = mp.div_ceil(tm) * K::MR;
-        let cols = np.div_ceil(tn) * K::NR;
-        let cost = rows * cols + PACK_COST * (rows + cols);
-        if cost < best.2 {
-            best = (tm, tn, cost);
+        best
+    };
+    let Some(base) = best_for(threads) else {
+        // Fewer tiles than threads in both directions: one rectangle per row of tiles.
+        return (mp.min(threads), 1);
+    };
+    let max_parts = threads * OVERSPLIT.min((m * n * k / MIN_PART_MACS / threads).max(1));
+    let mut choice = base;
+    for parts in (2 * threads..=max_parts).step_by(threads) {
+        if let Some(c) = best_for(parts) {
+            if c.2 * 100 <= base.2 * 105 {
+                choice = c;
+            }
         }
     }
-    if best.2 == usize::MAX {
-        // Fewer tiles than threads in both directions: use as many threads as there are rows.
-        let tm = mp.min(threads);
-        return (tm, 1);
-    }
-    (best.0, best.1)
+    (choice.0, choice.1)
 }
 
 /// The BLIS loop nest on one thread: `c[m×n, row stride ldc] = a · b`.
@@ -329,7 +372,16 @@ const MAX_TILE: usize = 384;
 /// For A the panel index is the row (`s_w` = row stride); for B it is the column. The two
 /// common layouts get a loop that reads memory in order.
 #[allow(clippy::too_many_arguments)]
-fn pack_panel<T: Numeric>(src: &[T], base: usize, s_w: usize, s_k: usize, w: usize, wide: usize, kc: usize, dst: &mut [T]) {
+fn pack_panel<T: Numeric>(
+    src: &[T],
+    base: usize,
+    s_w: usize,
+    s_k: usize,
+    w: usize,
+    wide: usize,
+    kc: usize,
+    dst: &mut [T],
+) {
     debug_assert!(w <= wide && dst.len() == wide * kc);
     if s_w == 1 {
         // Each packed group is a contiguous run of the source (B row-major, A col-major).
@@ -387,7 +439,12 @@ pack_buffers!(f64, PACK_F64);
 
 /// Grows `buf` as needed and hands out two disjoint 64-byte-aligned slices (a cache line, so
 /// no vector load of a packed panel straddles two lines).
-fn split_aligned<T: Numeric, R>(buf: &mut Vec<T>, len_a: usize, len_b: usize, f: impl FnOnce(&mut [T], &mut [T]) -> R) -> R {
+fn split_aligned<T: Numeric, R>(
+    buf: &mut Vec<T>,
+    len_a: usize,
+    len_b: usize,
+    f: impl FnOnce(&mut [T], &mut [T]) -> R,
+) -> R {
     let pad = 64 / std::mem::size_of::<T>();
     let len_a_padded = len_a.div_ceil(pad) * pad;
     let need = len_a_padded + len_b + pad;
@@ -470,8 +527,14 @@ mod tests {
         /// Every column the same (column stride 0).
         BroadcastCols,
     }
-    const LAYOUTS: [Layout; 6] =
-        [Layout::RowMajor, Layout::ColMajor, Layout::Offset, Layout::Strided, Layout::BroadcastRows, Layout::BroadcastCols];
+    const LAYOUTS: [Layout; 6] = [
+        Layout::RowMajor,
+        Layout::ColMajor,
+        Layout::Offset,
+        Layout::Strided,
+        Layout::BroadcastRows,
+        Layout::BroadcastCols,
+    ];
 
     /// Storage and strides for a `rows × cols` matrix in `layout`, filled from `rng`.
     fn make<T: Element>(rng: &mut Lcg, rows: usize, cols: usize, layout: Layout) -> (Vec<T>, usize, usize, usize) {
@@ -494,7 +557,11 @@ mod tests {
 
     /// Runs every `(name, f)` on `m×k · k×n` for each pair of layouts and compares with naive.
     /// Output buffers start as NaN (or 77) so a missed element is caught.
-    fn check_grid<T: Numeric>(shapes: &[(usize, usize, usize)], layouts: &[(Layout, Layout)], impls: &[(&str, Gemm<T>)]) {
+    fn check_grid<T: Numeric>(
+        shapes: &[(usize, usize, usize)],
+        layouts: &[(Layout, Layout)],
+        impls: &[(&str, Gemm<T>)],
+    ) {
         let mut rng = Lcg(0x5eed);
         for &(m, k, n) in shapes {
             for &(la, lb) in layouts {
@@ -533,7 +600,8 @@ mod tests {
         (65, 257, 7),
         (7, 257, 65),
     ];
-    const LARGE_SHAPES: &[(usize, usize, usize)] = &[(257, 257, 257), (1200, 3, 5), (600, 20, 130), (13, 20, 600), (37, 300, 300), (65, 1, 300)];
+    const LARGE_SHAPES: &[(usize, usize, usize)] =
+        &[(257, 257, 257), (1200, 3, 5), (600, 20, 130), (13, 20, 600), (37, 300, 300), (65, 1, 300)];
 
     fn all_layout_pairs() -> Vec<(Layout, Layout)> {
         LAYOUTS.iter().flat_map(|&la| LAYOUTS.iter().map(move |&lb| (la, lb))).collect()
@@ -669,11 +737,13 @@ mod tests {
     #[test]
     fn thread_grid_uses_all_threads_when_there_is_work() {
         type K = kernels::Avx512F32;
-        assert_eq!(thread_grid::<K>(1024, 1024, 1024, 1), (1, 1));
-        let (tm, tn) = thread_grid::<K>(1024, 1024, 1024, 2);
-        assert_eq!(tm * tn, 2);
-        assert_eq!(thread_grid::<K>(1, 4096, 4096, 2), (1, 2)); // one row: split columns
-        assert_eq!(thread_grid::<K>(4096, 5, 4096, 2), (2, 1)); // one tile wide: split rows
-        assert_eq!(thread_grid::<K>(5, 5, 4096, 4), (1, 1)); // a single tile
+        let grid = |m, n, k, t| thread_grid::<K>(m, n, k, t, true, true);
+        assert_eq!(grid(1024, 1024, 1024, 1), (1, 1));
+        let (tm, tn) = grid(1024, 1024, 1024, 2);
+        assert!(tm * tn >= 2 && (tm * tn) % 2 == 0);
+        assert_eq!(grid(128, 128, 128, 2).0 * grid(128, 128, 128, 2).1, 2); // too small to oversplit
+        assert_eq!(grid(1, 4096, 4096, 2).0, 1); // one row: split columns only
+        assert_eq!(grid(4096, 5, 4096, 2).1, 1); // one tile wide: split rows only
+        assert_eq!(grid(5, 5, 4096, 4), (1, 1)); // a single tile
     }
 }

@@ -27,6 +27,10 @@ use crate::dtype::Float;
 /// A float type with vectorizable versions of the kernels' transcendental functions.
 pub trait SimdFloat: Float {
     fn exp_v(self) -> Self;
+    /// e^x for x <= 0 (softmax's shifted logits), cheaper than `exp_v`: results below
+    /// `EXP_FLUSH` (about 1e-37 in f32, 1e-306 in f64) are flushed to 0 instead of going
+    /// through the subnormals. NaN stays NaN.
+    fn exp_nonpos_v(self) -> Self;
     fn ln_v(self) -> Self;
     fn ln_1p_v(self) -> Self;
     fn tanh_v(self) -> Self;
@@ -35,11 +39,15 @@ pub trait SimdFloat: Float {
 }
 
 macro_rules! impl_simd_float {
-    ($t:ty, $exp:ident, $ln:ident, $ln_1p:ident, $tanh:ident, $sigmoid:ident, $erf:ident) => {
+    ($t:ty, $exp:ident, $exp_nonpos:ident, $ln:ident, $ln_1p:ident, $tanh:ident, $sigmoid:ident, $erf:ident) => {
         impl SimdFloat for $t {
             #[inline(always)]
             fn exp_v(self) -> Self {
                 $exp(self)
+            }
+            #[inline(always)]
+            fn exp_nonpos_v(self) -> Self {
+                $exp_nonpos(self)
             }
             #[inline(always)]
             fn ln_v(self) -> Self {
@@ -64,8 +72,8 @@ macro_rules! impl_simd_float {
         }
     };
 }
-impl_simd_float!(f32, exp_f32, ln_f32, ln_1p_f32, tanh_f32, sigmoid_f32, erf_f32);
-impl_simd_float!(f64, exp_f64, ln_f64, ln_1p_f64, tanh_f64, sigmoid_f64, erf_f64);
+impl_simd_float!(f32, exp_f32, exp_nonpos_f32, ln_f32, ln_1p_f32, tanh_f32, sigmoid_f32, erf_f32);
+impl_simd_float!(f64, exp_f64, exp_nonpos_f64, ln_f64, ln_1p_f64, tanh_f64, sigmoid_f64, erf_f64);
 
 /// Horner's rule, highest coefficient first.
 macro_rules! horner {
@@ -127,6 +135,22 @@ pub fn exp_f32(x: f32) -> f32 {
     // and up to 2^128 (overflow to inf) come out right with a single rounding.
     let half = n >> 1;
     p * pow2i_f32(half) * pow2i_f32(n.wrapping_sub(half))
+}
+
+/// e^x for x <= 0, flushing results below e^-86 (4e-38) to 0: with 2^n a normal number,
+/// it can be added straight into p's exponent bits (one integer add instead of two multiplies).
+#[inline(always)]
+pub fn exp_nonpos_f32(x: f32) -> f32 {
+    const FLUSH: f32 = -86.0;
+    let xc = if x < FLUSH { FLUSH } else { x };
+    let (n, r) = reduce_ln2_f32(xc);
+    let p = 1.0 + (r * r).mul_add(horner!(r, EXP_POLY_F32), r);
+    let y = f32::from_bits(p.to_bits().wrapping_add((n as u32) << 23));
+    if x < FLUSH {
+        0.0
+    } else {
+        y
+    }
 }
 
 /// e^x - 1 for `0 <= x <= 20` (all tanh needs), accurate near 0 where `exp(x) - 1` would
@@ -210,16 +234,11 @@ pub fn sigmoid_f32(x: f32) -> f32 {
     num / (1.0 + e)
 }
 
-/// erf(√t)/√t on t ∈ [0, 1] (Chebyshev fit, max abs error 1.2e-9).
-const ERF_SMALL_F32: [f32; 7] = [
-    7.875_875e-5,
-    -8.016_864e-4,
-    5.189_087_4e-3,
-    -2.685_421_2e-2,
-    1.128_359_5e-1,
-    -3.761_262_7e-1,
-    1.128_379_2,
-];
+/// erf(√t)/√t on t ∈ [0, 1] (Chebyshev fit, max abs error 1.2e-9). The last coefficient is
+/// close to 2/√π (the slope of erf at 0) but is the fit's value, not that constant.
+#[allow(clippy::approx_constant)]
+const ERF_SMALL_F32: [f32; 7] =
+    [7.875_875e-5, -8.016_864e-4, 5.189_087_4e-3, -2.685_421_2e-2, 1.128_359_5e-1, -3.761_262_7e-1, 1.128_379_2];
 /// erfc(x) e^{x²} as a polynomial in `1/x - 0.625` for x ∈ [1, 4] (max abs error 6.5e-10).
 const ERFC_F32: [f32; 11] = [
     -3.289_221e-2,
@@ -257,7 +276,7 @@ pub fn erf_f32(x: f32) -> f32 {
 /// `1.5 * 2^52`, the f64 twin of [`ROUND_F32`].
 const ROUND_F64: f64 = 6_755_399_441_055_744.0;
 /// ln 2 split so that `n * LN2_HI_F64` is exact for |n| < 2^11 (the high part has 32 bits).
-const LN2_HI_F64: f64 = 6.931_471_803_691_238_2e-1;
+const LN2_HI_F64: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 const LN2_LO_F64: f64 = 1.908_214_929_270_587_7e-10;
 /// `1/k!` for k = 13 down to 2.
 const EXP_TAYLOR_F64: [f64; 12] = [
@@ -299,6 +318,21 @@ pub fn exp_f64(x: f64) -> f64 {
     let p = 1.0 + (r * r).mul_add(horner!(r, EXP_TAYLOR_F64), r);
     let half = n >> 1;
     p * pow2i_f64(half) * pow2i_f64(n.wrapping_sub(half))
+}
+
+/// e^x for x <= 0, flushing results below e^-700 (1e-304) to 0; see [`exp_nonpos_f32`].
+#[inline(always)]
+pub fn exp_nonpos_f64(x: f64) -> f64 {
+    const FLUSH: f64 = -700.0;
+    let xc = if x < FLUSH { FLUSH } else { x };
+    let (n, r) = reduce_ln2_f64(xc);
+    let p = 1.0 + (r * r).mul_add(horner!(r, EXP_TAYLOR_F64), r);
+    let y = f64::from_bits(p.to_bits().wrapping_add((n as u64) << 52));
+    if x < FLUSH {
+        0.0
+    } else {
+        y
+    }
 }
 
 /// e^x - 1 for `0 <= x <= 40`.
@@ -387,7 +421,7 @@ pub fn sigmoid_f64(x: f64) -> f64 {
 }
 
 /// erf(√t)/√t on t ∈ [0, 1] (max abs error 7.4e-18).
-#[allow(clippy::excessive_precision)]
+#[allow(clippy::excessive_precision, clippy::approx_constant)]
 const ERF_SMALL_F64: [f64; 12] = [
     -7.795_898_827_002_142_2e-10,
     1.372_006_454_677_768_6e-8,
@@ -447,6 +481,7 @@ const ERFC_TAIL_F64: [f64; 13] = [
 /// erf for f64: three branches (|x| < 1, [1, 2.5), [2.5, 6]), all computed, one selected.
 #[inline(always)]
 pub fn erf_f64(x: f64) -> f64 {
+    #[allow(clippy::excessive_precision)]
     const TAIL_CENTRE: f64 = 0.283_333_333_333_333_34;
     let a = x.abs();
     let small = a * horner!(a * a, ERF_SMALL_F64);
@@ -506,8 +541,11 @@ mod tests {
         for x in xs {
             let (got, want) = (ours(x), op.apply(x));
             let d = ulp_diff_f32(got, want);
-            assert!(d <= bound + SUBNORMAL_SLACK * (want.abs() < f32::MIN_POSITIVE) as u64,
-                "{}({x:e}) = {got:e}, reference {want:e}: {d} ulp > {bound}", op.name());
+            assert!(
+                d <= bound + SUBNORMAL_SLACK * (want.abs() < f32::MIN_POSITIVE) as u64,
+                "{}({x:e}) = {got:e}, reference {want:e}: {d} ulp > {bound}",
+                op.name()
+            );
             if want == 0.0 {
                 assert_eq!(got.is_sign_negative(), want.is_sign_negative(), "{}({x:e}): sign of zero", op.name());
             }
@@ -521,8 +559,11 @@ mod tests {
         for x in xs {
             let (got, want) = (ours(x), op.apply(x));
             let d = ulp_diff_f64(got, want);
-            assert!(d <= bound + SUBNORMAL_SLACK * (want.abs() < f64::MIN_POSITIVE) as u64,
-                "{}({x:e}) = {got:e}, reference {want:e}: {d} ulp > {bound}", op.name());
+            assert!(
+                d <= bound + SUBNORMAL_SLACK * (want.abs() < f64::MIN_POSITIVE) as u64,
+                "{}({x:e}) = {got:e}, reference {want:e}: {d} ulp > {bound}",
+                op.name()
+            );
             if want == 0.0 {
                 assert_eq!(got.is_sign_negative(), want.is_sign_negative(), "{}({x:e}): sign of zero", op.name());
             }
@@ -545,6 +586,22 @@ mod tests {
         assert!(ln_f32(-1.0).is_nan());
         assert_eq!(ln_1p_f64(-1.0), f64::NEG_INFINITY);
         assert_eq!(tanh_f64(f64::NEG_INFINITY), -1.0);
+    }
+
+    /// exp_nonpos agrees with exp where it does not flush.
+    #[test]
+    fn exp_nonpos_matches_exp_above_the_flush_point() {
+        for i in 0..200_000 {
+            let x = -(i as f32) * 4.3e-4; // 0 down to -86
+            assert!(ulp_diff_f32(exp_nonpos_f32(x), exp_f32(x)) <= ULP_EXP_LN, "{x}");
+            let x = -(i as f64) * 3.5e-3; // 0 down to -700
+            assert!(ulp_diff_f64(exp_nonpos_f64(x), exp_f64(x)) <= ULP_EXP_LN, "{x}");
+        }
+        assert_eq!(exp_nonpos_f32(f32::NEG_INFINITY), 0.0);
+        assert_eq!(exp_nonpos_f32(-90.0), 0.0);
+        assert!(exp_nonpos_f32(f32::NAN).is_nan());
+        assert!(exp_nonpos_f64(f64::NAN).is_nan());
+        assert_eq!(exp_nonpos_f64(0.0), 1.0);
     }
 
     /// Every 4099th f32 bit pattern: ~1M values covering both signs, every exponent, the

@@ -193,12 +193,7 @@ pub fn threads_for(work: usize) -> usize {
 /// is the chunk's offset in `out` and every chunk but the last is a multiple of `unit`
 /// elements. Chunks run in parallel on the current rayon pool when `work` is at least
 /// [`PAR_THRESHOLD`]; otherwise `f(0, out)` runs on the calling thread.
-pub fn par_chunks_mut<T: Send>(
-    out: &mut [T],
-    unit: usize,
-    work: usize,
-    f: impl Fn(usize, &mut [T]) + Sync + Send,
-) {
+pub fn par_chunks_mut<T: Send>(out: &mut [T], unit: usize, work: usize, f: impl Fn(usize, &mut [T]) + Sync + Send) {
     use rayon::prelude::*;
     let unit = unit.max(1);
     let threads = threads_for(work);
@@ -212,9 +207,7 @@ pub fn par_chunks_mut<T: Send>(
     let min_units = (PAR_THRESHOLD / 4).div_ceil(work_per_unit).max(1);
     let chunks = (threads * CHUNKS_PER_THREAD).min(units.div_ceil(min_units)).max(1);
     let per = units.div_ceil(chunks) * unit;
-    out.par_chunks_mut(per)
-        .enumerate()
-        .for_each(|(i, chunk)| f(i * per, chunk));
+    out.par_chunks_mut(per).enumerate().for_each(|(i, chunk)| f(i * per, chunk));
 }
 
 /// Helpers shared by the fast kernels' tests.
@@ -326,7 +319,7 @@ mod tests {
         for (len, unit) in [(0, 1), (1, 1), (7, 3), (100_000, 1), (100_003, 17), (1 << 20, 4096)] {
             let mut out = vec![0u32; len];
             par_chunks_mut(&mut out, unit, len, |start, chunk| {
-                assert!(start % unit == 0);
+                assert!(start.is_multiple_of(unit));
                 for (k, o) in chunk.iter_mut().enumerate() {
                     *o += (start + k) as u32 + 1;
                 }

@@ -76,7 +76,17 @@ macro_rules! portable_kernel {
 
             #[inline(never)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn run(kc: usize, a: *const $t, rsa: usize, csa: usize, b: *const $t, ldb: usize, c: *mut $t, ldc: usize, accumulate: bool) {
+            unsafe fn run(
+                kc: usize,
+                a: *const $t,
+                rsa: usize,
+                csa: usize,
+                b: *const $t,
+                ldb: usize,
+                c: *mut $t,
+                ldc: usize,
+                accumulate: bool,
+            ) {
                 let mut acc = [[0 as $t; $nr]; $mr];
                 for p in 0..kc {
                     // SAFETY: the caller guarantees these elements of A and B are readable.
@@ -144,7 +154,17 @@ mod x86 {
 
                 #[inline]
                 #[allow(clippy::too_many_arguments)]
-                unsafe fn run(kc: usize, a: *const $t, rsa: usize, csa: usize, b: *const $t, ldb: usize, c: *mut $t, ldc: usize, accumulate: bool) {
+                unsafe fn run(
+                    kc: usize,
+                    a: *const $t,
+                    rsa: usize,
+                    csa: usize,
+                    b: *const $t,
+                    ldb: usize,
+                    c: *mut $t,
+                    ldc: usize,
+                    accumulate: bool,
+                ) {
                     // SAFETY: forwarded contract; `available()` is part of it.
                     unsafe { kernel(kc, a, rsa, csa, b, ldb, c, ldc, accumulate) }
                 }
@@ -152,7 +172,17 @@ mod x86 {
 
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
-            unsafe fn kernel(kc: usize, a: *const $t, rsa: usize, csa: usize, b: *const $t, ldb: usize, c: *mut $t, ldc: usize, accumulate: bool) {
+            unsafe fn kernel(
+                kc: usize,
+                a: *const $t,
+                rsa: usize,
+                csa: usize,
+                b: *const $t,
+                ldb: usize,
+                c: *mut $t,
+                ldc: usize,
+                accumulate: bool,
+            ) {
                 let mut acc: [[$vec; $nv]; $mr] = [[$zero(); $nv]; $mr];
                 // SAFETY (whole body): the caller guarantees that the A and B elements addressed
                 // below are readable and that `c` is a valid `MR×NR` tile at row stride `ldc`.
@@ -197,36 +227,95 @@ mod x86 {
     pub mod avx512_f32 {
         use super::*;
         x86_kernel!(
-            Avx512F32, f32, "avx512f", is_x86_feature_detected!("avx512f"), 6, 4, 16,
-            256, 1152, 512,
-            __m512, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps
+            Avx512F32,
+            f32,
+            "avx512f",
+            is_x86_feature_detected!("avx512f"),
+            6,
+            4,
+            16,
+            256,
+            1152,
+            512,
+            __m512,
+            _mm512_setzero_ps,
+            _mm512_loadu_ps,
+            _mm512_storeu_ps,
+            _mm512_set1_ps,
+            _mm512_fmadd_ps,
+            _mm512_add_ps
         );
     }
     pub mod avx512_f64 {
         use super::*;
         x86_kernel!(
-            Avx512F64, f64, "avx512f", is_x86_feature_detected!("avx512f"), 6, 4, 8,
-            128, 1152, 512,
-            __m512d, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd
+            Avx512F64,
+            f64,
+            "avx512f",
+            is_x86_feature_detected!("avx512f"),
+            6,
+            4,
+            8,
+            128,
+            1152,
+            512,
+            __m512d,
+            _mm512_setzero_pd,
+            _mm512_loadu_pd,
+            _mm512_storeu_pd,
+            _mm512_set1_pd,
+            _mm512_fmadd_pd,
+            _mm512_add_pd
         );
     }
     pub mod avx2_f32 {
         use super::*;
         x86_kernel!(
-            Avx2F32, f32, "avx2,fma", is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"), 6, 2, 8,
-            256, 1152, 1024,
-            __m256, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps
+            Avx2F32,
+            f32,
+            "avx2,fma",
+            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            6,
+            2,
+            8,
+            256,
+            1152,
+            1024,
+            __m256,
+            _mm256_setzero_ps,
+            _mm256_loadu_ps,
+            _mm256_storeu_ps,
+            _mm256_set1_ps,
+            _mm256_fmadd_ps,
+            _mm256_add_ps
         );
     }
     pub mod avx2_f64 {
         use super::*;
         x86_kernel!(
-            Avx2F64, f64, "avx2,fma", is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"), 6, 2, 4,
-            256, 1152, 512,
-            __m256d, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_add_pd
+            Avx2F64,
+            f64,
+            "avx2,fma",
+            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            6,
+            2,
+            4,
+            256,
+            1152,
+            512,
+            __m256d,
+            _mm256_setzero_pd,
+            _mm256_loadu_pd,
+            _mm256_storeu_pd,
+            _mm256_set1_pd,
+            _mm256_fmadd_pd,
+            _mm256_add_pd
         );
     }
     /// `iters` rounds of 24 independent FMAs on registers (no memory): the f32 FMA peak.
+    ///
+    /// # Safety
+    /// The CPU must support avx512f.
     #[target_feature(enable = "avx512f")]
     pub fn fma_loop_avx512(iters: usize) -> f32 {
         let mut acc = [_mm512_set1_ps(0.0); 24];
@@ -241,6 +330,9 @@ mod x86 {
     }
 
     /// As [`fma_loop_avx512`] with 12 ymm accumulators.
+    ///
+    /// # Safety
+    /// The CPU must support avx2 and fma.
     #[target_feature(enable = "avx2,fma")]
     pub fn fma_loop_avx2(iters: usize) -> f32 {
         let mut acc = [_mm256_set1_ps(0.0); 12];

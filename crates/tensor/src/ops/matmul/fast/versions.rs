@@ -106,7 +106,14 @@ pub(crate) fn loop_order<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T]) {
 
 /// `c_row += Σ_{p in ps} a[i,p] · b[p, j0..j0+len]`, the inner two loops of v2 and v3.
 #[inline(always)]
-fn row_update<T: Numeric>(a: MatRef<T>, b: MatRef<T>, i: usize, ps: std::ops::Range<usize>, c_row: &mut [T], j0: usize) {
+fn row_update<T: Numeric>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    i: usize,
+    ps: std::ops::Range<usize>,
+    c_row: &mut [T],
+    j0: usize,
+) {
     let len = c_row.len();
     for p in ps {
         let aip = a.at(i, p);
