@@ -19,8 +19,7 @@ pub use kindling_tensor as tensor;
 pub mod prelude {
     pub use kindling_tensor::tolerance::{assert_close, Tolerance};
     pub use kindling_tensor::{
-        set_kernel_mode, with_kernel_mode, Axes, DType, Device, Element, Float, KernelMode, Numeric, Rng, Shape,
-        Tensor,
+        set_kernel_mode, with_kernel_mode, Axes, DType, Device, Element, Float, KernelMode, Numeric, Rng, Shape, Tensor,
     };
 }
 

@@ -5,7 +5,7 @@ inside the process) and then the NumPy script, for each thread count. Reports th
 the min..max over rounds, as a markdown table. Usage (from tools/peers, after `cargo build
 --release`):
 
-    /work/venv/bin/python compare.py [--rounds 5] [--threads 1,2] [shapes...]
+    /work/venv/bin/python compare.py [--rounds 5] [--threads 1,2] [--wait-idle 0.9] [shapes...]
 """
 
 import argparse
@@ -14,9 +14,30 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIBS = ["kindling", "gemm", "matrixmultiply", "numpy"]
+
+
+def cpu_times():
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return sum(fields), fields[3] + fields[4]  # total, idle + iowait
+
+
+def wait_idle(min_idle, timeout=600.0, window=2.0):
+    """Blocks until the whole machine was at least `min_idle` idle over `window` seconds
+    (Linux only), so that other programs do not skew multi-threaded figures."""
+    start = time.time()
+    while time.time() - start < timeout:
+        t0, i0 = cpu_times()
+        time.sleep(window)
+        t1, i1 = cpu_times()
+        if (i1 - i0) >= min_idle * max(t1 - t0, 1):
+            return True
+    print("warning: machine never went idle, measuring anyway", file=sys.stderr)
+    return False
 
 
 def parse(out, threads, results):
@@ -31,6 +52,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--threads", default=f"1,{os.cpu_count()}")
     ap.add_argument("--secs", default="0.3")
+    ap.add_argument("--wait-idle", type=float, default=0.0, help="before each run, wait until the CPUs are this idle (0.9 = 90%%)")
     ap.add_argument("--bin", default=os.environ.get("PEERS_BIN", os.path.join(HERE, "target/release/kindling-peers")))
     ap.add_argument("shapes", nargs="*", default=["128", "256", "512", "1024", "2048", "128x784x256", "128x256x128"])
     args = ap.parse_args()
@@ -39,8 +61,12 @@ def main():
     for r in range(args.rounds):
         for t in threads:
             common = ["--threads", str(t), "--rounds", "1", "--secs", args.secs] + args.shapes
+            if args.wait_idle:
+                wait_idle(args.wait_idle)
             rust = subprocess.run([args.bin, "--libs", "kindling,gemm,matrixmultiply"] + common, capture_output=True, text=True, check=True)
             parse(rust.stdout, t, results)
+            if args.wait_idle:
+                wait_idle(args.wait_idle)
             py = subprocess.run([sys.executable, os.path.join(HERE, "numpy_sgemm.py")] + common, capture_output=True, text=True, check=True)
             parse(py.stdout, t, results)
         print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)

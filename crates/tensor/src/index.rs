@@ -167,6 +167,75 @@ impl<T: Numeric> Tensor<T> {
 }
 
 impl<T: Element> Tensor<T> {
+    /// A copy of `self` with `src` written over the elements that
+    /// `self.slice(axis, start, end, step)` would show (PyTorch's `slice_scatter`): the
+    /// backward of `slice`, `narrow` and `select`.
+    pub fn slice_scatter(&self, src: &Tensor<T>, axis: isize, start: usize, end: usize, step: usize) -> Tensor<T> {
+        let region = self.slice(axis, start, end, step);
+        if region.shape() != src.shape() {
+            panic!(
+                "slice_scatter: src of shape {} does not match the slice of shape {} (input {})",
+                dims_str(src.shape()),
+                dims_str(region.shape()),
+                dims_str(self.shape())
+            );
+        }
+        let mut out = self.deep_clone();
+        // `out` is dense with offset 0, so the region's layout computed on `self`'s shape
+        // addresses the same elements of `out` once re-based onto contiguous strides.
+        let dense = out.layout().clone();
+        let a = normalize_axis("slice_scatter", axis, self.shape());
+        let mut strides = dense.strides.clone();
+        let offset = start * strides[a];
+        strides[a] *= step;
+        let positions: Vec<usize> = crate::shape::StridedOffsets::new(src.shape(), &strides, offset).collect();
+        let data = out.make_mut();
+        for (p, v) in positions.into_iter().zip(src.to_vec()) {
+            data[p] = v;
+        }
+        out
+    }
+}
+
+impl<T: Numeric> Tensor<T> {
+    /// A copy of `self` with slice `i` of `src` along `axis` added to slice `index[i]`
+    /// (repeated indices accumulate): the backward of `index_select`.
+    pub fn index_add(&self, axis: isize, index: &Tensor<i64>, src: &Tensor<T>) -> Tensor<T> {
+        let a = normalize_axis("index_add", axis, self.shape());
+        let mut expected = self.shape().to_vec();
+        expected[a] = index.numel();
+        if index.rank() != 1 || src.shape() != expected.as_slice() {
+            panic!(
+                "index_add: expects a 1-D index and src of shape {}, got index {} and src {}",
+                dims_str(&expected),
+                dims_str(index.shape()),
+                dims_str(src.shape())
+            );
+        }
+        // Both seen as [outer, axis, inner] blocks: slice i of src lands on slice index[i].
+        let outer: usize = self.shape()[..a].iter().product();
+        let inner: usize = self.shape()[a + 1..].iter().product();
+        let (size, n) = (self.shape()[a], index.numel());
+        let targets: Vec<usize> =
+            index.to_vec().iter().map(|&to| checked_index("index_add", to, size, a, self.shape())).collect();
+        let src = src.contiguous();
+        let src = src.as_slice().expect("contiguous");
+        let mut out = self.deep_clone();
+        let data = out.make_mut();
+        for o in 0..outer {
+            for (i, &to) in targets.iter().enumerate() {
+                let from = &src[(o * n + i) * inner..][..inner];
+                let into = &mut data[(o * size + to) * inner..][..inner];
+                for (d, &v) in into.iter_mut().zip(from) {
+                    *d += v;
+                }
+            }
+        }
+        out
+    }
+}
+
+impl<T: Element> Tensor<T> {
     /// Elementwise equality of two tensors' shapes and values (NaN never equals NaN).
     pub fn equal(&self, other: &Tensor<T>) -> bool {
         self.shape() == other.shape() && zip_map("equal", self, other, |a, b| a == b).to_vec().iter().all(|&x| x)

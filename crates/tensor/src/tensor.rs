@@ -31,12 +31,7 @@ impl<T: Element> Tensor<T> {
     pub fn from_vec(data: Vec<T>, shape: impl Into<Shape>) -> Self {
         let shape = shape.into();
         if data.len() != shape.numel() {
-            panic!(
-                "from_vec: {} values cannot fill shape {} ({} elements)",
-                data.len(),
-                shape,
-                shape.numel()
-            );
+            panic!("from_vec: {} values cannot fill shape {} ({} elements)", data.len(), shape, shape.numel());
         }
         Self::from_parts(data, &shape.0)
     }
@@ -207,7 +202,8 @@ impl<T: Element> Tensor<T> {
     /// Mutable access to the elements, copying the buffer first if anything else can see it or
     /// if this view is not dense (copy on write).
     pub fn make_mut(&mut self) -> &mut [T] {
-        let dense_whole = self.is_contiguous() && self.layout.offset == 0 && self.storage.as_slice().len() == self.numel();
+        let dense_whole =
+            self.is_contiguous() && self.layout.offset == 0 && self.storage.as_slice().len() == self.numel();
         if !dense_whole || Arc::get_mut(&mut self.storage).is_none() {
             *self = self.deep_clone();
         }

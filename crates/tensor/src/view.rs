@@ -4,9 +4,7 @@
 //! matrix flattened to 1-D) copies, and its docs say so; `view` refuses instead of copying.
 
 use crate::dtype::Element;
-use crate::shape::{
-    contiguous_strides, dims_str, normalize_axis, normalize_insert_axis, IntoDims, Layout, Shape,
-};
+use crate::shape::{contiguous_strides, dims_str, normalize_axis, normalize_insert_axis, IntoDims, Layout, Shape};
 use crate::tensor::Tensor;
 
 /// Resolves one `-1` in `dims` so the product equals `numel`.
@@ -19,7 +17,7 @@ fn infer_dims(op: &str, dims: &[isize], from: &[usize]) -> Vec<usize> {
     let known: usize = dims.iter().filter(|&&d| d >= 0).map(|&d| d as usize).product();
     let mut out: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
     if let Some(&i) = unknown.first() {
-        if known == 0 || numel % known != 0 {
+        if known == 0 || !numel.is_multiple_of(known) {
             panic!("{op}: cannot infer the -1 in {dims:?} for a tensor of shape {} ({numel} elements)", dims_str(from));
         }
         out[i] = numel / known;
@@ -245,9 +243,10 @@ impl<T: Element> Tensor<T> {
     /// `expand`).
     pub fn expand(&self, dims: impl IntoDims) -> Tensor<T> {
         let dims = dims.into_dims();
-        let extra = dims.len().checked_sub(self.rank()).unwrap_or_else(|| {
-            panic!("expand: {dims:?} has fewer axes than shape {}", dims_str(self.shape()))
-        });
+        let extra = dims
+            .len()
+            .checked_sub(self.rank())
+            .unwrap_or_else(|| panic!("expand: {dims:?} has fewer axes than shape {}", dims_str(self.shape())));
         let shape: Vec<usize> = dims
             .iter()
             .enumerate()
@@ -307,7 +306,7 @@ mod tests {
     fn reshape_of_a_transpose_views_when_it_can_and_copies_when_it_must() {
         let x = Tensor::<f32>::arange(24.0).reshape([2, 3, 4]);
         let p = x.permute([1, 0, 2]); // [3, 2, 4], strides [4, 12, 1]
-        // Merging the last axis with nothing else is expressible: stays a view.
+                                      // Merging the last axis with nothing else is expressible: stays a view.
         let v = p.reshape([3, 2, 2, 2]);
         assert!(v.shares_storage_with(&x));
         assert_eq!(v.to_vec(), p.to_vec());

@@ -169,3 +169,15 @@ fn clamp_bounds() {
 fn mean_axis() {
     m(2, 3).mean(Axes::from(5), false);
 }
+
+#[test]
+#[should_panic(expected = "slice_scatter: src of shape [2, 2] does not match the slice of shape [2, 3] (input [2, 3])")]
+fn slice_scatter_shape() {
+    m(2, 3).slice_scatter(&m(2, 2), 1, 0, 3, 1);
+}
+
+#[test]
+#[should_panic(expected = "index_add: expects a 1-D index and src of shape [2, 2], got index [2] and src [2, 3]")]
+fn index_add_shape() {
+    m(2, 3).index_add(1, &Tensor::from([0i64, 1]), &m(2, 3));
+}

@@ -231,7 +231,11 @@ fn unary_math_matches_std() {
     assert_close(&pos.log1p(), &Tensor::from([1.5f64.ln(), 2f64.ln(), 5f64.ln()]), Tolerance::STRICT);
     assert_close(&pos.powf(2.0), &Tensor::from([0.25, 1.0, 16.0]), Tolerance::STRICT);
     // erf(1) = 0.8427007929497149
-    assert_close(&Tensor::from([1.0f64, 0.0]).erf(), &Tensor::from([0.8427007929497149, 0.0]), Tolerance::new(1e-15, 0.0));
+    assert_close(
+        &Tensor::from([1.0f64, 0.0]).erf(),
+        &Tensor::from([0.8427007929497149, 0.0]),
+        Tolerance::new(1e-15, 0.0),
+    );
     assert_eq!(Tensor::from([-3.0f32, 0.0, 2.0]).sign().to_vec(), vec![-1.0, 0.0, 1.0]);
     assert_eq!(Tensor::from([-3i64, 4]).abs().to_vec(), vec![3, 4]);
 }
@@ -256,8 +260,8 @@ fn comparisons_and_logic_give_masks() {
     assert_eq!(x.le(&Tensor::from([1.0f32, 1.0, 5.0])).to_vec(), vec![true, true, true, false, false, true]);
     assert_eq!(x.eq_scalar(4.0).cast::<i64>().sum_all(), 1);
     assert_eq!(x.ne_scalar(4.0).cast::<i64>().sum_all(), 5);
-    assert_eq!(x.lt_scalar(1.0).to_vec()[0], true);
-    assert_eq!(x.ge(&x).all_true(), true);
+    assert!(x.lt_scalar(1.0).to_vec()[0]);
+    assert!(x.ge(&x).all_true());
     let m = Tensor::from([true, false]);
     assert_eq!(m.logical_not().to_vec(), vec![false, true]);
     assert_eq!(m.logical_and(&Tensor::from([true, true])).to_vec(), vec![true, false]);
@@ -349,7 +353,7 @@ fn matmul_follows_pytorch_rank_rules() {
     assert_eq!(v.matmul(&v).item(), 14.0);
     assert_eq!(m.matmul(&v).to_vec(), vec![8.0, 26.0]); // [2,3]·[3] → [2]
     assert_eq!(Tensor::from([1.0f32, 1.0]).matmul(&m).to_vec(), vec![3.0, 5.0, 7.0]); // [2]·[2,3] → [3]
-    // Batched, with broadcasting batch axes: [4, 1, 2, 3] · [5, 3, 2] → [4, 5, 2, 2].
+                                                                                      // Batched, with broadcasting batch axes: [4, 1, 2, 3] · [5, 3, 2] → [4, 5, 2, 2].
     let a = Tensor::<f32>::randn([4, 1, 2, 3], &mut Rng::seed(0));
     let b = Tensor::<f32>::randn([5, 3, 2], &mut Rng::seed(1));
     let c = a.matmul(&b);
@@ -403,14 +407,20 @@ fn display_like_pytorch() {
     assert_eq!(Tensor::from([3i64, -10]).to_string(), "tensor([  3, -10], shape=[2], dtype=int64, device=cpu)");
     assert_eq!(Tensor::from([true, false]).to_string(), "tensor([ True, False], shape=[2], dtype=bool, device=cpu)");
     assert_eq!(Tensor::scalar(7u8).to_string(), "tensor(7, shape=[], dtype=uint8, device=cpu)");
-    assert_eq!(Tensor::from([1e-6f32, 1.0]).to_string(), "tensor([1.0000e-06, 1.0000e+00], shape=[2], dtype=float32, device=cpu)");
+    assert_eq!(
+        Tensor::from([1e-6f32, 1.0]).to_string(),
+        "tensor([1.0000e-06, 1.0000e+00], shape=[2], dtype=float32, device=cpu)"
+    );
     assert_eq!(
         Tensor::from([f32::NAN, f32::INFINITY, 1.5]).to_string(),
         "tensor([   nan,    inf, 1.5000], shape=[3], dtype=float32, device=cpu)"
     );
     // Large tensors are summarized: 3 items from each end of every axis.
     let big = Tensor::<i64>::arange(2000);
-    assert_eq!(big.to_string(), "tensor([   0,    1,    2, ..., 1997, 1998, 1999], shape=[2000], dtype=int64, device=cpu)");
+    assert_eq!(
+        big.to_string(),
+        "tensor([   0,    1,    2, ..., 1997, 1998, 1999], shape=[2000], dtype=int64, device=cpu)"
+    );
     let dbg = format!("{:?}", t2().t());
     assert!(dbg.contains("strides=[1, 3], offset=0"), "{dbg}");
 }
@@ -433,4 +443,18 @@ fn tensors_cross_threads() {
     let x = Tensor::<f32>::ones([3]);
     let y = std::thread::spawn(move || x.sum_all()).join().unwrap();
     assert_eq!(y, 3.0);
+}
+
+#[test]
+fn slice_scatter_and_index_add_invert_slicing_and_selection() {
+    let x = Tensor::<f32>::zeros([2, 5]);
+    let src = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
+    let y = x.slice_scatter(&src, 1, 1, 5, 2);
+    assert_eq!(y.to_vec(), vec![0.0, 1.0, 0.0, 2.0, 0.0, 0.0, 3.0, 0.0, 4.0, 0.0]);
+    assert!(y.slice(1, 1, 5, 2).equal(&src));
+    // Scattering into a strided (transposed) input works on its logical layout.
+    let t = Tensor::<f32>::zeros([5, 2]).t();
+    assert!(t.slice_scatter(&src, 1, 1, 5, 2).equal(&y));
+    let acc = Tensor::<f32>::zeros([3, 2]).index_add(0, &Tensor::from([2i64, 0, 2]), &Tensor::ones([3, 2]));
+    assert_eq!(acc.to_vec(), vec![1.0, 1.0, 0.0, 0.0, 2.0, 2.0]);
 }

@@ -310,7 +310,15 @@ impl<T: Numeric> Tensor<T> {
         if min > max {
             panic!("clamp: min {min} is greater than max {max}");
         }
-        map(self, move |x| if x < min { min } else if x > max { max } else { x })
+        map(self, move |x| {
+            if x < min {
+                min
+            } else if x > max {
+                max
+            } else {
+                x
+            }
+        })
     }
 }
 

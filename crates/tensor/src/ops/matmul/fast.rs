@@ -1,25 +1,28 @@
 //! Fast GEMM: `c = a · b`, BLIS-style (packed panels, cache blocking, a SIMD microkernel,
 //! threads).
 //!
-//! Version catalogue (f32, AMD EPYC Zen 4 at ~3.7 GHz, FMA peak ~117 GFLOP/s per core; 2 cores).
-//! Every version is callable as `versions::vN_...`; the figures are GFLOP/s at 1024³ (512³ for
-//! v1) from `cargo run --release -- bench matmul` (the `print_table` of `src/bench/matmul.rs`),
-//! one thread unless noted. Per-version criterion groups: `cargo bench -p kindling-tensor
-//! --bench matmul -- vN_`.
+//! Version catalogue: f32, AMD EPYC Zen 4 (2 cores, AVX-512 run as 2×256 bit), FMA peak
+//! 118 GFLOP/s per core (register-only FMA loop). GFLOP/s at 1024³ (v1: 512³), one thread
+//! unless noted, from `cargo run --release -- bench matmul` (`src/bench/matmul.rs`); criterion:
+//! `cargo bench -p kindling-tensor --bench matmul -- <group>`. Each version is callable as
+//! `versions::vN_*`.
 //!
-//! - v1 naive i-j-k: the textbook dot product per output; B is walked down a column, one
-//!   cache line per multiply-add. `-- v1_naive`: ~TODO GFLOP/s.
-//! - v2 loop order i-p-j: `c[i,:] += a[i,p] · b[p,:]` walks B and C along rows, so every
-//!   cache line is used fully and the inner loop vectorizes. `-- v2_loop_order`: ~TODO.
-//! - v3 cache blocking: the same loops tiled so a block of B stays in L2 while it is reused
-//!   by many rows of A. `-- v3_blocked`: ~TODO.
-//! - v4 packing + SIMD microkernel: A and B are copied into contiguous MR-row / NR-column
-//!   panels (zero-padded at the edges), and a 12×32 AVX-512 (6×16 AVX2, 4×16 portable) kernel
-//!   keeps the C tile in registers: 24 FMAs per 2 loads + 12 broadcasts. `-- v4_packed_simd`:
-//!   ~TODO.
-//! - v5 threads: C is cut into one rectangle per rayon thread (shape chosen to balance work
-//!   and packing), each running v4; skipped below a flop threshold. `-- v5_threaded`: ~TODO
-//!   (1 thread), ~TODO (2 threads).
+//! - v1 naive i-j-k (`v1_naive_sgemm`): a dot product per output walks B down a column,
+//!   one cache line per multiply-add. 1.2 GFLOP/s (2.5 at 256³).
+//! - v2 loop order i-p-j (`v2_loop_order_sgemm`): `c[i,:] += a[i,p]·b[p,:]` walks B and C
+//!   along rows, so every cache line is used fully and the inner loop vectorizes (SSE2, the
+//!   portable baseline). 23 GFLOP/s, flat from 128 to 1024.
+//! - v3 cache blocking (`v3_blocked_sgemm`): a 64×1024 block of B stays in L2 while every row
+//!   of A passes over it, each pass adding four rows of B to a C segment that stays in L1
+//!   (a quarter of v2's C loads and stores). 27 GFLOP/s (30 at 256³-512³).
+//! - v4 packing + SIMD microkernel (`v4_packed_simd_sgemm`): a 6×64 tile of C lives in 24
+//!   AVX-512 registers (6×16 AVX2, 4×16 portable) while 4 vector loads of B and 6 broadcasts
+//!   of A feed 24 FMAs per step; B is packed into 64-column panels when its block is reused by
+//!   many rows, edge panels are zero-padded, and cache blocking is KC=256, NC=512 (a 512 KiB
+//!   B block in L2). 110 GFLOP/s (93% of peak; 115 at 256³).
+//! - v5 threads (`v5_threaded_sgemm`, `fast_sgemm`): C is cut into rectangles, up to 4 per
+//!   rayon thread so a core slowed by other work takes fewer; one thread below 2^20
+//!   multiply-adds. 2 threads: 218 GFLOP/s (92% of the 2-core peak; 223 at 512³).
 //!
 //! Chapter: "Matrix multiplication, from three loops to 90% of peak".
 
@@ -109,7 +112,7 @@ fn check_view<T>(what: &str, v: &MatRef<T>) {
     );
 }
 
-/// v5: splits C into one rectangle per thread and runs the packed kernel on each.
+/// v5: splits C into rectangles (see [`thread_grid`]) and runs the packed kernel on each.
 pub(crate) fn gemm_threaded<K: MicroKernel>(a: MatRef<K::T>, b: MatRef<K::T>, c: &mut [K::T], threads: usize)
 where
     K::T: PackBuffers,
@@ -150,10 +153,10 @@ fn gemm_threaded_above<K: MicroKernel>(
         }
         let a_part = MatRef { offset: a.offset + rows.start * a.row_stride, rows: rows.len(), ..a };
         let b_part = MatRef { offset: b.offset + cols.start * b.col_stride, cols: cols.len(), ..b };
-        // SAFETY: `c` holds at least m·n elements and the views are in bounds (checked above);
-        // sub-views of them are too. The rectangles
-        // `rows × cols` of the grid are disjoint, so no two threads write the same element and
-        // every write stays inside `c`, which outlives this parallel loop.
+        // SAFETY: `c` holds at least m·n elements and the views are in bounds (checked above),
+        // so their sub-views are too. The `rows × cols` rectangles of the grid are disjoint,
+        // so no two threads write the same element, and every write stays inside `c`, which
+        // outlives this parallel loop.
         unsafe { drive::<K>(a_part, b_part, c_ptr.get().add(rows.start * n + cols.start), n) };
     });
 }
@@ -196,8 +199,8 @@ fn split_range(len: usize, align: usize, parts: usize, t: usize) -> std::ops::Ra
 /// core slowed by other work on the machine takes fewer (a static one-per-thread split runs
 /// at the pace of the slowest core).
 const OVERSPLIT: usize = 4;
-/// No rectangle smaller than this many multiply-adds (~100 µs of work).
-const MIN_PART_MACS: usize = 1 << 22;
+/// No rectangle smaller than this many multiply-adds (~75 µs of work on one core).
+const MIN_PART_MACS: usize = 1 << 18;
 
 /// How to cut C into `tm × tn` rectangles for `threads` threads.
 ///
@@ -205,7 +208,14 @@ const MIN_PART_MACS: usize = 1 << 22;
 /// the least work per rectangle: padded tiles plus the panels it packs (A when it is not
 /// row-major, B when it is packed: see `drive`). The most rectangles whose total work stays
 /// within 5% of the one-per-thread split wins.
-fn thread_grid<K: MicroKernel>(m: usize, n: usize, k: usize, threads: usize, a_row_major: bool, b_row_major: bool) -> (usize, usize) {
+fn thread_grid<K: MicroKernel>(
+    m: usize,
+    n: usize,
+    k: usize,
+    threads: usize,
+    a_row_major: bool,
+    b_row_major: bool,
+) -> (usize, usize) {
     // Packing one element costs about as much as this many tile multiply-adds.
     const PACK_COST: usize = 8;
     if threads <= 1 {
@@ -221,7 +231,7 @@ fn thread_grid<K: MicroKernel>(m: usize, n: usize, k: usize, threads: usize, a_r
             }
             let (rows, cols) = (mp.div_ceil(tm) * K::MR, np.div_ceil(tn) * K::NR);
             let pack_a = if a_row_major { 0 } else { rows };
-            let pack_b = if b_row_major && rows <= DIRECT_B_MAX_M { 0 } else { cols };
+            let pack_b = if b_row_major && rows <= K::DIRECT_B_MAX_M { 0 } else { cols };
             let total = parts * (rows * cols + PACK_COST * (pack_a + pack_b));
             if best.is_none_or(|b| total < b.2) {
                 best = Some((tm, tn, total));
@@ -250,13 +260,16 @@ fn thread_grid<K: MicroKernel>(m: usize, n: usize, k: usize, threads: usize, a_r
 /// ```text
 /// for ic in 0..m step MC                 A block  MC×KC   (L3)
 ///   for pc in 0..k step KC
-///     pack A[ic.., pc..] into MR-row panels
+///     pack A[ic.., pc..] into MR-row panels      (unless A is row-major)
 ///     for jc in 0..n step NC             B block  KC×NC   (L2)
-///       pack B[pc.., jc..] into NR-column panels
-///       for ir in 0..mc step MR          A panel  MR×KC   (L1)
+///       pack B[pc.., jc..] into NR-column panels (unless row-major and m ≤ 512)
+///       for ir in 0..mc step MR          A panel  MR×KC   (L1/L2)
 ///         for jr in 0..nc step NR        B panels stream from L2
-///           microkernel: C[ir.., jr..] (+)= Ap · Bp
+///           microkernel: C[ir.., jr..] (+)= A panel · B panel
 /// ```
+///
+/// The first KC step overwrites C, later ones accumulate. Edge panels (fewer than MR rows or
+/// NR columns) are always packed with zero padding and their tile goes through a scratch tile.
 ///
 /// # Safety
 /// `c` must be valid for reads and writes of `a.rows` rows of `b.cols` elements at row stride
@@ -286,7 +299,7 @@ where
     // every size measured (128..2048). B is packed once its block is reused by many rows:
     // in place, a row stride of 4 KiB or more maps the KC rows of a block onto few L2 sets.
     let direct_a = a.col_stride == 1;
-    let direct_b = b.col_stride == 1 && m <= DIRECT_B_MAX_M;
+    let direct_b = b.col_stride == 1 && m <= K::DIRECT_B_MAX_M;
     K::T::with_buffers(mc_max * kc_max, kc_max * nc_max, |ap, bp| {
         // Edge tiles go through this scratch tile so the kernel can always write MR×NR.
         let mut edge = [K::T::ZERO; MAX_TILE];
@@ -357,10 +370,6 @@ where
         }
     });
 }
-
-/// Read a row-major B in place when C has at most this many rows (faster up to 512 rows,
-/// slower from 1024 on Zen 4).
-const DIRECT_B_MAX_M: usize = 512;
 
 /// Largest `MR × NR` tile of any kernel (12×32 f32).
 const MAX_TILE: usize = 384;

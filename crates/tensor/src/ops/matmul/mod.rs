@@ -86,7 +86,14 @@ impl<T: Numeric> Tensor<T> {
         let b_starts: Vec<usize> = StridedOffsets::new(&batch, &b.strides()[..r], b.offset()).collect();
         fn mat<T: Numeric>(t: &Tensor<T>, start: usize, rows: usize, cols: usize) -> MatRef<'_, T> {
             let r = t.rank() - 2;
-            MatRef { data: t.buffer(), offset: start, rows, cols, row_stride: t.strides()[r], col_stride: t.strides()[r + 1] }
+            MatRef {
+                data: t.buffer(),
+                offset: start,
+                rows,
+                cols,
+                row_stride: t.strides()[r],
+                col_stride: t.strides()[r + 1],
+            }
         }
         let mut out = vec![T::ZERO; a_starts.len() * m * n];
         if m * n > 0 {

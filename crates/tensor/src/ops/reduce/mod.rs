@@ -133,7 +133,13 @@ fn reduce_op<T: Numeric>(op: ReduceOp, x: &Tensor<T>, axes: Axes, keepdim: bool)
     Tensor::from_vec(out, shape)
 }
 
-fn arg_reduce_op<T: Numeric>(op: ArgOp, name: &str, x: &Tensor<T>, axis: isize, keepdim: bool) -> (Tensor<T>, Tensor<i64>) {
+fn arg_reduce_op<T: Numeric>(
+    op: ArgOp,
+    name: &str,
+    x: &Tensor<T>,
+    axis: isize,
+    keepdim: bool,
+) -> (Tensor<T>, Tensor<i64>) {
     let a = normalize_axis(name, axis, x.shape());
     if x.shape()[a] == 0 {
         panic!("{name}: cannot reduce over an empty axis (shape {})", dims_str(x.shape()));
@@ -229,8 +235,7 @@ impl<T: Float> Tensor<T> {
     /// Mean over `axes`.
     pub fn mean(&self, axes: impl Into<Axes>, keepdim: bool) -> Tensor<T> {
         let axes = axes.into();
-        let count: usize =
-            normalize_axes("mean", &axes, self.shape()).iter().map(|&a| self.shape()[a]).product();
+        let count: usize = normalize_axes("mean", &axes, self.shape()).iter().map(|&a| self.shape()[a]).product();
         self.sum(axes, keepdim) / T::from_f64(count as f64)
     }
 

@@ -1,4 +1,5 @@
-//! Register-blocked microkernels: `C[MR×NR] (+)= Ap[MR×kc] · Bp[kc×NR]` on packed panels.
+//! Register-blocked microkernels: `C[MR×NR] (+)= A[MR×kc] · B[kc×NR]`, on packed panels or on
+//! row-major operands read in place.
 //!
 //! Each kernel keeps the whole `MR×NR` tile of C in vector registers for the `kc` loop, so the
 //! only memory traffic per step is one row of the B panel (`NR` values, a few vector loads) and
@@ -25,6 +26,10 @@ pub trait MicroKernel {
     const MC: usize;
     /// Columns of one packed B block: `KC×NC` should sit in (half of) L2.
     const NC: usize;
+    /// Read a row-major B in place, without packing, when C has at most this many rows. Pays
+    /// for wide tiles (6×64 AVX-512: +2..5% up to 512 rows, slower from 1024); narrow ones
+    /// (16 columns, one cache line per row of B) lose up to 20% to L1 set conflicts, so 0.
+    const DIRECT_B_MAX_M: usize;
     /// For reports: which instruction set.
     const NAME: &'static str;
 
@@ -68,6 +73,7 @@ macro_rules! portable_kernel {
             const KC: usize = $kc;
             const MC: usize = $mc;
             const NC: usize = $nc;
+            const DIRECT_B_MAX_M: usize = 0;
             const NAME: &'static str = "portable";
 
             fn available() -> bool {
@@ -133,8 +139,9 @@ mod x86 {
     /// once the `i` loop is unrolled (checked in the disassembly: no spills in the `kc` loop).
     macro_rules! x86_kernel {
         (
-            $name:ident, $t:ty, $feat:literal, $detect:expr, $mr:literal, $nv:literal, $lanes:literal,
-            $kc:literal, $mc:literal, $nc:literal,
+            $name:ident: $t:ty, feature $feat:literal, detect $detect:expr,
+            tile $mr:literal rows x $nv:literal vectors x $lanes:literal lanes,
+            KC $kc:literal, MC $mc:literal, NC $nc:literal, direct B up to $direct_b:literal rows,
             $vec:ty, $zero:ident, $load:ident, $store:ident, $set1:ident, $fma:ident, $add:ident
         ) => {
             pub struct $name;
@@ -146,6 +153,7 @@ mod x86 {
                 const KC: usize = $kc;
                 const MC: usize = $mc;
                 const NC: usize = $nc;
+                const DIRECT_B_MAX_M: usize = $direct_b;
                 const NAME: &'static str = $feat;
 
                 fn available() -> bool {
@@ -227,91 +235,40 @@ mod x86 {
     pub mod avx512_f32 {
         use super::*;
         x86_kernel!(
-            Avx512F32,
-            f32,
-            "avx512f",
-            is_x86_feature_detected!("avx512f"),
-            6,
-            4,
-            16,
-            256,
-            1152,
-            512,
-            __m512,
-            _mm512_setzero_ps,
-            _mm512_loadu_ps,
-            _mm512_storeu_ps,
-            _mm512_set1_ps,
-            _mm512_fmadd_ps,
-            _mm512_add_ps
+            Avx512F32: f32, feature "avx512f", detect is_x86_feature_detected!("avx512f"),
+            tile 6 rows x 4 vectors x 16 lanes,
+            KC 256, MC 1152, NC 512, direct B up to 512 rows,
+            __m512, _mm512_setzero_ps, _mm512_loadu_ps, _mm512_storeu_ps, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_add_ps
         );
     }
     pub mod avx512_f64 {
         use super::*;
         x86_kernel!(
-            Avx512F64,
-            f64,
-            "avx512f",
-            is_x86_feature_detected!("avx512f"),
-            6,
-            4,
-            8,
-            128,
-            1152,
-            512,
-            __m512d,
-            _mm512_setzero_pd,
-            _mm512_loadu_pd,
-            _mm512_storeu_pd,
-            _mm512_set1_pd,
-            _mm512_fmadd_pd,
-            _mm512_add_pd
+            Avx512F64: f64, feature "avx512f", detect is_x86_feature_detected!("avx512f"),
+            tile 6 rows x 4 vectors x 8 lanes,
+            KC 128, MC 1152, NC 512, direct B up to 512 rows,
+            __m512d, _mm512_setzero_pd, _mm512_loadu_pd, _mm512_storeu_pd, _mm512_set1_pd, _mm512_fmadd_pd, _mm512_add_pd
         );
     }
     pub mod avx2_f32 {
         use super::*;
         x86_kernel!(
-            Avx2F32,
-            f32,
-            "avx2,fma",
-            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
-            6,
-            2,
-            8,
-            256,
-            1152,
-            1024,
-            __m256,
-            _mm256_setzero_ps,
-            _mm256_loadu_ps,
-            _mm256_storeu_ps,
-            _mm256_set1_ps,
-            _mm256_fmadd_ps,
-            _mm256_add_ps
+            Avx2F32: f32, feature "avx2,fma", detect is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            tile 6 rows x 2 vectors x 8 lanes,
+            KC 256, MC 1152, NC 1024, direct B up to 0 rows,
+            __m256, _mm256_setzero_ps, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_set1_ps, _mm256_fmadd_ps, _mm256_add_ps
         );
     }
     pub mod avx2_f64 {
         use super::*;
         x86_kernel!(
-            Avx2F64,
-            f64,
-            "avx2,fma",
-            is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
-            6,
-            2,
-            4,
-            256,
-            1152,
-            512,
-            __m256d,
-            _mm256_setzero_pd,
-            _mm256_loadu_pd,
-            _mm256_storeu_pd,
-            _mm256_set1_pd,
-            _mm256_fmadd_pd,
-            _mm256_add_pd
+            Avx2F64: f64, feature "avx2,fma", detect is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"),
+            tile 6 rows x 2 vectors x 4 lanes,
+            KC 256, MC 1152, NC 512, direct B up to 0 rows,
+            __m256d, _mm256_setzero_pd, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_set1_pd, _mm256_fmadd_pd, _mm256_add_pd
         );
     }
+
     /// `iters` rounds of 24 independent FMAs on registers (no memory): the f32 FMA peak.
     ///
     /// # Safety
