@@ -13,10 +13,12 @@
 
 pub mod bench;
 
+pub use kindling_autograd as autograd;
 pub use kindling_tensor as tensor;
 
 /// The names most programs need, in one import.
 pub mod prelude {
+    pub use kindling_autograd::{gradcheck, no_grad, GradCheck, Variable};
     pub use kindling_tensor::tolerance::{assert_close, Tolerance};
     pub use kindling_tensor::{
         set_kernel_mode, with_kernel_mode, Axes, DType, Device, Element, Float, KernelMode, Numeric, Rng, Shape, Tensor,
