@@ -50,17 +50,26 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn add_broadcasting((a, b) in arb_broadcast_pair(Values::range(-3.0, 3.0), Values::range(-3.0, 3.0)), seed in any::<u64>()) {
+    fn add_broadcasting(
+        (a, b) in arb_broadcast_pair(Values::range(-3.0, 3.0), Values::range(-3.0, 3.0)),
+        seed in any::<u64>(),
+    ) {
         check_op("add", &[a, b], |v| &v[0] + &v[1], |t| &t[0] + &t[1], seed)?;
     }
 
     #[test]
-    fn sub_broadcasting((a, b) in arb_broadcast_pair(Values::range(-3.0, 3.0), Values::range(-3.0, 3.0)), seed in any::<u64>()) {
+    fn sub_broadcasting(
+        (a, b) in arb_broadcast_pair(Values::range(-3.0, 3.0), Values::range(-3.0, 3.0)),
+        seed in any::<u64>(),
+    ) {
         check_op("sub", &[a, b], |v| &v[0] - &v[1], |t| &t[0] - &t[1], seed)?;
     }
 
     #[test]
-    fn mul_broadcasting((a, b) in arb_broadcast_pair(Values::range(-3.0, 3.0), Values::range(-3.0, 3.0)), seed in any::<u64>()) {
+    fn mul_broadcasting(
+        (a, b) in arb_broadcast_pair(Values::range(-3.0, 3.0), Values::range(-3.0, 3.0)),
+        seed in any::<u64>(),
+    ) {
         check_op("mul", &[a, b], |v| &v[0] * &v[1], |t| &t[0] * &t[1], seed)?;
     }
 
@@ -99,14 +108,27 @@ proptest! {
         check_op("s * x", &xs, |v| s * &v[0], |t| s * &t[0], seed)?;
         check_op("-x", &xs, |v| -&v[0], |t| -&t[0], seed)?;
         check_op("-x (owned)", &xs, |v| -v[0].clone(), |t| -&t[0], seed)?;
-        check_op("x + s, x - s, x * s, x / s (owned)", &xs, |v| ((v[0].clone() + s) * s - s) / s, |t| &(&(&(&t[0] + s) * s) - s) / s, seed)?;
+        check_op(
+            "x + s,
+            x - s,
+            x * s,
+            x / s (owned)",
+            &xs,
+            |v| ((v[0].clone() + s) * s - s) / s,
+            |t| &(&(&(&t[0] + s) * s) - s) / s,
+            seed,
+        )?;
         check_op("add_scalar", &xs, |v| v[0].add_scalar(s), |t| &t[0] + s, seed)?;
         check_op("mul_scalar", &xs, |v| v[0].mul_scalar(s), |t| &t[0] * s, seed)?;
         check_op("rsub_scalar", &xs, |v| v[0].rsub_scalar(s), |t| s - &t[0], seed)?;
     }
 
     #[test]
-    fn scalar_divided_by_variable(x in arb_input(any_shape(), Values::range(-2.0, 2.0).min_abs(0.5)), s in scalar(), seed in any::<u64>()) {
+    fn scalar_divided_by_variable(
+        x in arb_input(any_shape(), Values::range(-2.0, 2.0).min_abs(0.5)),
+        s in scalar(),
+        seed in any::<u64>(),
+    ) {
         let xs = [x];
         check_op("s / x", &xs, |v| s / &v[0], |t| s / &t[0], seed)?;
         check_op("rdiv_scalar", &xs, |v| v[0].rdiv_scalar(s), |t| s / &t[0], seed)?;
@@ -116,11 +138,12 @@ proptest! {
     #[test]
     fn shared_and_constant_operands(x in arb_input(any_shape(), Values::range(0.5, 2.0)), seed in any::<u64>()) {
         let c = Tensor::<f64>::uniform(x.t.shape(), 0.5, 2.0, &mut Rng::seed(seed));
-        check_op("x * x", &[x.clone()], |v| &v[0] * &v[0], |t| &t[0] * &t[0], seed)?;
+        let xs = [x];
+        check_op("x * x", &xs, |v| &v[0] * &v[0], |t| &t[0] * &t[0], seed)?;
         let cv = Variable::constant(c.clone());
         check_op(
             "x * c + c / x - (c - x) (c constant)",
-            &[x],
+            &xs,
             |v| &(&(&v[0] * &cv) + &(&cv / &v[0])) - &(&cv - &v[0]),
             |t| &(&(&t[0] * &c) + &(&c / &t[0])) - &(&c - &t[0]),
             seed,
@@ -172,15 +195,35 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn leaky_relu(x in arb_input(any_shape(), Values::range(-3.0, 3.0).away_from(&[0.0])), alpha in 0.01f64..0.5, seed in any::<u64>()) {
+    fn leaky_relu(
+        x in arb_input(any_shape(), Values::range(-3.0, 3.0).away_from(&[0.0])),
+        alpha in 0.01f64..0.5,
+        seed in any::<u64>(),
+    ) {
         let op = format!("leaky_relu({alpha})");
-        check_op(&op, &[x], |v| v[0].leaky_relu(alpha), |t| pointwise(&t[0], |x| if x > 0.0 { x } else { alpha * x }), seed)?;
+        check_op(
+            &op,
+            &[x],
+            |v| v[0].leaky_relu(alpha),
+            |t| pointwise(&t[0], |x| if x > 0.0 { x } else { alpha * x }),
+            seed,
+        )?;
     }
 
     #[test]
-    fn elu(x in arb_input(any_shape(), Values::range(-3.0, 3.0).away_from(&[0.0])), alpha in 0.1f64..2.0, seed in any::<u64>()) {
+    fn elu(
+        x in arb_input(any_shape(), Values::range(-3.0, 3.0).away_from(&[0.0])),
+        alpha in 0.1f64..2.0,
+        seed in any::<u64>(),
+    ) {
         let op = format!("elu({alpha})");
-        check_op(&op, &[x], |v| v[0].elu(alpha), |t| pointwise(&t[0], |x| if x > 0.0 { x } else { alpha * x.exp_m1() }), seed)?;
+        check_op(
+            &op,
+            &[x],
+            |v| v[0].elu(alpha),
+            |t| pointwise(&t[0], |x| if x > 0.0 { x } else { alpha * x.exp_m1() }),
+            seed,
+        )?;
     }
 
     #[test]
@@ -218,7 +261,13 @@ macro_rules! reductions {
                 fn $name(x in arb_input(any_shape(), $values), keepdim in any::<bool>(), seed in any::<u64>()) {
                     let (axes, _) = some_axes(&mut Rng::seed(seed), x.t.rank());
                     let op = format!("{} over {axes:?}, keepdim {keepdim}", $op);
-                    check_op(&op, &[x], |v| v[0].$method(axes.clone(), keepdim), |t| t[0].$method(axes.clone(), keepdim), seed)?;
+                    check_op(
+                        &op,
+                        &[x],
+                        |v| v[0].$method(axes.clone(), keepdim),
+                        |t| t[0].$method(axes.clone(), keepdim),
+                        seed,
+                    )?;
                 }
             )*
         }
@@ -238,14 +287,25 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
-    fn var_over_axes(x in arb_input(any_shape(), Values::range(-2.0, 2.0)), keepdim in any::<bool>(), correction in 0usize..=1, seed in any::<u64>()) {
+    fn var_over_axes(
+        x in arb_input(any_shape(), Values::range(-2.0, 2.0)),
+        keepdim in any::<bool>(),
+        correction in 0usize..=1,
+        seed in any::<u64>(),
+    ) {
         let (axes, list) = some_axes(&mut Rng::seed(seed), x.t.rank());
         let n: usize = list.iter().map(|&a| x.t.shape()[a]).product();
         // N − correction = 0 divides by zero: there is no variance to differentiate.
         let correction = if n <= correction { 0 } else { correction };
         let op = format!("var_with_correction over {axes:?}, correction {correction}, keepdim {keepdim}");
         let xs = [x];
-        check_op(&op, &xs, |v| v[0].var_with_correction(axes.clone(), correction, keepdim), |t| t[0].var_with_correction(axes.clone(), correction, keepdim), seed)?;
+        check_op(
+            &op,
+            &xs,
+            |v| v[0].var_with_correction(axes.clone(), correction, keepdim),
+            |t| t[0].var_with_correction(axes.clone(), correction, keepdim),
+            seed,
+        )?;
         if n >= 2 {
             let op = format!("var over {axes:?}, keepdim {keepdim}");
             check_op(&op, &xs, |v| v[0].var(axes.clone(), keepdim), |t| t[0].var(axes.clone(), keepdim), seed)?;
@@ -260,14 +320,23 @@ proptest! {
     }
 
     #[test]
-    fn softmax_and_log_softmax_over_every_axis(x in arb_input(arb_shape(1..=3, 1..=4), Values::range(-3.0, 3.0)), seed in any::<u64>()) {
+    fn softmax_and_log_softmax_over_every_axis(
+        x in arb_input(arb_shape(1..=3, 1..=4), Values::range(-3.0, 3.0)),
+        seed in any::<u64>(),
+    ) {
         let mut rng = Rng::seed(seed);
         let rank = x.t.rank();
         let xs = [x];
         for a in 0..rank {
             let axis = signed(&mut rng, a, rank);
             check_op(&format!("softmax({axis})"), &xs, |v| v[0].softmax(axis), |t| t[0].softmax(axis), seed)?;
-            check_op(&format!("log_softmax({axis})"), &xs, |v| v[0].log_softmax(axis), |t| t[0].log_softmax(axis), seed)?;
+            check_op(
+                &format!("log_softmax({axis})"),
+                &xs,
+                |v| v[0].log_softmax(axis),
+                |t| t[0].log_softmax(axis),
+                seed,
+            )?;
         }
     }
 }
@@ -323,7 +392,8 @@ proptest! {
         let values = Values::range(-2.0, 2.0);
         let a = make_input(&stored(&sa, ta), layouts.0, &values, &mut rng);
         let b = make_input(&stored(&sb, tb), layouts.1, &values, &mut rng);
-        let op = format!("matmul {sa:?}·{sb:?}{}{}", if ta { ", a transposed" } else { "" }, if tb { ", b transposed" } else { "" });
+        let note = |t: bool, side: &str| if t { format!(", {side} transposed") } else { String::new() };
+        let op = format!("matmul {sa:?}·{sb:?}{}{}", note(ta, "a"), note(tb, "b"));
         check_op(
             &op,
             &[a, b],
@@ -342,7 +412,12 @@ proptest! {
     }
 
     #[test]
-    fn dot_and_outer(k in 1usize..=4, n in 1usize..=4, layouts in (arb_layout(), arb_layout(), arb_layout()), seed in any::<u64>()) {
+    fn dot_and_outer(
+        k in 1usize..=4,
+        n in 1usize..=4,
+        layouts in (arb_layout(), arb_layout(), arb_layout()),
+        seed in any::<u64>(),
+    ) {
         let mut rng = Rng::seed(seed);
         let values = Values::range(-2.0, 2.0);
         let a = make_input(&[k], layouts.0, &values, &mut rng);
@@ -379,7 +454,13 @@ proptest! {
             dims[at] = -1;
         }
         let xs = [x];
-        check_op(&format!("reshape({dims:?})"), &xs, |v| v[0].reshape(dims.clone()), |t| t[0].reshape(dims.clone()), seed)?;
+        check_op(
+            &format!("reshape({dims:?})"),
+            &xs,
+            |v| v[0].reshape(dims.clone()),
+            |t| t[0].reshape(dims.clone()),
+            seed,
+        )?;
         let (start, end) = if rank == 0 {
             (0, 0)
         } else {
@@ -387,7 +468,13 @@ proptest! {
             let e = s + pick(&mut rng, rank - s);
             (signed(&mut rng, s, rank), signed(&mut rng, e, rank))
         };
-        check_op(&format!("flatten({start}, {end})"), &xs, |v| v[0].flatten(start, end), |t| t[0].flatten(start, end), seed)?;
+        check_op(
+            &format!("flatten({start}, {end})"),
+            &xs,
+            |v| v[0].flatten(start, end),
+            |t| t[0].flatten(start, end),
+            seed,
+        )?;
     }
 
     #[test]
@@ -397,7 +484,13 @@ proptest! {
         let order: Vec<isize> = rng.permutation(rank).into_iter().map(|a| signed(&mut rng, a, rank)).collect();
         let (a, b) = (some_axis(&mut rng, rank), some_axis(&mut rng, rank));
         let xs = [x];
-        check_op(&format!("permute({order:?})"), &xs, |v| v[0].permute(order.clone()), |t| t[0].permute(order.clone()), seed)?;
+        check_op(
+            &format!("permute({order:?})"),
+            &xs,
+            |v| v[0].permute(order.clone()),
+            |t| t[0].permute(order.clone()),
+            seed,
+        )?;
         check_op(&format!("transpose({a}, {b})"), &xs, |v| v[0].transpose(a, b), |t| t[0].transpose(a, b), seed)?;
         if rank == 2 {
             check_op("t", &xs, |v| v[0].t(), |t| t[0].t(), seed)?;
@@ -405,7 +498,11 @@ proptest! {
     }
 
     #[test]
-    fn squeeze_and_unsqueeze(shape in arb_shape(0..=3, 1..=4), layouts in (arb_layout(), arb_layout()), seed in any::<u64>()) {
+    fn squeeze_and_unsqueeze(
+        shape in arb_shape(0..=3, 1..=4),
+        layouts in (arb_layout(), arb_layout()),
+        seed in any::<u64>(),
+    ) {
         let mut rng = Rng::seed(seed);
         let values = Values::range(-2.0, 2.0);
         let rank = shape.len();
@@ -434,9 +531,27 @@ proptest! {
         let len = 1 + pick(&mut rng, size - start);
         let index = pick(&mut rng, size);
         let xs = [x];
-        check_op(&format!("slice({axis}, {start}..{end}, step {step})"), &xs, |v| v[0].slice(axis, start, end, step), |t| t[0].slice(axis, start, end, step), seed)?;
-        check_op(&format!("narrow({axis}, {start}, {len})"), &xs, |v| v[0].narrow(axis, start, len), |t| t[0].narrow(axis, start, len), seed)?;
-        check_op(&format!("select({axis}, {index})"), &xs, |v| v[0].select(axis, index), |t| t[0].select(axis, index), seed)?;
+        check_op(
+            &format!("slice({axis}, {start}..{end}, step {step})"),
+            &xs,
+            |v| v[0].slice(axis, start, end, step),
+            |t| t[0].slice(axis, start, end, step),
+            seed,
+        )?;
+        check_op(
+            &format!("narrow({axis}, {start}, {len})"),
+            &xs,
+            |v| v[0].narrow(axis, start, len),
+            |t| t[0].narrow(axis, start, len),
+            seed,
+        )?;
+        check_op(
+            &format!("select({axis}, {index})"),
+            &xs,
+            |v| v[0].select(axis, index),
+            |t| t[0].select(axis, index),
+            seed,
+        )?;
     }
 
     #[test]
@@ -452,8 +567,20 @@ proptest! {
             .map(|(i, &d)| if i >= lead && shape[i - lead] == d && rng.below(2) == 0 { -1 } else { d as isize })
             .collect();
         let xs = [x];
-        check_op(&format!("broadcast_to({target:?})"), &xs, |v| v[0].broadcast_to(target.clone()), |t| t[0].broadcast_to(target.clone()), seed)?;
-        check_op(&format!("expand({dims:?})"), &xs, |v| v[0].expand(dims.clone()), |t| t[0].expand(dims.clone()), seed)?;
+        check_op(
+            &format!("broadcast_to({target:?})"),
+            &xs,
+            |v| v[0].broadcast_to(target.clone()),
+            |t| t[0].broadcast_to(target.clone()),
+            seed,
+        )?;
+        check_op(
+            &format!("expand({dims:?})"),
+            &xs,
+            |v| v[0].expand(dims.clone()),
+            |t| t[0].expand(dims.clone()),
+            seed,
+        )?;
     }
 
     #[test]
@@ -548,13 +675,23 @@ proptest! {
 
     /// Indices repeat (their gradients add up) and may be negative.
     #[test]
-    fn index_select_with_repeats(x in arb_input(arb_shape(1..=3, 1..=4), Values::range(-2.0, 2.0)), len in 1usize..=5, seed in any::<u64>()) {
+    fn index_select_with_repeats(
+        x in arb_input(arb_shape(1..=3, 1..=4), Values::range(-2.0, 2.0)),
+        len in 1usize..=5,
+        seed in any::<u64>(),
+    ) {
         let mut rng = Rng::seed(seed);
         let axis = some_axis(&mut rng, x.t.rank());
         let size = x.t.shape()[norm(axis, x.t.rank())] as u64;
         let indices: Vec<i64> = (0..len).map(|_| rng.below(2 * size) as i64 - size as i64).collect();
         let idx = Tensor::from_vec(indices.clone(), [len]);
-        check_op(&format!("index_select({axis}, {indices:?})"), &[x], |v| v[0].index_select(axis, &idx), |t| t[0].index_select(axis, &idx), seed)?;
+        check_op(
+            &format!("index_select({axis}, {indices:?})"),
+            &[x],
+            |v| v[0].index_select(axis, &idx),
+            |t| t[0].index_select(axis, &idx),
+            seed,
+        )?;
     }
 
     #[test]
@@ -568,7 +705,11 @@ proptest! {
     }
 
     #[test]
-    fn scatter_add_into(shape in arb_shape(1..=3, 1..=4), layouts in (arb_layout(), arb_layout()), seed in any::<u64>()) {
+    fn scatter_add_into(
+        shape in arb_shape(1..=3, 1..=4),
+        layouts in (arb_layout(), arb_layout()),
+        seed in any::<u64>(),
+    ) {
         let mut rng = Rng::seed(seed);
         let rank = shape.len();
         let axis = some_axis(&mut rng, rank);
@@ -577,11 +718,21 @@ proptest! {
         let x = make_input(&shape, layouts.0, &values, &mut rng);
         let src = make_input(index.shape(), layouts.1, &values, &mut rng);
         let op = format!("scatter_add({axis}, index {:?} = {:?})", index.shape(), index.to_vec());
-        check_op(&op, &[x, src], |v| v[0].scatter_add(axis, &index, &v[1]), |t| t[0].scatter_add(axis, &index, &t[1]), seed)?;
+        check_op(
+            &op,
+            &[x, src],
+            |v| v[0].scatter_add(axis, &index, &v[1]),
+            |t| t[0].scatter_add(axis, &index, &t[1]),
+            seed,
+        )?;
     }
 
     #[test]
-    fn masked_fill_with_a_broadcast_mask(x in arb_input(any_shape(), Values::range(-2.0, 2.0)), value in -5.0f64..5.0, seed in any::<u64>()) {
+    fn masked_fill_with_a_broadcast_mask(
+        x in arb_input(any_shape(), Values::range(-2.0, 2.0)),
+        value in -5.0f64..5.0,
+        seed in any::<u64>(),
+    ) {
         let mut rng = Rng::seed(seed);
         let m = mask(&broadcastable_to(x.t.shape(), &mut rng), &mut rng);
         let op = format!("masked_fill(mask {:?} = {:?}, {value})", m.shape(), m.to_vec());
@@ -589,14 +740,24 @@ proptest! {
     }
 
     #[test]
-    fn where_cond_with_broadcasting(target in any_shape(), layouts in (arb_layout(), arb_layout()), seed in any::<u64>()) {
+    fn where_cond_with_broadcasting(
+        target in any_shape(),
+        layouts in (arb_layout(), arb_layout()),
+        seed in any::<u64>(),
+    ) {
         let mut rng = Rng::seed(seed);
         let cond = mask(&broadcastable_to(&target, &mut rng), &mut rng);
         let values = Values::range(-2.0, 2.0);
         let a = make_input(&broadcastable_to(&target, &mut rng), layouts.0, &values, &mut rng);
         let b = make_input(&broadcastable_to(&target, &mut rng), layouts.1, &values, &mut rng);
         let op = format!("where_cond(condition {:?} = {:?})", cond.shape(), cond.to_vec());
-        check_op(&op, &[a, b], |v| Variable::where_cond(&cond, &v[0], &v[1]), |t| Tensor::where_cond(&cond, &t[0], &t[1]), seed)?;
+        check_op(
+            &op,
+            &[a, b],
+            |v| Variable::where_cond(&cond, &v[0], &v[1]),
+            |t| Tensor::where_cond(&cond, &t[0], &t[1]),
+            seed,
+        )?;
     }
 
     #[test]
@@ -609,7 +770,8 @@ proptest! {
     ) {
         let mut rng = Rng::seed(seed);
         let table = make_input(&[vocab, dim], layout, &Values::range(-2.0, 2.0), &mut rng);
-        let ids: Vec<i64> = (0..index_shape.iter().product::<usize>()).map(|_| rng.below(vocab as u64) as i64).collect();
+        let count: usize = index_shape.iter().product();
+        let ids: Vec<i64> = (0..count).map(|_| rng.below(vocab as u64) as i64).collect();
         let indices = Tensor::from_vec(ids.clone(), index_shape.clone());
         let out_shape: Vec<usize> = [&index_shape[..], &[dim]].concat();
         check_op(
@@ -759,8 +921,14 @@ fn drawn_inputs_are_strided_about_half_the_time() {
     let mut runner = TestRunner::deterministic();
     let strategy = arb_input(arb_shape(2..=3, 2..=4), Values::range(-1.0, 1.0));
     let draws = 400;
-    let strided = (0..draws)
-        .filter(|_| !strategy.new_tree(&mut runner).expect("a draw").current().t.is_contiguous())
-        .count();
+    let strided =
+        (0..draws).filter(|_| !strategy.new_tree(&mut runner).expect("a draw").current().t.is_contiguous()).count();
     assert!((draws * 3 / 10..=draws * 7 / 10).contains(&strided), "{strided} of {draws} inputs were strided");
+}
+
+// Regression: an empty list once panicked with a bare index error instead of naming the op.
+#[test]
+#[should_panic(expected = "stack: needs at least one tensor")]
+fn stack_of_no_variables_names_the_op() {
+    let _ = Variable::<f64>::stack(&[], 0);
 }

@@ -1,5 +1,6 @@
-//! + − × ÷ with broadcasting, and with scalars. Broadcasting copies a value to many places, so
-//! its backward adds the gradients of those places back up ([`super::sum_to`]).
+//! Addition, subtraction, multiplication and division, with broadcasting and with scalars.
+//! Broadcasting copies a value to many places, so its backward adds the gradients of those
+//! places back up ([`super::sum_to`]).
 
 use super::sum_to;
 use crate::Variable;

@@ -122,7 +122,8 @@ impl<T: Float> Variable<T> {
 
     /// Joins equally shaped variables along a new axis.
     pub fn stack(vars: &[&Variable<T>], axis: isize) -> Variable<T> {
-        let a = normalize_insert_axis("stack", axis, &vars[0].shape()) as isize;
+        let first = vars.first().unwrap_or_else(|| panic!("stack: needs at least one tensor"));
+        let a = normalize_insert_axis("stack", axis, &first.shape()) as isize;
         let expanded: Vec<Variable<T>> = vars.iter().map(|v| v.unsqueeze(a)).collect();
         Variable::cat(&expanded.iter().collect::<Vec<_>>(), a)
     }

@@ -152,11 +152,8 @@ pub fn some_axes(rng: &mut Rng, rank: usize) -> (Axes, Vec<usize>) {
     if rank == 0 || rng.below(5) == 0 {
         return (Axes::All, (0..rank).collect());
     }
-    let mut chosen: Vec<usize> = if rng.below(2) == 0 {
-        vec![pick(rng, rank)]
-    } else {
-        (0..rank).filter(|_| rng.below(2) == 0).collect()
-    };
+    let mut chosen: Vec<usize> =
+        if rng.below(2) == 0 { vec![pick(rng, rank)] } else { (0..rank).filter(|_| rng.below(2) == 0).collect() };
     if chosen.is_empty() {
         chosen.push(pick(rng, rank));
     }
@@ -198,7 +195,10 @@ pub fn make_input(shape: &[usize], layout: Layout, values: &Values, rng: &mut Rn
             let mut src = shape.to_vec();
             src[a] = start + 2 * shape[a] - 1 + pick(rng, 2);
             let axis = signed(rng, a, rank);
-            (source(&src, rng).slice(axis, start, src[a], 2), format!("slice(axis {axis}, from {start}, step 2) of {src:?}"))
+            (
+                source(&src, rng).slice(axis, start, src[a], 2),
+                format!("slice(axis {axis}, from {start}, step 2) of {src:?}"),
+            )
         }
         Layout::Narrowed => {
             let a = pick(rng, rank);
@@ -298,7 +298,13 @@ pub fn check_op(
     let vars: Vec<Variable<f64>> = ts.iter().map(|t| Variable::param(t.clone())).collect();
     let got = var_fn(&vars).value();
     let expected = tensor_fn(&ts);
-    prop_assert_eq!(got.shape(), expected.shape(), "{}: forward shape differs from the tensor op; inputs {:?}", op, inputs);
+    prop_assert_eq!(
+        got.shape(),
+        expected.shape(),
+        "{}: forward shape differs from the tensor op; inputs {:?}",
+        op,
+        inputs
+    );
     if let Some(msg) = first_mismatch(&got, &expected, Tolerance::STRICT) {
         prop_assert!(false, "{}: forward value differs from the tensor op: {}; inputs {:?}", op, msg, inputs);
     }

@@ -198,8 +198,11 @@ fn split_range(len: usize, align: usize, parts: usize, t: usize) -> std::ops::Ra
 /// Each thread gets up to this many rectangles: rayon hands them out as threads free up, so a
 /// core slowed by other work on the machine takes fewer (a static one-per-thread split runs
 /// at the pace of the slowest core).
-const OVERSPLIT: usize = 4;
-/// No rectangle smaller than this many multiply-adds (~75 µs of work on one core).
+const OVERSPLIT: usize = 2;
+/// No rectangle smaller than this many multiply-adds (~5 µs on one core). Small on purpose:
+/// a sleeping rayon worker takes microseconds to wake, and if the caller has already run
+/// every rectangle by then the worker goes back to sleep, call after call (seen at 128³:
+/// 110 instead of 190 GFLOP/s on 2 threads). Several short rectangles leave it work to find.
 const MIN_PART_MACS: usize = 1 << 18;
 
 /// How to cut C into `tm × tn` rectangles for `threads` threads.
