@@ -8,7 +8,9 @@ fn param(shape: [usize; 2]) -> Variable<f32> {
 }
 
 #[test]
-#[should_panic(expected = "backward: needs a scalar output (one element), got shape [2, 3]; use backward_with(grad) for tensors")]
+#[should_panic(
+    expected = "backward: needs a scalar output (one element), got shape [2, 3]; use backward_with(grad) for tensors"
+)]
 fn backward_of_a_tensor() {
     param([2, 3]).exp().backward();
 }
@@ -32,7 +34,9 @@ fn backward_of_no_grad_result() {
 }
 
 #[test]
-#[should_panic(expected = "backward: the graph was already freed by an earlier backward(); call backward_retaining_graph the first time to run backward twice")]
+#[should_panic(
+    expected = "backward: the graph was already freed by an earlier backward(); call backward_retaining_graph the first time to run backward twice"
+)]
 fn backward_twice() {
     let loss = param([2, 2]).exp().sum_all();
     loss.backward();
