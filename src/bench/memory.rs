@@ -18,6 +18,7 @@ use super::{median_seconds, thread_counts, with_threads};
 use kindling_tensor::ops::elementwise::{binary_op, fast as ew, unary_op, BinaryOp, UnaryOp};
 use kindling_tensor::ops::reduce::{fast as red, ReduceOp};
 use kindling_tensor::ops::softmax::fast as sm;
+use kindling_tensor::storage::zeroed_buffer;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 
 /// Inputs and buffers shared by every row of the table.
@@ -198,8 +199,9 @@ pub fn print_table(quick: bool) {
         a: Tensor::<f32>::rand(&shape[..], &mut rng),
         b: Tensor::<f32>::rand(&shape[..], &mut rng),
         bias: Tensor::<f32>::rand(&[cols][..], &mut rng),
-        out: vec![0.0; rows * cols],
-        small_out: vec![0.0; rows.max(cols)],
+        // Allocated the way op results are (huge-page hint for large buffers).
+        out: zeroed_buffer(rows * cols),
+        small_out: zeroed_buffer(rows.max(cols)),
     };
     let threads = thread_counts();
     let gbs = |bytes: usize, secs: f64| bytes as f64 / secs / 1e9;
@@ -219,6 +221,10 @@ pub fn print_table(quick: bool) {
         header += &format!(" fast {t}T % of copy |");
         rule += "---:|";
     }
+    for &t in &threads {
+        header += &format!(" fast {t}T % of DRAM copy |");
+        rule += "---:|";
+    }
     println!("{header}\n{rule}");
 
     // The yardstick: memcpy of rows*cols floats (8 bytes per element moved).
@@ -232,13 +238,38 @@ pub fn print_table(quick: bool) {
             })
         })
         .collect();
-    let mut line = String::from("| copy (memcpy) |");
+    let mut line = String::from("| copy (memcpy, same size) |");
     for bw in &copy_bw {
         line += &format!(" {bw:.1} | {bw:.1} |");
     }
-    for _ in &threads {
-        line += " 100% |";
+    line += &" 100% |".repeat(threads.len());
+    line += &" – |".repeat(threads.len());
+    println!("{line}");
+
+    // A second yardstick by the STREAM rule: arrays four times the last-level cache, so the
+    // copy measures DRAM, not cache. The 16 MiB inputs above partly live in a 32 MiB L3.
+    let dram_elements = if quick { rows * cols } else { 4 * last_level_cache_bytes() / 4 };
+    let dram_src: Vec<f32> = zeroed_buffer(dram_elements);
+    let mut dram_dst: Vec<f32> = zeroed_buffer(dram_elements);
+    let dram_bw: Vec<f64> = threads
+        .iter()
+        .map(|&t| {
+            let (src, dst) = (&dram_src, &mut dram_dst);
+            with_threads(t, || {
+                gbs(
+                    COPY_BYTES_PER_ELEMENT * dram_elements,
+                    median_seconds(min_runs.min(5), min_seconds, || copy(src, dst)),
+                )
+            })
+        })
+        .collect();
+    drop((dram_src, dram_dst));
+    let mut line = format!("| copy (memcpy, DRAM: 2 × {} MiB) |", dram_elements * 4 >> 20);
+    for bw in &dram_bw {
+        line += &format!(" {bw:.1} | {bw:.1} |");
     }
+    line += &" – |".repeat(threads.len());
+    line += &" 100% |".repeat(threads.len());
     println!("{line}");
 
     for k in KERNELS {
@@ -256,6 +287,25 @@ pub fn print_table(quick: bool) {
         for (bw, copy) in fast_bw.iter().zip(&copy_bw) {
             line += &format!(" {:.0}% |", 100.0 * bw / copy);
         }
+        for (bw, copy) in fast_bw.iter().zip(&dram_bw) {
+            line += &format!(" {:.0}% |", 100.0 * bw / copy);
+        }
         println!("{line}");
     }
+}
+
+/// The last-level cache size from Linux's sysfs (32 MiB, this project's machine, elsewhere).
+fn last_level_cache_bytes() -> usize {
+    let read = |level: usize| -> Option<usize> {
+        let text = std::fs::read_to_string(format!("/sys/devices/system/cpu/cpu0/cache/index{level}/size")).ok()?;
+        let text = text.trim();
+        let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+        let n: usize = digits.parse().ok()?;
+        Some(match unit {
+            "K" => n << 10,
+            "M" => n << 20,
+            _ => n,
+        })
+    };
+    (1..=4).rev().find_map(read).unwrap_or(32 << 20)
 }

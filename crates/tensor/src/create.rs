@@ -5,11 +5,22 @@ use crate::random::Rng;
 use crate::shape::Shape;
 use crate::tensor::Tensor;
 
+/// `n` values drawn in order from `next`, in a buffer allocated like an op's result.
+fn filled<T: Element>(n: usize, mut next: impl FnMut() -> T) -> Vec<T> {
+    let mut data = crate::storage::zeroed_buffer(n);
+    data.iter_mut().for_each(|x| *x = next());
+    data
+}
+
 impl<T: Element> Tensor<T> {
     /// Every element equal to `value`.
     pub fn full(shape: impl Into<Shape>, value: T) -> Self {
         let shape = shape.into();
-        Tensor::from_parts(vec![value; shape.numel()], &shape.0)
+        let mut data = crate::storage::zeroed_buffer(shape.numel());
+        if value != T::default() {
+            data.fill(value);
+        }
+        Tensor::from_parts(data, &shape.0)
     }
 
     /// A tensor of the same shape as `self`, every element `value`.
@@ -92,12 +103,10 @@ impl<T: Float> Tensor<T> {
     pub fn uniform(shape: impl Into<Shape>, low: T, high: T, rng: &mut Rng) -> Self {
         let shape = shape.into();
         let (lo, width) = (low.to_f64(), high.to_f64() - low.to_f64());
-        let data = (0..shape.numel())
-            .map(|_| {
-                let u = if T::DTYPE == crate::DType::F32 { rng.uniform_f32() as f64 } else { rng.uniform_f64() };
-                T::from_f64(lo + width * u)
-            })
-            .collect();
+        let data = filled(shape.numel(), || {
+            let u = if T::DTYPE == crate::DType::F32 { rng.uniform_f32() as f64 } else { rng.uniform_f64() };
+            T::from_f64(lo + width * u)
+        });
         Tensor::from_parts(data, &shape.0)
     }
 
@@ -110,7 +119,7 @@ impl<T: Float> Tensor<T> {
     pub fn normal(shape: impl Into<Shape>, mean: T, std: T, rng: &mut Rng) -> Self {
         let shape = shape.into();
         let (m, s) = (mean.to_f64(), std.to_f64());
-        let data = (0..shape.numel()).map(|_| T::from_f64(m + s * rng.normal_f64())).collect();
+        let data = filled(shape.numel(), || T::from_f64(m + s * rng.normal_f64()));
         Tensor::from_parts(data, &shape.0)
     }
 
@@ -118,7 +127,7 @@ impl<T: Float> Tensor<T> {
     pub fn bernoulli(shape: impl Into<Shape>, p: f64, rng: &mut Rng) -> Self {
         assert!((0.0..=1.0).contains(&p), "bernoulli: probability {p} is outside [0, 1]");
         let shape = shape.into();
-        let data = (0..shape.numel()).map(|_| if rng.uniform_f64() < p { T::ONE } else { T::ZERO }).collect();
+        let data = filled(shape.numel(), || if rng.uniform_f64() < p { T::ONE } else { T::ZERO });
         Tensor::from_parts(data, &shape.0)
     }
 

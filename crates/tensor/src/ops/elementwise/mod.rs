@@ -126,6 +126,7 @@ impl BinaryOp {
 use crate::dtype::Element;
 use crate::ops::walk::RowWalk;
 use crate::shape::broadcast_shapes;
+use crate::storage::zeroed_buffer;
 use crate::tensor::Tensor;
 
 /// `f` applied to every element, for any layout and element types (casts, comparisons with a
@@ -133,7 +134,7 @@ use crate::tensor::Tensor;
 pub fn map<T: Element, U: Element>(x: &Tensor<T>, f: impl Fn(T) -> U + Sync) -> Tensor<U> {
     let walk = RowWalk::new(x.shape(), [x.strides()], [x.offset()]);
     let buf = x.buffer();
-    let mut out = vec![U::default(); x.numel()];
+    let mut out = zeroed_buffer(x.numel());
     let step = walk.inner_strides[0];
     walk.fill(&mut out, |row, [start]| {
         if step == 1 {
@@ -163,7 +164,7 @@ pub fn zip_map<A: Element, B: Element, O: Element>(
     let walk = RowWalk::new(&shape, [&sa, &sb], [a.offset(), b.offset()]);
     let (ba, bb) = (a.buffer(), b.buffer());
     let [da, db] = walk.inner_strides;
-    let mut out = vec![O::default(); shape.iter().product()];
+    let mut out = zeroed_buffer(shape.iter().product());
     walk.fill(&mut out, |row, [pa, pb]| {
         for (i, o) in row.iter_mut().enumerate() {
             *o = f(ba[pa + i * da], bb[pb + i * db]);
@@ -187,7 +188,7 @@ pub fn zip3_map<A: Element, B: Element, C: Element, O: Element>(
     let walk = RowWalk::new(&shape, [&strides[0], &strides[1], &strides[2]], [a.offset(), b.offset(), c.offset()]);
     let (ba, bb, bc) = (a.buffer(), b.buffer(), c.buffer());
     let [da, db, dc] = walk.inner_strides;
-    let mut out = vec![O::default(); shape.iter().product()];
+    let mut out = zeroed_buffer(shape.iter().product());
     walk.fill(&mut out, |row, [pa, pb, pc]| {
         for (i, o) in row.iter_mut().enumerate() {
             *o = f(ba[pa + i * da], bb[pb + i * db], bc[pc + i * dc]);
@@ -203,7 +204,7 @@ pub fn unary_op<T: Float>(op: UnaryOp, x: &Tensor<T>) -> Tensor<T> {
     }
     // Strided inputs are made dense first: one copy, then the SIMD kernel over one slice.
     let x = x.contiguous();
-    let mut out = vec![T::ZERO; x.numel()];
+    let mut out = zeroed_buffer(x.numel());
     fast::unary(op, x.as_slice().expect("contiguous"), &mut out);
     Tensor::from_parts(out, x.shape())
 }
@@ -219,7 +220,7 @@ pub fn binary_op<T: Numeric>(op: BinaryOp, a: &Tensor<T>, b: &Tensor<T>) -> Tens
     let (sa, sb) = (a.layout().broadcast_strides(name, &shape), b.layout().broadcast_strides(name, &shape));
     let walk = RowWalk::new(&shape, [&sa, &sb], [a.offset(), b.offset()]);
     let (ba, bb) = (a.buffer(), b.buffer());
-    let mut out = vec![T::ZERO; shape.iter().product()];
+    let mut out = zeroed_buffer(shape.iter().product());
     walk.fill(&mut out, |row, [pa, pb]| {
         let n = row.len();
         match walk.inner_strides {

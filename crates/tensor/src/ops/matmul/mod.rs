@@ -41,6 +41,7 @@ impl<'a, T: Copy> MatRef<'a, T> {
 
 use crate::dtype::Numeric;
 use crate::shape::{broadcast_shapes, dims_str, StridedOffsets};
+use crate::storage::zeroed_buffer;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
 
@@ -95,7 +96,7 @@ impl<T: Numeric> Tensor<T> {
                 col_stride: t.strides()[r + 1],
             }
         }
-        let mut out = vec![T::ZERO; a_starts.len() * m * n];
+        let mut out = zeroed_buffer(a_starts.len() * m * n);
         if m * n > 0 {
             let fast = crate::kernels::use_fast();
             let one = |i: usize, c: &mut [T]| {

@@ -75,6 +75,7 @@ impl ArgOp {
 
 use crate::dtype::Float;
 use crate::shape::{dims_str, normalize_axes, normalize_axis, Axes};
+use crate::storage::zeroed_buffer;
 use crate::tensor::Tensor;
 
 /// A contiguous tensor seen as `[outer, len, inner]` with the reduced axes in the middle: the
@@ -128,7 +129,7 @@ fn reduce_op<T: Numeric>(op: ReduceOp, x: &Tensor<T>, axes: Axes, keepdim: bool)
         return naive::reduce(op, x, &axes).reshape(shape);
     }
     let b = as_block(x, &axes);
-    let mut out = vec![T::ZERO; b.outer * b.inner];
+    let mut out = zeroed_buffer(b.outer * b.inner);
     fast::reduce(op, b.data.as_slice().expect("contiguous"), b.outer, b.len, b.inner, &mut out);
     Tensor::from_vec(out, shape)
 }
@@ -150,8 +151,8 @@ fn arg_reduce_op<T: Numeric>(
         return (v.reshape(&shape), i.reshape(&shape));
     }
     let b = as_block(x, &[a]);
-    let mut values = vec![T::ZERO; b.outer * b.inner];
-    let mut indices = vec![0i64; b.outer * b.inner];
+    let mut values = zeroed_buffer(b.outer * b.inner);
+    let mut indices = zeroed_buffer(b.outer * b.inner);
     fast::arg_reduce(op, b.data.as_slice().expect("contiguous"), b.outer, b.len, b.inner, &mut values, &mut indices);
     (Tensor::from_vec(values, shape.clone()), Tensor::from_vec(indices, shape))
 }
@@ -225,7 +226,7 @@ impl<T: Numeric> Tensor<T> {
             return naive::cumsum(self, a);
         }
         let b = as_block(self, &[a]);
-        let mut out = vec![T::ZERO; self.numel()];
+        let mut out = zeroed_buffer(self.numel());
         fast::cumsum(b.data.as_slice().expect("contiguous"), b.outer, b.len, b.inner, &mut out);
         Tensor::from_vec(out, self.shape())
     }

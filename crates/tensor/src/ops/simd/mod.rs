@@ -121,7 +121,7 @@ pub fn with_level<R>(level: Level, f: impl FnOnce() -> R) -> R {
 /// Defines a function generic over one type parameter whose body is compiled three times
 /// (AVX-512, AVX2+FMA, portable) and dispatched at run time by [`level`].
 ///
-/// ```ignore
+/// ```text
 /// multiversion! {
 ///     fn scale<F: SimdFloat>(x: &mut [F], k: F) {
 ///         for v in x.iter_mut() { *v = *v * k; }

@@ -7,6 +7,7 @@ pub mod naive;
 use crate::dtype::Float;
 use crate::ops::reduce::{as_block, reduced_shape};
 use crate::shape::{normalize_axes, normalize_axis, Axes};
+use crate::storage::zeroed_buffer;
 use crate::tensor::Tensor;
 
 fn softmax_op<T: Float>(x: &Tensor<T>, axis: isize, log: bool) -> Tensor<T> {
@@ -15,7 +16,7 @@ fn softmax_op<T: Float>(x: &Tensor<T>, axis: isize, log: bool) -> Tensor<T> {
         return naive::softmax(x, a, log);
     }
     let b = as_block(x, &[a]);
-    let mut out = vec![T::ZERO; x.numel()];
+    let mut out = zeroed_buffer(x.numel());
     fast::softmax(b.data.as_slice().expect("contiguous"), b.outer, b.len, b.inner, &mut out, log);
     Tensor::from_vec(out, x.shape())
 }
@@ -41,7 +42,7 @@ impl<T: Float> Tensor<T> {
             let lanes = b.data.reshape(&[b.outer, b.len, b.inner][..]);
             return naive::logsumexp(&lanes, 1).reshape(shape);
         }
-        let mut out = vec![T::ZERO; b.outer * b.inner];
+        let mut out = zeroed_buffer(b.outer * b.inner);
         fast::logsumexp(b.data.as_slice().expect("contiguous"), b.outer, b.len, b.inner, &mut out);
         Tensor::from_vec(out, shape)
     }
