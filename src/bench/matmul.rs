@@ -82,11 +82,5 @@ pub fn print_table(quick: bool) {
 
 /// Deterministic values in [-0.5, 0.5).
 fn fill(len: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed;
-    (0..len)
-        .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        })
-        .collect()
+    kindling_tensor::Tensor::<f32>::uniform([len], -0.5, 0.5, &mut kindling_tensor::Rng::seed(seed)).to_vec()
 }

@@ -15,14 +15,9 @@ const SQUARES: [usize; 6] = [64, 128, 256, 512, 1024, 2048];
 /// (m, k, n) of the course MLP: batch 128 through 784 → 256 → 128.
 const MLP: [(usize, usize, usize); 2] = [(128, 784, 256), (128, 256, 128)];
 
+/// Deterministic values in [-0.5, 0.5).
 fn fill(len: usize, seed: u64) -> Vec<f32> {
-    let mut s = seed;
-    (0..len)
-        .map(|_| {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            (s >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        })
-        .collect()
+    kindling_tensor::Tensor::<f32>::uniform([len], -0.5, 0.5, &mut kindling_tensor::Rng::seed(seed)).to_vec()
 }
 
 fn bench_shapes(c: &mut Criterion, group: &str, f: Sgemm, shapes: &[(usize, usize, usize)]) {
