@@ -19,13 +19,20 @@
 //! - v4 threads: above `simd::PAR_THRESHOLD` the slice is split into contiguous chunks across
 //!   the rayon pool. One core already saturates this VM's memory for add/relu, so 2 threads
 //!   add little here (add ≈ 27-31 GB/s; exp up to 60 GB/s when the second core is free).
+//! - v5 AVX-512 exp and sigmoid (f32): on the AVX-512 level they run `simd::math::avx512`'s
+//!   `exp_slice` / `sigmoid_slice`, hand-written intrinsics that build `p 2^n` with one
+//!   `vscalefps` instead of shifts and two multiplies (14 vector ops per 16 elements instead of
+//!   22), bit-identical to the generic polynomials. 1 thread: exp 32 → 41 GB/s (≈ 72-78% of the
+//!   52-57 GB/s same-size copy; 0.24 → 0.18 ns/element L1-resident), sigmoid 23.5 → 30 GB/s
+//!   (0.33 → 0.26 ns/element; the division now dominates). 2 threads: exp ≈ 80, sigmoid ≈ 57.
+//!   tanh (30 GB/s) and erf (12) are unchanged.
 //!
 //! sin, cos, pow and rem still call the standard library per element (bit-exact with the
 //! reference, threaded, not vectorized).
 
 use super::{BinaryOp, UnaryOp};
 use crate::dtype::{downcast_slice, downcast_slice_mut, Float, Numeric};
-use crate::ops::simd::{multiversion, par_chunks_mut, SimdFloat};
+use crate::ops::simd::{level, math, multiversion, par_chunks_mut, Level, SimdFloat};
 
 /// Relative cost of one element of a unary op, in units of a plain streaming op, so that
 /// heavy ops go parallel on shorter slices.
@@ -64,6 +71,21 @@ pub fn unary<T: Float>(op: UnaryOp, x: &[T], out: &mut [T]) {
 }
 
 fn unary_simd<F: SimdFloat>(op: UnaryOp, x: &[F], out: &mut [F]) {
+    #[cfg(target_arch = "x86_64")]
+    if let (Some(x), Some(out)) = (downcast_slice::<F, f32>(x), downcast_slice_mut::<F, f32>(out)) {
+        // Hand-written AVX-512 loops (bit-identical to the generic ones, see `simd::math::avx512`).
+        type SliceFn = unsafe fn(&[f32], &mut [f32]);
+        let slice_fn: Option<SliceFn> = match op {
+            UnaryOp::Exp => Some(math::avx512::exp_slice),
+            UnaryOp::Sigmoid => Some(math::avx512::sigmoid_slice),
+            _ => None,
+        };
+        if let (Some(g), Level::Avx512) = (slice_fn, level()) {
+            // SAFETY: `level()` only reports AVX-512F when the CPU has it.
+            let f = |start: usize, out: &mut [f32]| unsafe { g(&x[start..start + out.len()], out) };
+            return par_chunks_mut(out, 1, x.len() * unary_cost(op), f);
+        }
+    }
     par_chunks_mut(out, 1, x.len() * unary_cost(op), |start, out| unary_slice(op, &x[start..start + out.len()], out));
 }
 
