@@ -264,7 +264,7 @@ pub fn print_table(quick: bool) {
         })
         .collect();
     drop((dram_src, dram_dst));
-    let mut line = format!("| copy (memcpy, DRAM: 2 × {} MiB) |", dram_elements * 4 >> 20);
+    let mut line = format!("| copy (memcpy, DRAM: 2 × {} MiB) |", (dram_elements * 4) >> 20);
     for bw in &dram_bw {
         line += &format!(" {bw:.1} | {bw:.1} |");
     }
