@@ -22,7 +22,7 @@
 //!   million-node chain is fine), accumulates into `.grad()` until [`Variable::zero_grad`],
 //!   and frees every saved tensor unless asked to keep the graph.
 //! - [`no_grad`] turns recording off (evaluation, parameter updates).
-//! - [`gradcheck`] compares every gradient with central differences in f64.
+//! - [`gradcheck()`] compares every gradient with central differences in f64.
 
 pub mod gradcheck;
 mod ops;

@@ -5,7 +5,7 @@
 //!
 //! We never write `-C target-cpu=native`: a binary built on one machine must run on another.
 //! Instead a kernel body is written once as an `#[inline(always)]` generic function with plain
-//! loops, and [`multiversion!`] stamps out copies of it inside `#[target_feature]` wrappers
+//! loops, and `multiversion!` stamps out copies of it inside `#[target_feature]` wrappers
 //! (AVX-512, AVX2+FMA, and a portable one). The compiler inlines the body into each wrapper and
 //! vectorizes it for that instruction set; [`level`] picks the best wrapper once per process
 //! with `is_x86_feature_detected!`. On aarch64 only the portable copy exists (NEON is part of the
