@@ -69,19 +69,23 @@ impl<T: Element> Tensor<T> {
         if indices.rank() != 1 {
             panic!("index_select: indices must be 1-D, got shape {}", dims_str(indices.shape()));
         }
+        // Seen as [outer, size, inner] blocks: output slice i is input slice indices[i].
         let size = self.shape()[a];
-        let picked: Vec<Tensor<T>> = indices
-            .to_vec()
-            .into_iter()
-            .map(|i| self.narrow(a as isize, checked_index("index_select", i, size, a, self.shape()), 1))
-            .collect();
-        if picked.is_empty() {
-            let mut shape = self.shape().to_vec();
-            shape[a] = 0;
-            return Tensor::from_parts(Vec::new(), &shape);
+        let sources: Vec<usize> =
+            indices.to_vec().iter().map(|&i| checked_index("index_select", i, size, a, self.shape())).collect();
+        let outer: usize = self.shape()[..a].iter().product();
+        let inner: usize = self.shape()[a + 1..].iter().product();
+        let x = self.contiguous();
+        let data = x.as_slice().expect("contiguous");
+        let mut out = Vec::with_capacity(outer * sources.len() * inner);
+        for o in 0..outer {
+            for &from in &sources {
+                out.extend_from_slice(&data[(o * size + from) * inner..][..inner]);
+            }
         }
-        let refs: Vec<&Tensor<T>> = picked.iter().collect();
-        Tensor::cat(&refs, a as isize)
+        let mut shape = self.shape().to_vec();
+        shape[a] = sources.len();
+        Tensor::from_parts(out, &shape)
     }
 
     /// `out[i][j][k] = self[index[i][j][k]][j][k]` for `axis = 0` (and likewise for other
