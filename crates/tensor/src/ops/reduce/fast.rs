@@ -21,13 +21,19 @@
 //!   one thread and many give the same bits. sum rows ≈ 60-150 GB/s on 2 threads (noisy:
 //!   shared cores).
 //!
+//! - v5 max/min columns, f32 AVX-512: `fold_cols_extreme_f32`, `max_of`'s exact semantics in
+//!   two instructions per 16 columns (an ordered compare, then a masked `vmaxps` that lets a
+//!   NaN input through and keeps a NaN accumulator) instead of two compares, a mask or and a
+//!   blend. L1-resident [16, 128]: 0.151 → 0.087 ns/element (sum: 0.092). Bench max cols
+//!   25-29 → 56-63 / 35-39 → 79-83 GB/s (1 thread / 2 threads).
+//!
 //! Max/min use the same loops with the NaN-propagating `max_of`/`min_of`; arg-max/min find the
 //! extreme value with v2/v3 and then the first index holding it; cumsum is a sequential scan
 //! per row (threads across rows) and vertical adds across columns.
 
 use super::{ArgOp, ReduceOp};
-use crate::dtype::Numeric;
-use crate::ops::simd::{multiversion, par_chunks_mut, threads_for};
+use crate::dtype::{downcast_slice, downcast_slice_mut, Numeric};
+use crate::ops::simd::{level, multiversion, par_chunks_mut, threads_for, Level};
 
 /// Independent accumulators in a row reduction: 4 AVX-512 registers of f32.
 const LANES: usize = 64;
@@ -161,11 +167,63 @@ fn fold_cols<T: Copy>(x: &[T], len: usize, inner: usize, o: usize, i0: usize, ac
     }
 }
 
+/// [`fold_cols`] for f32 max (or min) with `max_of`'s exact semantics in two instructions per
+/// 16 columns instead of four: `k = v is not NaN`, then a masked `vmaxps(v, acc)` whose
+/// lanes outside `k` take `v`. So a NaN in `v` enters the accumulator, and a NaN accumulator
+/// stays (vmaxps returns its second operand when either is NaN, and on ties, so ±0 ties keep
+/// the accumulator as `max_of` does): the same bits as the generic fold. The generic select
+/// `if b > a || b.is_nan()` compiles to two compares, a mask or and a blend.
+///
+/// # Safety
+///
+/// The CPU must support AVX-512F.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn fold_cols_extreme_f32(x: &[f32], len: usize, inner: usize, o: usize, i0: usize, acc: &mut [f32], max: bool) {
+    use std::arch::x86_64::*;
+    #[inline(always)]
+    fn step(v: __m512, a: __m512, max: bool) -> __m512 {
+        // SAFETY: only called from this AVX-512F function.
+        unsafe {
+            let ordered = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(v, v);
+            if max {
+                _mm512_mask_max_ps(v, ordered, v, a)
+            } else {
+                _mm512_mask_min_ps(v, ordered, v, a)
+            }
+        }
+    }
+    let n = acc.len();
+    let full = n / 16 * 16;
+    for l in 0..len {
+        let row = &x[(o * len + l) * inner + i0..][..n];
+        for j in (0..full).step_by(16) {
+            // SAFETY: `j + 16 <= full <= n`, the length of both `row` and `acc`.
+            unsafe {
+                let a = _mm512_loadu_ps(acc.as_ptr().add(j));
+                let v = _mm512_loadu_ps(row.as_ptr().add(j));
+                _mm512_storeu_ps(acc.as_mut_ptr().add(j), step(v, a, max));
+            }
+        }
+        for (a, &v) in acc[full..].iter_mut().zip(&row[full..]) {
+            *a = if max { a.max_of(v) } else { a.min_of(v) };
+        }
+    }
+}
+
 multiversion! {
     /// The flat output range `start..start + out.len()` of a reduction with `inner > 1`.
     fn reduce_cols<T: Numeric>(op: ReduceOp, x: &[T], len: usize, inner: usize, start: usize, out: &mut [T]) {
         for_col_tiles(inner, start, out, |o, i0, acc| {
             acc.fill(op.identity());
+            #[cfg(target_arch = "x86_64")]
+            if let (ReduceOp::Max | ReduceOp::Min, Some(x32), Level::Avx512) =
+                (op, downcast_slice::<T, f32>(x), level())
+            {
+                let acc32 = downcast_slice_mut::<T, f32>(acc).expect("T is f32");
+                // SAFETY: `level()` only reports AVX-512F when the CPU has it.
+                return unsafe { fold_cols_extreme_f32(x32, len, inner, o, i0, acc32, op == ReduceOp::Max) };
+            }
             match op {
                 ReduceOp::Sum => fold_cols(x, len, inner, o, i0, acc, |a, b| a + b),
                 ReduceOp::Prod => fold_cols(x, len, inner, o, i0, acc, |a, b| a * b),
@@ -420,6 +478,33 @@ mod tests {
             let n = shape.0 * shape.1 * shape.2;
             let x32: Vec<f32> = data_f64(n, 99, true).iter().map(|&v| v as f32).collect();
             check(&x32, shape, f32::EPSILON as f64);
+        }
+    }
+
+    /// Column max/min (the AVX-512 masked fold) give `max_of`/`min_of`'s exact bits: NaN first,
+    /// last and in between, signed zeros in both orders, infinities, 16-lane bodies and tails.
+    #[test]
+    fn column_extremes_are_bit_identical_to_the_sequential_fold() {
+        let (nan, inf) = (f32::NAN, f32::INFINITY);
+        let vals = [nan, -0.0, 0.0, 1.0, -1.0, inf, -inf, f32::from_bits(0x7fc0_1234), 2.5, -0.0];
+        let (len, inner) = (5, 37);
+        // Column i takes values from `vals` in an order that depends on i, so every pair of
+        // specials meets in both orders somewhere.
+        let x: Vec<f32> =
+            (0..len * inner).map(|k| vals[((k % inner) * 7 + (k / inner) * (k % inner + 3)) % vals.len()]).collect();
+        for op in [ReduceOp::Max, ReduceOp::Min] {
+            let mut out = vec![0f32; inner];
+            reduce(op, &x, 1, len, inner, &mut out);
+            let want = reference(op, &x, (1, len, inner));
+            for (i, (g, w)) in out.iter().zip(&want).enumerate() {
+                assert!(
+                    g.to_bits() == w.to_bits(),
+                    "{} column {i}: {g:?} ({:#x}) vs {w:?} ({:#x})",
+                    op.name(),
+                    g.to_bits(),
+                    w.to_bits()
+                );
+            }
         }
     }
 
