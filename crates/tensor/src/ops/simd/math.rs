@@ -157,7 +157,7 @@ const EXP_NONPOS_POLY_F32: [f32; 6] = [8.290_272e-3, 4.189_816e-2, 1.666_763_9e-
 
 /// e^x for x <= 0, flushing results below e^-86 (4e-38) to 0: with 2^n a normal number,
 /// it can be added straight into p's exponent bits (one integer add instead of two multiplies).
-/// Softmax's exp: its degree-5 polynomial ([`EXP_NONPOS_POLY_F32`]) is within 2 ulp of std's
+/// Softmax's exp: its degree-5 polynomial (`EXP_NONPOS_POLY_F32`) is within 2 ulp of std's
 /// exp, not 1 like [`exp_f32`]; softmax is checked with tolerances, not bits.
 #[inline(always)]
 pub fn exp_nonpos_f32(x: f32) -> f32 {
