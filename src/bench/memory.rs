@@ -15,7 +15,7 @@
 //!   except the broadcast add, which is the Tensor op (its broadcasting lives in the op).
 
 use super::{median_seconds, thread_counts, with_threads};
-use kindling_tensor::ops::elementwise::{binary_op, fast as ew, unary_op, BinaryOp, UnaryOp};
+use kindling_tensor::ops::elementwise::{binary_op, fast as ew, BinaryOp, UnaryOp};
 use kindling_tensor::ops::reduce::{fast as red, ReduceOp};
 use kindling_tensor::ops::softmax::fast as sm;
 use kindling_tensor::storage::zeroed_buffer;
@@ -100,31 +100,31 @@ const KERNELS: &[Kernel] = &[
     Kernel {
         name: "relu",
         bytes: elementwise_bytes,
-        naive: |d| naive(|| unary_op(UnaryOp::Relu, &d.a)),
+        naive: |d| naive(|| d.a.relu()),
         fast: |d| unary_fast(d, UnaryOp::Relu),
     },
     Kernel {
         name: "exp",
         bytes: elementwise_bytes,
-        naive: |d| naive(|| unary_op(UnaryOp::Exp, &d.a)),
+        naive: |d| naive(|| d.a.exp()),
         fast: |d| unary_fast(d, UnaryOp::Exp),
     },
     Kernel {
         name: "tanh",
         bytes: elementwise_bytes,
-        naive: |d| naive(|| unary_op(UnaryOp::Tanh, &d.a)),
+        naive: |d| naive(|| d.a.tanh()),
         fast: |d| unary_fast(d, UnaryOp::Tanh),
     },
     Kernel {
         name: "sigmoid",
         bytes: elementwise_bytes,
-        naive: |d| naive(|| unary_op(UnaryOp::Sigmoid, &d.a)),
+        naive: |d| naive(|| d.a.sigmoid()),
         fast: |d| unary_fast(d, UnaryOp::Sigmoid),
     },
     Kernel {
         name: "erf",
         bytes: elementwise_bytes,
-        naive: |d| naive(|| unary_op(UnaryOp::Erf, &d.a)),
+        naive: |d| naive(|| d.a.erf()),
         fast: |d| unary_fast(d, UnaryOp::Erf),
     },
     Kernel {

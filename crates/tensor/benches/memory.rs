@@ -8,7 +8,7 @@
 //! (all cores); the naive kernels are single-threaded.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kindling_tensor::ops::elementwise::{binary_op, fast as ew, unary_op, BinaryOp, UnaryOp};
+use kindling_tensor::ops::elementwise::{binary_op, fast as ew, BinaryOp, UnaryOp};
 use kindling_tensor::ops::reduce::{fast as red, ReduceOp};
 use kindling_tensor::ops::softmax::fast as sm;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
@@ -53,8 +53,6 @@ fn naive<R>(f: impl FnOnce() -> R) {
 }
 
 fn cases() -> Vec<Case> {
-    // TODO(lead): switch the unary naive side to `a.exp()` / `a.relu()` / `a.tanh()` once the
-    // Tensor methods exist; `unary_op` is what they will call.
     vec![
         Case(
             "add",
@@ -86,19 +84,19 @@ fn cases() -> Vec<Case> {
         Case(
             "relu",
             8.0,
-            |d| naive(|| unary_op(UnaryOp::Relu, &d.a)),
+            |d| naive(|| d.a.relu()),
             |d| ew::unary(UnaryOp::Relu, d.a.as_slice().unwrap(), &mut d.out),
         ),
         Case(
             "exp",
             8.0,
-            |d| naive(|| unary_op(UnaryOp::Exp, &d.a)),
+            |d| naive(|| d.a.exp()),
             |d| ew::unary(UnaryOp::Exp, d.a.as_slice().unwrap(), &mut d.out),
         ),
         Case(
             "tanh",
             8.0,
-            |d| naive(|| unary_op(UnaryOp::Tanh, &d.a)),
+            |d| naive(|| d.a.tanh()),
             |d| ew::unary(UnaryOp::Tanh, d.a.as_slice().unwrap(), &mut d.out),
         ),
         Case(
