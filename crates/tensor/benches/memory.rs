@@ -81,24 +81,9 @@ fn cases() -> Vec<Case> {
                 black_box(binary_op(BinaryOp::Add, &d.a, &d.bias));
             },
         ),
-        Case(
-            "relu",
-            8.0,
-            |d| naive(|| d.a.relu()),
-            |d| ew::unary(UnaryOp::Relu, d.a.as_slice().unwrap(), &mut d.out),
-        ),
-        Case(
-            "exp",
-            8.0,
-            |d| naive(|| d.a.exp()),
-            |d| ew::unary(UnaryOp::Exp, d.a.as_slice().unwrap(), &mut d.out),
-        ),
-        Case(
-            "tanh",
-            8.0,
-            |d| naive(|| d.a.tanh()),
-            |d| ew::unary(UnaryOp::Tanh, d.a.as_slice().unwrap(), &mut d.out),
-        ),
+        Case("relu", 8.0, |d| naive(|| d.a.relu()), |d| ew::unary(UnaryOp::Relu, d.a.as_slice().unwrap(), &mut d.out)),
+        Case("exp", 8.0, |d| naive(|| d.a.exp()), |d| ew::unary(UnaryOp::Exp, d.a.as_slice().unwrap(), &mut d.out)),
+        Case("tanh", 8.0, |d| naive(|| d.a.tanh()), |d| ew::unary(UnaryOp::Tanh, d.a.as_slice().unwrap(), &mut d.out)),
         Case(
             "sum_rows",
             4.0,
