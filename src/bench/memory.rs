@@ -89,8 +89,18 @@ const KERNELS: &[Kernel] = &[
         naive: |d| naive(|| &d.a * &d.b),
         fast: |d| ew::binary(BinaryOp::Mul, slice(&d.a), slice(&d.b), &mut d.out),
     },
+    // The same add as a Tensor op, which also allocates its 16 MiB result: the difference to
+    // the row above is the cost of allocation, and the yardstick for the broadcast row below.
     Kernel {
-        name: "add row vector (broadcast, op)",
+        name: "add (op, allocates its result)",
+        bytes: binary_bytes,
+        naive: |d| naive(|| &d.a + &d.b),
+        fast: |d| {
+            std::hint::black_box(binary_op(BinaryOp::Add, &d.a, &d.b));
+        },
+    },
+    Kernel {
+        name: "add row vector (broadcast, op, allocates)",
         bytes: bias_bytes,
         naive: |d| naive(|| &d.a + &d.bias),
         fast: |d| {
