@@ -181,3 +181,107 @@ fn slice_scatter_shape() {
 fn index_add_shape() {
     m(2, 3).index_add(1, &Tensor::from([0i64, 1]), &m(2, 3));
 }
+
+// ----- creation and randomness ---------------------------------------------------------------
+
+#[test]
+#[should_panic(expected = "arange: step must not be zero (start 0, end 5)")]
+fn arange_zero_step() {
+    Tensor::<i64>::arange_step(0, 5, 0);
+}
+
+#[test]
+#[should_panic(expected = "bernoulli: probability 1.5 is outside [0, 1]")]
+fn bernoulli_probability() {
+    Tensor::<f32>::bernoulli([2], 1.5, &mut kindling_tensor::Rng::seed(0));
+}
+
+#[test]
+#[should_panic(expected = "randint: the range [3, 3) is empty")]
+fn randint_empty_range() {
+    Tensor::randint(3, 3, [2], &mut kindling_tensor::Rng::seed(0));
+}
+
+#[test]
+#[should_panic(expected = "Rng::below: the range [0, 0) is empty")]
+fn rng_below_zero() {
+    kindling_tensor::Rng::seed(0).below(0);
+}
+
+#[test]
+#[should_panic(expected = "Rng::from_state: the all-zero state is invalid for xoshiro256++")]
+fn rng_zero_state() {
+    kindling_tensor::Rng::from_state([0; 4]);
+}
+
+// ----- views and joins -----------------------------------------------------------------------
+
+#[test]
+#[should_panic(expected = "slice: step must be at least 1")]
+fn slice_zero_step() {
+    m(2, 3).slice(1, 0, 3, 0);
+}
+
+#[test]
+#[should_panic(expected = "slice: start 3 is past end 2 on axis 0 of shape [2, 3]")]
+fn slice_start_past_end() {
+    m(2, 3).slice(0, 3, 5, 1);
+}
+
+#[test]
+#[should_panic(expected = "flatten: start axis 1 comes after end axis 0 (shape [2, 3])")]
+fn flatten_reversed_axes() {
+    m(2, 3).flatten(1, 0);
+}
+
+#[test]
+#[should_panic(expected = "split: piece size must be at least 1")]
+fn split_zero_size() {
+    m(2, 3).split(0, 1);
+}
+
+#[test]
+#[should_panic(expected = "chunk: the number of chunks must be at least 1")]
+fn chunk_zero() {
+    m(2, 3).chunk(0, 1);
+}
+
+#[test]
+#[should_panic(expected = "unsqueeze: axis 3 is out of range for inserting into shape [2, 3] (valid axes -3..=2)")]
+fn unsqueeze_axis() {
+    m(2, 3).unsqueeze(3);
+}
+
+#[test]
+#[should_panic(expected = "expand: [3] has fewer axes than shape [2, 3]")]
+fn expand_fewer_axes() {
+    m(2, 3).expand([3]);
+}
+
+#[test]
+#[should_panic(
+    expected = "expand: size -1 at axis 0 of [-1, 2] is invalid for shape [2] (-1 keeps an existing axis; new axes need a size)"
+)]
+fn expand_minus_one_on_a_new_axis() {
+    Tensor::<f32>::zeros([2]).expand([-1, 2]);
+}
+
+#[test]
+#[should_panic(expected = "cat: needs at least one tensor")]
+fn cat_of_nothing() {
+    Tensor::<f32>::cat(&[], 0);
+}
+
+#[test]
+#[should_panic(expected = "index_select: indices must be 1-D, got shape [1, 2]")]
+fn index_select_rank() {
+    m(2, 3).index_select(1, &Tensor::from([[0i64, 1]]));
+}
+
+#[test]
+#[should_panic(
+    expected = "scatter_add: index [2, 2] and src [2, 1] must have the same shape and fit into [2, 3] outside axis 1"
+)]
+fn scatter_add_shapes() {
+    m(2, 3).scatter_add(1, &Tensor::zeros([2, 2]), &m(2, 1));
+}
