@@ -44,7 +44,7 @@ use crate::ops::simd::{level, math, multiversion, par_chunks_mut, Level, SimdFlo
 /// heavy ops go parallel on shorter slices.
 fn unary_cost(op: UnaryOp) -> usize {
     match op {
-        UnaryOp::Neg | UnaryOp::Abs | UnaryOp::Sign | UnaryOp::Square | UnaryOp::Relu => 1,
+        UnaryOp::Neg | UnaryOp::Square | UnaryOp::Relu => 1,
         UnaryOp::Recip | UnaryOp::Sqrt => 2,
         UnaryOp::Exp | UnaryOp::Ln | UnaryOp::Ln1p | UnaryOp::Tanh | UnaryOp::Sigmoid | UnaryOp::Erf => 4,
         UnaryOp::Sin | UnaryOp::Cos => 16,
@@ -110,8 +110,6 @@ multiversion! {
         match op {
             // Exactly the reference expressions: bit-identical results.
             UnaryOp::Neg => map1!(x, out, |v| UnaryOp::Neg.apply(v)),
-            UnaryOp::Abs => map1!(x, out, |v| UnaryOp::Abs.apply(v)),
-            UnaryOp::Sign => map1!(x, out, |v| UnaryOp::Sign.apply(v)),
             UnaryOp::Square => map1!(x, out, |v| UnaryOp::Square.apply(v)),
             UnaryOp::Recip => map1!(x, out, |v| UnaryOp::Recip.apply(v)),
             UnaryOp::Sqrt => map1!(x, out, |v| UnaryOp::Sqrt.apply(v)),
@@ -232,10 +230,8 @@ mod tests {
     use crate::ops::simd::testing::{ulp_diff_f32, ulp_diff_f64, Lcg, AWKWARD_LENGTHS, SPECIAL_F32, SPECIAL_F64};
     use crate::ops::simd::{with_level, Level};
 
-    const ALL_UNARY: [UnaryOp; 15] = [
+    const ALL_UNARY: [UnaryOp; 13] = [
         UnaryOp::Neg,
-        UnaryOp::Abs,
-        UnaryOp::Sign,
         UnaryOp::Square,
         UnaryOp::Recip,
         UnaryOp::Exp,

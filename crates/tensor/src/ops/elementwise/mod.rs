@@ -9,8 +9,6 @@ use crate::dtype::{Float, Numeric};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnaryOp {
     Neg,
-    Abs,
-    Sign,
     Square,
     Recip,
     Exp,
@@ -32,8 +30,6 @@ impl UnaryOp {
     pub fn apply<T: Float>(self, x: T) -> T {
         match self {
             UnaryOp::Neg => -x,
-            UnaryOp::Abs => x.abs(),
-            UnaryOp::Sign => x.sign(),
             UnaryOp::Square => x * x,
             UnaryOp::Recip => T::ONE / x,
             UnaryOp::Exp => x.exp(),
@@ -59,8 +55,6 @@ impl UnaryOp {
     pub fn name(self) -> &'static str {
         match self {
             UnaryOp::Neg => "neg",
-            UnaryOp::Abs => "abs",
-            UnaryOp::Sign => "sign",
             UnaryOp::Square => "square",
             UnaryOp::Recip => "recip",
             UnaryOp::Exp => "exp",
