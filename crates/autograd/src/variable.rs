@@ -21,7 +21,8 @@ pub(crate) struct GradFn<T: Float> {
 pub(crate) struct Node<T: Float> {
     id: u64,
     value: RwLock<Tensor<T>>,
-    requires_grad: bool,
+    /// Only a leaf's can change (freezing), so a recorded graph never changes under backward.
+    requires_grad: AtomicBool,
     is_leaf: bool,
     grad_fn: Mutex<Option<GradFn<T>>>,
     /// Set once backward has released this node's saved tensors.
@@ -73,7 +74,7 @@ impl<T: Float> Variable<T> {
         Variable(Arc::new(Node {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             value: RwLock::new(value),
-            requires_grad,
+            requires_grad: AtomicBool::new(requires_grad),
             is_leaf: grad_fn.is_none(),
             grad_fn: Mutex::new(grad_fn),
             released: AtomicBool::new(false),
@@ -151,7 +152,21 @@ impl<T: Float> Variable<T> {
     }
 
     pub fn requires_grad(&self) -> bool {
-        self.0.requires_grad
+        self.0.requires_grad.load(Ordering::Relaxed)
+    }
+
+    /// Freezes (`false`) or unfreezes (`true`) a leaf: a frozen parameter gets no gradient and
+    /// no work is done for it in backward. Panics on the result of an op.
+    pub fn set_requires_grad(&self, requires_grad: bool) {
+        if !self.0.is_leaf {
+            panic!("set_requires_grad: only a leaf can be frozen or unfrozen, not the result of an op");
+        }
+        self.0.requires_grad.store(requires_grad, Ordering::Relaxed);
+    }
+
+    /// True when both handles refer to the same variable (clones share one node).
+    pub fn same_as(&self, other: &Variable<T>) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// True for variables made directly (params, constants), false for results of ops.
@@ -173,6 +188,22 @@ impl<T: Float> Variable<T> {
     /// Forgets the accumulated gradient (gradients add up across backward calls until then).
     pub fn zero_grad(&self) {
         *self.0.grad.lock().expect("grad lock") = None;
+    }
+
+    /// Replaces the accumulated gradient (what gradient clipping does). Panics when the shape
+    /// differs from the value's.
+    pub fn set_grad(&self, grad: Option<Tensor<T>>) {
+        if let Some(g) = &grad {
+            let value = self.value();
+            if g.shape() != value.shape() {
+                panic!(
+                    "set_grad: gradient of shape {} for a variable of shape {}",
+                    dims_str(g.shape()),
+                    dims_str(value.shape())
+                );
+            }
+        }
+        *self.0.grad.lock().expect("grad lock") = grad;
     }
 
     /// Asks backward to store this intermediate's gradient too.

@@ -26,6 +26,7 @@ mod index;
 pub mod kernels;
 pub mod ops;
 pub mod random;
+pub mod safetensors;
 pub mod shape;
 pub mod storage;
 mod tensor;
