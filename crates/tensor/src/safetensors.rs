@@ -248,7 +248,7 @@ impl StateDict {
             header.insert(name.clone(), Value::Object(info));
         }
         let mut json = Value::Object(header).to_string().into_bytes();
-        while json.len() % 8 != 0 {
+        while !json.len().is_multiple_of(8) {
             json.push(b' ');
         }
         let mut out = Vec::with_capacity(8 + json.len() + data.len());
