@@ -13,10 +13,17 @@ USAGE:
         --quick measures a few small sizes only (a smoke test, seconds).
     kindling info
         Print the CPU features the fast kernels use, the thread count and the kernel mode.
+    kindling download <mnist|fashion-mnist|tinyshakespeare> [--dir DIR] [--base-url URL]
+        Download a dataset into DIR/<name>/ (default: the cache, $KINDLING_CACHE or
+        ~/.cache/kindling), verify every file against its published SHA-256 checksum, and
+        print the folder. Files already present with the right checksum are not fetched
+        again. --base-url reads from a mirror laid out as URL/<name>/<file>.
 
 ENVIRONMENT:
     KINDLING_KERNELS=naive|fast   run every op on the naive or the fast kernels (default fast)
     RAYON_NUM_THREADS=N           number of threads the fast kernels may use
+    KINDLING_CACHE=DIR            where `download` keeps datasets (default ~/.cache/kindling)
+    KINDLING_DATASETS=DIR         the datasets folder tests and demos read (mnist/, fashion-mnist/, ...)
 ";
 
 fn info() {
@@ -36,8 +43,59 @@ fn info() {
     println!("cpu:         {} (portable kernels)", std::env::consts::ARCH);
 }
 
+/// `kindling download NAME [--dir DIR] [--base-url URL]`.
+fn download(args: &[String]) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("kindling download: {message}\n\n{USAGE}");
+        ExitCode::FAILURE
+    };
+    let (mut name, mut dir, mut base_url) = (None, None, None);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--dir" | "--base-url" => {
+                let Some(value) = rest.next() else { return fail(format!("{arg} needs a value")) };
+                if arg == "--dir" {
+                    dir = Some(std::path::PathBuf::from(value));
+                } else {
+                    base_url = Some(value.clone());
+                }
+            }
+            option if option.starts_with('-') => return fail(format!("unknown option {option}")),
+            value if name.is_none() => name = Some(value.to_string()),
+            extra => return fail(format!("unexpected argument {extra}")),
+        }
+    }
+    let Some(name) = name else { return fail("which dataset? name one".to_string()) };
+    let dataset = match name.parse::<kindling_data::RemoteDataset>() {
+        Ok(d) => d,
+        Err(e) => return fail(e.to_string()),
+    };
+    let cache = match dir.map_or_else(kindling_data::cache_dir, Ok) {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut downloader = kindling_data::Downloader::new(cache).on_progress(|line| eprintln!("{line}"));
+    if let Some(url) = base_url {
+        downloader = downloader.base_url(url);
+    }
+    match downloader.fetch(dataset) {
+        Ok(folder) => {
+            println!("{}", folder.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("kindling download: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("download") {
+        return download(&args[1..]);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let rest: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--quick").collect();
     match rest.as_slice() {

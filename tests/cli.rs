@@ -24,3 +24,96 @@ fn unknown_command_fails_with_usage() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("USAGE"));
 }
+
+/// A one-shot loopback HTTP server: answers every request for `path` with `body` (and
+/// anything else with 404), for at most `requests` connections, then its thread ends.
+fn serve_once(path: &'static str, body: Vec<u8>, requests: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < 16 * 1024 {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let asked = String::from_utf8_lossy(&request).split_whitespace().nth(1).unwrap_or("").to_string();
+            let _ = if asked == path {
+                stream
+                    .write_all(
+                        format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())
+                            .as_bytes(),
+                    )
+                    .and_then(|_| stream.write_all(&body))
+            } else {
+                stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            };
+        }
+    });
+    base
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kindling-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn download_rejects_unknown_datasets_and_missing_names_with_usage() {
+    let out = kindling(&["download", "cifar10"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown dataset \"cifar10\": expected one of mnist, fashion-mnist, tinyshakespeare"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("USAGE"), "{stderr}");
+    let out = kindling(&["download"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("which dataset?"));
+    let out = kindling(&["download", "mnist", "--dir"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--dir needs a value"));
+}
+
+#[test]
+fn download_refuses_a_file_with_the_wrong_checksum() {
+    let base = serve_once("/tinyshakespeare/input.txt", b"to be or not to be".to_vec(), 4);
+    let dir = temp_dir("corrupt");
+    let out = kindling(&["download", "tinyshakespeare", "--dir", dir.to_str().unwrap(), "--base-url", &base]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("checksum mismatch for"), "{stderr}");
+    assert!(stderr.contains("86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(dir.join("tinyshakespeare")).unwrap().collect();
+    assert!(left.is_empty(), "files left behind: {left:?}");
+}
+
+#[test]
+fn download_fetches_from_a_mirror_and_prints_the_folder() {
+    let Some(datasets) = std::env::var_os("KINDLING_DATASETS").filter(|v| !v.is_empty()) else {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "SKIPPED: KINDLING_DATASETS is unset (no real file to serve)");
+        return;
+    };
+    let text = std::fs::read(std::path::Path::new(&datasets).join("tinyshakespeare/input.txt")).unwrap();
+    let base = serve_once("/tinyshakespeare/input.txt", text.clone(), 4);
+    let dir = temp_dir("mirror");
+    let out = kindling(&["download", "tiny-shakespeare", "--dir", dir.to_str().unwrap(), "--base-url", &base]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let folder = dir.join("tinyshakespeare");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), folder.display().to_string());
+    assert_eq!(std::fs::read(folder.join("input.txt")).unwrap(), text);
+    // A second run finds the verified file and does not fetch it again.
+    let out =
+        kindling(&["download", "tinyshakespeare", "--dir", dir.to_str().unwrap(), "--base-url", "http://127.0.0.1:9"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("up to date: "));
+}

@@ -1,0 +1,226 @@
+//! Adam and AdamW: momentum plus a per-coordinate scale, with bias correction.
+
+use kindling_tensor::{Float, Tensor};
+
+use crate::optimizer::{beta, lerp, non_negative, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
+
+/// Adam, `torch.optim.Adam`, with weight decay as an L2 term added to the gradient.
+///
+/// With step count k (1 on the first step), β1, β2 and ε:
+///
+/// ```text
+/// g ← g + λθ                          (L2 weight decay, when λ ≠ 0)
+/// m ← β1·m + (1 − β1)·g               (first moment: momentum)
+/// v ← β2·v + (1 − β2)·g²              (second moment: per-coordinate scale)
+/// m̂ = m / (1 − β1^k),  v̂ = v / (1 − β2^k)   (bias correction: m and v start at 0)
+/// v̂ ← max(v̂_max, v̂)                  (AMSGrad only: the denominator never shrinks)
+/// θ ← θ − η · m̂ / (√v̂ + ε)
+/// ```
+///
+/// Defaults (PyTorch's): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0, no AMSGrad.
+/// ε is added after the square root of the bias-corrected v̂, as PyTorch does.
+///
+/// **Adam + L2 is not AdamW.** Here λθ joins the gradient, so it is divided by √v̂ like the
+/// gradient: weights whose gradients are large are barely decayed. [`AdamWConfig`] decouples
+/// the decay from the adaptive scale; prefer it when you want weight decay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamConfig {
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub amsgrad: bool,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 0.0, amsgrad: false }
+    }
+}
+
+/// AdamW, `torch.optim.AdamW`: Adam with decoupled weight decay.
+///
+/// ```text
+/// θ ← θ·(1 − ηλ)                      (decay first, outside the adaptive scale)
+/// then the Adam step above with the raw gradient g (no λθ added)
+/// ```
+///
+/// so that in all θ ← θ − η(m̂/(√v̂ + ε) + λθ), with θ the value before the step. Every weight
+/// shrinks by the same fraction ηλ per step, however large its gradients (Loshchilov and
+/// Hutter, "Decoupled weight decay regularization"). Writing AdamW as "θ ← θ − η∇L − ηλθ"
+/// with the raw gradient, as some notes do, describes SGD with decoupled decay instead.
+///
+/// Defaults (PyTorch's): lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.01, no AMSGrad.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdamWConfig {
+    pub lr: f64,
+    pub betas: (f64, f64),
+    pub eps: f64,
+    pub weight_decay: f64,
+    pub amsgrad: bool,
+}
+
+impl Default for AdamWConfig {
+    fn default() -> Self {
+        AdamWConfig { lr: 1e-3, betas: (0.9, 0.999), eps: 1e-8, weight_decay: 1e-2, amsgrad: false }
+    }
+}
+
+/// Adam; see [`AdamConfig`] for the update rule.
+pub type Adam<T = f32> = Optim<AdamConfig, T>;
+/// AdamW; see [`AdamWConfig`] for the update rule.
+pub type AdamW<T = f32> = Optim<AdamWConfig, T>;
+
+/// Adam's (and AdamW's) memory of one parameter: step count, m, v, and the running maximum
+/// of v for AMSGrad.
+#[derive(Clone, Debug)]
+pub struct AdamState<T: Float> {
+    pub step: i64,
+    pub exp_avg: Tensor<T>,
+    pub exp_avg_sq: Tensor<T>,
+    pub max_exp_avg_sq: Option<Tensor<T>>,
+}
+
+impl<T: Float> ParamState<T> for AdamState<T> {
+    fn entries(&mut self) -> Vec<(&'static str, Entry<'_, T>)> {
+        vec![
+            ("step", Entry::Step(&mut self.step)),
+            ("exp_avg", Entry::Buffer(&mut self.exp_avg)),
+            ("exp_avg_sq", Entry::Buffer(&mut self.exp_avg_sq)),
+            ("max_exp_avg_sq", Entry::MaybeBuffer(&mut self.max_exp_avg_sq)),
+        ]
+    }
+}
+
+fn check_adam(lr: f64, betas: (f64, f64), eps: f64, weight_decay: f64) -> Result<(), String> {
+    non_negative("learning rate", lr)?;
+    non_negative("eps", eps)?;
+    beta("beta1", betas.0)?;
+    beta("beta2", betas.1)?;
+    non_negative("weight_decay", weight_decay)
+}
+
+fn init_adam<T: Float>(param: &Tensor<T>, amsgrad: bool) -> AdamState<T> {
+    AdamState {
+        step: 0,
+        exp_avg: param.zeros_like(),
+        exp_avg_sq: param.zeros_like(),
+        max_exp_avg_sq: amsgrad.then(|| param.zeros_like()),
+    }
+}
+
+/// The Adam step shared by both: θ − η·m̂/(√v̂ + ε), after updating m and v with `g`.
+fn adam_step<T: Float>(
+    param: &Tensor<T>,
+    g: &Tensor<T>,
+    state: &mut AdamState<T>,
+    lr: f64,
+    (beta1, beta2): (f64, f64),
+    eps: f64,
+    amsgrad: bool,
+) -> Tensor<T> {
+    state.step += 1;
+    state.exp_avg = lerp(&state.exp_avg, g, 1.0 - beta1);
+    state.exp_avg_sq = &(&state.exp_avg_sq * t::<T>(beta2)) + &(&(g * t::<T>(1.0 - beta2)) * g);
+    let k = state.step as f64;
+    let bias_correction1 = 1.0 - beta1.powf(k);
+    let bias_correction2_sqrt = (1.0 - beta2.powf(k)).sqrt();
+    let step_size = lr / bias_correction1;
+    let second_moment = if amsgrad {
+        // Switched on after the first step: the maximum starts from the current v.
+        let max = state.max_exp_avg_sq.get_or_insert_with(|| state.exp_avg_sq.clone());
+        *max = max.maximum(&state.exp_avg_sq);
+        max.clone()
+    } else {
+        state.exp_avg_sq.clone()
+    };
+    let denom = (second_moment.sqrt() / t::<T>(bias_correction2_sqrt)) + t::<T>(eps);
+    param + &((&state.exp_avg * t::<T>(-step_size)) / denom)
+}
+
+impl Hyperparameters for AdamConfig {
+    const OPTIMIZER: &'static str = "Adam";
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.betas.0)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.betas.0 = momentum;
+    }
+    fn check(&self) -> Result<(), String> {
+        check_adam(self.lr, self.betas, self.eps, self.weight_decay)
+    }
+    fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
+        vec![
+            ("lr", Field::Real(&mut self.lr)),
+            ("betas", Field::Pair(&mut self.betas)),
+            ("eps", Field::Real(&mut self.eps)),
+            ("weight_decay", Field::Real(&mut self.weight_decay)),
+            ("amsgrad", Field::Flag(&mut self.amsgrad)),
+        ]
+    }
+}
+
+impl<T: Float> UpdateRule<T> for AdamConfig {
+    type State = AdamState<T>;
+
+    fn init_state(&self, param: &Tensor<T>) -> AdamState<T> {
+        init_adam(param, self.amsgrad)
+    }
+
+    fn update(&self, param: &Tensor<T>, grad: &Tensor<T>, state: &mut AdamState<T>) -> Tensor<T> {
+        let mut g = grad.clone();
+        if self.weight_decay != 0.0 {
+            g = &g + &(param * t::<T>(self.weight_decay));
+        }
+        adam_step(param, &g, state, self.lr, self.betas, self.eps, self.amsgrad)
+    }
+}
+
+impl Hyperparameters for AdamWConfig {
+    const OPTIMIZER: &'static str = "AdamW";
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.lr = lr;
+    }
+    fn momentum(&self) -> Option<f64> {
+        Some(self.betas.0)
+    }
+    fn set_momentum(&mut self, momentum: f64) {
+        self.betas.0 = momentum;
+    }
+    fn check(&self) -> Result<(), String> {
+        check_adam(self.lr, self.betas, self.eps, self.weight_decay)
+    }
+    fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
+        vec![
+            ("lr", Field::Real(&mut self.lr)),
+            ("betas", Field::Pair(&mut self.betas)),
+            ("eps", Field::Real(&mut self.eps)),
+            ("weight_decay", Field::Real(&mut self.weight_decay)),
+            ("amsgrad", Field::Flag(&mut self.amsgrad)),
+        ]
+    }
+}
+
+impl<T: Float> UpdateRule<T> for AdamWConfig {
+    type State = AdamState<T>;
+
+    fn init_state(&self, param: &Tensor<T>) -> AdamState<T> {
+        init_adam(param, self.amsgrad)
+    }
+
+    fn update(&self, param: &Tensor<T>, grad: &Tensor<T>, state: &mut AdamState<T>) -> Tensor<T> {
+        let decayed = param * t::<T>(1.0 - self.lr * self.weight_decay);
+        adam_step(&decayed, grad, state, self.lr, self.betas, self.eps, self.amsgrad)
+    }
+}
