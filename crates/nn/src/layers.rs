@@ -1,0 +1,248 @@
+//! The basic layers: Linear, Embedding, Flatten, Identity, Dropout and a residual wrapper.
+
+use crate::{init, summary, Forward, Module, TrainingFlag, Visitor};
+use kindling_autograd::Variable;
+use kindling_tensor::shape::dims_str;
+use kindling_tensor::{Float, Rng, Tensor};
+use std::sync::Mutex;
+
+/// y = x Wᵀ + b, over the last axis of `x` (`[.., in]` → `[.., out]`).
+///
+/// The weight is `[out, in]` as in PyTorch, so checkpoints load without transposes. Default
+/// initialisation matches PyTorch: W and b uniform in ±1/√in (Kaiming-uniform with a = √5).
+pub struct Linear<T: Float = f32> {
+    pub weight: Variable<T>,
+    pub bias: Option<Variable<T>>,
+}
+
+impl<T: Float> Linear<T> {
+    pub fn new(in_features: usize, out_features: usize, rng: &mut Rng) -> Self {
+        let mut layer = Self::without_bias(in_features, out_features, rng);
+        let bound = 1.0 / (in_features as f64).sqrt();
+        layer.bias = Some(Variable::param(init::uniform([out_features], -bound, bound, rng)));
+        layer
+    }
+
+    /// A layer with no bias (followed by a norm layer, the bias is redundant).
+    pub fn without_bias(in_features: usize, out_features: usize, rng: &mut Rng) -> Self {
+        let weight = init::kaiming_uniform(
+            [out_features, in_features],
+            init::FanMode::FanIn,
+            init::Nonlinearity::LeakyRelu(5f64.sqrt()),
+            rng,
+        );
+        Linear { weight: Variable::param(weight), bias: None }
+    }
+
+    /// A layer with the given weight `[out, in]` and optional bias `[out]`.
+    pub fn from_weights(weight: Tensor<T>, bias: Option<Tensor<T>>) -> Self {
+        assert_eq!(weight.rank(), 2, "Linear: the weight must be [out, in], got shape {}", dims_str(weight.shape()));
+        if let Some(b) = &bias {
+            assert_eq!(
+                b.shape(),
+                &weight.shape()[..1],
+                "Linear: bias of shape {} does not match weight of shape {}",
+                dims_str(b.shape()),
+                dims_str(weight.shape())
+            );
+        }
+        Linear { weight: Variable::param(weight), bias: bias.map(Variable::param) }
+    }
+
+    pub fn in_features(&self) -> usize {
+        self.weight.shape()[1]
+    }
+
+    pub fn out_features(&self) -> usize {
+        self.weight.shape()[0]
+    }
+}
+
+impl<T: Float> Module<T> for Linear<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.param("weight", &self.weight);
+        if let Some(b) = &self.bias {
+            v.param("bias", b);
+        }
+    }
+}
+
+impl<T: Float> Forward<T> for Linear<T> {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let shape = x.shape();
+        if shape.last() != Some(&self.in_features()) {
+            panic!(
+                "Linear: input of shape {} must end in in_features = {} (weight is {})",
+                dims_str(&shape),
+                self.in_features(),
+                dims_str(&self.weight.shape())
+            );
+        }
+        let y = x.matmul(&self.weight.t());
+        let out = match &self.bias {
+            Some(b) => &y + b,
+            None => y,
+        };
+        summary::record(self, &out);
+        out
+    }
+}
+
+/// A lookup table: row `i` is the learned vector of token/category `i`. Initialised
+/// N(0, 1) as in PyTorch.
+pub struct Embedding<T: Float = f32> {
+    pub weight: Variable<T>,
+}
+
+impl<T: Float> Embedding<T> {
+    pub fn new(num_embeddings: usize, dim: usize, rng: &mut Rng) -> Self {
+        Embedding { weight: Variable::param(init::normal([num_embeddings, dim], 0.0, 1.0, rng)) }
+    }
+
+    pub fn from_weights(weight: Tensor<T>) -> Self {
+        assert_eq!(weight.rank(), 2, "Embedding: the table must be [num, dim], got shape {}", dims_str(weight.shape()));
+        Embedding { weight: Variable::param(weight) }
+    }
+
+    /// Looks up `indices` of any shape; the result has shape `indices.shape + [dim]`.
+    pub fn forward(&self, indices: &Tensor<i64>) -> Variable<T> {
+        let num = self.weight.shape()[0] as i64;
+        if let Some(bad) = indices.to_vec().into_iter().find(|&i| i < 0 || i >= num) {
+            panic!("Embedding: index {bad} is out of range for a table of {num} rows");
+        }
+        let out = self.weight.embedding(indices);
+        summary::record(self, &out);
+        out
+    }
+}
+
+impl<T: Float> Module<T> for Embedding<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.param("weight", &self.weight);
+    }
+}
+
+/// Merges axes `start..=end` into one (default: everything but the batch axis).
+#[derive(Clone, Copy, Debug)]
+pub struct Flatten {
+    pub start: isize,
+    pub end: isize,
+}
+
+impl Default for Flatten {
+    fn default() -> Self {
+        Flatten { start: 1, end: -1 }
+    }
+}
+
+impl Flatten {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl<T: Float> Module<T> for Flatten {
+    fn visit(&self, _: &mut Visitor<'_, T>) {}
+}
+
+impl<T: Float> Forward<T> for Flatten {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let out = x.flatten(self.start, self.end);
+        summary::record(self, &out);
+        out
+    }
+}
+
+/// Returns its input (a placeholder when swapping layers out).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Identity;
+
+impl<T: Float> Module<T> for Identity {
+    fn visit(&self, _: &mut Visitor<'_, T>) {}
+}
+
+impl<T: Float> Forward<T> for Identity {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        summary::record(self, x);
+        x.clone()
+    }
+}
+
+/// In training, zeroes each element with probability `p` and scales the survivors by
+/// 1/(1 − p), so the expected activation is unchanged and evaluation needs no rescaling
+/// (inverted dropout). In evaluation it is the identity.
+pub struct Dropout {
+    p: f64,
+    rng: Mutex<Rng>,
+    training: TrainingFlag,
+}
+
+impl Dropout {
+    /// Draws its masks from a generator forked from `rng`, so runs are reproducible.
+    pub fn new(p: f64, rng: &mut Rng) -> Self {
+        assert!((0.0..=1.0).contains(&p), "Dropout: probability {p} is outside [0, 1]");
+        Dropout { p, rng: Mutex::new(rng.fork()), training: TrainingFlag::default() }
+    }
+
+    pub fn p(&self) -> f64 {
+        self.p
+    }
+}
+
+impl<T: Float> Module<T> for Dropout {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.mode(&self.training);
+    }
+}
+
+impl<T: Float> Forward<T> for Dropout {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let out = if !self.training.get() || self.p == 0.0 {
+            x.clone()
+        } else {
+            let keep = 1.0 - self.p;
+            let mask = {
+                let mut rng = self.rng.lock().expect("dropout rng");
+                Tensor::<T>::bernoulli(x.shape(), keep, &mut rng)
+            };
+            // p = 1 drops everything; avoid 0 · ∞.
+            let scale = if keep > 0.0 { 1.0 / keep } else { 0.0 };
+            x * &Variable::constant(mask * T::from_f64(scale))
+        };
+        summary::record(self, &out);
+        out
+    }
+}
+
+/// x + block(x): the skip connection that lets deep networks pass gradients straight through.
+pub struct Residual<M> {
+    pub block: M,
+}
+
+impl<M> Residual<M> {
+    pub fn new(block: M) -> Self {
+        Residual { block }
+    }
+}
+
+impl<T: Float, M: Module<T>> Module<T> for Residual<M> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.child("block", &self.block);
+    }
+}
+
+impl<T: Float, M: Forward<T>> Forward<T> for Residual<M> {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let y = self.block.forward(x);
+        if y.shape() != x.shape() {
+            panic!(
+                "Residual: the block maps {} to {}; a skip connection needs equal shapes",
+                dims_str(&x.shape()),
+                dims_str(&y.shape())
+            );
+        }
+        let out = x + &y;
+        summary::record(self, &out);
+        out
+    }
+}

@@ -1,0 +1,258 @@
+//! Normalisation layers: BatchNorm1d (statistics over the batch), LayerNorm (over each
+//! sample's features) and GroupNorm (over groups of channels of each sample).
+//!
+//! All three compute x̂ = (x − μ)/√(σ² + ε) with the biased variance, then γ x̂ + β with a
+//! learned scale γ (starts at 1) and shift β (starts at 0). They differ only in which axes
+//! μ and σ² are taken over.
+
+use crate::{summary, Buffer, Forward, Module, TrainingFlag, Visitor};
+use kindling_autograd::{no_grad, Variable};
+use kindling_tensor::shape::dims_str;
+use kindling_tensor::{Float, Tensor};
+
+fn normalize<T: Float>(x: &Variable<T>, mean: &Variable<T>, var: &Variable<T>, eps: f64) -> Variable<T> {
+    &(x - mean) / &var.add_scalar(T::from_f64(eps)).sqrt()
+}
+
+/// Batch normalisation over `[N, C]` or `[N, C, L]`: per channel, statistics of the batch in
+/// training (and an exponential moving average of them kept in `running_mean/var`), the
+/// running statistics in evaluation. Matches PyTorch's `BatchNorm1d` (momentum 0.1, the
+/// running variance uses the unbiased batch variance, `num_batches_tracked` counts updates).
+pub struct BatchNorm1d<T: Float = f32> {
+    pub weight: Variable<T>,
+    pub bias: Variable<T>,
+    pub running_mean: Buffer<T>,
+    pub running_var: Buffer<T>,
+    pub num_batches_tracked: Buffer<i64>,
+    pub eps: f64,
+    pub momentum: f64,
+    training: TrainingFlag,
+}
+
+impl<T: Float> BatchNorm1d<T> {
+    pub fn new(num_features: usize) -> Self {
+        BatchNorm1d {
+            weight: Variable::param(Tensor::ones([num_features])),
+            bias: Variable::param(Tensor::zeros([num_features])),
+            running_mean: Buffer::new(Tensor::zeros([num_features])),
+            running_var: Buffer::new(Tensor::ones([num_features])),
+            num_batches_tracked: Buffer::new(Tensor::scalar(0)),
+            eps: 1e-5,
+            momentum: 0.1,
+            training: TrainingFlag::default(),
+        }
+    }
+
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        assert!((0.0..=1.0).contains(&momentum), "BatchNorm1d: momentum {momentum} is outside [0, 1]");
+        self.momentum = momentum;
+        self
+    }
+
+    fn num_features(&self) -> usize {
+        self.weight.shape()[0]
+    }
+}
+
+impl<T: Float> Module<T> for BatchNorm1d<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.param("weight", &self.weight);
+        v.param("bias", &self.bias);
+        v.buffer("running_mean", &self.running_mean);
+        v.buffer("running_var", &self.running_var);
+        v.buffer("num_batches_tracked", &self.num_batches_tracked);
+        v.mode(&self.training);
+    }
+}
+
+impl<T: Float> Forward<T> for BatchNorm1d<T> {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let shape = x.shape();
+        let c = self.num_features();
+        if !(shape.len() == 2 || shape.len() == 3) || shape[1] != c {
+            panic!("BatchNorm1d: expected input [N, {c}] or [N, {c}, L], got {}", dims_str(&shape));
+        }
+        // Per-channel tensors broadcast against [N, C] as [C], against [N, C, L] as [C, 1].
+        let per_channel: Vec<usize> = if shape.len() == 2 { vec![c] } else { vec![c, 1] };
+        let axes: Vec<isize> = if shape.len() == 2 { vec![0] } else { vec![0, 2] };
+        let x_hat = if self.training.get() {
+            let count = shape.iter().product::<usize>() / c;
+            if count < 2 {
+                panic!(
+                    "BatchNorm1d: training needs more than one value per channel to estimate a variance, got input {}",
+                    dims_str(&shape)
+                );
+            }
+            let mean = x.mean(axes.clone(), true);
+            let var = x.var_with_correction(axes, 0, true);
+            no_grad(|| {
+                let m = T::from_f64(self.momentum);
+                let unbiased = var.value() * T::from_f64(count as f64 / (count as f64 - 1.0));
+                let update = |buffer: &Buffer<T>, batch: Tensor<T>| {
+                    let old = buffer.value();
+                    buffer.replace(&old * (T::ONE - m) + batch.reshape([c as isize]) * m);
+                };
+                update(&self.running_mean, mean.value());
+                update(&self.running_var, unbiased);
+                self.num_batches_tracked.replace(self.num_batches_tracked.value() + 1);
+            });
+            normalize(x, &mean, &var, self.eps)
+        } else {
+            let mean = Variable::constant(self.running_mean.value().reshape(per_channel.clone()));
+            let var = Variable::constant(self.running_var.value().reshape(per_channel.clone()));
+            normalize(x, &mean, &var, self.eps)
+        };
+        let out = &(&x_hat * &self.weight.reshape(per_channel.clone())) + &self.bias.reshape(per_channel);
+        summary::record(self, &out);
+        out
+    }
+}
+
+/// Layer normalisation over the trailing `normalized_shape` axes of each sample (each token,
+/// in a transformer): no batch statistics, so training and evaluation behave the same.
+pub struct LayerNorm<T: Float = f32> {
+    pub weight: Option<Variable<T>>,
+    pub bias: Option<Variable<T>>,
+    normalized_shape: Vec<usize>,
+    pub eps: f64,
+}
+
+impl<T: Float> LayerNorm<T> {
+    pub fn new(normalized_shape: impl Into<Vec<usize>>) -> Self {
+        let normalized_shape = normalized_shape.into();
+        assert!(!normalized_shape.is_empty(), "LayerNorm: normalized_shape must name at least one axis");
+        LayerNorm {
+            weight: Some(Variable::param(Tensor::ones(normalized_shape.clone()))),
+            bias: Some(Variable::param(Tensor::zeros(normalized_shape.clone()))),
+            normalized_shape,
+            eps: 1e-5,
+        }
+    }
+
+    /// Without the learned scale and shift (`elementwise_affine=False`).
+    pub fn without_affine(mut self) -> Self {
+        self.weight = None;
+        self.bias = None;
+        self
+    }
+
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+}
+
+impl<T: Float> Module<T> for LayerNorm<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        if let Some(w) = &self.weight {
+            v.param("weight", w);
+        }
+        if let Some(b) = &self.bias {
+            v.param("bias", b);
+        }
+    }
+}
+
+impl<T: Float> Forward<T> for LayerNorm<T> {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let shape = x.shape();
+        let k = self.normalized_shape.len();
+        if shape.len() < k || shape[shape.len() - k..] != self.normalized_shape[..] {
+            panic!(
+                "LayerNorm: input of shape {} does not end in normalized_shape {}",
+                dims_str(&shape),
+                dims_str(&self.normalized_shape)
+            );
+        }
+        let axes: Vec<isize> = (shape.len() - k..shape.len()).map(|a| a as isize).collect();
+        let mean = x.mean(axes.clone(), true);
+        let var = x.var_with_correction(axes, 0, true);
+        let mut out = normalize(x, &mean, &var, self.eps);
+        if let Some(w) = &self.weight {
+            out = &out * w;
+        }
+        if let Some(b) = &self.bias {
+            out = &out + b;
+        }
+        summary::record(self, &out);
+        out
+    }
+}
+
+/// Group normalisation of `[N, C, *]`: the C channels are split into `num_groups` groups and
+/// each sample's group is normalised on its own; independent of the batch size, so it works
+/// with batches of one. One group is LayerNorm over `[C, *]`; C groups is InstanceNorm.
+pub struct GroupNorm<T: Float = f32> {
+    pub weight: Option<Variable<T>>,
+    pub bias: Option<Variable<T>>,
+    num_groups: usize,
+    num_channels: usize,
+    pub eps: f64,
+}
+
+impl<T: Float> GroupNorm<T> {
+    pub fn new(num_groups: usize, num_channels: usize) -> Self {
+        assert!(
+            num_groups > 0 && num_channels.is_multiple_of(num_groups),
+            "GroupNorm: {num_channels} channels cannot be split into {num_groups} equal groups"
+        );
+        GroupNorm {
+            weight: Some(Variable::param(Tensor::ones([num_channels]))),
+            bias: Some(Variable::param(Tensor::zeros([num_channels]))),
+            num_groups,
+            num_channels,
+            eps: 1e-5,
+        }
+    }
+
+    pub fn without_affine(mut self) -> Self {
+        self.weight = None;
+        self.bias = None;
+        self
+    }
+
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+}
+
+impl<T: Float> Module<T> for GroupNorm<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        if let Some(w) = &self.weight {
+            v.param("weight", w);
+        }
+        if let Some(b) = &self.bias {
+            v.param("bias", b);
+        }
+    }
+}
+
+impl<T: Float> Forward<T> for GroupNorm<T> {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let shape = x.shape();
+        if shape.len() < 2 || shape[1] != self.num_channels {
+            panic!("GroupNorm: expected input [N, {}, *], got {}", self.num_channels, dims_str(&shape));
+        }
+        let grouped = x.reshape([shape[0] as isize, self.num_groups as isize, -1]);
+        let mean = grouped.mean(2, true);
+        let var = grouped.var_with_correction(2, 0, true);
+        let mut out = normalize(&grouped, &mean, &var, self.eps).reshape(shape.clone());
+        // Per-channel parameters as [C, 1, 1, ...] to broadcast over the spatial axes.
+        let mut per_channel = vec![self.num_channels];
+        per_channel.extend(std::iter::repeat_n(1, shape.len() - 2));
+        if let Some(w) = &self.weight {
+            out = &out * &w.reshape(per_channel.clone());
+        }
+        if let Some(b) = &self.bias {
+            out = &out + &b.reshape(per_channel);
+        }
+        summary::record(self, &out);
+        out
+    }
+}
