@@ -14,11 +14,20 @@
 pub mod bench;
 
 pub use kindling_autograd as autograd;
+pub use kindling_data as data;
+pub use kindling_nn as nn;
+pub use kindling_optim as optim;
 pub use kindling_tensor as tensor;
 
 /// The names most programs need, in one import.
 pub mod prelude {
     pub use kindling_autograd::{gradcheck, no_grad, GradCheck, Variable};
+    pub use kindling_data::{DataLoader, Dataset, TensorDataset};
+    pub use kindling_nn::{
+        cross_entropy, mse_loss, summary, BatchNorm1d, Dropout, Embedding, Flatten, Forward, LayerNorm, Linear, Module,
+        ReLU, Reduction, Sequential, Sigmoid, Softmax, Tanh,
+    };
+    pub use kindling_optim::{clip_grad_norm, Adam, AdamConfig, AdamW, AdamWConfig, Optimizer, Sgd, SgdConfig};
     pub use kindling_tensor::tolerance::{assert_close, Tolerance};
     pub use kindling_tensor::{
         set_kernel_mode, with_kernel_mode, Axes, DType, Device, Element, Float, KernelMode, Numeric, Rng, Shape, Tensor,
