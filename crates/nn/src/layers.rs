@@ -192,6 +192,7 @@ impl Dropout {
 impl<T: Float> Module<T> for Dropout {
     fn visit(&self, v: &mut Visitor<'_, T>) {
         v.mode(&self.training);
+        v.rng(&self.rng);
     }
 }
 

@@ -11,10 +11,10 @@ use kindling_autograd::Variable;
 use kindling_tensor::safetensors::AnyTensor;
 use kindling_tensor::safetensors::{SafetensorsError, StateDict};
 use kindling_tensor::shape::dims_str;
-use kindling_tensor::{Element, Float, Tensor};
+use kindling_tensor::{Element, Float, Rng, Tensor};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 /// A piece of a model: it owns parameters (and buffers such as running statistics) and
 /// submodules, each under a name, so `features.0.weight` finds the same tensor PyTorch would.
@@ -134,7 +134,31 @@ pub trait Module<T: Float = f32> {
         state::load(self, path.as_ref())
     }
 
-    /// Calls `f` on every parameter, buffer and mode flag with its dotted name.
+    /// The state of every layer's random generator (dropout), by layer path, as four-word
+    /// xoshiro states. Save it beside the state dict to resume a run exactly.
+    fn rng_states(&self) -> StateDict {
+        let mut dict = StateDict::new();
+        self.walk(&mut |name, item| {
+            if let Item::Rng(rng) = item {
+                let words = rng.lock().expect("layer rng").state().map(|w| w as i64);
+                dict.insert(name, Tensor::from_vec(words.to_vec(), [4]));
+            }
+        });
+        dict
+    }
+
+    /// Restores what [`Module::rng_states`] saved; layers missing from `states` keep theirs.
+    fn set_rng_states(&self, states: &StateDict) {
+        self.walk(&mut |name, item| {
+            if let (Item::Rng(rng), Some(t)) = (item, states.get(name)) {
+                let words = t.cast::<i64>().to_vec();
+                let words: [u64; 4] = std::array::from_fn(|i| words[i] as u64);
+                *rng.lock().expect("layer rng") = Rng::from_state(words);
+            }
+        });
+    }
+
+    /// Calls `f` on every parameter, buffer, mode flag and generator with its dotted name.
     fn walk(&self, f: &mut dyn FnMut(&str, Item<'_, T>)) {
         let mut walker = FnWalker(f);
         let mut visitor = Visitor::new(&mut walker);
@@ -158,6 +182,9 @@ pub enum Item<'a, T: Float> {
     Param(&'a Variable<T>),
     Buffer(&'a dyn BufferSlot),
     Mode(&'a TrainingFlag),
+    /// A layer's own random generator (dropout masks): not part of the state dict, which
+    /// PyTorch could not read, but of a checkpoint that resumes a run exactly.
+    Rng(&'a Mutex<Rng>),
 }
 
 /// What a walk over a module tree does at each step. Implemented by the library's walkers
@@ -211,6 +238,12 @@ impl<'w, T: Float> Visitor<'w, T> {
     pub fn mode(&mut self, flag: &TrainingFlag) {
         let full = self.path.join(".");
         self.walker.item(&full, Item::Mode(flag));
+    }
+
+    /// The generator a layer draws from during training, for exact resumption.
+    pub fn rng(&mut self, rng: &Mutex<Rng>) {
+        let full = self.path.join(".");
+        self.walker.item(&full, Item::Rng(rng));
     }
 
     /// A submodule: its names get the prefix `name.`.

@@ -19,7 +19,7 @@ pub fn state_dict<T: Float, M: Module<T> + ?Sized>(module: &M) -> StateDict {
     module.walk(&mut |name, item| match item {
         Item::Param(p) => dict.insert(name, p.value().contiguous()),
         Item::Buffer(b) => dict.insert(name, b.get()),
-        Item::Mode(_) => {}
+        Item::Mode(_) | Item::Rng(_) => {}
     });
     dict
 }
@@ -30,7 +30,7 @@ fn expected<T: Float, M: Module<T> + ?Sized>(module: &M) -> Vec<(String, Vec<usi
     module.walk(&mut |name, item| match item {
         Item::Param(p) => out.push((name.to_string(), p.shape())),
         Item::Buffer(b) => out.push((name.to_string(), b.shape())),
-        Item::Mode(_) => {}
+        Item::Mode(_) | Item::Rng(_) => {}
     });
     out
 }

@@ -217,3 +217,18 @@ fn summary_lists_layers_shapes_and_counts() {
     assert_eq!(s.rows[5].output_shape, Some(vec![5, 8]));
     assert_eq!(s.rows[6].output_shape, None); // a Vec is a container, not a layer
 }
+
+#[test]
+fn dropout_generators_can_be_saved_and_restored_for_exact_resumption() {
+    let model = net(0);
+    let x = Variable::constant(Tensor::ones([4, 4]));
+    let states = model.rng_states();
+    assert_eq!(states.keys().collect::<Vec<_>>(), ["features.2"]);
+    let first = model.forward(&x).value().to_vec();
+    assert_ne!(model.forward(&x).value().to_vec(), first, "dropout draws a new mask each pass");
+    model.set_rng_states(&states);
+    // The same mask again (batch norm's running statistics do not change the training output).
+    assert_eq!(model.forward(&x).value().to_vec(), first);
+    // Generators are not part of the state dict PyTorch sees.
+    assert!(!model.state_dict().keys().any(|k| k.starts_with("features.2")));
+}
