@@ -98,9 +98,13 @@ impl<T: Float> Variable<T> {
         Self::make(value, requires_grad, None)
     }
 
-    /// Records the result of an op. When recording is off or no input requires a gradient,
-    /// the result is a constant and nothing is kept.
-    pub(crate) fn from_op(
+    /// Records the result of an op: `value` computed from `inputs`, and `backward`, which maps
+    /// the gradient of the output to one optional gradient per input (`needs[i]` says whether
+    /// input `i` wants one). Every op of this crate is built this way; use it for a custom op
+    /// with a hand-written derivative (PyTorch's `autograd.Function`), and gradient-check it.
+    /// When recording is off or no input requires a gradient, the result is a constant and
+    /// nothing is kept.
+    pub fn from_op(
         name: &'static str,
         value: Tensor<T>,
         inputs: Vec<Variable<T>>,

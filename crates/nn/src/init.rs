@@ -125,7 +125,7 @@ pub fn kaiming_normal<T: Float>(
 }
 
 /// A (semi-)orthogonal matrix times `gain`: the `[rows, cols]` flattening of the shape
-/// (rows = shape[0]) has orthonormal rows or columns, whichever are fewer. Made by a QR
+/// (rows = `shape[0]`) has orthonormal rows or columns, whichever are fewer. Made by a QR
 /// decomposition (Householder reflections) of a Gaussian matrix, with the signs fixed so the
 /// result is uniformly distributed over orthogonal matrices.
 pub fn orthogonal<T: Float>(shape: impl Into<Shape>, gain: f64, rng: &mut Rng) -> Tensor<T> {

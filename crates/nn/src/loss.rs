@@ -3,8 +3,9 @@
 //!
 //! Every loss takes the prediction as a [`Variable`] (it carries the gradient back into the
 //! model) and the target as a plain [`Tensor`]: `Tensor<T>` for values and probabilities,
-//! `Tensor<i64>` for class indices. Each one matches the PyTorch function named in its doc, value
-//! and gradient, including its [`Reduction`]s.
+//! `Tensor<i64>` for class indices. Each one matches, value and gradient, the PyTorch function
+//! named in its doc (or, where PyTorch has none, the formula written there), including its
+//! [`Reduction`]s.
 //!
 //! ```
 //! use kindling_autograd::Variable;
@@ -31,8 +32,9 @@
 //! | counts | ln λ (or λ > 0) | [`poisson_nll_loss`] |
 //! | binary or multi-label | one **logit** z per label, no sigmoid | [`binary_cross_entropy_with_logits`], [`sigmoid_focal_loss`] |
 //! | binary, labels ±1 (SVM style) | one score | [`hinge_loss`], [`squared_hinge_loss`] |
-//! | multi-class, one label per sample | K **logits**, no softmax | [`cross_entropy`], [`CrossEntropyLoss`] |
+//! | multi-class, one label per sample | K **logits**, no softmax | [`cross_entropy`], [`CrossEntropyLoss`], [`softmax_focal_loss`] |
 //! | the model already outputs log-probabilities | K log-probabilities | [`nll_loss`], [`kl_div`] |
+//! | similarity (metric learning) | embeddings | [`triplet_margin_loss`], [`contrastive_loss`] |
 //!
 //! The binary head is one output, a sigmoid and binary cross-entropy; the multi-class head is K
 //! outputs, a softmax and cross-entropy. In both cases the activation belongs *inside* the loss,
@@ -43,7 +45,7 @@
 //!
 //! - **Softmax, then log, underflows.** For logits [0, −200] in f32 the softmax of class 1 is
 //!   e^−200 ≈ 1e−87, far below the smallest f32 (about 1e−45): it is stored as 0, ln 0 = −∞,
-//!   the loss is infinite and the gradient NaN. [`cross_entropy`] instead computes
+//!   the loss is infinite and no gradient is usable. [`cross_entropy`] instead computes
 //!   log softmax(z)ᵢ = zᵢ − log Σⱼ e^{zⱼ} with the maximum subtracted first, which gives −200.
 //! - **Binary cross-entropy on probabilities saturates.** σ(20) rounds to exactly 1.0 in f32, so
 //!   ln(1 − ŷ) = −∞. PyTorch (and [`binary_cross_entropy`]) clamp each log at −100, which keeps
@@ -56,9 +58,9 @@
 //!   applies [`log_softmax`](Variable::log_softmax) and then [`nll_loss`]. Putting a softmax in
 //!   front of it squashes the logits into [0, 1] before a second softmax: the loss can never
 //!   get near 0, the gradients shrink, and training stalls without any error. Feed it raw
-//!   logits. (Replacing "softmax + cross-entropy" by "log-softmax + NLL" is not the fix; both
-//!   pairs apply the softmax twice. `log_softmax` + [`nll_loss`] on raw logits equals
-//!   [`cross_entropy`] on the same logits.)
+//!   logits. ([`log_softmax`](Variable::log_softmax) followed by [`nll_loss`] is the same
+//!   computation as [`cross_entropy`], so switching to that pair changes nothing by itself; what
+//!   matters is that no softmax comes before either.)
 //!
 //! # The gradients of the two heads
 //!
@@ -67,14 +69,15 @@
 //! and leaves ∂L/∂z = ŷ − y. For softmax cross-entropy over a batch of N samples with mean
 //! reduction, ∂L/∂zᵢₖ = (softmax(zᵢ)ₖ − [k = yᵢ])/N: every row gets softmax minus one-hot, divided
 //! by the batch size that the mean divides by. (Binary cross-entropy is convex in the logit, so
-//! logistic regression has one minimum; a network with hidden layers is not convex in its
-//! weights, whatever its loss.)
+//! logistic regression, whose logit is linear in the weights, is a convex problem; a network
+//! with hidden layers is not convex in its weights, whatever its loss, and gradient descent
+//! finds a local minimum or a stationary point, not necessarily the global one.)
 //!
 //! # Shapes and mistakes
 //!
-//! A prediction and its target must have exactly the same shape. PyTorch broadcasts a [4, 1]
-//! prediction against a [4] target into a [4, 4] table of every prediction against every target
-//! and only warns; here that panics: `mse_loss: prediction [4, 1] and target [4] differ in
+//! A prediction and its target must have exactly the same shape. PyTorch broadcasts a `[4, 1]`
+//! prediction against a `[4]` target into a `[4, 4]` table of every prediction against every
+//! target and only warns; here that panics: `mse_loss: prediction [4, 1] and target [4] differ in
 //! shape`. Class indices out of range, probabilities outside [0, 1], labels that are not ±1 for
 //! the hinge losses and out-of-range parameters panic too, naming the loss and the value.
 
@@ -100,8 +103,8 @@ pub enum Reduction {
 /// The reductions of [`kl_div`]: [`Reduction`]'s three plus `BatchMean`.
 ///
 /// `Mean` divides the summed divergence by the number of *elements* (N·K for N distributions
-/// over K outcomes), which is not the KL divergence of anything; `BatchMean` divides by N, the
-/// batch size (the first axis), which is the mean KL divergence per sample. PyTorch keeps
+/// over K outcomes), the mean divergence per sample divided once more by K; `BatchMean` divides
+/// by N, the batch size (the first axis), which is the mean KL divergence per sample. PyTorch keeps
 /// `"mean"` as its default for compatibility and warns; here the default is `BatchMean`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum KlReduction {
@@ -179,7 +182,8 @@ fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
 
 /// The first element (as its multi-index and value) for which `bad` holds.
 fn first_bad<E: kindling_tensor::Element>(t: &Tensor<E>, bad: impl Fn(E) -> bool) -> Option<(Vec<usize>, E)> {
-    t.to_vec().into_iter().position(&bad).map(|i| (unravel(i, t.shape()), t.to_vec()[i]))
+    let values = t.to_vec();
+    values.iter().position(|&v| bad(v)).map(|i| (unravel(i, t.shape()), values[i]))
 }
 
 fn check_finite_param(loss: &str, name: &str, value: f64) {
@@ -189,13 +193,10 @@ fn check_finite_param(loss: &str, name: &str, value: f64) {
 }
 
 /// A variable whose value is `value` and whose gradient with respect to `x` is `grad`
-/// (elementwise, both shaped like `x`). It adds (x − x̄)·grad to the value, where x̄ is `x`
-/// detached: the term is exactly zero, but its derivative in x is `grad`. This is how a loss
-/// whose PyTorch backward is not the plain derivative of its forward (clamped logarithms) gets
-/// the same gradient from ops autograd already has.
+/// (elementwise, both shaped like `x`): how a loss whose PyTorch backward is not the plain
+/// derivative of its forward (clamped logarithms) gets the same gradient.
 fn with_gradient<T: Float>(x: &Variable<T>, value: Tensor<T>, grad: Tensor<T>) -> Variable<T> {
-    let zero = x - &x.detach();
-    &Variable::constant(value) + &(&zero * &Variable::constant(grad))
+    Variable::from_op("binary_cross_entropy", value, vec![x.clone()], move |g, _| vec![Some(g * &grad)])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ pub fn smooth_l1_loss<T: Float>(
 /// Log-cosh loss: ℓ = ln cosh(ŷ − y).
 ///
 /// Like ½d² for small errors and like |d| − ln 2 for large ones, smooth everywhere; its gradient
-/// is tanh(ŷ − y). cosh overflows for |d| > 710 in f64 (89 in f32), so it is evaluated as
+/// is tanh(ŷ − y). cosh overflows beyond |d| ≈ 710 in f64 (≈ 89 in f32), so it is evaluated as
 /// ln cosh d = |d| + ln(1 + e^{−2|d|}) − ln 2, which is finite for every finite d. PyTorch has no
 /// built-in; Keras calls it `LogCosh` (Keras averages over the last axis only, here the mean runs
 /// over every element).
@@ -365,7 +366,7 @@ pub fn binary_cross_entropy<T: Float>(
         check_broadcast(LOSS, "weight", w.shape(), target.shape());
     }
     let p = probs.value();
-    if let Some((index, value)) = first_bad(&p, |x| !(x >= T::ZERO && x <= T::ONE)) {
+    if let Some((index, value)) = first_bad(&p, |x| x.is_nan() || x < T::ZERO || x > T::ONE) {
         panic!(
             "{LOSS}: prediction {value} at index {index:?} is not a probability in [0, 1] \
              (for raw scores use binary_cross_entropy_with_logits)"
@@ -396,7 +397,7 @@ pub fn binary_cross_entropy<T: Float>(
 ///
 /// - `weight` (w, optional) rescales each element and must broadcast to the target's shape.
 /// - `pos_weight` (p, optional) multiplies the positive term only: p > 1 trades precision for
-///   recall. For a [N, C] multi-label target it is usually one value per label, shape [C].
+///   recall. For a `[N, C]` multi-label target it is usually one value per label, shape `[C]`.
 ///
 /// Targets may be soft (any value in [0, 1]).
 pub fn binary_cross_entropy_with_logits<T: Float>(
@@ -534,12 +535,12 @@ pub fn sigmoid_focal_loss<T: Float>(
 /// loss.backward();
 /// ```
 ///
-/// Logits are [N, C] (N samples, C classes), [N, C, d₁, d₂, …] for per-position classes (a
-/// segmentation map, a sequence of tokens: the class axis is axis 1, as in PyTorch), or [C]
+/// Logits are `[N, C]` (N samples, C classes), `[N, C, d₁, d₂, …]` for per-position classes (a
+/// segmentation map, a sequence of tokens: the class axis is axis 1, as in PyTorch), or `[C]`
 /// for one unbatched sample. The loss is always computed fused, log-softmax inside: see the
 /// [module docs](self) for why a softmax must never come before it.
 ///
-/// **Class-index targets**, shape [N] (or [N, d₁, …], or [] unbatched). Per sample i with
+/// **Class-index targets**, shape `[N]` (or `[N, d₁, …]`, or `[]` unbatched). Per sample i with
 /// class t = yᵢ and log-probabilities ℓ = log_softmax(zᵢ), with class weights w (all 1 when
 /// none are given) and label smoothing ε over C classes:
 ///
@@ -573,7 +574,7 @@ impl<T: Float> CrossEntropyLoss<T> {
         Self::default()
     }
 
-    /// A weight per class, shape [C]: rare classes can count more. Must be non-negative.
+    /// A weight per class, shape `[C]`: rare classes can count more. Must be non-negative.
     pub fn weight(mut self, weight: Tensor<T>) -> Self {
         if weight.rank() != 1 {
             panic!(
@@ -581,7 +582,7 @@ impl<T: Float> CrossEntropyLoss<T> {
                 dims_str(weight.shape())
             );
         }
-        if let Some((index, value)) = first_bad(&weight, |w| !(w >= T::ZERO) || !w.is_finite()) {
+        if let Some((index, value)) = first_bad(&weight, |w| w < T::ZERO || !w.is_finite()) {
             panic!("cross_entropy: class weight {value} at index {index:?} is not a finite value ≥ 0");
         }
         self.weight = Some(weight);
@@ -668,7 +669,7 @@ impl<T: Float> CrossEntropyLoss<T> {
     }
 }
 
-/// Cross-entropy of raw logits [N, C] against class indices [N], averaged over the batch:
+/// Cross-entropy of raw logits `[N, C]` against class indices `[N]`, averaged over the batch:
 /// the common case of [`CrossEntropyLoss`] (no weights, nothing ignored, no smoothing).
 ///
 /// lossᵢ = −log softmax(zᵢ)_{yᵢ} = log Σ_c e^{z_ic} − z_{i,yᵢ}, and ∂L/∂zᵢ = (softmax(zᵢ) −
@@ -679,11 +680,11 @@ pub fn cross_entropy<T: Float>(logits: &Variable<T>, targets: &Tensor<i64>) -> V
 }
 
 /// Negative log-likelihood of class indices given log-probabilities, PyTorch's `F.nll_loss` /
-/// `nn.NLLLoss`: lossᵢ = −w_{yᵢ}·ℓ_{i,yᵢ}, for ℓ = log-probabilities of shape [N, C]
-/// ([N, C, d₁, …], or [C] unbatched) and targets [N] ([N, d₁, …], or []).
+/// `nn.NLLLoss`: lossᵢ = −w_{yᵢ}·ℓ_{i,yᵢ}, for ℓ = log-probabilities of shape `[N, C]`
+/// (`[N, C, d₁, …]`, or `[C]` unbatched) and targets `[N]` (`[N, d₁, …]`, or `[]`).
 ///
 /// The input must already be log-probabilities (a [`log_softmax`](Variable::log_softmax));
-/// `log_softmax` followed by `nll_loss` is [`cross_entropy`]. `weight` ([C]), `ignore_index`
+/// `log_softmax` followed by `nll_loss` is [`cross_entropy`]. `weight` (`[C]`), `ignore_index`
 /// and the weighted mean behave as in [`CrossEntropyLoss`].
 pub fn nll_loss<T: Float>(
     log_probs: &Variable<T>,
@@ -706,6 +707,8 @@ pub fn nll_loss<T: Float>(
 
 /// The per-sample pieces of a class-index loss.
 struct Picked<T: Float> {
+    /// ℓ_t per sample (of class 0 where ignored).
+    log_p_true: Variable<T>,
     /// −w_t·ℓ_t per sample (0 where ignored).
     nll: Variable<T>,
     /// w_t per sample (1 without class weights; 0 where ignored): the mean's denominator.
@@ -714,7 +717,7 @@ struct Picked<T: Float> {
     ignored: Tensor<bool>,
 }
 
-/// Checks the targets' shape against [N, C, d…] logits (or [C] unbatched) and returns the
+/// Checks the targets' shape against `[N, C, d…]` logits (or `[C]` unbatched) and returns the
 /// logits with a batch axis, the targets with one, and whether it was added.
 fn batch_up<T: Float>(loss: &str, logits: &Variable<T>, targets: &Tensor<i64>) -> (Variable<T>, Tensor<i64>, bool) {
     let shape = logits.shape();
@@ -755,7 +758,7 @@ fn check_class_weight<T: Float>(loss: &str, weight: Option<&Tensor<T>>, classes:
     }
 }
 
-/// `w` shaped [1, C, 1, …] (rank `rank`) so it multiplies along the class axis 1.
+/// `w` shaped `[1, C, 1, …]` (rank `rank`) so it multiplies along the class axis 1.
 fn class_axis<T: Float>(w: &Tensor<T>, rank: usize) -> Tensor<T> {
     if rank == 1 {
         return w.clone();
@@ -798,7 +801,7 @@ fn pick<T: Float>(
     }
     .masked_fill(&ignored, T::ZERO);
     let nll = -(&log_p_true * &Variable::constant(weights.clone()));
-    Picked { nll, weights, ignored }
+    Picked { log_p_true, nll, weights, ignored }
 }
 
 /// Reduces per-sample losses; `Mean` divides by the sum of the counted samples' weights.
@@ -847,4 +850,128 @@ pub fn kl_div<T: Float>(
             loss.sum_all().mul_scalar(c(1.0 / batch as f64))
         }
     }
+}
+
+/// Multi-class focal loss on logits: the softmax counterpart of [`sigmoid_focal_loss`]. With
+/// pₜ = softmax(zᵢ)_{yᵢ}, the probability given to the true class,
+///
+/// lossᵢ = −α_{yᵢ}·(1 − pₜ)^γ·ln pₜ,
+///
+/// for logits `[N, C]` (or `[N, C, d₁, …]`, or `[C]`) and class indices as in [`cross_entropy`].
+/// γ = 0 with no `alpha` is [`cross_entropy`]; `alpha` (optional, shape `[C]`) weights each
+/// class. `Mean` divides by the number of samples, whatever the weights (as the focal-loss paper
+/// normalizes by the number of examples, unlike weighted cross-entropy). PyTorch has no
+/// built-in; it equals `-(alpha[y] * (1 - p_t) ** gamma * log_p_t)` with `log_p_t` gathered from
+/// `F.log_softmax(z, 1)`.
+pub fn softmax_focal_loss<T: Float>(
+    logits: &Variable<T>,
+    targets: &Tensor<i64>,
+    alpha: Option<&Tensor<T>>,
+    gamma: f64,
+    reduction: Reduction,
+) -> Variable<T> {
+    const LOSS: &str = "softmax_focal_loss";
+    if !(gamma >= 0.0 && gamma.is_finite()) {
+        panic!("{LOSS}: gamma must be zero or positive and finite, got {gamma}");
+    }
+    let (batched, targets, unbatched) = batch_up(LOSS, logits, targets);
+    check_class_weight(LOSS, alpha, batched.shape()[1]);
+    let picked = pick(LOSS, &batched.log_softmax(1), &targets, alpha, None);
+    let mut loss = picked.nll;
+    if gamma > 0.0 {
+        let mut miss = picked.log_p_true.exp().rsub_scalar(T::ONE);
+        if gamma < 1.0 {
+            // As in sigmoid_focal_loss: keep x^γ off its infinite slope at 0.
+            miss = miss.clamp(c(1e-30), T::ONE);
+        }
+        loss = &loss * &miss.powf(c(gamma));
+    }
+    match reduction {
+        Reduction::None if unbatched => loss.reshape(Vec::<usize>::new()),
+        Reduction::None => loss,
+        Reduction::Sum => loss.sum_all(),
+        Reduction::Mean => loss.mean_all(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metric learning
+
+/// Euclidean distance over the last axis, ‖a − b + ε‖₂ with ε = 10⁻⁶ as PyTorch's
+/// `F.pairwise_distance` (the ε keeps the square root's slope finite when a = b).
+fn pairwise_distance<T: Float>(a: &Variable<T>, b: &Variable<T>) -> Variable<T> {
+    squared_distance(a, b).sqrt()
+}
+
+fn squared_distance<T: Float>(a: &Variable<T>, b: &Variable<T>) -> Variable<T> {
+    (a - b).add_scalar(c(1e-6)).square().sum(-1, false)
+}
+
+fn check_embeddings(loss: &str, names: [&str; 2], a: &[usize], b: &[usize]) {
+    if a.is_empty() {
+        panic!("{loss}: {} must have an embedding axis, got a scalar", names[0]);
+    }
+    if a != b {
+        panic!("{loss}: {} {} and {} {} differ in shape", names[0], dims_str(a), names[1], dims_str(b));
+    }
+}
+
+/// Triplet margin loss on embeddings `[N, D]` (or one triplet `[D]`), PyTorch's
+/// `F.triplet_margin_loss` with its defaults p = 2, eps = 1e-6, swap = false:
+///
+/// lossᵢ = max(0, d(aᵢ, pᵢ) − d(aᵢ, nᵢ) + margin),  d(x, y) = ‖x − y + ε‖₂,
+///
+/// which pulls each anchor toward its positive until it is closer than its negative by at least
+/// `margin` (PyTorch's default 1.0).
+pub fn triplet_margin_loss<T: Float>(
+    anchor: &Variable<T>,
+    positive: &Variable<T>,
+    negative: &Variable<T>,
+    margin: f64,
+    reduction: Reduction,
+) -> Variable<T> {
+    const LOSS: &str = "triplet_margin_loss";
+    check_embeddings(LOSS, ["anchor", "positive"], &anchor.shape(), &positive.shape());
+    check_embeddings(LOSS, ["anchor", "negative"], &anchor.shape(), &negative.shape());
+    check_finite_param(LOSS, "margin", margin);
+    let gap = &pairwise_distance(anchor, positive) - &pairwise_distance(anchor, negative);
+    reduce(gap.add_scalar(c(margin)).relu(), reduction)
+}
+
+/// Contrastive loss on pairs of embeddings `[N, D]` (or one pair `[D]`), as in Hadsell, Chopra
+/// and LeCun (2006). With d = ‖x₁ − x₂ + ε‖₂ (ε = 10⁻⁶, as [`triplet_margin_loss`]) and
+/// `similar` = 1 for a matching pair, 0 for a non-matching one (shape `[N]`, or `[]`):
+///
+/// lossᵢ = ½·yᵢ·d² + ½·(1 − yᵢ)·max(0, margin − d)²,
+///
+/// so matching pairs are pulled together and non-matching ones pushed at least `margin` apart.
+/// PyTorch has no built-in (conventions differ on the ½ and on which label means "similar";
+/// this is the paper's).
+pub fn contrastive_loss<T: Float>(
+    x1: &Variable<T>,
+    x2: &Variable<T>,
+    similar: &Tensor<T>,
+    margin: f64,
+    reduction: Reduction,
+) -> Variable<T> {
+    const LOSS: &str = "contrastive_loss";
+    let shape = x1.shape();
+    check_embeddings(LOSS, ["x1", "x2"], &shape, &x2.shape());
+    if similar.shape() != &shape[..shape.len() - 1] {
+        panic!(
+            "{LOSS}: embeddings of shape {} need one label per pair, shape {}; got {}",
+            dims_str(&shape),
+            dims_str(&shape[..shape.len() - 1]),
+            dims_str(similar.shape())
+        );
+    }
+    if let Some((index, value)) = first_bad(similar, |y| y != T::ZERO && y != T::ONE) {
+        panic!("{LOSS}: label {value} at index {index:?} is not 0 (different) or 1 (similar)");
+    }
+    check_finite_param(LOSS, "margin", margin);
+    // The pull uses d² directly, which stays smooth where d = 0.
+    let pull = &squared_distance(x1, x2) * &constant(similar);
+    let push = pairwise_distance(x1, x2).rsub_scalar(c(margin)).relu().square();
+    let push = &push * &Variable::constant((-similar) + T::ONE);
+    reduce((&pull + &push).mul_scalar(c(0.5)), reduction)
 }

@@ -169,7 +169,8 @@ fn default_initialisation_matches_pytorch_bounds() {
 
 #[test]
 fn shape_mistakes_panic_with_the_layer_and_shapes() {
-    let cases: Vec<(Box<dyn Fn()>, &str)> = vec![
+    type Case = (Box<dyn Fn()>, &'static str);
+    let cases: Vec<Case> = vec![
         (
             Box::new(move || {
                 Linear::<f32>::new(5, 2, &mut Rng::seed(0)).forward(&Variable::constant(Tensor::zeros([4, 3])));
@@ -200,7 +201,7 @@ fn shape_mistakes_panic_with_the_layer_and_shapes() {
             }),
             "GroupNorm: expected input [N, 4, *], got [4, 3]",
         ),
-        (Box::new(|| drop(GroupNorm::<f32>::new(3, 4))), "GroupNorm: 4 channels cannot be split into 3 equal groups"),
+        (Box::new(|| _ = GroupNorm::<f32>::new(3, 4)), "GroupNorm: 4 channels cannot be split into 3 equal groups"),
         (
             Box::new(|| {
                 PReLU::<f32>::new(3).forward(&Variable::constant(Tensor::zeros([2, 4])));
@@ -220,7 +221,7 @@ fn shape_mistakes_panic_with_the_layer_and_shapes() {
             }),
             "Residual: the block maps [1, 3] to [1, 2]; a skip connection needs equal shapes",
         ),
-        (Box::new(|| drop(Dropout::new(1.5, &mut Rng::seed(0)))), "Dropout: probability 1.5 is outside [0, 1]"),
+        (Box::new(|| _ = Dropout::new(1.5, &mut Rng::seed(0))), "Dropout: probability 1.5 is outside [0, 1]"),
     ];
     for (f, expected) in cases {
         let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
