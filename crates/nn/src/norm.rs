@@ -113,11 +113,47 @@ impl<T: Float> Forward<T> for BatchNorm1d<T> {
     }
 }
 
+/// The learned scale γ (starts at 1) and shift β (starts at 0) of LayerNorm and GroupNorm,
+/// both absent after `without_affine`. Saved as `weight` and `bias`, as PyTorch names them.
+pub struct Affine<T: Float> {
+    pub weight: Option<Variable<T>>,
+    pub bias: Option<Variable<T>>,
+}
+
+impl<T: Float> Affine<T> {
+    fn new(shape: &[usize]) -> Self {
+        Affine {
+            weight: Some(Variable::param(Tensor::ones(shape.to_vec()))),
+            bias: Some(Variable::param(Tensor::zeros(shape.to_vec()))),
+        }
+    }
+
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        if let Some(w) = &self.weight {
+            v.param("weight", w);
+        }
+        if let Some(b) = &self.bias {
+            v.param("bias", b);
+        }
+    }
+
+    /// γ x̂ + β, with γ and β viewed as `shape` to broadcast against x̂.
+    fn apply(&self, x_hat: Variable<T>, shape: &[usize]) -> Variable<T> {
+        let mut out = x_hat;
+        if let Some(w) = &self.weight {
+            out = &out * &w.reshape(shape.to_vec());
+        }
+        if let Some(b) = &self.bias {
+            out = &out + &b.reshape(shape.to_vec());
+        }
+        out
+    }
+}
+
 /// Layer normalisation over the trailing `normalized_shape` axes of each sample (each token,
 /// in a transformer): no batch statistics, so training and evaluation behave the same.
 pub struct LayerNorm<T: Float = f32> {
-    pub weight: Option<Variable<T>>,
-    pub bias: Option<Variable<T>>,
+    pub affine: Affine<T>,
     normalized_shape: Vec<usize>,
     pub eps: f64,
 }
@@ -126,18 +162,12 @@ impl<T: Float> LayerNorm<T> {
     pub fn new(normalized_shape: impl Into<Vec<usize>>) -> Self {
         let normalized_shape = normalized_shape.into();
         assert!(!normalized_shape.is_empty(), "LayerNorm: normalized_shape must name at least one axis");
-        LayerNorm {
-            weight: Some(Variable::param(Tensor::ones(normalized_shape.clone()))),
-            bias: Some(Variable::param(Tensor::zeros(normalized_shape.clone()))),
-            normalized_shape,
-            eps: 1e-5,
-        }
+        LayerNorm { affine: Affine::new(&normalized_shape), normalized_shape, eps: 1e-5 }
     }
 
     /// Without the learned scale and shift (`elementwise_affine=False`).
     pub fn without_affine(mut self) -> Self {
-        self.weight = None;
-        self.bias = None;
+        self.affine = Affine { weight: None, bias: None };
         self
     }
 
@@ -149,12 +179,7 @@ impl<T: Float> LayerNorm<T> {
 
 impl<T: Float> Module<T> for LayerNorm<T> {
     fn visit(&self, v: &mut Visitor<'_, T>) {
-        if let Some(w) = &self.weight {
-            v.param("weight", w);
-        }
-        if let Some(b) = &self.bias {
-            v.param("bias", b);
-        }
+        self.affine.visit(v);
     }
 }
 
@@ -172,13 +197,7 @@ impl<T: Float> Forward<T> for LayerNorm<T> {
         let axes: Vec<isize> = (shape.len() - k..shape.len()).map(|a| a as isize).collect();
         let mean = x.mean(axes.clone(), true);
         let var = x.var_with_correction(axes, 0, true);
-        let mut out = normalize(x, &mean, &var, self.eps);
-        if let Some(w) = &self.weight {
-            out = &out * w;
-        }
-        if let Some(b) = &self.bias {
-            out = &out + b;
-        }
+        let out = self.affine.apply(normalize(x, &mean, &var, self.eps), &self.normalized_shape);
         summary::record(self, &out);
         out
     }
@@ -188,8 +207,7 @@ impl<T: Float> Forward<T> for LayerNorm<T> {
 /// each sample's group is normalised on its own; independent of the batch size, so it works
 /// with batches of one. One group is LayerNorm over `[C, *]`; C groups is InstanceNorm.
 pub struct GroupNorm<T: Float = f32> {
-    pub weight: Option<Variable<T>>,
-    pub bias: Option<Variable<T>>,
+    pub affine: Affine<T>,
     num_groups: usize,
     num_channels: usize,
     pub eps: f64,
@@ -201,18 +219,11 @@ impl<T: Float> GroupNorm<T> {
             num_groups > 0 && num_channels.is_multiple_of(num_groups),
             "GroupNorm: {num_channels} channels cannot be split into {num_groups} equal groups"
         );
-        GroupNorm {
-            weight: Some(Variable::param(Tensor::ones([num_channels]))),
-            bias: Some(Variable::param(Tensor::zeros([num_channels]))),
-            num_groups,
-            num_channels,
-            eps: 1e-5,
-        }
+        GroupNorm { affine: Affine::new(&[num_channels]), num_groups, num_channels, eps: 1e-5 }
     }
 
     pub fn without_affine(mut self) -> Self {
-        self.weight = None;
-        self.bias = None;
+        self.affine = Affine { weight: None, bias: None };
         self
     }
 
@@ -224,12 +235,7 @@ impl<T: Float> GroupNorm<T> {
 
 impl<T: Float> Module<T> for GroupNorm<T> {
     fn visit(&self, v: &mut Visitor<'_, T>) {
-        if let Some(w) = &self.weight {
-            v.param("weight", w);
-        }
-        if let Some(b) = &self.bias {
-            v.param("bias", b);
-        }
+        self.affine.visit(v);
     }
 }
 
@@ -242,16 +248,11 @@ impl<T: Float> Forward<T> for GroupNorm<T> {
         let grouped = x.reshape([shape[0] as isize, self.num_groups as isize, -1]);
         let mean = grouped.mean(2, true);
         let var = grouped.var_with_correction(2, 0, true);
-        let mut out = normalize(&grouped, &mean, &var, self.eps).reshape(shape.clone());
+        let x_hat = normalize(&grouped, &mean, &var, self.eps).reshape(shape.clone());
         // Per-channel parameters as [C, 1, 1, ...] to broadcast over the spatial axes.
         let mut per_channel = vec![self.num_channels];
         per_channel.extend(std::iter::repeat_n(1, shape.len() - 2));
-        if let Some(w) = &self.weight {
-            out = &out * &w.reshape(per_channel.clone());
-        }
-        if let Some(b) = &self.bias {
-            out = &out + &b.reshape(per_channel);
-        }
+        let out = self.affine.apply(x_hat, &per_channel);
         summary::record(self, &out);
         out
     }

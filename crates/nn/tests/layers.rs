@@ -162,8 +162,8 @@ fn default_initialisation_matches_pytorch_bounds() {
     assert!((var / (bound * bound / 3.0) - 1.0).abs() < 0.05, "variance {var}");
     assert!(layer.bias.as_ref().unwrap().value().to_vec().iter().all(|v| v.abs() <= bound));
     let ln = LayerNorm::<f32>::new([3]);
-    assert_eq!(ln.weight.as_ref().unwrap().value().to_vec(), vec![1.0; 3]);
-    assert_eq!(ln.bias.as_ref().unwrap().value().to_vec(), vec![0.0; 3]);
+    assert_eq!(ln.affine.weight.as_ref().unwrap().value().to_vec(), vec![1.0; 3]);
+    assert_eq!(ln.affine.bias.as_ref().unwrap().value().to_vec(), vec![0.0; 3]);
     assert_eq!(PReLU::<f32>::new(2).weight.value().to_vec(), vec![0.25, 0.25]);
 }
 

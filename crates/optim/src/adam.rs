@@ -138,34 +138,42 @@ fn adam_step<T: Float>(
     param + &((&state.exp_avg * t::<T>(-step_size)) / denom)
 }
 
-impl Hyperparameters for AdamConfig {
-    const OPTIMIZER: &'static str = "Adam";
+/// Adam and AdamW share their hyperparameters; only the update differs.
+macro_rules! adam_hyperparameters {
+    ($config:ty, $name:literal) => {
+        impl Hyperparameters for $config {
+            const OPTIMIZER: &'static str = $name;
 
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-    fn momentum(&self) -> Option<f64> {
-        Some(self.betas.0)
-    }
-    fn set_momentum(&mut self, momentum: f64) {
-        self.betas.0 = momentum;
-    }
-    fn check(&self) -> Result<(), String> {
-        check_adam(self.lr, self.betas, self.eps, self.weight_decay)
-    }
-    fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
-        vec![
-            ("lr", Field::Real(&mut self.lr)),
-            ("betas", Field::Pair(&mut self.betas)),
-            ("eps", Field::Real(&mut self.eps)),
-            ("weight_decay", Field::Real(&mut self.weight_decay)),
-            ("amsgrad", Field::Flag(&mut self.amsgrad)),
-        ]
-    }
+            fn lr(&self) -> f64 {
+                self.lr
+            }
+            fn set_lr(&mut self, lr: f64) {
+                self.lr = lr;
+            }
+            fn momentum(&self) -> Option<f64> {
+                Some(self.betas.0)
+            }
+            fn set_momentum(&mut self, momentum: f64) {
+                self.betas.0 = momentum;
+            }
+            fn check(&self) -> Result<(), String> {
+                check_adam(self.lr, self.betas, self.eps, self.weight_decay)
+            }
+            fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
+                vec![
+                    ("lr", Field::Real(&mut self.lr)),
+                    ("betas", Field::Pair(&mut self.betas)),
+                    ("eps", Field::Real(&mut self.eps)),
+                    ("weight_decay", Field::Real(&mut self.weight_decay)),
+                    ("amsgrad", Field::Flag(&mut self.amsgrad)),
+                ]
+            }
+        }
+    };
 }
+
+adam_hyperparameters!(AdamConfig, "Adam");
+adam_hyperparameters!(AdamWConfig, "AdamW");
 
 impl<T: Float> UpdateRule<T> for AdamConfig {
     type State = AdamState<T>;
@@ -180,35 +188,6 @@ impl<T: Float> UpdateRule<T> for AdamConfig {
             g = &g + &(param * t::<T>(self.weight_decay));
         }
         adam_step(param, &g, state, self.lr, self.betas, self.eps, self.amsgrad)
-    }
-}
-
-impl Hyperparameters for AdamWConfig {
-    const OPTIMIZER: &'static str = "AdamW";
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-    fn momentum(&self) -> Option<f64> {
-        Some(self.betas.0)
-    }
-    fn set_momentum(&mut self, momentum: f64) {
-        self.betas.0 = momentum;
-    }
-    fn check(&self) -> Result<(), String> {
-        check_adam(self.lr, self.betas, self.eps, self.weight_decay)
-    }
-    fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
-        vec![
-            ("lr", Field::Real(&mut self.lr)),
-            ("betas", Field::Pair(&mut self.betas)),
-            ("eps", Field::Real(&mut self.eps)),
-            ("weight_decay", Field::Real(&mut self.weight_decay)),
-            ("amsgrad", Field::Flag(&mut self.amsgrad)),
-        ]
     }
 }
 
