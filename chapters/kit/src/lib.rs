@@ -1,0 +1,433 @@
+//! What every chapter demo of the Kindling book shares.
+//!
+//! - [`Output`]: the folder `book/src/generated/<chapter>/` where a demo writes the plots,
+//!   tables and captured text that its book chapter includes;
+//! - [`markdown_table`]: a table as GitHub-flavoured markdown;
+//! - [`LineChart`] and [`BarChart`]: small, dependency-free SVG charts (the browser draws the
+//!   text, so no font is needed to make them);
+//! - [`best_of`]: the fastest of a few timed runs, for honest small benchmarks;
+//! - [`Output::step`]: one progress line per step of a demo.
+//!
+//! Later chapters reuse all of it, so a new chapter's demo is only its own work.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Where one chapter's demo writes what its book chapter shows.
+pub struct Output {
+    chapter: String,
+    dir: PathBuf,
+}
+
+impl Output {
+    /// The folder `book/src/generated/<chapter>/` of this workspace, created if missing.
+    /// `KINDLING_BOOK_GENERATED` overrides the parent folder (tests use a temporary one).
+    pub fn for_chapter(chapter: &str) -> std::io::Result<Output> {
+        let root = match std::env::var_os("KINDLING_BOOK_GENERATED") {
+            Some(dir) => PathBuf::from(dir),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/generated"),
+        };
+        let dir = root.join(chapter);
+        std::fs::create_dir_all(&dir)?;
+        Ok(Output { chapter: chapter.to_string(), dir })
+    }
+
+    /// The folder the files go to.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `name` (a file name, no folders) and says so.
+    pub fn write(&self, name: &str, contents: &str) -> std::io::Result<()> {
+        let path = self.dir.join(name);
+        std::fs::write(&path, contents)?;
+        println!("[{}]   wrote {}", self.chapter, shorten(&path));
+        Ok(())
+    }
+
+    /// Prints one progress line, prefixed with the chapter.
+    pub fn step(&self, message: &str) {
+        println!("[{}] {message}", self.chapter);
+    }
+}
+
+/// The path from `book/` on, when there is one (shorter progress lines).
+fn shorten(path: &Path) -> String {
+    let s = path.display().to_string();
+    match s.find("book/src/") {
+        Some(i) => s[i..].to_string(),
+        None => s,
+    }
+}
+
+/// A markdown table. Numeric-looking columns are right-aligned.
+pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let numeric = |c: usize| {
+        rows.iter().all(|r| {
+            r.get(c).is_some_and(|v| {
+                let v = v.trim_end_matches(['%', '×', 'x']);
+                v.parse::<f64>().is_ok() || v == "–"
+            })
+        })
+    };
+    let mut out = String::new();
+    out.push_str(&format!("| {} |\n", headers.join(" | ")));
+    let aligns: Vec<&str> = (0..headers.len()).map(|c| if numeric(c) { "---:" } else { "---" }).collect();
+    out.push_str(&format!("|{}|\n", aligns.join("|")));
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    out
+}
+
+/// Runs `f` `runs` times and returns the shortest time with the last result. The minimum is
+/// the run least disturbed by the rest of the machine.
+pub fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> (Duration, R) {
+    assert!(runs > 0, "best_of: needs at least one run");
+    let mut best = Duration::MAX;
+    let mut last = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        let r = f();
+        best = best.min(start.elapsed());
+        last = Some(r);
+    }
+    (best, last.expect("at least one run"))
+}
+
+const COLORS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A round step for about `target` ticks over `span`: 1, 2 or 5 times a power of ten.
+fn nice_step(span: f64, target: f64) -> f64 {
+    let raw = span / target;
+    let power = 10f64.powf(raw.log10().floor());
+    let m = raw / power;
+    let nice = if m < 1.5 {
+        1.0
+    } else if m < 3.5 {
+        2.0
+    } else if m < 7.5 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * power
+}
+
+fn tick_label(v: f64, step: f64) -> String {
+    let decimals = if step >= 1.0 { 0 } else { (-step.log10().floor()) as usize };
+    let s = format!("{v:.decimals$}");
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s
+    }
+}
+
+/// One curve of a [`LineChart`].
+struct Series {
+    name: String,
+    points: Vec<(f64, f64)>,
+    dashed: bool,
+}
+
+/// A line chart written as SVG: a title, axis labels, ticks and a legend.
+pub struct LineChart {
+    title: String,
+    x_label: String,
+    y_label: String,
+    series: Vec<Series>,
+    width: f64,
+    height: f64,
+}
+
+impl LineChart {
+    pub fn new(title: &str) -> Self {
+        LineChart {
+            title: title.to_string(),
+            x_label: String::new(),
+            y_label: String::new(),
+            series: Vec::new(),
+            width: 640.0,
+            height: 380.0,
+        }
+    }
+
+    pub fn x_label(mut self, label: &str) -> Self {
+        self.x_label = label.to_string();
+        self
+    }
+
+    pub fn y_label(mut self, label: &str) -> Self {
+        self.y_label = label.to_string();
+        self
+    }
+
+    /// Adds a solid curve.
+    pub fn series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
+        self.series.push(Series { name: name.to_string(), points, dashed: false });
+        self
+    }
+
+    /// Adds a dashed curve (a reference to compare with).
+    pub fn dashed_series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
+        self.series.push(Series { name: name.to_string(), points, dashed: true });
+        self
+    }
+
+    /// The chart as a standalone SVG document.
+    pub fn to_svg(&self) -> String {
+        let (w, h) = (self.width, self.height);
+        let (left, right, top, bottom) = (60.0, 20.0, 40.0, 50.0);
+        let all = self.series.iter().flat_map(|s| s.points.iter());
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(x, y) in all {
+            x0 = x0.min(x);
+            x1 = x1.max(x);
+            y0 = y0.min(y);
+            y1 = y1.max(y);
+        }
+        if x0 >= x1 {
+            (x0, x1) = (x0 - 1.0, x0 + 1.0);
+        }
+        if y0 >= y1 {
+            (y0, y1) = (y0 - 1.0, y0 + 1.0);
+        }
+        let (xs, ys) = (nice_step(x1 - x0, 8.0), nice_step(y1 - y0, 6.0));
+        let (x0, x1) = ((x0 / xs).floor() * xs, (x1 / xs).ceil() * xs);
+        let (y0, y1) = ((y0 / ys).floor() * ys, (y1 / ys).ceil() * ys);
+        let px = |x: f64| left + (x - x0) / (x1 - x0) * (w - left - right);
+        let py = |y: f64| h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom);
+
+        let mut svg = header(w, h, &self.title);
+        // Grid and ticks.
+        let mut t = x0;
+        while t <= x1 + xs * 1e-9 {
+            let x = px(t);
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#e4e4e4"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+                top,
+                h - bottom,
+                h - bottom + 16.0,
+                tick_label(t, xs)
+            );
+            t += xs;
+        }
+        let mut t = y0;
+        while t <= y1 + ys * 1e-9 {
+            let y = py(t);
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{left:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#e4e4e4"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+                w - right,
+                left - 6.0,
+                y + 4.0,
+                tick_label(t, ys)
+            );
+            t += ys;
+        }
+        // Axes at zero when zero is inside the range, else at the border.
+        let ax = if x0 < 0.0 && x1 > 0.0 { px(0.0) } else { left };
+        let ay = if y0 < 0.0 && y1 > 0.0 { py(0.0) } else { h - bottom };
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left:.1}" y1="{ay:.1}" x2="{:.1}" y2="{ay:.1}" stroke="#555"/><line x1="{ax:.1}" y1="{top:.1}" x2="{ax:.1}" y2="{:.1}" stroke="#555"/>"##,
+            w - right,
+            h - bottom
+        );
+        // Curves.
+        for (i, s) in self.series.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            let points: Vec<String> = s.points.iter().map(|&(x, y)| format!("{:.2},{:.2}", px(x), py(y))).collect();
+            let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
+            let _ = writeln!(
+                svg,
+                r#"<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="{}"/>"#,
+                points.join(" ")
+            );
+        }
+        // Legend, top right.
+        for (i, s) in self.series.iter().enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            let y = top + 14.0 + 18.0 * i as f64;
+            let x = w - right - 200.0;
+            let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
+            let _ = writeln!(
+                svg,
+                r##"<rect x="{:.1}" y="{:.1}" width="196" height="18" fill="white" fill-opacity="0.8"/><line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{color}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}">{}</text>"##,
+                x - 4.0,
+                y - 11.0,
+                x + 24.0,
+                x + 30.0,
+                y + 4.0,
+                escape(&s.name)
+            );
+        }
+        axis_labels(&mut svg, w, h, &self.x_label, &self.y_label);
+        svg.push_str("</svg>\n");
+        svg
+    }
+}
+
+/// A horizontal bar chart written as SVG, optionally on a log scale (for values that span
+/// several powers of ten, like a kernel that gets 200 times faster).
+pub struct BarChart {
+    title: String,
+    value_label: String,
+    bars: Vec<(String, f64)>,
+    log: bool,
+}
+
+impl BarChart {
+    pub fn new(title: &str, value_label: &str) -> Self {
+        BarChart { title: title.to_string(), value_label: value_label.to_string(), bars: Vec::new(), log: false }
+    }
+
+    /// Draws the value axis in powers of ten. Values must be positive.
+    pub fn log_scale(mut self) -> Self {
+        self.log = true;
+        self
+    }
+
+    pub fn bar(mut self, label: &str, value: f64) -> Self {
+        self.bars.push((label.to_string(), value));
+        self
+    }
+
+    pub fn to_svg(&self) -> String {
+        let w = 640.0;
+        let (left, right, top, bottom) = (210.0, 70.0, 40.0, 50.0);
+        let row = 30.0;
+        let h = top + bottom + row * self.bars.len() as f64;
+        let max = self.bars.iter().map(|b| b.1).fold(f64::MIN, f64::max).max(f64::MIN_POSITIVE);
+        let (lo, hi, ticks): (f64, f64, Vec<f64>) = if self.log {
+            let min = self.bars.iter().map(|b| b.1).fold(f64::MAX, f64::min);
+            assert!(min > 0.0, "BarChart: a log scale needs positive values");
+            let (lo, hi) = (min.log10().floor(), max.log10().ceil().max(min.log10().floor() + 1.0));
+            (lo, hi, (lo as i32..=hi as i32).map(f64::from).collect())
+        } else {
+            let step = nice_step(max, 5.0);
+            let hi = (max / step).ceil() * step;
+            (0.0, hi, (0..=((hi / step).round() as usize)).map(|i| i as f64 * step).collect())
+        };
+        let scale = |v: f64| if self.log { v.log10() } else { v };
+        let px = |v: f64| left + (scale(v) - lo) / (hi - lo) * (w - left - right);
+        let mut svg = header(w, h, &self.title);
+        for &t in &ticks {
+            let v = if self.log { 10f64.powf(t) } else { t };
+            let x = px(v);
+            let label = if self.log { format_value(v) } else { tick_label(v, ticks.get(1).copied().unwrap_or(1.0)) };
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}" stroke="#e4e4e4"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{label}</text>"##,
+                h - bottom,
+                h - bottom + 16.0
+            );
+        }
+        for (i, (label, v)) in self.bars.iter().enumerate() {
+            let y = top + row * i as f64 + 5.0;
+            let x_end = px(*v).max(left + 1.0);
+            let _ = writeln!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="end">{}</text><rect x="{left:.1}" y="{y:.1}" width="{:.1}" height="{:.1}" fill="{}"/><text x="{:.1}" y="{:.1}">{}</text>"##,
+                left - 8.0,
+                y + 15.0,
+                escape(label),
+                x_end - left,
+                row - 10.0,
+                COLORS[0],
+                x_end + 5.0,
+                y + 15.0,
+                format_value(*v)
+            );
+        }
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left:.1}" y1="{top:.1}" x2="{left:.1}" y2="{:.1}" stroke="#555"/>"##,
+            h - bottom
+        );
+        axis_labels(&mut svg, w, h, &self.value_label, "");
+        svg.push_str("</svg>\n");
+        svg
+    }
+}
+
+/// A value with three significant digits at most (1.23, 45.6, 789).
+pub fn format_value(v: f64) -> String {
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 6) as usize;
+    format!("{v:.digits$}")
+}
+
+fn header(w: f64, h: f64, title: &str) -> String {
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="{:.1}" y="24" text-anchor="middle" font-size="15">{}</text>
+"##,
+        w / 2.0,
+        escape(title)
+    )
+}
+
+fn axis_labels(svg: &mut String, w: f64, h: f64, x_label: &str, y_label: &str) {
+    if !x_label.is_empty() {
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            w / 2.0,
+            h - 12.0,
+            escape(x_label)
+        );
+    }
+    if !y_label.is_empty() {
+        let _ = writeln!(
+            svg,
+            r#"<text x="16" y="{:.1}" text-anchor="middle" transform="rotate(-90 16 {:.1})">{}</text>"#,
+            h / 2.0,
+            h / 2.0,
+            escape(y_label)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_steps_are_one_two_or_five_times_a_power_of_ten() {
+        assert_eq!(nice_step(10.0, 5.0), 2.0);
+        assert_eq!(nice_step(1.0, 8.0), 0.1);
+        assert_eq!(nice_step(300.0, 6.0), 50.0);
+    }
+
+    #[test]
+    fn tables_right_align_numbers() {
+        let t = markdown_table(&["name", "GFLOP/s"], &[vec!["v1".into(), "1.2".into()]]);
+        assert_eq!(t, "| name | GFLOP/s |\n|---|---:|\n| v1 | 1.2 |\n");
+    }
+
+    #[test]
+    fn charts_are_well_formed_svg() {
+        let line = LineChart::new("a < b").x_label("x").series("f", vec![(0.0, 0.0), (1.0, 2.0)]).to_svg();
+        assert!(line.starts_with("<svg xmlns") && line.ends_with("</svg>\n") && line.contains("a &lt; b"));
+        let bars = BarChart::new("speed", "GFLOP/s").log_scale().bar("v1", 1.2).bar("v5", 227.0).to_svg();
+        assert!(bars.contains(">227<") && bars.contains(">1.20<"));
+    }
+
+    #[test]
+    fn values_keep_three_significant_digits() {
+        assert_eq!(format_value(1.234), "1.23");
+        assert_eq!(format_value(45.67), "45.7");
+        assert_eq!(format_value(227.4), "227");
+    }
+}

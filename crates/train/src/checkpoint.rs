@@ -1,0 +1,194 @@
+//! Checkpoints: everything a run needs to continue exactly where it stopped, in one
+//! safetensors file written atomically (a temporary file beside it, then a rename).
+//!
+//! ```text
+//! epochs_done            i64 scalar: how many epochs the run had finished
+//! model.*                the model's state dict (parameters and buffers)
+//! optimizer.*            the optimizer's state dict (hyperparameters, moments, step counts)
+//! scheduler.*            the learning-rate scheduler's state, if there is one
+//! callbacks.{i}.*        the state of callback i (early stopping's best value and weights)
+//! rng.{name}             i64 [4]: the bits of a tracked random generator's state
+//! history.epochs         i64 [n]: the epoch index of each row
+//! history.values         f64 [n, k]: every logged value (NaN where missing)
+//! ```
+//!
+//! The metadata (`__metadata__`) holds `format = kindling-checkpoint`, the history's column
+//! names (`history.names`, JSON), the history as JSON for people, and the metadata of the
+//! parts under their prefix (`optimizer.optimizer = Adam`).
+//!
+//! Values are stored as tensors in their own type, never as decimal text, so a resumed run
+//! sees exactly the bits the interrupted one had.
+
+use crate::history::History;
+use crate::TrainError;
+use kindling_tensor::safetensors::StateDict;
+use kindling_tensor::Tensor;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The value of the `format` metadata key of a checkpoint file.
+pub const FORMAT: &str = "kindling-checkpoint";
+
+/// A snapshot of a training run at the end of an epoch.
+#[derive(Clone, Debug, Default)]
+pub struct Checkpoint {
+    /// How many epochs were finished; training resumes at this epoch index.
+    pub epochs_done: usize,
+    /// The model's state dict.
+    pub model: StateDict,
+    /// The optimizer's state dict.
+    pub optimizer: StateDict,
+    /// The scheduler's state, if the run had one.
+    pub scheduler: Option<StateDict>,
+    /// One state dict per callback, in registration order (empty for stateless ones).
+    pub callbacks: Vec<StateDict>,
+    /// Named random generator states (see [`crate::Trainer::track_rng`]).
+    pub rngs: Vec<(String, [u64; 4])>,
+    /// Every finished epoch's log.
+    pub history: History,
+}
+
+fn put_part(out: &mut StateDict, prefix: &str, part: &StateDict) {
+    for (name, tensor) in part.iter() {
+        out.insert(format!("{prefix}.{name}"), tensor.clone());
+    }
+    for (key, value) in part.metadata() {
+        out.set_metadata(format!("{prefix}.{key}"), value.clone());
+    }
+}
+
+fn get_part(dict: &StateDict, prefix: &str) -> StateDict {
+    let mut part = dict.sub(prefix);
+    let dotted = format!("{prefix}.");
+    for (key, value) in dict.metadata() {
+        if let Some(rest) = key.strip_prefix(&dotted) {
+            part.set_metadata(rest, value.clone());
+        }
+    }
+    part
+}
+
+impl Checkpoint {
+    /// The checkpoint as one flat state dict (the file's content).
+    pub fn to_state_dict(&self) -> StateDict {
+        let mut out = StateDict::new();
+        out.set_metadata("format", FORMAT);
+        out.insert("epochs_done", Tensor::scalar(self.epochs_done as i64));
+        put_part(&mut out, "model", &self.model);
+        put_part(&mut out, "optimizer", &self.optimizer);
+        if let Some(s) = &self.scheduler {
+            put_part(&mut out, "scheduler", s);
+            out.set_metadata("has_scheduler", "true");
+        }
+        out.set_metadata("callbacks", self.callbacks.len().to_string());
+        for (i, c) in self.callbacks.iter().enumerate() {
+            put_part(&mut out, &format!("callbacks.{i}"), c);
+        }
+        for (name, state) in &self.rngs {
+            let bits: Vec<i64> = state.iter().map(|&w| w as i64).collect();
+            out.insert(format!("rng.{name}"), Tensor::from_vec(bits, [4]));
+        }
+        let h = &self.history;
+        let (n, k) = (h.len(), h.names().len());
+        out.insert("history.epochs", Tensor::from_vec(h.epochs().iter().map(|&e| e as i64).collect(), [n]));
+        let values: Vec<f64> = h.rows().iter().flatten().copied().collect();
+        out.insert("history.values", Tensor::from_vec(values, [n, k]));
+        out.set_metadata("history.names", serde_json::to_string(h.names()).expect("names serialise"));
+        out.set_metadata("history.json", h.to_json());
+        out
+    }
+
+    /// Reads a checkpoint back from [`Checkpoint::to_state_dict`]'s layout.
+    pub fn from_state_dict(dict: &StateDict) -> Result<Checkpoint, TrainError> {
+        let bad = |reason: String| TrainError::format("checkpoint", reason);
+        if dict.metadata().get("format").map(String::as_str) != Some(FORMAT) {
+            return Err(bad(format!(
+                "the metadata has no `format = {FORMAT}`; is this a model file rather than a checkpoint?"
+            )));
+        }
+        let epochs_done =
+            dict.get("epochs_done").ok_or_else(|| bad("`epochs_done` is missing".into()))?.cast::<i64>().item();
+        let scheduler = dict.metadata().contains_key("has_scheduler").then(|| get_part(dict, "scheduler"));
+        let callback_count: usize = dict.metadata().get("callbacks").and_then(|c| c.parse().ok()).unwrap_or(0);
+        let callbacks = (0..callback_count).map(|i| get_part(dict, &format!("callbacks.{i}"))).collect();
+        let rngs = dict
+            .iter()
+            .filter_map(|(name, t)| name.strip_prefix("rng.").map(|n| (n.to_string(), t)))
+            .map(|(name, t)| {
+                let words = t.cast::<i64>().to_vec();
+                let state: [u64; 4] = <[i64; 4]>::try_from(words)
+                    .map_err(|_| bad(format!("rng.{name} must hold 4 words")))?
+                    .map(|w| w as u64);
+                Ok((name, state))
+            })
+            .collect::<Result<_, TrainError>>()?;
+        let names: Vec<String> = match dict.metadata().get("history.names") {
+            Some(text) => serde_json::from_str(text).map_err(|e| bad(format!("history.names: {e}")))?,
+            None => Vec::new(),
+        };
+        let epochs: Vec<usize> = dict
+            .get("history.epochs")
+            .map(|t| t.cast::<i64>().to_vec())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e as usize)
+            .collect();
+        let values = dict.get("history.values").map(|t| t.cast::<f64>().to_vec()).unwrap_or_default();
+        if values.len() != epochs.len() * names.len() {
+            return Err(bad(format!(
+                "history.values holds {} numbers, expected {} epochs × {} names",
+                values.len(),
+                epochs.len(),
+                names.len()
+            )));
+        }
+        let rows = if names.is_empty() {
+            vec![Vec::new(); epochs.len()]
+        } else {
+            values.chunks(names.len()).map(<[f64]>::to_vec).collect()
+        };
+        Ok(Checkpoint {
+            epochs_done: epochs_done as usize,
+            model: get_part(dict, "model"),
+            optimizer: get_part(dict, "optimizer"),
+            scheduler,
+            callbacks,
+            rngs,
+            history: History::from_parts(names, epochs, rows),
+        })
+    }
+
+    /// Writes the checkpoint to `path` atomically: an interrupted save leaves the previous
+    /// file intact.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), TrainError> {
+        Ok(self.to_state_dict().save(path)?)
+    }
+
+    /// Reads a checkpoint written by [`Checkpoint::save`].
+    pub fn load(path: impl AsRef<Path>) -> Result<Checkpoint, TrainError> {
+        Checkpoint::from_state_dict(&StateDict::load(path)?)
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    };
+    if let Err(e) = write() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(TrainError::io(path, "write", e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        TrainError::io(path, "rename into place", e)
+    })
+}

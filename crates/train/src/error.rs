@@ -1,0 +1,100 @@
+//! [`TrainError`]: everything in training that touches the world (files, checkpoints, plots).
+
+use kindling_nn::StateDictError;
+use kindling_optim::OptimError;
+use kindling_tensor::safetensors::SafetensorsError;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why saving or loading a checkpoint, a history or a plot failed.
+#[derive(Debug)]
+pub enum TrainError {
+    /// The file system refused (missing folder, permissions, disk full).
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done (`write`, `read`).
+        action: &'static str,
+        /// The system's error.
+        source: std::io::Error,
+    },
+    /// A checkpoint file could not be written or is not valid safetensors.
+    Safetensors(SafetensorsError),
+    /// A checkpoint's model part does not fit the model (keys or shapes differ).
+    Model(StateDictError),
+    /// A checkpoint's optimizer or scheduler part does not fit.
+    Optim(OptimError),
+    /// A file has the wrong content (a checkpoint missing a part, malformed JSON).
+    Format {
+        /// What was being read.
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The plotting backend failed.
+    Plot {
+        /// The image file.
+        path: PathBuf,
+        /// The backend's message.
+        reason: String,
+    },
+}
+
+impl TrainError {
+    pub(crate) fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+        TrainError::Io { path: path.to_path_buf(), action, source }
+    }
+
+    pub(crate) fn format(what: impl Into<String>, reason: impl Into<String>) -> Self {
+        TrainError::Format { what: what.into(), reason: reason.into() }
+    }
+}
+
+impl fmt::Display for TrainError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrainError::Io { path, action, source } => {
+                write!(
+                    f,
+                    "could not {action} {}: {source} (check that the folder exists and is writable)",
+                    path.display()
+                )
+            }
+            TrainError::Safetensors(e) => write!(f, "{e}"),
+            TrainError::Model(e) => write!(f, "the checkpoint does not fit the model: {e}"),
+            TrainError::Optim(e) => write!(f, "the checkpoint does not fit: {e}"),
+            TrainError::Format { what, reason } => write!(f, "invalid {what}: {reason}"),
+            TrainError::Plot { path, reason } => write!(f, "could not draw {}: {reason}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for TrainError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TrainError::Io { source, .. } => Some(source),
+            TrainError::Safetensors(e) => Some(e),
+            TrainError::Model(e) => Some(e),
+            TrainError::Optim(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<SafetensorsError> for TrainError {
+    fn from(e: SafetensorsError) -> Self {
+        TrainError::Safetensors(e)
+    }
+}
+
+impl From<StateDictError> for TrainError {
+    fn from(e: StateDictError) -> Self {
+        TrainError::Model(e)
+    }
+}
+
+impl From<OptimError> for TrainError {
+    fn from(e: OptimError) -> Self {
+        TrainError::Optim(e)
+    }
+}

@@ -1,0 +1,130 @@
+//! Every plot is written as PNG and SVG with the requested size.
+
+use kindling_tensor::Tensor;
+use kindling_train::metrics::ConfusionMatrix;
+use kindling_train::plot::{self, PlotOptions};
+use kindling_train::{EpochLog, History};
+use std::path::{Path, PathBuf};
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("kindling-train-plots-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Width and height from a PNG's IHDR chunk.
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.len() > 100, "{} is nearly empty", path.display());
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{} is not a PNG", path.display());
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+fn check_svg(path: &Path, width: u32, height: u32) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.trim_start().starts_with("<svg") || text.trim_start().starts_with("<?xml"),
+        "{}",
+        &text[..80.min(text.len())]
+    );
+    assert!(text.trim_end().ends_with("</svg>"), "the SVG is not closed");
+    assert!(text.contains(&format!("width=\"{width}\"")) && text.contains(&format!("height=\"{height}\"")));
+    assert!(text.contains("<text"), "the SVG has no text");
+}
+
+fn check_both(dir: &TempDir, name: &str, options: &PlotOptions, draw: impl Fn(&Path)) {
+    let png = dir.0.join(format!("{name}.png"));
+    let svg = dir.0.join(format!("{name}.svg"));
+    draw(&png);
+    draw(&svg);
+    assert_eq!(png_size(&png), (options.width, options.height));
+    check_svg(&svg, options.width, options.height);
+}
+
+fn history() -> History {
+    let mut h = History::new();
+    for e in 0..8 {
+        let mut log = EpochLog::new(e);
+        log.set("loss", 1.0 / (e as f64 + 1.0));
+        log.set("accuracy", 1.0 - 0.5 / (e as f64 + 1.0));
+        log.set("val_loss", 1.1 / (e as f64 + 1.0) + 0.01 * e as f64);
+        log.set("val_accuracy", 0.95 - 0.5 / (e as f64 + 1.0));
+        log.set("lr", 0.01);
+        h.push(&log);
+    }
+    h
+}
+
+#[test]
+fn training_curves() {
+    let dir = TempDir::new("curves");
+    let h = history();
+    let options = PlotOptions::sized(640, 480).title("MLP on moons");
+    check_both(&dir, "history", &options, |p| plot::history(&h, p, &options).unwrap());
+    let options = PlotOptions::default();
+    check_both(&dir, "loss", &options, |p| plot::curves(&h, "loss", p, &options).unwrap());
+    let err = plot::curves(&h, "f1", dir.0.join("f1.png"), &options).unwrap_err().to_string();
+    assert!(err.contains("f1"), "{err}");
+    let err = plot::curves(&h, "loss", dir.0.join("loss.jpg"), &options).unwrap_err().to_string();
+    assert!(err.contains(".png or .svg"), "{err}");
+}
+
+#[test]
+fn confusion_matrix_heatmap() {
+    let dir = TempDir::new("cm");
+    let cm = ConfusionMatrix::from_labels(&[0, 0, 1, 1, 2, 2, 2], &[0, 1, 1, 1, 2, 0, 2], 3);
+    let options = PlotOptions::sized(500, 500);
+    check_both(&dir, "cm", &options, |p| plot::confusion_matrix(&cm, &["cat", "dog", "bird"], p, &options).unwrap());
+}
+
+#[test]
+fn decision_boundary_of_a_2d_classifier() {
+    let dir = TempDir::new("boundary");
+    let (x, y) = kindling_data::synthetic::moons(100, 0.1, 0);
+    let labels = y.to_vec();
+    // A stand-in classifier: above or below a line.
+    let classify = |grid: &Tensor<f32>| grid.to_vec().chunks(2).map(|p| i64::from(p[1] < 0.25)).collect::<Vec<i64>>();
+    let options = PlotOptions::sized(600, 450);
+    check_both(&dir, "boundary", &options, |p| {
+        plot::decision_boundary(classify, &x, &labels, 60, p, &options).unwrap()
+    });
+}
+
+#[test]
+fn predictions_against_targets() {
+    let dir = TempDir::new("pred");
+    let x: Vec<f32> = (0..50).map(|i| i as f32 / 50.0).collect();
+    let t: Vec<f32> = x.iter().map(|x| 0.7 * x + 0.3).collect();
+    let p: Vec<f32> = x.iter().map(|x| 0.6 * x + 0.35).collect();
+    let options = PlotOptions::default();
+    check_both(&dir, "pred", &options, |path| plot::predictions(&x, &t, &p, path, &options).unwrap());
+}
+
+#[test]
+fn image_grid_with_true_and_predicted_labels() {
+    let dir = TempDir::new("grid");
+    let images = Tensor::from_vec((0..6 * 28 * 28).map(|i| (i % 28) as f32 / 27.0).collect(), [6, 28, 28]);
+    let actual = [0, 1, 2, 3, 4, 5];
+    let predicted = [0, 1, 2, 0, 4, 9];
+    let names = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal"];
+    let options = PlotOptions::sized(600, 400);
+    check_both(&dir, "grid", &options, |p| {
+        plot::image_grid(&images, &actual, Some(&predicted), &names, 3, p, &options).unwrap()
+    });
+    let options = PlotOptions::sized(300, 300);
+    check_both(&dir, "grid_true", &options, |p| {
+        plot::image_grid(&images, &actual, None, &names, 2, p, &options).unwrap()
+    });
+}
