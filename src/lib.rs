@@ -18,6 +18,7 @@ pub use kindling_data as data;
 pub use kindling_nn as nn;
 pub use kindling_optim as optim;
 pub use kindling_tensor as tensor;
+pub use kindling_train as train;
 
 /// The names most programs need, in one import.
 pub mod prelude {
