@@ -1,4 +1,6 @@
-//! The `kindling` command.
+//! The `kindling` command: the front door of the workspace.
+
+mod front;
 
 use kindling::bench;
 use std::process::ExitCode;
@@ -7,6 +9,16 @@ const USAGE: &str = "\
 kindling: deep learning from first sparks
 
 USAGE:
+    kindling [demo] [--epochs N] [--out DIR]
+        Train a small network on built-in synthetic data (three spirals) with progress bars,
+        print the model summary, every epoch and the test accuracy, and write the loss and
+        accuracy curves and the decision boundary as SVG into DIR (default
+        target/kindling-demo). No download needed; about ten seconds in a release build.
+    kindling chapters
+        List the book's chapters and their crates.
+    kindling chapter NN
+        Run chapter NN's demo (cargo run --release -p <its crate>); it writes the plots and
+        tables the book shows into book/src/generated/.
     kindling bench [matmul|memory] [--quick]
         Print the performance tables: every matmul version in GFLOP/s and every
         memory-bound kernel in GB/s, on one thread and on all cores.
@@ -91,10 +103,44 @@ fn download(args: &[String]) -> ExitCode {
     }
 }
 
+/// `kindling [demo] [--epochs N] [--out DIR]`.
+fn demo(args: &[String]) -> ExitCode {
+    let fail = |message: String| {
+        eprintln!("kindling demo: {message}\n\n{USAGE}");
+        ExitCode::FAILURE
+    };
+    let (mut epochs, mut out) = (40, std::path::PathBuf::from("target/kindling-demo"));
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let Some(value) = rest.next() else { return fail(format!("{arg} needs a value")) };
+        match arg.as_str() {
+            "--epochs" => match value.parse::<usize>() {
+                Ok(n) if n > 0 => epochs = n,
+                _ => return fail(format!("--epochs needs a positive whole number, got {value}")),
+            },
+            "--out" => out = value.into(),
+            other => return fail(format!("unknown option {other}")),
+        }
+    }
+    match front::demo(epochs, &out) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("kindling demo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("download") {
-        return download(&args[1..]);
+    match args.first().map(String::as_str) {
+        Some("download") => return download(&args[1..]),
+        None => return demo(&[]),
+        Some("demo") => return demo(&args[1..]),
+        Some(flag) if flag.starts_with("--") && flag != "--help" && flag != "--quick" => return demo(&args),
+        Some("chapters") if args.len() == 1 => return front::list_chapters(),
+        Some("chapter") if args.len() == 2 => return front::run_chapter(&args[1]),
+        _ => {}
     }
     let quick = args.iter().any(|a| a == "--quick");
     let rest: Vec<&str> = args.iter().map(String::as_str).filter(|a| *a != "--quick").collect();

@@ -117,3 +117,37 @@ fn download_fetches_from_a_mirror_and_prints_the_folder() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("up to date: "));
 }
+
+#[test]
+fn the_demo_trains_on_synthetic_data_and_writes_its_plots() {
+    let out = std::env::temp_dir().join(format!("kindling-demo-{}", std::process::id()));
+    let run = kindling(&["demo", "--epochs", "3", "--out", out.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains("Total params: 4,547"), "{stdout}");
+    let accuracy: f64 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("test accuracy ")?.strip_suffix('%')?.parse().ok())
+        .unwrap_or_else(|| panic!("no accuracy line:\n{stdout}"));
+    assert!(accuracy > 50.0, "three spirals after 3 epochs: {accuracy}%");
+    for file in ["curves.svg", "boundary.svg"] {
+        let svg = std::fs::read_to_string(out.join(file)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file}");
+    }
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn chapters_are_listed_and_a_missing_one_is_refused() {
+    let run = kindling(&["chapters"]);
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success());
+    assert!(stdout.contains("01  ch01-tensors"), "{stdout}");
+    assert!(stdout.contains("02  ch02-autograd"), "{stdout}");
+    let run = kindling(&["chapter", "99"]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("no chapter 99; the workspace has 01, 02"));
+    let run = kindling(&["demo", "--epochs", "zero"]);
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("--epochs needs a positive whole number, got zero"));
+}

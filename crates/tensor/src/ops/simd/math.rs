@@ -12,30 +12,39 @@
 //!
 //! Accuracy against the standard library (std / libm), measured by the dense sweeps in the tests
 //! (`ULP_*` constants there): exp and ln within 1 ulp; ln_1p, sigmoid and erf within 2 ulp;
-//! tanh within 3 ulp (f32 and f64 alike). The f32 `exp_nonpos` (softmax only, whose results are
-//! checked with tolerances) trades one ulp for speed: a degree-5 polynomial, within 2 ulp. Every function returns the same bits on every SIMD level (no
-//! fused multiply-add).
+//! tanh within 3 ulp (f32 and f64 alike). Softmax's f32 exponential [`exp_rel_f32`] (whose
+//! results are checked with tolerances) trades accuracy for speed: within 2e-7 relative of
+//! e^(x - max) for x - max >= -1, 4e-6 over its whole range. Every function returns the same
+//! bits on every SIMD level.
 //!
 //! Polynomials are evaluated with `mul_add` (one rounding per step, half the instructions).
 //! On the AVX2/AVX-512 levels it is one FMA instruction; a portable build on an x86 without FMA
 //! falls back to a (slow, exact) libm call, so the results stay bit-identical everywhere.
 //!
-//! On x86-64 the [`avx512`] module holds hand-written AVX-512 copies of exp, exp_nonpos and
-//! sigmoid for f32 (the kernels call them on slices at the AVX-512 level); they return the same
+//! On x86-64 the [`avx512`] module holds hand-written AVX-512 copies of exp, exp_rel, sigmoid
+//! and erf for f32 (the kernels call them on slices at the AVX-512 level); they return the same
 //! bits as the generic functions, which a test checks on the dense sweep.
 //!
-//! The erf polynomials are Chebyshev fits (mpmath `chebyfit`) of `erf(√t)/√t` on `t ∈ [0, 1]`
-//! and of `erfc(x) e^{x²}` as a function of `1/x`; the rest are Taylor series.
+//! The f64 erf polynomials are Chebyshev fits (mpmath `chebyfit`) of `erf(√t)/√t` on
+//! `t ∈ [0, 1]` and of `erfc(x) e^{x²}` as a function of `1/x`; the f32 erf is a table of 32
+//! degree-5 pieces ([`ERF_PIECES_F32`]); the other minimax polynomials come from Lawson
+//! iterations (weighted least squares in numpy against mpmath values); the rest are Taylor
+//! series.
 
 use crate::dtype::Float;
 
 /// A float type with vectorizable versions of the kernels' transcendental functions.
 pub trait SimdFloat: Float {
     fn exp_v(self) -> Self;
-    /// e^x for x <= 0 (softmax's shifted logits), cheaper than `exp_v`: results below
-    /// `EXP_FLUSH` (about 1e-37 in f32, 1e-306 in f64) are flushed to 0 instead of going
-    /// through the subnormals. NaN stays NaN.
-    fn exp_nonpos_v(self) -> Self;
+    /// Softmax's exponential of `x` relative to a lane's maximum `max`: with
+    /// `(shift, k) = Self::exp_rel_consts(max)`, `x.exp_rel_v(shift)` is e^(x - max + k) for
+    /// x <= max, where k is a tiny constant of the lane (0 in f64; in f32 the rounding error of
+    /// `max log2 e`, below 6e-8 |max|). The factor e^k cancels in softmax; log-softmax and
+    /// logsumexp subtract k from ln Σ. Cheaper than `exp_v(x - max)`: results below 1e-38 (f32)
+    /// or 1e-304 (f64) may be flushed to 0, and the f32 one is less accurate (see
+    /// [`exp_rel_f32`]). -inf gives 0, NaN stays NaN.
+    fn exp_rel_consts(max: Self) -> (Self, Self);
+    fn exp_rel_v(self, shift: Self) -> Self;
     fn ln_v(self) -> Self;
     fn ln_1p_v(self) -> Self;
     fn tanh_v(self) -> Self;
@@ -44,15 +53,19 @@ pub trait SimdFloat: Float {
 }
 
 macro_rules! impl_simd_float {
-    ($t:ty, $exp:ident, $exp_nonpos:ident, $ln:ident, $ln_1p:ident, $tanh:ident, $sigmoid:ident, $erf:ident) => {
+    ($t:ty, $exp:ident, ($exp_rel_consts:ident, $exp_rel:ident), $ln:ident, $ln_1p:ident, $tanh:ident, $sigmoid:ident, $erf:ident) => {
         impl SimdFloat for $t {
             #[inline(always)]
             fn exp_v(self) -> Self {
                 $exp(self)
             }
             #[inline(always)]
-            fn exp_nonpos_v(self) -> Self {
-                $exp_nonpos(self)
+            fn exp_rel_consts(max: Self) -> (Self, Self) {
+                $exp_rel_consts(max)
+            }
+            #[inline(always)]
+            fn exp_rel_v(self, shift: Self) -> Self {
+                $exp_rel(self, shift)
             }
             #[inline(always)]
             fn ln_v(self) -> Self {
@@ -77,8 +90,8 @@ macro_rules! impl_simd_float {
         }
     };
 }
-impl_simd_float!(f32, exp_f32, exp_nonpos_f32, ln_f32, ln_1p_f32, tanh_f32, sigmoid_f32, erf_f32);
-impl_simd_float!(f64, exp_f64, exp_nonpos_f64, ln_f64, ln_1p_f64, tanh_f64, sigmoid_f64, erf_f64);
+impl_simd_float!(f32, exp_f32, (exp_rel_consts_f32, exp_rel_f32), ln_f32, ln_1p_f32, tanh_f32, sigmoid_f32, erf_f32);
+impl_simd_float!(f64, exp_f64, (exp_rel_consts_f64, exp_rel_f64), ln_f64, ln_1p_f64, tanh_f64, sigmoid_f64, erf_f64);
 
 /// Horner's rule, highest coefficient first.
 macro_rules! horner {
@@ -148,33 +161,43 @@ pub fn exp_f32(x: f32) -> f32 {
     p * pow2i_f32(half) * pow2i_f32(n.wrapping_sub(half))
 }
 
-/// e^r on |r| <= ln2/2 as one degree-5 polynomial, highest coefficient first, for softmax's
-/// [`exp_nonpos_f32`]: a relative minimax fit (Lawson iterations) with p(0) = 1 exactly, relative
-/// error 9.2e-8 in exact arithmetic and 1.5e-7 evaluated in f32 by Horner (5 FMAs instead of the
-/// 7 operations of [`EXP_POLY_F32`]'s form). exp_nonpos stays within `ULP_EXP_NONPOS_F32` (2 ulp)
-/// of std's exp on a dense sweep of [-86, 0] (every 1021st negative f32 plus a fine grid).
-const EXP_NONPOS_POLY_F32: [f32; 6] = [8.290_272e-3, 4.189_816e-2, 1.666_763_9e-1, 4.999_914_8e-1, 9.999_997e-1, 1.0];
+/// 2^f on |f| <= 1/2 as one degree-5 polynomial, highest coefficient first, for softmax's
+/// [`exp_rel_f32`]: a relative minimax fit (Lawson iterations) with p(0) = 1 exactly, relative
+/// error 9.1e-8 in exact arithmetic, 1.7e-7 evaluated in f32 by Horner. The linear coefficient
+/// is close to ln 2 but is the fit's value, not that constant.
+#[allow(clippy::approx_constant)]
+const EXP2_POLY_F32: [f32; 6] = [1.326_472_7e-3, 9.671_513e-3, 5.550_733_6e-2, 2.402_224_2e-1, 6.931_47e-1, 1.0];
 
-/// e^x for x <= 0, flushing results below e^-86 (4e-38) to 0: with 2^n a normal number,
-/// it can be added straight into p's exponent bits (one integer add instead of two multiplies).
-/// Softmax's exp: its degree-5 polynomial (`EXP_NONPOS_POLY_F32`) is within 2 ulp of std's
-/// exp, not 1 like [`exp_f32`]; softmax is checked with tolerances, not bits.
+/// The lane constants of [`exp_rel_f32`] for a lane whose maximum is `max`: `shift = max log2 e`
+/// rounded to f32, and `k = (max log2 e - shift) ln 2`, the part of the product that rounding
+/// dropped (exact by one FMA), as a natural-log offset. k is 0 when `max` is not finite.
 #[inline(always)]
-pub fn exp_nonpos_f32(x: f32) -> f32 {
-    const FLUSH: f32 = -86.0;
-    let xc = if x < FLUSH { FLUSH } else { x };
-    let (n, r) = reduce_ln2_f32(xc);
-    let p = horner!(r, EXP_NONPOS_POLY_F32);
-    let y = f32::from_bits(p.to_bits().wrapping_add((n as u32) << 23));
-    // A NaN's payload bits went through the rounding trick into `n`; adding that to the
-    // exponent can turn the NaN into a number, so NaN is passed through explicitly.
-    if x < FLUSH {
-        0.0
-    } else if x.is_nan() {
-        x
-    } else {
-        y
-    }
+pub fn exp_rel_consts_f32(max: f32) -> (f32, f32) {
+    let shift = max * std::f32::consts::LOG2_E;
+    let lost = max.mul_add(std::f32::consts::LOG2_E, -shift);
+    (shift, if max.is_finite() { lost * std::f32::consts::LN_2 } else { 0.0 })
+}
+
+/// Softmax's exponential, e^(x - max + k) = 2^(x log2 e - shift) (see
+/// [`SimdFloat::exp_rel_v`]): the subtraction of the max is folded into the multiply by
+/// log2 e (one FMA), and `z = x log2 e - shift` is split as `n + f` with `n` an integer and
+/// `|f| <= 1/2` exactly, so there is no Cody-Waite step. The price is the rounding of `z`
+/// (half an ulp of |z|) and of log2 e in f32 (1.3e-8 |z|): relative error within 2e-7 (about
+/// 3 ulp) for x - max >= -1 and 4e-6 below, where the terms are already below e^-1 of the
+/// largest (measured against f64 by `exp_rel_is_within_its_bound`; softmax's f32 tolerance is
+/// 1e-5). Results below 2^-150 are 0; -inf gives 0, NaN stays NaN.
+#[inline(always)]
+pub fn exp_rel_f32(x: f32, shift: f32) -> f32 {
+    let z = x.mul_add(std::f32::consts::LOG2_E, -shift);
+    // Below -151 the result rounds to 0 anyway; the clamp keeps -inf away from `z - n`.
+    let z = if z < -151.0 { -151.0 } else { z };
+    let t = z + ROUND_F32;
+    let n = t - ROUND_F32;
+    let p = horner!(z - n, EXP2_POLY_F32);
+    let ni = (t.to_bits() as i32).wrapping_sub(ROUND_F32.to_bits() as i32);
+    // 2^n as two normal factors: results in the subnormals round once, as with `vscalefps`.
+    let half = ni >> 1;
+    p * pow2i_f32(half) * pow2i_f32(ni.wrapping_sub(half))
 }
 
 /// e^x - 1 for `0 <= x <= 20` (all tanh needs), accurate near 0 where `exp(x) - 1` would
@@ -258,43 +281,72 @@ pub fn sigmoid_f32(x: f32) -> f32 {
     num / (1.0 + e)
 }
 
-/// erf(√t)/√t on t ∈ [0, 1] (Chebyshev fit, max abs error 1.2e-9). The last coefficient is
-/// close to 2/√π (the slope of erf at 0) but is the fit's value, not that constant.
-#[allow(clippy::approx_constant)]
-const ERF_SMALL_F32: [f32; 7] =
-    [7.875_875e-5, -8.016_864e-4, 5.189_087_4e-3, -2.685_421_2e-2, 1.128_359_5e-1, -3.761_262_7e-1, 1.128_379_2];
-/// erfc(x) e^{x²} as a polynomial in `1/x - 0.625` for x ∈ [1, 4] (max abs error 6.5e-10).
-const ERFC_F32: [f32; 11] = [
-    -3.289_221e-2,
-    2.603_401_5e-2,
-    4.455_900_6e-3,
-    -2.692_734_5e-2,
-    4.324_240_7e-2,
-    -4.694_229_6e-2,
-    2.332_945_3e-2,
-    4.376_691e-2,
-    -1.723_947_5e-1,
-    3.822_837_7e-1,
-    3.059_53e-1,
+/// erf on [0, 3.94) in 32 pieces: piece j covers |x| = (j + u)/8 with |u| <= 1/2, where erf
+/// is a degree-5 polynomial in u, highest coefficient first (relative minimax fits by Lawson
+/// iterations, relative error 3.2e-10). Piece 0 holds erf(x) - x, odd in u, so that near 0
+/// the result is x plus a correction an eighth its size and keeps its relative accuracy. The
+/// last piece's constant term is 1 instead of the fit's 1 - 4.4e-8 (which rounds to
+/// 1 - 6e-8): the piece then gives exactly 1 for every |x| from 3.81 on, where the true erf
+/// rounds to 1 from 3.92 on (within 1.2 ulp), so |x| can be clamped into it without a select.
+#[rustfmt::skip]
+const ERF_PIECES_F32: [[f32; 6]; 32] = [
+    [3.4387401e-6, 0.0, -7.346214e-4, 0.0, 0.016047396, 0.0],
+    [3.1849506e-6, 1.6742086e-5, -7.0063426e-4, -0.0021696948, 0.13886066, 0.1403162],
+    [2.4485598e-6, 3.0943367e-5, -6.038516e-4, -0.0041406746, 0.13250177, 0.2763264],
+    [1.3937806e-6, 4.0598214e-5, -4.5874465e-4, -0.005744248, 0.1225441, 0.4041169],
+    [2.2982455e-7, 4.4625693e-5, -2.8606382e-4, -0.0068654823, 0.10984782, 0.5204999],
+    [-8.302518e-7, 4.302193e-5, -1.08735505e-4, -0.0074560447, 0.095437445, 0.6232409],
+    [-1.6189962e-6, 3.6750393e-5, 5.232076e-5, -0.0075343447, 0.08036638, 0.71115565],
+    [-2.0464213e-6, 2.7425735e-5, 1.8149063e-4, -0.0071742474, 0.06559313, 0.7840751],
+    [-2.1078747e-6, 1.6897326e-5, 2.702518e-4, -0.0064860554, 0.051888436, 0.8427008],
+    [-1.8694919e-6, 6.851606e-6, 3.1728946e-4, -0.0055946615, 0.039784245, 0.8883882],
+    [-1.4393111e-6, -1.4733245e-6, 3.2721832e-4, -0.004619556, 0.02956514, 0.92290014],
+    [-9.3459437e-7, -7.414763e-6, 3.084722e-4, -0.0036600763, 0.021294972, 0.94817007],
+    [-4.5495395e-7, -1.0860762e-5, 2.7100023e-4, -0.0027874312, 0.014866286, 0.96610516],
+    [-6.669631e-8, -1.2117778e-5, 2.2429833e-4, -0.0020432428, 0.010059033, 0.97844374],
+    [2.0068742e-7, -1.1730877e-5, 1.7608867e-4, -0.0014430674, 0.0065968744, 0.9866717],
+    [3.4862745e-7, -1.0311473e-5, 1.3172106e-4, -9.827885e-4, 0.0041932287, 0.99199003],
+    [3.9864508e-7, -8.408755e-6, 9.41856e-5, -6.4584333e-4, 0.002583373, 0.9953223],
+    [3.8088734e-7, -6.438345e-6, 6.452625e-5, -4.0975356e-4, 0.0015426025, 0.997346],
+    [3.2508754e-7, -4.663177e-6, 4.243079e-5, -2.5109676e-4, 8.9278986e-4, 0.9985373],
+    [2.5507703e-7, -3.2108017e-6, 2.6817444e-5, -1.4867747e-4, 5.0080975e-4, 0.99921703],
+    [1.8681595e-7, -2.1090736e-6, 1.630875e-5, -8.5088854e-5, 2.7228554e-4, 0.999593],
+    [1.2888185e-7, -1.3250628e-6, 9.55159e-6, -4.7080513e-5, 1.4348439e-4, 0.9997946],
+    [8.4254694e-8, -7.9780926e-7, 5.3913614e-6, -2.5191379e-5, 7.328466e-5, 0.9998994],
+    [5.24106e-8, -4.6104586e-7, 2.934622e-6, -1.3037446e-5, 3.6278536e-5, 0.99995214],
+    [3.1115526e-8, -2.560366e-7, 1.5411983e-6, -6.5273875e-6, 1.7406632e-5, 0.9999779],
+    [1.7671114e-8, -1.3677419e-7, 7.812792e-7, -3.1619843e-6, 8.094836e-6, 0.9999901],
+    [9.616827e-9, -7.034072e-8, 3.8243485e-7, -1.4822198e-6, 3.6486283e-6, 0.9999957],
+    [5.0223745e-9, -3.4850437e-8, 1.8082245e-7, -6.724354e-7, 1.5939678e-6, 0.9999982],
+    [2.519929e-9, -1.6644115e-8, 8.260635e-8, -2.952707e-7, 6.749284e-7, 0.9999993],
+    [1.2158096e-9, -7.666149e-9, 3.647102e-8, -1.255058e-7, 2.7699008e-7, 0.9999997],
+    [5.646583e-10, -3.4068495e-9, 1.5565048e-8, -5.1643823e-8, 1.10179045e-7, 0.9999999],
+    [2.5266975e-10, -1.4612052e-9, 6.422504e-9, -2.0573992e-8, 4.2477808e-8, 1.0],
 ];
 
-/// The error function. Both branches (|x| < 1: odd polynomial; |x| >= 1: 1 - e^{-x²} h(1/x))
-/// are computed and one is selected, so the loop stays branch-free.
+/// Where 8|x| is clamped: inside the last piece, which gives 1.
+const ERF_CLAMP_F32: f32 = 31.49;
+
+/// The error function: one table lookup (piece `j = round(8|x|)`) and a degree-5 polynomial,
+/// no branch, no division, no exp. Within 1.05 ulp of the true erf in a simulation of the
+/// f32 evaluation, 2 ulp of libm's erff on the dense sweep.
 #[inline(always)]
 pub fn erf_f32(x: f32) -> f32 {
     let a = x.abs();
-    let small = a * horner!(a * a, ERF_SMALL_F32);
-    // erf rounds to 1 beyond 3.92; clamp the large branch to [1, 4].
-    let b = if a < 1.0 { 1.0 } else { a };
-    let b = if b > 4.0 { 4.0 } else { b };
-    let h = horner!(1.0 / b - 0.625, ERFC_F32);
-    let large = (-exp_f32(-(b * b))).mul_add(h, 1.0);
-    let y = if a < 1.0 { small } else { large };
+    let m = a * 8.0; // exact
+    let m = if m > ERF_CLAMP_F32 { ERF_CLAMP_F32 } else { m }; // NaN stays NaN
+    let t = m + ROUND_F32;
+    let u = m - (t - ROUND_F32); // exact, |u| <= 1/2
+                                 // The piece's index sits in the low bits of t (masked: a NaN's bits are not an index).
+    let j = (t.to_bits().wrapping_sub(ROUND_F32.to_bits()) & 31) as usize;
+    let p = horner!(u, ERF_PIECES_F32[j]);
+    let y = if m <= 0.5 { p + a } else { p }; // piece 0 (round(0.5) = 0: ties to even)
     y.copysign(x)
 }
 
-/// Hand-written AVX-512 twins of [`exp_f32`], [`exp_nonpos_f32`] and [`sigmoid_f32`], 16 lanes
-/// at a time, with the same reduction and polynomial (so the same bits). The generic versions build 2^n with
+/// Hand-written AVX-512 twins of [`exp_f32`], [`exp_rel_f32`] and [`sigmoid_f32`], 16 lanes
+/// at a time, with the same reduction and polynomial (so the same bits), and of [`erf_f32`].
+/// The generic versions build 2^n with
 /// integer shifts and two multiplies (n split in halves, so subnormal and overflowing results
 /// round once); here `vscalefps` does `p * 2^n` in one instruction with that same single rounding,
 /// which the compiler cannot emit from portable code. 14 vector ops per 16 elements instead of 22:
@@ -302,13 +354,19 @@ pub fn erf_f32(x: f32) -> f32 {
 /// not here: its generic version needs only one power of two in the normal range (n <= 29),
 /// which is already cheap (a hand-written copy measured the same 0.26 ns/element).
 /// Since then exp's polynomial is one Horner chain (`EXP_HORNER_F32`, 6 FMAs instead of 7 ops):
-/// exp 0.175 → 0.168, sigmoid 0.254 → 0.245 ns/element; exp_nonpos has softmax's degree-5
-/// one (5 FMAs). Tried and dropped: sigmoid's division as `vrcp14ps` + a Newton step (0.29
-/// ns/element, +Markstein correction 0.32: the divider is not the bottleneck, op count is),
-/// and Estrin's scheme for exp_nonpos (one more op, slower).
+/// exp 0.175 → 0.168, sigmoid 0.254 → 0.245 ns/element. Softmax's exp_rel splits
+/// `z = x log2 e - shift` with `vreduceps` (AVX-512DQ), which returns `z - round(z)` and 0 for
+/// ±inf, so that -inf needs no clamp: 4 ops plus 5 FMAs. erf picks each lane's piece of its
+/// table with `vpermt2ps` (two registers hold a coefficient of all 32 pieces): ~22 ops, no
+/// division and no exp, 0.65 → 0.26 ns/element. Tried and dropped: sigmoid's division as
+/// `vrcp14ps` + a Newton step (0.29 ns/element, +Markstein correction 0.32: the divider is not
+/// the bottleneck, op count is), sigmoid's compare and blend as one `vfixupimmps` (no change:
+/// 0.259 ns/element), Estrin's scheme for softmax's exp (one more op, slower), and
+/// tanh as one rational function x P(x²)/Q(x²) (6e-8 in exact arithmetic, but 5 ulp evaluated
+/// in f32 near |x| = 7: over the 3 ulp bound).
 #[cfg(target_arch = "x86_64")]
 pub mod avx512 {
-    use super::{EXP_HORNER_F32, EXP_NONPOS_POLY_F32, LN2_HI_F32, LN2_LO_F32, ROUND_F32};
+    use super::{ERF_CLAMP_F32, ERF_PIECES_F32, EXP2_POLY_F32, EXP_HORNER_F32, LN2_HI_F32, LN2_LO_F32, ROUND_F32};
     use std::arch::x86_64::*;
 
     /// `(p, n)` with `e^x = p 2^n`: `n = round(x log2 e)` as a float, `p = e^r` by the polynomial.
@@ -343,46 +401,42 @@ pub mod avx512 {
         _mm512_scalef_ps(p, n)
     }
 
-    /// [`super::exp_nonpos_f32`] on 16 lanes (its degree-5 polynomial, 5 FMAs).
+    /// [`super::exp_rel_f32`] on 16 lanes.
     ///
     /// # Safety
     ///
-    /// The CPU must support AVX-512F.
+    /// The CPU must support AVX-512F and AVX-512DQ.
     #[inline]
-    #[target_feature(enable = "avx512f")]
-    pub fn exp_nonpos_ps(x: __m512) -> __m512 {
-        let flush = _mm512_set1_ps(-86.0);
-        // No clamp: lanes below -86 (-inf included) may compute garbage, but they are then
-        // zeroed (the comparison is false for NaN, which stays NaN).
-        let round = _mm512_set1_ps(ROUND_F32);
-        let t = _mm512_fmadd_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E), round);
-        let n = _mm512_sub_ps(t, round);
-        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_HI_F32), x);
-        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(LN2_LO_F32), r);
-        let mut p = _mm512_set1_ps(EXP_NONPOS_POLY_F32[0]);
-        for &c in &EXP_NONPOS_POLY_F32[1..] {
-            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub fn exp_rel_ps(x: __m512, shift: __m512) -> __m512 {
+        let z = _mm512_fmsub_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E), shift);
+        // f = z - round(z), exact; 0 for z = ±inf, so n = z - f is -inf there and 2^n is 0.
+        let f = _mm512_reduce_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(z);
+        let n = _mm512_sub_ps(z, f);
+        let mut p = _mm512_set1_ps(EXP2_POLY_F32[0]);
+        for &c in &EXP2_POLY_F32[1..] {
+            p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(c));
         }
-        _mm512_maskz_mov_ps(_mm512_cmp_ps_mask::<_CMP_NLT_UQ>(x, flush), _mm512_scalef_ps(p, n))
+        _mm512_scalef_ps(p, n)
     }
 
-    /// Softmax's pass 2 on f32: Σ e^(x - max) over `xs`, storing each term in `out` when
-    /// given. The same sums, in the same order, as the generic `block_exp_sum` in
+    /// Softmax's pass 2 on f32: Σ `exp_rel(x, shift)` over `xs`, storing each term in `out`
+    /// when given. The same sums, in the same order, as the generic `block_exp_sum` in
     /// `softmax::fast` (64 lane accumulators folded as a tree, then the tail added in order).
     ///
     /// # Safety
     ///
-    /// The CPU must support AVX-512F.
-    #[target_feature(enable = "avx512f")]
-    pub fn exp_sum(xs: &[f32], max: f32, mut out: Option<&mut [f32]>) -> f32 {
-        let m = _mm512_set1_ps(max);
+    /// The CPU must support AVX-512F and AVX-512DQ.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub fn exp_sum(xs: &[f32], shift: f32, mut out: Option<&mut [f32]>) -> f32 {
+        let s = _mm512_set1_ps(shift);
         let mut acc = [_mm512_setzero_ps(); 4];
         let full = xs.len() / 64 * 64;
         for (k, c) in xs[..full].chunks_exact(64).enumerate() {
             for (j, a) in acc.iter_mut().enumerate() {
                 // SAFETY: `c` holds 64 floats; `out` (when given) is as long as `xs`.
                 unsafe {
-                    let e = exp_nonpos_ps(_mm512_sub_ps(_mm512_loadu_ps(c.as_ptr().add(16 * j)), m));
+                    let e = exp_rel_ps(_mm512_loadu_ps(c.as_ptr().add(16 * j)), s);
                     if let Some(o) = out.as_deref_mut() {
                         _mm512_storeu_ps(o.as_mut_ptr().add(64 * k + 16 * j), e);
                     }
@@ -404,13 +458,45 @@ pub mod avx512 {
         }
         let mut tail_sum = 0f32;
         for (i, &v) in xs.iter().enumerate().skip(full) {
-            let e = super::exp_nonpos_f32(v - max);
+            let e = super::exp_rel_f32(v, shift);
             if let Some(o) = out.as_deref_mut() {
                 o[i] = e;
             }
             tail_sum += e;
         }
         lanes[0] + tail_sum
+    }
+
+    /// Softmax's pass 2 across columns on f32: `sum[i] += exp_rel(xs[i], shift[i])`, the term
+    /// also stored in `out[i]` when given; the same bits as the generic loop in `softmax::fast`.
+    /// All slices have the length of `xs`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX-512F and AVX-512DQ.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub fn exp_rel_accumulate(xs: &[f32], shift: &[f32], sum: &mut [f32], mut out: Option<&mut [f32]>) {
+        let n = xs.len();
+        assert!(shift.len() == n && sum.len() == n && out.as_ref().is_none_or(|o| o.len() == n));
+        let full = n / 16 * 16;
+        for i in (0..full).step_by(16) {
+            // SAFETY: i + 16 <= n, the length of every slice.
+            unsafe {
+                let e = exp_rel_ps(_mm512_loadu_ps(xs.as_ptr().add(i)), _mm512_loadu_ps(shift.as_ptr().add(i)));
+                if let Some(o) = out.as_deref_mut() {
+                    _mm512_storeu_ps(o.as_mut_ptr().add(i), e);
+                }
+                let s = sum.as_mut_ptr().add(i);
+                _mm512_storeu_ps(s, _mm512_add_ps(_mm512_loadu_ps(s), e));
+            }
+        }
+        for i in full..n {
+            let e = super::exp_rel_f32(xs[i], shift[i]);
+            if let Some(o) = out.as_deref_mut() {
+                o[i] = e;
+            }
+            sum[i] += e;
+        }
     }
 
     /// [`super::sigmoid_f32`] on 16 lanes.
@@ -430,6 +516,56 @@ pub mod avx512 {
         // x >= 0 (false for NaN) takes 1 as the numerator, otherwise e.
         let num = _mm512_mask_blend_ps(_mm512_cmp_ps_mask::<_CMP_GE_OQ>(x, _mm512_setzero_ps()), e, one);
         _mm512_div_ps(num, _mm512_add_ps(one, e))
+    }
+
+    /// [`ERF_PIECES_F32`] by columns: coefficient k of the 32 pieces, in two registers' worth.
+    const ERF_COLUMNS: [[f32; 32]; 6] = {
+        let mut columns = [[0.0; 32]; 6];
+        let mut j = 0;
+        while j < 32 {
+            let mut k = 0;
+            while k < 6 {
+                columns[k][j] = ERF_PIECES_F32[j][k];
+                k += 1;
+            }
+            j += 1;
+        }
+        columns
+    };
+
+    /// [`super::erf_f32`] on 16 lanes: each coefficient column of the table sits in two
+    /// registers and `vpermt2ps` picks every lane's piece from them (the index is in the low
+    /// 5 bits of `t`).
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX-512F.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    pub fn erf_ps(x: __m512) -> __m512 {
+        let sign = _mm512_set1_epi32(i32::MIN);
+        let a = _mm512_castsi512_ps(_mm512_andnot_si512(sign, _mm512_castps_si512(x)));
+        let m = _mm512_mul_ps(a, _mm512_set1_ps(8.0));
+        // min returns its second operand when either is NaN: NaN flows through.
+        let m = _mm512_min_ps(_mm512_set1_ps(ERF_CLAMP_F32), m);
+        let round = _mm512_set1_ps(ROUND_F32);
+        let t = _mm512_add_ps(m, round);
+        let u = _mm512_sub_ps(m, _mm512_sub_ps(t, round));
+        let piece = _mm512_castps_si512(t);
+        let coeff = |k: usize| {
+            let column = &ERF_COLUMNS[k];
+            // SAFETY: each column holds 32 floats.
+            let (lo, hi) = unsafe { (_mm512_loadu_ps(column.as_ptr()), _mm512_loadu_ps(column.as_ptr().add(16))) };
+            _mm512_permutex2var_ps(lo, piece, hi)
+        };
+        let mut p = coeff(0);
+        for k in 1..6 {
+            p = _mm512_fmadd_ps(p, u, coeff(k));
+        }
+        let y = _mm512_mask_add_ps(p, _mm512_cmp_ps_mask::<_CMP_LE_OQ>(m, _mm512_set1_ps(0.5)), p, a);
+        let y = _mm512_castps_si512(y);
+        let signed = _mm512_or_si512(_mm512_andnot_si512(sign, y), _mm512_and_si512(sign, _mm512_castps_si512(x)));
+        _mm512_castsi512_ps(signed)
     }
 
     /// `out[i] = f(x[i])` 16 lanes at a time (masked tail); `out` is at least as long as `x`.
@@ -459,6 +595,16 @@ pub mod avx512 {
     #[target_feature(enable = "avx512f")]
     pub fn exp_slice(x: &[f32], out: &mut [f32]) {
         map(x, out, |v| exp_ps(v))
+    }
+
+    /// `out[i] = erf_f32(x[i])`; `out` is at least as long as `x`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    pub fn erf_slice(x: &[f32], out: &mut [f32]) {
+        map(x, out, |v| erf_ps(v))
     }
 
     /// `out[i] = sigmoid_f32(x[i])`; `out` is at least as long as `x`.
@@ -523,7 +669,8 @@ pub fn exp_f64(x: f64) -> f64 {
     p * pow2i_f64(half) * pow2i_f64(n.wrapping_sub(half))
 }
 
-/// e^x for x <= 0, flushing results below e^-700 (1e-304) to 0; see [`exp_nonpos_f32`].
+/// e^x for x <= 0, flushing results below e^-700 (1e-304) to 0: with 2^n a normal number, it
+/// is added straight into p's exponent bits (one integer add instead of two multiplies).
 #[inline(always)]
 pub fn exp_nonpos_f64(x: f64) -> f64 {
     const FLUSH: f64 = -700.0;
@@ -540,6 +687,18 @@ pub fn exp_nonpos_f64(x: f64) -> f64 {
     } else {
         y
     }
+}
+
+/// The lane constants of [`exp_rel_f64`]: the shift is the max itself and k is 0.
+#[inline(always)]
+pub fn exp_rel_consts_f64(max: f64) -> (f64, f64) {
+    (max, 0.0)
+}
+
+/// Softmax's exponential in f64: e^(x - max), within 1 ulp of [`exp_f64`] where not flushed.
+#[inline(always)]
+pub fn exp_rel_f64(x: f64, max: f64) -> f64 {
+    exp_nonpos_f64(x - max)
 }
 
 /// e^x - 1 for `0 <= x <= 40`.
@@ -780,13 +939,13 @@ mod tests {
     }
 
     #[test]
-    fn nans_with_payload_bits_stay_nan_in_exp_nonpos() {
-        // Quiet NaNs with low payload bits set: the rounding trick once folded them into the
+    fn nans_with_payload_bits_stay_nan_in_softmax_exp() {
+        // Quiet NaNs with low payload bits set: a rounding trick once folded them into the
         // exponent and returned a number.
         for payload in [1u32, 0x1ff, 0x3f_ffff] {
             let x = f32::from_bits(0x7fc0_0000 | payload);
-            assert!(exp_nonpos_f32(x).is_nan(), "payload {payload:#x}");
-            assert!(exp_nonpos_f32(-x).is_nan(), "negative payload {payload:#x}");
+            assert!(exp_rel_f32(x, 0.0).is_nan(), "payload {payload:#x}");
+            assert!(exp_rel_f32(-x, 0.0).is_nan(), "negative payload {payload:#x}");
         }
         for payload in [1u64, 0x7ff, 0x7_ffff_ffff_ffff] {
             let x = f64::from_bits(0x7ff8_0000_0000_0000 | payload);
@@ -810,32 +969,86 @@ mod tests {
         assert_eq!(tanh_f64(f64::NEG_INFINITY), -1.0);
     }
 
-    /// Max ulp of f32 exp_nonpos (softmax's degree-5 polynomial) from std's exp (the sweep
-    /// measures 2; the polynomial alone is 1.5e-7 relative).
-    const ULP_EXP_NONPOS_F32: u64 = 2;
+    /// Max relative error of f32 `exp_rel` (softmax's exponential) from e^(x - max + k) in f64,
+    /// for x - max in [-1, 0] and below: the polynomial (1.7e-7) plus the rounding of
+    /// `z = x log2 e - shift`, which grows with |z| (measured: 1.8e-7 and 3.9e-6).
+    const REL_EXP_REL_F32: [f64; 2] = [2e-7, 4e-6];
 
-    /// exp_nonpos agrees with exp where it does not flush.
+    /// exp_rel against f64 on lanes with small, large and negative maxima: a fine grid of
+    /// x - max from 0 to -104, every 1021st negative f32 (every exponent, so x - max tiny) and
+    /// the special values. Within `REL_EXP_REL_F32`, far inside softmax's f32 tolerance (1e-5).
     #[test]
-    fn exp_nonpos_matches_exp_above_the_flush_point() {
-        let mut worst = 0;
-        // Every 1021st negative f32 from -0 down to -86 (~1.1M values, every exponent), then a
-        // fine uniform grid.
-        let dense = (0x8000_0000u32..=(-86f32).to_bits()).step_by(1021).map(f32::from_bits);
-        for x in dense.chain((0..200_000).map(|i| -(i as f32) * 4.3e-4)) {
-            let d = ulp_diff_f32(exp_nonpos_f32(x), x.exp());
-            assert!(d <= ULP_EXP_NONPOS_F32, "exp_nonpos({x:e}): {d} ulp");
-            worst = worst.max(d);
+    fn exp_rel_is_within_its_bound() {
+        let dense: Vec<f32> = (0x8000_0000u32..=(-104f32).to_bits()).step_by(1021).map(f32::from_bits).collect();
+        let mut worst = [0f64; 2];
+        for max in [0.0f32, 1.0, -3.7, 20.0, 1000.0, -1000.0, 12_345.6] {
+            let (shift, k) = exp_rel_consts_f32(max);
+            let grid = (0..208_000).map(|i| max - i as f32 * 5e-4);
+            for x in grid.chain(dense.iter().map(|&d| max + d)) {
+                let d = x as f64 - max as f64; // exact
+                let (got, want) = (exp_rel_f32(x, shift) as f64, (d + k as f64).exp());
+                if want < f32::MIN_POSITIVE as f64 {
+                    // Subnormal results (z below -126, where half an ulp of z alone is 5.3e-6
+                    // relative): 8e-6, plus one step of the subnormal grid.
+                    let bound = 1.4e-45 + 8e-6 * want;
+                    assert!((got - want).abs() <= bound, "exp_rel({x:e}) with max {max}: {got:e} vs {want:e}");
+                    continue;
+                }
+                let band = if d >= -1.0 { 0 } else { 1 };
+                let rel = (got - want).abs() / want;
+                assert!(rel <= REL_EXP_REL_F32[band], "exp_rel({x:e}) with max {max}: {got:e} vs {want:e}, {rel:e}");
+                worst[band] = worst[band].max(rel);
+            }
         }
-        assert!(worst >= 1, "the sweep reached the polynomial's error");
+        println!("exp_rel worst relative error by band: {worst:?}");
+        assert!(worst[0] > 1e-7, "the sweep reached the polynomial's error");
+        assert_eq!(exp_rel_f32(f32::NEG_INFINITY, 0.0), 0.0);
+        assert_eq!(exp_rel_f32(-200.0, 0.0), 0.0);
+        assert_eq!(exp_rel_f32(0.0, 0.0), 1.0);
+        assert!(exp_rel_f32(f32::NAN, 0.0).is_nan());
+        assert!(exp_rel_f32(1.0, exp_rel_consts_f32(f32::NEG_INFINITY).0).is_nan(), "all -inf lane");
         for i in 0..200_000 {
             let x = -(i as f64) * 3.5e-3; // 0 down to -700
             assert!(ulp_diff_f64(exp_nonpos_f64(x), exp_f64(x)) <= ULP_EXP_LN, "{x}");
         }
-        assert_eq!(exp_nonpos_f32(f32::NEG_INFINITY), 0.0);
-        assert_eq!(exp_nonpos_f32(-90.0), 0.0);
-        assert!(exp_nonpos_f32(f32::NAN).is_nan());
         assert!(exp_nonpos_f64(f64::NAN).is_nan());
         assert_eq!(exp_nonpos_f64(0.0), 1.0);
+    }
+
+    /// Max error of f32 erf from the f64 erf, in f32 ulps of the true value (fractional: a
+    /// correctly rounded result is within 0.5). The piecewise polynomial's own error is 3.2e-10;
+    /// the rest is f32 rounding in Horner's rule (1.07 ulp) and the last piece's 1 (1.17 ulp
+    /// near |x| = 3.81).
+    const ULP_ERF_F32_VS_F64: f64 = 1.2;
+
+    #[test]
+    fn erf_f32_is_within_its_bound_of_f64() {
+        let grid = (0..2_000_000).map(|i| i as f32 * 2.25e-6); // [0, 4.5)
+        let bits = (0..0x4100_0000u32).step_by(1021).map(f32::from_bits); // [0, 8), every exponent
+                                                                          // The edges between pieces, (j + 1/2)/8, and one float either side.
+        let edges = (0..33).flat_map(|j| {
+            let e = (j as f32 + 0.5) / 8.0;
+            [f32::from_bits(e.to_bits() - 1), e, f32::from_bits(e.to_bits() + 1)]
+        });
+        let mut worst = 0f64;
+        for x in grid.chain(bits).chain(edges) {
+            let (got, want) = (erf_f32(x) as f64, libm::erf(x as f64));
+            let ulp = if want < f32::MIN_POSITIVE as f64 {
+                1.4e-45
+            } else {
+                let w = want as f32;
+                (f32::from_bits(w.to_bits() + 1) - w) as f64
+            };
+            let err = (got - want).abs() / ulp;
+            assert!(err <= ULP_ERF_F32_VS_F64, "erf({x:e}) = {got:e}, f64 {want:e}: {err} ulp");
+            assert_eq!(erf_f32(-x).to_bits(), (-erf_f32(x)).to_bits(), "erf is odd at {x:e}");
+            worst = worst.max(err);
+        }
+        println!("erf f32 worst error vs f64: {worst} ulp");
+        assert!(erf_f32(f32::NAN).is_nan());
+        assert_eq!(erf_f32(f32::INFINITY), 1.0);
+        assert_eq!(erf_f32(3.95), 1.0);
+        assert_eq!(erf_f32(-100.0), -1.0);
     }
 
     /// Every 4099th f32 bit pattern: ~1M values covering both signs, every exponent, the
@@ -852,8 +1065,8 @@ mod tests {
         }
     }
 
-    /// The AVX-512 twins (exp, exp_nonpos, sigmoid) give the generic functions' exact bits on the dense sweep (every
-    /// 4099th bit pattern), the special values and the fine grid.
+    /// The AVX-512 twins (exp, exp_rel, sigmoid) give the generic functions' exact bits on the
+    /// dense sweep (every 4099th bit pattern), the special values and the fine grid.
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx512_exp_is_bit_identical_to_the_generic_one() {
@@ -872,7 +1085,7 @@ mod tests {
             assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "exp({x:e})");
         }
         type Twin = (unsafe fn(&[f32], &mut [f32]), fn(f32) -> f32, &'static str);
-        let twins: [Twin; 1] = [(avx512::sigmoid_slice, sigmoid_f32, "sigmoid")];
+        let twins: [Twin; 2] = [(avx512::sigmoid_slice, sigmoid_f32, "sigmoid"), (avx512::erf_slice, erf_f32, "erf")];
         for (vector, scalar, name) in twins {
             // SAFETY: AVX-512F checked above.
             unsafe { vector(&xs, &mut out) };
@@ -881,20 +1094,23 @@ mod tests {
                 assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()), "{name}({x:e})");
             }
         }
-        // exp_nonpos through softmax's pass 2: each stored term, on x - max <= 0 (and NaN).
-        let max = 2.5f32;
-        let ys: Vec<f32> = xs.iter().map(|&x| if x.is_nan() { x } else { max - x.abs() }).collect();
-        // SAFETY: as above.
-        let sum = unsafe { avx512::exp_sum(&ys, max, Some(&mut out)) };
-        assert!(sum.is_nan()); // the NaN inputs poison the sum
-        for (&y, &got) in ys.iter().zip(&out) {
-            // (NaN inputs are checked by value only: the generic version adds n into the bits
-            // of a NaN p, which can turn some NaN payloads into numbers; this one keeps NaN.)
-            let want = if y.is_nan() { f32::NAN } else { exp_nonpos_f32(y - max) };
-            assert!(
-                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                "exp_nonpos({y:e} - max) = {got:e}"
-            );
+        // exp_rel through softmax's pass 2: each stored term, on x <= max (and NaN).
+        if !is_x86_feature_detected!("avx512dq") {
+            return;
+        }
+        for max in [2.5f32, -1000.0] {
+            let ys: Vec<f32> = xs.iter().map(|&x| if x.is_nan() { x } else { max - x.abs() }).collect();
+            let shift = exp_rel_consts_f32(max).0;
+            // SAFETY: AVX-512F and DQ checked above.
+            let sum = unsafe { avx512::exp_sum(&ys, shift, Some(&mut out)) };
+            assert!(sum.is_nan()); // the NaN inputs poison the sum
+            for (&y, &got) in ys.iter().zip(&out) {
+                let want = exp_rel_f32(y, shift);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "exp_rel({y:e}) with max {max} = {got:e}, generic {want:e}"
+                );
+            }
         }
     }
 

@@ -35,7 +35,7 @@ pub enum Level {
     Portable,
     /// AVX2 and FMA: 256-bit vectors.
     Avx2,
-    /// AVX-512F: 512-bit vectors.
+    /// AVX-512F and DQ (every AVX-512 CPU since Skylake-X and Zen 4): 512-bit vectors.
     Avx512,
 }
 
@@ -70,7 +70,7 @@ fn from_u8(v: u8) -> Level {
 
 fn detect() -> Level {
     #[cfg(target_arch = "x86_64")]
-    let best = if is_x86_feature_detected!("avx512f") {
+    let best = if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq") {
         Level::Avx512
     } else if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
         Level::Avx2
@@ -157,7 +157,7 @@ macro_rules! multiversion {
 
             match $crate::ops::simd::level() {
                 #[cfg(target_arch = "x86_64")]
-                // SAFETY: `level()` only reports AVX-512F when the CPU has it.
+                // SAFETY: `level()` only reports AVX-512 when the CPU has AVX-512F (and DQ).
                 $crate::ops::simd::Level::Avx512 => unsafe { avx512::<$T>($($arg),*) },
                 #[cfg(target_arch = "x86_64")]
                 // SAFETY: `level()` only reports AVX2 when the CPU has AVX2 and FMA.
