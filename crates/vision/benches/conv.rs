@@ -1,0 +1,109 @@
+//! Convolution and pooling benches: `naive_` (the direct loops) against `fast_` (im2col + GEMM,
+//! threads) on the TinyVGG layer shapes (batch 32, 3×3, padding 1), forward + both backward
+//! passes through autograd, as a training step runs them.
+//!
+//! `cargo bench -p kindling-vision --bench conv` (about a minute), or filter: `-- fast_conv`.
+//! Throughput is in flops (3 passes × 2·MACs) as criterion "elements", so `Gelem/s` reads as
+//! GFLOP/s. Threads: `RAYON_NUM_THREADS=1` or `2`. `benches/torch_reference.py` times PyTorch
+//! on the same shapes.
+//!
+//! The figures and what each version changed are in the catalogue at the top of
+//! `src/ops/conv/fast.rs` (convolutions) and `src/ops/pool/fast.rs` (pooling).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use kindling_autograd::Variable;
+use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
+use kindling_vision::ops::conv::{conv2d, fast, Conv2dOptions, ConvGeometry};
+use kindling_vision::ops::pool::{max_pool2d, Pool2dOptions};
+use std::time::Duration;
+
+/// (name, batch, in channels, out channels, size) of TinyVGG's four convolutions (the last two
+/// share a shape).
+pub const TINYVGG_LAYERS: [(&str, usize, usize, usize, usize); 3] = [
+    ("conv1_1x28x28_to_10", 32, 1, 10, 28),
+    ("conv2_10x28x28_to_10", 32, 10, 10, 28),
+    ("conv3_10x14x14_to_10", 32, 10, 10, 14),
+];
+
+fn conv_fwd_bwd(c: &mut Criterion, group: &str, mode: KernelMode) {
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    let opts = Conv2dOptions::default().padding(1);
+    for (name, n, cin, cout, s) in TINYVGG_LAYERS {
+        let mut rng = Rng::seed(1);
+        let x = Variable::param(Tensor::<f32>::randn([n, cin, s, s], &mut rng));
+        let w = Variable::param(Tensor::<f32>::randn([cout, cin, 3, 3], &mut rng));
+        let b = Variable::param(Tensor::<f32>::randn([cout], &mut rng));
+        let geom = ConvGeometry::conv("bench", &x.shape(), &w.shape(), &opts);
+        let dy = Tensor::<f32>::randn(geom.output_shape(), &mut rng);
+        g.throughput(Throughput::Elements(6 * geom.macs() as u64));
+        g.bench_function(BenchmarkId::from_parameter(name), |bench| {
+            bench.iter(|| {
+                with_kernel_mode(mode, || {
+                    // As the PyTorch script does: fresh gradients every call, not accumulated.
+                    [&x, &w, &b].iter().for_each(|v| v.zero_grad());
+                    let y = conv2d(&x, &w, Some(&b), &opts);
+                    y.backward_with(&dy);
+                })
+            })
+        });
+    }
+    g.finish();
+}
+
+fn pool_fwd_bwd(c: &mut Criterion, group: &str, mode: KernelMode) {
+    let mut g = c.benchmark_group(group);
+    g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    let mut rng = Rng::seed(2);
+    let x = Variable::param(Tensor::<f32>::randn([32, 10, 28, 28], &mut rng));
+    let dy = Tensor::<f32>::randn([32, 10, 14, 14], &mut rng);
+    g.throughput(Throughput::Elements(x.numel() as u64));
+    g.bench_function(BenchmarkId::from_parameter("maxpool2_32x10x28x28"), |bench| {
+        bench.iter(|| {
+            with_kernel_mode(mode, || {
+                x.zero_grad();
+                max_pool2d(&x, &Pool2dOptions::new(2)).backward_with(&dy)
+            })
+        })
+    });
+    g.finish();
+}
+
+type Pass = fn(&ConvGeometry, &[f32], &[f32]) -> Vec<f32>;
+
+/// One backward pass at a time, kernel level (no autograd), for the version catalogue in
+/// `src/ops/conv/fast.rs`: the v2 pass against the current one.
+fn passes(c: &mut Criterion) {
+    let opts = Conv2dOptions::default().padding(1);
+    let groups: [(&str, Pass, bool); 3] = [
+        ("v2_conv_bwd_weight_cols_t", fast::backward_weight_v2, true),
+        ("fast_conv_bwd_weight", fast::backward_weight, true),
+        ("fast_conv_bwd_input", fast::backward_input, false),
+    ];
+    for (group, pass, takes_x) in groups {
+        let mut g = c.benchmark_group(group);
+        g.sample_size(10).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_secs(1));
+        for (name, n, cin, cout, s) in &TINYVGG_LAYERS[1..] {
+            let mut rng = Rng::seed(3);
+            let geom = ConvGeometry::conv("bench", &[*n, *cin, *s, *s], &[*cout, *cin, 3, 3], &opts);
+            let x = Tensor::<f32>::randn(geom.input_shape(), &mut rng).to_vec();
+            let w = Tensor::<f32>::randn(geom.weight_shape(), &mut rng).to_vec();
+            let dy = Tensor::<f32>::randn(geom.output_shape(), &mut rng).to_vec();
+            let other = if takes_x { &x } else { &w };
+            g.throughput(Throughput::Elements(2 * geom.macs() as u64));
+            g.bench_function(BenchmarkId::from_parameter(name), |b| b.iter(|| pass(&geom, &dy, other)));
+        }
+        g.finish();
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    passes(c);
+    conv_fwd_bwd(c, "fast_conv_fwd_bwd", KernelMode::Fast);
+    conv_fwd_bwd(c, "naive_conv_fwd_bwd", KernelMode::Naive);
+    pool_fwd_bwd(c, "fast_maxpool_fwd_bwd", KernelMode::Fast);
+    pool_fwd_bwd(c, "naive_maxpool_fwd_bwd", KernelMode::Naive);
+}
+
+criterion_group!(conv, benches);
+criterion_main!(conv);

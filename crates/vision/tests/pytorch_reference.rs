@@ -1,0 +1,127 @@
+//! Forward values and gradients against PyTorch (float64), from
+//! `fixtures/pytorch_reference.json`, written by `fixtures/make_reference.py`. Every case runs
+//! on the fast and on the naive kernels.
+
+use kindling_autograd::Variable;
+use kindling_nn::{Forward, Module};
+use kindling_tensor::{with_kernel_mode, KernelMode, Tensor, Tolerance};
+use kindling_vision::ops::conv::{conv2d, conv_transpose2d, Conv2dOptions, ConvTranspose2dOptions, Padding};
+use kindling_vision::ops::pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, Pool2dOptions};
+use kindling_vision::BatchNorm2d;
+use serde_json::Value;
+
+/// The stored values have 12 significant digits.
+const FIXTURE: Tolerance = Tolerance { atol: 1e-9, rtol: 1e-9 };
+
+fn tensor(case: &Value, key: &str) -> Tensor<f64> {
+    let t = &case["tensors"][key];
+    let shape: Vec<usize> = t["shape"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+    let data: Vec<f64> = t["data"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    Tensor::from_vec(data, shape)
+}
+
+fn pair(case: &Value, key: &str) -> (usize, usize) {
+    let a = case["params"][key].as_array().unwrap_or_else(|| panic!("{}: no {key}", case["name"]));
+    (a[0].as_u64().unwrap() as usize, a[1].as_u64().unwrap() as usize)
+}
+
+fn cases() -> Vec<Value> {
+    let text = include_str!("fixtures/pytorch_reference.json");
+    let root: Value = serde_json::from_str(text).unwrap();
+    root["cases"].as_array().unwrap().clone()
+}
+
+fn check(case: &Value, what: &str, actual: &Tensor<f64>) {
+    let expected = tensor(case, what);
+    assert_eq!(actual.shape(), expected.shape(), "{} {what}: shape", case["name"]);
+    if let Some(msg) = kindling_tensor::tolerance::first_mismatch(actual, &expected, FIXTURE) {
+        panic!("{} {what}: {msg}", case["name"]);
+    }
+}
+
+fn run_case(case: &Value) {
+    let op = case["op"].as_str().unwrap();
+    let x = Variable::param(tensor(case, "x"));
+    let dy = tensor(case, "dy");
+    let mut params = vec![("dx", x.clone())];
+    let y = match op {
+        "conv2d" => {
+            let (w, b) = (Variable::param(tensor(case, "w")), Variable::param(tensor(case, "b")));
+            let padding = match &case["params"]["padding"] {
+                Value::String(s) if s == "same" => Padding::Same,
+                _ => pair(case, "padding").into(),
+            };
+            let opts = Conv2dOptions {
+                stride: pair(case, "stride"),
+                padding,
+                dilation: pair(case, "dilation"),
+                groups: case["params"]["groups"].as_u64().unwrap() as usize,
+            };
+            params.extend([("dw", w.clone()), ("db", b.clone())]);
+            conv2d(&x, &w, Some(&b), &opts)
+        }
+        "conv_transpose2d" => {
+            let (w, b) = (Variable::param(tensor(case, "w")), Variable::param(tensor(case, "b")));
+            let opts = ConvTranspose2dOptions {
+                stride: pair(case, "stride"),
+                padding: pair(case, "padding"),
+                output_padding: pair(case, "output_padding"),
+                dilation: pair(case, "dilation"),
+                groups: case["params"]["groups"].as_u64().unwrap() as usize,
+            };
+            params.extend([("dw", w.clone()), ("db", b.clone())]);
+            conv_transpose2d(&x, &w, Some(&b), &opts)
+        }
+        "max_pool2d" | "avg_pool2d" => {
+            let (k, s, p) = (pair(case, "kernel"), pair(case, "stride"), pair(case, "padding"));
+            let include = case["params"]["count_include_pad"].as_bool().unwrap_or(true);
+            let opts = Pool2dOptions::kernel2(k.0, k.1).stride2(s.0, s.1).padding2(p.0, p.1).count_include_pad(include);
+            if op == "max_pool2d" {
+                max_pool2d(&x, &opts)
+            } else {
+                avg_pool2d(&x, &opts)
+            }
+        }
+        "adaptive_avg_pool2d" => adaptive_avg_pool2d(&x, pair(case, "output")),
+        "batch_norm2d" => {
+            let bn = BatchNorm2d::<f64>::new(3);
+            bn.weight().set_value(tensor(case, "w"));
+            bn.bias().set_value(tensor(case, "b"));
+            params.extend([("dw", bn.weight().clone()), ("db", bn.bias().clone())]);
+            let y = bn.forward(&x);
+            check(case, "running_mean", &bn.running_mean().value());
+            check(case, "running_var", &bn.running_var().value());
+            assert_eq!(bn.named_parameters().len(), 2);
+            y
+        }
+        other => panic!("unknown op {other}"),
+    };
+    check(case, "y", &y.value());
+    y.backward_with(&dy);
+    for (key, v) in params {
+        check(case, key, &v.grad().unwrap_or_else(|| panic!("{} {key}: no gradient", case["name"])));
+    }
+}
+
+#[test]
+fn every_case_matches_pytorch_on_fast_kernels() {
+    for case in cases() {
+        with_kernel_mode(KernelMode::Fast, || run_case(&case));
+    }
+}
+
+#[test]
+fn every_case_matches_pytorch_on_naive_kernels() {
+    for case in cases() {
+        with_kernel_mode(KernelMode::Naive, || run_case(&case));
+    }
+}
+
+#[test]
+fn fixture_covers_every_op() {
+    let ops: std::collections::BTreeSet<String> =
+        cases().iter().map(|c| c["op"].as_str().unwrap().to_string()).collect();
+    for op in ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm2d"] {
+        assert!(ops.contains(op), "no {op} case");
+    }
+}
