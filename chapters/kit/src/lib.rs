@@ -122,8 +122,8 @@ fn nice_step(span: f64, target: f64) -> f64 {
 fn tick_label(v: f64, step: f64) -> String {
     let decimals = if step >= 1.0 { 0 } else { (-step.log10().floor()) as usize };
     let s = format!("{v:.decimals$}");
-    if s == "-0" {
-        "0".to_string()
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string() // "-0" or "-0.0": a zero that rounding left a sign on
     } else {
         s
     }
@@ -134,6 +134,8 @@ struct Series {
     name: String,
     points: Vec<(f64, f64)>,
     dashed: bool,
+    /// Drawn as separate dots (data), not as a connected line.
+    markers: bool,
 }
 
 /// A line chart written as SVG: a title, axis labels, ticks and a legend.
@@ -170,13 +172,19 @@ impl LineChart {
 
     /// Adds a solid curve.
     pub fn series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.to_string(), points, dashed: false });
+        self.series.push(Series { name: name.to_string(), points, dashed: false, markers: false });
         self
     }
 
     /// Adds a dashed curve (a reference to compare with).
     pub fn dashed_series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.to_string(), points, dashed: true });
+        self.series.push(Series { name: name.to_string(), points, dashed: true, markers: false });
+        self
+    }
+
+    /// Adds points drawn as dots, not joined (data samples beside a fitted curve).
+    pub fn scatter_series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
+        self.series.push(Series { name: name.to_string(), points, dashed: false, markers: true });
         self
     }
 
@@ -244,6 +252,12 @@ impl LineChart {
         // Curves.
         for (i, s) in self.series.iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
+            if s.markers {
+                for &(x, y) in &s.points {
+                    let _ = writeln!(svg, r#"<circle cx="{:.2}" cy="{:.2}" r="3" fill="{color}"/>"#, px(x), py(y));
+                }
+                continue;
+            }
             let points: Vec<String> = s.points.iter().map(|&(x, y)| format!("{:.2},{:.2}", px(x), py(y))).collect();
             let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
             let _ = writeln!(
@@ -258,12 +272,19 @@ impl LineChart {
             let y = top + 14.0 + 18.0 * i as f64;
             let x = w - right - 200.0;
             let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
+            let mark = if s.markers {
+                format!(r#"<circle cx="{:.1}" cy="{y:.1}" r="3" fill="{color}"/>"#, x + 12.0)
+            } else {
+                format!(
+                    r#"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{color}" stroke-width="2"{dash}/>"#,
+                    x + 24.0
+                )
+            };
             let _ = writeln!(
                 svg,
-                r##"<rect x="{:.1}" y="{:.1}" width="196" height="18" fill="white" fill-opacity="0.8"/><line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{color}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}">{}</text>"##,
+                r##"<rect x="{:.1}" y="{:.1}" width="196" height="18" fill="white" fill-opacity="0.8"/>{mark}<text x="{:.1}" y="{:.1}">{}</text>"##,
                 x - 4.0,
                 y - 11.0,
-                x + 24.0,
                 x + 30.0,
                 y + 4.0,
                 escape(&s.name)
@@ -420,6 +441,8 @@ mod tests {
     fn charts_are_well_formed_svg() {
         let line = LineChart::new("a < b").x_label("x").series("f", vec![(0.0, 0.0), (1.0, 2.0)]).to_svg();
         assert!(line.starts_with("<svg xmlns") && line.ends_with("</svg>\n") && line.contains("a &lt; b"));
+        let dots = LineChart::new("data").scatter_series("samples", vec![(0.0, 1.0), (1.0, 2.0)]).to_svg();
+        assert_eq!(dots.matches("<circle").count(), 3); // two samples and the legend's marker
         let bars = BarChart::new("speed", "GFLOP/s").log_scale().bar("v1", 1.2).bar("v5", 227.0).to_svg();
         assert!(bars.contains(">227<") && bars.contains(">1.20<"));
     }
