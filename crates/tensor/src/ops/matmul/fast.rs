@@ -7,20 +7,20 @@
 //! `cargo bench -p kindling-tensor --bench matmul -- <group>`. Each version is callable as
 //! `versions::vN_*`.
 //!
-//! - v1 naive i-j-k (`v1_naive_sgemm`): a dot product per output walks B down a column,
+//! - v1 naive i-j-k (`versions::v1_naive`): a dot product per output walks B down a column,
 //!   one cache line per multiply-add. 1.2 GFLOP/s (2.5 at 256³).
-//! - v2 loop order i-p-j (`v2_loop_order_sgemm`): `c[i,:] += a[i,p]·b[p,:]` walks B and C
+//! - v2 loop order i-p-j (`versions::v2_loop_order`): `c[i,:] += a[i,p]·b[p,:]` walks B and C
 //!   along rows, so every cache line is used fully and the inner loop vectorizes (SSE2, the
 //!   portable baseline). 23 GFLOP/s, flat from 128 to 1024.
-//! - v3 cache blocking (`v3_blocked_sgemm`): a 64×1024 block of B stays in L2 while every row
+//! - v3 cache blocking (`versions::v3_blocked`): a 64×1024 block of B stays in L2 while every row
 //!   of A passes over it, each pass adding four rows of B to a C segment that stays in L1
 //!   (a quarter of v2's C loads and stores). 27 GFLOP/s (30 at 256³-512³).
-//! - v4 packing + SIMD microkernel (`v4_packed_simd_sgemm`): a 6×64 tile of C lives in 24
+//! - v4 packing + SIMD microkernel (`versions::v4_packed_simd`): a 6×64 tile of C lives in 24
 //!   AVX-512 registers (6×16 AVX2, 4×16 portable) while 4 vector loads of B and 6 broadcasts
 //!   of A feed 24 FMAs per step; B is packed into 64-column panels when its block is reused by
 //!   many rows, edge panels are zero-padded, and cache blocking is KC=256, NC=512 (a 512 KiB
 //!   B block in L2). 110 GFLOP/s (93% of peak; 115 at 256³).
-//! - v5 threads (`v5_threaded_sgemm`, `fast_sgemm`): C is cut into rectangles, two per rayon
+//! - v5 threads (`versions::v5_threaded`): C is cut into rectangles, two per rayon
 //!   thread when there is work enough, handed out dynamically so a core slowed by other work
 //!   takes fewer; one thread below 2^20 multiply-adds. 2 threads: 218 GFLOP/s (92% of the
 //!   2-core peak; 225 at 512³).
