@@ -85,7 +85,7 @@ impl Forward for TwoLayerNet {
 // ANCHOR_END: ex4_5
 
 // ANCHOR: ex4_6
-/// Exercise 4.6. The confusion matrix: entry [a][p] counts the samples of actual class `a`
+/// Exercise 4.6. The confusion matrix: entry `[a][p]` counts the samples of actual class `a`
 /// that were predicted as class `p`.
 pub fn confusion_matrix(actual: &[i64], predicted: &[i64], classes: usize) -> Vec<Vec<u64>> {
     // TODO(4.6)

@@ -27,7 +27,7 @@
 //!
 //! The f64 erf polynomials are Chebyshev fits (mpmath `chebyfit`) of `erf(√t)/√t` on
 //! `t ∈ [0, 1]` and of `erfc(x) e^{x²}` as a function of `1/x`; the f32 erf is a table of 32
-//! degree-5 pieces ([`ERF_PIECES_F32`]); the other minimax polynomials come from Lawson
+//! degree-5 pieces (`ERF_PIECES_F32`); the other minimax polynomials come from Lawson
 //! iterations (weighted least squares in numpy against mpmath values); the rest are Taylor
 //! series.
 
