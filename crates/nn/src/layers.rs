@@ -196,20 +196,28 @@ impl<T: Float> Module<T> for Dropout {
     }
 }
 
+impl Dropout {
+    /// Dropout with one mask value per element of `mask_shape`, broadcast against `x`: the
+    /// shape of `x` for plain dropout, `[N, C, 1, 1]` to drop whole channels (Dropout2d).
+    /// The identity in evaluation mode.
+    pub fn apply<T: Float>(&self, x: &Variable<T>, mask_shape: &[usize]) -> Variable<T> {
+        if !self.training.get() || self.p == 0.0 {
+            return x.clone();
+        }
+        let keep = 1.0 - self.p;
+        let mask = {
+            let mut rng = self.rng.lock().expect("dropout rng");
+            Tensor::<T>::bernoulli(mask_shape, keep, &mut rng)
+        };
+        // p = 1 drops everything; avoid 0 · ∞.
+        let scale = if keep > 0.0 { 1.0 / keep } else { 0.0 };
+        x * &Variable::constant(mask * T::from_f64(scale))
+    }
+}
+
 impl<T: Float> Forward<T> for Dropout {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = if !self.training.get() || self.p == 0.0 {
-            x.clone()
-        } else {
-            let keep = 1.0 - self.p;
-            let mask = {
-                let mut rng = self.rng.lock().expect("dropout rng");
-                Tensor::<T>::bernoulli(x.shape(), keep, &mut rng)
-            };
-            // p = 1 drops everything; avoid 0 · ∞.
-            let scale = if keep > 0.0 { 1.0 / keep } else { 0.0 };
-            x * &Variable::constant(mask * T::from_f64(scale))
-        };
+        let out = self.apply(x, &x.shape());
         summary::record(self, &out);
         out
     }

@@ -7,10 +7,9 @@ use crate::ops::conv::{conv2d, conv_transpose2d, Conv2dOptions, ConvTranspose2dO
 use crate::ops::pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, Pool2dOptions};
 use kindling_autograd::Variable;
 use kindling_nn::init::{kaiming_uniform, uniform, FanMode, Nonlinearity};
-use kindling_nn::{summary, BatchNorm1d, Buffer, Forward, Module, TrainingFlag, Visitor};
+use kindling_nn::{summary, BatchNorm1d, Buffer, Dropout, Forward, Module, Visitor};
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Tensor};
-use std::sync::Mutex;
 
 /// PyTorch's default for convolution weights: Kaiming-uniform with a = √5 over the fan-in
 /// (U(±1/√fan_in)), and the bias U(±1/√fan_in).
@@ -352,26 +351,24 @@ impl<T: Float> Forward<T> for BatchNorm2d<T> {
 /// and scales the rest by 1/(1 − p) (neighbouring pixels are correlated, so dropping single
 /// pixels regularises little). The identity in evaluation.
 pub struct Dropout2d {
-    p: f64,
-    rng: Mutex<Rng>,
-    training: TrainingFlag,
+    /// Plain dropout's mask, drawn per channel instead of per element.
+    inner: Dropout,
 }
 
 impl Dropout2d {
     pub fn new(p: f64, rng: &mut Rng) -> Self {
         assert!((0.0..=1.0).contains(&p), "Dropout2d: probability {p} is outside [0, 1]");
-        Dropout2d { p, rng: Mutex::new(rng.fork()), training: TrainingFlag::default() }
+        Dropout2d { inner: Dropout::new(p, rng) }
     }
 
     pub fn p(&self) -> f64 {
-        self.p
+        self.inner.p()
     }
 }
 
 impl<T: Float> Module<T> for Dropout2d {
     fn visit(&self, v: &mut Visitor<'_, T>) {
-        v.mode(&self.training);
-        v.rng(&self.rng);
+        Module::<T>::visit(&self.inner, v);
     }
 }
 
@@ -381,17 +378,7 @@ impl<T: Float> Forward<T> for Dropout2d {
         if shape.len() != 4 {
             panic!("Dropout2d: expected input [N, C, H, W], got {}", dims_str(&shape));
         }
-        let out = if !self.training.get() || self.p == 0.0 {
-            x.clone()
-        } else {
-            let keep = 1.0 - self.p;
-            let mask = {
-                let mut rng = self.rng.lock().expect("dropout rng");
-                Tensor::<T>::bernoulli([shape[0], shape[1], 1, 1], keep, &mut rng)
-            };
-            let scale = if keep > 0.0 { 1.0 / keep } else { 0.0 };
-            x * &Variable::constant(mask * T::from_f64(scale))
-        };
+        let out = self.inner.apply(x, &[shape[0], shape[1], 1, 1]);
         summary::record(self, &out);
         out
     }
