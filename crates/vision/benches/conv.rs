@@ -13,7 +13,7 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use kindling_autograd::Variable;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
-use kindling_vision::ops::conv::{conv2d, fast, Conv2dOptions, ConvGeometry};
+use kindling_vision::ops::conv::{conv2d, direct, fast, Conv2dOptions, ConvGeometry};
 use kindling_vision::ops::pool::{max_pool2d, Pool2dOptions};
 use std::time::Duration;
 
@@ -72,12 +72,14 @@ fn pool_fwd_bwd(c: &mut Criterion, group: &str, mode: KernelMode) {
 type Pass = fn(&ConvGeometry, &[f32], &[f32]) -> Vec<f32>;
 
 /// One backward pass at a time, kernel level (no autograd), for the version catalogue in
-/// `src/ops/conv/fast.rs`: the v2 pass against the current one.
+/// `src/ops/conv/fast.rs`: earlier versions of each pass against the current one.
 fn passes(c: &mut Criterion) {
     let opts = Conv2dOptions::default().padding(1);
-    let groups: [(&str, Pass, bool); 3] = [
+    let groups: [(&str, Pass, bool); 5] = [
         ("v2_conv_bwd_weight_cols_t", fast::backward_weight_v2, true),
+        ("v4_conv_bwd_weight_im2row", fast::backward_weight_im2col, true),
         ("fast_conv_bwd_weight", fast::backward_weight, true),
+        ("v4_conv_bwd_input_col2im", fast::backward_input_im2col, false),
         ("fast_conv_bwd_input", fast::backward_input, false),
     ];
     for (group, pass, takes_x) in groups {
@@ -100,6 +102,9 @@ fn passes(c: &mut Criterion) {
 fn benches(c: &mut Criterion) {
     passes(c);
     conv_fwd_bwd(c, "fast_conv_fwd_bwd", KernelMode::Fast);
+    direct::set_enabled(false);
+    conv_fwd_bwd(c, "v4_conv_fwd_bwd_im2col", KernelMode::Fast);
+    direct::set_enabled(true);
     conv_fwd_bwd(c, "naive_conv_fwd_bwd", KernelMode::Naive);
     pool_fwd_bwd(c, "fast_maxpool_fwd_bwd", KernelMode::Fast);
     pool_fwd_bwd(c, "naive_maxpool_fwd_bwd", KernelMode::Naive);

@@ -309,3 +309,50 @@ fn catalogue_versions_agree_with_the_fast_path() {
         close("weight gradient v2 vs fast", &Tensor::from_slice(&a), &Tensor::from_slice(&b), FAST_VS_NAIVE_F64);
     }
 }
+
+#[test]
+fn direct_kernels_match_naive_where_they_apply() {
+    use kindling_vision::ops::conv::direct;
+    let mut rng = Rng::seed(11);
+    let mut applied = 0;
+    // Widths around the 16-lane vector, channel counts that split into uneven register
+    // blocks, every kernel width the weight gradient is built for, asymmetric padding.
+    type DirectCase = (usize, usize, usize, usize, (usize, usize), Padding);
+    let cases: [DirectCase; 10] = [
+        (1, 10, 28, 28, (3, 3), Padding::Explicit(1, 1)),
+        (10, 10, 14, 14, (3, 3), Padding::Explicit(1, 1)),
+        (3, 13, 5, 17, (3, 3), Padding::Same),
+        (17, 25, 6, 33, (3, 3), Padding::Valid),
+        (32, 5, 4, 16, (1, 1), Padding::Valid),
+        (2, 3, 9, 15, (5, 5), Padding::Explicit(2, 2)),
+        (4, 9, 7, 20, (2, 4), Padding::Same),
+        (5, 8, 3, 1, (3, 1), Padding::Explicit(1, 0)),
+        (6, 7, 11, 12, (4, 2), Padding::Valid),
+        (1, 1, 1, 1, (1, 1), Padding::Valid),
+    ];
+    for (cin, cout, h, w, k, padding) in cases {
+        let opts = Conv2dOptions { padding, ..Conv2dOptions::default() };
+        let what = format!("x [3, {cin}, {h}, {w}], k {k:?}, {padding:?}");
+        let geom = ConvGeometry::conv("direct", &[3, cin, h, w], &[cout, cin, k.0, k.1], &opts);
+        applied += usize::from(direct::applies::<f32>(&geom));
+        let x = Tensor::<f32>::randn([3, cin, h, w], &mut rng);
+        let wt = Tensor::<f32>::randn([cout, cin, k.0, k.1], &mut rng);
+        let b = Tensor::<f32>::randn([cout], &mut rng);
+        let dy = Tensor::<f32>::randn(geom.output_shape(), &mut rng);
+        let run = || {
+            let (xv, wv, bv) = (Variable::param(x.clone()), Variable::param(wt.clone()), Variable::param(b.clone()));
+            let y = conv2d(&xv, &wv, Some(&bv), &opts);
+            y.backward_with(&dy);
+            (y.value(), xv.grad().unwrap(), wv.grad().unwrap())
+        };
+        let ((y, dx, dw), (yn, dxn, dwn)) = both(run);
+        close(&format!("direct forward {what}"), &y, &yn, FAST_VS_NAIVE_F32);
+        close(&format!("direct ∂x {what}"), &dx, &dxn, FAST_VS_NAIVE_F32);
+        close(&format!("direct ∂w {what}"), &dw, &dwn, FAST_VS_NAIVE_F32);
+    }
+    if direct::available() {
+        assert_eq!(applied, cases.len(), "every case should take the direct kernels on this CPU");
+    } else {
+        eprintln!("skipped: no AVX-512F on this CPU, the direct kernels were not exercised");
+    }
+}

@@ -45,9 +45,10 @@
 //!
 //! Chapter: "Convolutions: from seven loops to a matrix product".
 
-use super::ConvGeometry;
+use super::{direct, ConvGeometry};
 use kindling_tensor::dtype::downcast_slice_mut;
 use kindling_tensor::ops::matmul::{fast::gemm, MatRef};
+use kindling_tensor::storage::zeroed_buffer;
 use kindling_tensor::Float;
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -82,7 +83,7 @@ fn with_scratch<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
 
 /// Samples per rayon task: about four tasks per thread, so a core slowed by other work
 /// takes fewer.
-fn samples_per_task(n: usize) -> usize {
+pub(super) fn samples_per_task(n: usize) -> usize {
     let tasks = (rayon::current_num_threads() * 4).clamp(1, n.max(1));
     n.div_ceil(tasks).max(1)
 }
@@ -108,7 +109,7 @@ fn valid_cols(g: &ConvGeometry, off: usize) -> (usize, usize) {
 /// with a size known at compile time, which compile to a few vector moves, where a plain copy
 /// becomes a `memcpy` call that costs more than the copy itself.
 #[inline]
-fn copy_short<T: Float>(dst: &mut [T], src: &[T]) {
+pub(super) fn copy_short<T: Float>(dst: &mut [T], src: &[T]) {
     let mut d8 = dst.chunks_exact_mut(8);
     let mut s8 = src.chunks_exact(8);
     for (d, s) in (&mut d8).zip(&mut s8) {
@@ -280,6 +281,36 @@ pub fn col2im<T: Float>(g: &ConvGeometry, cols: &[T], c0: usize, dx: &mut [T]) {
     }
 }
 
+/// y = conv(x, w) + b: the direct kernel (v5) where it applies, else im2col + GEMM.
+pub fn forward<T: Float>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>) -> Vec<T> {
+    if direct::applies::<T>(g) {
+        let mut y = zeroed_buffer(g.n * g.o * g.ho * g.wo);
+        direct::forward(g, x, w, bias, &mut y);
+        return y;
+    }
+    forward_im2col(g, x, w, bias)
+}
+
+/// ∂x: the direct kernel (v5) where it applies, else GEMM + col2im.
+pub fn backward_input<T: Float>(g: &ConvGeometry, dy: &[T], w: &[T]) -> Vec<T> {
+    if direct::applies::<T>(g) {
+        let mut dx = zeroed_buffer(g.n * g.c * g.h * g.w);
+        direct::backward_input(g, dy, w, &mut dx);
+        return dx;
+    }
+    backward_input_im2col(g, dy, w)
+}
+
+/// ∂w: the direct kernel (v5) where it applies, else im2row + GEMM.
+pub fn backward_weight<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T]) -> Vec<T> {
+    if direct::applies::<T>(g) && g.n > 0 {
+        let mut dw = zeroed_buffer(g.o * g.patch());
+        direct::backward_weight(g, dy, x, WEIGHT_GRAD_TASKS, &mut dw);
+        return dw;
+    }
+    backward_weight_im2col(g, dy, x)
+}
+
 /// Group `grp`'s filters as a `[og, patch]` matrix view of `w`.
 fn weight_view<'a, T: Float>(g: &ConvGeometry, w: &'a [T], grp: usize) -> MatRef<'a, T> {
     let (og, patch) = (g.og(), g.patch());
@@ -287,10 +318,10 @@ fn weight_view<'a, T: Float>(g: &ConvGeometry, w: &'a [T], grp: usize) -> MatRef
 }
 
 /// y = conv(x, w) + b: per sample and group, `y[og, ho·wo] = W_g · im2col(x)`.
-pub fn forward<T: Float>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>) -> Vec<T> {
+pub fn forward_im2col<T: Float>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>) -> Vec<T> {
     let (hw, patch, og) = (g.ho * g.wo, g.patch(), g.og());
     let (in_len, out_len) = (g.c * g.h * g.w, g.o * hw);
-    let mut y = vec![T::ZERO; g.n * out_len];
+    let mut y = zeroed_buffer(g.n * out_len);
     if y.is_empty() {
         return y;
     }
@@ -322,10 +353,10 @@ pub fn forward<T: Float>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>)
 
 /// ∂x: per sample and group, `cols = W_gᵀ · ∂y`, then col2im (the scatter-add of every
 /// column entry back onto the input position it was copied from).
-pub fn backward_input<T: Float>(g: &ConvGeometry, dy: &[T], w: &[T]) -> Vec<T> {
+pub fn backward_input_im2col<T: Float>(g: &ConvGeometry, dy: &[T], w: &[T]) -> Vec<T> {
     let (hw, patch, og) = (g.ho * g.wo, g.patch(), g.og());
     let (in_len, out_len) = (g.c * g.h * g.w, g.o * hw);
-    let mut dx = vec![T::ZERO; g.n * in_len];
+    let mut dx = zeroed_buffer(g.n * in_len);
     if dx.is_empty() {
         return dx;
     }
@@ -352,7 +383,7 @@ pub fn backward_input<T: Float>(g: &ConvGeometry, dy: &[T], w: &[T]) -> Vec<T> {
 }
 
 /// ∂w = Σ_samples ∂y_g · im2col(x)ᵀ, each task summing its samples into its own accumulator.
-pub fn backward_weight<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T]) -> Vec<T> {
+pub fn backward_weight_im2col<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T]) -> Vec<T> {
     let (hw, patch, og) = (g.ho * g.wo, g.patch(), g.og());
     let (in_len, out_len) = (g.c * g.h * g.w, g.o * hw);
     let w_len = g.o * patch;
@@ -405,7 +436,7 @@ pub fn backward_weight<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T]) -> Vec<T> 
 pub fn backward_weight_v2<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T]) -> Vec<T> {
     let (hw, patch, og) = (g.ho * g.wo, g.patch(), g.og());
     let (in_len, out_len) = (g.c * g.h * g.w, g.o * hw);
-    let mut dw = vec![T::ZERO; g.o * patch];
+    let mut dw = zeroed_buffer(g.o * patch);
     let mut part = vec![T::ZERO; og * patch];
     let mut cols = vec![T::ZERO; patch * hw];
     for s in 0..g.n {

@@ -13,6 +13,7 @@
 
 use super::naive;
 use super::PoolGeometry;
+use kindling_tensor::storage::zeroed_buffer;
 use kindling_tensor::Float;
 use rayon::prelude::*;
 
@@ -60,7 +61,7 @@ fn max_plane_2x2<T: Float>(g: &PoolGeometry, x: &[T], y: &mut [T], idx: &mut [u3
 
 pub fn max_forward<T: Float>(g: &PoolGeometry, x: &[T]) -> (Vec<T>, Vec<u32>) {
     let (hw_in, hw_out) = (g.h * g.w, g.ho * g.wo);
-    let mut y = vec![T::ZERO; g.n * g.c * hw_out];
+    let mut y = zeroed_buffer(g.n * g.c * hw_out);
     let mut idx = vec![0u32; y.len()];
     if y.is_empty() {
         return (y, idx);
@@ -82,7 +83,7 @@ pub fn max_forward<T: Float>(g: &PoolGeometry, x: &[T]) -> (Vec<T>, Vec<u32>) {
 
 pub fn max_backward<T: Float>(g: &PoolGeometry, dy: &[T], idx: &[u32]) -> Vec<T> {
     let (hw_in, hw_out) = (g.h * g.w, g.ho * g.wo);
-    let mut dx = vec![T::ZERO; g.n * g.c * hw_in];
+    let mut dx = zeroed_buffer(g.n * g.c * hw_in);
     if dx.is_empty() {
         return dx;
     }
@@ -101,7 +102,7 @@ pub fn max_backward<T: Float>(g: &PoolGeometry, dy: &[T], idx: &[u32]) -> Vec<T>
 
 pub fn avg_forward<T: Float>(g: &PoolGeometry, x: &[T]) -> Vec<T> {
     let (hw_in, hw_out) = (g.h * g.w, g.ho * g.wo);
-    let mut y = vec![T::ZERO; g.n * g.c * hw_out];
+    let mut y = zeroed_buffer(g.n * g.c * hw_out);
     if y.is_empty() {
         return y;
     }
@@ -116,7 +117,7 @@ pub fn avg_forward<T: Float>(g: &PoolGeometry, x: &[T]) -> Vec<T> {
 
 pub fn avg_backward<T: Float>(g: &PoolGeometry, dy: &[T]) -> Vec<T> {
     let (hw_in, hw_out) = (g.h * g.w, g.ho * g.wo);
-    let mut dx = vec![T::ZERO; g.n * g.c * hw_in];
+    let mut dx = zeroed_buffer(g.n * g.c * hw_in);
     if dx.is_empty() {
         return dx;
     }
