@@ -9,6 +9,11 @@
 //! element written once (a copy of n floats moves 8n bytes, an add 12n). Caches make some passes
 //! cheaper and write-allocate makes stores dearer; neither is counted.
 //!
+//! The "% of copy" columns divide by a copy of the same size timed again (back to back, like
+//! the first row) just before each kernel: on this shared machine the first row alone could be
+//! timed under a different load than a kernel printed a minute later (copy rows of consecutive
+//! tables differed by 30%).
+//!
 //! - naive: the Tensor op under `KernelMode::Naive` (strided loops, single-threaded; the time
 //!   includes allocating the output tensor).
 //! - fast: the fast kernel on preallocated slices (what the op calls after its shape logic),
@@ -286,15 +291,21 @@ pub fn print_table(quick: bool) {
         let bytes = (k.bytes)(&d);
         let mut line = format!("| {} |", k.name);
         let mut fast_bw = Vec::new();
+        let mut near_copy_bw = Vec::new();
         for &t in &threads {
             let dn = &d;
             let naive = with_threads(t, || median_seconds(min_runs, min_seconds, || (k.naive)(dn)));
+            // The same copy as the first row, timed again just before this kernel, so that the
+            // two see the same load on a shared machine.
+            let (src, dst) = (slice(&d.a), &mut d.out);
+            let copy_s = with_threads(t, || median_seconds(min_runs, min_seconds, || copy(src, dst)));
+            near_copy_bw.push(gbs(COPY_BYTES_PER_ELEMENT * rows * cols, copy_s));
             let dm = &mut d;
             let fast = with_threads(t, || median_seconds(min_runs, min_seconds, || (k.fast)(dm)));
             fast_bw.push(gbs(bytes, fast));
             line += &format!(" {:.1} | {:.1} |", gbs(bytes, naive), gbs(bytes, fast));
         }
-        for (bw, copy) in fast_bw.iter().zip(&copy_bw) {
+        for (bw, copy) in fast_bw.iter().zip(&near_copy_bw) {
             line += &format!(" {:.0}% |", 100.0 * bw / copy);
         }
         for (bw, copy) in fast_bw.iter().zip(&dram_bw) {

@@ -120,7 +120,7 @@ impl BinaryOp {
 use crate::dtype::Element;
 use crate::ops::walk::RowWalk;
 use crate::shape::broadcast_shapes;
-use crate::storage::zeroed_buffer;
+use crate::storage::{uninit_buffer, zeroed_buffer};
 use crate::tensor::Tensor;
 
 /// `f` applied to every element, for any layout and element types (casts, comparisons with a
@@ -201,25 +201,6 @@ pub fn unary_op<T: Float>(op: UnaryOp, x: &Tensor<T>) -> Tensor<T> {
     let mut out = zeroed_buffer(x.numel());
     fast::unary(op, x.as_slice().expect("contiguous"), &mut out);
     Tensor::from_parts(out, x.shape())
-}
-
-/// An empty Vec with room for `n` elements, for a result the kernel writes once: unlike
-/// [`zeroed_buffer`] nothing is zeroed, but large buffers get the same huge-page request.
-fn uninit_buffer<T>(n: usize) -> Vec<T> {
-    let out = Vec::with_capacity(n);
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE: usize = 2 << 20;
-        let bytes = n * std::mem::size_of::<T>();
-        let start = (out.as_ptr() as usize).next_multiple_of(HUGE);
-        let end = (out.as_ptr() as usize + bytes) / HUGE * HUGE;
-        if bytes >= crate::storage::HUGE_PAGE_MIN_BYTES && end > start {
-            // SAFETY: [start, end) lies inside the allocation; madvise only changes how the
-            // kernel backs pages not yet touched, and a refusal is harmless.
-            unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
-        }
-    }
-    out
 }
 
 /// A binary op with broadcasting through the kernel family chosen by [`crate::kernel_mode`].

@@ -356,7 +356,8 @@ pub fn erf_f32(x: f32) -> f32 {
 /// Since then exp's polynomial is one Horner chain (`EXP_HORNER_F32`, 6 FMAs instead of 7 ops):
 /// exp 0.175 → 0.168, sigmoid 0.254 → 0.245 ns/element. Softmax's exp_rel splits
 /// `z = x log2 e - shift` with `vreduceps` (AVX-512DQ), which returns `z - round(z)` and 0 for
-/// ±inf, so that -inf needs no clamp: 4 ops plus 5 FMAs. erf picks each lane's piece of its
+/// ±inf, so that -inf needs no clamp: 4 ops plus 5 FMAs (`exp_rel_scale`, softmax's last pass
+/// along columns, can write with streaming stores). erf picks each lane's piece of its
 /// table with `vpermt2ps` (two registers hold a coefficient of all 32 pieces): ~22 ops, no
 /// division and no exp, 0.65 → 0.26 ns/element. Tried and dropped: sigmoid's division as
 /// `vrcp14ps` + a Newton step (0.29 ns/element, +Markstein correction 0.32: the divider is not
@@ -496,6 +497,44 @@ pub mod avx512 {
                 o[i] = e;
             }
             sum[i] += e;
+        }
+    }
+
+    /// Softmax's last pass across columns on f32: `out[i] = exp_rel(xs[i], shift[i]) * scale[i]`,
+    /// the same bits as the generic loop in `softmax::fast`. With `stream`, the 64-byte-aligned
+    /// part of `out` is written with non-temporal stores (not read into the cache first), fenced
+    /// before returning. All slices have the length of `xs`.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX-512F and AVX-512DQ.
+    #[target_feature(enable = "avx512f,avx512dq")]
+    pub fn exp_rel_scale(xs: &[f32], shift: &[f32], scale: &[f32], out: &mut [f32], stream: bool) {
+        let n = xs.len();
+        assert!(shift.len() == n && scale.len() == n && out.len() == n);
+        // Elements before the first 64-byte boundary of `out` (streaming stores must be aligned).
+        let head = if stream { (out.as_ptr().align_offset(64)).min(n) } else { 0 };
+        let full = head + (n - head) / 16 * 16;
+        for i in (0..head).chain(full..n) {
+            out[i] = super::exp_rel_f32(xs[i], shift[i]) * scale[i];
+        }
+        for i in (head..full).step_by(16) {
+            // SAFETY: i + 16 <= n, the length of every slice; with `stream`, `out + i` is
+            // 64-byte aligned.
+            unsafe {
+                let e = exp_rel_ps(_mm512_loadu_ps(xs.as_ptr().add(i)), _mm512_loadu_ps(shift.as_ptr().add(i)));
+                let v = _mm512_mul_ps(e, _mm512_loadu_ps(scale.as_ptr().add(i)));
+                if stream {
+                    _mm512_stream_ps(out.as_mut_ptr().add(i), v);
+                } else {
+                    _mm512_storeu_ps(out.as_mut_ptr().add(i), v);
+                }
+            }
+        }
+        if stream {
+            // Non-temporal stores are weakly ordered: make them visible before the caller
+            // hands `out` to another thread.
+            _mm_sfence();
         }
     }
 
