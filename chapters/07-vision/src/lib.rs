@@ -14,6 +14,7 @@ use kindling_optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use kindling_train::metrics::{predicted_classes, Accuracy};
 use kindling_train::{predict, History, PerBatch, Progress, Trainer};
+use kindling_vision::ops::conv::direct;
 use kindling_vision::{conv2d, Conv2dOptions};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -164,10 +165,11 @@ pub fn feature_maps(model: &kindling_vision::models::TinyVgg, image: &Tensor<f32
 // ANCHOR_END: feature_maps
 
 // ANCHOR: conv_timing
-/// One convolution layer's forward and backward pass on a batch, timed with the naive
-/// loops and with the fast im2col + GEMM path (best of `runs`). Returns (naive, fast) and the
-/// largest difference between the two outputs.
-pub fn time_conv(batch: usize, cin: usize, cout: usize, size: usize, runs: usize) -> (Duration, Duration, f32) {
+/// One convolution layer's forward and backward pass on a batch, timed three ways (best of
+/// `runs`): the naive loops, im2col + GEMM, and the fast path as training runs it (the direct
+/// kernels where they apply). Returns the three times and the largest difference between the
+/// naive output and each fast one.
+pub fn time_conv(batch: usize, cin: usize, cout: usize, size: usize, runs: usize) -> ConvTiming {
     let mut rng = Rng::seed(7);
     let x = Variable::param(Tensor::<f32>::randn([batch, cin, size, size], &mut rng));
     let w = Variable::param(Tensor::<f32>::randn([cout, cin, 3, 3], &mut rng) * 0.1);
@@ -178,7 +180,8 @@ pub fn time_conv(batch: usize, cin: usize, cout: usize, size: usize, runs: usize
         y.sum_all().backward();
         (t.elapsed(), y.value())
     };
-    let best = |mode: KernelMode| {
+    let best = |mode: KernelMode, direct_kernels: bool| {
+        direct::set_enabled(direct_kernels);
         let mut out = (Duration::MAX, Tensor::<f32>::zeros([1]));
         for _ in 0..runs {
             let (d, y) = with_kernel_mode(mode, pass);
@@ -186,12 +189,23 @@ pub fn time_conv(batch: usize, cin: usize, cout: usize, size: usize, runs: usize
                 out = (d, y);
             }
         }
+        direct::set_enabled(true);
         out
     };
-    let (naive, y_naive) = best(KernelMode::Naive);
-    let (fast, y_fast) = best(KernelMode::Fast);
-    let diff = y_naive.to_vec().iter().zip(y_fast.to_vec()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-    (naive, fast, diff)
+    let (naive, y_naive) = best(KernelMode::Naive, false);
+    let (im2col, y_im2col) = best(KernelMode::Fast, false);
+    let (fast, y_fast) = best(KernelMode::Fast, true);
+    let diff =
+        |y: &Tensor<f32>| y_naive.to_vec().iter().zip(y.to_vec()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    ConvTiming { naive, im2col, fast, diff: diff(&y_im2col).max(diff(&y_fast)) }
+}
+
+/// What [`time_conv`] measured.
+pub struct ConvTiming {
+    pub naive: Duration,
+    pub im2col: Duration,
+    pub fast: Duration,
+    pub diff: f32,
 }
 // ANCHOR_END: conv_timing
 

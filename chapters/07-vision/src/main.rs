@@ -17,7 +17,7 @@ use kindling_tensor::{Rng, Tensor};
 use kindling_train::metrics::ConfusionMatrix;
 use kindling_train::plot::{self, PlotOptions};
 use kindling_vision::models::TinyVgg;
-use kindling_vision::ops::conv::{conv2d_tensor, fast, ConvGeometry};
+use kindling_vision::ops::conv::{conv2d_tensor, direct, fast, ConvGeometry};
 use kindling_vision::Conv2dOptions;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -96,29 +96,42 @@ fn main() -> std::io::Result<()> {
     out.write("im2col.txt", &text)?;
 
     // -----------------------------------------------------------------------------------------
-    out.step("timing TinyVGG's convolutions: naive loops against im2col + GEMM (batch 32)");
+    out.step("timing TinyVGG's convolutions: naive loops, im2col + GEMM, direct kernels (batch 32)");
     let mut rows = Vec::new();
     for &(name, cin, cout, size) in &[
         ("conv 1 (1 → 10, 28²)", 1, 10, 28),
         ("conv 2 (10 → 10, 28²)", 10, 10, 28),
         ("conv 3/4 (10 → 10, 14²)", 10, 10, 14),
     ] {
-        let (naive, fast, diff) = time_conv(32, cin, cout, size, 3);
+        let t = time_conv(32, cin, cout, size, 3);
         let flops = 3.0 * 2.0 * (32 * cout * cin * 9 * size * size) as f64; // forward + two backward products
-        let gflops = |d: Duration| flops / d.as_secs_f64() / 1e9;
-        out.step(&format!("  {name}: naive {:.1} ms, fast {:.2} ms", ms(naive), ms(fast)));
+        let cell = |d: Duration| format!("{:.2} ms ({:.1} GFLOP/s)", ms(d), flops / d.as_secs_f64() / 1e9);
+        out.step(&format!(
+            "  {name}: naive {:.1} ms, im2col {:.2} ms, fast {:.2} ms",
+            ms(t.naive),
+            ms(t.im2col),
+            ms(t.fast)
+        ));
         rows.push(vec![
             name.to_string(),
-            format!("{:.1} ms ({:.2} GFLOP/s)", ms(naive), gflops(naive)),
-            format!("{:.2} ms ({:.1} GFLOP/s)", ms(fast), gflops(fast)),
-            format!("{:.0}×", naive.as_secs_f64() / fast.as_secs_f64()),
-            format!("{diff:.1e}"),
+            cell(t.naive),
+            cell(t.im2col),
+            if direct::available() { cell(t.fast) } else { "– (needs AVX-512)".to_string() },
+            format!("{:.0}×", t.naive.as_secs_f64() / t.fast.as_secs_f64()),
+            format!("{:.1e}", t.diff),
         ]);
     }
     out.write(
         "conv-timing.md",
         &markdown_table(
-            &["layer, forward + backward", "naive loops", "im2col + GEMM", "speed-up", "largest difference"],
+            &[
+                "layer, forward + backward",
+                "naive loops",
+                "im2col + GEMM",
+                "direct kernel",
+                "speed-up",
+                "largest difference",
+            ],
             &rows,
         ),
     )?;
