@@ -38,3 +38,19 @@ __device__ __forceinline__ MaxSum warp_max_sum(MaxSum s) {
     }
     return s;
 }
+
+// One pass of online softmax over a row, a warp per row: lane l folds x[l], x[l + 32], ...
+// into its own (max, sum), rescaling its sum whenever its max grows; then the warp merges.
+__device__ __forceinline__ MaxSum row_max_sum_warp(const float* x, int cols, int lane) {
+    MaxSum s{-INFINITY, 0.0f};
+    for (int c = lane; c < cols; c += WARP) {
+        float v = x[c];
+        if (v > s.m) {
+            s.d = s.d * __expf(s.m - v) + 1.0f;
+            s.m = v;
+        } else {
+            s.d += __expf(v - s.m);
+        }
+    }
+    return warp_max_sum(s);
+}

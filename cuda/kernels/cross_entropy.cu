@@ -22,20 +22,6 @@ __device__ MaxSum row_max_sum_serial(const float* x, int cols) {
     return MaxSum{m, d};
 }
 
-__device__ MaxSum row_max_sum_warp(const float* x, int cols, int lane) {
-    MaxSum s{-INFINITY, 0.0f};
-    for (int c = lane; c < cols; c += WARP) {
-        float v = x[c];
-        if (v > s.m) {
-            s.d = s.d * __expf(s.m - v) + 1.0f;
-            s.m = v;
-        } else {
-            s.d += __expf(v - s.m);
-        }
-    }
-    return warp_max_sum(s);
-}
-
 extern "C" __global__ void cross_entropy_fwd_v1_naive(const float* logits, const int* targets, float* loss, int rows, int cols) {
     int r = blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= rows) return;

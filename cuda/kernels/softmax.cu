@@ -42,17 +42,7 @@ __device__ void softmax_row_warp(const float* x, float* y, int rows, int cols) {
     if (r >= rows) return;  // the whole warp leaves together
     x += (size_t)r * cols;
     y += (size_t)r * cols;
-    MaxSum s{-INFINITY, 0.0f};
-    for (int c = lane; c < cols; c += WARP) {
-        float v = x[c];
-        if (v > s.m) {
-            s.d = s.d * __expf(s.m - v) + 1.0f;
-            s.m = v;
-        } else {
-            s.d += __expf(v - s.m);
-        }
-    }
-    s = warp_max_sum(s);
+    MaxSum s = row_max_sum_warp(x, cols, lane);
     if (LOG) {
         float shift = s.m + __logf(s.d);
         for (int c = lane; c < cols; c += WARP) y[c] = x[c] - shift;
