@@ -14,7 +14,8 @@
 //! (`ULP_*` constants there): exp and ln within 1 ulp; ln_1p, sigmoid and erf within 2 ulp;
 //! tanh within 3 ulp (f32 and f64 alike). Softmax's f32 exponential [`exp_rel_f32`] (whose
 //! results are checked with tolerances) trades accuracy for speed: within 2e-7 relative of
-//! e^(x - max) for x - max >= -1, 4e-6 over its whole range. Every function returns the same
+//! e^(x - max) for x - max >= -1, 4e-6 over its whole range (a 32-entry table of 2^(j/32)
+//! and a degree-2 polynomial). Every function returns the same
 //! bits on every SIMD level.
 //!
 //! Polynomials are evaluated with `mul_add` (one rounding per step, half the instructions).
@@ -161,12 +162,21 @@ pub fn exp_f32(x: f32) -> f32 {
     p * pow2i_f32(half) * pow2i_f32(n.wrapping_sub(half))
 }
 
-/// 2^f on |f| <= 1/2 as one degree-5 polynomial, highest coefficient first, for softmax's
-/// [`exp_rel_f32`]: a relative minimax fit (Lawson iterations) with p(0) = 1 exactly, relative
-/// error 9.1e-8 in exact arithmetic, 1.7e-7 evaluated in f32 by Horner. The linear coefficient
-/// is close to ln 2 but is the fit's value, not that constant.
-#[allow(clippy::approx_constant)]
-const EXP2_POLY_F32: [f32; 6] = [1.326_472_7e-3, 9.671_513e-3, 5.550_733_6e-2, 2.402_224_2e-1, 6.931_47e-1, 1.0];
+/// 2^(j/32) for j = 0..32, rounded to f32: the table of softmax's [`exp_rel_f32`].
+#[rustfmt::skip]
+const EXP2_TABLE_F32: [f32; 32] = [
+    1.0, 1.021_897_2, 1.044_273_7, 1.067_140_5, 1.090_507_7, 1.114_386_8, 1.138_788_6, 1.163_724_9,
+    1.189_207_1, 1.215_247_4, 1.241_857_8, 1.269_051, 1.296_839_6, 1.325_236_7, 1.354_255_6, 1.383_91,
+    std::f32::consts::SQRT_2, 1.445_180_8, 1.476_826_2, 1.509_164_5, 1.542_210_8, 1.575_980_9, 1.610_490_3, 1.645_755_5,
+    1.681_792_9, 1.718_619_3, 1.756_252_2, 1.794_709_1, 1.834_008_1, 1.874_167_7, 1.915_206_6, 1.957_144_1,
+];
+/// (2^r - 1)/r on `0 <= r < 1/32` as `c1 + c2 r` (highest coefficient first): a relative
+/// minimax fit of 2^r (Lawson iterations) with p(0) = 1, relative error 6.5e-8 in exact
+/// arithmetic.
+const EXP2_FRAC_POLY_F32: [f32; 2] = [0.242_652_68, 0.693_123_76];
+/// `1.5 * 2^18`: adding it to a float below 2^17 in magnitude, rounding down, leaves
+/// `floor(32 z)` in the low mantissa bits (the grid of the sum is 1/32).
+const ROUND32_F32: f32 = 393_216.0;
 
 /// The lane constants of [`exp_rel_f32`] for a lane whose maximum is `max`: `shift = max log2 e`
 /// rounded to f32, and `k = (max log2 e - shift) ln 2`, the part of the product that rounding
@@ -180,24 +190,44 @@ pub fn exp_rel_consts_f32(max: f32) -> (f32, f32) {
 
 /// Softmax's exponential, e^(x - max + k) = 2^(x log2 e - shift) (see
 /// [`SimdFloat::exp_rel_v`]): the subtraction of the max is folded into the multiply by
-/// log2 e (one FMA), and `z = x log2 e - shift` is split as `n + f` with `n` an integer and
-/// `|f| <= 1/2` exactly, so there is no Cody-Waite step. The price is the rounding of `z`
-/// (half an ulp of |z|) and of log2 e in f32 (1.3e-8 |z|): relative error within 2e-7 (about
-/// 3 ulp) for x - max >= -1 and 4e-6 below, where the terms are already below e^-1 of the
-/// largest (measured against f64 by `exp_rel_is_within_its_bound`; softmax's f32 tolerance is
-/// 1e-5). Results below 2^-150 are 0; -inf gives 0, NaN stays NaN.
+/// log2 e (one FMA), and `z = x log2 e - shift` is split as `n + j/32 + r` with `n` and `j` in
+/// 0..32 integers (`n + j/32 = floor(32 z)/32`) and `0 <= r < 1/32`: 2^z = 2^n 2^(j/32) 2^r, the
+/// middle factor from a 32-entry table (`EXP2_TABLE_F32`) and 2^r = 1 + r (c1 + c2 r) by a
+/// degree-2 polynomial. No Cody-Waite step. The price is the rounding of `z` (half an ulp of
+/// |z|) and of log2 e in f32 (1.3e-8 |z|), the table's own rounding (up to 6e-8) and the
+/// polynomial's 6.5e-8: relative error within 2e-7 (about 3 ulp) for x - max >= -1 and 4e-6
+/// below, where the terms are already below e^-1 of the largest (measured against f64 by
+/// `exp_rel_is_within_its_bound`; softmax's f32 tolerance is 1e-5). Results below 2^-150 are
+/// 0; -inf gives 0, NaN stays NaN.
+///
+/// `r` is `z - floor(32 z)/32` rounded toward -inf, which is what the AVX-512 twin's
+/// `vreduceps` returns (its subtraction takes the rounding direction of its floor); the
+/// difference is inexact only for `-1/32 < z < 0`, where the exact error of the nearest
+/// rounding (Fast2Sum) says whether to step down one ulp.
 #[inline(always)]
 pub fn exp_rel_f32(x: f32, shift: f32) -> f32 {
     let z = x.mul_add(std::f32::consts::LOG2_E, -shift);
-    // Below -151 the result rounds to 0 anyway; the clamp keeps -inf away from `z - n`.
+    // Below -151 the result rounds to 0 anyway; the clamp keeps -inf away from `z - a`.
     let z = if z < -151.0 { -151.0 } else { z };
-    let t = z + ROUND_F32;
-    let n = t - ROUND_F32;
-    let p = horner!(z - n, EXP2_POLY_F32);
-    let ni = (t.to_bits() as i32).wrapping_sub(ROUND_F32.to_bits() as i32);
+    let w = z * 32.0; // exact
+    let t = w + ROUND_F32;
+    let jn = t - ROUND_F32; // round(32 z)
+    let ji = (t.to_bits() as i32).wrapping_sub(ROUND_F32.to_bits() as i32);
+    let above = jn > w;
+    let ji = if above { ji.wrapping_sub(1) } else { ji }; // floor(32 z)
+    let a = if above { jn - 1.0 } else { jn } * (1.0 / 32.0);
+    let s = z - a;
+    // Exact error of `s` (Fast2Sum: |a| >= |z| wherever s is inexact); below 0, the
+    // round-down difference is one ulp under s (s > 0 there).
+    let e = z - (s + a);
+    let r = if e < 0.0 { f32::from_bits(s.to_bits().wrapping_sub(1)) } else { s };
+    let tab = EXP2_TABLE_F32[(ji & 31) as usize];
+    let q = EXP2_FRAC_POLY_F32[0].mul_add(r, EXP2_FRAC_POLY_F32[1]) * r;
+    let v = tab.mul_add(q, tab);
     // 2^n as two normal factors: results in the subnormals round once, as with `vscalefps`.
-    let half = ni >> 1;
-    p * pow2i_f32(half) * pow2i_f32(ni.wrapping_sub(half))
+    let n = ji >> 5;
+    let half = n >> 1;
+    v * pow2i_f32(half) * pow2i_f32(n.wrapping_sub(half))
 }
 
 /// e^x - 1 for `0 <= x <= 20` (all tanh needs), accurate near 0 where `exp(x) - 1` would
@@ -356,7 +386,10 @@ pub fn erf_f32(x: f32) -> f32 {
 /// Since then exp's polynomial is one Horner chain (`EXP_HORNER_F32`, 6 FMAs instead of 7 ops):
 /// exp 0.175 → 0.168, sigmoid 0.254 → 0.245 ns/element. Softmax's exp_rel splits
 /// `z = x log2 e - shift` with `vreduceps` (AVX-512DQ), which returns `z - round(z)` and 0 for
-/// ±inf, so that -inf needs no clamp: 4 ops plus 5 FMAs (`exp_rel_scale`, softmax's last pass
+/// ±inf, so that -inf needs no clamp: 4 ops plus 5 FMAs. Since then (softmax v9) it is
+/// table-driven: `vreduceps` returns `z - floor(32 z)/32`, `vpermt2ps` picks 2^(j/32) from a
+/// 32-entry table, a degree-2 polynomial does the rest and `vscalefps` takes `z` itself as its
+/// exponent (it floors it): 8 ops (4 of them FMA-class) instead of 9 (6) (`exp_rel_scale`, softmax's last pass
 /// along columns, can write with streaming stores). erf picks each lane's piece of its
 /// table with `vpermt2ps` (two registers hold a coefficient of all 32 pieces): ~22 ops, no
 /// division and no exp, 0.65 → 0.26 ns/element. Tried and dropped: sigmoid's division as
@@ -367,7 +400,10 @@ pub fn erf_f32(x: f32) -> f32 {
 /// in f32 near |x| = 7: over the 3 ulp bound).
 #[cfg(target_arch = "x86_64")]
 pub mod avx512 {
-    use super::{ERF_CLAMP_F32, ERF_PIECES_F32, EXP2_POLY_F32, EXP_HORNER_F32, LN2_HI_F32, LN2_LO_F32, ROUND_F32};
+    use super::{
+        ERF_CLAMP_F32, ERF_PIECES_F32, EXP2_FRAC_POLY_F32, EXP2_TABLE_F32, EXP_HORNER_F32, LN2_HI_F32, LN2_LO_F32,
+        ROUND32_F32, ROUND_F32,
+    };
     use std::arch::x86_64::*;
 
     /// `(p, n)` with `e^x = p 2^n`: `n = round(x log2 e)` as a float, `p = e^r` by the polynomial.
@@ -402,7 +438,12 @@ pub mod avx512 {
         _mm512_scalef_ps(p, n)
     }
 
-    /// [`super::exp_rel_f32`] on 16 lanes.
+    /// [`super::exp_rel_f32`] on 16 lanes: 8 vector ops. `vreduceps` (AVX-512DQ) gives
+    /// `r = z - floor(32 z)/32` (and 0 for z = ±inf), an add rounding down puts `floor(32 z)`'s
+    /// low 5 bits into the mantissa for `vpermt2ps` to pick the table entry, and `vscalefps`
+    /// multiplies by `2^floor(z)` (it floors its exponent operand), which is the `n` of
+    /// `floor(32 z) = 32 n + j`. For z below -2^17 the index is garbage, but the scale flushes
+    /// the result to 0 anyway.
     ///
     /// # Safety
     ///
@@ -410,15 +451,17 @@ pub mod avx512 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq")]
     pub fn exp_rel_ps(x: __m512, shift: __m512) -> __m512 {
+        const DOWN: i32 = _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC;
+        // SAFETY: the table holds 32 floats.
+        let (lo, hi) =
+            unsafe { (_mm512_loadu_ps(EXP2_TABLE_F32.as_ptr()), _mm512_loadu_ps(EXP2_TABLE_F32.as_ptr().add(16))) };
         let z = _mm512_fmsub_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E), shift);
-        // f = z - round(z), exact; 0 for z = ±inf, so n = z - f is -inf there and 2^n is 0.
-        let f = _mm512_reduce_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(z);
-        let n = _mm512_sub_ps(z, f);
-        let mut p = _mm512_set1_ps(EXP2_POLY_F32[0]);
-        for &c in &EXP2_POLY_F32[1..] {
-            p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(c));
-        }
-        _mm512_scalef_ps(p, n)
+        let r = _mm512_reduce_ps::<{ (5 << 4) | DOWN }>(z);
+        let t = _mm512_add_round_ps::<DOWN>(z, _mm512_set1_ps(ROUND32_F32));
+        let tab = _mm512_permutex2var_ps(lo, _mm512_castps_si512(t), hi);
+        let c = _mm512_fmadd_ps(_mm512_set1_ps(EXP2_FRAC_POLY_F32[0]), r, _mm512_set1_ps(EXP2_FRAC_POLY_F32[1]));
+        let q = _mm512_mul_ps(c, r);
+        _mm512_scalef_ps(_mm512_fmadd_ps(tab, q, tab), z)
     }
 
     /// Softmax's pass 2 on f32: Σ `exp_rel(x, shift)` over `xs`, storing each term in `out`
@@ -1151,6 +1194,44 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// exp_rel's AVX-512 twin against the generic one where `z - floor(32 z)/32` is inexact
+    /// (`-1/32 < z < 0`: `vreduceps` rounds it down, the generic code steps down by Fast2Sum),
+    /// at the table's seams (z a multiple of 1/32, and one float either side), and far below
+    /// (where the twin's table index is garbage but the result must still be 0).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_exp_rel_matches_on_inexact_fractions_and_seams() {
+        if !(is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq")) {
+            return;
+        }
+        let mut zs: Vec<f32> =
+            ((-1f32 / 32.0).to_bits()..=(-1e-30f32).to_bits()).rev().step_by(7).map(f32::from_bits).collect();
+        zs.extend(((-1e-30f32).to_bits()..=0x8000_0000u32).rev().step_by(1 << 16).map(f32::from_bits));
+        for j in -4900..40 {
+            let s = j as f32 / 32.0;
+            zs.extend([f32::from_bits(s.to_bits().wrapping_sub(1)), s, f32::from_bits(s.to_bits().wrapping_add(1))]);
+        }
+        zs.extend([-2e5, -1e9, -3e38, f32::NEG_INFINITY, f32::NAN, 0.0, -0.0, 1e-30]);
+        for shift in [0.0f32, 1.5, -7.25, 1234.5] {
+            // x log2 e - shift runs through the zs (not exactly: the FMA rounds, but near them).
+            let xs: Vec<f32> = zs.iter().map(|&z| (z + shift) * std::f32::consts::LN_2).collect();
+            let mut out = vec![0f32; xs.len()];
+            // SAFETY: AVX-512F and DQ checked above.
+            unsafe { avx512::exp_sum(&xs, shift, Some(&mut out)) };
+            for (&x, &got) in xs.iter().zip(&out) {
+                let want = exp_rel_f32(x, shift);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "exp_rel({x:e}) with shift {shift} = {got:e}, generic {want:e}"
+                );
+            }
+        }
+        // Just below 0, the last table entry times 2^-1: one ulp under 1.
+        assert_eq!(exp_rel_f32(-1e-30, 0.0), 1.0 - f32::EPSILON / 2.0);
+        assert_eq!(exp_rel_f32(0.0, 0.0), 1.0);
+        assert_eq!(exp_rel_f32(-3e38, 0.0), 0.0);
     }
 
     /// f64 values: random bit patterns plus a uniform grid on [-30, 30] and one near zero.
