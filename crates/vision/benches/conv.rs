@@ -99,7 +99,36 @@ fn passes(c: &mut Criterion) {
     }
 }
 
+/// Where the direct kernels stop paying: fwd+bwd at 28² on a batch of 32 for wider layers, with
+/// the direct kernels (`fast_`) and with im2col + GEMM (`v4_`). `direct::applies` takes up to
+/// 32 channels each side.
+fn crossover(c: &mut Criterion) {
+    let opts = Conv2dOptions::default().padding(1);
+    for (group, direct_on) in [("fast_conv_width", true), ("v4_conv_width_im2col", false)] {
+        let mut g = c.benchmark_group(group);
+        g.sample_size(10).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_secs(1));
+        for ch in [16usize, 32] {
+            let mut rng = Rng::seed(5);
+            let x = Variable::param(Tensor::<f32>::randn([32, ch, 28, 28], &mut rng));
+            let w = Variable::param(Tensor::<f32>::randn([ch, ch, 3, 3], &mut rng));
+            let geom = ConvGeometry::conv("bench", &x.shape(), &w.shape(), &opts);
+            let dy = Tensor::<f32>::randn(geom.output_shape(), &mut rng);
+            g.throughput(Throughput::Elements(6 * geom.macs() as u64));
+            g.bench_function(BenchmarkId::from_parameter(format!("{ch}x28x28_to_{ch}")), |bench| {
+                direct::set_enabled(direct_on);
+                bench.iter(|| {
+                    [&x, &w].iter().for_each(|v| v.zero_grad());
+                    conv2d(&x, &w, None, &opts).backward_with(&dy);
+                });
+                direct::set_enabled(true);
+            });
+        }
+        g.finish();
+    }
+}
+
 fn benches(c: &mut Criterion) {
+    crossover(c);
     passes(c);
     conv_fwd_bwd(c, "fast_conv_fwd_bwd", KernelMode::Fast);
     direct::set_enabled(false);

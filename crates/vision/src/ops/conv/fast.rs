@@ -51,6 +51,9 @@
 //!   (load 3): conv1 9 → 33 GFLOP/s, conv2 33 → 67, conv3 17 → 66 (v4 → v5, one run; bench
 //!   group `v4_conv_fwd_bwd_im2col` switches the direct kernels off with
 //!   `direct::set_enabled(false)`). PyTorch 2.15 in the same session: 3-8, 20-22, 27-32.
+//!   Wider layers (bench groups `fast_conv_width` / `v4_conv_width_im2col`, 28², batch 32,
+//!   one thread, load 2-3): 16 channels 48 vs 27 GFLOP/s, 32 channels 48 vs 39. Past 32 the
+//!   GEMM's tiles fill up; the direct kernels stop there (wider layers are not measured).
 //!
 //! What is left for v4 (the path every other shape takes): `im2row` is store-bound (it
 //! materialises 9× the input) and is as costly as the weight-gradient GEMM; a GEMM entry
