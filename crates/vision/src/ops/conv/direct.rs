@@ -88,11 +88,12 @@ fn pad_planes(x: &[f32], c: usize, h: usize, w: usize, p: &Pads, dst: &mut [f32]
     }
 }
 
-/// `y = conv(x, w) + b` into `y` (zeroed, `[n, o, ho, wo]`); false when it does not apply.
-pub fn forward<T: Float>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>, y: &mut [T]) -> bool {
-    if !applies::<T>(g) {
-        return false;
-    }
+/// `y = conv(x, w) + b` into `y` (`[n, o, ho, wo]`, every element written).
+///
+/// # Panics
+/// Unless [`applies`] holds for `g` and `T`.
+pub fn forward<T: Float>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>, y: &mut [T]) {
+    assert!(applies::<T>(g), "direct::forward: the direct kernels do not take this geometry");
     let (x, w, y) = (f32s(x), f32s(w), f32s_mut(y));
     let bias = bias.map(f32s);
     // Weights as [c][kh][kw][o]: the output channels of one tap are contiguous.
@@ -110,14 +111,14 @@ pub fn forward<T: Float>(g: &ConvGeometry, x: &[T], w: &[T], bias: Option<&[T]>,
         pad_planes(xn, g.c, g.h, g.w, &pads, xp);
         plane.run(xp, &wt, bias, yn);
     });
-    true
 }
 
-/// `∂x` into `dx` (zeroed, `[n, c, h, w]`); false when the direct kernels do not apply.
-pub fn backward_input<T: Float>(g: &ConvGeometry, dy: &[T], w: &[T], dx: &mut [T]) -> bool {
-    if !applies::<T>(g) {
-        return false;
-    }
+/// `∂x` into `dx` (`[n, c, h, w]`, every element written).
+///
+/// # Panics
+/// Unless [`applies`] holds for `g` and `T`.
+pub fn backward_input<T: Float>(g: &ConvGeometry, dy: &[T], w: &[T], dx: &mut [T]) {
+    assert!(applies::<T>(g), "direct::backward_input: the direct kernels do not take this geometry");
     let (dy, w, dx) = (f32s(dy), f32s(w), f32s_mut(dx));
     let (kh, kw) = (g.kh, g.kw);
     // The flipped kernel with its channel axes swapped, as [o][kh][kw][c].
@@ -142,16 +143,19 @@ pub fn backward_input<T: Float>(g: &ConvGeometry, dy: &[T], w: &[T], dx: &mut [T
         pad_planes(dyn_, g.o, g.ho, g.wo, &pads, dyp);
         plane.run(dyp, &wt, None, dxn);
     });
-    true
 }
 
-/// `∂w = Σ_samples ∂y ⋆ x` into `dw` (`[o, c, kh, kw]`), with the same fixed split into tasks
-/// as the im2col path (so the sum does not depend on the thread count); false when the
-/// direct kernels do not apply.
-pub fn backward_weight<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T], tasks: usize, dw: &mut [T]) -> bool {
+/// Adds `∂w = Σ_samples ∂y ⋆ x` into `dw` (`[o, c, kh, kw]`, zeroed by the caller), with the
+/// same fixed split into `tasks` as the im2col path, so the sum does not depend on the thread
+/// count.
+///
+/// # Panics
+/// Unless [`applies`] holds for `g` and `T`.
+pub fn backward_weight<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T], tasks: usize, dw: &mut [T]) {
     use rayon::prelude::*;
-    if !applies::<T>(g) || g.n == 0 {
-        return false;
+    assert!(applies::<T>(g), "direct::backward_weight: the direct kernels do not take this geometry");
+    if g.n == 0 {
+        return;
     }
     let (dy, x, dw) = (f32s(dy), f32s(x), f32s_mut(dw));
     let pads = Pads { top: g.pt, left: g.pl, hp: g.h + g.pt + g.pb, wp: g.w + g.pl + g.pr };
@@ -178,7 +182,6 @@ pub fn backward_weight<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T], tasks: usi
         // In task order, so the sum does not depend on which thread finished first.
         dw.iter_mut().zip(&part).for_each(|(d, &p)| *d += p);
     }
-    true
 }
 
 fn f32s<T: Float>(s: &[T]) -> &[f32] {

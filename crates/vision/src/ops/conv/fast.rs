@@ -320,7 +320,7 @@ pub fn backward_input<T: Float>(g: &ConvGeometry, dy: &[T], w: &[T]) -> Vec<T> {
 
 /// ∂w: the direct kernel (v5) where it applies, else im2row + GEMM.
 pub fn backward_weight<T: Float>(g: &ConvGeometry, dy: &[T], x: &[T]) -> Vec<T> {
-    if direct::applies::<T>(g) && g.n > 0 {
+    if direct::applies::<T>(g) {
         let mut dw = zeroed_buffer(g.o * g.patch());
         direct::backward_weight(g, dy, x, WEIGHT_GRAD_TASKS, &mut dw);
         return dw;
