@@ -90,11 +90,11 @@ pub fn release_cached_buffers() {
 mod cache {
     use std::alloc::Layout;
     use std::collections::HashMap;
-    use std::sync::{Mutex, OnceLock};
+    use std::sync::{Mutex, MutexGuard, OnceLock};
 
     /// Buffers smaller than this stay with the allocator, which serves them from its own free
     /// lists without touching the OS.
-    const MIN_BYTES: usize = 64 << 10;
+    pub(super) const MIN_BYTES: usize = 64 << 10;
 
     struct Block(*mut u8);
     // SAFETY: a Block owns its allocation exclusively (it left its Vec), so moving it between
@@ -107,118 +107,139 @@ mod cache {
         last_used: u64,
     }
 
-    #[derive(Default)]
-    struct Cache {
-        /// Keyed by (bytes, alignment): a block is only ever reused with the layout it was
-        /// allocated with, which the allocator requires when it is finally freed.
+    /// Freed allocations by (bytes, alignment): a block is only ever reused with the layout
+    /// it was allocated with, which the allocator requires when it is finally freed.
+    pub(super) struct Cache {
         buckets: HashMap<(usize, usize), Bucket>,
         bytes: usize,
         clock: u64,
+        limit: usize,
     }
 
-    fn capacity_limit() -> usize {
-        static LIMIT: OnceLock<usize> = OnceLock::new();
-        *LIMIT.get_or_init(|| {
-            std::env::var("KINDLING_BUFFER_CACHE_MB").ok().and_then(|v| v.trim().parse::<usize>().ok()).unwrap_or(1024)
-                << 20
-        })
-    }
-
-    fn cache() -> &'static Mutex<Cache> {
-        static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
-        CACHE.get_or_init(Default::default)
-    }
-
-    fn lock() -> std::sync::MutexGuard<'static, Cache> {
-        // A panic while holding the lock cannot leave the map inconsistent (every update is a
-        // single insert or remove), so a poisoned lock is still usable.
-        cache().lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn eligible(bytes: usize) -> bool {
-        bytes >= MIN_BYTES && bytes <= capacity_limit()
-    }
-
-    /// An empty Vec<T> with capacity exactly `n`, from the cache, or None.
-    pub(super) fn take<T>(n: usize) -> Option<Vec<T>> {
-        let bytes = n.checked_mul(std::mem::size_of::<T>())?;
-        if !eligible(bytes) {
-            return None;
+    impl Cache {
+        pub(super) fn new(limit: usize) -> Self {
+            Cache { buckets: HashMap::new(), bytes: 0, clock: 0, limit }
         }
-        let key = (bytes, std::mem::align_of::<T>());
-        let mut c = lock();
-        c.clock += 1;
-        let now = c.clock;
-        let bucket = c.buckets.get_mut(&key)?;
-        let block = bucket.blocks.pop()?;
-        bucket.last_used = now;
-        c.bytes -= bytes;
-        // SAFETY: the block was allocated by the global allocator as a Vec of `bytes` bytes
-        // with alignment align_of::<T>() (its key), which is the layout of a Vec<T> of
-        // capacity n; length 0 makes no claim about its contents.
-        Some(unsafe { Vec::from_raw_parts(block.0 as *mut T, 0, n) })
-    }
 
-    /// Keeps `v`'s allocation for reuse (or frees it when it is small or the cache is full).
-    pub(super) fn give_back<T>(mut v: Vec<T>) {
-        let bytes = v.capacity() * std::mem::size_of::<T>();
-        if !eligible(bytes) {
-            return;
+        fn eligible(&self, bytes: usize) -> bool {
+            bytes >= MIN_BYTES && bytes <= self.limit
         }
-        // SAFETY: the elements are plain data (Element types have no Drop), so forgetting
-        // them is fine; the allocation is owned by the Block from here on.
-        unsafe { v.set_len(0) };
-        let block = Block(v.as_mut_ptr() as *mut u8);
-        std::mem::forget(v);
-        let key = (bytes, std::mem::align_of::<T>());
-        let limit = capacity_limit();
-        let mut evicted = Vec::new();
-        {
-            let mut c = lock();
-            while c.bytes + bytes > limit {
-                let oldest = c
+
+        /// An empty Vec<T> with capacity exactly `n`, from the cache, or None.
+        pub(super) fn take<T>(&mut self, n: usize) -> Option<Vec<T>> {
+            let bytes = n.checked_mul(std::mem::size_of::<T>())?;
+            if !self.eligible(bytes) {
+                return None;
+            }
+            self.clock += 1;
+            let bucket = self.buckets.get_mut(&(bytes, std::mem::align_of::<T>()))?;
+            let block = bucket.blocks.pop()?;
+            bucket.last_used = self.clock;
+            self.bytes -= bytes;
+            // SAFETY: the block was allocated by the global allocator as a Vec of `bytes`
+            // bytes with alignment align_of::<T>() (its key), which is the layout of a Vec<T>
+            // of capacity n; length 0 makes no claim about its contents.
+            Some(unsafe { Vec::from_raw_parts(block.0 as *mut T, 0, n) })
+        }
+
+        /// Keeps `v`'s allocation, evicting blocks of the sizes used longest ago while the
+        /// cache would exceed its limit. Returns `v` when it is not kept (too small or too
+        /// large), and the evicted blocks, which the caller frees outside the lock.
+        fn keep<T>(&mut self, mut v: Vec<T>) -> Result<Vec<Evicted>, Vec<T>> {
+            let bytes = v.capacity() * std::mem::size_of::<T>();
+            if !self.eligible(bytes) {
+                return Err(v);
+            }
+            // SAFETY: the elements are plain data (Element types have no Drop), so forgetting
+            // them is fine; the allocation is owned by the Block from here on.
+            unsafe { v.set_len(0) };
+            let block = Block(v.as_mut_ptr() as *mut u8);
+            std::mem::forget(v);
+            let mut evicted = Vec::new();
+            while self.bytes + bytes > self.limit {
+                let oldest = self
                     .buckets
                     .iter()
                     .filter(|(_, b)| !b.blocks.is_empty())
                     .min_by_key(|(_, b)| b.last_used)
                     .map(|(k, _)| *k);
-                let Some(k) = oldest else { break };
-                let b = c.buckets.get_mut(&k).expect("bucket just seen");
-                evicted.push((k, b.blocks.pop().expect("non-empty bucket")));
-                c.bytes -= k.0;
+                let Some(key) = oldest else { break };
+                let b = self.buckets.get_mut(&key).expect("bucket just seen");
+                evicted.push(Evicted(key, b.blocks.pop().expect("non-empty bucket")));
+                self.bytes -= key.0;
             }
-            c.clock += 1;
-            let now = c.clock;
-            let bucket = c.buckets.entry(key).or_default();
+            self.clock += 1;
+            let bucket = self.buckets.entry((bytes, std::mem::align_of::<T>())).or_default();
             bucket.blocks.push(block);
-            bucket.last_used = now;
-            c.bytes += bytes;
+            bucket.last_used = self.clock;
+            self.bytes += bytes;
+            Ok(evicted)
         }
-        for (k, block) in evicted {
-            free(k, block);
+
+        pub(super) fn bytes(&self) -> usize {
+            self.bytes
+        }
+
+        fn drain(&mut self) -> Vec<Evicted> {
+            self.bytes = 0;
+            let buckets = std::mem::take(&mut self.buckets);
+            buckets.into_iter().flat_map(|(k, b)| b.blocks.into_iter().map(move |block| Evicted(k, block))).collect()
         }
     }
 
-    fn free((bytes, align): (usize, usize), block: Block) {
-        // SAFETY: the block was allocated by the global allocator with exactly this layout.
-        unsafe { std::alloc::dealloc(block.0, Layout::from_size_align(bytes, align).expect("layout of a Vec")) }
+    /// A block out of the cache, freed when dropped.
+    pub(super) struct Evicted((usize, usize), Block);
+
+    impl Drop for Evicted {
+        fn drop(&mut self) {
+            let Evicted((bytes, align), Block(ptr)) = *self;
+            // SAFETY: the block was allocated by the global allocator with exactly this layout.
+            unsafe { std::alloc::dealloc(ptr, Layout::from_size_align(bytes, align).expect("layout of a Vec")) }
+        }
+    }
+
+    impl Drop for Cache {
+        fn drop(&mut self) {
+            self.drain();
+        }
+    }
+
+    /// Keeps `v` in `cache` (or lets it go), freeing evicted blocks after the lock is released.
+    pub(super) fn give_back_to<T>(cache: &Mutex<Cache>, v: Vec<T>) {
+        let kept = lock(cache).keep(v);
+        drop(kept);
+    }
+
+    fn lock(cache: &Mutex<Cache>) -> MutexGuard<'_, Cache> {
+        // A panic while holding the lock cannot leave the map inconsistent (every update is a
+        // single insert or remove), so a poisoned lock is still usable.
+        cache.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The process's cache, limited by `KINDLING_BUFFER_CACHE_MB` (default 1024 MiB).
+    fn global() -> &'static Mutex<Cache> {
+        static CACHE: OnceLock<Mutex<Cache>> = OnceLock::new();
+        CACHE.get_or_init(|| {
+            let mb = std::env::var("KINDLING_BUFFER_CACHE_MB").ok().and_then(|v| v.trim().parse::<usize>().ok());
+            Mutex::new(Cache::new(mb.unwrap_or(1024) << 20))
+        })
+    }
+
+    pub(super) fn take<T>(n: usize) -> Option<Vec<T>> {
+        lock(global()).take(n)
+    }
+
+    pub(super) fn give_back<T>(v: Vec<T>) {
+        give_back_to(global(), v)
     }
 
     pub(super) fn cached_bytes() -> usize {
-        lock().bytes
+        lock(global()).bytes()
     }
 
     pub(super) fn release_all() {
-        let buckets = {
-            let mut c = lock();
-            c.bytes = 0;
-            std::mem::take(&mut c.buckets)
-        };
-        for (k, b) in buckets {
-            for block in b.blocks {
-                free(k, block);
-            }
-        }
+        let drained = lock(global()).drain();
+        drop(drained);
     }
 }
 
@@ -324,15 +345,34 @@ mod tests {
     }
 
     #[test]
-    fn small_buffers_are_not_cached_and_release_empties_the_cache() {
-        let small: Vec<f32> = zeroed_buffer(100);
-        drop(Storage::cpu(small));
-        let big: Vec<f32> = zeroed_buffer((64 << 10) / 4 + 23);
-        drop(Storage::cpu(big));
-        assert!(cached_buffer_bytes() >= 64 << 10);
-        release_cached_buffers();
-        // Other tests may drop buffers concurrently; what was cached before is gone.
-        let fresh: Vec<f32> = uninit_buffer((64 << 10) / 4 + 23);
-        assert_eq!(fresh.capacity(), (64 << 10) / 4 + 23);
+    fn the_cache_skips_small_buffers_evicts_the_size_used_longest_ago_and_drains() {
+        use cache::{give_back_to, Cache, MIN_BYTES};
+        use std::sync::Mutex;
+        let kb = |k: usize| vec![0u8; k << 10];
+        let c = Mutex::new(Cache::new(256 << 10));
+        let bytes = |c: &Mutex<Cache>| c.lock().unwrap().bytes();
+        give_back_to(&c, vec![0u8; MIN_BYTES - 1]);
+        assert_eq!(bytes(&c), 0, "a buffer under the minimum is freed, not cached");
+        give_back_to(&c, kb(300));
+        assert_eq!(bytes(&c), 0, "a buffer over the limit is freed, not cached");
+        give_back_to(&c, kb(64));
+        give_back_to(&c, kb(100));
+        give_back_to(&c, kb(64));
+        assert_eq!(bytes(&c), 228 << 10);
+        // Using the 100 KiB size makes the 64 KiB one the oldest: adding 80 KiB (over the
+        // 256 KiB limit by 52) evicts one 64 KiB block, not the 100 KiB one.
+        let v: Vec<u8> = c.lock().unwrap().take(100 << 10).expect("a cached 100 KiB block");
+        assert_eq!((v.len(), v.capacity()), (0, 100 << 10));
+        give_back_to(&c, v);
+        give_back_to(&c, kb(80));
+        assert_eq!(bytes(&c), (64 + 100 + 80) << 10);
+        let mut guard = c.lock().unwrap();
+        assert!(guard.take::<u8>(64 << 10).is_some() && guard.take::<u8>(64 << 10).is_none());
+        assert!(guard.take::<u8>(100 << 10).is_some() && guard.take::<u8>(80 << 10).is_some());
+        assert_eq!(guard.bytes(), 0);
+        drop(guard);
+        give_back_to(&c, kb(64));
+        drop(c); // dropping the cache frees what it holds (Miri/ASan would flag a leak here)
+        release_cached_buffers(); // the global one: empties without panicking
     }
 }
