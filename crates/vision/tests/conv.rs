@@ -356,3 +356,20 @@ fn direct_kernels_match_naive_where_they_apply() {
         eprintln!("skipped: no AVX-512F on this CPU, the direct kernels were not exercised");
     }
 }
+
+#[test]
+fn direct_kernels_refuse_a_geometry_they_do_not_take() {
+    use kindling_vision::ops::conv::direct;
+    let opts = Conv2dOptions::default().stride(2);
+    let geom = ConvGeometry::conv("direct", &[1, 2, 6, 6], &[3, 2, 3, 3], &opts);
+    assert!(!direct::applies::<f32>(&geom) && !direct::applies::<f64>(&geom));
+    let (x, w, dy) = (vec![0.0f32; 72], vec![0.0f32; 54], vec![0.0f32; 3 * geom.ho * geom.wo]);
+    let message = |f: &dyn Fn()| {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
+        err.downcast_ref::<String>().cloned().or(err.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+    };
+    let refused = |pass: &str| format!("direct::{pass}: the direct kernels do not take this geometry");
+    assert_eq!(message(&|| direct::forward(&geom, &x, &w, None, &mut dy.clone())), refused("forward"));
+    assert_eq!(message(&|| direct::backward_input(&geom, &dy, &w, &mut x.clone())), refused("backward_input"));
+    assert_eq!(message(&|| direct::backward_weight(&geom, &dy, &x, 4, &mut w.clone())), refused("backward_weight"));
+}
