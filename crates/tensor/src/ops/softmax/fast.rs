@@ -99,6 +99,7 @@
 
 use crate::dtype::{downcast_slice, downcast_slice_mut, Float};
 use crate::ops::simd::{level, math, multiversion, par_chunks_mut, threads_for, Level, SimdFloat};
+use rayon::prelude::*;
 
 /// Accumulators in the lane folds (4 AVX-512 registers of f32).
 const LANES: usize = 64;
@@ -150,9 +151,20 @@ fn softmax_simd<F: SimdFloat>(x: &[F], outer: usize, len: usize, inner: usize, o
         return;
     }
     if inner > 1 {
-        return par_chunks_mut(out, len * inner, work, |start, out| {
-            softmax_cols(&x[start..start + out.len()], len, inner, out, log)
-        });
+        let block = len * inner;
+        if outer >= threads_for(work) {
+            // Enough blocks for every thread: each block runs on one.
+            return par_chunks_mut(out, block, work, |start, out| {
+                for (xb, ob) in x[start..start + out.len()].chunks_exact(block).zip(out.chunks_exact_mut(block)) {
+                    softmax_cols(xb, len, inner, ob, log, 0);
+                }
+            });
+        }
+        // Fewer blocks than threads: each block's passes are split across the pool instead.
+        for (xb, ob) in x.chunks_exact(block).zip(out.chunks_exact_mut(block)) {
+            softmax_cols(xb, len, inner, ob, log, work);
+        }
+        return;
     }
     let blocks = len.div_ceil(ROW_BLOCK);
     if blocks > 1 && outer < threads_for(work) {
@@ -439,21 +451,28 @@ fn softmax_long_row<F: SimdFloat>(x: &[F], out: &mut [F], log: bool, work: usize
     par_chunks_mut(out, ROW_BLOCK, work, |start, o| finish_blocks(&x[start..start + o.len()], stats, o, log));
 }
 
+/// Rows per block of [`cols_max_sum`] in a `[len, inner]` block: about [`COL_BLOCK`] floats of
+/// a tile as wide as the rows (up to [`COL_TILE`]). It depends on `inner` alone, not on how the
+/// columns are split into tiles, so each column's sum is rounded the same way whatever the
+/// thread count.
+fn col_block_rows(inner: usize) -> usize {
+    (COL_BLOCK / inner.min(COL_TILE)).max(1)
+}
+
 /// Pass 1 over the columns `i0..i0 + n` of the `[len, inner]` block `xb`: each column's max
 /// `m`, the shift its terms were taken relative to, and their sum, in one read of the tile.
-/// Rows go in blocks of about [`COL_BLOCK`] floats: the block's max first (from memory), then,
+/// Rows go in blocks of `rows` ([`col_block_rows`]): the block's max first (from memory), then,
 /// where a column's max grew, its sum so far is rescaled by 2^(old shift - new shift) (once per
 /// block, not per element), and the block's terms are added (the block is still in L2).
 /// `maxf` is [`max_skip_nan`] for softmax (a NaN poisons the sum) or [`max_nan`] for logsumexp
 /// (whose result must be NaN even where the max is +inf). While a column has seen only -inf
 /// its shift is 0, so its terms are 0 (or NaN), not -inf - -inf.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn cols_max_sum<F: SimdFloat>(
     xb: &[F],
     len: usize,
     inner: usize,
-    i0: usize,
+    (i0, rows): (usize, usize),
     (m, shift, sum, newm): (&mut [F], &mut [F], &mut [F], &mut [F]),
     maxf: impl Fn(F, F) -> F,
 ) {
@@ -461,7 +480,6 @@ fn cols_max_sum<F: SimdFloat>(
     m.fill(F::NEG_INFINITY);
     shift.fill(F::ZERO);
     sum.fill(F::ZERO);
-    let rows = (COL_BLOCK / n).max(1);
     let mut l0 = 0;
     while l0 < len {
         let l1 = (l0 + rows).min(len);
@@ -507,40 +525,69 @@ fn cols_exp_scale<F: SimdFloat>(xs: &[F], shift: &[F], scale: &[F], out: &mut [F
     }
 }
 
+/// Softmax (or log-softmax) of one `[len, inner]` block along `len`, vectorized across columns.
+/// Pass 1 ([`cols_stats`]) reads the block once for every column's max and sum, in tiles of
+/// columns; pass 2 ([`cols_write`]) reads it again, row by row, and writes each output once.
+/// With `work` above the threading threshold the tiles of pass 1 and the rows of pass 2 are
+/// split across the pool (a `[2048, 2048]` softmax along axis 0 is one block: without the split
+/// it ran on one thread). The results do not depend on the split.
+fn softmax_cols<F: SimdFloat>(xb: &[F], len: usize, inner: usize, ob: &mut [F], log: bool, work: usize) {
+    let threads = threads_for(work);
+    let tile = inner.div_ceil(threads).next_multiple_of(16).min(COL_TILE);
+    let rows = col_block_rows(inner);
+    let (mut m, mut shift, mut scale) = (vec![F::ZERO; inner], vec![F::ZERO; inner], vec![F::ZERO; inner]);
+    let stats = |k: usize, ((m, shift), scale): ((&mut [F], &mut [F]), &mut [F])| {
+        cols_stats(xb, len, inner, (k * tile, rows), m, shift, scale, log)
+    };
+    let tiles = m.chunks_mut(tile).zip(shift.chunks_mut(tile)).zip(scale.chunks_mut(tile));
+    if threads > 1 {
+        let par_tiles = m.par_chunks_mut(tile).zip(shift.par_chunks_mut(tile)).zip(scale.par_chunks_mut(tile));
+        par_tiles.enumerate().for_each(|(k, t)| stats(k, t));
+    } else {
+        tiles.enumerate().for_each(|(k, t)| stats(k, t));
+    }
+    let stream = len * inner * std::mem::size_of::<F>() >= STREAM_MIN_BYTES;
+    par_chunks_mut(ob, inner, work, |start, o| {
+        cols_write(&xb[start..start + o.len()], (&m, &shift, &scale), o, log, stream)
+    });
+}
+
 multiversion! {
-    /// Whole `[len, inner]` blocks, vectorized across tiles of inner columns: pass 1
-    /// ([`cols_max_sum`]) reads the tile once for the max and the sum, pass 2 reads it again
-    /// and writes each output once.
-    fn softmax_cols<F: SimdFloat>(x: &[F], len: usize, inner: usize, out: &mut [F], log: bool) {
-        let w = inner.min(COL_TILE);
-        let stream = len * inner * std::mem::size_of::<F>() >= STREAM_MIN_BYTES;
-        let mut scratch = vec![F::ZERO; 4 * w];
-        for (xb, ob) in x.chunks_exact(len * inner).zip(out.chunks_exact_mut(len * inner)) {
-            let mut i0 = 0;
-            while i0 < inner {
-                let n = (inner - i0).min(w);
-                let (m, rest) = scratch.split_at_mut(w);
-                let (shift, rest) = rest.split_at_mut(w);
-                let (sum, newm) = rest.split_at_mut(w);
-                let (m, shift, sum, newm) = (&mut m[..n], &mut shift[..n], &mut sum[..n], &mut newm[..n]);
-                cols_max_sum(xb, len, inner, i0, (&mut *m, &mut *shift, &mut *sum, &mut *newm), max_skip_nan);
-                // One ln or one division per column, then a subtract or an exp and a multiply
-                // per element.
-                for (s, &m) in sum.iter_mut().zip(&*m) {
-                    *s = if log { s.ln_v() - F::exp_rel_consts(m).1 } else { F::ONE / *s };
+    /// Pass 1 of [`softmax_cols`] for the columns `i0..i0 + m.len()`, `cols = (i0, rows)`:
+    /// each column's max, its shift, and the factor pass 2 applies (1/Σ, or ln Σ - k for
+    /// log-softmax).
+    fn cols_stats<F: SimdFloat>(
+        xb: &[F],
+        len: usize,
+        inner: usize,
+        cols: (usize, usize),
+        m: &mut [F],
+        shift: &mut [F],
+        scale: &mut [F],
+        log: bool,
+    ) {
+        let mut newm = vec![F::ZERO; m.len()];
+        cols_max_sum(xb, len, inner, cols, (&mut *m, &mut *shift, &mut *scale, &mut newm), max_skip_nan);
+        // One ln or one division per column, then a subtract or an exp and a multiply per element.
+        for (s, &m) in scale.iter_mut().zip(&*m) {
+            *s = if log { s.ln_v() - F::exp_rel_consts(m).1 } else { F::ONE / *s };
+        }
+    }
+}
+
+multiversion! {
+    /// Pass 2 of [`softmax_cols`] over whole rows `x` (each `m.len()` long): e^(x - max + k) / Σ,
+    /// or x - max - (ln Σ - k).
+    fn cols_write<F: SimdFloat>(x: &[F], stats: (&[F], &[F], &[F]), out: &mut [F], log: bool, stream: bool) {
+        let (m, shift, scale) = stats;
+        let inner = m.len();
+        for (xs, o) in x.chunks_exact(inner).zip(out.chunks_exact_mut(inner)) {
+            if log {
+                for ((o, &v), (&m, &lse)) in o.iter_mut().zip(xs).zip(m.iter().zip(scale)) {
+                    *o = (v - m) - lse;
                 }
-                for l in 0..len {
-                    let at = l * inner + i0;
-                    let (o, xs) = (&mut ob[at..at + n], &xb[at..at + n]);
-                    if log {
-                        for ((o, &v), (&m, &lse)) in o.iter_mut().zip(xs).zip(m.iter().zip(&*sum)) {
-                            *o = (v - m) - lse;
-                        }
-                    } else {
-                        cols_exp_scale(xs, shift, sum, o, stream);
-                    }
-                }
-                i0 += n;
+            } else {
+                cols_exp_scale(xs, shift, scale, o, stream);
             }
         }
     }
@@ -561,7 +608,7 @@ multiversion! {
             let (shift, newm) = more.split_at_mut(w);
             let (m, shift, newm) = (&mut m[..n], &mut shift[..n], &mut newm[..n]);
             let xb = &x[o * len * inner..(o + 1) * len * inner];
-            cols_max_sum(xb, len, inner, i0, (&mut *m, shift, &mut *acc, newm), max_nan);
+            cols_max_sum(xb, len, inner, (i0, col_block_rows(inner)), (&mut *m, shift, &mut *acc, newm), max_nan);
             for (s, &m) in acc.iter_mut().zip(&*m) {
                 *s = if m.is_finite() { m + (s.ln_v() - F::exp_rel_consts(m).1) } else { m };
             }
@@ -792,5 +839,28 @@ mod tests {
             out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
         };
         assert_eq!(run(1), run(3));
+    }
+
+    #[test]
+    fn columns_do_not_depend_on_the_thread_count() {
+        // One block (outer = 1), so its column tiles and rows are what gets split; 700 rows are
+        // several row blocks of pass 1, and 1000 columns split into uneven tiles.
+        let (len, inner) = (700, 1000);
+        assert!(col_block_rows(inner) < len / 2);
+        let x = Lcg::new(10).vec_f32(len * inner, -30.0, 30.0);
+        let run = |threads, log| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let mut out = vec![0f32; x.len()];
+            let mut lse = vec![0f32; inner];
+            pool.install(|| {
+                softmax(&x, 1, len, inner, &mut out, log);
+                logsumexp(&x, 1, len, inner, &mut lse);
+            });
+            out.iter().chain(&lse).map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        for log in [false, true] {
+            let one = run(1, log);
+            assert!(one == run(2, log) && one == run(3, log), "log={log}");
+        }
     }
 }
