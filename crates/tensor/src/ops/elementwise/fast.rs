@@ -43,6 +43,19 @@
 //!   (allocation included), medians of 20 interleaved runs: add 25.6 → 33.3 GB/s (61 → 80% of
 //!   copy), broadcast add of a row vector 24.6 → 34.2 (56 → 82%).
 //!
+//! Where tanh, sigmoid and erf stand (f32, one thread, Zen 4): they are compute-bound, not
+//! memory-bound. Their L1-resident cost is 0.26, 0.25 and 0.25 ns/element, and at 4M elements
+//! 0.27-0.28, 0.26-0.27 and 0.26-0.27: memory adds under 10%. 70% of a 44-48 GB/s copy
+//! (0.167-0.18 ns/element) allows 0.24-0.26 ns/element, so on one core they sit at 60-69% of
+//! copy however well the memory side is hidden; on two cores they reach 90-113% of the DRAM
+//! copy (the STREAM-rule row of `kindling bench memory`). A
+//! microbenchmark of the instructions on this CPU shows the limits: one 512-bit FMA, multiply,
+//! add, `vrcp14ps` or `vpermt2ps` per cycle, `vscalefps` and `vreduceps` one per 2 cycles,
+//! `vdivps` one per 6. Measured and not adopted: non-temporal stores for large outputs (one
+//! thread, 16 MiB: exp 38 → 46 GB/s, add 35 → 50, sigmoid and erf unchanged; but two threads
+//! 74 → 52 for relu and 83 → 54 for exp, since the bench's 8 MiB halves then bypass L3, and an
+//! output written around the cache is read back from DRAM by the next op).
+//!
 //! sin, cos, pow and rem still call the standard library per element (bit-exact with the
 //! reference, threaded, not vectorized).
 

@@ -93,6 +93,24 @@
 //!   0.24 ns/element for three passes, about the L1-resident compute time. Tried and dropped:
 //!   a degree-2 polynomial without the table would need ~1e-5 relative (too inaccurate); a
 //!   16-entry table (`vpermps`, one register) needs degree 3, one more FMA than this.
+//! - v10 columns split across threads inside one block: a `[2048, 2048]` softmax along axis 0
+//!   is a single `[len, inner]` block, and v4 split only whole blocks, so it ran on one thread
+//!   whatever the pool. Now pass 1 splits the block's columns into tiles (one per thread) and
+//!   pass 2 splits its rows. Pass 1's row blocks are sized from the row width alone
+//!   (`col_block_rows`), never from the tile, so the split cannot change a result (tested at
+//!   1, 2 and 3 threads). 2 threads, same-run A/B in a scratch bench (best of 15, 3 rounds):
+//!   softmax 8.1-8.3 → 11.7-17.6 GB/s, log-softmax 7.7-10.4 → 14.6-16.4; 1 thread unchanged
+//!   (11-14). Tried and dropped, both for rows on one thread (best-of-15 timings, since the
+//!   shared host moved copy bandwidth between 27 and 48 GB/s during the session): pass 2
+//!   writing the terms into a row-sized scratch and pass 3 writing the output with streaming
+//!   stores (no read-for-ownership; 59-74% → 43-49% of copy: the exp pass then has no output
+//!   lines to pull in while it computes), and taking the maxima of 4-64 rows in one sweep
+//!   before their exp passes (about 17 GB/s against 26-29 for row by row).
+//!
+//! Where this leaves rows on one thread: the L1-resident cost of a 2048-float row is 0.22
+//! ns/element (softmax) and 0.23 (log-softmax): nearly the whole budget that 70% of a 48 GB/s
+//! copy allows (0.167 / 0.7 = 0.24 ns/element) before memory adds anything (4M floats: 0.27
+//! and 0.32 ns/element on a quiet host).
 //!
 //! A row that is entirely -inf has no finite max: softmax and log-softmax give NaN there
 //! (-inf - -inf), exactly like the naive kernel and PyTorch; logsumexp gives -inf.
