@@ -3,6 +3,8 @@
 //! at 4K, 64K and 4M f32 elements (square matrices).
 //!
 //! `cargo bench -p kindling-tensor --bench memory` (a few minutes), or filter: `-- exp`.
+//! The 4K size is L1-resident: with `RAYON_NUM_THREADS=1` its time per element is a kernel's
+//! compute floor, which the 4M size can approach but not beat (see the README).
 //! Throughput is in bytes read + written, so criterion's `GiB/s` compares directly with the
 //! copy bandwidth that `kindling bench memory` prints. `fast_*` runs on the global rayon pool
 //! (all cores); the naive kernels are single-threaded.
@@ -85,6 +87,13 @@ fn cases() -> Vec<Case> {
         Case("exp", 8.0, |d| naive(|| d.a.exp()), |d| ew::unary(UnaryOp::Exp, d.a.as_slice().unwrap(), &mut d.out)),
         Case("tanh", 8.0, |d| naive(|| d.a.tanh()), |d| ew::unary(UnaryOp::Tanh, d.a.as_slice().unwrap(), &mut d.out)),
         Case(
+            "sigmoid",
+            8.0,
+            |d| naive(|| d.a.sigmoid()),
+            |d| ew::unary(UnaryOp::Sigmoid, d.a.as_slice().unwrap(), &mut d.out),
+        ),
+        Case("erf", 8.0, |d| naive(|| d.a.erf()), |d| ew::unary(UnaryOp::Erf, d.a.as_slice().unwrap(), &mut d.out)),
+        Case(
             "sum_rows",
             4.0,
             |d| naive(|| d.a.sum(1, false)),
@@ -127,6 +136,24 @@ fn cases() -> Vec<Case> {
             |d| {
                 let n = d.n;
                 sm::softmax(d.a.as_slice().unwrap(), n, n, 1, &mut d.out, false)
+            },
+        ),
+        Case(
+            "log_softmax_rows",
+            8.0,
+            |d| naive(|| d.a.log_softmax(-1)),
+            |d| {
+                let n = d.n;
+                sm::softmax(d.a.as_slice().unwrap(), n, n, 1, &mut d.out, true)
+            },
+        ),
+        Case(
+            "softmax_cols",
+            8.0,
+            |d| naive(|| d.a.softmax(0)),
+            |d| {
+                let n = d.n;
+                sm::softmax(d.a.as_slice().unwrap(), 1, n, n, &mut d.out, false)
             },
         ),
     ]
