@@ -98,7 +98,9 @@
 //!   whatever the pool. Now pass 1 splits the block's columns into tiles (one per thread) and
 //!   pass 2 splits its rows. Pass 1's row blocks are sized from the row width alone
 //!   (`col_block_rows`), never from the tile, so the split cannot change a result (tested at
-//!   1, 2 and 3 threads). 2 threads, same-run A/B in a scratch bench (best of 15, 3 rounds):
+//!   1, 2 and 3 threads). logsumexp along columns, which already split columns across threads,
+//!   sized its row blocks from each thread's share and so gave different bits on 1 and 3
+//!   threads (the same test caught it); it now uses `col_block_rows` too. 2 threads, same-run A/B in a scratch bench (best of 15, 3 rounds):
 //!   softmax 8.1-8.3 → 11.7-17.6 GB/s, log-softmax 7.7-10.4 → 14.6-16.4; 1 thread unchanged
 //!   (11-14). Tried and dropped, both for rows on one thread (best-of-15 timings, since the
 //!   shared host moved copy bandwidth between 27 and 48 GB/s during the session): pass 2
@@ -557,11 +559,11 @@ fn softmax_cols<F: SimdFloat>(xb: &[F], len: usize, inner: usize, ob: &mut [F], 
     let stats = |k: usize, ((m, shift), scale): ((&mut [F], &mut [F]), &mut [F])| {
         cols_stats(xb, len, inner, (k * tile, rows), m, shift, scale, log)
     };
-    let tiles = m.chunks_mut(tile).zip(shift.chunks_mut(tile)).zip(scale.chunks_mut(tile));
     if threads > 1 {
-        let par_tiles = m.par_chunks_mut(tile).zip(shift.par_chunks_mut(tile)).zip(scale.par_chunks_mut(tile));
-        par_tiles.enumerate().for_each(|(k, t)| stats(k, t));
+        let tiles = m.par_chunks_mut(tile).zip(shift.par_chunks_mut(tile)).zip(scale.par_chunks_mut(tile));
+        tiles.enumerate().for_each(|(k, t)| stats(k, t));
     } else {
+        let tiles = m.chunks_mut(tile).zip(shift.chunks_mut(tile)).zip(scale.chunks_mut(tile));
         tiles.enumerate().for_each(|(k, t)| stats(k, t));
     }
     let stream = len * inner * std::mem::size_of::<F>() >= STREAM_MIN_BYTES;
