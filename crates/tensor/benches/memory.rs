@@ -3,7 +3,7 @@
 //! at 4K, 64K and 4M f32 elements (square matrices).
 //!
 //! `cargo bench -p kindling-tensor --bench memory` (a few minutes), or filter: `-- exp`.
-//! The 4K size is L1-resident: with `RAYON_NUM_THREADS=1` its time per element is a kernel's
+//! The 4K size stays in L1/L2: with `RAYON_NUM_THREADS=1` its time per element is a kernel's
 //! compute floor, which the 4M size can approach but not beat (see the README).
 //! Throughput is in bytes read + written, so criterion's `GiB/s` compares directly with the
 //! copy bandwidth that `kindling bench memory` prints. `fast_*` runs on the global rayon pool
