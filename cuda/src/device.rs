@@ -2,6 +2,7 @@
 //! event-based timing.
 
 use crate::error::{Error, Result};
+use crate::kernel::{Kernel, KernelArgs};
 use crate::launch::LaunchConfig;
 use crate::ptx::Family;
 use cust::context::Context;
@@ -13,7 +14,6 @@ use cust::module::Module;
 use cust::stream::{Stream, StreamFlags};
 use cust::CudaFlags;
 use std::cell::OnceCell;
-use std::ffi::c_void;
 use std::fmt;
 
 /// What the driver says about the device.
@@ -63,16 +63,6 @@ pub struct Gpu {
     stream: Stream,
     // Dropped last: modules and stream belong to it.
     _context: Context,
-}
-
-/// A raw kernel argument: the address of a value the kernel parameter is copied from.
-pub(crate) fn arg<T>(value: &T) -> *mut c_void {
-    value as *const T as *mut c_void
-}
-
-/// The device address of a buffer, as the kernels' pointer parameters take it.
-pub(crate) fn addr<T: DeviceCopy>(buf: &DeviceBuffer<T>) -> u64 {
-    buf.as_device_ptr().as_raw()
 }
 
 impl Gpu {
@@ -133,26 +123,37 @@ impl Gpu {
         Ok(cell.get_or_init(|| module))
     }
 
-    /// Launches `kernel` from `family` on this handle's stream, asynchronously.
+    /// Launches `kernel` with `args` on this handle's stream, asynchronously. This is the one
+    /// place the crate calls `cuLaunchKernel`: the argument tuple's type is fixed by the
+    /// kernel's declaration (see [`crate::kernel`]), so a wrong type or count does not compile.
+    ///
+    /// The launch returns before the kernel runs. Every later use of the buffers is ordered
+    /// after it: the stream is a blocking stream (see [`Gpu::with_ordinal`]), so uploads,
+    /// downloads and memsets on the legacy default stream wait for it, and freeing a
+    /// `DeviceBuffer` (`cuMemFree`) waits for the device to finish using that memory.
     ///
     /// # Safety
-    /// `args` must point at values whose types and order match the kernel's parameters, the
-    /// device pointers among them must be valid for every access the kernel makes with this
-    /// configuration, and the values must live until this call returns.
-    pub unsafe fn launch(
-        &self,
-        family: Family,
-        kernel: &'static str,
-        cfg: LaunchConfig,
-        args: &[*mut c_void],
-    ) -> Result<()> {
-        let module = self.module(family)?;
-        let function = module.get_function(kernel).map_err(|source| Error::Launch { kernel, source })?;
+    /// Every device address in `args` must point into a live allocation, and the kernel, run
+    /// with `cfg` and the sizes among `args`, must access only memory inside those
+    /// allocations (for `float4` accesses, at 16-byte aligned addresses). The caller checks
+    /// buffer lengths against the sizes it passes; the call sites' `SAFETY` comments say which.
+    pub unsafe fn launch<Args: KernelArgs>(&self, kernel: Kernel<Args>, cfg: LaunchConfig, args: Args) -> Result<()> {
+        let name = kernel.name();
+        let module = self.module(kernel.family())?;
+        let function = module.get_function(name).map_err(|source| Error::Launch { kernel: name, source })?;
         let grid = GridSize::xyz(cfg.grid.0, cfg.grid.1, cfg.grid.2);
         let block = BlockSize::xyz(cfg.block.0, cfg.block.1, cfg.block.2);
-        self.stream
-            .launch(&function, grid, block, cfg.shared_bytes, args)
-            .map_err(|source| Error::Launch { kernel, source })
+        args.with_addresses(|addresses| {
+            // SAFETY: `addresses` holds one address per parameter of `name`, in order, each of a
+            // value inside `args` (alive until this closure returns; `cuLaunchKernel` copies the
+            // values before it returns). `Args` is the tuple `kernel` was declared with, which
+            // the tests check against the `.cu` prototype (count, order, C types) and the PTX
+            // (sizes, alignments), and `KernelParam` makes each value's layout that of its C
+            // type. What the kernel then does with the device addresses is this function's
+            // own contract, passed on to the caller.
+            unsafe { self.stream.launch(&function, grid, block, cfg.shared_bytes, addresses) }
+        })
+        .map_err(|source| Error::Launch { kernel: name, source })
     }
 
     /// Waits for everything queued on the stream; a kernel fault surfaces here.
@@ -203,10 +204,17 @@ impl Gpu {
         let n = bytes / 4;
         let src = self.zeros(n)?;
         let mut dst = self.zeros(n)?;
-        let ms = self.time_ms(iters, || unsafe {
-            dst.async_copy_from(&src, &self.stream)
+        let timed = self.time_ms(iters, || {
+            // SAFETY: `dst` and `src` are distinct allocations of the same length (`zeros(n)`;
+            // cust asserts equal lengths), nothing else reads or writes them, and both live
+            // until this function returns, which is after the stream is synchronized below,
+            // also when a copy or the timing failed part-way.
+            unsafe { dst.async_copy_from(&src, &self.stream) }
                 .map_err(|source| Error::Memory { what: "device-to-device copy", source })
-        })?;
+        });
+        let drained = self.synchronize();
+        let ms = timed?;
+        drained?;
         Ok(2.0 * (n * 4) as f64 / (ms * 1e-3) / 1e9)
     }
 }

@@ -7,6 +7,10 @@
 //! `cuda-bench` binary times them. The version catalogue of each family sits at the top of
 //! its `.cu` file.
 //!
+//! Each kernel is declared once in Rust with the types of its parameters, and launched through
+//! one typed helper, [`Gpu::launch`], which takes the arguments as a tuple of those types: a
+//! wrong type or count does not compile ([`mod@kernel`] explains how).
+//!
 //! Families ([`kernels`]): elementwise and broadcasting, sum reduction, softmax and
 //! log-softmax, layer norm, cross-entropy (forward and backward), SGEMM (naive to TF32 tensor
 //! cores), convolution (direct, and im2col + SGEMM), attention (naive, and flash-style).
@@ -31,6 +35,7 @@
 
 pub mod device;
 pub mod error;
+pub mod kernel;
 #[allow(clippy::too_many_arguments)]
 pub mod kernels;
 pub mod launch;
@@ -41,6 +46,7 @@ pub mod tolerance;
 pub use cust::memory::DeviceBuffer;
 pub use device::{DeviceInfo, Gpu};
 pub use error::{Error, Result};
+pub use kernel::{DevicePtr, DevicePtrMut, Kernel};
 pub use launch::LaunchConfig;
 pub use ptx::Family;
 pub use tolerance::Tolerance;

@@ -2,12 +2,20 @@
 
 use super::check_len;
 use super::sgemm::{sgemm_raw, Sgemm};
-use crate::device::{addr, arg, Gpu};
+use crate::device::Gpu;
+use crate::kernel::{declare_kernels, DevicePtr, DevicePtrMut, KernelParam};
 use crate::launch::{to_i32, LaunchConfig};
-use crate::ptx::Family;
 use crate::Result;
 use cust::memory::DeviceBuffer;
 use std::fmt;
+
+declare_kernels! {
+    family: Conv;
+    /// v1: a thread per output value.
+    pub const CONV2D_V1_DIRECT = conv2d_v1_direct(x: DevicePtr<f32>, wt: DevicePtr<f32>, y: DevicePtrMut<f32>, s: ConvShapeC);
+    /// v2's first step, for one image: its column matrix `[c*kh*kw, oh*ow]`.
+    pub const IM2COL = im2col(x: DevicePtr<f32>, cols: DevicePtrMut<f32>, s: ConvShapeC);
+}
 
 /// Sizes of a convolution `x [n, c, h, w] * w [oc, c, kh, kw] -> y [n, oc, oh, ow]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,10 +113,11 @@ impl ConvShape {
     }
 }
 
-/// Mirrors `struct ConvShape` in `conv.cu`.
+/// Mirrors `struct ConvShape` in `conv.cu`: the sizes as the kernels take them (made by
+/// [`conv2d`] from a [`ConvShape`], each size checked to fit an `int`).
 #[repr(C)]
-#[derive(Clone, Copy)]
-struct ConvShapeC {
+#[derive(Clone, Copy, Debug)]
+pub struct ConvShapeC {
     n: i32,
     c: i32,
     h: i32,
@@ -120,6 +129,15 @@ struct ConvShapeC {
     pad: i32,
     oh: i32,
     ow: i32,
+}
+
+// SAFETY: `#[repr(C)]` with the eleven `int` fields of `struct ConvShape` in conv.cu in the
+// same order: 44 bytes aligned to 4 (the PTX's `.align 4 .b8 [44]`, which a test compares),
+// and every bit pattern is a valid set of ints.
+unsafe impl KernelParam for ConvShapeC {
+    fn c_type() -> String {
+        "ConvShape".into()
+    }
 }
 
 /// Versions of the convolution.
@@ -173,33 +191,36 @@ pub fn conv2d(
     check_len("conv2d", "w", w, shape.weight_len());
     check_len("conv2d", "y", y, shape.output_len());
     let s = shape.to_kernel();
-    let (px, pw, py) = (addr(x), addr(w), addr(y));
     match version {
-        Conv::V1Direct { block } => unsafe {
-            gpu.launch(
-                Family::Conv,
-                "conv2d_v1_direct",
-                LaunchConfig::one_d(shape.output_len(), block),
-                &[arg(&px), arg(&pw), arg(&py), arg(&s)],
-            )
-        },
+        Conv::V1Direct { block } => {
+            let args = (DevicePtr::of(x), DevicePtr::of(w), DevicePtrMut::of(y), s);
+            // SAFETY: thread idx < n * oc * oh * ow (its `if (idx >= total) return`) writes
+            // y[idx] and reads, for its image and output channel, x[img, c, ih, iw] only for
+            // 0 <= ih < h, 0 <= iw < w (padding taps are skipped) and w[oc, c, i, j] for
+            // i < kh, j < kw; check_len above made sure x, w and y hold the input, weight and
+            // output lengths of `shape`, from which `s` was made.
+            unsafe { gpu.launch(CONV2D_V1_DIRECT, LaunchConfig::one_d(shape.output_len(), block), args) }
+        }
         Conv::V2Im2colGemm { gemm } => {
             check_len("conv2d", "workspace", workspace, shape.cols_len());
-            let pc = addr(workspace);
-            let spatial = shape.oh * shape.ow;
-            let ckk = shape.c * shape.kh * shape.kw;
+            let cols = DevicePtrMut::of(workspace);
+            let (spatial, ckk) = (shape.oh * shape.ow, shape.c * shape.kh * shape.kw);
+            let (image_len, out_image_len) = (shape.c * shape.h * shape.w, shape.oc * spatial);
+            let (x0, w0, y0) = (DevicePtr::of(x), DevicePtr::of(w), DevicePtrMut::of(y));
             for img in 0..shape.n {
-                let xi = px + (img * shape.c * shape.h * shape.w * 4) as u64;
-                let yi = py + (img * shape.oc * spatial * 4) as u64;
-                unsafe {
-                    gpu.launch(
-                        Family::Conv,
-                        "im2col",
-                        LaunchConfig::one_d(shape.cols_len(), IM2COL_BLOCK),
-                        &[arg(&xi), arg(&pc), arg(&s)],
-                    )?;
-                    sgemm_raw(gpu, gemm, pw, pc, yi, shape.oc, spatial, ckk)?;
-                }
+                let (xi, yi) = (x0.offset(img * image_len), y0.offset(img * out_image_len));
+                // SAFETY: thread idx < c * kh * kw * oh * ow = cols_len (its `if (idx >=
+                // total) return`) writes cols[idx], inside the workspace (check_len above),
+                // and reads image img of x at [c, ih, iw] only for 0 <= ih < h, 0 <= iw < w:
+                // inside x's n * c * h * w floats (check_len above) since img < n.
+                unsafe { gpu.launch(IM2COL, LaunchConfig::one_d(shape.cols_len(), IM2COL_BLOCK), (xi, cols, s))? };
+                // SAFETY: A = w is [oc, ckk] (the weight length, checked), B = the workspace is
+                // [ckk, spatial] (cols_len, checked) and C = image img of y is [oc, spatial],
+                // inside y's n * oc * spatial floats (checked) since img < n. w and the
+                // workspace are allocation starts (256-byte aligned); image img of y starts
+                // img * oc * spatial floats in, a multiple of 4 floats (16 bytes) whenever
+                // spatial % 4 == 0, the only case where sgemm writes C rows as float4.
+                unsafe { sgemm_raw(gpu, gemm, w0, cols.as_const(), yi, shape.oc, spatial, ckk)? };
             }
             Ok(())
         }

@@ -1,12 +1,35 @@
 //! Elementwise binary ops and broadcasting (`kernels/elementwise.cu`).
 
 use super::check_len;
-use crate::device::{addr, arg, Gpu};
+use crate::device::Gpu;
+use crate::kernel::{declare_kernels, DevicePtr, DevicePtrMut, Kernel, KernelParam};
 use crate::launch::{ceil_div, to_i32, LaunchConfig, MAX_GRID_YZ};
-use crate::ptx::Family;
 use crate::Result;
 use cust::memory::DeviceBuffer;
 use std::fmt;
+
+declare_kernels! {
+    family: Elementwise;
+    /// Binary v1: one thread per element.
+    pub const BINARY_V1_NAIVE = binary_v1_naive(a: DevicePtr<f32>, b: DevicePtr<f32>, out: DevicePtrMut<f32>, n: i32, op: i32);
+    /// Binary v2: four elements per thread as one `float4`, scalar tail.
+    pub const BINARY_V2_FLOAT4 = binary_v2_float4(a: DevicePtr<f32>, b: DevicePtr<f32>, out: DevicePtrMut<f32>, n: i32, op: i32);
+    /// Broadcast v1: general 4-D strided broadcast, one thread per output element.
+    pub const BROADCAST_V1_NAIVE =
+        broadcast_v1_naive(a: DevicePtr<f32>, b: DevicePtr<f32>, out: DevicePtrMut<f32>, s: Broadcast4, n: i32, op: i32);
+    /// Broadcast v2: `a[rows, cols] (op) b[cols]`, a row per grid.y, `float4` when `cols % 4 == 0`.
+    pub const BROADCAST_V2_ROWS_FLOAT4 = broadcast_v2_rows_float4(
+        a: DevicePtr<f32>,
+        b: DevicePtr<f32>,
+        out: DevicePtrMut<f32>,
+        rows: i32,
+        cols: i32,
+        op: i32,
+    );
+}
+
+/// The parameters of both binary kernels: `(a, b, out, n, op)`.
+pub type BinaryArgs = (DevicePtr<f32>, DevicePtr<f32>, DevicePtrMut<f32>, i32, i32);
 
 /// The binary operation; the discriminant is the op code the kernels take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,11 +82,11 @@ impl Binary {
         v
     }
 
-    /// The PTX entry point.
-    pub fn kernel(self) -> &'static str {
+    /// The kernel.
+    pub fn kernel(self) -> Kernel<BinaryArgs> {
         match self {
-            Binary::V1Naive { .. } => "binary_v1_naive",
-            Binary::V2Float4 { .. } => "binary_v2_float4",
+            Binary::V1Naive { .. } => BINARY_V1_NAIVE,
+            Binary::V2Float4 { .. } => BINARY_V2_FLOAT4,
         }
     }
 
@@ -98,15 +121,12 @@ pub fn binary(
     for (what, buf) in [("a", a), ("b", b), ("out", &*out)] {
         check_len("binary", what, buf, n);
     }
-    let (pa, pb, po, n32, op32) = (addr(a), addr(b), addr(out), to_i32("n", n), op as i32);
-    unsafe {
-        gpu.launch(
-            Family::Elementwise,
-            version.kernel(),
-            version.config(n),
-            &[arg(&pa), arg(&pb), arg(&po), arg(&n32), arg(&op32)],
-        )
-    }
+    let args = (DevicePtr::of(a), DevicePtr::of(b), DevicePtrMut::of(out), to_i32("n", n), op as i32);
+    // SAFETY: both versions touch a[i], b[i], out[i] only for i < n (v1's `if (i < n)`; v2's
+    // float4 path needs i + 3 < n, its scalar tail i < n), and check_len above made sure each
+    // buffer holds at least n floats. v2's float4 accesses at element 4t are 16-byte aligned
+    // because the three addresses are allocation starts (cuMemAlloc aligns to 256 bytes).
+    unsafe { gpu.launch(version.kernel(), version.config(n), args) }
 }
 
 /// Shape and strides of a broadcast padded on the left to four dimensions; the layout matches
@@ -166,6 +186,15 @@ impl Broadcast4 {
     }
 }
 
+// SAFETY: `#[repr(C)]` with the fields of `struct Broadcast4` in elementwise.cu in the same
+// order: three `int[4]` arrays, 48 bytes aligned to 4 (the PTX's `.align 4 .b8 [48]`, which a
+// test compares), and every bit pattern is a valid array of ints.
+unsafe impl KernelParam for Broadcast4 {
+    fn c_type() -> String {
+        "Broadcast4".into()
+    }
+}
+
 /// Versions of the broadcasting op.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Broadcast {
@@ -192,8 +221,8 @@ impl Broadcast {
     /// The PTX entry point.
     pub fn kernel(self) -> &'static str {
         match self {
-            Broadcast::V1Naive { .. } => "broadcast_v1_naive",
-            Broadcast::V2RowsFloat4 { .. } => "broadcast_v2_rows_float4",
+            Broadcast::V1Naive { .. } => BROADCAST_V1_NAIVE.name(),
+            Broadcast::V2RowsFloat4 { .. } => BROADCAST_V2_ROWS_FLOAT4.name(),
         }
     }
 
@@ -236,16 +265,15 @@ pub fn broadcast(
     check_len("broadcast", "a", a, sa.iter().product());
     check_len("broadcast", "b", b, sb.iter().product());
     check_len("broadcast", "out", out, shape.len());
-    let (pa, pb, po, n, op32) = (addr(a), addr(b), addr(out), to_i32("n", shape.len()), op as i32);
     let cfg = LaunchConfig::one_d(shape.len(), block);
-    unsafe {
-        gpu.launch(
-            Family::Elementwise,
-            "broadcast_v1_naive",
-            cfg,
-            &[arg(&pa), arg(&pb), arg(&po), arg(&shape), arg(&n), arg(&op32)],
-        )?;
-    }
+    let args = (DevicePtr::of(a), DevicePtr::of(b), DevicePtrMut::of(out), shape, to_i32("n", shape.len()), op as i32);
+    // SAFETY: the kernel writes out[i] for i < n = shape.len() (its `if (i >= n) return`), and
+    // `out` holds that many (check_len above). It reads a at sum(coord[d] * a_strides[d]) over
+    // coordinates below `dims`; `Broadcast4::new` made the strides those of `sa` padded to 4-D
+    // (0 where sa's size is 1, so coord and size agree elsewhere), so the largest index is
+    // product(sa) - 1, and `a` holds product(sa) floats (check_len above); the same for b. No
+    // index overflows the kernel's int: to_i32 checked n, and product(sa) <= n.
+    unsafe { gpu.launch(BROADCAST_V1_NAIVE, cfg, args)? };
     let rank = sa.len().max(sb.len());
     Ok(shape.dims[4 - rank..].iter().map(|&d| d as usize).collect())
 }
@@ -267,16 +295,16 @@ pub fn broadcast_rows(
             check_len("broadcast_rows", "a", a, rows * cols);
             check_len("broadcast_rows", "b", b, cols);
             check_len("broadcast_rows", "out", out, rows * cols);
-            let (pa, pb, po) = (addr(a), addr(b), addr(out));
-            let (r, c, op32) = (to_i32("rows", rows), to_i32("cols", cols), op as i32);
-            unsafe {
-                gpu.launch(
-                    Family::Elementwise,
-                    version.kernel(),
-                    version.rows_config(rows, cols),
-                    &[arg(&pa), arg(&pb), arg(&po), arg(&r), arg(&c), arg(&op32)],
-                )
-            }
+            let cfg = version.rows_config(rows, cols);
+            let (r, c) = (to_i32("rows", rows), to_i32("cols", cols));
+            let args = (DevicePtr::of(a), DevicePtr::of(b), DevicePtrMut::of(out), r, c, op as i32);
+            // SAFETY: the kernel handles row r < rows (its `if (r >= rows) return`) and, in it,
+            // columns c < cols only (`t * 4 < cols` on the float4 path, `c < cols` on the
+            // scalar one): it reads a[r * cols + c] and b[c] and writes out[r * cols + c], and
+            // check_len above made sure a and out hold rows * cols floats and b cols. The
+            // float4 path runs only when cols % 4 == 0, so every row of a and out starts
+            // 16-byte aligned in its (256-byte aligned) allocation, as does b.
+            unsafe { gpu.launch(BROADCAST_V2_ROWS_FLOAT4, cfg, args) }
         }
     }
 }

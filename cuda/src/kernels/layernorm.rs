@@ -2,12 +2,54 @@
 
 use super::check_len;
 use super::softmax::warp_per_row_config;
-use crate::device::{addr, arg, Gpu};
+use crate::device::Gpu;
+use crate::kernel::{declare_kernels, DevicePtr, DevicePtrMut, Kernel};
 use crate::launch::{to_i32, LaunchConfig};
-use crate::ptx::Family;
 use crate::Result;
 use cust::memory::DeviceBuffer;
 use std::fmt;
+
+declare_kernels! {
+    family: LayerNorm;
+    /// v1: a thread per row, three passes.
+    pub const LAYERNORM_V1_NAIVE = layernorm_v1_naive(
+        x: DevicePtr<f32>,
+        gamma: DevicePtr<f32>,
+        beta: DevicePtr<f32>,
+        y: DevicePtrMut<f32>,
+        mean_out: DevicePtrMut<f32>,
+        rstd_out: DevicePtrMut<f32>,
+        rows: i32,
+        cols: i32,
+        eps: f32,
+    );
+    /// v2: a warp per row, shuffle reductions.
+    pub const LAYERNORM_V2_WARP = layernorm_v2_warp(
+        x: DevicePtr<f32>,
+        gamma: DevicePtr<f32>,
+        beta: DevicePtr<f32>,
+        y: DevicePtrMut<f32>,
+        mean_out: DevicePtrMut<f32>,
+        rstd_out: DevicePtrMut<f32>,
+        rows: i32,
+        cols: i32,
+        eps: f32,
+    );
+}
+
+/// The parameters of both layer norm kernels: `(x, gamma, beta, y, mean_out, rstd_out, rows,
+/// cols, eps)`.
+pub type LayerNormArgs = (
+    DevicePtr<f32>,
+    DevicePtr<f32>,
+    DevicePtr<f32>,
+    DevicePtrMut<f32>,
+    DevicePtrMut<f32>,
+    DevicePtrMut<f32>,
+    i32,
+    i32,
+    f32,
+);
 
 /// Versions of layer norm forward.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,11 +74,11 @@ impl LayerNorm {
         v
     }
 
-    /// The PTX entry point.
-    pub fn kernel(self) -> &'static str {
+    /// The kernel.
+    pub fn kernel(self) -> Kernel<LayerNormArgs> {
         match self {
-            LayerNorm::V1Naive { .. } => "layernorm_v1_naive",
-            LayerNorm::V2Warp { .. } => "layernorm_v2_warp",
+            LayerNorm::V1Naive { .. } => LAYERNORM_V1_NAIVE,
+            LayerNorm::V2Warp { .. } => LAYERNORM_V2_WARP,
         }
     }
 
@@ -89,9 +131,21 @@ pub fn forward(
     check_len("layernorm", "beta", bufs.beta, cols);
     check_len("layernorm", "mean", bufs.mean, rows);
     check_len("layernorm", "rstd", bufs.rstd, rows);
-    let ptrs = [addr(bufs.x), addr(bufs.gamma), addr(bufs.beta), addr(bufs.y), addr(bufs.mean), addr(bufs.rstd)];
-    let (r, c) = (to_i32("rows", rows), to_i32("cols", cols));
-    let mut args: Vec<_> = ptrs.iter().map(arg).collect();
-    args.extend([arg(&r), arg(&c), arg(&eps)]);
-    unsafe { gpu.launch(Family::LayerNorm, version.kernel(), version.config(rows), &args) }
+    let args = (
+        DevicePtr::of(bufs.x),
+        DevicePtr::of(bufs.gamma),
+        DevicePtr::of(bufs.beta),
+        DevicePtrMut::of(bufs.y),
+        DevicePtrMut::of(bufs.mean),
+        DevicePtrMut::of(bufs.rstd),
+        to_i32("rows", rows),
+        to_i32("cols", cols),
+        eps,
+    );
+    // SAFETY: each version handles rows r < rows only (a thread or a warp per row; the others
+    // return): it reads x[r * cols + c], gamma[c], beta[c] and writes y[r * cols + c] for
+    // c < cols, and mean[r], rstd[r]; check_len above made sure x and y hold rows * cols
+    // floats, gamma and beta cols, mean and rstd rows. v2's full-mask shuffles need whole
+    // warps: `warp_per_row_config` asserts the block is a multiple of 32.
+    unsafe { gpu.launch(version.kernel(), version.config(rows), args) }
 }

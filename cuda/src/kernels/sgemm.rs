@@ -1,12 +1,39 @@
 //! SGEMM `C = A . B`, row-major (`kernels/sgemm.cu`).
 
 use super::check_len;
-use crate::device::{addr, arg, Gpu};
+use crate::device::Gpu;
+use crate::kernel::{declare_kernels, DevicePtr, DevicePtrMut, Kernel};
 use crate::launch::{to_i32, LaunchConfig};
-use crate::ptx::Family;
 use crate::Result;
 use cust::memory::DeviceBuffer;
 use std::fmt;
+
+declare_kernels! {
+    family: Sgemm;
+    /// v1: a thread per element of C.
+    pub const SGEMM_V1_NAIVE = sgemm_v1_naive(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
+    /// v2: 16x16 shared-memory tiles.
+    pub const SGEMM_V2_SMEM_TILE16 =
+        sgemm_v2_smem_tile16(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
+    /// v2: 32x32 shared-memory tiles.
+    pub const SGEMM_V2_SMEM_TILE32 =
+        sgemm_v2_smem_tile32(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
+    /// v3: 64x64 block tiles, 4x4 register tile per thread.
+    pub const SGEMM_V3_REG_TILE64 =
+        sgemm_v3_reg_tile64(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
+    /// v3: 128x128 block tiles, 8x8 register tile per thread.
+    pub const SGEMM_V3_REG_TILE128 =
+        sgemm_v3_reg_tile128(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
+    /// v4: 128x128x8 tiles, `float4` loads, double-buffered shared memory.
+    pub const SGEMM_V4_VEC_DBUF =
+        sgemm_v4_vec_dbuf(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
+    /// v5: TF32 tensor cores, 128x128x16 tiles.
+    pub const SGEMM_V5_TF32_MMA =
+        sgemm_v5_tf32_mma(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
+}
+
+/// The parameters every SGEMM kernel takes: `(A, B, C, M, N, K)`.
+pub type SgemmArgs = (DevicePtr<f32>, DevicePtr<f32>, DevicePtrMut<f32>, i32, i32, i32);
 
 /// Versions of SGEMM, each with its tile or block shape.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,16 +83,16 @@ impl Sgemm {
         self == Sgemm::V5Tf32
     }
 
-    /// The PTX entry point. Panics on a tile size that has no kernel.
-    pub fn kernel(self) -> &'static str {
+    /// The kernel. Panics on a tile size that has no kernel.
+    pub fn kernel(self) -> Kernel<SgemmArgs> {
         match self {
-            Sgemm::V1Naive { .. } => "sgemm_v1_naive",
-            Sgemm::V2Smem { tile: 16 } => "sgemm_v2_smem_tile16",
-            Sgemm::V2Smem { tile: 32 } => "sgemm_v2_smem_tile32",
-            Sgemm::V3Reg { tile: 64 } => "sgemm_v3_reg_tile64",
-            Sgemm::V3Reg { tile: 128 } => "sgemm_v3_reg_tile128",
-            Sgemm::V4VecDbuf => "sgemm_v4_vec_dbuf",
-            Sgemm::V5Tf32 => "sgemm_v5_tf32_mma",
+            Sgemm::V1Naive { .. } => SGEMM_V1_NAIVE,
+            Sgemm::V2Smem { tile: 16 } => SGEMM_V2_SMEM_TILE16,
+            Sgemm::V2Smem { tile: 32 } => SGEMM_V2_SMEM_TILE32,
+            Sgemm::V3Reg { tile: 64 } => SGEMM_V3_REG_TILE64,
+            Sgemm::V3Reg { tile: 128 } => SGEMM_V3_REG_TILE128,
+            Sgemm::V4VecDbuf => SGEMM_V4_VEC_DBUF,
+            Sgemm::V5Tf32 => SGEMM_V5_TF32_MMA,
             other => panic!("sgemm: no kernel for {other:?}"),
         }
     }
@@ -93,20 +120,30 @@ impl fmt::Display for Sgemm {
     }
 }
 
-/// `C = A . B` with `A` `[m, k]`, `B` `[k, n]`, `C` `[m, n]`, at raw device addresses (used by
-/// the convolution to address one image inside a batch).
+/// `C = A . B` with `A` `[m, k]`, `B` `[k, n]`, `C` `[m, n]`, at device addresses that need not
+/// be the starts of buffers (the convolution addresses one image inside a batch).
 ///
 /// # Safety
-/// The addresses must point at device buffers of at least those sizes.
-pub unsafe fn sgemm_raw(gpu: &Gpu, version: Sgemm, a: u64, b: u64, c: u64, m: usize, n: usize, k: usize) -> Result<()> {
+/// `a`, `b` and `c` must point at `m * k`, `k * n` and `m * n` floats inside live allocations,
+/// and be 16-byte aligned when their rows can be read or written as `float4` (v4 and v5 do
+/// that for `a` when `k % 4 == 0`, for `b` and `c` when `n % 4 == 0`).
+pub unsafe fn sgemm_raw(
+    gpu: &Gpu,
+    version: Sgemm,
+    a: DevicePtr<f32>,
+    b: DevicePtr<f32>,
+    c: DevicePtrMut<f32>,
+    m: usize,
+    n: usize,
+    k: usize,
+) -> Result<()> {
     assert!(m > 0 && n > 0 && k > 0, "sgemm: empty product {m}x{k} . {k}x{n}");
-    let (m32, n32, k32) = (to_i32("m", m), to_i32("n", n), to_i32("k", k));
-    gpu.launch(
-        Family::Sgemm,
-        version.kernel(),
-        version.config(m, n),
-        &[arg(&a), arg(&b), arg(&c), arg(&m32), arg(&n32), arg(&k32)],
-    )
+    let args = (a, b, c, to_i32("m", m), to_i32("n", n), to_i32("k", k));
+    // SAFETY: every version reads A[row * K + kk] and B[kk * N + col] only for row < M,
+    // col < N, kk < K (tiles past an edge load zeros instead) and writes C[row * N + col] only
+    // for row < M, col < N, so it stays inside the m * k, k * n and m * n floats the caller
+    // guarantees, with the alignment the caller guarantees for the float4 paths.
+    unsafe { gpu.launch(version.kernel(), version.config(m, n), args) }
 }
 
 /// `C = A . B` with `A` `[m, k]`, `B` `[k, n]`, `C` `[m, n]`, all row-major.
@@ -123,5 +160,7 @@ pub fn sgemm(
     check_len("sgemm", "A", a, m * k);
     check_len("sgemm", "B", b, k * n);
     check_len("sgemm", "C", c, m * n);
-    unsafe { sgemm_raw(gpu, version, addr(a), addr(b), addr(c), m, n, k) }
+    // SAFETY: check_len above made sure A, B and C hold m * k, k * n and m * n floats, and the
+    // three addresses are allocation starts, which cuMemAlloc aligns to 256 bytes.
+    unsafe { sgemm_raw(gpu, version, DevicePtr::of(a), DevicePtr::of(b), DevicePtrMut::of(c), m, n, k) }
 }

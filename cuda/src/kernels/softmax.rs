@@ -1,12 +1,28 @@
 //! Softmax and log-softmax over rows (`kernels/softmax.cu`).
 
 use super::check_len;
-use crate::device::{addr, arg, Gpu};
+use crate::device::Gpu;
+use crate::kernel::{declare_kernels, DevicePtr, DevicePtrMut, Kernel};
 use crate::launch::{ceil_div, to_i32, LaunchConfig};
-use crate::ptx::Family;
 use crate::Result;
 use cust::memory::DeviceBuffer;
 use std::fmt;
+
+declare_kernels! {
+    family: Softmax;
+    /// v1 softmax: a thread per row, three passes.
+    pub const SOFTMAX_V1_NAIVE = softmax_v1_naive(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
+    /// v1 log-softmax: a thread per row, three passes.
+    pub const LOG_SOFTMAX_V1_NAIVE = log_softmax_v1_naive(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
+    /// v2 softmax: a warp per row, online (max, sum).
+    pub const SOFTMAX_V2_ONLINE_WARP = softmax_v2_online_warp(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
+    /// v2 log-softmax: a warp per row, online (max, sum).
+    pub const LOG_SOFTMAX_V2_ONLINE_WARP =
+        log_softmax_v2_online_warp(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
+}
+
+/// The parameters every softmax kernel takes: `(x, y, rows, cols)`.
+pub type SoftmaxArgs = (DevicePtr<f32>, DevicePtrMut<f32>, i32, i32);
 
 /// Versions of the row softmax.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,13 +47,13 @@ impl Softmax {
         v
     }
 
-    /// The PTX entry point, for softmax or (when `log`) log-softmax.
-    pub fn kernel(self, log: bool) -> &'static str {
+    /// The kernel, for softmax or (when `log`) log-softmax.
+    pub fn kernel(self, log: bool) -> Kernel<SoftmaxArgs> {
         match (self, log) {
-            (Softmax::V1Naive { .. }, false) => "softmax_v1_naive",
-            (Softmax::V1Naive { .. }, true) => "log_softmax_v1_naive",
-            (Softmax::V2OnlineWarp { .. }, false) => "softmax_v2_online_warp",
-            (Softmax::V2OnlineWarp { .. }, true) => "log_softmax_v2_online_warp",
+            (Softmax::V1Naive { .. }, false) => SOFTMAX_V1_NAIVE,
+            (Softmax::V1Naive { .. }, true) => LOG_SOFTMAX_V1_NAIVE,
+            (Softmax::V2OnlineWarp { .. }, false) => SOFTMAX_V2_ONLINE_WARP,
+            (Softmax::V2OnlineWarp { .. }, true) => LOG_SOFTMAX_V2_ONLINE_WARP,
         }
     }
 
@@ -80,8 +96,11 @@ pub fn softmax(
 ) -> Result<()> {
     check_len("softmax", "x", x, rows * cols);
     check_len("softmax", "y", y, rows * cols);
-    let (px, py, r, c) = (addr(x), addr(y), to_i32("rows", rows), to_i32("cols", cols));
-    unsafe {
-        gpu.launch(Family::Softmax, version.kernel(log), version.config(rows), &[arg(&px), arg(&py), arg(&r), arg(&c)])
-    }
+    let args = (DevicePtr::of(x), DevicePtrMut::of(y), to_i32("rows", rows), to_i32("cols", cols));
+    // SAFETY: each version handles rows r < rows only (a thread or a warp per row; the others
+    // return) and reads x[r * cols + c], writes y[r * cols + c] for c < cols only, and
+    // check_len above made sure x and y hold rows * cols floats. v2's full-mask shuffles need
+    // whole warps: `warp_per_row_config` asserts the block is a multiple of 32, and a warp
+    // leaves together (its row index is the same in all 32 lanes).
+    unsafe { gpu.launch(version.kernel(log), version.config(rows), args) }
 }
