@@ -127,3 +127,34 @@ pub fn ptx_isa_version(ptx: &str) -> Option<&str> {
 pub fn ptx_target(ptx: &str) -> Option<&str> {
     ptx.lines().find_map(|l| l.trim().strip_prefix(".target ")).map(str::trim)
 }
+
+/// Size and alignment in bytes of each parameter of the `.entry` named `entry` in a PTX text,
+/// in order; `None` when there is no such entry. A scalar `.param .u64 name` is (8, 8); a
+/// struct passed by value, `.param .align 4 .b8 name[48]`, is (48, 4).
+pub fn entry_params(ptx: &str, entry: &str) -> Option<Vec<(usize, usize)>> {
+    let header = format!(".visible .entry {entry}(");
+    let mut lines = ptx.lines().skip_while(|l| l.trim() != header);
+    lines.next()?;
+    let params = lines.map(str::trim).take_while(|l| l.starts_with(".param")).map(|line| {
+        let words: Vec<&str> = line.trim_end_matches(',').split_whitespace().collect();
+        // The type is `.u32`, `.f32`, `.b8`, ...: its bits per element.
+        let bits: usize = words
+            .iter()
+            .find_map(|w| {
+                let bits = [".u", ".s", ".f", ".b"].iter().find_map(|p| w.strip_prefix(p))?;
+                bits.parse().ok()
+            })
+            .unwrap_or_else(|| panic!("PTX parameter without a type: {line}"));
+        let name = words.last().copied().unwrap_or_default();
+        let count = match name.split_once('[') {
+            Some((_, n)) => n.trim_end_matches(']').parse().unwrap_or_else(|_| panic!("PTX array size: {line}")),
+            None => 1,
+        };
+        let align = match words.iter().position(|&w| w == ".align") {
+            Some(i) => words[i + 1].parse().unwrap_or_else(|_| panic!("PTX alignment: {line}")),
+            None => bits / 8,
+        };
+        (bits / 8 * count, align)
+    });
+    Some(params.collect())
+}

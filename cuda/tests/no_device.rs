@@ -1,6 +1,7 @@
 //! Tests that need no GPU: the PTX that build.rs produced, launch arithmetic for awkward
 //! shapes, the CPU references on hand-computed cases, tolerances and error messages.
 
+use kindling_cuda::kernels;
 use kindling_cuda::kernels::attention::{Attention, AttentionShape};
 use kindling_cuda::kernels::conv::{Conv, ConvShape};
 use kindling_cuda::kernels::elementwise::{Binary, BinaryOp, Broadcast, Broadcast4};
@@ -8,7 +9,7 @@ use kindling_cuda::kernels::reduce::{Sum, BLOCKS_PER_SM};
 use kindling_cuda::kernels::sgemm::Sgemm;
 use kindling_cuda::kernels::softmax::{warp_per_row_config, Softmax};
 use kindling_cuda::launch::{ceil_div, LaunchConfig};
-use kindling_cuda::ptx::{entry_points, ptx_isa_version, ptx_target, Family};
+use kindling_cuda::ptx::{entry_params, entry_points, ptx_isa_version, ptx_target, Family};
 use kindling_cuda::reference;
 use kindling_cuda::tolerance::{compare, Tolerance};
 use kindling_cuda::{Error, Gpu};
@@ -50,22 +51,22 @@ fn tensor_core_kernel_uses_tf32_mma() {
 fn every_version_names_a_kernel_that_exists() {
     let sgemm = entry_points(Family::Sgemm.ptx());
     for v in Sgemm::all() {
-        assert!(sgemm.contains(&v.kernel()), "{v}");
+        assert!(sgemm.contains(&v.kernel().name()), "{v}");
     }
     let elementwise = entry_points(Family::Elementwise.ptx());
     for v in Binary::all() {
-        assert!(elementwise.contains(&v.kernel()), "{v}");
+        assert!(elementwise.contains(&v.kernel().name()), "{v}");
     }
     for v in Broadcast::all() {
         assert!(elementwise.contains(&v.kernel()), "{v}");
     }
     let reduce = entry_points(Family::Reduce.ptx());
     for v in Sum::all() {
-        assert!(reduce.contains(&v.kernel()), "{v}");
+        assert!(reduce.contains(&v.kernel().name()), "{v}");
     }
     let softmax = entry_points(Family::Softmax.ptx());
     for v in Softmax::all() {
-        assert!(softmax.contains(&v.kernel(false)) && softmax.contains(&v.kernel(true)), "{v}");
+        assert!(softmax.contains(&v.kernel(false).name()) && softmax.contains(&v.kernel(true).name()), "{v}");
     }
 }
 
@@ -75,6 +76,122 @@ fn entry_point_parser_reads_names() {
     assert_eq!(entry_points(ptx), vec!["foo", "bar_2"]);
     assert_eq!(ptx_isa_version(ptx), Some("9.0"));
     assert_eq!(ptx_target(ptx), Some("sm_80"));
+}
+
+// ---- kernel declarations against the .cu prototypes and the PTX ----
+
+/// One `extern "C" __global__` prototype of a `.cu` file: the name and each parameter's
+/// (C type, name), the type with its spaces normalised (`const float*`).
+type Prototype = (String, Vec<(String, String)>);
+
+/// The `extern "C" __global__` prototypes of a `.cu` source, in order. A prototype runs from a
+/// line starting `extern "C" __global__` to the `{` of its body; `__launch_bounds__(..)` is
+/// skipped.
+fn cu_prototypes(src: &str) -> Vec<Prototype> {
+    let mut found = Vec::new();
+    let mut offset = 0;
+    for line in src.split_inclusive('\n') {
+        if line.trim_start().starts_with("extern \"C\" __global__") {
+            let rest = &src[offset..];
+            let mut proto = rest[..rest.find('{').expect("a kernel body")].to_string();
+            if let Some(at) = proto.find("__launch_bounds__") {
+                let close = at + proto[at..].find(')').expect("__launch_bounds__(..)");
+                proto.replace_range(at..=close, "");
+            }
+            let open = proto.find('(').expect("a parameter list");
+            let name = proto[..open].split_whitespace().last().expect("a kernel name").to_string();
+            let list = &proto[open + 1..proto.rfind(')').expect("a closing parenthesis")];
+            let params = list
+                .split(',')
+                .map(|param| {
+                    let param = param.split_whitespace().collect::<Vec<_>>().join(" ").replace(" *", "* ");
+                    let (ty, name) = param.rsplit_once(' ').expect("a type and a name");
+                    (ty.trim().to_string(), name.to_string())
+                })
+                .collect();
+            found.push((name, params));
+        }
+        offset += line.len();
+    }
+    found
+}
+
+fn cu_source(family: Family) -> String {
+    let path = format!("{}/kernels/{}.cu", env!("CARGO_MANIFEST_DIR"), family.name());
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn cu_prototype_parser_reads_names_types_and_launch_bounds() {
+    let src = "// extern \"C\" __global__ in a comment is not a prototype\n\
+               extern \"C\" __global__ void f(const float* a, float *b, int n) {\n}\n\
+               extern \"C\" __global__ void __launch_bounds__(256) g(const float* A,\n    Shape s,\n    float scale) {\n}\n";
+    let protos = cu_prototypes(src);
+    let pair = |t: &str, n: &str| (t.to_string(), n.to_string());
+    assert_eq!(protos.len(), 2, "{protos:?}");
+    assert_eq!(protos[0], ("f".into(), vec![pair("const float*", "a"), pair("float*", "b"), pair("int", "n")]));
+    assert_eq!(protos[1], ("g".into(), vec![pair("const float*", "A"), pair("Shape", "s"), pair("float", "scale")]));
+}
+
+#[test]
+fn every_kernel_declaration_matches_its_cu_prototype() {
+    let declared = kernels::signatures();
+    for family in Family::ALL {
+        let protos = cu_prototypes(&cu_source(family));
+        let mut in_cu: Vec<&str> = protos.iter().map(|(name, _)| name.as_str()).collect();
+        let mut in_rust: Vec<&str> = declared.iter().filter(|s| s.family == family).map(|s| s.name).collect();
+        in_cu.sort();
+        in_rust.sort();
+        assert_eq!(in_rust, in_cu, "kernels/{}.cu: kernels declared in Rust vs. in the .cu file", family.name());
+        for (name, params) in &protos {
+            let sig = declared.iter().find(|s| s.name == name).expect("declared");
+            let cu_names: Vec<&str> = params.iter().map(|(_, n)| n.as_str()).collect();
+            let cu_types: Vec<&str> = params.iter().map(|(t, _)| t.as_str()).collect();
+            assert_eq!(sig.params, cu_names, "{name}: parameter names, Rust vs. .cu");
+            assert_eq!(sig.c_types, cu_types, "{name}: parameter C types, Rust vs. .cu");
+        }
+    }
+}
+
+#[test]
+fn every_kernel_declaration_matches_its_ptx_parameters() {
+    for sig in kernels::signatures() {
+        let ptx = entry_params(sig.family.ptx(), sig.name)
+            .unwrap_or_else(|| panic!("{}.ptx lacks {}", sig.family.name(), sig.name));
+        assert_eq!(sig.layouts, ptx, "{}: (size, align) of each parameter, Rust vs. PTX", sig.name);
+    }
+}
+
+#[test]
+fn family_entries_are_the_declared_kernels() {
+    let declared = kernels::signatures();
+    for family in Family::ALL {
+        let mut entries = family.entries().to_vec();
+        let mut names: Vec<&str> = declared.iter().filter(|s| s.family == family).map(|s| s.name).collect();
+        entries.sort();
+        names.sort();
+        assert_eq!(entries, names, "{}", family.name());
+    }
+}
+
+#[test]
+fn ptx_parameter_parser_reads_sizes_and_alignments() {
+    let ptx = ".visible .entry k(\n\t.param .u64 k_param_0,\n\t.param .f32 k_param_1,\n\t\
+               .param .align 4 .b8 k_param_2[44]\n)\n{\n}\n.visible .entry e(\n)\n";
+    assert_eq!(entry_params(ptx, "k"), Some(vec![(8, 8), (4, 4), (44, 4)]));
+    assert_eq!(entry_params(ptx, "e"), Some(vec![]));
+    assert_eq!(entry_params(ptx, "missing"), None);
+}
+
+#[test]
+fn kernel_declarations_spell_their_c_types() {
+    let sig = kindling_cuda::kernels::cross_entropy::CROSS_ENTROPY_BWD_V1_NAIVE.signature();
+    assert_eq!(sig.params, ["logits", "targets", "dlogits", "scale", "rows", "cols"]);
+    assert_eq!(sig.c_types, ["const float*", "const int*", "float*", "float", "int", "int"]);
+    assert_eq!(sig.layouts, [(8, 8), (8, 8), (8, 8), (4, 4), (4, 4), (4, 4)]);
+    let sig = kindling_cuda::kernels::elementwise::BROADCAST_V1_NAIVE.signature();
+    assert_eq!(sig.c_types[3], "Broadcast4");
+    assert_eq!(sig.layouts[3], (48, 4));
 }
 
 // ---- launch arithmetic ----
