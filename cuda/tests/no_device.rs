@@ -125,7 +125,8 @@ fn cu_source(family: Family) -> String {
 fn cu_prototype_parser_reads_names_types_and_launch_bounds() {
     let src = "// extern \"C\" __global__ in a comment is not a prototype\n\
                extern \"C\" __global__ void f(const float* a, float *b, int n) {\n}\n\
-               extern \"C\" __global__ void __launch_bounds__(256) g(const float* A,\n    Shape s,\n    float scale) {\n}\n";
+               extern \"C\" __global__ void __launch_bounds__(256) g(const float* A,\n\
+               Shape s, float scale) {\n}\n";
     let protos = cu_prototypes(src);
     let pair = |t: &str, n: &str| (t.to_string(), n.to_string());
     assert_eq!(protos.len(), 2, "{protos:?}");

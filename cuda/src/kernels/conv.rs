@@ -12,7 +12,8 @@ use std::fmt;
 declare_kernels! {
     family: Conv;
     /// v1: a thread per output value.
-    pub const CONV2D_V1_DIRECT = conv2d_v1_direct(x: DevicePtr<f32>, wt: DevicePtr<f32>, y: DevicePtrMut<f32>, s: ConvShapeC);
+    pub const CONV2D_V1_DIRECT =
+        conv2d_v1_direct(x: DevicePtr<f32>, wt: DevicePtr<f32>, y: DevicePtrMut<f32>, s: ConvShapeC);
     /// v2's first step, for one image: its column matrix `[c*kh*kw, oh*ow]`.
     pub const IM2COL = im2col(x: DevicePtr<f32>, cols: DevicePtrMut<f32>, s: ConvShapeC);
 }

@@ -11,12 +11,20 @@ use std::fmt;
 declare_kernels! {
     family: Elementwise;
     /// Binary v1: one thread per element.
-    pub const BINARY_V1_NAIVE = binary_v1_naive(a: DevicePtr<f32>, b: DevicePtr<f32>, out: DevicePtrMut<f32>, n: i32, op: i32);
+    pub const BINARY_V1_NAIVE =
+        binary_v1_naive(a: DevicePtr<f32>, b: DevicePtr<f32>, out: DevicePtrMut<f32>, n: i32, op: i32);
     /// Binary v2: four elements per thread as one `float4`, scalar tail.
-    pub const BINARY_V2_FLOAT4 = binary_v2_float4(a: DevicePtr<f32>, b: DevicePtr<f32>, out: DevicePtrMut<f32>, n: i32, op: i32);
+    pub const BINARY_V2_FLOAT4 =
+        binary_v2_float4(a: DevicePtr<f32>, b: DevicePtr<f32>, out: DevicePtrMut<f32>, n: i32, op: i32);
     /// Broadcast v1: general 4-D strided broadcast, one thread per output element.
-    pub const BROADCAST_V1_NAIVE =
-        broadcast_v1_naive(a: DevicePtr<f32>, b: DevicePtr<f32>, out: DevicePtrMut<f32>, s: Broadcast4, n: i32, op: i32);
+    pub const BROADCAST_V1_NAIVE = broadcast_v1_naive(
+        a: DevicePtr<f32>,
+        b: DevicePtr<f32>,
+        out: DevicePtrMut<f32>,
+        s: Broadcast4,
+        n: i32,
+        op: i32,
+    );
     /// Broadcast v2: `a[rows, cols] (op) b[cols]`, a row per grid.y, `float4` when `cols % 4 == 0`.
     pub const BROADCAST_V2_ROWS_FLOAT4 = broadcast_v2_rows_float4(
         a: DevicePtr<f32>,

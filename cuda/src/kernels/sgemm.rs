@@ -11,7 +11,8 @@ use std::fmt;
 declare_kernels! {
     family: Sgemm;
     /// v1: a thread per element of C.
-    pub const SGEMM_V1_NAIVE = sgemm_v1_naive(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
+    pub const SGEMM_V1_NAIVE =
+        sgemm_v1_naive(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);
     /// v2: 16x16 shared-memory tiles.
     pub const SGEMM_V2_SMEM_TILE16 =
         sgemm_v2_smem_tile16(A: DevicePtr<f32>, B: DevicePtr<f32>, C: DevicePtrMut<f32>, M: i32, N: i32, K: i32);

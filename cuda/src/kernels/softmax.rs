@@ -13,9 +13,11 @@ declare_kernels! {
     /// v1 softmax: a thread per row, three passes.
     pub const SOFTMAX_V1_NAIVE = softmax_v1_naive(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
     /// v1 log-softmax: a thread per row, three passes.
-    pub const LOG_SOFTMAX_V1_NAIVE = log_softmax_v1_naive(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
+    pub const LOG_SOFTMAX_V1_NAIVE =
+        log_softmax_v1_naive(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
     /// v2 softmax: a warp per row, online (max, sum).
-    pub const SOFTMAX_V2_ONLINE_WARP = softmax_v2_online_warp(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
+    pub const SOFTMAX_V2_ONLINE_WARP =
+        softmax_v2_online_warp(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
     /// v2 log-softmax: a warp per row, online (max, sum).
     pub const LOG_SOFTMAX_V2_ONLINE_WARP =
         log_softmax_v2_online_warp(x: DevicePtr<f32>, y: DevicePtrMut<f32>, rows: i32, cols: i32);
