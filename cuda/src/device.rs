@@ -130,7 +130,8 @@ impl Gpu {
     /// The launch returns before the kernel runs. Every later use of the buffers is ordered
     /// after it: the stream is a blocking stream (see [`Gpu::with_ordinal`]), so uploads,
     /// downloads and memsets on the legacy default stream wait for it, and freeing a
-    /// `DeviceBuffer` (`cuMemFree`) waits for the device to finish using that memory.
+    /// `DeviceBuffer` (`cuMemFree`, like `cudaFree`) does not release memory that queued work
+    /// still uses.
     ///
     /// # Safety
     /// Every device address in `args` must point into a live allocation, and the kernel, run
