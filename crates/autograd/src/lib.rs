@@ -23,11 +23,13 @@
 //!   and frees every saved tensor unless asked to keep the graph.
 //! - [`no_grad`] turns recording off (evaluation, parameter updates).
 //! - [`gradcheck()`] compares every gradient with central differences in f64.
+//! - [`conv`] and [`pool`]: differentiable convolutions and pooling over the tensor crate's
+//!   naive, fast and direct kernels.
 
 pub mod gradcheck;
 mod ops;
 mod variable;
 
 pub use gradcheck::{gradcheck, GradCheck};
-pub use ops::sum_to;
+pub use ops::{conv, pool, sum_to};
 pub use variable::{is_grad_enabled, no_grad, Variable};

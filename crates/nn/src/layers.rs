@@ -255,3 +255,40 @@ impl<T: Float, M: Forward<T>> Forward<T> for Residual<M> {
         out
     }
 }
+
+/// Channel dropout: in training, zeroes whole channels of `[N, C, H, W]` with probability `p`
+/// and scales the rest by 1/(1 − p) (neighbouring pixels are correlated, so dropping single
+/// pixels regularises little). The identity in evaluation.
+pub struct Dropout2d {
+    /// Plain dropout's mask, drawn per channel instead of per element.
+    inner: Dropout,
+}
+
+impl Dropout2d {
+    pub fn new(p: f64, rng: &mut Rng) -> Self {
+        assert!((0.0..=1.0).contains(&p), "Dropout2d: probability {p} is outside [0, 1]");
+        Dropout2d { inner: Dropout::new(p, rng) }
+    }
+
+    pub fn p(&self) -> f64 {
+        self.inner.p()
+    }
+}
+
+impl<T: Float> Module<T> for Dropout2d {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        Module::<T>::visit(&self.inner, v);
+    }
+}
+
+impl<T: Float> Forward<T> for Dropout2d {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let shape = x.shape();
+        if shape.len() != 4 {
+            panic!("Dropout2d: expected input [N, C, H, W], got {}", dims_str(&shape));
+        }
+        let out = self.inner.apply(x, &[shape[0], shape[1], 1, 1]);
+        summary::record(self, &out);
+        out
+    }
+}

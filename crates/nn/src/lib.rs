@@ -33,23 +33,33 @@
 //!   as the default, and initialised as PyTorch initialises it.
 //! - [`check_module`] gradient-checks a whole layer (its input and every parameter).
 //! - [`summary()`] prints each layer's output shape and parameter count, like torchinfo.
+//! - The general layers PyTorch keeps in `torch.nn` live here whatever the data: [`Linear`],
+//!   [`Embedding`], [`Conv1d`], [`Conv2d`], [`ConvTranspose2d`], the pools ([`MaxPool1d`],
+//!   [`MaxPool2d`], [`AvgPool1d`], [`AvgPool2d`], [`AdaptiveAvgPool2d`]), the norms
+//!   ([`BatchNorm1d`], [`BatchNorm2d`], [`LayerNorm`], [`GroupNorm`]), [`Dropout`] and [`Dropout2d`].
 
 mod activation;
 pub mod check;
+mod conv;
 pub mod init;
 mod layers;
 pub mod loss;
 mod module;
 mod norm;
+mod pool;
 pub mod state;
 pub mod summary;
 
 pub use activation::{LeakyReLU, LogSoftmax, PReLU, ReLU, SiLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU, GELU};
 pub use check::{check_module, gradcheck_module};
+pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
+pub use kindling_autograd::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Padding, Padding1d};
+pub use kindling_autograd::pool::{Pool1dOptions, Pool2dOptions};
 pub use kindling_tensor::Float;
-pub use layers::{Dropout, Embedding, Flatten, Identity, Linear, Residual};
+pub use layers::{Dropout, Dropout2d, Embedding, Flatten, Identity, Linear, Residual};
 pub use loss::*;
 pub use module::{Buffer, BufferSlot, Forward, Item, Module, Sequential, TrainingFlag, Visitor, Walker};
-pub use norm::{Affine, BatchNorm1d, GroupNorm, LayerNorm};
+pub use norm::{Affine, BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm};
+pub use pool::{AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use state::{LoadError, StateDictError};
 pub use summary::{summary, Summary, SummaryRow};

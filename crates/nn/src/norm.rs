@@ -257,3 +257,63 @@ impl<T: Float> Forward<T> for GroupNorm<T> {
         out
     }
 }
+
+/// Batch normalisation of `[N, C, H, W]` per channel, over the batch and both spatial axes.
+/// The same statistics, buffers and names as [`BatchNorm1d`] (weight, bias, running_mean,
+/// running_var, num_batches_tracked), which does the work on the `[N, C, H·W]` view.
+pub struct BatchNorm2d<T: Float = f32> {
+    pub inner: BatchNorm1d<T>,
+}
+
+impl<T: Float> BatchNorm2d<T> {
+    pub fn new(num_features: usize) -> Self {
+        BatchNorm2d { inner: BatchNorm1d::new(num_features) }
+    }
+
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.inner = self.inner.eps(eps);
+        self
+    }
+
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.inner = self.inner.momentum(momentum);
+        self
+    }
+
+    pub fn weight(&self) -> &Variable<T> {
+        &self.inner.weight
+    }
+
+    pub fn bias(&self) -> &Variable<T> {
+        &self.inner.bias
+    }
+
+    pub fn running_mean(&self) -> &Buffer<T> {
+        &self.inner.running_mean
+    }
+
+    pub fn running_var(&self) -> &Buffer<T> {
+        &self.inner.running_var
+    }
+}
+
+impl<T: Float> Module<T> for BatchNorm2d<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        // The inner layer's items under this layer's own names (no extra path segment).
+        self.inner.visit(v);
+    }
+}
+
+impl<T: Float> Forward<T> for BatchNorm2d<T> {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let shape = x.shape();
+        let c = self.inner.weight.numel();
+        if shape.len() != 4 || shape[1] != c {
+            panic!("BatchNorm2d: expected input [N, {c}, H, W], got {}", dims_str(&shape));
+        }
+        let flat = x.reshape([shape[0] as isize, c as isize, -1]);
+        let out = self.inner.forward(&flat).reshape(shape);
+        summary::record(self, &out);
+        out
+    }
+}

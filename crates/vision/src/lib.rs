@@ -1,6 +1,5 @@
-//! Kindling's computer vision: convolution and pooling layers (each kernel naive and fast),
-//! image decoding and tensors, seeded augmentation pipelines, an image-folder dataset and the
-//! course's CNNs.
+//! Kindling's computer vision: image decoding and tensors, seeded augmentation pipelines, an
+//! image-folder dataset and the course's CNNs.
 //!
 //! ```
 //! use kindling_autograd::Variable;
@@ -14,11 +13,12 @@
 //! assert_eq!(logits.shape(), [4, 10]);
 //! ```
 //!
-//! - [`ops::conv`] and [`ops::pool`]: the differentiable ops, with `naive` (nested loops) and
-//!   `fast` (im2col + the tensor crate's GEMM, threads) kernels behind the tensor crate's
-//!   kernel switch ([`kindling_tensor::with_kernel_mode`]).
-//! - Layers as [`kindling_nn::Module`]s: [`Conv2d`], [`ConvTranspose2d`], [`MaxPool2d`],
-//!   [`AvgPool2d`], [`AdaptiveAvgPool2d`], [`BatchNorm2d`], [`Dropout2d`].
+//! - The layers a CNN is built from are general and live in `kindling_nn` (as PyTorch keeps
+//!   them in `torch.nn`); they are re-exported here so image code reads as before:
+//!   [`Conv2d`], [`ConvTranspose2d`], [`MaxPool2d`], [`AvgPool2d`], [`AdaptiveAvgPool2d`],
+//!   [`BatchNorm2d`], [`Dropout2d`]. Their kernels (naive, im2col + GEMM, direct) are the
+//!   tensor crate's `ops::conv` and `ops::pool`; the differentiable ops are
+//!   `kindling_autograd::{conv, pool}`.
 //! - [`image`]: PNG/JPEG decoding to `[C, H, W]` tensors in [0, 1], resizing, normalising.
 //! - [`transforms`]: composable augmentation pipelines seeded by (seed, epoch, index).
 //! - [`folder::ImageFolder`]: one folder per class, a [`kindling_data::Dataset`].
@@ -27,11 +27,9 @@
 
 pub mod folder;
 pub mod image;
-mod layers;
 pub mod models;
-pub mod ops;
 pub mod transforms;
 
-pub use layers::{AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout2d, MaxPool2d};
-pub use ops::conv::{conv2d, conv_transpose2d, Conv2dOptions, ConvTranspose2dOptions, Padding};
-pub use ops::pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, Pool2dOptions};
+pub use kindling_autograd::conv::{conv2d, conv_transpose2d, Conv2dOptions, ConvTranspose2dOptions, Padding};
+pub use kindling_autograd::pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, Pool2dOptions};
+pub use kindling_nn::{AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dropout2d, MaxPool2d};

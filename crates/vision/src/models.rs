@@ -6,12 +6,12 @@
 //! has one, like DCGAN's tanh and sigmoid); pair classifiers with
 //! [`kindling_nn::cross_entropy`].
 
-use crate::ops::conv::{Conv2dOptions, ConvTranspose2dOptions, Padding};
 use crate::{AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d};
 use kindling_autograd::Variable;
 use kindling_nn::{
     module, summary, Dropout, Flatten, Forward, LeakyReLU, Linear, Module, ReLU, Sequential, Sigmoid, Tanh, Visitor,
 };
+use kindling_nn::{Conv2dOptions, ConvTranspose2dOptions, Padding};
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng};
 

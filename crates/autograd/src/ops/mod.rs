@@ -2,8 +2,10 @@
 //! backward closure that maps the output's gradient to its inputs' gradients.
 
 mod arith;
+pub mod conv;
 mod index;
 mod linalg;
+pub mod pool;
 mod reduce;
 mod unary;
 mod view;

@@ -25,8 +25,8 @@
 //! are mostly padding); everything else keeps the im2col path.
 
 use super::ConvGeometry;
-use kindling_tensor::dtype::{downcast_slice, downcast_slice_mut};
-use kindling_tensor::Float;
+use crate::dtype::{downcast_slice, downcast_slice_mut};
+use crate::Float;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Largest channel count on either side for which the direct kernels are chosen.
@@ -45,7 +45,7 @@ pub fn set_enabled(on: bool) {
 /// Whether the direct kernels take this geometry on this machine.
 pub fn applies<T: Float>(g: &ConvGeometry) -> bool {
     ENABLED.load(Ordering::Relaxed)
-        && T::DTYPE == kindling_tensor::DType::F32
+        && T::DTYPE == crate::DType::F32
         && available()
         && g.groups == 1
         && (g.sh, g.sw, g.dh, g.dw) == (1, 1, 1, 1)

@@ -19,15 +19,14 @@
 //! A transposed convolution is the adjoint of a convolution: its forward is `backward_input`,
 //! its input gradient is `forward`, and its weight gradient is `backward_weight` with the roles
 //! of input and output swapped. The kernel switch of the tensor crate
-//! ([`kindling_tensor::with_kernel_mode`]) picks naive or fast for every call.
+//! ([`crate::with_kernel_mode`]) picks naive or fast for every call.
 
 pub mod direct;
 pub mod fast;
 pub mod naive;
 
-use kindling_autograd::Variable;
-use kindling_tensor::shape::dims_str;
-use kindling_tensor::{kernel_mode, Float, KernelMode, Tensor};
+use crate::shape::dims_str;
+use crate::{kernel_mode, Float, KernelMode, Tensor};
 
 /// How much zero padding surrounds the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -102,6 +101,74 @@ impl Conv2dOptions {
     }
 }
 
+/// Zero padding of a 1-D convolution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Padding1d {
+    /// No padding.
+    Valid,
+    /// Enough that a stride-1 convolution keeps the length (the odd extra goes on the right).
+    Same,
+    /// The same count on both ends.
+    Explicit(usize),
+    /// Left and right.
+    Asymmetric { left: usize, right: usize },
+}
+
+impl From<usize> for Padding1d {
+    fn from(p: usize) -> Self {
+        Padding1d::Explicit(p)
+    }
+}
+
+/// The hyperparameters of a 1-D convolution over `[N, C, L]` (PyTorch's `nn.Conv1d`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Conv1dOptions {
+    pub stride: usize,
+    pub padding: Padding1d,
+    pub dilation: usize,
+    pub groups: usize,
+}
+
+impl Default for Conv1dOptions {
+    fn default() -> Self {
+        Conv1dOptions { stride: 1, padding: Padding1d::Valid, dilation: 1, groups: 1 }
+    }
+}
+
+impl Conv1dOptions {
+    pub fn stride(mut self, s: usize) -> Self {
+        self.stride = s;
+        self
+    }
+
+    pub fn padding(mut self, p: impl Into<Padding1d>) -> Self {
+        self.padding = p.into();
+        self
+    }
+
+    pub fn dilation(mut self, d: usize) -> Self {
+        self.dilation = d;
+        self
+    }
+
+    pub fn groups(mut self, g: usize) -> Self {
+        self.groups = g;
+        self
+    }
+
+    /// The same convolution over `[N, C, 1, L]`: a 1-D convolution is a 2-D one of height 1,
+    /// so it runs on the 2-D kernels (direct, im2col + GEMM, naive) unchanged.
+    pub fn as_2d(&self) -> Conv2dOptions {
+        let padding = match self.padding {
+            Padding1d::Valid => Padding::Valid,
+            Padding1d::Same => Padding::Same,
+            Padding1d::Explicit(p) => Padding::Explicit(0, p),
+            Padding1d::Asymmetric { left, right } => Padding::Asymmetric { top: 0, bottom: 0, left, right },
+        };
+        Conv2dOptions { stride: (1, self.stride), padding, dilation: (1, self.dilation), groups: self.groups }
+    }
+}
+
 /// Every size of one convolution, resolved and checked: input `[n, c, h, w]`, weight
 /// `[o, c/groups, kh, kw]`, output `[n, o, ho, wo]`. Transposed convolutions are described by
 /// the convolution they are the adjoint of.
@@ -164,8 +231,34 @@ impl ConvGeometry {
     /// Resolves a convolution of `input` `[N, C, H, W]` by `weight` `[O, C/groups, kh, kw]`,
     /// panicking with the op name and both shapes when they do not fit.
     pub fn conv(op: &str, input: &[usize], weight: &[usize], opts: &Conv2dOptions) -> ConvGeometry {
+        Self::resolve(op, input, weight, opts, (input, weight))
+    }
+
+    /// Resolves a 1-D convolution of `input` `[N, C, L]` by `weight` `[O, C/groups, k]` as the
+    /// 2-D convolution of height 1 that computes it; messages name the 1-D shapes.
+    pub fn conv1d(op: &str, input: &[usize], weight: &[usize], opts: &Conv1dOptions) -> ConvGeometry {
+        let bad = |why: &str| -> ! { panic!("{op}: input {} and weight {}: {why}", dims_str(input), dims_str(weight)) };
+        if input.len() != 3 {
+            bad("the input must be [N, C, L]");
+        }
+        if weight.len() != 3 {
+            bad("the weight must be [out_channels, in_channels/groups, k]");
+        }
+        let (x4, w4) = ([input[0], input[1], 1, input[2]], [weight[0], weight[1], 1, weight[2]]);
+        Self::resolve(op, &x4, &w4, &opts.as_2d(), (input, weight))
+    }
+
+    /// The checks and sizes behind [`ConvGeometry::conv`]; `shown` are the shapes a message
+    /// names (the caller's, which differ from the 4-D ones for a 1-D convolution).
+    fn resolve(
+        op: &str,
+        input: &[usize],
+        weight: &[usize],
+        opts: &Conv2dOptions,
+        shown: (&[usize], &[usize]),
+    ) -> ConvGeometry {
         let bad =
-            |why: String| -> ! { panic!("{op}: input {} and weight {}: {why}", dims_str(input), dims_str(weight)) };
+            |why: String| -> ! { panic!("{op}: input {} and weight {}: {why}", dims_str(shown.0), dims_str(shown.1)) };
         if input.len() != 4 {
             bad("the input must be [N, C, H, W]".into());
         }
@@ -221,9 +314,20 @@ fn dense<T: Float>(t: &Tensor<T>) -> Tensor<T> {
     t.contiguous()
 }
 
-/// `conv2d` on plain tensors (no graph): `x` `[N, C, H, W]`, `weight` `[O, C/groups, kh, kw]`,
-/// optional `bias` `[O]`.
-pub fn conv2d_tensor<T: Float>(
+/// 2-D convolution (PyTorch's `F.conv2d` without the graph): `x` `[N, C, H, W]`, `weight`
+/// `[O, C/groups, kh, kw]`, optional `bias` `[O]`; the result is `[N, O, Ho, Wo]`. The
+/// differentiable version is `kindling_autograd::conv::conv2d`.
+///
+/// ```
+/// use kindling_tensor::ops::conv::{conv2d, Conv2dOptions};
+/// use kindling_tensor::Tensor;
+///
+/// let x = Tensor::<f32>::ones([1, 1, 4, 4]);
+/// let y = conv2d(&x, &Tensor::ones([1, 1, 3, 3]), None, &Conv2dOptions::default().padding(1));
+/// assert_eq!(y.shape(), [1, 1, 4, 4]);
+/// assert_eq!(y.get(&[0, 0, 0, 0]), 4.0); // a corner sees 2×2 ones
+/// ```
+pub fn conv2d<T: Float>(
     x: &Tensor<T>,
     weight: &Tensor<T>,
     bias: Option<&Tensor<T>>,
@@ -231,10 +335,35 @@ pub fn conv2d_tensor<T: Float>(
 ) -> Tensor<T> {
     let geom = ConvGeometry::conv("conv2d", x.shape(), weight.shape(), opts);
     check_bias("conv2d", bias.map(|b| b.shape()), geom.o, weight.shape());
-    forward_kernel(&geom, &dense(x), &dense(weight), bias.map(dense).as_ref())
+    forward(&geom, x, weight, bias)
 }
 
-fn check_bias(op: &str, bias: Option<&[usize]>, channels: usize, weight: &[usize]) {
+/// 1-D convolution (PyTorch's `F.conv1d` without the graph): `x` `[N, C, L]`, `weight`
+/// `[O, C/groups, k]`, optional `bias` `[O]`; the result is `[N, O, Lo]`. It runs as the 2-D
+/// convolution of height 1 (see [`Conv1dOptions::as_2d`]).
+///
+/// ```
+/// use kindling_tensor::ops::conv::{conv1d, Conv1dOptions};
+/// use kindling_tensor::Tensor;
+///
+/// let x = Tensor::from([[[1.0f32, 2.0, 3.0, 4.0]]]);
+/// let w = Tensor::from([[[1.0f32, -1.0]]]); // a difference filter
+/// assert_eq!(conv1d(&x, &w, None, &Conv1dOptions::default()).to_vec(), vec![-1.0, -1.0, -1.0]);
+/// ```
+pub fn conv1d<T: Float>(
+    x: &Tensor<T>,
+    weight: &Tensor<T>,
+    bias: Option<&Tensor<T>>,
+    opts: &Conv1dOptions,
+) -> Tensor<T> {
+    let geom = ConvGeometry::conv1d("conv1d", x.shape(), weight.shape(), opts);
+    check_bias("conv1d", bias.map(|b| b.shape()), geom.o, weight.shape());
+    let (x4, w4) = (x.unsqueeze(2), weight.unsqueeze(2));
+    forward(&geom, &x4, &w4, bias).squeeze(2)
+}
+
+/// Panics unless `bias` is `[channels]`, naming the op and the weight's shape.
+pub fn check_bias(op: &str, bias: Option<&[usize]>, channels: usize, weight: &[usize]) {
     if let Some(b) = bias {
         if b != [channels] {
             panic!("{op}: bias {} does not fit weight {}: expected [{channels}]", dims_str(b), dims_str(weight));
@@ -242,27 +371,35 @@ fn check_bias(op: &str, bias: Option<&[usize]>, channels: usize, weight: &[usize
     }
 }
 
-fn forward_kernel<T: Float>(g: &ConvGeometry, x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>) -> Tensor<T> {
+/// The forward kernel of a resolved geometry: `y = x ⋆ w + b`. Inputs of any layout.
+pub fn forward<T: Float>(g: &ConvGeometry, x: &Tensor<T>, w: &Tensor<T>, b: Option<&Tensor<T>>) -> Tensor<T> {
+    let (x, w, b) = (dense(x), dense(w), b.map(dense));
     let (x, w) = (x.as_slice().expect("dense"), w.as_slice().expect("dense"));
-    let b = b.map(|b| b.as_slice().expect("dense"));
+    let b = b.as_ref().map(|b| b.as_slice().expect("dense"));
     let y = if use_fast() { fast::forward(g, x, w, b) } else { naive::forward(g, x, w, b) };
     Tensor::from_vec(y, g.output_shape())
 }
 
-fn backward_input_kernel<T: Float>(g: &ConvGeometry, dy: &Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
+/// The adjoint of [`forward`] in `x`: the input gradient `∂x` from `∂y` (and the forward pass
+/// of a transposed convolution).
+pub fn backward_input<T: Float>(g: &ConvGeometry, dy: &Tensor<T>, w: &Tensor<T>) -> Tensor<T> {
+    let (dy, w) = (dense(dy), dense(w));
     let (dy, w) = (dy.as_slice().expect("dense"), w.as_slice().expect("dense"));
     let dx = if use_fast() { fast::backward_input(g, dy, w) } else { naive::backward_input(g, dy, w) };
     Tensor::from_vec(dx, g.input_shape())
 }
 
-fn backward_weight_kernel<T: Float>(g: &ConvGeometry, dy: &Tensor<T>, x: &Tensor<T>) -> Tensor<T> {
+/// The weight gradient `∂w` from `∂y` and the forward's input `x`.
+pub fn backward_weight<T: Float>(g: &ConvGeometry, dy: &Tensor<T>, x: &Tensor<T>) -> Tensor<T> {
+    let (dy, x) = (dense(dy), dense(x));
     let (dy, x) = (dy.as_slice().expect("dense"), x.as_slice().expect("dense"));
     let dw = if use_fast() { fast::backward_weight(g, dy, x) } else { naive::backward_weight(g, dy, x) };
     Tensor::from_vec(dw, g.weight_shape())
 }
 
 /// Σ over batch and space of `[N, C, H, W]`: the gradient of a per-channel bias.
-fn channel_sums<T: Float>(dy: &Tensor<T>) -> Tensor<T> {
+pub fn channel_sums<T: Float>(dy: &Tensor<T>) -> Tensor<T> {
+    let dy = dense(dy);
     let s = dy.shape();
     let (n, c, hw) = (s[0], s[1], s[2] * s[3]);
     let d = dy.as_slice().expect("dense");
@@ -281,45 +418,6 @@ fn channel_sums<T: Float>(dy: &Tensor<T>) -> Tensor<T> {
         }
     }
     Tensor::from_vec(out, [c])
-}
-
-/// Differentiable 2-D convolution (PyTorch's `F.conv2d`): `x` `[N, C, H, W]`, `weight`
-/// `[O, C/groups, kh, kw]`, optional `bias` `[O]`; the result is `[N, O, Ho, Wo]`.
-///
-/// ```
-/// use kindling_autograd::Variable;
-/// use kindling_tensor::Tensor;
-/// use kindling_vision::ops::conv::{conv2d, Conv2dOptions};
-///
-/// let x = Variable::constant(Tensor::<f32>::ones([1, 1, 4, 4]));
-/// let w = Variable::param(Tensor::ones([1, 1, 3, 3]));
-/// let y = conv2d(&x, &w, None, &Conv2dOptions::default().padding(1));
-/// assert_eq!(y.shape(), [1, 1, 4, 4]);
-/// assert_eq!(y.value().get(&[0, 0, 0, 0]), 4.0); // a corner sees 2×2 ones
-/// ```
-pub fn conv2d<T: Float>(
-    x: &Variable<T>,
-    weight: &Variable<T>,
-    bias: Option<&Variable<T>>,
-    opts: &Conv2dOptions,
-) -> Variable<T> {
-    let geom = ConvGeometry::conv("conv2d", &x.shape(), &weight.shape(), opts);
-    check_bias("conv2d", bias.map(|b| b.shape()).as_deref(), geom.o, &weight.shape());
-    let (xv, wv) = (dense(&x.value()), dense(&weight.value()));
-    let bv = bias.map(|b| dense(&b.value()));
-    let y = forward_kernel(&geom, &xv, &wv, bv.as_ref());
-    let mut inputs = vec![x.clone(), weight.clone()];
-    inputs.extend(bias.cloned());
-    Variable::from_op("conv2d", y, inputs, move |g, needs| {
-        let g = dense(g);
-        let dx = needs[0].then(|| backward_input_kernel(&geom, &g, &wv));
-        let dw = needs[1].then(|| backward_weight_kernel(&geom, &g, &xv));
-        let mut grads = vec![dx, dw];
-        if needs.len() > 2 {
-            grads.push(needs[2].then(|| channel_sums(&g)));
-        }
-        grads
-    })
 }
 
 /// The hyperparameters of a transposed convolution.
@@ -411,8 +509,10 @@ impl ConvTranspose2dOptions {
     }
 }
 
-/// `conv_transpose2d` on plain tensors (no graph).
-pub fn conv_transpose2d_tensor<T: Float>(
+/// Transposed convolution (PyTorch's `F.conv_transpose2d` without the graph), the adjoint of
+/// [`conv2d`]: `x` `[N, C_in, H, W]`, `weight` `[C_in, C_out/groups, kh, kw]`, optional bias
+/// `[C_out]`; the output is `[N, C_out, (H − 1)·s − 2p + d·(k − 1) + output_padding + 1, …]`.
+pub fn conv_transpose2d<T: Float>(
     x: &Tensor<T>,
     weight: &Tensor<T>,
     bias: Option<&Tensor<T>>,
@@ -420,14 +520,15 @@ pub fn conv_transpose2d_tensor<T: Float>(
 ) -> Tensor<T> {
     let geom = opts.geometry("conv_transpose2d", x.shape(), weight.shape());
     check_bias("conv_transpose2d", bias.map(|b| b.shape()), geom.c, weight.shape());
-    let y = backward_input_kernel(&geom, &dense(x), &dense(weight));
+    let y = backward_input(&geom, x, weight);
     match bias {
         Some(b) => add_channel_bias(y, b),
         None => y,
     }
 }
 
-fn add_channel_bias<T: Float>(y: Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+/// Adds `b[c]` to every element of channel `c` of a dense `[N, C, H, W]` tensor.
+pub fn add_channel_bias<T: Float>(y: Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
     let c = b.numel();
     let hw = y.shape()[2] * y.shape()[3];
     let bias = b.to_vec();
@@ -437,34 +538,4 @@ fn add_channel_bias<T: Float>(y: Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
         plane.iter_mut().for_each(|v| *v += bi);
     }
     y
-}
-
-/// Differentiable transposed convolution (PyTorch's `F.conv_transpose2d`), the adjoint of
-/// [`conv2d`]: `x` `[N, C_in, H, W]`, `weight` `[C_in, C_out/groups, kh, kw]`, optional bias
-/// `[C_out]`; the output is `[N, C_out, (H − 1)·s − 2p + d·(k − 1) + output_padding + 1, …]`.
-pub fn conv_transpose2d<T: Float>(
-    x: &Variable<T>,
-    weight: &Variable<T>,
-    bias: Option<&Variable<T>>,
-    opts: &ConvTranspose2dOptions,
-) -> Variable<T> {
-    let geom = opts.geometry("conv_transpose2d", &x.shape(), &weight.shape());
-    check_bias("conv_transpose2d", bias.map(|b| b.shape()).as_deref(), geom.c, &weight.shape());
-    let (xv, wv) = (dense(&x.value()), dense(&weight.value()));
-    let mut y = backward_input_kernel(&geom, &xv, &wv);
-    if let Some(b) = bias {
-        y = add_channel_bias(y, &b.value());
-    }
-    let mut inputs = vec![x.clone(), weight.clone()];
-    inputs.extend(bias.cloned());
-    Variable::from_op("conv_transpose2d", y, inputs, move |g, needs| {
-        let g = dense(g);
-        let dx = needs[0].then(|| forward_kernel(&geom, &g, &wv, None));
-        let dw = needs[1].then(|| backward_weight_kernel(&geom, &xv, &g));
-        let mut grads = vec![dx, dw];
-        if needs.len() > 2 {
-            grads.push(needs[2].then(|| channel_sums(&g)));
-        }
-        grads
-    })
 }

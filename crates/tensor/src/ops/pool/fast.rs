@@ -2,19 +2,15 @@
 //! branch-free special case for the 2×2, stride-2, unpadded max pooling every VGG-style
 //! network uses.
 //!
-//! Version catalogue (f32, TinyVGG's first pool: `[32, 10, 28, 28]` → 14², forward +
-//! backward through autograd; `cargo bench -p kindling-vision --bench conv -- maxpool`, one
-//! thread, loaded 2-core machine):
-//! - v1 naive (`naive.rs`, `naive_maxpool_fwd_bwd`): a generic window scan with clipping and
-//!   a NaN test per element, one thread. 10.4 ms.
-//! - v2 (`fast_maxpool_fwd_bwd`): the 2×2/s2 case compares four values at fixed offsets of
-//!   two input rows, with no window bookkeeping; planes go to rayon tasks of ≈16K elements.
-//!   0.54 ms (19×).
+//! Version catalogue: f32, TinyVGG's first pool (`[32, 10, 28, 28]` → 14²), forward + backward
+//! through autograd, one thread, from `cargo bench -p kindling-autograd --bench conv -- maxpool`:
+//! - v1 naive (`naive.rs`): window scan with clipping and a NaN test per element; 10.4 ms (`naive_maxpool_fwd_bwd`).
+//! - v2 fixed-offset 2×2/s2 case, planes on rayon tasks of ≈16K elements; 0.54 ms (`fast_maxpool_fwd_bwd`).
 
 use super::naive;
 use super::PoolGeometry;
-use kindling_tensor::storage::zeroed_buffer;
-use kindling_tensor::Float;
+use crate::storage::zeroed_buffer;
+use crate::Float;
 use rayon::prelude::*;
 
 /// Planes per rayon task: enough work per task (≈16K elements) to amortise scheduling.

@@ -14,9 +14,8 @@
 pub mod fast;
 pub mod naive;
 
-use kindling_autograd::Variable;
-use kindling_tensor::shape::dims_str;
-use kindling_tensor::{kernel_mode, Float, KernelMode, Tensor};
+use crate::shape::dims_str;
+use crate::{kernel_mode, Float, KernelMode, Tensor};
 
 /// Window size, stride and padding of a max or average pooling.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +64,49 @@ impl Pool2dOptions {
     }
 }
 
+/// Window size, stride and padding of a 1-D max or average pooling over `[N, C, L]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pool1dOptions {
+    pub kernel: usize,
+    /// Defaults to the kernel size (non-overlapping windows).
+    pub stride: usize,
+    pub padding: usize,
+    /// Average pooling only: whether padded zeros count in the divisor (PyTorch's default).
+    pub count_include_pad: bool,
+}
+
+impl Pool1dOptions {
+    /// A window of `k` with stride `k` and no padding.
+    pub fn new(k: usize) -> Self {
+        Pool1dOptions { kernel: k, stride: k, padding: 0, count_include_pad: true }
+    }
+
+    pub fn stride(mut self, s: usize) -> Self {
+        self.stride = s;
+        self
+    }
+
+    pub fn padding(mut self, p: usize) -> Self {
+        self.padding = p;
+        self
+    }
+
+    pub fn count_include_pad(mut self, on: bool) -> Self {
+        self.count_include_pad = on;
+        self
+    }
+
+    /// The same pooling over `[N, C, 1, L]`, which the 2-D kernels run unchanged.
+    pub fn as_2d(&self) -> Pool2dOptions {
+        Pool2dOptions {
+            kernel: (1, self.kernel),
+            stride: (1, self.stride),
+            padding: (0, self.padding),
+            count_include_pad: self.count_include_pad,
+        }
+    }
+}
+
 /// Every size of one pooling: input `[n, c, h, w]`, windows `kh × kw` every `sh`, `sw` with
 /// padding `ph`, `pw`, output `[n, c, ho, wo]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,7 +129,20 @@ pub struct PoolGeometry {
 impl PoolGeometry {
     /// Resolves and checks a pooling of `input`, panicking with the op name and the shape.
     pub fn new(op: &str, input: &[usize], opts: &Pool2dOptions) -> PoolGeometry {
-        let bad = |why: String| -> ! { panic!("{op}: input {}: {why}", dims_str(input)) };
+        Self::resolve(op, input, opts, input)
+    }
+
+    /// Resolves a 1-D pooling of `input` `[N, C, L]` as the 2-D pooling of height 1 that
+    /// computes it; messages name the 1-D shape.
+    pub fn new_1d(op: &str, input: &[usize], opts: &Pool1dOptions) -> PoolGeometry {
+        if input.len() != 3 {
+            panic!("{op}: input {}: the input must be [N, C, L]", dims_str(input));
+        }
+        Self::resolve(op, &[input[0], input[1], 1, input[2]], &opts.as_2d(), input)
+    }
+
+    fn resolve(op: &str, input: &[usize], opts: &Pool2dOptions, shown: &[usize]) -> PoolGeometry {
+        let bad = |why: String| -> ! { panic!("{op}: input {}: {why}", dims_str(shown)) };
         if input.len() != 4 {
             bad("the input must be [N, C, H, W]".into());
         }
@@ -141,61 +196,77 @@ fn use_fast() -> bool {
     kernel_mode() == KernelMode::Fast
 }
 
-fn dense_slice<T: Float>(t: &Tensor<T>) -> Tensor<T> {
+fn dense<T: Float>(t: &Tensor<T>) -> Tensor<T> {
     t.contiguous()
 }
 
-/// Max pooling on plain tensors: the pooled values and, for each, the position of the maximum
-/// inside its channel plane (`row · W + col`).
-pub fn max_pool2d_tensor<T: Float>(x: &Tensor<T>, opts: &Pool2dOptions) -> (Tensor<T>, Vec<u32>) {
+/// Max pooling (PyTorch's `F.max_pool2d` without the graph): the pooled values and, for each,
+/// the position of the maximum inside its channel plane (`row · W + col`), which
+/// [`max_backward`] routes the gradient to.
+///
+/// ```
+/// use kindling_tensor::ops::pool::{max_pool2d, Pool2dOptions};
+/// use kindling_tensor::Tensor;
+///
+/// let x = Tensor::<f32>::arange(16.0).reshape([1, 1, 4, 4]);
+/// let (y, _) = max_pool2d(&x, &Pool2dOptions::new(2));
+/// assert_eq!(y.to_vec(), vec![5.0, 7.0, 13.0, 15.0]);
+/// ```
+pub fn max_pool2d<T: Float>(x: &Tensor<T>, opts: &Pool2dOptions) -> (Tensor<T>, Vec<u32>) {
     let g = PoolGeometry::new("max_pool2d", x.shape(), opts);
-    let xd = dense_slice(x);
+    max_forward(&g, x)
+}
+
+/// The forward kernel of a resolved max pooling (any layout, viewed as `g`'s input shape).
+pub fn max_forward<T: Float>(g: &PoolGeometry, x: &Tensor<T>) -> (Tensor<T>, Vec<u32>) {
+    let xd = dense(x);
     let xs = xd.as_slice().expect("dense");
-    let (y, idx) = if use_fast() { fast::max_forward(&g, xs) } else { naive::max_forward(&g, xs) };
+    let (y, idx) = if use_fast() { fast::max_forward(g, xs) } else { naive::max_forward(g, xs) };
     (Tensor::from_vec(y, g.output_shape()), idx)
 }
 
-/// Differentiable max pooling (PyTorch's `F.max_pool2d`).
-///
-/// ```
-/// use kindling_autograd::Variable;
-/// use kindling_tensor::Tensor;
-/// use kindling_vision::ops::pool::{max_pool2d, Pool2dOptions};
-///
-/// let x = Variable::param(Tensor::<f32>::arange(16.0).reshape([1, 1, 4, 4]));
-/// let y = max_pool2d(&x, &Pool2dOptions::new(2));
-/// assert_eq!(y.value().to_vec(), vec![5.0, 7.0, 13.0, 15.0]);
-/// ```
-pub fn max_pool2d<T: Float>(x: &Variable<T>, opts: &Pool2dOptions) -> Variable<T> {
-    let g = PoolGeometry::new("max_pool2d", &x.shape(), opts);
-    let (y, idx) = max_pool2d_tensor(&x.value(), opts);
-    Variable::from_op("max_pool2d", y, vec![x.clone()], move |dy, _| {
-        let dy = dense_slice(dy);
-        let d = dy.as_slice().expect("dense");
-        let dx = if use_fast() { fast::max_backward(&g, d, &idx) } else { naive::max_backward(&g, d, &idx) };
-        vec![Some(Tensor::from_vec(dx, g.input_shape()))]
-    })
+/// The input gradient of a max pooling: each `∂y` goes to the position `idx` recorded.
+pub fn max_backward<T: Float>(g: &PoolGeometry, dy: &Tensor<T>, idx: &[u32]) -> Tensor<T> {
+    let dy = dense(dy);
+    let d = dy.as_slice().expect("dense");
+    let dx = if use_fast() { fast::max_backward(g, d, idx) } else { naive::max_backward(g, d, idx) };
+    Tensor::from_vec(dx, g.input_shape())
 }
 
-/// Average pooling on plain tensors.
-pub fn avg_pool2d_tensor<T: Float>(x: &Tensor<T>, opts: &Pool2dOptions) -> Tensor<T> {
+/// Average pooling (PyTorch's `F.avg_pool2d` without the graph).
+pub fn avg_pool2d<T: Float>(x: &Tensor<T>, opts: &Pool2dOptions) -> Tensor<T> {
     let g = PoolGeometry::new("avg_pool2d", x.shape(), opts);
-    let xd = dense_slice(x);
+    avg_forward(&g, x)
+}
+
+/// The forward kernel of a resolved average pooling.
+pub fn avg_forward<T: Float>(g: &PoolGeometry, x: &Tensor<T>) -> Tensor<T> {
+    let xd = dense(x);
     let xs = xd.as_slice().expect("dense");
-    let y = if use_fast() { fast::avg_forward(&g, xs) } else { naive::avg_forward(&g, xs) };
+    let y = if use_fast() { fast::avg_forward(g, xs) } else { naive::avg_forward(g, xs) };
     Tensor::from_vec(y, g.output_shape())
 }
 
-/// Differentiable average pooling (PyTorch's `F.avg_pool2d`).
-pub fn avg_pool2d<T: Float>(x: &Variable<T>, opts: &Pool2dOptions) -> Variable<T> {
-    let g = PoolGeometry::new("avg_pool2d", &x.shape(), opts);
-    let y = avg_pool2d_tensor(&x.value(), opts);
-    Variable::from_op("avg_pool2d", y, vec![x.clone()], move |dy, _| {
-        let dy = dense_slice(dy);
-        let d = dy.as_slice().expect("dense");
-        let dx = if use_fast() { fast::avg_backward(&g, d) } else { naive::avg_backward(&g, d) };
-        vec![Some(Tensor::from_vec(dx, g.input_shape()))]
-    })
+/// The input gradient of an average pooling: each `∂y` shared equally over its window.
+pub fn avg_backward<T: Float>(g: &PoolGeometry, dy: &Tensor<T>) -> Tensor<T> {
+    let dy = dense(dy);
+    let d = dy.as_slice().expect("dense");
+    let dx = if use_fast() { fast::avg_backward(g, d) } else { naive::avg_backward(g, d) };
+    Tensor::from_vec(dx, g.input_shape())
+}
+
+/// 1-D max pooling over `[N, C, L]` (PyTorch's `F.max_pool1d` without the graph), run as the
+/// 2-D pooling of height 1; positions are indices along `L`.
+pub fn max_pool1d<T: Float>(x: &Tensor<T>, opts: &Pool1dOptions) -> (Tensor<T>, Vec<u32>) {
+    let g = PoolGeometry::new_1d("max_pool1d", x.shape(), opts);
+    let (y, idx) = max_forward(&g, &x.unsqueeze(2));
+    (y.squeeze(2), idx)
+}
+
+/// 1-D average pooling over `[N, C, L]` (PyTorch's `F.avg_pool1d` without the graph).
+pub fn avg_pool1d<T: Float>(x: &Tensor<T>, opts: &Pool1dOptions) -> Tensor<T> {
+    let g = PoolGeometry::new_1d("avg_pool1d", x.shape(), opts);
+    avg_forward(&g, &x.unsqueeze(2)).squeeze(2)
 }
 
 /// The geometry of an adaptive pooling: input `[n, c, h, w]` to output `[n, c, ho, wo]`.
@@ -227,23 +298,19 @@ impl AdaptiveGeometry {
     }
 }
 
-/// Adaptive average pooling on plain tensors.
-pub fn adaptive_avg_pool2d_tensor<T: Float>(x: &Tensor<T>, out: (usize, usize)) -> Tensor<T> {
+/// Adaptive average pooling (PyTorch's `F.adaptive_avg_pool2d` without the graph): every
+/// channel plane is averaged down to `out` = (rows, columns), whatever the input size; `(1, 1)`
+/// is global average pooling.
+pub fn adaptive_avg_pool2d<T: Float>(x: &Tensor<T>, out: (usize, usize)) -> Tensor<T> {
     let g = AdaptiveGeometry::new("adaptive_avg_pool2d", x.shape(), out);
-    let xd = dense_slice(x);
+    let xd = dense(x);
     let y = naive::adaptive_avg_forward(&g, xd.as_slice().expect("dense"));
     Tensor::from_vec(y, [g.n, g.c, g.ho, g.wo])
 }
 
-/// Differentiable adaptive average pooling (PyTorch's `F.adaptive_avg_pool2d`): every channel
-/// plane is averaged down to `out` = (rows, columns), whatever the input size. `(1, 1)` is
-/// global average pooling.
-pub fn adaptive_avg_pool2d<T: Float>(x: &Variable<T>, out: (usize, usize)) -> Variable<T> {
-    let g = AdaptiveGeometry::new("adaptive_avg_pool2d", &x.shape(), out);
-    let y = adaptive_avg_pool2d_tensor(&x.value(), out);
-    Variable::from_op("adaptive_avg_pool2d", y, vec![x.clone()], move |dy, _| {
-        let dy = dense_slice(dy);
-        let dx = naive::adaptive_avg_backward(&g, dy.as_slice().expect("dense"));
-        vec![Some(Tensor::from_vec(dx, [g.n, g.c, g.h, g.w]))]
-    })
+/// The input gradient of an adaptive average pooling.
+pub fn adaptive_avg_backward<T: Float>(g: &AdaptiveGeometry, dy: &Tensor<T>) -> Tensor<T> {
+    let dy = dense(dy);
+    let dx = naive::adaptive_avg_backward(g, dy.as_slice().expect("dense"));
+    Tensor::from_vec(dx, [g.n, g.c, g.h, g.w])
 }

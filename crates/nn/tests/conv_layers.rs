@@ -2,10 +2,12 @@
 //! training and evaluation, PyTorch's names, and the messages for bad shapes.
 
 use kindling_autograd::Variable;
-use kindling_nn::{gradcheck_module, summary, Forward, Module, Sequential};
+use kindling_nn::{
+    gradcheck_module, summary, AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout2d, Forward, MaxPool2d,
+    Module, Sequential,
+};
+use kindling_tensor::ops::pool::{avg_pool2d as avg_pool2d_tensor, max_pool2d as max_pool2d_tensor, Pool2dOptions};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
-use kindling_vision::ops::pool::{avg_pool2d_tensor, max_pool2d_tensor, Pool2dOptions};
-use kindling_vision::{AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout2d, MaxPool2d};
 
 /// Average pooling sums in the same order on both paths.
 const POOL_FAST_VS_NAIVE: Tolerance = Tolerance::STRICT;

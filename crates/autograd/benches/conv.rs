@@ -2,19 +2,22 @@
 //! threads) on the TinyVGG layer shapes (batch 32, 3×3, padding 1), forward + both backward
 //! passes through autograd, as a training step runs them.
 //!
-//! `cargo bench -p kindling-vision --bench conv` (about a minute), or filter: `-- fast_conv`.
+//! `cargo bench -p kindling-autograd --bench conv` (about a minute), or filter: `-- fast_conv`.
 //! Throughput is in flops (3 passes × 2·MACs) as criterion "elements", so `Gelem/s` reads as
-//! GFLOP/s. Threads: `RAYON_NUM_THREADS=1` or `2`. `benches/torch_reference.py` times PyTorch
+//! GFLOP/s. Threads: `RAYON_NUM_THREADS=1` or `2`. `crates/vision/benches/torch_reference.py` times PyTorch
 //! on the same shapes.
 //!
 //! The figures and what each version changed are in the catalogue at the top of
-//! `src/ops/conv/fast.rs` (convolutions) and `src/ops/pool/fast.rs` (pooling).
+//! `crates/tensor/src/ops/conv/fast.rs` (convolutions) and `crates/tensor/src/ops/pool/fast.rs`
+//! (pooling).
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use kindling_autograd::conv::conv2d;
+use kindling_autograd::pool::max_pool2d;
 use kindling_autograd::Variable;
+use kindling_tensor::ops::conv::{direct, fast, Conv2dOptions, ConvGeometry};
+use kindling_tensor::ops::pool::Pool2dOptions;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
-use kindling_vision::ops::conv::{conv2d, direct, fast, Conv2dOptions, ConvGeometry};
-use kindling_vision::ops::pool::{max_pool2d, Pool2dOptions};
 use std::time::Duration;
 
 /// (name, batch, in channels, out channels, size) of TinyVGG's four convolutions (the last two

@@ -1,13 +1,16 @@
 //! Forward values and gradients against PyTorch (float64), from
-//! `fixtures/pytorch_reference.json`, written by `fixtures/make_reference.py`. Every case runs
+//! `fixtures/conv_reference.json`, written by `fixtures/make_conv_fixtures.py`. Every case runs
 //! on the fast and on the naive kernels.
 
+use kindling_autograd::conv::{
+    conv1d, conv2d, conv_transpose2d, Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Padding, Padding1d,
+};
+use kindling_autograd::pool::{
+    adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, Pool1dOptions, Pool2dOptions,
+};
 use kindling_autograd::Variable;
-use kindling_nn::{Forward, Module};
+use kindling_nn::{AvgPool1d, BatchNorm2d, Conv1d, Forward, MaxPool1d, Module};
 use kindling_tensor::{with_kernel_mode, KernelMode, Tensor, Tolerance};
-use kindling_vision::ops::conv::{conv2d, conv_transpose2d, Conv2dOptions, ConvTranspose2dOptions, Padding};
-use kindling_vision::ops::pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, Pool2dOptions};
-use kindling_vision::BatchNorm2d;
 use serde_json::Value;
 
 /// The stored values have 12 significant digits.
@@ -25,8 +28,12 @@ fn pair(case: &Value, key: &str) -> (usize, usize) {
     (a[0].as_u64().unwrap() as usize, a[1].as_u64().unwrap() as usize)
 }
 
+fn int(case: &Value, key: &str) -> usize {
+    case["params"][key].as_u64().unwrap_or_else(|| panic!("{}: no {key}", case["name"])) as usize
+}
+
 fn cases() -> Vec<Value> {
-    let text = include_str!("fixtures/pytorch_reference.json");
+    let text = include_str!("fixtures/conv_reference.json");
     let root: Value = serde_json::from_str(text).unwrap();
     root["cases"].as_array().unwrap().clone()
 }
@@ -83,6 +90,41 @@ fn run_case(case: &Value) {
             }
         }
         "adaptive_avg_pool2d" => adaptive_avg_pool2d(&x, pair(case, "output")),
+        "conv1d" => {
+            let padding = match &case["params"]["padding"] {
+                Value::String(s) if s == "same" => Padding1d::Same,
+                _ => int(case, "padding").into(),
+            };
+            let opts = Conv1dOptions {
+                stride: int(case, "stride"),
+                padding,
+                dilation: int(case, "dilation"),
+                groups: int(case, "groups"),
+            };
+            // Through the layer, so its parameter layout is checked too.
+            let layer = Conv1d::from_weights(tensor(case, "w"), Some(tensor(case, "b")), opts);
+            params.extend([("dw", layer.weight.clone()), ("db", layer.bias.clone().unwrap())]);
+            let y = layer.forward(&x);
+            let (w, b) = (layer.weight.clone(), layer.bias.clone().unwrap());
+            let functional = conv1d(&Variable::constant(x.value()), &w.detach(), Some(&b.detach()), &opts);
+            check(case, "y", &functional.value());
+            y
+        }
+        "max_pool1d" | "avg_pool1d" => {
+            let include = case["params"]["count_include_pad"].as_bool().unwrap_or(true);
+            let opts = Pool1dOptions::new(int(case, "kernel"))
+                .stride(int(case, "stride"))
+                .padding(int(case, "padding"))
+                .count_include_pad(include);
+            let x2 = Variable::constant(x.value());
+            if op == "max_pool1d" {
+                check(case, "y", &MaxPool1d::with_options(opts).forward(&x2).value());
+                max_pool1d(&x, &opts)
+            } else {
+                check(case, "y", &AvgPool1d::with_options(opts).forward(&x2).value());
+                avg_pool1d(&x, &opts)
+            }
+        }
         "batch_norm2d" => {
             let bn = BatchNorm2d::<f64>::new(3);
             bn.weight().set_value(tensor(case, "w"));
@@ -121,7 +163,17 @@ fn every_case_matches_pytorch_on_naive_kernels() {
 fn fixture_covers_every_op() {
     let ops: std::collections::BTreeSet<String> =
         cases().iter().map(|c| c["op"].as_str().unwrap().to_string()).collect();
-    for op in ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "batch_norm2d"] {
+    for op in [
+        "conv1d",
+        "conv2d",
+        "conv_transpose2d",
+        "max_pool1d",
+        "max_pool2d",
+        "avg_pool1d",
+        "avg_pool2d",
+        "adaptive_avg_pool2d",
+        "batch_norm2d",
+    ] {
         assert!(ops.contains(op), "no {op} case");
     }
 }

@@ -2,71 +2,24 @@
 //! crate's packed SIMD GEMM, samples spread over rayon threads; layers with few channels take
 //! the direct kernels of `direct.rs` (v5) instead.
 //!
-//! Version catalogue. f32, TinyVGG layer shapes (batch 32, 3×3 kernels, padding 1: conv1
-//! 1→10 at 28², conv2 10→10 at 28², conv3/4 10→10 at 14²), AMD EPYC Zen 4, one thread
-//! (`RAYON_NUM_THREADS=1`), medians of `cargo bench -p kindling-vision --bench conv -- <group>`.
-//! Figures are GFLOP/s counted as 2·MACs per pass (forward + both backward passes for
-//! `*_fwd_bwd`). They were taken on a 2-core machine running three other builds (load 6-9), so
-//! they are low and noisy; ratios within one run are what they show.
+//! Version catalogue: f32 TinyVGG conv2 (batch 32, 10→10 channels at 28², 3×3, padding 1), one
+//! thread, GFLOP/s as 2·MACs per pass, from `cargo bench -p kindling-autograd --bench conv --
+//! <group>`. What each version changed, the experiments that did not pay and the machine
+//! conditions behind each figure: `crates/tensor/NOTES.md`, section "Convolution".
 //!
-//! - v1 naive loops (`naive.rs`, `naive_conv_fwd_bwd`): seven nested loops with a bounds test
-//!   per tap, one multiply-add at a time; the weight index jumps between filters and the input
-//!   index between rows. conv2 fwd+bwd 0.43 GFLOP/s (313 ms), conv3 0.45 (76 ms).
-//! - v2 im2col + GEMM: each sample's receptive fields are copied into a `[C·kh·kw, Ho·Wo]`
-//!   matrix (stride-1 rows are straight copies, the padding written once as zeros), so the
-//!   forward is one GEMM `W[O, C·kh·kw] · cols`, the input gradient one GEMM `Wᵀ · ∂y` plus a
-//!   scatter-add back (col2im), and the weight gradient `∂y · colsᵀ` summed over samples. The
-//!   multiply-adds run in the packed AVX-512 microkernel and one sample's `cols` (90 × 784
-//!   floats = 282 KB for conv2) stays in L2. Samples are split over rayon tasks. conv2
-//!   fwd+bwd 15 GFLOP/s, conv3 10 (first measurement, load 5): 35× and 22× v1.
-//! - v3 im2row for the weight gradient (`backward_weight` vs `backward_weight_v2`, bench
-//!   groups `fast_conv_bwd_weight` and `v2_conv_bwd_weight_cols_t`): in v2 the GEMM read
-//!   `colsᵀ` column by column and its packing routine scattered every value to a different
-//!   cache line, which took 29% of the conv2 profile. v3 builds the transposed matrix
-//!   `[Ho·Wo, C·kh·kw]` directly (`im2row`, stride-1 windows of the kernel width copied as
-//!   fixed-size blocks), so both GEMM operands are row-major and stream unpacked. Weight
-//!   gradient alone: conv2 7.1 → 3.4 ms (6.4 → 13.2 GFLOP/s, load 5), conv3 1.53 → 1.03 ms
-//!   (load 9; in that run conv2 showed no difference: the machine was saturated).
-//! - v4 buffers reused: the im2col/im2row matrices live in a per-thread scratch buffer
-//!   instead of a fresh allocation per task (each was hundreds of KB: an mmap, page faults
-//!   and zeroing every call), and the weight-gradient partial sums are added in a fixed
-//!   order over a fixed number of tasks, so results do not depend on the thread count. conv2
-//!   fwd+bwd 16-19.5 GFLOP/s, conv3 12.7-17 (ranges over runs at load 5-9).
-//! - Tried and reverted: computing the input gradient of a stride-1 convolution as a forward
-//!   convolution of `∂y` with the flipped, channel-transposed kernel (im2col of `∂y` + a GEMM
-//!   with K = O·kh·kw instead of K = O). It was slower than GEMM + col2im (conv3 0.85 → 1.1 ms
-//!   for that pass): the extra im2col cost more than the smaller GEMM output saved.
-//! - 1×1 convolutions with stride 1 and no padding skip im2col: the input plane already is
-//!   the `cols` matrix.
-//!
-//! - v5 direct AVX-512 kernels (`direct.rs`) for layers with at most 32 channels each side,
-//!   stride 1: with 10 filters the GEMM above has 10 rows, so its 6-row tiles run 12 and its
-//!   64-column tiles cover 196 columns in 256, and the three copies (im2col, im2row, col2im)
-//!   cost more than the multiply-adds. The direct kernels vectorise along an output row (one
-//!   load of a shifted input row feeds one FMA per output channel of a 12-channel block, the
-//!   weight broadcast from memory), the input gradient is the same kernel on the padded `∂y`
-//!   with the kernel flipped, and the weight gradient keeps `channels × kw` sums in registers
-//!   over a whole task's samples. With the tensor crate's buffer cache (no page faults for
-//!   fresh results) and no hand-off to the thread pool on one thread, fwd+bwd on one thread
-//!   (load 3): conv1 9 → 33 GFLOP/s, conv2 33 → 67, conv3 17 → 66 (v4 → v5, one run; bench
-//!   group `v4_conv_fwd_bwd_im2col` switches the direct kernels off with
-//!   `direct::set_enabled(false)`). PyTorch 2.15 in the same session: 3-8, 20-22, 27-32.
-//!   Wider layers (bench groups `fast_conv_width` / `v4_conv_width_im2col`, 28², batch 32,
-//!   one thread, load 2-3): 16 channels 48 vs 27 GFLOP/s, 32 channels 48 vs 39. Past 32 the
-//!   GEMM's tiles fill up; the direct kernels stop there (wider layers are not measured).
-//!
-//! What is left for v4 (the path every other shape takes): `im2row` is store-bound (it
-//! materialises 9× the input) and is as costly as the weight-gradient GEMM; a GEMM entry
-//! point that accumulates into C (β = 1) or takes a pre-packed B panel from the caller would
-//! let the packing read the image directly (implicit GEMM) and remove both copies.
+//! - v1 naive loops (`naive.rs`): seven nested loops, a bounds test per tap; fwd+bwd 0.43 (`naive_conv_fwd_bwd`).
+//! - v2 im2col + GEMM, weight gradient through `colsᵀ`: weight gradient alone 6.4 (`v2_conv_bwd_weight_cols_t`).
+//! - v3 im2row, both GEMM operands row-major: weight gradient alone 13.2 (`v4_conv_bwd_weight_im2row`).
+//! - v4 per-thread scratch, fixed task split (bits independent of threads): fwd+bwd 16-19.5 (`v4_conv_fwd_bwd_im2col`).
+//! - v5 direct AVX-512 kernels (`direct.rs`), ≤ 32 channels, stride 1: fwd+bwd 67 (`fast_conv_fwd_bwd`).
 //!
 //! Chapter: "Convolutions: from seven loops to a matrix product".
 
 use super::{direct, ConvGeometry};
-use kindling_tensor::dtype::downcast_slice_mut;
-use kindling_tensor::ops::matmul::{fast::gemm, MatRef};
-use kindling_tensor::storage::zeroed_buffer;
-use kindling_tensor::Float;
+use crate::dtype::downcast_slice_mut;
+use crate::ops::matmul::{fast::gemm, MatRef};
+use crate::storage::zeroed_buffer;
+use crate::Float;
 use rayon::prelude::*;
 use std::cell::RefCell;
 
@@ -92,8 +45,8 @@ fn with_scratch<T: Float, R>(len: usize, f: impl FnOnce(&mut [T]) -> R) -> R {
         }
     }
     match T::DTYPE {
-        kindling_tensor::DType::F32 => SCRATCH_F32.with(|c| run(c, len, f)),
-        kindling_tensor::DType::F64 => SCRATCH_F64.with(|c| run(c, len, f)),
+        crate::DType::F32 => SCRATCH_F32.with(|c| run(c, len, f)),
+        crate::DType::F64 => SCRATCH_F64.with(|c| run(c, len, f)),
         _ => f(&mut vec![T::ZERO; len]),
     }
 }

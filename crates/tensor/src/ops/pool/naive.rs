@@ -2,7 +2,7 @@
 //! functions are shared with [`super::fast`], which runs planes in parallel.
 
 use super::{AdaptiveGeometry, PoolGeometry};
-use kindling_tensor::Float;
+use crate::Float;
 
 /// Max pooling of one `h × w` plane into `y` (`ho × wo`), recording where each maximum was.
 /// Ties keep the first position in row-major order; a NaN wins, as in PyTorch.

@@ -6,7 +6,7 @@
 //! read and which is accumulated into.
 
 use super::ConvGeometry;
-use kindling_tensor::Float;
+use crate::Float;
 
 /// Calls `f(x_index, w_index, y_index)` for every (input, weight, output) triple that meets in
 /// a multiply-add, skipping positions that fall in the zero padding.
