@@ -50,6 +50,6 @@ pub use kindling_tensor::Float;
 pub use layers::{Dropout, Embedding, Flatten, Identity, Linear, Residual};
 pub use loss::*;
 pub use module::{Buffer, BufferSlot, Forward, Item, Module, Sequential, TrainingFlag, Visitor, Walker};
-pub use norm::{Affine, BatchNorm1d, GroupNorm, LayerNorm};
+pub use norm::{BatchNorm1d, ElementwiseAffine, GroupNorm, LayerNorm};
 pub use state::{LoadError, StateDictError};
 pub use summary::{summary, Summary, SummaryRow};
