@@ -1,7 +1,8 @@
 //! Binary and multi-label losses, for one output per label: binary cross-entropy on
 //! probabilities and (fused) on logits, the hinge losses for ±1 labels, and sigmoid focal loss.
 
-use super::{c, check_finite_param, constant, first_bad, reduce, same_shape, Reduction};
+use super::reduction::reduce;
+use super::{c, check_finite_param, constant, first_bad, same_shape, Reduction};
 use kindling_autograd::Variable;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Tensor};

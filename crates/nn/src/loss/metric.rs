@@ -1,7 +1,8 @@
 //! Metric-learning losses on embeddings: triplet margin and contrastive loss, which pull
 //! matching items together and push the others at least a margin apart.
 
-use super::{c, check_finite_param, constant, first_bad, reduce, Reduction};
+use super::reduction::reduce;
+use super::{c, check_finite_param, constant, first_bad, Reduction};
 use kindling_autograd::Variable;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Tensor};

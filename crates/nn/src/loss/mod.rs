@@ -103,7 +103,6 @@ pub use binary::{
 };
 pub use metric::{contrastive_loss, triplet_margin_loss};
 pub use multiclass::{cross_entropy, kl_div, nll_loss, softmax_focal_loss, CrossEntropyLoss};
-use reduction::reduce;
 pub use reduction::{KlReduction, Reduction};
 pub use regression::{huber_loss, l1_loss, log_cosh_loss, mse_loss, poisson_nll_loss, quantile_loss, smooth_l1_loss};
 

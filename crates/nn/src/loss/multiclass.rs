@@ -343,8 +343,9 @@ pub fn kl_div<T: Float>(
     }
 }
 
-/// Multi-class focal loss on logits: the softmax counterpart of [`sigmoid_focal_loss`](super::sigmoid_focal_loss). With
-/// pₜ = softmax(zᵢ)_{yᵢ}, the probability given to the true class,
+/// Multi-class focal loss on logits: the softmax counterpart of
+/// [`sigmoid_focal_loss`](super::sigmoid_focal_loss). With pₜ = softmax(zᵢ)_{yᵢ}, the probability
+/// given to the true class,
 ///
 /// lossᵢ = −α_{yᵢ}·(1 − pₜ)^γ·ln pₜ,
 ///

@@ -7,12 +7,12 @@ use kindling_tensor::Float;
 /// How a loss turns its per-element values into the result.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Reduction {
-    /// No reduction: one loss per element (per sample for [`cross_entropy`](super::cross_entropy)), shaped like the
-    /// target.
+    /// No reduction: one loss per element (per sample for
+    /// [`cross_entropy`](super::cross_entropy)), shaped like the target.
     None,
     /// The mean over elements (PyTorch's default). Weighted class-index losses
-    /// ([`cross_entropy`](super::cross_entropy), [`nll_loss`](super::nll_loss)) divide by the sum of the weights of the targets that
-    /// count instead.
+    /// ([`cross_entropy`](super::cross_entropy), [`nll_loss`](super::nll_loss)) divide by the sum
+    /// of the weights of the targets that count instead.
     #[default]
     Mean,
     /// The sum over elements.

@@ -1,7 +1,8 @@
 //! Regression losses, for a model that outputs values (or a Poisson rate): squared, absolute,
 //! Huber, smooth L1, log-cosh, quantile and Poisson negative log-likelihood.
 
-use super::{c, check_finite_param, constant, reduce, same_shape, Reduction};
+use super::reduction::reduce;
+use super::{c, check_finite_param, constant, same_shape, Reduction};
 use kindling_autograd::Variable;
 use kindling_tensor::{Float, Tensor};
 

@@ -97,7 +97,7 @@ impl ImageTransform for Compose {
 }
 
 /// Any closure `Fn(&Tensor<f32>, &mut Rng) -> Tensor<f32>` is a transform.
-impl<F: Fn(&Tensor<f32>, &mut Rng) -> Tensor<f32> + Send + Sync> Transform for F {
+impl<F: Fn(&Tensor<f32>, &mut Rng) -> Tensor<f32> + Send + Sync> ImageTransform for F {
     fn apply(&self, img: &Tensor<f32>, rng: &mut Rng) -> Tensor<f32> {
         self(img, rng)
     }
