@@ -24,7 +24,7 @@ pub use kindling_vision as vision;
 /// The names most programs need, in one import.
 pub mod prelude {
     pub use kindling_autograd::{gradcheck, no_grad, GradCheck, Variable};
-    pub use kindling_data::{DataLoader, Dataset, TensorDataset};
+    pub use kindling_data::{DataLoader, Dataset, TensorDataset, Transform};
     pub use kindling_nn::{
         cross_entropy, mse_loss, summary, BatchNorm1d, Dropout, Embedding, Flatten, Forward, LayerNorm, Linear, Module,
         ReLU, Reduction, Sequential, Sigmoid, Softmax, Tanh,
@@ -34,6 +34,7 @@ pub mod prelude {
     pub use kindling_tensor::{
         set_kernel_mode, with_kernel_mode, Axes, DType, Device, Element, Float, KernelMode, Numeric, Rng, Shape, Tensor,
     };
+    pub use kindling_vision::transforms::ImageTransform;
 }
 
 /// The README's Rust examples compile and run as doctests, so they cannot drift from the code.

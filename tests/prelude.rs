@@ -30,3 +30,37 @@ fn a_gradient_step_through_the_prelude() {
     }
     assert!((w.item() - 3.0).abs() < 1e-6, "w = {}", w.item());
 }
+
+/// The prelude glob-imported beside the crates' own globs: each name of the two step contracts
+/// (data's `Transform`, vision's `ImageTransform`) and of the two affine types (the norms'
+/// `ElementwiseAffine`, vision's `RandomAffine`) resolves to one item, so none is ambiguous.
+mod globs_together {
+    use kindling::data::*;
+    use kindling::nn::*;
+    use kindling::prelude::*;
+    use kindling::vision::transforms::*;
+    use kindling::vision::*;
+
+    fn fitted_step(step: &mut impl Transform, x: &Tensor<f64>) -> Tensor<f64> {
+        step.fit_transform(x)
+    }
+
+    fn image_step(step: &dyn ImageTransform, img: &Tensor<f32>) -> Tensor<f32> {
+        step.apply(img, &mut Rng::seed(3))
+    }
+
+    #[test]
+    fn renamed_items_resolve_to_one_meaning_each() {
+        let z = fitted_step(&mut StandardScaler::new(), &Tensor::from([1.0f64, 2.0, 3.0]));
+        assert_close(&z, &Tensor::from([-1.5f64.sqrt(), 0.0, 1.5f64.sqrt()]), Tolerance::DEFAULT);
+
+        let pipeline = Compose::new().then(RandomAffine::new(10.0)).then(HorizontalFlip::new(0.5));
+        let img = Tensor::<f32>::rand([3, 8, 8], &mut Rng::seed(0));
+        assert_eq!(image_step(&pipeline, &img).shape(), [3, 8, 8]);
+
+        let norm = LayerNorm::<f32>::new([4]);
+        let affine: &ElementwiseAffine<f32> = &norm.affine;
+        assert_eq!(affine.weight.as_ref().map(|w| w.shape()), Some(vec![4]));
+        assert_eq!(BatchNorm2d::<f32>::new(2).parameters().len(), 2);
+    }
+}

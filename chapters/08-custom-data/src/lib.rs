@@ -14,7 +14,7 @@ use kindling_train::{BatchSource, History, Progress, Trainer};
 use kindling_vision::folder::{Augmented, FolderError, ImageFolder, OnError};
 use kindling_vision::image::resize;
 use kindling_vision::transforms::{
-    ColorJitter, Compose, HorizontalFlip, Normalize, RandomResizedCrop, Rotation, Transform, TrivialAugmentWide,
+    ColorJitter, Compose, HorizontalFlip, ImageTransform, Normalize, RandomResizedCrop, Rotation, TrivialAugmentWide,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -131,7 +131,7 @@ pub struct AugmentedSource<D: Dataset<Item = (Tensor<f32>, i64)> + 'static> {
 }
 
 impl<D: Dataset<Item = (Tensor<f32>, i64)> + 'static> AugmentedSource<D> {
-    pub fn new(inner: D, transform: impl Transform + 'static, batch: usize, seed: u64) -> Self {
+    pub fn new(inner: D, transform: impl ImageTransform + 'static, batch: usize, seed: u64) -> Self {
         let data = Arc::new(Augmented::new(inner, transform, seed));
         let loader = DataLoader::shared(data.clone(), batch).shuffle(true).seed(seed);
         AugmentedSource { data, loader }

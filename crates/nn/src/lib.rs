@@ -59,7 +59,7 @@ pub use kindling_tensor::Float;
 pub use layers::{Dropout, Dropout2d, Embedding, Flatten, Identity, Linear, Residual};
 pub use loss::*;
 pub use module::{Buffer, BufferSlot, Forward, Item, Module, Sequential, TrainingFlag, Visitor, Walker};
-pub use norm::{Affine, BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm};
+pub use norm::{BatchNorm1d, BatchNorm2d, ElementwiseAffine, GroupNorm, LayerNorm};
 pub use pool::{AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use state::{LoadError, StateDictError};
 pub use summary::{summary, Summary, SummaryRow};

@@ -115,14 +115,16 @@ impl<T: Float> Forward<T> for BatchNorm1d<T> {
 
 /// The learned scale γ (starts at 1) and shift β (starts at 0) of LayerNorm and GroupNorm,
 /// both absent after `without_affine`. Saved as `weight` and `bias`, as PyTorch names them.
-pub struct Affine<T: Float> {
+///
+/// Named after PyTorch's `elementwise_affine` flag, apart from vision's `RandomAffine` (a warp).
+pub struct ElementwiseAffine<T: Float> {
     pub weight: Option<Variable<T>>,
     pub bias: Option<Variable<T>>,
 }
 
-impl<T: Float> Affine<T> {
+impl<T: Float> ElementwiseAffine<T> {
     fn new(shape: &[usize]) -> Self {
-        Affine {
+        ElementwiseAffine {
             weight: Some(Variable::param(Tensor::ones(shape.to_vec()))),
             bias: Some(Variable::param(Tensor::zeros(shape.to_vec()))),
         }
@@ -153,7 +155,7 @@ impl<T: Float> Affine<T> {
 /// Layer normalisation over the trailing `normalized_shape` axes of each sample (each token,
 /// in a transformer): no batch statistics, so training and evaluation behave the same.
 pub struct LayerNorm<T: Float = f32> {
-    pub affine: Affine<T>,
+    pub affine: ElementwiseAffine<T>,
     normalized_shape: Vec<usize>,
     pub eps: f64,
 }
@@ -162,12 +164,12 @@ impl<T: Float> LayerNorm<T> {
     pub fn new(normalized_shape: impl Into<Vec<usize>>) -> Self {
         let normalized_shape = normalized_shape.into();
         assert!(!normalized_shape.is_empty(), "LayerNorm: normalized_shape must name at least one axis");
-        LayerNorm { affine: Affine::new(&normalized_shape), normalized_shape, eps: 1e-5 }
+        LayerNorm { affine: ElementwiseAffine::new(&normalized_shape), normalized_shape, eps: 1e-5 }
     }
 
     /// Without the learned scale and shift (`elementwise_affine=False`).
     pub fn without_affine(mut self) -> Self {
-        self.affine = Affine { weight: None, bias: None };
+        self.affine = ElementwiseAffine { weight: None, bias: None };
         self
     }
 
@@ -207,7 +209,7 @@ impl<T: Float> Forward<T> for LayerNorm<T> {
 /// each sample's group is normalised on its own; independent of the batch size, so it works
 /// with batches of one. One group is LayerNorm over `[C, *]`; C groups is InstanceNorm.
 pub struct GroupNorm<T: Float = f32> {
-    pub affine: Affine<T>,
+    pub affine: ElementwiseAffine<T>,
     num_groups: usize,
     num_channels: usize,
     pub eps: f64,
@@ -219,11 +221,11 @@ impl<T: Float> GroupNorm<T> {
             num_groups > 0 && num_channels.is_multiple_of(num_groups),
             "GroupNorm: {num_channels} channels cannot be split into {num_groups} equal groups"
         );
-        GroupNorm { affine: Affine::new(&[num_channels]), num_groups, num_channels, eps: 1e-5 }
+        GroupNorm { affine: ElementwiseAffine::new(&[num_channels]), num_groups, num_channels, eps: 1e-5 }
     }
 
     pub fn without_affine(mut self) -> Self {
-        self.affine = Affine { weight: None, bias: None };
+        self.affine = ElementwiseAffine { weight: None, bias: None };
         self
     }
 

@@ -21,7 +21,7 @@
 //! ```
 
 use crate::image::{self, ColorMode, ImageError};
-use crate::transforms::{sample_rng, Transform};
+use crate::transforms::{sample_rng, ImageTransform};
 use kindling_data::Dataset;
 use kindling_tensor::Tensor;
 use std::fmt;
@@ -244,13 +244,13 @@ impl Dataset for ImageFolder {
 /// reproduces.
 pub struct Augmented<D> {
     inner: D,
-    transform: Box<dyn Transform>,
+    transform: Box<dyn ImageTransform>,
     seed: u64,
     epoch: AtomicU64,
 }
 
 impl<D> Augmented<D> {
-    pub fn new(inner: D, transform: impl Transform + 'static, seed: u64) -> Self {
+    pub fn new(inner: D, transform: impl ImageTransform + 'static, seed: u64) -> Self {
         Augmented { inner, transform: Box::new(transform), seed, epoch: AtomicU64::new(0) }
     }
 

@@ -5,8 +5,8 @@ use kindling_tensor::{assert_close, Rng, Tensor, Tolerance};
 use kindling_vision::image::{denormalize, normalize, resize};
 use kindling_vision::transforms::functional as f;
 use kindling_vision::transforms::{
-    sample_rng, Affine, AugmentOp, CenterCrop, ColorJitter, Compose, GaussianNoise, Grayscale, HorizontalFlip,
-    Interpolation, Normalize, RandomCrop, RandomErasing, RandomResizedCrop, Resize, Rotation, Transform,
+    sample_rng, AugmentOp, CenterCrop, ColorJitter, Compose, GaussianNoise, Grayscale, HorizontalFlip, ImageTransform,
+    Interpolation, Normalize, RandomAffine, RandomCrop, RandomErasing, RandomResizedCrop, Resize, Rotation,
     TrivialAugmentWide, VerticalFlip,
 };
 
@@ -23,7 +23,7 @@ fn everything() -> Compose {
         .then(HorizontalFlip::new(0.5))
         .then(VerticalFlip::new(0.5))
         .then(Rotation::new(30.0))
-        .then(Affine::new(10.0).translate(0.1, 0.1).scale(0.9, 1.1).shear(5.0))
+        .then(RandomAffine::new(10.0).translate(0.1, 0.1).scale(0.9, 1.1).shear(5.0))
         .then(ColorJitter::new(0.4, 0.4, 0.4, 0.1))
         .then(Grayscale::random(0.2))
         .then(TrivialAugmentWide::new())

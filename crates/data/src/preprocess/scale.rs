@@ -1,0 +1,131 @@
+//! Scaling: [`MinMaxScaler`] maps each column onto a fixed range, [`StandardScaler`] gives it
+//! mean 0 and standard deviation 1, both with statistics of the training rows.
+
+use super::{mean, not_fitted, Table, Transform};
+use kindling_tensor::{Float, Tensor};
+
+/// Rescales each column to `[low, high]` (default `[0, 1]`): `x' = low + (x − min)(high − low) /
+/// (max − min)`, with the minimum and maximum of the training data.
+///
+/// Values outside the training range map outside `[low, high]`; one outlier squeezes all other
+/// values together. A constant column maps to `low`.
+#[derive(Clone, Debug)]
+pub struct MinMaxScaler {
+    low: f64,
+    high: f64,
+    fitted: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+impl Default for MinMaxScaler {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MinMaxScaler {
+    /// Scales to `[0, 1]`.
+    pub fn new() -> Self {
+        Self::with_range(0.0, 1.0)
+    }
+
+    /// Scales to `[low, high]`. Panics unless `low < high`.
+    pub fn with_range(low: f64, high: f64) -> Self {
+        assert!(low < high, "MinMaxScaler::with_range: need low < high, got [{low}, {high}]");
+        MinMaxScaler { low, high, fitted: None }
+    }
+
+    /// The fitted per-column minima and maxima.
+    pub fn min_max(&self) -> Option<(&[f64], &[f64])> {
+        self.fitted.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice()))
+    }
+
+    /// Maps scaled values back to the original units.
+    pub fn inverse_transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        let step = "MinMaxScaler::inverse_transform";
+        let (min, max) = self.fitted.as_ref().unwrap_or_else(|| not_fitted(step));
+        let t = Table::read(step, x);
+        t.check_cols(step, min.len());
+        t.map(|c, v| {
+            let span = if max[c] > min[c] { max[c] - min[c] } else { 1.0 };
+            min[c] + (v - self.low) * span / (self.high - self.low)
+        })
+    }
+}
+
+impl Transform for MinMaxScaler {
+    fn fit<T: Float>(&mut self, x: &Tensor<T>) -> &mut Self {
+        let t = Table::read("MinMaxScaler::fit", x);
+        let (mut min, mut max) = (Vec::new(), Vec::new());
+        for c in 0..t.cols {
+            let v = t.present(c);
+            min.push(v.iter().copied().fold(f64::NAN, f64::min));
+            max.push(v.iter().copied().fold(f64::NAN, f64::max));
+        }
+        self.fitted = Some((min, max));
+        self
+    }
+
+    fn transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        let step = "MinMaxScaler::transform";
+        let (min, max) = self.fitted.as_ref().unwrap_or_else(|| not_fitted(step));
+        let t = Table::read(step, x);
+        t.check_cols(step, min.len());
+        t.map(|c, v| {
+            let span = if max[c] > min[c] { max[c] - min[c] } else { 1.0 };
+            self.low + (v - min[c]) / span * (self.high - self.low)
+        })
+    }
+}
+
+/// Standardizes each column: `z = (x − μ) / σ` with the training mean and the population
+/// standard deviation (dividing by `n`, not `n − 1`), so the training columns get mean 0 and
+/// standard deviation 1. A constant column maps to 0.
+#[derive(Clone, Debug, Default)]
+pub struct StandardScaler {
+    fitted: Option<(Vec<f64>, Vec<f64>)>,
+}
+
+impl StandardScaler {
+    /// An unfitted scaler.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The fitted per-column means and standard deviations.
+    pub fn mean_std(&self) -> Option<(&[f64], &[f64])> {
+        self.fitted.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice()))
+    }
+
+    /// Maps standardized values back to the original units.
+    pub fn inverse_transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        let step = "StandardScaler::inverse_transform";
+        let (mu, sigma) = self.fitted.as_ref().unwrap_or_else(|| not_fitted(step));
+        let t = Table::read(step, x);
+        t.check_cols(step, mu.len());
+        t.map(|c, v| v * if sigma[c] > 0.0 { sigma[c] } else { 1.0 } + mu[c])
+    }
+}
+
+impl Transform for StandardScaler {
+    fn fit<T: Float>(&mut self, x: &Tensor<T>) -> &mut Self {
+        let t = Table::read("StandardScaler::fit", x);
+        let (mut mu, mut sigma) = (Vec::new(), Vec::new());
+        for c in 0..t.cols {
+            let v = t.present(c);
+            let m = mean(&v);
+            let var = mean(&v.iter().map(|x| (x - m) * (x - m)).collect::<Vec<_>>());
+            mu.push(m);
+            sigma.push(var.sqrt());
+        }
+        self.fitted = Some((mu, sigma));
+        self
+    }
+
+    fn transform<T: Float>(&self, x: &Tensor<T>) -> Tensor<T> {
+        let step = "StandardScaler::transform";
+        let (mu, sigma) = self.fitted.as_ref().unwrap_or_else(|| not_fitted(step));
+        let t = Table::read(step, x);
+        t.check_cols(step, mu.len());
+        t.map(|c, v| (v - mu[c]) / if sigma[c] > 0.0 { sigma[c] } else { 1.0 })
+    }
+}
