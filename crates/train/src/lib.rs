@@ -66,12 +66,12 @@ pub mod callbacks;
 pub mod checkpoint;
 pub mod engine;
 mod error;
-pub mod history;
-pub mod metrics;
-pub mod plot;
 pub mod progress;
-pub mod seed;
 pub mod trainer;
+
+// Measuring, recording, plotting and seeding need no networks, so they live one layer down in
+// `kindling-metrics`; these paths keep every `kindling_train::metrics::...` import working.
+pub use kindling_metrics::{history, metrics, plot, seed, MetricsError};
 
 pub use callbacks::{on_epoch_end, Callback, Context, EarlyStopping, EpochScheduler, Mode, OnPlateau, PerBatch};
 pub use checkpoint::Checkpoint;
