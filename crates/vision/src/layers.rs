@@ -7,7 +7,7 @@ use crate::ops::conv::{conv2d, conv_transpose2d, Conv2dOptions, ConvTranspose2dO
 use crate::ops::pool::{adaptive_avg_pool2d, avg_pool2d, max_pool2d, Pool2dOptions};
 use kindling_autograd::Variable;
 use kindling_nn::init::{kaiming_uniform, uniform, FanMode, Nonlinearity};
-use kindling_nn::{summary, BatchNorm1d, Buffer, Dropout, Forward, Module, Visitor};
+use kindling_nn::{BatchNorm1d, Buffer, Dropout, Forward, Module, Visitor};
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Tensor};
 
@@ -118,9 +118,7 @@ impl<T: Float> Module<T> for Conv2d<T> {
 
 impl<T: Float> Forward<T> for Conv2d<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = conv2d(x, &self.weight, self.bias.as_ref(), &self.options);
-        summary::record(self, &out);
-        out
+        conv2d(x, &self.weight, self.bias.as_ref(), &self.options)
     }
 }
 
@@ -194,9 +192,7 @@ impl<T: Float> Module<T> for ConvTranspose2d<T> {
 
 impl<T: Float> Forward<T> for ConvTranspose2d<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = conv_transpose2d(x, &self.weight, self.bias.as_ref(), &self.options);
-        summary::record(self, &out);
-        out
+        conv_transpose2d(x, &self.weight, self.bias.as_ref(), &self.options)
     }
 }
 
@@ -223,9 +219,7 @@ impl<T: Float> Module<T> for MaxPool2d {
 
 impl<T: Float> Forward<T> for MaxPool2d {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = max_pool2d(x, &self.options);
-        summary::record(self, &out);
-        out
+        max_pool2d(x, &self.options)
     }
 }
 
@@ -251,9 +245,7 @@ impl<T: Float> Module<T> for AvgPool2d {
 
 impl<T: Float> Forward<T> for AvgPool2d {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = avg_pool2d(x, &self.options);
-        summary::record(self, &out);
-        out
+        avg_pool2d(x, &self.options)
     }
 }
 
@@ -281,9 +273,7 @@ impl<T: Float> Module<T> for AdaptiveAvgPool2d {
 
 impl<T: Float> Forward<T> for AdaptiveAvgPool2d {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = adaptive_avg_pool2d(x, self.output_size);
-        summary::record(self, &out);
-        out
+        adaptive_avg_pool2d(x, self.output_size)
     }
 }
 
@@ -341,9 +331,7 @@ impl<T: Float> Forward<T> for BatchNorm2d<T> {
             panic!("BatchNorm2d: expected input [N, {c}, H, W], got {}", dims_str(&shape));
         }
         let flat = x.reshape([shape[0] as isize, c as isize, -1]);
-        let out = self.inner.forward(&flat).reshape(shape);
-        summary::record(self, &out);
-        out
+        self.inner.forward(&flat).reshape(shape)
     }
 }
 
@@ -378,8 +366,6 @@ impl<T: Float> Forward<T> for Dropout2d {
         if shape.len() != 4 {
             panic!("Dropout2d: expected input [N, C, H, W], got {}", dims_str(&shape));
         }
-        let out = self.inner.apply(x, &[shape[0], shape[1], 1, 1]);
-        summary::record(self, &out);
-        out
+        self.inner.apply(x, &[shape[0], shape[1], 1, 1])
     }
 }
