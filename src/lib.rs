@@ -15,6 +15,7 @@ pub mod bench;
 
 pub use kindling_autograd as autograd;
 pub use kindling_data as data;
+pub use kindling_metrics as metrics;
 pub use kindling_nn as nn;
 pub use kindling_optim as optim;
 pub use kindling_tensor as tensor;

@@ -164,7 +164,7 @@ impl SpiralNet {
 
 impl Forward for SpiralNet {
     fn forward(&self, x: &Variable) -> Variable {
-        self.head.forward(&self.body.forward(x)) // logits: no softmax here
+        self.head.call(&self.body.call(x)) // logits: no softmax here
     }
 }
 
@@ -259,7 +259,7 @@ impl<M: Module> Module for SoftmaxHead<M> {
 
 impl<M: Forward> Forward for SoftmaxHead<M> {
     fn forward(&self, x: &Variable) -> Variable {
-        self.0.forward(x).softmax(-1)
+        self.0.call(x).softmax(-1)
     }
 }
 // ANCHOR_END: pitfalls

@@ -68,7 +68,7 @@ impl TwoLayerNet {
 
 impl Forward for TwoLayerNet {
     fn forward(&self, x: &Variable) -> Variable {
-        self.output.forward(&self.hidden.forward(x).relu())
+        self.output.call(&self.hidden.call(x).relu())
     }
 }
 

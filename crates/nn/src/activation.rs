@@ -15,7 +15,7 @@
 //! | [`Softmax`] | e^{zᵢ/T}/Σⱼ e^{zⱼ/T} over one axis | T > 1 flattens, T < 1 sharpens |
 //! | [`LogSoftmax`] | zᵢ − log Σⱼ e^{zⱼ} | feed it to `nll_loss`, or use `cross_entropy` on raw logits |
 
-use crate::{summary, Forward, Module, Visitor};
+use crate::{Forward, Module, Visitor};
 use kindling_autograd::Variable;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Tensor};
@@ -39,9 +39,7 @@ macro_rules! activation {
         impl<T: Float> Forward<T> for $name {
             fn forward(&self, $x: &Variable<T>) -> Variable<T> {
                 let $self_ = self;
-                let out = $body;
-                summary::record(self, &out);
-                out
+                $body
             }
         }
     };
@@ -178,9 +176,7 @@ impl<T: Float> Forward<T> for Softmax {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
         let scaled =
             if self.temperature == 1.0 { x.clone() } else { x.mul_scalar(T::from_f64(1.0 / self.temperature)) };
-        let out = scaled.softmax(self.axis);
-        summary::record(self, &out);
-        out
+        scaled.softmax(self.axis)
     }
 }
 
@@ -219,8 +215,6 @@ impl<T: Float> Forward<T> for PReLU<T> {
             self.weight.reshape(per_channel)
         };
         // max(0, z) + a·min(0, z), with min(0, z) = −relu(−z).
-        let out = &x.relu() - &(&slope * &(-x).relu());
-        summary::record(self, &out);
-        out
+        &x.relu() - &(&slope * &(-x).relu())
     }
 }

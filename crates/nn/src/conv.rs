@@ -4,7 +4,7 @@
 //! bookkeeping autograd's (`kindling_autograd::conv`).
 
 use crate::init::{kaiming_uniform, uniform, FanMode, Nonlinearity};
-use crate::{summary, Forward, Module, Visitor};
+use crate::{Forward, Module, Visitor};
 use kindling_autograd::conv::{
     conv1d, conv2d, conv_transpose2d, Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Padding, Padding1d,
 };
@@ -111,9 +111,7 @@ impl<T: Float> Module<T> for Conv1d<T> {
 
 impl<T: Float> Forward<T> for Conv1d<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = conv1d(x, &self.weight, self.bias.as_ref(), &self.options);
-        summary::record(self, &out);
-        out
+        conv1d(x, &self.weight, self.bias.as_ref(), &self.options)
     }
 }
 
@@ -210,9 +208,7 @@ impl<T: Float> Module<T> for Conv2d<T> {
 
 impl<T: Float> Forward<T> for Conv2d<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = conv2d(x, &self.weight, self.bias.as_ref(), &self.options);
-        summary::record(self, &out);
-        out
+        conv2d(x, &self.weight, self.bias.as_ref(), &self.options)
     }
 }
 
@@ -286,8 +282,6 @@ impl<T: Float> Module<T> for ConvTranspose2d<T> {
 
 impl<T: Float> Forward<T> for ConvTranspose2d<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = conv_transpose2d(x, &self.weight, self.bias.as_ref(), &self.options);
-        summary::record(self, &out);
-        out
+        conv_transpose2d(x, &self.weight, self.bias.as_ref(), &self.options)
     }
 }

@@ -1,6 +1,6 @@
 //! The basic layers: Linear, Embedding, Flatten, Identity, Dropout and a residual wrapper.
 
-use crate::{init, summary, Forward, Module, TrainingFlag, Visitor};
+use crate::{init, Forward, Module, TrainingFlag, Visitor};
 use kindling_autograd::Variable;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Tensor};
@@ -79,12 +79,10 @@ impl<T: Float> Forward<T> for Linear<T> {
             );
         }
         let y = x.matmul(&self.weight.t());
-        let out = match &self.bias {
+        match &self.bias {
             Some(b) => &y + b,
             None => y,
-        };
-        summary::record(self, &out);
-        out
+        }
     }
 }
 
@@ -103,22 +101,23 @@ impl<T: Float> Embedding<T> {
         assert_eq!(weight.rank(), 2, "Embedding: the table must be [num, dim], got shape {}", dims_str(weight.shape()));
         Embedding { weight: Variable::param(weight) }
     }
-
-    /// Looks up `indices` of any shape; the result has shape `indices.shape + [dim]`.
-    pub fn forward(&self, indices: &Tensor<i64>) -> Variable<T> {
-        let num = self.weight.shape()[0] as i64;
-        if let Some(bad) = indices.to_vec().into_iter().find(|&i| i < 0 || i >= num) {
-            panic!("Embedding: index {bad} is out of range for a table of {num} rows");
-        }
-        let out = self.weight.embedding(indices);
-        summary::record(self, &out);
-        out
-    }
 }
 
 impl<T: Float> Module<T> for Embedding<T> {
     fn visit(&self, v: &mut Visitor<'_, T>) {
         v.param("weight", &self.weight);
+    }
+}
+
+/// Token ids in, vectors out: the input is a `Tensor<i64>`, not a differentiable value.
+impl<T: Float> Forward<T, Tensor<i64>> for Embedding<T> {
+    /// Looks up `indices` of any shape; the result has shape `indices.shape + [dim]`.
+    fn forward(&self, indices: &Tensor<i64>) -> Variable<T> {
+        let num = self.weight.shape()[0] as i64;
+        if let Some(bad) = indices.to_vec().into_iter().find(|&i| i < 0 || i >= num) {
+            panic!("Embedding: index {bad} is out of range for a table of {num} rows");
+        }
+        self.weight.embedding(indices)
     }
 }
 
@@ -147,9 +146,7 @@ impl<T: Float> Module<T> for Flatten {
 
 impl<T: Float> Forward<T> for Flatten {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = x.flatten(self.start, self.end);
-        summary::record(self, &out);
-        out
+        x.flatten(self.start, self.end)
     }
 }
 
@@ -163,7 +160,6 @@ impl<T: Float> Module<T> for Identity {
 
 impl<T: Float> Forward<T> for Identity {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        summary::record(self, x);
         x.clone()
     }
 }
@@ -217,9 +213,7 @@ impl Dropout {
 
 impl<T: Float> Forward<T> for Dropout {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = self.apply(x, &x.shape());
-        summary::record(self, &out);
-        out
+        self.apply(x, &x.shape())
     }
 }
 
@@ -242,7 +236,7 @@ impl<T: Float, M: Module<T>> Module<T> for Residual<M> {
 
 impl<T: Float, M: Forward<T>> Forward<T> for Residual<M> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let y = self.block.forward(x);
+        let y = self.block.call(x);
         if y.shape() != x.shape() {
             panic!(
                 "Residual: the block maps {} to {}; a skip connection needs equal shapes",
@@ -250,9 +244,7 @@ impl<T: Float, M: Forward<T>> Forward<T> for Residual<M> {
                 dims_str(&y.shape())
             );
         }
-        let out = x + &y;
-        summary::record(self, &out);
-        out
+        x + &y
     }
 }
 
@@ -287,8 +279,6 @@ impl<T: Float> Forward<T> for Dropout2d {
         if shape.len() != 4 {
             panic!("Dropout2d: expected input [N, C, H, W], got {}", dims_str(&shape));
         }
-        let out = self.inner.apply(x, &[shape[0], shape[1], 1, 1]);
-        summary::record(self, &out);
-        out
+        self.inner.apply(x, &[shape[0], shape[1], 1, 1])
     }
 }

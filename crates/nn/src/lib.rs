@@ -2,8 +2,9 @@
 //! dicts and model summaries, on top of [`kindling_autograd`].
 //!
 //! A model is a [`Module`] (it owns named parameters, buffers and submodules, and knows
-//! train/eval mode) that implements [`Forward`] (tensor in, tensor out). Layers compose with
-//! [`Sequential`] or with plain structs and the [`module!`] macro:
+//! train/eval mode) that implements [`Forward`] (its input in, a differentiable tensor out; the
+//! input is one `Variable` unless the module reads token ids or several inputs). Layers
+//! compose with [`Sequential`] or with plain structs and the [`module!`] macro:
 //!
 //! ```
 //! use kindling_autograd::Variable;

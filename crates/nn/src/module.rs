@@ -166,9 +166,28 @@ pub trait Module<T: Float = f32> {
     }
 }
 
-/// A module that maps one tensor to one tensor, so it can sit in a [`Sequential`].
-pub trait Forward<T: Float = f32>: Module<T> {
-    fn forward(&self, input: &Variable<T>) -> Variable<T>;
+/// What a module computes: an input `X` in, a differentiable output out.
+///
+/// `X` is one `Variable<T>` by default, which is what a [`Sequential`] chains; a module that
+/// reads something else names it: `Forward<f32, Tensor<i64>>` for token ids (as
+/// [`Embedding`](crate::Embedding) does), a tuple such as `(Tensor<i64>, Tensor<bool>)` for
+/// tokens and a mask, or a struct of its own for several inputs.
+///
+/// Implement [`forward`](Forward::forward). Run a module, a child inside your own `forward`
+/// included, with [`call`](Forward::call): it runs `forward` and then reports the output to a
+/// running [`summary`](crate::summary()), as PyTorch's `module(x)` runs its hooks around
+/// `forward`. A child run through `forward` computes the same thing but is missing from
+/// summaries.
+pub trait Forward<T: Float = f32, X: ?Sized = Variable<T>>: Module<T> {
+    /// The computation itself.
+    fn forward(&self, input: &X) -> Variable<T>;
+
+    /// [`forward`](Forward::forward), seen by summaries. Not meant to be overridden.
+    fn call(&self, input: &X) -> Variable<T> {
+        let out = self.forward(input);
+        summary::record(self, &out);
+        out
+    }
 }
 
 fn short_type_name(full: &'static str) -> &'static str {
@@ -404,9 +423,7 @@ impl<T: Float> Module<T> for Sequential<T> {
 
 impl<T: Float> Forward<T> for Sequential<T> {
     fn forward(&self, input: &Variable<T>) -> Variable<T> {
-        let out = self.layers.iter().fold(input.clone(), |x, layer| layer.forward(&x));
-        summary::record(self, &out);
-        out
+        self.layers.iter().fold(input.clone(), |x, layer| layer.call(&x))
     }
 }
 
@@ -440,9 +457,15 @@ impl<T: Float, M: Module<T> + ?Sized> Module<T> for Box<M> {
     }
 }
 
-impl<T: Float, M: Forward<T> + ?Sized> Forward<T> for Box<M> {
-    fn forward(&self, input: &Variable<T>) -> Variable<T> {
+/// A boxed module is its content: `call` reports the inner module (the one a walk over the
+/// tree finds), not the box.
+impl<T: Float, X: ?Sized, M: Forward<T, X> + ?Sized> Forward<T, X> for Box<M> {
+    fn forward(&self, input: &X) -> Variable<T> {
         (**self).forward(input)
+    }
+
+    fn call(&self, input: &X) -> Variable<T> {
+        (**self).call(input)
     }
 }
 
@@ -462,7 +485,7 @@ impl<T: Float, M: Forward<T> + ?Sized> Forward<T> for Box<M> {
 ///
 /// impl Forward for TwoLayer {
 ///     fn forward(&self, x: &Variable) -> Variable {
-///         self.out.forward(&self.hidden.forward(x).relu())
+///         self.out.call(&self.hidden.call(x).relu()) // children through `call`
 ///     }
 /// }
 ///

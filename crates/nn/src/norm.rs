@@ -5,7 +5,7 @@
 //! learned scale γ (starts at 1) and shift β (starts at 0). They differ only in which axes
 //! μ and σ² are taken over.
 
-use crate::{summary, Buffer, Forward, Module, TrainingFlag, Visitor};
+use crate::{Buffer, Forward, Module, TrainingFlag, Visitor};
 use kindling_autograd::{no_grad, Variable};
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Tensor};
@@ -107,9 +107,7 @@ impl<T: Float> Forward<T> for BatchNorm1d<T> {
             let var = Variable::constant(self.running_var.value().reshape(per_channel.clone()));
             normalize(x, &mean, &var, self.eps)
         };
-        let out = &(&x_hat * &self.weight.reshape(per_channel.clone())) + &self.bias.reshape(per_channel);
-        summary::record(self, &out);
-        out
+        &(&x_hat * &self.weight.reshape(per_channel.clone())) + &self.bias.reshape(per_channel)
     }
 }
 
@@ -199,9 +197,7 @@ impl<T: Float> Forward<T> for LayerNorm<T> {
         let axes: Vec<isize> = (shape.len() - k..shape.len()).map(|a| a as isize).collect();
         let mean = x.mean(axes.clone(), true);
         let var = x.var_with_correction(axes, 0, true);
-        let out = self.affine.apply(normalize(x, &mean, &var, self.eps), &self.normalized_shape);
-        summary::record(self, &out);
-        out
+        self.affine.apply(normalize(x, &mean, &var, self.eps), &self.normalized_shape)
     }
 }
 
@@ -254,9 +250,7 @@ impl<T: Float> Forward<T> for GroupNorm<T> {
         // Per-channel parameters as [C, 1, 1, ...] to broadcast over the spatial axes.
         let mut per_channel = vec![self.num_channels];
         per_channel.extend(std::iter::repeat_n(1, shape.len() - 2));
-        let out = self.affine.apply(x_hat, &per_channel);
-        summary::record(self, &out);
-        out
+        self.affine.apply(x_hat, &per_channel)
     }
 }
 
@@ -314,8 +308,6 @@ impl<T: Float> Forward<T> for BatchNorm2d<T> {
             panic!("BatchNorm2d: expected input [N, {c}, H, W], got {}", dims_str(&shape));
         }
         let flat = x.reshape([shape[0] as isize, c as isize, -1]);
-        let out = self.inner.forward(&flat).reshape(shape);
-        summary::record(self, &out);
-        out
+        self.inner.forward(&flat).reshape(shape)
     }
 }

@@ -2,7 +2,7 @@
 //! (`[N, C, H, W]`), and adaptive average pooling (global average pooling is its 1×1 case).
 //! They have no parameters; the kernels are the tensor crate's (`ops::pool`).
 
-use crate::{summary, Forward, Module, Visitor};
+use crate::{Forward, Module, Visitor};
 use kindling_autograd::pool::{
     adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, Pool1dOptions, Pool2dOptions,
 };
@@ -32,9 +32,7 @@ impl<T: Float> Module<T> for MaxPool1d {
 
 impl<T: Float> Forward<T> for MaxPool1d {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = max_pool1d(x, &self.options);
-        summary::record(self, &out);
-        out
+        max_pool1d(x, &self.options)
     }
 }
 
@@ -60,9 +58,7 @@ impl<T: Float> Module<T> for AvgPool1d {
 
 impl<T: Float> Forward<T> for AvgPool1d {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = avg_pool1d(x, &self.options);
-        summary::record(self, &out);
-        out
+        avg_pool1d(x, &self.options)
     }
 }
 
@@ -89,9 +85,7 @@ impl<T: Float> Module<T> for MaxPool2d {
 
 impl<T: Float> Forward<T> for MaxPool2d {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = max_pool2d(x, &self.options);
-        summary::record(self, &out);
-        out
+        max_pool2d(x, &self.options)
     }
 }
 
@@ -117,9 +111,7 @@ impl<T: Float> Module<T> for AvgPool2d {
 
 impl<T: Float> Forward<T> for AvgPool2d {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = avg_pool2d(x, &self.options);
-        summary::record(self, &out);
-        out
+        avg_pool2d(x, &self.options)
     }
 }
 
@@ -147,8 +139,6 @@ impl<T: Float> Module<T> for AdaptiveAvgPool2d {
 
 impl<T: Float> Forward<T> for AdaptiveAvgPool2d {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = adaptive_avg_pool2d(x, self.output_size);
-        summary::record(self, &out);
-        out
+        adaptive_avg_pool2d(x, self.output_size)
     }
 }

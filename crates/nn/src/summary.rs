@@ -1,13 +1,13 @@
 //! A model summary in the spirit of torchinfo: each layer's output shape for a given input,
 //! its parameter count, and the totals.
 //!
-//! How it works: [`summary`] runs one forward pass with a recorder switched on; every built-in
-//! layer reports its output shape through [`record`] (one line at the end of each `forward`,
-//! a no-op when no summary is running). A walk over the module tree lists the layers and
-//! their names, and the two are joined by the layer's address. Modules you write yourself
-//! appear with their children; call `record(self, &out)` in your `forward` if you want their
-//! own output shape listed too.
-
+//! How it works: [`summary`] runs one forward pass with a recorder switched on. Every module run
+//! through [`Forward::call`] reports its output shape through [`record`] (a no-op when no
+//! summary is running), the way PyTorch's hooks fire around `forward`. A walk over the module
+//! tree lists the layers and their names, and the two are joined by the layer's address. So a
+//! module you write yourself shows its own output shape and its children's, as long as
+//! containers (such as [`Sequential`](crate::Sequential)) and your `forward` run children with
+//! `call`; a child run with `forward` directly is listed without a shape.
 use crate::{Forward, Module, Walker};
 use kindling_autograd::{no_grad, Variable};
 use kindling_tensor::shape::dims_str;

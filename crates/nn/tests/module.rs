@@ -15,8 +15,9 @@ module!(Net { features, norm, heads });
 
 impl Forward for Net {
     fn forward(&self, x: &Variable) -> Variable {
-        let h = self.norm.forward(&self.features.forward(x));
-        &self.heads[0].forward(&h) + &self.heads[1].forward(&h)
+        // Children run through `call`, so summaries see them.
+        let h = self.norm.call(&self.features.call(x));
+        &self.heads[0].call(&h) + &self.heads[1].call(&h)
     }
 }
 

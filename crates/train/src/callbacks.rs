@@ -9,7 +9,7 @@
 use crate::engine::{BatchInfo, Control};
 use crate::history::{EpochLog, History};
 use crate::TrainError;
-use kindling_nn::Forward;
+use kindling_nn::Module;
 use kindling_optim::schedule::{LrSchedule, ReduceLrOnPlateau, Scheduler};
 use kindling_optim::{OptimError, Optimizer};
 use kindling_tensor::safetensors::StateDict;
@@ -17,8 +17,9 @@ use kindling_tensor::Tensor;
 
 /// What a callback sees of the run.
 pub struct Context<'c> {
-    /// The model being trained.
-    pub model: &'c dyn Forward,
+    /// The model being trained, as a [`Module`]: callbacks read and restore its weights and
+    /// never run it, so one callback serves models of every input type.
+    pub model: &'c dyn Module,
     /// The epochs finished before this one.
     pub history: &'c History,
     /// The current epoch, counted from 0.
@@ -206,7 +207,7 @@ impl EarlyStopping {
 }
 
 /// A deep copy of the model's state dict, so later in-place updates cannot reach it.
-pub(crate) fn snapshot(model: &dyn Forward) -> StateDict {
+pub(crate) fn snapshot(model: &dyn Module) -> StateDict {
     let mut copy = StateDict::new();
     for (name, t) in model.state_dict().iter() {
         use kindling_tensor::safetensors::AnyTensor;

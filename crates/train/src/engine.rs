@@ -4,6 +4,19 @@
 //! One training step is the five moves of the course: forward, loss, zero the gradients,
 //! backward, step. An evaluation pass puts the model in evaluation mode (dropout off, batch
 //! norm on running statistics), records no graph ([`no_grad`]) and only measures.
+//!
+//! # Any kind of input
+//!
+//! A batch is a pair `(x, y)`. For an image or tabular model `x` is a `Tensor<f32>`, but a
+//! language model reads token ids (`Tensor<i64>`), a padded batch brings a mask beside them,
+//! and an encoder-decoder reads two sequences. So the loops are generic over what `x` is, and
+//! [`ModelInput`] says how it reaches the model: a `Tensor<f32>` becomes a constant
+//! [`Variable`] (no gradient flows into the data), and anything a model reads as it is
+//! (`Tensor<i64>`, a tuple, your own struct) is handed over by reference.
+//!
+//! The type parameters, in every function below: `M` the model, `X` a batch's inputs, `I`
+//! what the model reads (`M: Forward<f32, I>`, reached from `X` through [`ModelInput`]), `Y`
+//! the targets, `L` the loss function, `O` the optimizer, `B` the batches.
 
 use crate::metrics::Metric;
 use kindling_autograd::{no_grad, Variable};
@@ -11,7 +24,33 @@ use kindling_data::{Collate, DataLoader, Dataset};
 use kindling_nn::Forward;
 use kindling_optim::Optimizer;
 use kindling_tensor::Tensor;
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
+
+/// How a batch's inputs `X` become the input `I` a model reads.
+///
+/// Two rules cover the common cases: a `Tensor<f32>` batch becomes a constant
+/// `Variable<f32>`, which is what a [`kindling_nn::Sequential`] reads, and any type reaches a
+/// model that reads that same type unchanged (token ids, `(tokens, mask)` tuples, a struct of
+/// several inputs). For something else, implement it for your batch type.
+pub trait ModelInput<I: Clone> {
+    /// The model's input: borrowed when the batch already is one, built when it must be.
+    fn model_input(&self) -> Cow<'_, I>;
+}
+
+/// Features are data, not parameters: wrapped as a constant, they get no gradient.
+impl ModelInput<Variable> for Tensor<f32> {
+    fn model_input(&self) -> Cow<'_, Variable> {
+        Cow::Owned(Variable::constant(self.clone()))
+    }
+}
+
+/// A model that reads the batch's own type gets the batch itself.
+impl<I: Clone> ModelInput<I> for I {
+    fn model_input(&self) -> Cow<'_, I> {
+        Cow::Borrowed(self)
+    }
+}
 
 /// What a batch's targets are: class labels (`Tensor<i64>`) or regression values
 /// (`Tensor<f32>`), or anything else a loss function takes, as long as it knows how many
@@ -33,34 +72,35 @@ impl Target for Tensor<f32> {
     }
 }
 
-/// Where an epoch's batches come from: a [`DataLoader`] (epoch `e` is shuffled from
-/// `(seed, e)`, so a resumed run sees the same batches) or a fixed list of batches.
-pub trait BatchSource<Y> {
+/// Where an epoch's batches `(X, Y)` come from: a [`DataLoader`] (epoch `e` is shuffled from
+/// `(seed, e)`, so a resumed run sees the same batches) or a fixed list of batches. The inputs
+/// `X` are features (`Tensor<f32>`) unless said otherwise.
+pub trait BatchSource<Y, X = Tensor<f32>> {
     /// The number of batches per epoch.
     fn num_batches(&self) -> usize;
     /// The batches of epoch `epoch` (counted from 0).
-    fn epoch_batches(&self, epoch: u64) -> Box<dyn Iterator<Item = (Tensor<f32>, Y)> + '_>;
+    fn epoch_batches(&self, epoch: u64) -> Box<dyn Iterator<Item = (X, Y)> + '_>;
 }
 
-impl<D, C, Y> BatchSource<Y> for DataLoader<D, C>
+impl<D, C, X, Y> BatchSource<Y, X> for DataLoader<D, C>
 where
     D: Dataset + 'static,
-    C: Collate<D, Batch = (Tensor<f32>, Y)> + 'static,
+    C: Collate<D, Batch = (X, Y)> + 'static,
 {
     fn num_batches(&self) -> usize {
         self.len()
     }
-    fn epoch_batches(&self, epoch: u64) -> Box<dyn Iterator<Item = (Tensor<f32>, Y)> + '_> {
+    fn epoch_batches(&self, epoch: u64) -> Box<dyn Iterator<Item = (X, Y)> + '_> {
         Box::new(self.iter_epoch(epoch))
     }
 }
 
 /// The same batches every epoch, in order (a whole small dataset as one batch, say).
-impl<Y: Clone> BatchSource<Y> for Vec<(Tensor<f32>, Y)> {
+impl<X: Clone, Y: Clone> BatchSource<Y, X> for Vec<(X, Y)> {
     fn num_batches(&self) -> usize {
         self.len()
     }
-    fn epoch_batches(&self, _epoch: u64) -> Box<dyn Iterator<Item = (Tensor<f32>, Y)> + '_> {
+    fn epoch_batches(&self, _epoch: u64) -> Box<dyn Iterator<Item = (X, Y)> + '_> {
         Box::new(self.iter().cloned())
     }
 }
@@ -133,20 +173,17 @@ pub struct BatchInfo {
     pub elapsed: f64,
 }
 
-/// The model's output for a batch as a constant (no gradient flows into the data).
-fn forward<M: Forward + ?Sized>(model: &M, x: &Tensor<f32>) -> Variable {
-    model.forward(&Variable::constant(x.clone()))
-}
-
 /// One training step on one batch: forward, loss, zero the gradients, backward, update.
 /// Returns the loss and the model's outputs (detached, for metrics).
-pub fn train_step<M, Y, L, O>(model: &M, x: &Tensor<f32>, y: &Y, loss_fn: &L, optimizer: &mut O) -> (f64, Tensor<f32>)
+pub fn train_step<M, X, I, Y, L, O>(model: &M, x: &X, y: &Y, loss_fn: &L, optimizer: &mut O) -> (f64, Tensor<f32>)
 where
-    M: Forward + ?Sized,
+    M: Forward<f32, I> + ?Sized,
+    X: ModelInput<I>,
+    I: Clone,
     L: Fn(&Variable, &Y) -> Variable + ?Sized,
     O: Optimizer + ?Sized,
 {
-    let outputs = forward(model, x);
+    let outputs = model.forward(&x.model_input());
     let loss = loss_fn(&outputs, y);
     optimizer.zero_grad();
     loss.backward();
@@ -156,13 +193,15 @@ where
 
 /// One evaluation step: forward and loss without recording a graph. The caller sets
 /// evaluation mode (see [`evaluate`]).
-pub fn eval_step<M, Y, L>(model: &M, x: &Tensor<f32>, y: &Y, loss_fn: &L) -> (f64, Tensor<f32>)
+pub fn eval_step<M, X, I, Y, L>(model: &M, x: &X, y: &Y, loss_fn: &L) -> (f64, Tensor<f32>)
 where
-    M: Forward + ?Sized,
+    M: Forward<f32, I> + ?Sized,
+    X: ModelInput<I>,
+    I: Clone,
     L: Fn(&Variable, &Y) -> Variable + ?Sized,
 {
     no_grad(|| {
-        let outputs = forward(model, x);
+        let outputs = model.forward(&x.model_input());
         let loss = loss_fn(&outputs, y);
         (f64::from(loss.item()), outputs.value())
     })
@@ -170,10 +209,15 @@ where
 
 /// The model's outputs for `x` in evaluation mode, without a graph (the previous mode is
 /// restored afterwards).
-pub fn predict<M: Forward + ?Sized>(model: &M, x: &Tensor<f32>) -> Tensor<f32> {
+pub fn predict<M, X, I>(model: &M, x: &X) -> Tensor<f32>
+where
+    M: Forward<f32, I> + ?Sized,
+    X: ModelInput<I>,
+    I: Clone,
+{
     let was_training = model.is_training();
     model.eval();
-    let out = no_grad(|| forward(model, x).value());
+    let out = no_grad(|| model.forward(&x.model_input()).value());
     model.set_training(was_training);
     out
 }
@@ -183,33 +227,37 @@ pub fn predict<M: Forward + ?Sized>(model: &M, x: &Tensor<f32>) -> Tensor<f32> {
 ///
 /// `batches` is anything that yields `(inputs, targets)`: `loader.iter_epoch(epoch)`, or
 /// `&loader` for the loader's next epoch.
-pub fn train_epoch<M, Y, L, O, I>(model: &M, batches: I, loss_fn: &L, optimizer: &mut O) -> EpochStats
+pub fn train_epoch<M, X, I, Y, L, O, B>(model: &M, batches: B, loss_fn: &L, optimizer: &mut O) -> EpochStats
 where
-    M: Forward + ?Sized,
+    M: Forward<f32, I> + ?Sized,
+    X: ModelInput<I>,
+    I: Clone,
     Y: Target,
     L: Fn(&Variable, &Y) -> Variable + ?Sized,
     O: Optimizer + ?Sized,
-    I: IntoIterator<Item = (Tensor<f32>, Y)>,
+    B: IntoIterator<Item = (X, Y)>,
 {
     train_epoch_with(model, batches, loss_fn, optimizer, &mut [], &mut |_| Control::Continue)
 }
 
 /// [`train_epoch`] that also updates `metrics` with every batch's outputs and calls
 /// `on_batch` after every batch (a [`Control::Stop`] ends the epoch early).
-pub fn train_epoch_with<M, Y, L, O, I>(
+pub fn train_epoch_with<M, X, I, Y, L, O, B>(
     model: &M,
-    batches: I,
+    batches: B,
     loss_fn: &L,
     optimizer: &mut O,
     metrics: &mut [Box<dyn Metric<Y>>],
     on_batch: &mut dyn FnMut(&BatchInfo) -> Control,
 ) -> EpochStats
 where
-    M: Forward + ?Sized,
+    M: Forward<f32, I> + ?Sized,
+    X: ModelInput<I>,
+    I: Clone,
     Y: Target,
     L: Fn(&Variable, &Y) -> Variable + ?Sized,
     O: Optimizer + ?Sized,
-    I: IntoIterator<Item = (Tensor<f32>, Y)>,
+    B: IntoIterator<Item = (X, Y)>,
 {
     model.train();
     run_epoch(batches, metrics, on_batch, |x, y| train_step(model, x, y, loss_fn, optimizer))
@@ -217,29 +265,33 @@ where
 
 /// Measures the model on `batches`: evaluation mode, no graph, the mean loss and every
 /// metric (reset first). The model's previous mode is restored afterwards.
-pub fn evaluate<M, Y, L, I>(model: &M, batches: I, loss_fn: &L, metrics: &mut [Box<dyn Metric<Y>>]) -> EpochStats
+pub fn evaluate<M, X, I, Y, L, B>(model: &M, batches: B, loss_fn: &L, metrics: &mut [Box<dyn Metric<Y>>]) -> EpochStats
 where
-    M: Forward + ?Sized,
+    M: Forward<f32, I> + ?Sized,
+    X: ModelInput<I>,
+    I: Clone,
     Y: Target,
     L: Fn(&Variable, &Y) -> Variable + ?Sized,
-    I: IntoIterator<Item = (Tensor<f32>, Y)>,
+    B: IntoIterator<Item = (X, Y)>,
 {
     evaluate_with(model, batches, loss_fn, metrics, &mut |_| Control::Continue)
 }
 
 /// [`evaluate`] with a hook after every batch (progress bars).
-pub fn evaluate_with<M, Y, L, I>(
+pub fn evaluate_with<M, X, I, Y, L, B>(
     model: &M,
-    batches: I,
+    batches: B,
     loss_fn: &L,
     metrics: &mut [Box<dyn Metric<Y>>],
     on_batch: &mut dyn FnMut(&BatchInfo) -> Control,
 ) -> EpochStats
 where
-    M: Forward + ?Sized,
+    M: Forward<f32, I> + ?Sized,
+    X: ModelInput<I>,
+    I: Clone,
     Y: Target,
     L: Fn(&Variable, &Y) -> Variable + ?Sized,
-    I: IntoIterator<Item = (Tensor<f32>, Y)>,
+    B: IntoIterator<Item = (X, Y)>,
 {
     let was_training = model.is_training();
     model.eval();
@@ -250,11 +302,11 @@ where
 
 /// The loop shared by training and evaluation: time the wait for each batch, run the step,
 /// update the metrics, report.
-fn run_epoch<Y: Target, I: IntoIterator<Item = (Tensor<f32>, Y)>>(
-    batches: I,
+fn run_epoch<X, Y: Target, B: IntoIterator<Item = (X, Y)>>(
+    batches: B,
     metrics: &mut [Box<dyn Metric<Y>>],
     on_batch: &mut dyn FnMut(&BatchInfo) -> Control,
-    mut step: impl FnMut(&Tensor<f32>, &Y) -> (f64, Tensor<f32>),
+    mut step: impl FnMut(&X, &Y) -> (f64, Tensor<f32>),
 ) -> EpochStats {
     metrics.iter_mut().for_each(|m| m.reset());
     let mut iter = batches.into_iter();

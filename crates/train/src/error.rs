@@ -1,10 +1,11 @@
 //! [`TrainError`]: everything in training that touches the world (files, checkpoints, plots).
 
+use kindling_metrics::MetricsError;
 use kindling_nn::StateDictError;
 use kindling_optim::OptimError;
 use kindling_tensor::safetensors::SafetensorsError;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Why saving or loading a checkpoint, a history or a plot failed.
 #[derive(Debug)]
@@ -41,10 +42,6 @@ pub enum TrainError {
 }
 
 impl TrainError {
-    pub(crate) fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
-        TrainError::Io { path: path.to_path_buf(), action, source }
-    }
-
     pub(crate) fn format(what: impl Into<String>, reason: impl Into<String>) -> Self {
         TrainError::Format { what: what.into(), reason: reason.into() }
     }
@@ -96,5 +93,17 @@ impl From<StateDictError> for TrainError {
 impl From<OptimError> for TrainError {
     fn from(e: OptimError) -> Self {
         TrainError::Optim(e)
+    }
+}
+
+/// Histories and plots fail the same ways as before they moved to `kindling-metrics`, so their
+/// errors keep their `TrainError` variants and messages.
+impl From<MetricsError> for TrainError {
+    fn from(e: MetricsError) -> Self {
+        match e {
+            MetricsError::Io { path, action, source } => TrainError::Io { path, action, source },
+            MetricsError::Format { what, reason } => TrainError::Format { what, reason },
+            MetricsError::Plot { path, reason } => TrainError::Plot { path, reason },
+        }
     }
 }

@@ -31,11 +31,13 @@
 //!   [`eval_step`], [`train_epoch`] and [`evaluate`] (evaluation mode, no graph), returning
 //!   [`EpochStats`] (mean loss, samples, seconds, time spent waiting for data). Batches are any
 //!   iterator of `(inputs, targets)`; targets are `Tensor<i64>` labels or `Tensor<f32>`
-//!   values ([`Target`]).
+//!   values ([`Target`]); inputs are features (`Tensor<f32>`) or whatever the model reads,
+//!   such as token ids or a `(tokens, mask)` pair ([`ModelInput`]).
 //! - **fit** ([`Trainer`]): metrics on training and validation data, a learning-rate
 //!   scheduler ([`EpochScheduler`]), [`Callback`]s that may stop training, a [`History`] of
 //!   every value per epoch (JSON and CSV), [`Progress`] bars, and checkpoints.
-//! - **Metrics** ([`metrics`]): accuracy, precision/recall/F1/specificity per class and
+//! - **Metrics** ([`metrics`], from `kindling-metrics`, as are [`history`], [`plot`] and
+//!   [`seed`]): accuracy, precision/recall/F1/specificity per class and
 //!   macro/micro/weighted, the confusion matrix, ROC AUC, log loss, MSE/RMSE/MAE/R², as
 //!   functions and as streaming [`Metric`]s.
 //! - **Early stopping** ([`EarlyStopping`]): patience, `min_delta`, min/max mode, restoring the
@@ -66,18 +68,18 @@ pub mod callbacks;
 pub mod checkpoint;
 pub mod engine;
 mod error;
-pub mod history;
-pub mod metrics;
-pub mod plot;
 pub mod progress;
-pub mod seed;
 pub mod trainer;
+
+// Measuring, recording, plotting and seeding need no networks, so they live one layer down in
+// `kindling-metrics`; these paths keep every `kindling_train::metrics::...` import working.
+pub use kindling_metrics::{history, metrics, plot, seed, MetricsError};
 
 pub use callbacks::{on_epoch_end, Callback, Context, EarlyStopping, EpochScheduler, Mode, OnPlateau, PerBatch};
 pub use checkpoint::Checkpoint;
 pub use engine::{
     eval_step, evaluate, evaluate_with, predict, train_epoch, train_epoch_with, train_step, BatchInfo, BatchSource,
-    Control, EpochStats, Target,
+    Control, EpochStats, ModelInput, Target,
 };
 pub use error::TrainError;
 pub use history::{EpochLog, History};

@@ -5,14 +5,14 @@
 
 use crate::callbacks::{Callback, Context, EpochScheduler};
 use crate::checkpoint::Checkpoint;
-use crate::engine::{evaluate_with, train_epoch_with, BatchSource, Control, EpochStats, Target};
+use crate::engine::{evaluate_with, train_epoch_with, BatchSource, Control, EpochStats, ModelInput, Target};
 use crate::history::{EpochLog, History};
 use crate::metrics::Metric;
 use crate::progress::{Progress, Reporter};
 use crate::seed::SharedRng;
 use crate::TrainError;
 use kindling_autograd::Variable;
-use kindling_nn::Forward;
+use kindling_nn::{Forward, Module};
 use kindling_optim::Optimizer;
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};
@@ -27,7 +27,9 @@ pub type LossFn<'a, Y> = Box<dyn Fn(&Variable, &Y) -> Variable + 'a>;
 /// Trains a model with an optimizer and a loss function, epoch after epoch.
 ///
 /// `Y` is the target type of the batches: `Tensor<i64>` class labels or `Tensor<f32>`
-/// regression targets.
+/// regression targets. `I` is what the model reads: one `Variable<f32>` unless the model says
+/// otherwise (token ids, a `(tokens, mask)` pair, several inputs); it is inferred from the
+/// model, and [`Trainer::fit`] accepts any batches whose inputs reach it ([`ModelInput`]).
 ///
 /// Each epoch of [`Trainer::fit`]:
 /// 1. trains on the epoch's batches ([`BatchSource::epoch_batches`] with the epoch index, so
@@ -36,8 +38,8 @@ pub type LossFn<'a, Y> = Box<dyn Fn(&Variable, &Y) -> Variable + 'a>;
 /// 3. logs `loss`, every metric, `val_loss`, `val_` metrics, `lr` and `seconds`,
 /// 4. runs the callbacks' `on_epoch_end` (which may add values or stop training),
 /// 5. appends the log to the history, steps the scheduler, writes the checkpoint.
-pub struct Trainer<'a, Y> {
-    model: &'a dyn Forward,
+pub struct Trainer<'a, Y, I = Variable> {
+    model: &'a dyn Forward<f32, I>,
     optimizer: &'a mut dyn Optimizer,
     loss_fn: LossFn<'a, Y>,
     metrics: Vec<Box<dyn Metric<Y>>>,
@@ -52,11 +54,11 @@ pub struct Trainer<'a, Y> {
     stopped: bool,
 }
 
-impl<'a, Y: Target> Trainer<'a, Y> {
+impl<'a, Y: Target, I: Clone> Trainer<'a, Y, I> {
     /// A trainer for `model`, updated by `optimizer`, minimising `loss_fn(outputs, targets)`
     /// (for example `cross_entropy` or `|out, y| mse_loss(out, y, Reduction::Mean)`).
     pub fn new(
-        model: &'a dyn Forward,
+        model: &'a dyn Forward<f32, I>,
         optimizer: &'a mut dyn Optimizer,
         loss_fn: impl Fn(&Variable, &Y) -> Variable + 'a,
     ) -> Self {
@@ -226,11 +228,14 @@ impl<'a, Y: Target> Trainer<'a, Y> {
     /// Trains until `epochs` epochs are done in total (counting epochs restored from a
     /// checkpoint) or a callback stops training. Returns the history of every epoch.
     ///
+    /// The batches' inputs `X` may be anything that reaches the model's input `I` through
+    /// [`ModelInput`]: features for a `Sequential`, token ids for a language model.
+    ///
     /// Errors only come from writing checkpoints.
-    pub fn fit(
+    pub fn fit<X: ModelInput<I>>(
         &mut self,
-        train: &dyn BatchSource<Y>,
-        validation: Option<&dyn BatchSource<Y>>,
+        train: &dyn BatchSource<Y, X>,
+        validation: Option<&dyn BatchSource<Y, X>>,
         epochs: usize,
     ) -> Result<&History, TrainError> {
         let mut reporter = Reporter::new(self.progress, self.epochs_done, epochs);
@@ -329,7 +334,7 @@ impl<'a, Y: Target> Trainer<'a, Y> {
     }
 }
 
-fn make_context<'c>(model: &'c dyn Forward, history: &'c History, epoch: usize, epochs: usize) -> Context<'c> {
+fn make_context<'c>(model: &'c dyn Module, history: &'c History, epoch: usize, epochs: usize) -> Context<'c> {
     Context { model, history, epoch, epochs }
 }
 

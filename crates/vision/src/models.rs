@@ -9,7 +9,7 @@
 use crate::{AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d};
 use kindling_autograd::Variable;
 use kindling_nn::{
-    module, summary, Dropout, Flatten, Forward, LeakyReLU, Linear, Module, ReLU, Sequential, Sigmoid, Tanh, Visitor,
+    module, Dropout, Flatten, Forward, LeakyReLU, Linear, Module, ReLU, Sequential, Sigmoid, Tanh, Visitor,
 };
 use kindling_nn::{Conv2dOptions, ConvTranspose2dOptions, Padding};
 use kindling_tensor::shape::dims_str;
@@ -53,9 +53,7 @@ impl<T: Float> TinyVgg<T> {
 
 impl<T: Float> Forward<T> for TinyVgg<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = self.classifier.forward(&self.block_2.forward(&self.block_1.forward(x)));
-        summary::record(self, &out);
-        out
+        self.classifier.call(&self.block_2.call(&self.block_1.call(x)))
     }
 }
 
@@ -91,9 +89,7 @@ impl<T: Float> LeNet5<T> {
 
 impl<T: Float> Forward<T> for LeNet5<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let out = self.classifier.forward(&self.features.forward(x));
-        summary::record(self, &out);
-        out
+        self.classifier.call(&self.features.call(x))
     }
 }
 
@@ -140,18 +136,16 @@ impl<T: Float> Module<T> for BasicBlock<T> {
 
 impl<T: Float> Forward<T> for BasicBlock<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let f = self.bn1.forward(&self.conv1.forward(x)).relu();
-        let f = self.bn2.forward(&self.conv2.forward(&f));
+        let f = self.bn1.call(&self.conv1.call(x)).relu();
+        let f = self.bn2.call(&self.conv2.call(&f));
         let shortcut = match &self.downsample {
-            Some(d) => d.forward(x),
+            Some(d) => d.call(x),
             None => x.clone(),
         };
         if f.shape() != shortcut.shape() {
             panic!("BasicBlock: residual {} and shortcut {} differ", dims_str(&f.shape()), dims_str(&shortcut.shape()));
         }
-        let out = (&f + &shortcut).relu();
-        summary::record(self, &out);
-        out
+        (&f + &shortcut).relu()
     }
 }
 
@@ -198,13 +192,11 @@ impl<T: Float> Module<T> for ResNet<T> {
 
 impl<T: Float> Forward<T> for ResNet<T> {
     fn forward(&self, x: &Variable<T>) -> Variable<T> {
-        let mut h = self.stem.forward(x);
+        let mut h = self.stem.call(x);
         for block in self.layers.iter().flatten() {
-            h = block.forward(&h);
+            h = block.call(&h);
         }
-        let out = self.fc.forward(&self.pool.forward(&h).flatten(1, -1));
-        summary::record(self, &out);
-        out
+        self.fc.call(&self.pool.call(&h).flatten(1, -1))
     }
 }
 

@@ -1,16 +1,16 @@
 //! Every plot is written as PNG and SVG with the requested size.
 
+use kindling_metrics::metrics::ConfusionMatrix;
+use kindling_metrics::plot::{self, PlotOptions};
+use kindling_metrics::{EpochLog, History};
 use kindling_tensor::Tensor;
-use kindling_train::metrics::ConfusionMatrix;
-use kindling_train::plot::{self, PlotOptions};
-use kindling_train::{EpochLog, History};
 use std::path::{Path, PathBuf};
 
 struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("kindling-train-plots-{name}-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("kindling-metrics-plots-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
     }

@@ -12,15 +12,15 @@
 //!   partial image that the next run overwrites).
 //!
 //! ```no_run
-//! # use kindling_train::{History, EpochLog};
-//! use kindling_train::plot::{self, PlotOptions};
+//! # use kindling_metrics::{History, EpochLog};
+//! use kindling_metrics::plot::{self, PlotOptions};
 //! # let history = History::new();
 //! plot::history(&history, "curves.png", &PlotOptions::default()).unwrap();
 //! ```
 
 use crate::history::History;
 use crate::metrics::ConfusionMatrix;
-use crate::TrainError;
+use crate::MetricsError;
 use kindling_tensor::Tensor;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -94,7 +94,7 @@ macro_rules! render {
             }
             _ => Err("the file name must end in .png or .svg".to_string()),
         };
-        result.map_err(|reason| TrainError::Plot { path: path.to_path_buf(), reason })
+        result.map_err(|reason| MetricsError::Plot { path: path.to_path_buf(), reason })
     }};
 }
 
@@ -133,14 +133,19 @@ fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 // ---------------------------------------------------------------------------------------------
 
 /// One chart: `name` (training) and `val_name` (validation) against the epoch (from 1).
-pub fn curves(history: &History, name: &str, path: impl AsRef<Path>, options: &PlotOptions) -> Result<(), TrainError> {
+pub fn curves(
+    history: &History,
+    name: &str,
+    path: impl AsRef<Path>,
+    options: &PlotOptions,
+) -> Result<(), MetricsError> {
     render!(path, options, |root| draw_curves(&root, history, name, options.title.as_deref()))
 }
 
 /// One panel per quantity in the history (`loss`, `accuracy`, ...; `lr` and `seconds`
 /// left out), each with its training and validation curves: the chart for diagnosing
 /// under- and overfitting.
-pub fn history(history: &History, path: impl AsRef<Path>, options: &PlotOptions) -> Result<(), TrainError> {
+pub fn history(history: &History, path: impl AsRef<Path>, options: &PlotOptions) -> Result<(), MetricsError> {
     let names: Vec<String> = history
         .names()
         .iter()
@@ -243,7 +248,7 @@ pub fn confusion_matrix(
     class_names: &[&str],
     path: impl AsRef<Path>,
     options: &PlotOptions,
-) -> Result<(), TrainError> {
+) -> Result<(), MetricsError> {
     let k = matrix.num_classes();
     let names: Vec<String> =
         (0..k).map(|c| class_names.get(c).map_or_else(|| c.to_string(), |s| s.to_string())).collect();
@@ -322,7 +327,7 @@ pub fn confusion_matrix(
 ///
 /// `points` is `[n, 2]`, `labels` the `n` actual classes, and `classify` maps a `[m, 2]`
 /// batch of grid points to `m` predicted classes (for a model:
-/// `|grid| kindling_train::metrics::predicted_classes(&kindling_train::predict(&model, grid))`).
+/// `|grid| metrics::predicted_classes(&kindling_train::predict(&model, grid))`).
 /// The grid has `resolution × resolution` points over the data's range plus a margin.
 pub fn decision_boundary(
     classify: impl Fn(&Tensor<f32>) -> Vec<i64>,
@@ -331,7 +336,7 @@ pub fn decision_boundary(
     resolution: usize,
     path: impl AsRef<Path>,
     options: &PlotOptions,
-) -> Result<(), TrainError> {
+) -> Result<(), MetricsError> {
     assert!(
         points.rank() == 2 && points.shape()[1] == 2,
         "decision_boundary: points must be [n, 2], got {:?}",
@@ -398,7 +403,7 @@ pub fn predictions(
     predictions: &[f32],
     path: impl AsRef<Path>,
     options: &PlotOptions,
-) -> Result<(), TrainError> {
+) -> Result<(), MetricsError> {
     assert!(
         x.len() == targets.len() && x.len() == predictions.len(),
         "plot::predictions: {} inputs, {} targets and {} predictions",
@@ -459,7 +464,7 @@ pub fn image_grid(
     columns: usize,
     path: impl AsRef<Path>,
     options: &PlotOptions,
-) -> Result<(), TrainError> {
+) -> Result<(), MetricsError> {
     let shape = images.shape().to_vec();
     let (n, h, w) = match shape.as_slice() {
         [n, h, w] | [n, 1, h, w] => (*n, *h, *w),

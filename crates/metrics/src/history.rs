@@ -5,7 +5,7 @@
 //! prefix `val_` for the validation pass, plus `lr` (the learning rate used in the epoch) and
 //! `seconds`. Callbacks may add their own.
 
-use crate::TrainError;
+use crate::MetricsError;
 use serde_json::{json, Map, Value};
 use std::path::Path;
 
@@ -54,7 +54,7 @@ impl EpochLog {
 }
 
 /// Four significant digits, switching to scientific notation for very small values (rates).
-pub(crate) fn format_value(v: f64) -> String {
+fn format_value(v: f64) -> String {
     if v != 0.0 && v.abs() < 1e-3 {
         format!("{v:.3e}")
     } else {
@@ -151,8 +151,8 @@ impl History {
     }
 
     /// Reads what [`History::to_json`] wrote.
-    pub fn from_json(text: &str) -> Result<History, TrainError> {
-        let bad = |reason: String| TrainError::Format { what: "history JSON".into(), reason };
+    pub fn from_json(text: &str) -> Result<History, MetricsError> {
+        let bad = |reason: String| MetricsError::Format { what: "history JSON".into(), reason };
         let value: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
         let names: Vec<String> = value["names"]
             .as_array()
@@ -192,19 +192,19 @@ impl History {
     }
 
     /// Writes [`History::to_json`] to `path`, atomically.
-    pub fn save_json(&self, path: impl AsRef<Path>) -> Result<(), TrainError> {
-        crate::checkpoint::write_atomic(path.as_ref(), self.to_json().as_bytes())
+    pub fn save_json(&self, path: impl AsRef<Path>) -> Result<(), MetricsError> {
+        crate::write_atomic(path.as_ref(), self.to_json().as_bytes())
     }
 
     /// Writes [`History::to_csv`] to `path`, atomically.
-    pub fn save_csv(&self, path: impl AsRef<Path>) -> Result<(), TrainError> {
-        crate::checkpoint::write_atomic(path.as_ref(), self.to_csv().as_bytes())
+    pub fn save_csv(&self, path: impl AsRef<Path>) -> Result<(), MetricsError> {
+        crate::write_atomic(path.as_ref(), self.to_csv().as_bytes())
     }
 
     /// Reads a file written by [`History::save_json`].
-    pub fn load_json(path: impl AsRef<Path>) -> Result<History, TrainError> {
+    pub fn load_json(path: impl AsRef<Path>) -> Result<History, MetricsError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| TrainError::io(path, "read", e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| MetricsError::io(path, "read", e))?;
         History::from_json(&text)
     }
 
@@ -214,11 +214,16 @@ impl History {
         self.epochs.truncate(len);
     }
 
-    pub(crate) fn from_parts(names: Vec<String>, epochs: Vec<usize>, rows: Vec<Vec<f64>>) -> Self {
+    /// A history from its table: column names, epoch numbers and one row of values per epoch
+    /// (how a checkpoint rebuilds the history it saved).
+    pub fn from_parts(names: Vec<String>, epochs: Vec<usize>, rows: Vec<Vec<f64>>) -> Self {
+        assert_eq!(epochs.len(), rows.len(), "History::from_parts: {} epochs but {} rows", epochs.len(), rows.len());
         History { names, epochs, rows }
     }
 
-    pub(crate) fn rows(&self) -> &[Vec<f64>] {
+    /// The table's rows, one per epoch, in the order of [`History::names`] (NaN where an
+    /// epoch had no value).
+    pub fn rows(&self) -> &[Vec<f64>] {
         &self.rows
     }
 }

@@ -5,7 +5,7 @@
 //! the numbers of another.
 //!
 //! ```
-//! use kindling_train::seed_everything;
+//! use kindling_metrics::seed_everything;
 //!
 //! let seed = seed_everything(42);
 //! let (mut a, mut b) = (seed.init(), seed_everything(42).init());
@@ -16,8 +16,8 @@
 use kindling_tensor::Rng;
 use std::sync::{Arc, Mutex};
 
-/// A random generator shared between the code that draws from it and a
-/// [`crate::Trainer`] that saves its state in checkpoints.
+/// A random generator shared between the code that draws from it and a trainer that saves
+/// its state in checkpoints (`kindling_train::Trainer::track_rng`).
 pub type SharedRng = Arc<Mutex<Rng>>;
 
 /// The root of a run's randomness.
@@ -47,7 +47,7 @@ impl Seed {
     }
 
     /// A 64-bit seed for `purpose` (for APIs that take a `u64`, such as
-    /// [`kindling_data::DataLoader::seed`] and the synthetic generators).
+    /// `kindling_data::DataLoader::seed` and the synthetic generators).
     pub fn seed_for(self, purpose: &str) -> u64 {
         self.rng(purpose).next_u64()
     }
@@ -72,7 +72,8 @@ impl Seed {
         self.seed_for("data")
     }
 
-    /// A shared generator for `purpose`, to hand to layers and to [`crate::Trainer::track_rng`].
+    /// A shared generator for `purpose`, to hand to layers and to
+    /// `kindling_train::Trainer::track_rng`.
     pub fn shared(self, purpose: &str) -> SharedRng {
         Arc::new(Mutex::new(self.rng(purpose)))
     }
