@@ -54,6 +54,9 @@ mod globs_together {
         let z = fitted_step(&mut StandardScaler::new(), &Tensor::from([1.0f64, 2.0, 3.0]));
         assert_close(&z, &Tensor::from([-1.5f64.sqrt(), 0.0, 1.5f64.sqrt()]), Tolerance::DEFAULT);
 
+        // vision's root re-exports nn's conv layers: the same items, so the two globs agree.
+        let cnn = models::TinyVgg::<f32>::new(1, 4, 10, (28, 28), &mut Rng::seed(1));
+        assert_eq!(cnn.forward(&Variable::constant(Tensor::zeros([1, 1, 28, 28]))).shape(), [1, 10]);
         let pipeline = Compose::new().then(RandomAffine::new(10.0)).then(HorizontalFlip::new(0.5));
         let img = Tensor::<f32>::rand([3, 8, 8], &mut Rng::seed(0));
         assert_eq!(image_step(&pipeline, &img).shape(), [3, 8, 8]);

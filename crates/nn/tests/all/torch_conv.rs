@@ -33,7 +33,7 @@ fn int(case: &Value, key: &str) -> usize {
 }
 
 fn cases() -> Vec<Value> {
-    let text = include_str!("fixtures/conv_reference.json");
+    let text = include_str!("../fixtures/conv_reference.json");
     let root: Value = serde_json::from_str(text).unwrap();
     root["cases"].as_array().unwrap().clone()
 }

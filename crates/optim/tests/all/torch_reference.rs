@@ -19,7 +19,7 @@ use serde_json::Value;
 const TORCH_F64: Tolerance = Tolerance::STRICT;
 
 fn fixtures() -> Value {
-    let text = include_str!("fixtures/torch_reference.json");
+    let text = include_str!("../fixtures/torch_reference.json");
     serde_json::from_str(text).expect("torch_reference.json parses")
 }
 
