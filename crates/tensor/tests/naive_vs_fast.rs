@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use kindling_tensor::ops::walk::PARALLEL_MIN_ELEMENTS;
+use kindling_tensor::kernel_api::PARALLEL_MIN_ELEMENTS;
 use kindling_tensor::{with_kernel_mode, Axes, DType, Element, Float, KernelMode, Numeric, Rng, Tensor, Tolerance};
 use proptest::prelude::*;
 

@@ -3,116 +3,21 @@
 //!
 //! # Version catalogue
 //!
-//! Figures: softmax along the last axis of a 4M-element f32 tensor as [2048, 2048], AMD EPYC
-//! Zen 4 (2 cores, shared), GB/s counting the input read once and the output written once.
-//! Bench: `cargo run --release -- bench` or `cargo bench -p kindling-tensor --bench memory --
-//! softmax`.
+//! f32 [2048, 2048], GB/s read + written, 1 thread (1T) unless noted, on the 2-core Zen 4 VM. Bench:
+//! `cargo run --release -- bench memory` (rows "softmax along rows", "softmax along columns");
+//! criterion twin `cargo bench -p kindling-tensor --bench memory -- softmax`. Only the last version
+//! runs today; how each step works and what did not pay: `crates/tensor/NOTES.md`, "Softmax".
 //!
-//! - v1 naive (`naive.rs`): three strided passes per row (max, sum of exp, write), libm exp
-//!   called twice per element. ≈ 0.6 GB/s.
-//! - v2 rows (`inner == 1`): pass 1 a lane-parallel max; pass 2 writes e^(x - max) into the
-//!   output while summing it in lane accumulators (one exp per element, vectorized polynomial
-//!   from `simd::math`); pass 3 scales by 1/sum. The row stays in L1/L2 between passes, so
-//!   memory sees one read and one write. The max skips NaN with a plain compare (NaN is caught
-//!   by the sum instead: 0.08 → 0.03 ns/element) and the exp is `exp_nonpos_v`, which needs no
-//!   overflow clamp nor subnormal scaling since x - max <= 0. ≈ 22 GB/s (62% of copy: one core
-//!   computes exp at about the rate memory delivers floats, so the three passes are
-//!   compute-bound).
-//! - v3 columns (`inner > 1`): the same three passes vectorized across a tile of contiguous
-//!   inner columns, with the running max and sum in tile buffers as wide as the rows
-//!   (narrow tiles jump a page per row). ≈ 12 GB/s.
-//! - v4 threads: rows (or whole outer blocks) split across the rayon pool; a few very long
-//!   rows are split into fixed 64K blocks whose partial max / sums are combined in order, so
-//!   the thread count never changes the result. ≈ 21 GB/s on this shared 2-core VM (no gain
-//!   measured: the second core was busy).
-//! - v5 AVX-512 pass 2 (f32): `block_exp_sum` runs `simd::math::avx512::exp_sum`
-//!   (`vscalefps` exp without the input clamp, flushed lanes zeroed by a mask; the same 64-lane
-//!   sums in the same order, so the same bits). Only 0.32 → 0.30 ns/element on an L1-resident
-//!   row (the generic `exp_nonpos_v` already built 2^n with one integer add), so the bench stays
-//!   at ≈ 23 GB/s on 1 thread, ≈ 45 on 2: the three passes remain compute-bound on exp's
-//!   polynomial, which bit-identity across levels keeps as it is.
-//! - v6 (f32): `exp_nonpos` gets its own degree-5 polynomial (5 FMAs instead of 7 ops; within
-//!   2 ulp of std's exp instead of 1, on every level alike), and the max pass of `row_max_sum`
-//!   is a plain loop: `Iterator::fold` was not inlined into the AVX-512 copy and ran as SSE
-//!   code. L1-resident 2048-float row: softmax 0.29 → 0.26 ns/element, log-softmax 0.29 →
-//!   0.26, logsumexp 0.25 → 0.21. Bench, 1 thread: softmax rows 21-23 → 23-25 GB/s,
-//!   log-softmax 20-21 → 22-24; 2 threads: 43-44 → 47-50 and 39-40 → 38-48 (noisy); columns
-//!   unchanged (11-14). Still ≈ 45% of copy on 1 thread: ~15 vector ops per 16 floats at about
-//!   one op per cycle. Tried and dropped: software-pipelining rows (row i's exp, row i-1's
-//!   scale and row i+1's max in one loop): 0.27 → 0.25 ns/element on L2-resident rows but
-//!   twice slower from DRAM (0.33 → 0.60, five streams at once); Estrin's scheme (slower).
-//! - v7 (f32): softmax's own exponential, `exp_rel` (`simd::math::exp_rel_f32`): the max is
-//!   not subtracted first but folded into the multiply by log2 e (`z = x log2 e - max log2 e`,
-//!   one FMA; the part of `max log2 e` that rounding drops is a per-lane constant k, which
-//!   cancels in softmax and is taken out of ln Σ for log-softmax and logsumexp), and z is split
-//!   into integer and fraction by `vreduceps` instead of a two-step Cody-Waite reduction: pass 2
-//!   is 9 vector ops per 16 floats instead of 14. L1-resident 2048-float row: softmax and
-//!   log-softmax 0.264 → 0.225 ns/element. Bench, 1 thread, medians of 20 runs interleaved
-//!   with v6 on the shared VM: softmax rows 23.9 → 27.6 GB/s (55 → 66% of the same runs'
-//!   copy), log-softmax 23.0 → 25.2 (52 → 60%); columns unchanged (13.8 → 13.3, memory-bound).
-//!   The price is accuracy: each term within 2e-7 relative for x - max >= -1 and 4e-6 below
-//!   (it was 2 ulp), far inside the f32 tolerance (1e-5). Tried and dropped: pass 1 of the next
-//!   row inside pass 2 of this one (15-20 GB/s: the loads from memory stall the exp loop),
-//!   software prefetch of the next row (28 → 22 GB/s), not storing the terms for log-softmax
-//!   (27 → 21 GB/s: pass 3's stores then miss in the cache while the core has little else to
-//!   do), and column tiles small enough to stay in L2 between the passes (32 columns 1.4 GB/s,
-//!   64: 2.5: one short segment per 8 KiB row defeats the prefetchers). Columns stay at
-//!   ≈ 25% of copy: three passes over a block bigger than L2 move 96 MiB for 32 counted.
-//! - v8 columns in two passes instead of three (`cols_max_sum`, `cols_exp_scale`): pass 1
-//!   reads the tile once, in blocks of rows of 256 KiB: the block's max (from memory), then
-//!   every column whose max grew has its running sum rescaled by 2^(old shift - new shift)
-//!   (once per column and block, not per element), then the block's terms are summed (re-read
-//!   from L2). Pass 2 reads x again and writes e^(x - max + k)/Σ (or x - max - ln Σ) once, with
-//!   streaming stores (`vmovntps`) when the block is 8 MiB or more, so the output lines are not
-//!   read in first. Traffic: two reads and one write instead of two reads, two writes, a
-//!   read-for-ownership and a re-read; the price is a second exp per element. logsumexp along
-//!   columns is pass 1 alone (one read instead of two). 4M floats, 1 thread, medians of 15 runs
-//!   interleaved with memcpy in a scratch bench: 1.0-1.2 → 0.60-0.65 ns/element (streaming
-//!   stores alone: 0.66 → 0.55); `kindling bench memory` 12-13 → 14-18 GB/s (24-26 → 36-42%
-//!   of the same-size copy). Still far from 70%: two reads of a 16 MiB input plus two exps per
-//!   element. Tried and dropped: tiles narrower than the row so that pass 2 re-reads from L3
-//!   (8 MiB tiles 0.76, 4 MiB 0.94 ns/element: 4-8 KiB segments at a power-of-two stride), and
-//!   for rows, prefetching the next row during pass 3 (32 lines: 0.29 → 0.32 ns/element, the
-//!   whole row 0.34).
-//! - v9 (f32) table-driven `exp_rel` (`simd::math::exp_rel_f32`, AVX-512 `exp_rel_ps`):
-//!   z = n + j/32 + r with `floor(32 z) = 32 n + j` and 0 <= r < 1/32; 2^(j/32) from a 32-entry
-//!   table (`vpermt2ps` on two registers), 2^r = 1 + r (c1 + c2 r), and `vscalefps` takes z
-//!   itself as the exponent (it floors it), so n needs no subtraction. Pass 2 is 8 vector ops
-//!   per 16 floats plus the store and the sum's add instead of 9 (FMA-class ops 6 → 4: the
-//!   degree-5 Horner chain becomes two FMAs and a multiply); the whole softmax row goes from 12
-//!   to 11 ops per 16 floats (max, 9 in pass 2, the multiply of pass 3). Same bits on every
-//!   level (the generic code reproduces `vreduceps`'s round-down of `z - floor(32 z)/32` with a
-//!   Fast2Sum check, tested where it is inexact). Accuracy unchanged in practice: worst 1.99e-7
-//!   relative for x - max >= -1 (bound 2e-7, was 1.8e-7), 3.9e-6 below. Same-run A/B in a
-//!   scratch bench (the old and new exp in the same three-pass loop, 1 thread, medians of 15
-//!   interleaved rounds): L1-resident 2048-float rows 0.228-0.253 → 0.212-0.234 ns/element
-//!   (7-9%), 4M floats 0.286-0.324 → 0.275-0.310 (3-6%). The library's rows kernel went from
-//!   0.260 to 0.229-0.246 ns/element L1-resident. `kindling bench memory`, 1 thread: softmax rows
-//!   and log-softmax rows are still at 57-75% of the same runs' copy: this shared VM's copy
-//!   moves between 33 and 48 GB/s from run to run, and at 48 GB/s (0.167 ns/element) 70% needs
-//!   0.24 ns/element for three passes, about the L1-resident compute time. Tried and dropped:
-//!   a degree-2 polynomial without the table would need ~1e-5 relative (too inaccurate); a
-//!   16-entry table (`vpermps`, one register) needs degree 3, one more FMA than this.
-//! - v10 columns split across threads inside one block: a `[2048, 2048]` softmax along axis 0
-//!   is a single `[len, inner]` block, and v4 split only whole blocks, so it ran on one thread
-//!   whatever the pool. Now pass 1 splits the block's columns into tiles (one per thread) and
-//!   pass 2 splits its rows. Pass 1's row blocks are sized from the row width alone
-//!   (`col_block_rows`), never from the tile, so the split cannot change a result (tested at
-//!   1, 2 and 3 threads). logsumexp along columns, which already split columns across threads,
-//!   sized its row blocks from each thread's share and so gave different bits on 1 and 3
-//!   threads (the same test caught it); it now uses `col_block_rows` too. 2 threads, same-run A/B in a scratch bench (best of 15, 3 rounds):
-//!   softmax 8.1-8.3 → 11.7-17.6 GB/s, log-softmax 7.7-10.4 → 14.6-16.4; 1 thread unchanged
-//!   (11-14). Tried and dropped, both for rows on one thread (best-of-15 timings, since the
-//!   shared host moved copy bandwidth between 27 and 48 GB/s during the session): pass 2
-//!   writing the terms into a row-sized scratch and pass 3 writing the output with streaming
-//!   stores (no read-for-ownership; 59-74% → 43-49% of copy: the exp pass then has no output
-//!   lines to pull in while it computes), and taking the maxima of 4-64 rows in one sweep
-//!   before their exp passes (about 17 GB/s against 26-29 for row by row).
-//!
-//! Where this leaves rows on one thread: the L1-resident cost of a 2048-float row is 0.22
-//! ns/element (softmax) and 0.23 (log-softmax): nearly the whole budget that 70% of a 48 GB/s
-//! copy allows (0.167 / 0.7 = 0.24 ns/element) before memory adds anything (4M floats: 0.27
-//! and 0.32 ns/element on a quiet host).
+//! - v1 naive (`naive.rs`): three strided passes per row, libm exp twice per element: 0.6 GB/s.
+//! - v2 rows: vector max, one exp per element stored while summed, then a scale: ≈ 22 GB/s.
+//! - v3 columns (`inner > 1`): the three passes vectorized across wide column tiles: ≈ 12 GB/s.
+//! - v4 threads: rows or fixed 64K blocks across the pool, same bits on any count: ≈ 21 GB/s 2T.
+//! - v5 AVX-512 pass 2 (`math::avx512::exp_sum`, same sums in the same order): ≈ 23 GB/s, 45 2T.
+//! - v6 a cheaper exp for x - max <= 0, the max as a plain loop: 21-23 → 23-25 GB/s, 2T → 47-50.
+//! - v7 `exp_rel`: max folded into the log2 e multiply, `vreduceps` split: 23.9 → 27.6 GB/s.
+//! - v8 columns in two passes (`cols_max_sum`, `cols_exp_scale`), streaming stores: 12-13 → 14-18.
+//! - v9 table-driven `exp_rel`, 8 vector ops per 16 floats instead of 9: rows at 57-75% of copy.
+//! - v10 one `[len, inner]` block split across threads: columns on 2T 8 → 12-19 GB/s.
 //!
 //! A row that is entirely -inf has no finite max: softmax and log-softmax give NaN there
 //! (-inf - -inf), exactly like the naive kernel and PyTorch; logsumexp gives -inf.

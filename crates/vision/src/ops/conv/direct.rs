@@ -25,7 +25,7 @@
 //! are mostly padding); everything else keeps the im2col path.
 
 use super::ConvGeometry;
-use kindling_tensor::dtype::{downcast_slice, downcast_slice_mut};
+use kindling_tensor::kernel_api::{downcast_slice, downcast_slice_mut};
 use kindling_tensor::Float;
 use std::sync::atomic::{AtomicBool, Ordering};
 

@@ -63,9 +63,7 @@
 //! Chapter: "Convolutions: from seven loops to a matrix product".
 
 use super::{direct, ConvGeometry};
-use kindling_tensor::dtype::downcast_slice_mut;
-use kindling_tensor::ops::matmul::{fast::gemm, MatRef};
-use kindling_tensor::storage::zeroed_buffer;
+use kindling_tensor::kernel_api::{downcast_slice_mut, gemm, zeroed_buffer, MatRef};
 use kindling_tensor::Float;
 use rayon::prelude::*;
 use std::cell::RefCell;

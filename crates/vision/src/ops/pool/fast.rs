@@ -13,7 +13,7 @@
 
 use super::naive;
 use super::PoolGeometry;
-use kindling_tensor::storage::zeroed_buffer;
+use kindling_tensor::kernel_api::zeroed_buffer;
 use kindling_tensor::Float;
 use rayon::prelude::*;
 
