@@ -43,7 +43,7 @@ pub mod safetensors;
 pub mod shape;
 mod storage;
 mod tensor;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod tolerance;
 mod view;

@@ -178,6 +178,12 @@ mod x86 {
                 }
             }
 
+            /// The microkernel body, compiled for the instruction set named below.
+            ///
+            /// # Safety
+            ///
+            /// The contract of [`MicroKernel::run`]: the CPU has that instruction set, and every
+            /// addressed element of A, B and the C tile is valid.
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
             unsafe fn kernel(
