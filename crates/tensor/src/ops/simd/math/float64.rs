@@ -35,7 +35,7 @@ fn pow2i_f64(n: i64) -> f64 {
     f64::from_bits((n.wrapping_add(1023) as u64) << 52)
 }
 
-/// e^x for f64; same recipe as [`exp_f32`].
+/// e^x for f64; same recipe as [`exp_f32`](super::exp_f32).
 #[inline(always)]
 pub fn exp_f64(x: f64) -> f64 {
     const HI: f64 = 710.0;
@@ -89,7 +89,7 @@ fn expm1_small_pos_f64(x: f64) -> f64 {
     s.mul_add(pm1, s - 1.0)
 }
 
-/// Natural logarithm for f64; same recipe as [`ln_f32`].
+/// Natural logarithm for f64; same recipe as [`ln_f32`](super::ln_f32).
 #[inline(always)]
 pub fn ln_f64(x: f64) -> f64 {
     let tiny = x < f64::MIN_POSITIVE;
@@ -130,7 +130,7 @@ pub fn ln_f64(x: f64) -> f64 {
     }
 }
 
-/// ln(1 + x) for f64; same trick as [`ln_1p_f32`].
+/// ln(1 + x) for f64; same trick as [`ln_1p_f32`](super::ln_1p_f32).
 #[inline(always)]
 pub fn ln_1p_f64(x: f64) -> f64 {
     let u = 1.0 + x;
@@ -146,7 +146,7 @@ pub fn ln_1p_f64(x: f64) -> f64 {
     }
 }
 
-/// tanh for f64; same recipe as [`tanh_f32`].
+/// tanh for f64; same recipe as [`tanh_f32`](super::tanh_f32).
 #[inline(always)]
 pub fn tanh_f64(x: f64) -> f64 {
     // tanh rounds to 1 beyond 19.06.
@@ -157,7 +157,7 @@ pub fn tanh_f64(x: f64) -> f64 {
     (e / (e + 2.0)).copysign(x)
 }
 
-/// Sigmoid for f64; same formula as [`sigmoid_f32`].
+/// Sigmoid for f64; same formula as [`sigmoid_f32`](super::sigmoid_f32).
 #[inline(always)]
 pub fn sigmoid_f64(x: f64) -> f64 {
     let e = exp_f64(-x.abs());
