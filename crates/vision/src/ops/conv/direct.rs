@@ -302,6 +302,10 @@ impl Correlation {
         }
     }
 
+    /// Stand-in off x86-64, so the dispatch compiles everywhere.
+    ///
+    /// # Safety
+    /// Never called: `applies()` is false off x86-64.
     #[cfg(not(target_arch = "x86_64"))]
     unsafe fn block<const OB: usize>(&self, _: &[f32], _: &[f32], _: Option<&[f32]>, _: &mut [f32], _: usize) {
         unreachable!("applies() is false off x86_64")
@@ -408,6 +412,10 @@ unsafe fn weight_block<const KW: usize, const OB: usize>(
     }
 }
 
+/// Stand-in off x86-64, so the dispatch compiles everywhere.
+///
+/// # Safety
+/// Never called: `applies()` is false off x86-64.
 #[cfg(not(target_arch = "x86_64"))]
 #[allow(clippy::too_many_arguments)]
 unsafe fn weight_block<const KW: usize, const OB: usize>(
