@@ -6,8 +6,7 @@
 //! an all-cores figure.
 
 use super::{median_seconds, thread_counts, with_threads};
-use kindling_tensor::ops::matmul::fast::versions;
-use kindling_tensor::ops::matmul::MatRef;
+use kindling_tensor::kernel_api::{versions, MatRef};
 
 type Sgemm = fn(MatRef<f32>, MatRef<f32>, &mut [f32]);
 

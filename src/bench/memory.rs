@@ -20,10 +20,9 @@
 //!   except the broadcast add, which is the Tensor op (its broadcasting lives in the op).
 
 use super::{median_seconds, thread_counts, with_threads};
-use kindling_tensor::ops::elementwise::{binary_op, fast as ew, BinaryOp, UnaryOp};
-use kindling_tensor::ops::reduce::{fast as red, ReduceOp};
-use kindling_tensor::ops::softmax::fast as sm;
-use kindling_tensor::storage::zeroed_buffer;
+use kindling_tensor::kernel_api::elementwise::{self as ew, binary_op};
+use kindling_tensor::kernel_api::zeroed_buffer;
+use kindling_tensor::kernel_api::{reduce as red, softmax as sm, BinaryOp, ReduceOp, UnaryOp};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 
 /// Inputs and buffers shared by every row of the table.
@@ -224,7 +223,7 @@ pub fn print_table(quick: bool) {
     println!(
         "\n### Memory-bound kernels: f32 [{rows}, {cols}] ({} elements), GB/s (bytes read + written), SIMD level {}\n",
         rows * cols,
-        kindling_tensor::ops::simd::level().name()
+        kindling_tensor::kernel_api::level().name()
     );
     let mut header = String::from("| kernel |");
     let mut rule = String::from("|---|");

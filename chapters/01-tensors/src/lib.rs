@@ -5,8 +5,7 @@
 //! Your exercises are in [`exercises`]; check them with
 //! `cargo test -p ch01-tensors --features learner`.
 
-use kindling_tensor::ops::matmul::fast::versions;
-use kindling_tensor::ops::matmul::MatRef;
+use kindling_tensor::kernel_api::{versions, MatRef};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 
 use ch01_tensors::*;
 use chapter_kit::{format_value, markdown_table, BarChart, Output};
-use kindling_tensor::ops::matmul::fast::versions;
+use kindling_tensor::kernel_api::versions;
 use kindling_tensor::{Rng, Tensor};
 use std::fmt::Write as _;
 

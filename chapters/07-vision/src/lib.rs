@@ -11,7 +11,7 @@ use kindling_data::{DataError, DataLoader, TensorDataset};
 use kindling_nn::{cross_entropy, Flatten, Forward, Linear, ReLU, Sequential};
 use kindling_optim::schedule::{CosineAnnealingLr, Scheduler};
 use kindling_optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
-use kindling_tensor::ops::conv::direct;
+use kindling_tensor::kernel_api::conv::direct;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use kindling_train::metrics::{predicted_classes, Accuracy};
 use kindling_train::{predict, History, PerBatch, Progress, Trainer};

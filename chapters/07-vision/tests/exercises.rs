@@ -7,8 +7,8 @@
 
 use ch07_vision::checked::*;
 use kindling_nn::Module;
-use kindling_tensor::ops::conv::conv2d as conv2d_tensor;
-use kindling_tensor::ops::pool::max_pool2d as max_pool2d_tensor;
+use kindling_tensor::conv::conv2d as conv2d_tensor;
+use kindling_tensor::pool::max_pool2d as max_pool2d_tensor;
 use kindling_tensor::{Rng, Tensor};
 use kindling_train::metrics::ConfusionMatrix;
 use kindling_vision::models::TinyVgg;

@@ -15,8 +15,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use kindling_autograd::conv::conv2d;
 use kindling_autograd::pool::max_pool2d;
 use kindling_autograd::Variable;
-use kindling_tensor::ops::conv::{direct, fast, Conv2dOptions, ConvGeometry};
-use kindling_tensor::ops::pool::Pool2dOptions;
+use kindling_tensor::conv::Conv2dOptions;
+use kindling_tensor::kernel_api::conv::{direct, fast, ConvGeometry};
+use kindling_tensor::pool::Pool2dOptions;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use std::time::Duration;
 

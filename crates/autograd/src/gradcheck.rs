@@ -12,6 +12,7 @@
 //! the derivative does not exist and the two sides disagree by design.
 
 use crate::{no_grad, Variable};
+use kindling_tensor::shape::unravel_index;
 use kindling_tensor::{Rng, Tensor};
 use std::fmt;
 
@@ -68,15 +69,6 @@ impl fmt::Display for GradCheckFailure {
 }
 
 impl std::error::Error for GradCheckFailure {}
-
-fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
-    let mut idx = vec![0; shape.len()];
-    for axis in (0..shape.len()).rev() {
-        idx[axis] = flat % shape[axis];
-        flat /= shape[axis];
-    }
-    idx
-}
 
 impl GradCheck {
     fn accepts(&self, analytic: f64, numeric: f64) -> bool {
@@ -155,7 +147,7 @@ impl GradCheck {
                     return Err(GradCheckFailure {
                         op: op.to_string(),
                         argument: arg,
-                        index: Some(unravel(j, x.shape())),
+                        index: Some(unravel_index(j, x.shape())),
                         analytic: analytic[arg][j],
                         numeric,
                     });

@@ -240,7 +240,7 @@ proptest! {
     }
 
     #[test]
-    fn clamp(shape in any_shape(), layout in arb_layout(), seed in any::<u64>()) {
+    fn clamp(shape in any_shape(), layout in arb_kind(), seed in any::<u64>()) {
         let mut rng = Rng::seed(seed);
         let lo = -2.0 * rng.uniform_f64();
         let hi = lo + 0.5 + 2.5 * rng.uniform_f64();
@@ -374,7 +374,7 @@ proptest! {
         form in 0usize..7,
         mkn in (1usize..=4, 1usize..=4, 1usize..=4),
         transpose in (any::<bool>(), any::<bool>()),
-        layouts in (arb_layout(), arb_layout()),
+        layouts in (arb_kind(), arb_kind()),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::seed(seed);
@@ -415,7 +415,7 @@ proptest! {
     fn dot_and_outer(
         k in 1usize..=4,
         n in 1usize..=4,
-        layouts in (arb_layout(), arb_layout(), arb_layout()),
+        layouts in (arb_kind(), arb_kind(), arb_kind()),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::seed(seed);
@@ -500,7 +500,7 @@ proptest! {
     #[test]
     fn squeeze_and_unsqueeze(
         shape in arb_shape(0..=3, 1..=4),
-        layouts in (arb_layout(), arb_layout()),
+        layouts in (arb_kind(), arb_kind()),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::seed(seed);
@@ -555,7 +555,7 @@ proptest! {
     }
 
     #[test]
-    fn broadcast_to_and_expand(target in any_shape(), layout in arb_layout(), seed in any::<u64>()) {
+    fn broadcast_to_and_expand(target in any_shape(), layout in arb_kind(), seed in any::<u64>()) {
         let mut rng = Rng::seed(seed);
         let shape = broadcastable_to(&target, &mut rng);
         let x = make_input(&shape, layout, &Values::range(-2.0, 2.0), &mut rng);
@@ -587,7 +587,7 @@ proptest! {
     fn cat_along_an_axis(
         base in arb_shape(1..=3, 1..=4),
         count in 1usize..=3,
-        layouts in prop::collection::vec(arb_layout(), 3),
+        layouts in prop::collection::vec(arb_kind(), 3),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::seed(seed);
@@ -614,7 +614,7 @@ proptest! {
     fn stack_along_a_new_axis(
         shape in any_shape(),
         count in 1usize..=3,
-        layouts in prop::collection::vec(arb_layout(), 3),
+        layouts in prop::collection::vec(arb_kind(), 3),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::seed(seed);
@@ -707,7 +707,7 @@ proptest! {
     #[test]
     fn scatter_add_into(
         shape in arb_shape(1..=3, 1..=4),
-        layouts in (arb_layout(), arb_layout()),
+        layouts in (arb_kind(), arb_kind()),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::seed(seed);
@@ -742,7 +742,7 @@ proptest! {
     #[test]
     fn where_cond_with_broadcasting(
         target in any_shape(),
-        layouts in (arb_layout(), arb_layout()),
+        layouts in (arb_kind(), arb_kind()),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::seed(seed);
@@ -765,7 +765,7 @@ proptest! {
         vocab in 1usize..=4,
         dim in 1usize..=4,
         index_shape in arb_shape(0..=2, 1..=3),
-        layout in arb_layout(),
+        layout in arb_kind(),
         seed in any::<u64>(),
     ) {
         let mut rng = Rng::seed(seed);

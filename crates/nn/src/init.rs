@@ -14,6 +14,7 @@
 //! Fans follow PyTorch: for a `[out, in, k1, k2, ...]` weight, fan_in = in·k1·k2·…,
 //! fan_out = out·k1·k2·….
 
+use kindling_tensor::linalg::householder_qr;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Shape, Tensor};
 
@@ -125,9 +126,9 @@ pub fn kaiming_normal<T: Float>(
 }
 
 /// A (semi-)orthogonal matrix times `gain`: the `[rows, cols]` flattening of the shape
-/// (rows = `shape[0]`) has orthonormal rows or columns, whichever are fewer. Made by a QR
-/// decomposition (Householder reflections) of a Gaussian matrix, with the signs fixed so the
-/// result is uniformly distributed over orthogonal matrices.
+/// (rows = `shape[0]`) has orthonormal rows or columns, whichever are fewer. It is the Q of
+/// the QR decomposition ([`kindling_tensor::linalg::householder_qr`]) of a Gaussian matrix,
+/// whose sign convention makes the result uniformly distributed over orthogonal matrices.
 pub fn orthogonal<T: Float>(shape: impl Into<Shape>, gain: f64, rng: &mut Rng) -> Tensor<T> {
     let shape = shape.into();
     let dims = shape.dims().to_vec();
@@ -138,8 +139,8 @@ pub fn orthogonal<T: Float>(shape: impl Into<Shape>, gain: f64, rng: &mut Rng) -
     let cols: usize = dims[1..].iter().product();
     // Work on a tall m × n matrix (m ≥ n) and transpose at the end if the shape is wide.
     let (m, n) = (rows.max(cols), rows.min(cols));
-    let mut a: Vec<f64> = (0..m * n).map(|_| rng.normal_f64()).collect();
-    let q = householder_q(&mut a, m, n);
+    let a: Vec<f64> = (0..m * n).map(|_| rng.normal_f64()).collect();
+    let (q, _) = householder_qr(&a, m, n);
     let mut out = vec![0.0; rows * cols];
     for i in 0..m {
         for j in 0..n {
@@ -148,42 +149,4 @@ pub fn orthogonal<T: Float>(shape: impl Into<Shape>, gain: f64, rng: &mut Rng) -
         }
     }
     Tensor::from_vec(out.into_iter().map(T::from_f64).collect(), dims)
-}
-
-/// The thin Q (m × n, row-major) of A = QR, with Q's columns multiplied by sign(Rⱼⱼ).
-fn householder_q(a: &mut [f64], m: usize, n: usize) -> Vec<f64> {
-    let mut reflectors: Vec<Vec<f64>> = Vec::with_capacity(n);
-    let mut diag_sign = vec![1.0; n];
-    for k in 0..n {
-        let norm = (k..m).map(|i| a[i * n + k].powi(2)).sum::<f64>().sqrt();
-        let alpha = if a[k * n + k] > 0.0 { -norm } else { norm };
-        let mut v: Vec<f64> = (k..m).map(|i| a[i * n + k]).collect();
-        v[0] -= alpha;
-        let v_norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if v_norm > 0.0 {
-            v.iter_mut().for_each(|x| *x /= v_norm);
-            // A ← (I − 2vvᵀ) A on rows k.., columns k..
-            for j in k..n {
-                let dot: f64 = (k..m).map(|i| v[i - k] * a[i * n + j]).sum();
-                (k..m).for_each(|i| a[i * n + j] -= 2.0 * v[i - k] * dot);
-            }
-        }
-        diag_sign[k] = if a[k * n + k] < 0.0 { -1.0 } else { 1.0 };
-        reflectors.push(v);
-    }
-    // Q = H₀H₁…Hₙ₋₁ applied to the first n columns of the identity.
-    let mut q = vec![0.0; m * n];
-    (0..n).for_each(|j| q[j * n + j] = 1.0);
-    for (k, v) in reflectors.iter().enumerate().rev() {
-        for j in 0..n {
-            let dot: f64 = (k..m).map(|i| v[i - k] * q[i * n + j]).sum();
-            (k..m).for_each(|i| q[i * n + j] -= 2.0 * v[i - k] * dot);
-        }
-    }
-    for i in 0..m {
-        for j in 0..n {
-            q[i * n + j] *= diag_sign[j];
-        }
-    }
-    q
 }

@@ -1,4 +1,4 @@
-//! Matmul benches: every f32 version of `ops::matmul::fast::versions`, the naive oracle and the
+//! Matmul benches: every f32 version of the catalogue (`kernel_api::versions`), the naive oracle and the
 //! fast dispatcher, from tiny to large squares plus the MLP layer shapes.
 //!
 //! `cargo bench -p kindling-tensor --bench matmul` (a few minutes), or filter: `-- v4_`.
@@ -6,7 +6,7 @@
 //! GFLOP/s. `fast_*` runs on the global rayon pool (all cores); `v1`..`v4` are single-threaded.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kindling_tensor::ops::matmul::{fast, naive, MatRef};
+use kindling_tensor::kernel_api::{gemm, naive_gemm, versions, MatRef};
 use std::time::Duration;
 
 type Sgemm = fn(MatRef<f32>, MatRef<f32>, &mut [f32]);
@@ -39,16 +39,16 @@ fn squares(max: usize) -> Vec<(usize, usize, usize)> {
 }
 
 fn benches(c: &mut Criterion) {
-    bench_shapes(c, "naive_sgemm", naive::gemm::<f32>, &squares(256));
-    bench_shapes(c, "v1_naive_sgemm", fast::versions::v1_naive, &squares(512));
-    bench_shapes(c, "v2_loop_order_sgemm", fast::versions::v2_loop_order, &squares(1024));
-    bench_shapes(c, "v3_blocked_sgemm", fast::versions::v3_blocked, &squares(1024));
-    bench_shapes(c, "v4_packed_simd_sgemm", fast::versions::v4_packed_simd, &squares(2048));
-    bench_shapes(c, "v5_threaded_sgemm", fast::versions::v5_threaded, &squares(2048));
-    bench_shapes(c, "fast_sgemm", fast::gemm::<f32>, &squares(2048));
-    bench_shapes(c, "fast_sgemm_mlp", fast::gemm::<f32>, &MLP);
-    bench_shapes(c, "v4_packed_simd_sgemm_mlp", fast::versions::v4_packed_simd, &MLP);
-    bench_shapes(c, "naive_sgemm_mlp", naive::gemm::<f32>, &MLP);
+    bench_shapes(c, "naive_sgemm", naive_gemm::<f32>, &squares(256));
+    bench_shapes(c, "v1_naive_sgemm", versions::v1_naive, &squares(512));
+    bench_shapes(c, "v2_loop_order_sgemm", versions::v2_loop_order, &squares(1024));
+    bench_shapes(c, "v3_blocked_sgemm", versions::v3_blocked, &squares(1024));
+    bench_shapes(c, "v4_packed_simd_sgemm", versions::v4_packed_simd, &squares(2048));
+    bench_shapes(c, "v5_threaded_sgemm", versions::v5_threaded, &squares(2048));
+    bench_shapes(c, "fast_sgemm", gemm::<f32>, &squares(2048));
+    bench_shapes(c, "fast_sgemm_mlp", gemm::<f32>, &MLP);
+    bench_shapes(c, "v4_packed_simd_sgemm_mlp", versions::v4_packed_simd, &MLP);
+    bench_shapes(c, "naive_sgemm_mlp", naive_gemm::<f32>, &MLP);
 }
 
 /// f64 (used by gradient checks): speed matters less, so a short sweep.
@@ -61,7 +61,7 @@ fn bench_dgemm(c: &mut Criterion) {
         let mut out = vec![0f64; s * s];
         g.throughput(Throughput::Elements(2 * (s * s * s) as u64));
         g.bench_function(BenchmarkId::from_parameter(format!("{s}x{s}x{s}")), |bench| {
-            bench.iter(|| fast::gemm(MatRef::row_major(&a, s, s), MatRef::row_major(&b, s, s), &mut out))
+            bench.iter(|| gemm(MatRef::row_major(&a, s, s), MatRef::row_major(&b, s, s), &mut out))
         });
     }
     g.finish();

@@ -10,9 +10,8 @@
 //! (all cores); the naive kernels are single-threaded.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use kindling_tensor::ops::elementwise::{binary_op, fast as ew, BinaryOp, UnaryOp};
-use kindling_tensor::ops::reduce::{fast as red, ReduceOp};
-use kindling_tensor::ops::softmax::fast as sm;
+use kindling_tensor::kernel_api::elementwise::{self as ew, binary_op};
+use kindling_tensor::kernel_api::{reduce as red, softmax as sm, BinaryOp, ReduceOp, UnaryOp};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use std::hint::black_box;
 use std::time::Duration;

@@ -13,31 +13,64 @@
 //! - [`Tensor`] and its views (`reshape`, `permute`, `narrow`, `expand`, ...) share one
 //!   buffer; only the layout (shape, strides, offset) differs.
 //! - Element types: `f32` (working type), `f64` (gradient checks), `i64`/`i32`/`u8` (labels,
-//!   indices, image bytes) and `bool` (masks); see [`dtype`].
-//! - Every kernel family lives in [`ops`] as `naive.rs` + `fast.rs`; [`set_kernel_mode`] or
+//!   indices, image bytes) and `bool` (masks); see [`Element`].
+//! - Every kernel family lives in `src/ops/` as `naive.rs` + `fast.rs`; [`set_kernel_mode`] or
 //!   `KINDLING_KERNELS=naive` switches the whole process to the naive kernels.
 //! - Shape, axis and type mistakes panic with a message that names the op and the shapes.
+//!
+//! # What is public
+//!
+//! - The crate root: everything a model, a loss or a training loop needs ([`Tensor`], the
+//!   element types, [`Rng`], [`Shape`] and [`Axes`], the kernel switch, [`Tolerance`]), plus the
+//!   modules [`shape`] (axis and broadcasting helpers), [`linalg`], [`conv`] and [`pool`]
+//!   (convolution and pooling on plain tensors), [`safetensors`] and [`tolerance`].
+//! - [`kernel_api`]: buffers, the GEMM, SIMD math and the slice-level fast kernels, for people
+//!   who write kernels. Unstable: it follows the kernels' insides.
+//! - `testing` (behind the `testing` cargo feature): proptest strategies for strided layouts,
+//!   awkward lengths and shape tables, shared by the test suites of every crate.
 
-pub mod create;
-pub mod device;
+mod create;
+mod device;
 mod display;
-pub mod dtype;
+mod dtype;
 mod index;
-pub mod kernels;
-pub mod ops;
-pub mod random;
+pub mod kernel_api;
+mod kernels;
+pub mod linalg;
+mod ops;
+mod random;
 pub mod safetensors;
 pub mod shape;
-pub mod storage;
+mod storage;
 mod tensor;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod tolerance;
 mod view;
 
+/// Convolutions on plain tensors, without a graph (the differentiable versions are
+/// `kindling_autograd::conv`): 1-D, 2-D and transposed, with PyTorch's options and sizes. Their
+/// kernels (naive loops, im2col + GEMM, direct AVX-512) are in [`kernel_api::conv`].
+pub mod conv {
+    pub use crate::ops::conv::{
+        conv1d, conv2d, conv_transpose2d, Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Padding, Padding1d,
+    };
+}
+
+/// Pooling on plain tensors, without a graph (the differentiable versions are
+/// `kindling_autograd::pool`): max and average in one and two dimensions, adaptive average.
+/// Their kernels are in [`kernel_api::pool`].
+pub mod pool {
+    pub use crate::ops::pool::{
+        adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, Pool1dOptions, Pool2dOptions,
+    };
+}
+
 pub use device::Device;
 pub use dtype::{DType, Element, Float, Numeric};
-pub use kernels::{kernel_mode, set_kernel_mode, with_kernel_mode, KernelMode};
+pub use kernels::{kernel_mode, set_kernel_mode, with_kernel_mode, KernelMode, KERNELS_ENV};
 pub use random::Rng;
 pub use shape::{Axes, Shape};
-pub use storage::live_buffers;
+pub use storage::{cached_buffer_bytes, live_buffers, release_cached_buffers};
 pub use tensor::Tensor;
 pub use tolerance::{assert_close, Tolerance};

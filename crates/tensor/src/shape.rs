@@ -226,6 +226,25 @@ pub fn contiguous_strides(dims: &[usize]) -> Vec<usize> {
     strides
 }
 
+/// The multi-index of the `flat`-th element, counting in row-major order through `dims`: the
+/// inverse of `Σ index[i] · contiguous_strides(dims)[i]`. Error messages use it to name the first
+/// bad element of a tensor read with `to_vec`.
+///
+/// ```
+/// use kindling_tensor::shape::unravel_index;
+///
+/// assert_eq!(unravel_index(5, &[2, 3]), vec![1, 2]);
+/// assert_eq!(unravel_index(0, &[]), Vec::<usize>::new());
+/// ```
+pub fn unravel_index(mut flat: usize, dims: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; dims.len()];
+    for axis in (0..dims.len()).rev() {
+        index[axis] = flat % dims[axis];
+        flat /= dims[axis];
+    }
+    index
+}
+
 /// Where a tensor's elements are in its storage.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Layout {

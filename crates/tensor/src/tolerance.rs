@@ -4,7 +4,7 @@
 //! names the first mismatching index with both values.
 
 use crate::dtype::Element;
-use crate::shape::dims_str;
+use crate::shape::{dims_str, unravel_index};
 use crate::tensor::Tensor;
 
 /// An absolute plus relative tolerance.
@@ -49,12 +49,7 @@ pub fn first_mismatch<T: Element>(actual: &Tensor<T>, expected: &Tensor<T>, tol:
     let (a, e) = (actual.to_vec(), expected.to_vec());
     let bad: Vec<usize> = (0..a.len()).filter(|&i| !tol.accepts(a[i].to_f64(), e[i].to_f64())).collect();
     let &i = bad.first()?;
-    let mut idx = vec![0; actual.rank()];
-    let mut rest = i;
-    for axis in (0..actual.rank()).rev() {
-        idx[axis] = rest % actual.shape()[axis];
-        rest /= actual.shape()[axis];
-    }
+    let idx = unravel_index(i, actual.shape());
     Some(format!(
         "{} of {} elements differ beyond atol {:e} + rtol {:e}; first at index {idx:?}: actual {}, expected {} (diff {:e})",
         bad.len(),

@@ -6,7 +6,7 @@ use kindling_tensor::{kernel_mode, set_kernel_mode, with_kernel_mode, KernelMode
 #[test]
 fn env_var_then_api_then_scope() {
     // Read once, on first use; this binary has made no tensor op before this line.
-    std::env::set_var(kindling_tensor::kernels::KERNELS_ENV, "naive");
+    std::env::set_var(kindling_tensor::KERNELS_ENV, "naive");
     assert_eq!(kernel_mode(), KernelMode::Naive);
 
     set_kernel_mode(KernelMode::Fast);

@@ -4,6 +4,6 @@
 #[test]
 #[should_panic(expected = "KINDLING_KERNELS=\"fastest\": expected \"naive\" or \"fast\"")]
 fn a_misspelt_mode_is_refused() {
-    std::env::set_var(kindling_tensor::kernels::KERNELS_ENV, "fastest");
+    std::env::set_var(kindling_tensor::KERNELS_ENV, "fastest");
     kindling_tensor::kernel_mode();
 }

@@ -5,10 +5,8 @@
 //! Exact ops (add, max, relu, comparisons, arg reductions, integer ops, sums of small
 //! integers) must agree bit for bit; the rest within the named tolerance presets.
 
-mod common;
-
-use common::*;
-use kindling_tensor::ops::walk::PARALLEL_MIN_ELEMENTS;
+use kindling_tensor::kernel_api::PARALLEL_MIN_ELEMENTS;
+use kindling_tensor::testing::*;
 use kindling_tensor::{with_kernel_mode, Axes, DType, Element, Float, KernelMode, Numeric, Rng, Tensor, Tolerance};
 use proptest::prelude::*;
 
@@ -42,10 +40,6 @@ fn sum_tol<T: Element>(lane: usize) -> Tolerance {
 fn make<T: Element>(shape: &[usize], kind: Kind, rng: &mut Rng, gen: impl FnMut(&mut Rng) -> T) -> Built<T> {
     Plan::new(shape.to_vec(), kind, rng).build_with(rng, gen)
 }
-
-/// Shapes that break blocking and vector-width assumptions.
-const AWKWARD_SHAPES: &[&[usize]] =
-    &[&[1], &[7], &[63], &[65], &[257], &[7, 65], &[65, 7], &[1, 257, 1], &[3, 5, 17], &[2, 3, 4, 5], &[5, 1, 63]];
 
 /// Just above the threading threshold, with rows of an odd length.
 const LARGE: [usize; 2] = [129, 257];
@@ -209,21 +203,6 @@ fn int_operands(op: &str) -> (Gen<i64>, Gen<i64>) {
         _ => (|r| int(r, -50, 50), |r| int(r, -50, 50)),
     }
 }
-
-/// Operand shapes that broadcast in every way the fast walker special-cases: equal, a scalar
-/// on either side, a row or a column broadcast, both broadcast, leading axes added.
-const BROADCAST_PAIRS: &[(&[usize], &[usize])] = &[
-    (&[7], &[7]),
-    (&[63], &[]),
-    (&[], &[65]),
-    (&[257], &[1]),
-    (&[65, 7], &[7]),
-    (&[7, 65], &[7, 1]),
-    (&[1, 63], &[65, 1]),
-    (&[3, 1, 17], &[5, 1]),
-    (&[2, 3, 4, 5], &[3, 1, 5]),
-    (&[257, 3], &[257, 3]),
-];
 
 /// Layout kinds for the two operands: every kind appears on both sides.
 const KIND_PAIRS: &[(Kind, Kind)] = &[
@@ -653,22 +632,6 @@ fn softmax_above_the_threading_threshold() {
 }
 
 // ----- matmul --------------------------------------------------------------------------------
-
-/// (m, k, n): ones, primes around SIMD widths and block edges, tall, wide, and one product
-/// above the GEMM threading threshold (129·257·65 > 2^20 multiply-adds).
-const MATMUL_SIZES: &[(usize, usize, usize)] = &[
-    (1, 1, 1),
-    (1, 7, 1),
-    (7, 1, 7),
-    (7, 63, 65),
-    (65, 7, 63),
-    (63, 65, 7),
-    (1, 257, 1),
-    (257, 1, 7),
-    (17, 257, 33),
-    (64, 64, 64),
-    (129, 257, 65),
-];
 
 fn matmul_case<T: Numeric>(what: &str, tol: Tolerance, a: &Built<T>, b: &Built<T>) {
     let label = format!("{what}: matmul of {:?} ({}) by {:?} ({})", a.t.shape(), a.how, b.t.shape(), b.how);

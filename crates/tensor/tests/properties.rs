@@ -2,9 +2,7 @@
 //! random layouts (half dense, half views: permuted back, step-2 slices, narrows, transposes,
 //! expanded size-1 axes), in the current kernel mode.
 
-mod common;
-
-use common::*;
+use kindling_tensor::testing::*;
 use kindling_tensor::{Axes, Rng, Tensor, Tolerance};
 use proptest::prelude::*;
 

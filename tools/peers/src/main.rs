@@ -5,12 +5,12 @@
 //! Usage: `peers [--threads N] [--rounds R] [--secs S] [--libs a,b] [shapes...]`
 //! where a shape is `N` (square) or `MxKxN`. Prints one line per (shape, library) with the
 //! median GFLOP/s over the rounds and the min-max spread. Libraries: `kindling` (the f32
-//! `fast::gemm`, i.e. v5), `kindling-v4`, `gemm`, `matrixmultiply`.
+//! `kernel_api::gemm`, i.e. v5), `kindling-v4`, `gemm`, `matrixmultiply`.
 //!
 //! `peers --table` / `--table-quick` prints Kindling's own version table instead
 //! (`kindling::bench::matmul::print_table`).
 
-use kindling_tensor::ops::matmul::{fast, MatRef};
+use kindling_tensor::kernel_api::{gemm, versions, MatRef};
 use std::time::Instant;
 
 fn main() {
@@ -87,8 +87,8 @@ fn main() {
 #[allow(clippy::too_many_arguments)]
 fn run(lib: &str, threads: usize, m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
     match lib {
-        "kindling" => fast::gemm(MatRef::row_major(a, m, k), MatRef::row_major(b, k, n), c),
-        "kindling-v4" => fast::versions::v4_packed_simd(MatRef::row_major(a, m, k), MatRef::row_major(b, k, n), c),
+        "kindling" => gemm(MatRef::row_major(a, m, k), MatRef::row_major(b, k, n), c),
+        "kindling-v4" => versions::v4_packed_simd(MatRef::row_major(a, m, k), MatRef::row_major(b, k, n), c),
         "gemm" => {
             let par = if threads > 1 { gemm::Parallelism::Rayon(threads) } else { gemm::Parallelism::None };
             // SAFETY: row-major buffers of the stated sizes; strides in elements.

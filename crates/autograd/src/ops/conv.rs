@@ -1,5 +1,5 @@
 //! Differentiable convolutions (PyTorch's `F.conv1d`, `F.conv2d`, `F.conv_transpose2d`). The
-//! kernels and their naive/fast/direct versions live in [`kindling_tensor::ops::conv`]; this
+//! kernels and their naive/fast/direct versions live in [`kindling_tensor::kernel_api::conv`]; this
 //! module records which of them maps an output gradient back to each input.
 //!
 //! A convolution's three passes are three kernels: `forward(x, w)` → y, `backward_input(∂y, w)`
@@ -9,10 +9,10 @@
 //! result loses it again.
 
 use crate::Variable;
-use kindling_tensor::ops::conv::{self as kernels, check_bias, ConvGeometry};
+use kindling_tensor::kernel_api::conv::{self as kernels, check_bias, ConvGeometry};
 use kindling_tensor::{Float, Tensor};
 
-pub use kindling_tensor::ops::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Padding, Padding1d};
+pub use kindling_tensor::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Padding, Padding1d};
 
 /// 2-D convolution: `x` `[N, C, H, W]`, `weight` `[O, C/groups, kh, kw]`, optional `bias`
 /// `[O]`; the result is `[N, O, Ho, Wo]`.

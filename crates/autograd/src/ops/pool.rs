@@ -1,12 +1,12 @@
 //! Differentiable pooling (PyTorch's `F.max_pool1d/2d`, `F.avg_pool1d/2d`,
-//! `F.adaptive_avg_pool2d`). The kernels live in [`kindling_tensor::ops::pool`]; a 1-D pooling
+//! `F.adaptive_avg_pool2d`). The kernels live in [`kindling_tensor::kernel_api::pool`]; a 1-D pooling
 //! is the 2-D one of height 1.
 
 use crate::Variable;
-use kindling_tensor::ops::pool::{self as kernels, AdaptiveGeometry, PoolGeometry};
+use kindling_tensor::kernel_api::pool::{self as kernels, AdaptiveGeometry, PoolGeometry};
 use kindling_tensor::Float;
 
-pub use kindling_tensor::ops::pool::{Pool1dOptions, Pool2dOptions};
+pub use kindling_tensor::pool::{Pool1dOptions, Pool2dOptions};
 
 /// Max pooling over `[N, C, H, W]`; the gradient goes to the position of each window's maximum.
 ///
@@ -54,7 +54,7 @@ fn avg_pool<T: Float>(op: &'static str, g: PoolGeometry, x: &Variable<T>) -> Var
 /// whatever the input size. `(1, 1)` is global average pooling.
 pub fn adaptive_avg_pool2d<T: Float>(x: &Variable<T>, out: (usize, usize)) -> Variable<T> {
     let g = AdaptiveGeometry::new("adaptive_avg_pool2d", &x.shape(), out);
-    let y = kernels::adaptive_avg_pool2d(&x.value(), out);
+    let y = kindling_tensor::pool::adaptive_avg_pool2d(&x.value(), out);
     Variable::from_op("adaptive_avg_pool2d", y, vec![x.clone()], move |dy, _| {
         vec![Some(kernels::adaptive_avg_backward(&g, dy))]
     })

@@ -7,40 +7,14 @@
 #![allow(dead_code)]
 
 use kindling_autograd::{GradCheck, Variable};
+use kindling_tensor::testing::{Built, Plan};
 use kindling_tensor::tolerance::first_mismatch;
 use kindling_tensor::{Axes, Rng, Tensor, Tolerance};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use std::fmt;
-use std::ops::RangeInclusive;
 
-/// How an input tensor is laid out over its buffer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Layout {
-    Contiguous,
-    /// Data stored with the axes in another order, then `permute`d back.
-    Permuted,
-    /// A step-2 `slice` of a source about twice as long on one axis.
-    Stepped,
-    /// A `narrow` of a source longer on one axis.
-    Narrowed,
-    /// Data with two axes swapped, then `transpose`d back.
-    Transposed,
-    /// Size-1 (and missing leading) axes stretched by `expand`/`broadcast_to`: stride 0.
-    Expanded,
-}
-
-/// Dense and strided layouts, drawn equally often.
-pub fn arb_layout() -> impl Strategy<Value = Layout> {
-    prop_oneof![
-        5 => Just(Layout::Contiguous),
-        1 => Just(Layout::Permuted),
-        1 => Just(Layout::Stepped),
-        1 => Just(Layout::Narrowed),
-        1 => Just(Layout::Transposed),
-        1 => Just(Layout::Expanded),
-    ]
-}
+// The layouts, shapes and proptest settings are the ones every crate's tests share.
+pub use kindling_tensor::testing::{arb_kind, arb_shape, broadcastable_to, config, Kind};
 
 /// How far drawn values stay from a kink (the gradient checker steps by 1e-6).
 pub const KINK_GAP: f64 = 1e-3;
@@ -100,26 +74,7 @@ impl Values {
 }
 
 /// An f64 input with a note on how its layout was built (for failure messages).
-#[derive(Clone)]
-pub struct Input {
-    pub t: Tensor<f64>,
-    pub how: String,
-}
-
-impl fmt::Debug for Input {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "<{}: shape {:?}, strides {:?}, offset {}, contiguous {}, values {:?}>",
-            self.how,
-            self.t.shape(),
-            self.t.strides(),
-            self.t.offset(),
-            self.t.is_contiguous(),
-            self.t.to_vec()
-        )
-    }
-}
+pub type Input = Built<f64>;
 
 fn pick(rng: &mut Rng, n: usize) -> usize {
     rng.below(n as u64) as usize
@@ -165,84 +120,11 @@ pub fn some_axes(rng: &mut Rng, rank: usize) -> (Axes, Vec<usize>) {
 
 /// Builds an input of `shape` with the given layout and values. Where a layout cannot apply
 /// (rank too small; stride-0 repeats where values must be distinct) a strided one is used.
-pub fn make_input(shape: &[usize], layout: Layout, values: &Values, rng: &mut Rng) -> Input {
-    let rank = shape.len();
-    let mut layout = layout;
-    if rank == 0 {
-        layout = Layout::Contiguous;
-    }
-    if matches!(layout, Layout::Permuted | Layout::Transposed) && rank < 2 {
-        layout = Layout::Stepped;
-    }
-    if layout == Layout::Expanded && values.distinct {
-        layout = Layout::Narrowed;
-    }
-    let source = |src: &[usize], rng: &mut Rng| Tensor::from_vec(values.draw(src.iter().product(), rng), src);
-    let (t, how) = match layout {
-        Layout::Contiguous => (source(shape, rng), "contiguous".to_string()),
-        Layout::Permuted => {
-            let order = rng.permutation(rank);
-            let mut src = vec![0; rank];
-            for (i, &o) in order.iter().enumerate() {
-                src[o] = shape[i];
-            }
-            let order: Vec<isize> = order.iter().map(|&o| o as isize).collect();
-            (source(&src, rng).permute(order.clone()), format!("data of shape {src:?} permuted by {order:?}"))
-        }
-        Layout::Stepped => {
-            let a = pick(rng, rank);
-            let start = pick(rng, 2);
-            let mut src = shape.to_vec();
-            src[a] = start + 2 * shape[a] - 1 + pick(rng, 2);
-            let axis = signed(rng, a, rank);
-            (
-                source(&src, rng).slice(axis, start, src[a], 2),
-                format!("slice(axis {axis}, from {start}, step 2) of {src:?}"),
-            )
-        }
-        Layout::Narrowed => {
-            let a = pick(rng, rank);
-            let extra = 1 + pick(rng, 3);
-            let start = pick(rng, extra + 1);
-            let mut src = shape.to_vec();
-            src[a] += extra;
-            let axis = signed(rng, a, rank);
-            (source(&src, rng).narrow(axis, start, shape[a]), format!("narrow(axis {axis}, from {start}) of {src:?}"))
-        }
-        Layout::Transposed => {
-            let a = pick(rng, rank);
-            let b = (a + 1 + pick(rng, rank - 1)) % rank;
-            let mut src = shape.to_vec();
-            src.swap(a, b);
-            (source(&src, rng).transpose(a as isize, b as isize), format!("transpose({a}, {b}) of {src:?}"))
-        }
-        Layout::Expanded => {
-            // Drop some leading axes and shrink some others to 1; stretch them back.
-            let lead = if rng.below(3) == 0 { pick(rng, rank + 1) } else { 0 };
-            let mut src: Vec<usize> = shape[lead..].to_vec();
-            let mut dims: Vec<isize> = shape.iter().map(|&d| d as isize).collect();
-            for (i, s) in src.iter_mut().enumerate() {
-                if rng.below(2) == 0 {
-                    *s = 1;
-                } else if rng.below(2) == 0 {
-                    dims[lead + i] = -1;
-                }
-            }
-            let base = source(&src, rng);
-            if rng.below(2) == 0 {
-                (base.expand(dims.clone()), format!("expand({dims:?}) of {src:?}"))
-            } else {
-                (base.broadcast_to(shape), format!("broadcast_to of {src:?}"))
-            }
-        }
-    };
-    assert_eq!(t.shape(), shape, "test helper: {how} gave the wrong shape");
-    Input { t, how }
-}
-
-/// Shapes of rank `ranks` with sizes in `sizes`.
-pub fn arb_shape(ranks: RangeInclusive<usize>, sizes: RangeInclusive<usize>) -> impl Strategy<Value = Vec<usize>> {
-    prop::collection::vec(sizes, ranks)
+pub fn make_input(shape: &[usize], kind: Kind, values: &Values, rng: &mut Rng) -> Input {
+    let kind = if kind == Kind::Expanded && values.distinct { Kind::Narrowed } else { kind };
+    let plan = Plan::new(shape.to_vec(), kind, rng);
+    let source = values.draw(plan.source_numel(), rng);
+    plan.build(source)
 }
 
 /// The default shapes: rank 0-3, sizes 1-4.
@@ -252,20 +134,14 @@ pub fn any_shape() -> impl Strategy<Value = Vec<usize>> {
 
 /// An input of a shape drawn from `shape`, with a drawn layout and values from `values`.
 pub fn arb_input(shape: impl Strategy<Value = Vec<usize>>, values: Values) -> impl Strategy<Value = Input> {
-    (shape, arb_layout(), any::<u64>())
-        .prop_map(move |(shape, layout, seed)| make_input(&shape, layout, &values, &mut Rng::seed(seed)))
-}
-
-/// A shape that broadcasts to `shape`: some leading axes dropped, some axes set to 1.
-pub fn broadcastable_to(shape: &[usize], rng: &mut Rng) -> Vec<usize> {
-    let drop = if rng.below(3) == 0 { pick(rng, shape.len() + 1) } else { 0 };
-    shape[drop..].iter().map(|&d| if rng.below(3) == 0 { 1 } else { d }).collect()
+    (shape, arb_kind(), any::<u64>())
+        .prop_map(move |(shape, kind, seed)| make_input(&shape, kind, &values, &mut Rng::seed(seed)))
 }
 
 /// Two inputs whose shapes broadcast together (rank differences and size-1 axes included),
 /// each with its own layout; `a` and `b` say where each side's values come from.
 pub fn arb_broadcast_pair(a: Values, b: Values) -> impl Strategy<Value = (Input, Input)> {
-    (any_shape(), arb_layout(), arb_layout(), any::<u64>()).prop_map(move |(shape, la, lb, seed)| {
+    (any_shape(), arb_kind(), arb_kind(), any::<u64>()).prop_map(move |(shape, la, lb, seed)| {
         let mut rng = Rng::seed(seed);
         let (mut sa, mut sb) = (broadcastable_to(&shape, &mut rng), broadcastable_to(&shape, &mut rng));
         if rng.below(2) == 0 {
@@ -273,12 +149,6 @@ pub fn arb_broadcast_pair(a: Values, b: Values) -> impl Strategy<Value = (Input,
         }
         (make_input(&sa, la, &a, &mut rng), make_input(&sb, lb, &b, &mut rng))
     })
-}
-
-/// Proptest settings for every property: the inputs are tiny, so 64 cases cost well under a second; no
-/// regression files (failures print the inputs).
-pub fn config() -> ProptestConfig {
-    ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(64) }
 }
 
 fn tensors(inputs: &[Input]) -> Vec<Tensor<f64>> {

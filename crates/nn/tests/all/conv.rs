@@ -4,10 +4,10 @@
 use kindling_autograd::conv::conv2d;
 use kindling_autograd::Variable;
 use kindling_nn::{gradcheck_module, Conv2d, ConvTranspose2d, Forward, Module};
-use kindling_tensor::ops::conv::{
-    conv2d as conv2d_tensor, conv_transpose2d as conv_transpose2d_tensor, Conv2dOptions, ConvGeometry,
-    ConvTranspose2dOptions, Padding,
+use kindling_tensor::conv::{
+    conv2d as conv2d_tensor, conv_transpose2d as conv_transpose2d_tensor, Conv2dOptions, ConvTranspose2dOptions, Padding,
 };
+use kindling_tensor::kernel_api::conv::ConvGeometry;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
 
 /// f32 fast against f32 naive: the GEMM sums in another order.
@@ -300,7 +300,7 @@ fn non_contiguous_inputs_are_handled() {
 
 #[test]
 fn catalogue_versions_agree_with_the_fast_path() {
-    use kindling_tensor::ops::conv::fast;
+    use kindling_tensor::kernel_api::conv::fast;
     let mut rng = Rng::seed(10);
     for (opts, k) in [(Conv2dOptions::default().padding(1), 3), (Conv2dOptions::default().stride(2).groups(2), 2)] {
         let geom = ConvGeometry::conv("versions", &[3, 4, 7, 6], &[6, 4 / opts.groups, k, k], &opts);
@@ -313,7 +313,7 @@ fn catalogue_versions_agree_with_the_fast_path() {
 
 #[test]
 fn direct_kernels_match_naive_where_they_apply() {
-    use kindling_tensor::ops::conv::direct;
+    use kindling_tensor::kernel_api::conv::direct;
     let mut rng = Rng::seed(11);
     let mut applied = 0;
     // Widths around the 16-lane vector, channel counts that split into uneven register
@@ -360,7 +360,7 @@ fn direct_kernels_match_naive_where_they_apply() {
 
 #[test]
 fn direct_kernels_refuse_a_geometry_they_do_not_take() {
-    use kindling_tensor::ops::conv::direct;
+    use kindling_tensor::kernel_api::conv::direct;
     let opts = Conv2dOptions::default().stride(2);
     let geom = ConvGeometry::conv("direct", &[1, 2, 6, 6], &[3, 2, 3, 3], &opts);
     assert!(!direct::applies::<f32>(&geom) && !direct::applies::<f64>(&geom));

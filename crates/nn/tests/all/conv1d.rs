@@ -5,8 +5,9 @@
 use kindling_autograd::conv::{conv1d, Conv1dOptions, Padding1d};
 use kindling_autograd::Variable;
 use kindling_nn::{gradcheck_module, AvgPool1d, Conv1d, Forward, MaxPool1d, Module};
-use kindling_tensor::ops::conv::{conv1d as conv1d_tensor, direct, ConvGeometry};
-use kindling_tensor::ops::pool::{avg_pool1d as avg_pool1d_tensor, max_pool1d as max_pool1d_tensor, Pool1dOptions};
+use kindling_tensor::conv::conv1d as conv1d_tensor;
+use kindling_tensor::kernel_api::conv::{direct, ConvGeometry};
+use kindling_tensor::pool::{avg_pool1d as avg_pool1d_tensor, max_pool1d as max_pool1d_tensor, Pool1dOptions};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
 
 fn both<R>(f: impl Fn() -> R) -> (R, R) {

@@ -6,7 +6,7 @@ use kindling_nn::{
     gradcheck_module, summary, AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout2d, Forward, MaxPool2d,
     Module, Sequential,
 };
-use kindling_tensor::ops::pool::{avg_pool2d as avg_pool2d_tensor, max_pool2d as max_pool2d_tensor, Pool2dOptions};
+use kindling_tensor::pool::{avg_pool2d as avg_pool2d_tensor, max_pool2d as max_pool2d_tensor, Pool2dOptions};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
 
 /// Average pooling sums in the same order on both paths.

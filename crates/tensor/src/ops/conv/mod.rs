@@ -319,7 +319,7 @@ fn dense<T: Float>(t: &Tensor<T>) -> Tensor<T> {
 /// differentiable version is `kindling_autograd::conv::conv2d`.
 ///
 /// ```
-/// use kindling_tensor::ops::conv::{conv2d, Conv2dOptions};
+/// use kindling_tensor::conv::{conv2d, Conv2dOptions};
 /// use kindling_tensor::Tensor;
 ///
 /// let x = Tensor::<f32>::ones([1, 1, 4, 4]);
@@ -343,7 +343,7 @@ pub fn conv2d<T: Float>(
 /// convolution of height 1 (see [`Conv1dOptions::as_2d`]).
 ///
 /// ```
-/// use kindling_tensor::ops::conv::{conv1d, Conv1dOptions};
+/// use kindling_tensor::conv::{conv1d, Conv1dOptions};
 /// use kindling_tensor::Tensor;
 ///
 /// let x = Tensor::from([[[1.0f32, 2.0, 3.0, 4.0]]]);

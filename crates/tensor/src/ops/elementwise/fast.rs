@@ -2,59 +2,19 @@
 //!
 //! # Version catalogue
 //!
-//! Figures: 4M-element f32 (16 MiB per operand), AMD EPYC Zen 4 (2 cores, shared), GB/s of
-//! bytes read + written; the machine's copy bandwidth on the same sizes is the yardstick.
-//! Bench: `cargo run --release -- bench` (table) or `cargo bench -p kindling-tensor --bench
-//! memory -- add` (criterion).
+//! f32 [2048, 2048] (16 MiB per operand), GB/s read + written, 1 thread (1T) unless noted, on the
+//! 2-core Zen 4 VM. Bench: `cargo run --release -- bench memory` (one row per op); criterion twin
+//! `cargo bench -p kindling-tensor --bench memory -- <op>`. Only the last version runs today; how
+//! each step works and what did not pay: `crates/tensor/NOTES.md`, "Elementwise".
 //!
-//! - v1 naive (`naive.rs`): one strided element at a time through `UnaryOp::apply`, the `match`
-//!   on the op inside the loop; libm calls for exp/tanh. add ≈ 0.9 GB/s, exp ≈ 1.1 GB/s.
-//! - v2 contiguous, op hoisted: one loop per op over plain slices (`zip`), so the compiler
-//!   vectorizes add/mul/relu at SSE2 width (`KINDLING_SIMD=portable`). add ≈ 32 GB/s: already
-//!   memory-bound.
-//! - v3 run-time dispatch (`simd::multiversion!`): the same loops compiled for AVX-512 and
-//!   AVX2 and picked by CPU detection; exp/ln/tanh/sigmoid/erf replaced by the branch-free
-//!   polynomials of `simd::math`, which vectorize (libm does not). exp ≈ 31 GB/s (88% of the
-//!   35 GB/s copy), tanh ≈ 29, sigmoid ≈ 23 (a division per element), erf ≈ 12.
-//! - v4 threads: above `simd::PAR_THRESHOLD` the slice is split into contiguous chunks across
-//!   the rayon pool. One core already saturates this VM's memory for add/relu, so 2 threads
-//!   add little here (add ≈ 27-31 GB/s; exp up to 60 GB/s when the second core is free).
-//! - v5 AVX-512 exp and sigmoid (f32): on the AVX-512 level they run `simd::math::avx512`'s
-//!   `exp_slice` / `sigmoid_slice`, hand-written intrinsics that build `p 2^n` with one
-//!   `vscalefps` instead of shifts and two multiplies (14 vector ops per 16 elements instead of
-//!   22), bit-identical to the generic polynomials. 1 thread: exp 32 → 41 GB/s (≈ 72-78% of the
-//!   52-57 GB/s same-size copy; 0.24 → 0.18 ns/element L1-resident), sigmoid 23.5 → 30 GB/s
-//!   (0.33 → 0.26 ns/element; the division now dominates). 2 threads: exp ≈ 80, sigmoid ≈ 57.
-//!   tanh (30 GB/s) and erf (12) are unchanged.
-//! - v6 exp's polynomial as one Horner chain (`simd::math::EXP_HORNER_F32`, 6 FMAs instead of 7
-//!   ops, still within 1 ulp and the same bits on every level): exp 0.175 → 0.168, sigmoid
-//!   0.254 → 0.245 ns/element L1-resident (erf gains too). The bench moves within its noise:
-//!   1 thread exp ≈ 38-42 GB/s, sigmoid ≈ 27-32; 2 threads ≈ 57-85 and ≈ 58-63. Sigmoid's
-//!   division as `vrcp14ps` + a Newton step measured slower (0.29 ns/element): op count, not
-//!   the divider, bounds it.
-//! - v7 erf (f32) as 32 table-driven degree-5 pieces (`simd::math::ERF_PIECES_F32`; on the
-//!   AVX-512 level `erf_slice`, which picks the coefficients with `vpermt2ps`): no exp, no
-//!   division, one polynomial instead of two. 0.65 → 0.26 ns/element L1-resident; bench, 1
-//!   thread, medians of 20 runs interleaved with v6: 12.2 → 30.9 GB/s (26 → 73% of the same
-//!   runs' copy). Within 1.17 ulp of the f64 erf (and 2 of libm's erff, as before).
-//! - v8 binary ops write into memory that is not zeroed first (`binary_into`, taking
-//!   `MaybeUninit` slices, so an op can hand them a fresh `Vec`'s spare capacity with the
-//!   huge-page request): zeroing 16 MiB cost a third of an add. Bench, 1 thread, op level
-//!   (allocation included), medians of 20 interleaved runs: add 25.6 → 33.3 GB/s (61 → 80% of
-//!   copy), broadcast add of a row vector 24.6 → 34.2 (56 → 82%).
-//!
-//! Where tanh, sigmoid and erf stand (f32, one thread, Zen 4): they are compute-bound, not
-//! memory-bound. Their L1-resident cost is 0.26, 0.25 and 0.25 ns/element, and at 4M elements
-//! 0.27-0.28, 0.26-0.27 and 0.26-0.27: memory adds under 10%. 70% of a 44-48 GB/s copy
-//! (0.167-0.18 ns/element) allows 0.24-0.26 ns/element, so on one core they sit at 60-69% of
-//! copy however well the memory side is hidden; on two cores they reach 90-113% of the DRAM
-//! copy (the STREAM-rule row of `kindling bench memory`). A
-//! microbenchmark of the instructions on this CPU shows the limits: one 512-bit FMA, multiply,
-//! add, `vrcp14ps` or `vpermt2ps` per cycle, `vscalefps` and `vreduceps` one per 2 cycles,
-//! `vdivps` one per 6. Measured and not adopted: non-temporal stores for large outputs (one
-//! thread, 16 MiB: exp 38 → 46 GB/s, add 35 → 50, sigmoid and erf unchanged; but two threads
-//! 74 → 52 for relu and 83 → 54 for exp, since the bench's 8 MiB halves then bypass L3, and an
-//! output written around the cache is read back from DRAM by the next op).
+//! - v1 naive (`naive.rs`): one strided element at a time, the op matched inside the loop: add 0.9, exp 1.1 GB/s.
+//! - v2 contiguous slices, the op hoisted out of the loop (SSE2 vectors): add ≈ 32 GB/s, memory-bound.
+//! - v3 AVX-512/AVX2 copies picked at run time, exp/tanh/sigmoid/erf from `simd::math`: exp ≈ 31, erf ≈ 12.
+//! - v4 threads above `simd::PAR_THRESHOLD`: add ≈ 27-31 GB/s on 2T (memory-bound), exp up to 60.
+//! - v5 AVX-512 exp and sigmoid (`math::avx512`, `vscalefps`): exp 32 → 41, sigmoid 23.5 → 30 GB/s.
+//! - v6 exp's polynomial as one Horner chain (6 FMAs instead of 7 ops): exp 38-42, sigmoid 27-32 GB/s.
+//! - v7 erf as 32 table-driven degree-5 pieces (`vpermt2ps` on AVX-512): erf 12.2 → 30.9 GB/s.
+//! - v8 binary ops write into memory not zeroed first (`binary_into`): add (op, allocates) 25.6 → 33.3.
 //!
 //! sin, cos, pow and rem still call the standard library per element (bit-exact with the
 //! reference, threaded, not vectorized).

@@ -205,7 +205,7 @@ fn dense<T: Float>(t: &Tensor<T>) -> Tensor<T> {
 /// [`max_backward`] routes the gradient to.
 ///
 /// ```
-/// use kindling_tensor::ops::pool::{max_pool2d, Pool2dOptions};
+/// use kindling_tensor::pool::{max_pool2d, Pool2dOptions};
 /// use kindling_tensor::Tensor;
 ///
 /// let x = Tensor::<f32>::arange(16.0).reshape([1, 1, 4, 4]);

@@ -2,30 +2,16 @@
 //!
 //! # Version catalogue
 //!
-//! Figures: sum of a 4M-element f32 tensor as [2048, 2048], AMD EPYC Zen 4 (2 cores, shared),
-//! GB/s of bytes read + written. Bench: `cargo run --release -- bench` (table) or
-//! `cargo bench -p kindling-tensor --bench memory -- sum`.
+//! f32 [2048, 2048], GB/s read + written, 1 thread (1T) unless noted, on the 2-core Zen 4 VM. Bench:
+//! `cargo run --release -- bench memory` (rows "sum/max along rows/columns"); criterion twin
+//! `cargo bench -p kindling-tensor --bench memory -- sum` (or `-- max`). Only the last version runs
+//! today; how each step works: `crates/tensor/NOTES.md`, "Reductions".
 //!
-//! - v1 naive (`naive.rs`): one output at a time, a strided walk down the reduced axis, one
-//!   accumulator. Along rows the single dependency chain of adds caps it at one add per
-//!   4 cycles; along columns every load jumps a whole row. sum rows ≈ 0.6 GB/s, cols ≈ 0.6.
-//! - v2 rows (`inner == 1`): 64 independent lane accumulators folded pairwise at the end: the
-//!   compiler keeps them in 4 AVX-512 registers, so adds overlap and vectorize (and the f32
-//!   sum gets more accurate, not less). sum rows ≈ 57-70 GB/s (the 16 MiB input sits in the
-//!   32 MiB L3, so this beats the 35 GB/s DRAM copy), max rows ≈ 55.
-//! - v3 columns (`inner > 1`): walk the reduced axis outermost and add whole contiguous inner
-//!   rows into an accumulator tile of the output (vertical SIMD, same order per column as v1,
-//!   so the result is bit-identical to the naive sum). sum cols ≈ 45 GB/s.
-//! - v4 threads: rows, columns or (for a few very long rows) fixed 64K-element blocks of a row
-//!   are split across the rayon pool. Block boundaries never depend on the thread count, so
-//!   one thread and many give the same bits. sum rows ≈ 60-150 GB/s on 2 threads (noisy:
-//!   shared cores).
-//!
-//! - v5 max/min columns, f32 AVX-512: `fold_cols_extreme_f32`, `max_of`'s exact semantics in
-//!   two instructions per 16 columns (an ordered compare, then a masked `vmaxps` that lets a
-//!   NaN input through and keeps a NaN accumulator) instead of two compares, a mask or and a
-//!   blend. L1-resident [16, 128]: 0.151 → 0.087 ns/element (sum: 0.092). Bench max cols
-//!   25-29 → 56-63 / 35-39 → 79-83 GB/s (1 thread / 2 threads).
+//! - v1 naive (`naive.rs`): one output at a time, a strided walk, one accumulator: sum rows/cols ≈ 0.6 GB/s.
+//! - v2 rows: 64 lane accumulators folded pairwise at the end: sum rows ≈ 57-70, max rows ≈ 55 GB/s.
+//! - v3 columns: whole inner rows added into an accumulator tile, naive's order: sum cols ≈ 45 GB/s.
+//! - v4 threads: rows, columns or fixed 64K blocks, same bits on any count: sum rows ≈ 60-150 GB/s 2T.
+//! - v5 max/min columns on AVX-512 (`fold_cols_extreme_f32`): max cols 25-29 → 56-63 GB/s, 2T → 79-83.
 //!
 //! Max/min use the same loops with the NaN-propagating `max_of`/`min_of`; arg-max/min find the
 //! extreme value with v2/v3 and then the first index holding it; cumsum is a sequential scan

@@ -213,8 +213,7 @@ pub fn par_chunks_mut<T: Send>(out: &mut [T], unit: usize, work: usize, f: impl 
 /// Helpers shared by the fast kernels' tests.
 #[cfg(test)]
 pub(crate) mod testing {
-    /// Lengths that break blocking assumptions, plus one above the threading threshold.
-    pub const AWKWARD_LENGTHS: [usize; 8] = [0, 1, 7, 63, 65, 257, 4099, super::PAR_THRESHOLD * 3 + 5];
+    pub use crate::testing::AWKWARD_LENGTHS;
 
     /// A tiny deterministic generator (Knuth's 64-bit LCG constants), good enough for test data.
     pub struct Lcg(u64);

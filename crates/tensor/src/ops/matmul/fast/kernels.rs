@@ -11,7 +11,7 @@ use crate::dtype::Element;
 
 /// One microkernel and the cache blocking that suits it.
 ///
-/// Packed layouts (see `pack_panel` in `fast.rs`): `a` holds `kc` groups of `MR` values (column
+/// Packed layouts (see `pack_panel` in `pack.rs`): `a` holds `kc` groups of `MR` values (column
 /// `p` of an `MR`-row panel of A), `b` holds `kc` groups of `NR` values (row `p` of an
 /// `NR`-column panel of B).
 pub trait MicroKernel {
@@ -178,6 +178,12 @@ mod x86 {
                 }
             }
 
+            /// The microkernel body, compiled for the instruction set named below.
+            ///
+            /// # Safety
+            ///
+            /// The contract of [`MicroKernel::run`]: the CPU has that instruction set, and every
+            /// addressed element of A, B and the C tile is valid.
             #[target_feature(enable = $feat)]
             #[allow(clippy::too_many_arguments)]
             unsafe fn kernel(
@@ -192,8 +198,9 @@ mod x86 {
                 accumulate: bool,
             ) {
                 let mut acc: [[$vec; $nv]; $mr] = [[$zero(); $nv]; $mr];
-                // SAFETY (whole body): the caller guarantees that the A and B elements addressed
-                // below are readable and that `c` is a valid `MR×NR` tile at row stride `ldc`.
+                // SAFETY: this block is the whole body. The caller guarantees (`MicroKernel::run`)
+                // that the A and B elements addressed below are readable, that `c` is a valid
+                // `MR×NR` tile at row stride `ldc`, and that the CPU has the enabled features.
                 unsafe {
                     // Bring the C tile toward L1 while the products accumulate.
                     for i in 0..$mr {

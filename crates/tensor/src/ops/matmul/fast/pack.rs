@@ -1,0 +1,99 @@
+//! Packing: copying strips of A and B into the panel layouts the microkernels read, and the
+//! per-thread buffers they are packed into.
+
+use crate::dtype::Numeric;
+
+/// Largest `MR × NR` tile of any kernel (12×32 f32).
+pub(super) const MAX_TILE: usize = 384;
+
+/// Copies a `w × kc` strip into a packed panel: `dst[p*W + i] = src[base + i*s_w + p*s_k]`
+/// for `i < w`, zeros for `w ≤ i < W` (so edge tiles compute on zeros and no kernel needs a
+/// partial path).
+///
+/// For A the panel index is the row (`s_w` = row stride); for B it is the column. The two
+/// common layouts get a loop that reads memory in order.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn pack_panel<T: Numeric>(
+    src: &[T],
+    base: usize,
+    s_w: usize,
+    s_k: usize,
+    w: usize,
+    wide: usize,
+    kc: usize,
+    dst: &mut [T],
+) {
+    debug_assert!(w <= wide && dst.len() == wide * kc);
+    if s_w == 1 {
+        // Each packed group is a contiguous run of the source (B row-major, A col-major).
+        for (p, group) in dst.chunks_exact_mut(wide).enumerate() {
+            let start = base + p * s_k;
+            group[..w].copy_from_slice(&src[start..start + w]);
+            group[w..].fill(T::ZERO);
+        }
+    } else if s_k == 1 {
+        // Each source line runs along k (A row-major, B col-major): read it in order, write
+        // with stride `wide`.
+        for i in 0..w {
+            let line = &src[base + i * s_w..base + i * s_w + kc];
+            for (group, &v) in dst.chunks_exact_mut(wide).zip(line) {
+                group[i] = v;
+            }
+        }
+        if w < wide {
+            dst.chunks_exact_mut(wide).for_each(|g| g[w..].fill(T::ZERO));
+        }
+    } else {
+        for (p, group) in dst.chunks_exact_mut(wide).enumerate() {
+            for (i, g) in group[..w].iter_mut().enumerate() {
+                *g = src[base + i * s_w + p * s_k];
+            }
+            group[w..].fill(T::ZERO);
+        }
+    }
+}
+
+/// Element types with per-thread packing buffers, reused across calls so a small matmul does
+/// not pay for allocating and zeroing a megabyte.
+pub(crate) trait PackBuffers: Numeric {
+    fn with_buffers<R>(len_a: usize, len_b: usize, f: impl FnOnce(&mut [Self], &mut [Self]) -> R) -> R;
+}
+
+macro_rules! pack_buffers {
+    ($t:ty, $key:ident) => {
+        std::thread_local! {
+            static $key: std::cell::RefCell<Vec<$t>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        impl PackBuffers for $t {
+            fn with_buffers<R>(len_a: usize, len_b: usize, f: impl FnOnce(&mut [Self], &mut [Self]) -> R) -> R {
+                $key.with(|cell| match cell.try_borrow_mut() {
+                    Ok(mut buf) => split_aligned(&mut buf, len_a, len_b, f),
+                    // Re-entered on this thread (a rayon job stolen while we wait): use a fresh one.
+                    Err(_) => split_aligned(&mut Vec::new(), len_a, len_b, f),
+                })
+            }
+        }
+    };
+}
+pack_buffers!(f32, PACK_F32);
+pack_buffers!(f64, PACK_F64);
+
+/// Grows `buf` as needed and hands out two disjoint 64-byte-aligned slices (a cache line, so
+/// no vector load of a packed panel straddles two lines).
+fn split_aligned<T: Numeric, R>(
+    buf: &mut Vec<T>,
+    len_a: usize,
+    len_b: usize,
+    f: impl FnOnce(&mut [T], &mut [T]) -> R,
+) -> R {
+    let pad = 64 / std::mem::size_of::<T>();
+    let len_a_padded = len_a.div_ceil(pad) * pad;
+    let need = len_a_padded + len_b + pad;
+    if buf.len() < need {
+        buf.clear();
+        buf.resize(need, T::ZERO);
+    }
+    let start = buf.as_ptr().align_offset(64).min(pad);
+    let (ap, bp) = buf[start..start + len_a_padded + len_b].split_at_mut(len_a_padded);
+    f(&mut ap[..len_a], bp)
+}

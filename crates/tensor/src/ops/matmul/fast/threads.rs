@@ -1,0 +1,87 @@
+//! How v5 cuts C into rectangles for the rayon pool, and the pointer that carries them.
+
+use super::kernels::MicroKernel;
+
+#[derive(Clone, Copy)]
+pub(super) struct SendPtr<T>(pub(super) *mut T);
+impl<T> SendPtr<T> {
+    /// A method, so closures capture the whole `SendPtr` rather than its `!Send` field.
+    pub(super) fn get(self) -> *mut T {
+        self.0
+    }
+}
+// SAFETY: only used to hand disjoint rectangles of one buffer to rayon threads (see above).
+unsafe impl<T: Send> Send for SendPtr<T> {}
+// SAFETY: as above; the pointer itself is only copied, never dereferenced through `&SendPtr`.
+unsafe impl<T: Send> Sync for SendPtr<T> {}
+
+/// Part `t` of `len` when split into `parts` ranges that start on multiples of `align`.
+pub(super) fn split_range(len: usize, align: usize, parts: usize, t: usize) -> std::ops::Range<usize> {
+    let blocks = len.div_ceil(align);
+    let start = (blocks * t / parts * align).min(len);
+    let end = (blocks * (t + 1) / parts * align).min(len);
+    start..end
+}
+
+/// Each thread gets up to this many rectangles: rayon hands them out as threads free up, so a
+/// core slowed by other work on the machine takes fewer (a static one-per-thread split runs
+/// at the pace of the slowest core).
+const OVERSPLIT: usize = 2;
+/// No rectangle smaller than this many multiply-adds (~5 µs on one core). Small on purpose:
+/// a sleeping rayon worker takes microseconds to wake, and if the caller has already run
+/// every rectangle by then the worker goes back to sleep, call after call (seen at 128³:
+/// 110 instead of 190 GFLOP/s on 2 threads). Several short rectangles leave it work to find.
+const MIN_PART_MACS: usize = 1 << 18;
+
+/// How to cut C into `tm × tn` rectangles for `threads` threads.
+///
+/// For each candidate count (threads × 1..=OVERSPLIT) the best factorization is the one with
+/// the least work per rectangle: padded tiles plus the panels it packs (A when it is not
+/// row-major, B when it is packed: see `drive`). The most rectangles whose total work stays
+/// within 5% of the one-per-thread split wins.
+pub(super) fn thread_grid<K: MicroKernel>(
+    m: usize,
+    n: usize,
+    k: usize,
+    threads: usize,
+    a_row_major: bool,
+    b_row_major: bool,
+) -> (usize, usize) {
+    // Packing one element costs about as much as this many tile multiply-adds.
+    const PACK_COST: usize = 8;
+    if threads <= 1 {
+        return (1, 1);
+    }
+    let (mp, np) = (m.div_ceil(K::MR), n.div_ceil(K::NR));
+    let best_for = |parts: usize| {
+        let mut best: Option<(usize, usize, usize)> = None;
+        for tm in (1..=parts).filter(|&tm| parts.is_multiple_of(tm)) {
+            let tn = parts / tm;
+            if tm > mp || tn > np {
+                continue;
+            }
+            let (rows, cols) = (mp.div_ceil(tm) * K::MR, np.div_ceil(tn) * K::NR);
+            let pack_a = if a_row_major { 0 } else { rows };
+            let pack_b = if b_row_major && rows <= K::DIRECT_B_MAX_M { 0 } else { cols };
+            let total = parts * (rows * cols + PACK_COST * (pack_a + pack_b));
+            if best.is_none_or(|b| total < b.2) {
+                best = Some((tm, tn, total));
+            }
+        }
+        best
+    };
+    let Some(base) = best_for(threads) else {
+        // Fewer tiles than threads in both directions: one rectangle per row of tiles.
+        return (mp.min(threads), 1);
+    };
+    let max_parts = threads * OVERSPLIT.min((m * n * k / MIN_PART_MACS / threads).max(1));
+    let mut choice = base;
+    for parts in (2 * threads..=max_parts).step_by(threads) {
+        if let Some(c) = best_for(parts) {
+            if c.2 * 100 <= base.2 * 105 {
+                choice = c;
+            }
+        }
+    }
+    (choice.0, choice.1)
+}
