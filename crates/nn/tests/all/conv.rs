@@ -5,7 +5,8 @@ use kindling_autograd::conv::conv2d;
 use kindling_autograd::Variable;
 use kindling_nn::{gradcheck_module, Conv2d, ConvTranspose2d, Forward, Module};
 use kindling_tensor::conv::{
-    conv2d as conv2d_tensor, conv_transpose2d as conv_transpose2d_tensor, Conv2dOptions, ConvTranspose2dOptions, Padding,
+    conv2d as conv2d_tensor, conv_transpose2d as conv_transpose2d_tensor, Conv2dOptions, ConvTranspose2dOptions,
+    Padding,
 };
 use kindling_tensor::kernel_api::conv::ConvGeometry;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};

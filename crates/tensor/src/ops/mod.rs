@@ -1,6 +1,27 @@
 //! Kernel families. Each folder mirrors the same split: `mod.rs` (the tensor-level API and its
 //! docs), `naive.rs` (obviously right, strided, single-threaded: the test oracle) and `fast.rs`
-//! (contiguous SIMD paths and threads: what training uses).
+//! (contiguous SIMD paths and threads: what training uses). `simd` (vector math and CPU-feature
+//! dispatch) and `walk` (strided iteration) serve the families and are not families themselves.
+//!
+//! # Index
+//!
+//! Where each family lives, from the API down to the book. Paths are relative to the
+//! repository root; a test (`kernel_index` in the tensor crate's tests) fails when one of them
+//! no longer exists, so the table cannot drift from the tree. A dash means there is none yet.
+//!
+//! | family | API | naive | fast | autograd | gradient check | differential test | CUDA kernel | book |
+//! |---|---|---|---|---|---|---|---|---|
+//! | elementwise | `crates/tensor/src/ops/elementwise/mod.rs` | `crates/tensor/src/ops/elementwise/naive.rs` | `crates/tensor/src/ops/elementwise/fast.rs` | `crates/autograd/src/ops/arith.rs`, `crates/autograd/src/ops/unary.rs` | `crates/autograd/tests/all/gradcheck_ops.rs` | `crates/tensor/tests/all/naive_vs_fast.rs` | `cuda/kernels/elementwise.cu` | `book/src/01-tensors.md#elementwise-operations-and-broadcasting` |
+//! | reduce | `crates/tensor/src/ops/reduce/mod.rs` | `crates/tensor/src/ops/reduce/naive.rs` | `crates/tensor/src/ops/reduce/fast.rs` | `crates/autograd/src/ops/reduce.rs` | `crates/autograd/tests/all/gradcheck_ops.rs` | `crates/tensor/tests/all/naive_vs_fast.rs` | `cuda/kernels/reduce.cu` | `book/src/01-tensors.md#reductions` |
+//! | softmax | `crates/tensor/src/ops/softmax/mod.rs` | `crates/tensor/src/ops/softmax/naive.rs` | `crates/tensor/src/ops/softmax/fast.rs` | `crates/autograd/src/ops/reduce.rs` | `crates/autograd/tests/all/gradcheck_ops.rs` | `crates/tensor/tests/all/naive_vs_fast.rs` | `cuda/kernels/softmax.cu` | `book/src/02-autograd.md#the-softmax-jacobian` |
+//! | matmul | `crates/tensor/src/ops/matmul/mod.rs` | `crates/tensor/src/ops/matmul/naive.rs` | `crates/tensor/src/ops/matmul/fast.rs`, `crates/tensor/src/ops/matmul/fast/kernels.rs` | `crates/autograd/src/ops/linalg.rs` | `crates/autograd/tests/all/gradcheck_ops.rs` | `crates/tensor/tests/all/naive_vs_fast.rs` | `cuda/kernels/sgemm.cu` | `book/src/01-tensors.md#from-three-loops-to-the-peak-of-the-processor` |
+//! | conv | `crates/tensor/src/ops/conv/mod.rs` | `crates/tensor/src/ops/conv/naive.rs` | `crates/tensor/src/ops/conv/fast.rs`, `crates/tensor/src/ops/conv/direct.rs` | `crates/autograd/src/ops/conv.rs` | `crates/nn/tests/all/conv.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv.rs`, `crates/nn/tests/all/conv1d.rs` | `cuda/kernels/conv.cu` | `book/src/07-vision.md#under-the-hood-from-seven-loops-to-a-matrix-product` |
+//! | linalg | `crates/tensor/src/linalg.rs` | `crates/tensor/src/linalg.rs` | – | – | – | – | – | – |
+//! | pool | `crates/tensor/src/ops/pool/mod.rs` | `crates/tensor/src/ops/pool/naive.rs` | `crates/tensor/src/ops/pool/fast.rs` | `crates/autograd/src/ops/pool.rs` | `crates/nn/tests/all/conv_layers.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv_layers.rs` | – | `book/src/07-vision.md#pooling` |
+//!
+//! Checked against PyTorch as well: conv and pool in `crates/nn/tests/all/torch_conv.rs`, the
+//! layers built on every family in `crates/nn/tests/all/torch_layers.rs`. Version catalogues
+//! head each `fast.rs`; the experiments behind them are in `crates/tensor/NOTES.md`.
 
 pub mod conv;
 pub mod elementwise;

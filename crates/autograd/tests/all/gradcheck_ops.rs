@@ -5,9 +5,7 @@
 //! where the derivative does not exist. Then the graph mechanics: ties, accumulation,
 //! `no_grad`, `detach`, `retain_grad`, and running backward twice.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use kindling_autograd::{is_grad_enabled, no_grad, Variable};
 use kindling_tensor::{Float, Rng, Tensor};
 use proptest::prelude::*;

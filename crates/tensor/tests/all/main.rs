@@ -1,0 +1,12 @@
+//! Every integration test of this crate in one binary (one link instead of one per file, which
+//! is most of a test build on a small machine). Each module is one of the former test files.
+//! Not here: `tests/kernel_switch.rs`, `tests/kernel_switch_bad_env.rs` and
+//! `tests/live_buffers.rs`, which touch process-wide state (each header says which).
+
+mod course_fixtures;
+mod errors;
+mod kernel_index;
+mod naive_vs_fast;
+mod ops;
+mod properties;
+mod safetensors;
