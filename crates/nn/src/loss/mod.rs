@@ -121,20 +121,10 @@ fn same_shape(loss: &str, prediction: &[usize], target: &[usize]) {
     }
 }
 
-/// The multi-index of the `flat`-th element (row-major) of a tensor of shape `shape`.
-fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
-    let mut index = vec![0; shape.len()];
-    for axis in (0..shape.len()).rev() {
-        index[axis] = flat % shape[axis];
-        flat /= shape[axis];
-    }
-    index
-}
-
 /// The first element (as its multi-index and value) for which `bad` holds.
 fn first_bad<E: kindling_tensor::Element>(t: &Tensor<E>, bad: impl Fn(E) -> bool) -> Option<(Vec<usize>, E)> {
     let values = t.to_vec();
-    values.iter().position(|&v| bad(v)).map(|i| (unravel(i, t.shape()), values[i]))
+    values.iter().position(|&v| bad(v)).map(|i| (kindling_tensor::shape::unravel_index(i, t.shape()), values[i]))
 }
 
 fn check_finite_param(loss: &str, name: &str, value: f64) {

@@ -1,6 +1,7 @@
 //! Convolutions: fast against naive on a grid of awkward shapes, gradient checks of the layers,
 //! output sizes, and the messages for shapes that do not fit.
 
+use crate::support::{both, panic_message};
 use kindling_autograd::conv::conv2d;
 use kindling_autograd::Variable;
 use kindling_nn::{gradcheck_module, Conv2d, ConvTranspose2d, Forward, Module};
@@ -15,10 +16,6 @@ use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
 const FAST_VS_NAIVE_F32: Tolerance = Tolerance::RELAXED;
 /// f64 fast against f64 naive.
 const FAST_VS_NAIVE_F64: Tolerance = Tolerance { atol: 1e-10, rtol: 1e-10 };
-
-fn both<R>(f: impl Fn() -> R) -> (R, R) {
-    (with_kernel_mode(KernelMode::Fast, &f), with_kernel_mode(KernelMode::Naive, &f))
-}
 
 fn close<T: kindling_tensor::Float>(what: &str, fast: &Tensor<T>, naive: &Tensor<T>, tol: Tolerance) {
     assert_eq!(fast.shape(), naive.shape(), "{what}: shapes");
@@ -203,17 +200,6 @@ fn default_init_matches_pytorch_bounds() {
     assert!(grouped.bias.is_none());
     let t = ConvTranspose2d::<f32>::new(8, 4, 3, &mut rng);
     assert_eq!(t.weight.shape(), [8, 4, 3, 3]);
-}
-
-fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
-    std::panic::set_hook(hook);
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 #[test]

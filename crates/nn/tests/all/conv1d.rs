@@ -2,6 +2,7 @@
 //! against naive over awkward lengths (the direct kernels included), PyTorch's parameter
 //! layout, and messages that name the 1-D shapes. Values against PyTorch are in torch_conv.rs.
 
+use crate::support::{both, panic_message};
 use kindling_autograd::conv::{conv1d, Conv1dOptions, Padding1d};
 use kindling_autograd::Variable;
 use kindling_nn::{gradcheck_module, AvgPool1d, Conv1d, Forward, MaxPool1d, Module};
@@ -9,10 +10,6 @@ use kindling_tensor::conv::conv1d as conv1d_tensor;
 use kindling_tensor::kernel_api::conv::{direct, ConvGeometry};
 use kindling_tensor::pool::{avg_pool1d as avg_pool1d_tensor, max_pool1d as max_pool1d_tensor, Pool1dOptions};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
-
-fn both<R>(f: impl Fn() -> R) -> (R, R) {
-    (with_kernel_mode(KernelMode::Fast, &f), with_kernel_mode(KernelMode::Naive, &f))
-}
 
 fn close(what: &str, fast: &Tensor<f32>, naive: &Tensor<f32>) {
     assert_eq!(fast.shape(), naive.shape(), "{what}: shapes");
@@ -137,17 +134,6 @@ fn conv1d_keeps_pytorch_names_shapes_and_init_bounds() {
     assert!(w.iter().all(|v| v.abs() <= bound) && w.iter().any(|v| v.abs() > 0.8 * bound));
     let y = conv.forward(&Variable::constant(Tensor::zeros([3, 16, 20])));
     assert_eq!(y.shape(), [3, 8, 16]);
-}
-
-fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
-    std::panic::set_hook(hook);
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 #[test]

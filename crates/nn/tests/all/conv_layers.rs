@@ -1,6 +1,7 @@
 //! Pooling, BatchNorm2d and Dropout2d: fast against naive, gradient checks, behaviour in
 //! training and evaluation, PyTorch's names, and the messages for bad shapes.
 
+use crate::support::{both, panic_message};
 use kindling_autograd::Variable;
 use kindling_nn::{
     gradcheck_module, summary, AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, Dropout2d, Forward, MaxPool2d,
@@ -11,10 +12,6 @@ use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
 
 /// Average pooling sums in the same order on both paths.
 const POOL_FAST_VS_NAIVE: Tolerance = Tolerance::STRICT;
-
-fn both<R>(f: impl Fn() -> R) -> (R, R) {
-    (with_kernel_mode(KernelMode::Fast, &f), with_kernel_mode(KernelMode::Naive, &f))
-}
 
 /// Distinct values (no ties in max pooling), away from each other by more than the gradient
 /// checker's step.
@@ -155,17 +152,6 @@ fn summary_lists_the_conv_layers() {
     assert_eq!(s.rows[1].type_name, "Conv2d");
     assert_eq!(s.rows[2].type_name, "BatchNorm2d");
     assert_eq!(s.total_params, 4 * 9 + 4 + 8);
-}
-
-fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
-    std::panic::set_hook(hook);
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 #[test]

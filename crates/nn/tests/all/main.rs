@@ -8,5 +8,6 @@ mod init;
 mod layers;
 mod losses;
 mod module;
+mod support;
 mod torch_conv;
 mod torch_layers;

@@ -263,40 +263,43 @@ impl Correlation {
     /// AVX-512F must be available; slices as asserted in [`Correlation::run`].
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    // The body's raw loads and stores stay inside the slices by the contract above; they get
-    // block-level SAFETY comments when this file moves into kindling-tensor.
-    #[allow(unsafe_op_in_unsafe_fn)]
     unsafe fn block<const OB: usize>(&self, xp: &[f32], wt: &[f32], bias: Option<&[f32]>, y: &mut [f32], o0: usize) {
         use std::arch::x86_64::*;
-        let (xp, wt, y) = (xp.as_ptr(), wt.as_ptr().add(o0), y.as_mut_ptr());
-        let plane_in = self.hp * self.wp;
-        let plane_out = self.ho * self.wo;
-        for i in 0..self.ho {
-            for j0 in (0..self.wo).step_by(16) {
-                let mask: __mmask16 = lane_mask(self.wo - j0);
-                let mut acc = [_mm512_setzero_ps(); OB];
-                if let Some(b) = bias {
-                    for (k, a) in acc.iter_mut().enumerate() {
-                        *a = _mm512_set1_ps(b[o0 + k]);
-                    }
-                }
-                let mut tap = wt;
-                for c in 0..self.cin {
-                    for u in 0..self.kh {
-                        // Lanes past wo are masked off, so the loads never leave the plane:
-                        // j0 + lane + v ≤ wo − 1 + kw − 1 = wp − 1.
-                        let row = xp.add(c * plane_in + (i + u) * self.wp + j0);
-                        for v in 0..self.kw {
-                            let xv = _mm512_maskz_loadu_ps(mask, row.add(v));
-                            for (k, a) in acc.iter_mut().enumerate() {
-                                *a = _mm512_fmadd_ps(_mm512_set1_ps(*tap.add(k)), xv, *a);
-                            }
-                            tap = tap.add(self.cout);
+        // SAFETY: the caller guarantees AVX-512F, and `run` asserted `xp` holds `cin` padded
+        // planes of `hp × wp`, `wt` holds `cin · kh · kw · cout` taps and `y` holds `cout`
+        // planes of `ho × wo`; every pointer below stays inside them (the masked lanes past
+        // `wo` are neither loaded nor stored).
+        unsafe {
+            let (xp, wt, y) = (xp.as_ptr(), wt.as_ptr().add(o0), y.as_mut_ptr());
+            let plane_in = self.hp * self.wp;
+            let plane_out = self.ho * self.wo;
+            for i in 0..self.ho {
+                for j0 in (0..self.wo).step_by(16) {
+                    let mask: __mmask16 = lane_mask(self.wo - j0);
+                    let mut acc = [_mm512_setzero_ps(); OB];
+                    if let Some(b) = bias {
+                        for (k, a) in acc.iter_mut().enumerate() {
+                            *a = _mm512_set1_ps(b[o0 + k]);
                         }
                     }
-                }
-                for (k, a) in acc.iter().enumerate() {
-                    _mm512_mask_storeu_ps(y.add((o0 + k) * plane_out + i * self.wo + j0), mask, *a);
+                    let mut tap = wt;
+                    for c in 0..self.cin {
+                        for u in 0..self.kh {
+                            // Lanes past wo are masked off, so the loads never leave the plane:
+                            // j0 + lane + v ≤ wo − 1 + kw − 1 = wp − 1.
+                            let row = xp.add(c * plane_in + (i + u) * self.wp + j0);
+                            for v in 0..self.kw {
+                                let xv = _mm512_maskz_loadu_ps(mask, row.add(v));
+                                for (k, a) in acc.iter_mut().enumerate() {
+                                    *a = _mm512_fmadd_ps(_mm512_set1_ps(*tap.add(k)), xv, *a);
+                                }
+                                tap = tap.add(self.cout);
+                            }
+                        }
+                    }
+                    for (k, a) in acc.iter().enumerate() {
+                        _mm512_mask_storeu_ps(y.add((o0 + k) * plane_out + i * self.wo + j0), mask, *a);
+                    }
                 }
             }
         }
@@ -368,8 +371,6 @@ fn weight_grad(g: &ConvGeometry, p: &Pads, xp: &[f32], dy: &[f32], samples: usiz
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-// As for `Correlation::block`: the contract above bounds every raw load and store.
-#[allow(unsafe_op_in_unsafe_fn)]
 unsafe fn weight_block<const KW: usize, const OB: usize>(
     g: &ConvGeometry,
     p: &Pads,
@@ -382,32 +383,37 @@ unsafe fn weight_block<const KW: usize, const OB: usize>(
     dw: &mut [f32],
 ) {
     use std::arch::x86_64::*;
-    let mut acc = [[_mm512_setzero_ps(); KW]; OB];
-    let (plane_in, plane_out) = (p.hp * p.wp, g.ho * g.wo);
-    for s in 0..samples {
-        let xs = xp.as_ptr().add((s * g.c + c) * plane_in);
-        let dys = dy.as_ptr().add((s * g.o + o0) * plane_out);
-        for i in 0..g.ho {
-            let row = xs.add((i + u) * p.wp);
-            for j0 in (0..g.wo).step_by(16) {
-                let mask = lane_mask(g.wo - j0);
-                let mut xv = [_mm512_setzero_ps(); KW];
-                for (v, x) in xv.iter_mut().enumerate() {
-                    *x = _mm512_maskz_loadu_ps(mask, row.add(j0 + v));
-                }
-                for (k, a) in acc.iter_mut().enumerate() {
-                    let d = _mm512_maskz_loadu_ps(mask, dys.add(k * plane_out + i * g.wo + j0));
-                    for (av, x) in a.iter_mut().zip(&xv) {
-                        *av = _mm512_fmadd_ps(d, *x, *av);
+    // SAFETY: the caller guarantees AVX-512F, and `weight_grad` asserted that `xp` holds the
+    // padded inputs and `dy` the output gradients of `samples` samples and `dw` the whole
+    // weight; rows `i + u` stay inside the padded plane and masked lanes are never touched.
+    unsafe {
+        let mut acc = [[_mm512_setzero_ps(); KW]; OB];
+        let (plane_in, plane_out) = (p.hp * p.wp, g.ho * g.wo);
+        for s in 0..samples {
+            let xs = xp.as_ptr().add((s * g.c + c) * plane_in);
+            let dys = dy.as_ptr().add((s * g.o + o0) * plane_out);
+            for i in 0..g.ho {
+                let row = xs.add((i + u) * p.wp);
+                for j0 in (0..g.wo).step_by(16) {
+                    let mask = lane_mask(g.wo - j0);
+                    let mut xv = [_mm512_setzero_ps(); KW];
+                    for (v, x) in xv.iter_mut().enumerate() {
+                        *x = _mm512_maskz_loadu_ps(mask, row.add(j0 + v));
+                    }
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        let d = _mm512_maskz_loadu_ps(mask, dys.add(k * plane_out + i * g.wo + j0));
+                        for (av, x) in a.iter_mut().zip(&xv) {
+                            *av = _mm512_fmadd_ps(d, *x, *av);
+                        }
                     }
                 }
             }
         }
-    }
-    for (k, a) in acc.iter().enumerate() {
-        let base = (((o0 + k) * g.c + c) * g.kh + u) * g.kw;
-        for (v, av) in a.iter().enumerate() {
-            dw[base + v] += _mm512_reduce_add_ps(*av);
+        for (k, a) in acc.iter().enumerate() {
+            let base = (((o0 + k) * g.c + c) * g.kh + u) * g.kw;
+            for (v, av) in a.iter().enumerate() {
+                dw[base + v] += _mm512_reduce_add_ps(*av);
+            }
         }
     }
 }
