@@ -8,6 +8,7 @@ mod init;
 mod layers;
 mod losses;
 mod module;
+mod strided;
 mod support;
 mod torch_conv;
 mod torch_layers;
