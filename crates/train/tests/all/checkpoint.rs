@@ -19,31 +19,6 @@ fn sample_history() -> History {
 }
 
 #[test]
-fn history_columns_json_and_csv() {
-    let h = sample_history();
-    assert_eq!(h.len(), 3);
-    assert_eq!(h.names(), ["loss", "accuracy", "val_loss"]);
-    let val = h.get("val_loss").unwrap();
-    assert!(val[0].is_nan() && val[1] == 0.9);
-    assert_eq!(h.last("accuracy"), Some(0.7));
-    let back = History::from_json(&h.to_json()).unwrap();
-    assert_eq!(back.names(), h.names());
-    assert_eq!(back.get("loss"), h.get("loss"));
-    let csv = h.to_csv();
-    let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "epoch,loss,accuracy,val_loss");
-    assert_eq!(lines[1], "0,1,0.5,");
-    assert_eq!(lines.len(), 4);
-    let dir = std::env::temp_dir().join(format!("kindling-train-history-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    h.save_json(dir.join("h.json")).unwrap();
-    h.save_csv(dir.join("h.csv")).unwrap();
-    assert_eq!(History::load_json(dir.join("h.json")).unwrap().get("accuracy"), h.get("accuracy"));
-    assert!(std::fs::read_to_string(dir.join("h.csv")).unwrap().starts_with("epoch,"));
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
-#[test]
 fn checkpoint_round_trips_every_part_exactly() {
     let mut model = StateDict::new();
     model.insert("0.weight", Tensor::from([[0.1f32, -0.2], [0.3, 1e-30]]));
