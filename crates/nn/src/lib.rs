@@ -63,4 +63,4 @@ pub use module::{Buffer, BufferSlot, Forward, Item, Module, Sequential, Training
 pub use norm::{BatchNorm1d, BatchNorm2d, ElementwiseAffine, GroupNorm, LayerNorm};
 pub use pool::{AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use state::{LoadError, StateDictError};
-pub use summary::{summary, Summary, SummaryRow};
+pub use summary::{summary, summary_with, Summary, SummaryRow};

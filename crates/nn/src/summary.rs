@@ -101,8 +101,15 @@ impl<T: Float> Walker<T> for TreeWalker<T> {
 /// println!("{s}");
 /// ```
 pub fn summary<T: Float, M: Forward<T>>(model: &M, input_shape: &[usize]) -> Summary {
+    summary_with(model, &Variable::constant(Tensor::zeros(input_shape)), input_shape)
+}
+
+/// [`summary`] for a model whose input is not one float tensor: token ids, a `(tokens, mask)`
+/// pair, a struct of several inputs. One forward pass runs on `input`; `input_shape` is the
+/// shape the table's header shows (the token batch's, say).
+pub fn summary_with<T: Float, X: ?Sized, M: Forward<T, X>>(model: &M, input: &X, input_shape: &[usize]) -> Summary {
     let previous = RECORDER.with(|r| r.replace(Some(Vec::new())));
-    let output = no_grad(|| model.forward(&Variable::constant(Tensor::zeros(input_shape))));
+    let output = no_grad(|| model.forward(input));
     let mut records = RECORDER.with(|r| r.replace(previous)).unwrap_or_default();
 
     let mut walker = TreeWalker { rows: Vec::new(), modules: Vec::new(), depth: 0, _t: std::marker::PhantomData };

@@ -233,3 +233,28 @@ fn dropout_generators_can_be_saved_and_restored_for_exact_resumption() {
     // Generators are not part of the state dict PyTorch sees.
     assert!(!model.state_dict().keys().any(|k| k.starts_with("features.2")));
 }
+
+/// A model over token ids: the summary runs it on a real `Tensor<i64>` batch.
+struct TokenTagger {
+    embed: Embedding,
+    head: Linear,
+}
+module!(TokenTagger { embed, head });
+
+impl Forward<f32, Tensor<i64>> for TokenTagger {
+    fn forward(&self, tokens: &Tensor<i64>) -> Variable {
+        self.head.call(&self.embed.call(tokens))
+    }
+}
+
+#[test]
+fn summary_with_runs_a_token_model_on_its_own_input() {
+    let mut rng = Rng::seed(4);
+    let model = TokenTagger { embed: Embedding::new(50, 8, &mut rng), head: Linear::new(8, 3, &mut rng) };
+    let tokens = Tensor::from([[1i64, 4, 9, 0, 2], [3, 3, 7, 49, 0]]);
+    let s = summary_with(&model, &tokens, tokens.shape());
+    let shapes: Vec<Option<Vec<usize>>> = s.rows.iter().map(|r| r.output_shape.clone()).collect();
+    assert_eq!(shapes, [Some(vec![2, 5, 3]), Some(vec![2, 5, 8]), Some(vec![2, 5, 3])]);
+    assert_eq!(s.input_shape, [2, 5]);
+    assert_eq!(s.total_params, 50 * 8 + 8 * 3 + 3);
+}
