@@ -7,4 +7,5 @@ mod preprocess;
 mod readers;
 mod real_data;
 mod splits;
+mod strided;
 mod synthetic;
