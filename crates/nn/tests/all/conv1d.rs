@@ -151,6 +151,11 @@ fn one_d_messages_name_the_one_d_shapes() {
     });
     assert!(msg.contains("[2, 3, 2]") && msg.contains("smaller than the dilated kernel"), "{msg}");
     let msg = panic_message(|| {
+        let opts = Conv1dOptions::default().stride(2).padding(Padding1d::Same);
+        conv1d_tensor(&Tensor::<f32>::zeros([2, 3, 8]), &Tensor::zeros([4, 3, 3]), None, &opts);
+    });
+    assert_eq!(msg, "conv1d: input [2, 3, 8] and weight [4, 3, 3]: padding \"same\" needs stride 1, got 2");
+    let msg = panic_message(|| {
         Conv1d::<f32>::new(3, 4, 3, &mut Rng::seed(0)).forward(&Variable::constant(Tensor::zeros([1, 5, 8])));
     });
     assert!(msg.starts_with("conv1d: input [1, 5, 8] and weight [4, 3, 3]"), "{msg}");

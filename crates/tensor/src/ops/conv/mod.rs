@@ -1,4 +1,6 @@
-//! 2-D convolution and transposed convolution on `[N, C, H, W]` tensors, differentiable.
+//! Convolution on plain tensors: 2-D and transposed over `[N, C, H, W]`, and 1-D over
+//! `[N, C, L]` as the 2-D case of height 1. The differentiable ops that record these kernels
+//! are `kindling_autograd::conv`.
 //!
 //! A convolution slides each of `O` filters of shape `[C/groups, kh, kw]` over the input and
 //! takes a dot product at every position:
@@ -11,7 +13,8 @@
 //! zero (padding). The output size along each axis is `⌊(H + pt + pb − dh·(kh − 1) − 1)/sh⌋ + 1`.
 //!
 //! Three kernels cover both layers and their backward passes, in a [`naive`] version (the
-//! direct nested loops) and a [`fast`] one (im2col + GEMM on the tensor crate's fast matmul):
+//! direct nested loops), a [`fast`] one (im2col + GEMM on the tensor crate's fast matmul) and,
+//! for few channels at stride 1, the AVX-512 kernels of [`direct`]:
 //! - `forward(x, w, b)` → y;
 //! - `backward_input(dy, w)` → ∂x (the adjoint of the forward in x);
 //! - `backward_weight(dy, x)` → ∂w.
@@ -243,6 +246,9 @@ impl ConvGeometry {
         }
         if weight.len() != 3 {
             bad("the weight must be [out_channels, in_channels/groups, k]");
+        }
+        if opts.padding == Padding1d::Same && opts.stride != 1 {
+            bad(&format!("padding \"same\" needs stride 1, got {}", opts.stride));
         }
         let (x4, w4) = ([input[0], input[1], 1, input[2]], [weight[0], weight[1], 1, weight[2]]);
         Self::resolve(op, &x4, &w4, &opts.as_2d(), (input, weight))

@@ -1,5 +1,6 @@
-//! Pooling on `[N, C, H, W]` tensors, differentiable: max pooling, average pooling and
-//! adaptive (target-size) average pooling, of which global average pooling is the 1×1 case.
+//! Pooling on plain tensors: max and average pooling over `[N, C, H, W]` (and over `[N, C, L]`
+//! as the case of height 1), and adaptive (target-size) average pooling, of which global
+//! average pooling is the 1×1 case. The differentiable ops are `kindling_autograd::pool`.
 //!
 //! Each output element summarises one window of its own channel plane: the largest value
 //! (max pooling; the gradient goes to that one position) or the mean (average pooling; the
