@@ -1,7 +1,6 @@
 //! [`MetricsError`]: what can go wrong when a history or a plot meets the file system.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Why saving or loading a history, or drawing a plot, failed.
@@ -63,27 +62,8 @@ impl std::error::Error for MetricsError {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so an
-/// interrupted save leaves the previous file whole. Histories use it, and so do the training
-/// crate's checkpoints.
+/// Writes `bytes` to `path` all-or-nothing ([`kindling_tensor::io::write_atomic`]): an
+/// interrupted save leaves the previous file whole. Histories and plots use it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), MetricsError> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(MetricsError::io(path, "write", e));
-    }
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        MetricsError::io(path, "rename into place", e)
-    })
+    kindling_tensor::io::write_atomic(path, bytes).map_err(|e| MetricsError::io(path, "write", e))
 }

@@ -113,6 +113,11 @@ pub trait Module<T: Float = f32> {
         state::load_state_dict(self, dict)
     }
 
+    /// Checks a state dict the way [`Module::load_state_dict`] does, loading nothing.
+    fn check_state_dict(&self, dict: &StateDict) -> Result<(), StateDictError> {
+        state::check_state_dict(self, dict)
+    }
+
     /// Loads the keys that fit and returns what was skipped (a pretrained body, a new head).
     fn load_matching(&self, dict: &StateDict) -> StateDictError {
         state::load_matching(self, dict)

@@ -11,7 +11,7 @@ use kindling_tensor::safetensors::{SafetensorsError, StateDict};
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{DType, Float};
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The module's parameters (as `T`) and buffers (in their own types), in registration order.
 pub fn state_dict<T: Float, M: Module<T> + ?Sized>(module: &M) -> StateDict {
@@ -85,20 +85,26 @@ impl fmt::Display for StateDictError {
 
 impl std::error::Error for StateDictError {}
 
-/// Why loading a checkpoint file failed.
+/// Why loading a state dict file failed. Either way the model is left as it was.
 #[derive(Debug)]
 pub enum LoadError {
-    /// The file could not be read or is not safetensors.
+    /// The file could not be read, is not safetensors, or is corrupted (its checksum does
+    /// not match); the error names the file.
     File(SafetensorsError),
     /// The file is fine but does not fit the model.
-    Mismatch(StateDictError),
+    Mismatch {
+        /// The file.
+        path: PathBuf,
+        /// Every key that does not fit.
+        error: StateDictError,
+    },
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::File(e) => e.fmt(f),
-            LoadError::Mismatch(e) => e.fmt(f),
+            LoadError::Mismatch { path, error } => write!(f, "{}: {error}", path.display()),
         }
     }
 }
@@ -107,7 +113,7 @@ impl std::error::Error for LoadError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             LoadError::File(e) => Some(e),
-            LoadError::Mismatch(e) => Some(e),
+            LoadError::Mismatch { error, .. } => Some(error),
         }
     }
 }
@@ -143,12 +149,19 @@ fn assign<T: Float, M: Module<T> + ?Sized>(module: &M, dict: &StateDict) {
     });
 }
 
+/// What [`load_state_dict`] would say of `dict`, changing nothing.
+pub fn check_state_dict<T: Float, M: Module<T> + ?Sized>(module: &M, dict: &StateDict) -> Result<(), StateDictError> {
+    let error = check(module, dict);
+    if error.is_empty() {
+        Ok(())
+    } else {
+        Err(error)
+    }
+}
+
 /// Loads every entry, or nothing: see [`StateDictError`].
 pub fn load_state_dict<T: Float, M: Module<T> + ?Sized>(module: &M, dict: &StateDict) -> Result<(), StateDictError> {
-    let error = check(module, dict);
-    if !error.is_empty() {
-        return Err(error);
-    }
+    check_state_dict(module, dict)?;
     assign(module, dict);
     Ok(())
 }
@@ -177,8 +190,8 @@ pub fn save<T: Float, M: Module<T> + ?Sized>(module: &M, path: &Path) -> Result<
     dict.save(path)
 }
 
-/// Reads a safetensors file and loads it strictly.
+/// Reads a safetensors file (verifying its checksum if it has one) and loads it strictly.
 pub fn load<T: Float, M: Module<T> + ?Sized>(module: &M, path: &Path) -> Result<(), LoadError> {
     let dict = StateDict::load(path).map_err(LoadError::File)?;
-    load_state_dict(module, &dict).map_err(LoadError::Mismatch)
+    load_state_dict(module, &dict).map_err(|error| LoadError::Mismatch { path: path.to_path_buf(), error })
 }

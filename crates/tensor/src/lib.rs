@@ -23,7 +23,8 @@
 //! - The crate root: everything a model, a loss or a training loop needs ([`Tensor`], the
 //!   element types, [`Rng`], [`Shape`] and [`Axes`], the kernel switch, [`Tolerance`]), plus the
 //!   modules [`shape`] (axis and broadcasting helpers), [`linalg`], [`conv`] and [`pool`]
-//!   (convolution and pooling on plain tensors), [`safetensors`] and [`tolerance`].
+//!   (convolution and pooling on plain tensors), [`safetensors`], [`io`] (files written
+//!   all-or-nothing) and [`tolerance`].
 //! - [`kernel_api`]: buffers, the GEMM, SIMD math and the slice-level fast kernels, for people
 //!   who write kernels. Unstable: it follows the kernels' insides.
 //! - `testing` (behind the `testing` cargo feature): proptest strategies for strided layouts,
@@ -34,6 +35,7 @@ mod device;
 mod display;
 mod dtype;
 mod index;
+pub mod io;
 pub mod kernel_api;
 mod kernels;
 pub mod linalg;

@@ -25,7 +25,9 @@
 //! [safetensors]: https://huggingface.co/docs/safetensors
 
 use crate::{DType, Element, Tensor};
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
@@ -229,166 +231,318 @@ impl StateDict {
     }
 
     /// The file's bytes: header length, JSON header (padded with spaces to 8 bytes, as the
-    /// reference implementation does), data.
+    /// reference implementation does), data. The header's metadata carries a checksum of the
+    /// contents under [`CHECKSUM_KEY`].
     pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.write_to(&mut out).expect("writing to memory cannot fail");
+        out
+    }
+
+    /// Writes the file's bytes ([`StateDict::to_bytes`]) to `out`.
+    pub fn write_to(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let data: Vec<Vec<u8>> = self.entries.iter().map(|(_, t)| t.to_le_bytes()).collect();
+        let contents = self
+            .entries
+            .iter()
+            .zip(&data)
+            .map(|((name, t), bytes)| (name.as_str(), t.dtype(), t.shape(), bytes.as_slice()));
+        let mut metadata = self.metadata.clone();
+        metadata.insert(CHECKSUM_KEY.to_string(), checksum(contents, &self.metadata));
         let mut header = Map::new();
-        if !self.metadata.is_empty() {
-            let meta = self.metadata.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-            header.insert("__metadata__".to_string(), Value::Object(meta));
-        }
-        let mut data = Vec::new();
-        for (name, tensor) in &self.entries {
-            let bytes = tensor.to_le_bytes();
-            let begin = data.len();
-            data.extend_from_slice(&bytes);
+        let meta = metadata.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+        header.insert("__metadata__".to_string(), Value::Object(meta));
+        let mut begin = 0;
+        for ((name, tensor), bytes) in self.entries.iter().zip(&data) {
             let mut info = Map::new();
             info.insert("dtype".into(), Value::from(dtype_tag(tensor.dtype())));
             info.insert("shape".into(), Value::from(tensor.shape().to_vec()));
-            info.insert("data_offsets".into(), Value::from(vec![begin, data.len()]));
+            info.insert("data_offsets".into(), Value::from(vec![begin, begin + bytes.len()]));
             header.insert(name.clone(), Value::Object(info));
+            begin += bytes.len();
         }
         let mut json = Value::Object(header).to_string().into_bytes();
         while !json.len().is_multiple_of(8) {
             json.push(b' ');
         }
-        let mut out = Vec::with_capacity(8 + json.len() + data.len());
-        out.extend_from_slice(&(json.len() as u64).to_le_bytes());
-        out.extend_from_slice(&json);
-        out.extend_from_slice(&data);
-        out
+        out.write_all(&(json.len() as u64).to_le_bytes())?;
+        out.write_all(&json)?;
+        data.iter().try_for_each(|bytes| out.write_all(bytes))
     }
 
-    /// Parses a safetensors file's bytes, checking every header field and byte range.
+    /// Parses a safetensors file's bytes, checking every header field and byte range, and the
+    /// checksum when the file has one (files from other writers usually do not).
     pub fn from_bytes(bytes: &[u8]) -> Result<StateDict, SafetensorsError> {
-        let bad = |reason: String| SafetensorsError::Format { path: None, reason };
-        if bytes.len() < 8 {
-            return Err(bad(format!("{} bytes is too short for the 8-byte header length", bytes.len())));
-        }
-        let header_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
-        let rest = bytes.len() as u64 - 8;
-        if header_len > rest {
-            return Err(bad(format!("the header claims {header_len} bytes but only {rest} follow (truncated file?)")));
-        }
-        let header_end = 8 + header_len as usize;
-        let header: Value = serde_json::from_slice(&bytes[8..header_end])
-            .map_err(|e| bad(format!("the header is not valid JSON: {e}")))?;
-        let Value::Object(header) = header else {
-            return Err(bad("the header is not a JSON object".into()));
-        };
-        let data = &bytes[header_end..];
-        let mut dict = StateDict::new();
-        let mut ranges = Vec::new();
-        for (name, info) in header {
-            if name == "__metadata__" {
-                let Value::Object(meta) = info else {
-                    return Err(bad("__metadata__ is not an object of strings".into()));
-                };
-                for (k, v) in meta {
-                    let Value::String(v) = v else {
-                        return Err(bad(format!("__metadata__ value of `{k}` is not a string")));
-                    };
-                    dict.metadata.insert(k, v);
-                }
-                continue;
-            }
-            let field = |key: &str| info.get(key).ok_or_else(|| bad(format!("`{name}` has no `{key}`")));
-            let tag = field("dtype")?.as_str().ok_or_else(|| bad(format!("`{name}`: dtype is not a string")))?;
-            let dtype = dtype_from_tag(tag).ok_or_else(|| {
-                bad(format!("`{name}` has dtype {tag}; Kindling reads BOOL, U8, I32, I64, F32 and F64"))
-            })?;
-            let as_usizes = |key: &str| -> Result<Vec<usize>, SafetensorsError> {
-                field(key)?
-                    .as_array()
-                    .and_then(|a| a.iter().map(|v| v.as_u64().map(|u| u as usize)).collect::<Option<Vec<_>>>())
-                    .ok_or_else(|| bad(format!("`{name}`: {key} is not a list of non-negative integers")))
-            };
-            let shape = as_usizes("shape")?;
-            let offsets = as_usizes("data_offsets")?;
-            let &[begin, end] = offsets.as_slice() else {
-                return Err(bad(format!("`{name}`: data_offsets must be [begin, end]")));
-            };
-            let numel = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-            let expected = numel.and_then(|n| n.checked_mul(dtype.size_in_bytes()));
-            if begin > end || end > data.len() {
-                return Err(bad(format!(
-                    "`{name}`: byte range {begin}..{end} lies outside the {} data bytes (truncated file?)",
-                    data.len()
-                )));
-            }
-            if expected != Some(end - begin) {
-                return Err(bad(format!(
-                    "`{name}`: shape {shape:?} of {tag} needs {} bytes but its range holds {}",
-                    expected.map_or("too many".to_string(), |e| e.to_string()),
-                    end - begin
-                )));
-            }
-            ranges.push((begin, end, name.clone()));
-            let raw = &data[begin..end];
-            let tensor = match dtype {
-                DType::Bool => AnyTensor::Bool(decode(raw, shape)),
-                DType::U8 => AnyTensor::U8(decode(raw, shape)),
-                DType::I32 => AnyTensor::I32(decode(raw, shape)),
-                DType::I64 => AnyTensor::I64(decode(raw, shape)),
-                DType::F32 => AnyTensor::F32(decode(raw, shape)),
-                DType::F64 => AnyTensor::F64(decode(raw, shape)),
-            };
-            dict.entries.push((name, tensor));
-        }
-        ranges.sort();
-        for pair in ranges.windows(2) {
-            if pair[1].0 < pair[0].1 {
-                return Err(bad(format!("the byte ranges of `{}` and `{}` overlap", pair[0].2, pair[1].2)));
-            }
-        }
-        // JSON objects have no order; keep the file's data order, which is the writer's order.
-        dict.entries.sort_by_key(|(name, _)| ranges.iter().position(|r| &r.2 == name));
-        Ok(dict)
+        parse(bytes, false)
     }
 
-    /// Writes the dict to `path` atomically: a temporary file beside it, flushed to disk, then
-    /// renamed over the target. A failure leaves any previous file untouched.
+    /// Like [`StateDict::from_bytes`], but the checksum must be there (every file Kindling
+    /// writes has one): for files that only Kindling writes, such as checkpoints, where a
+    /// missing checksum means a damaged header.
+    pub fn from_bytes_verified(bytes: &[u8]) -> Result<StateDict, SafetensorsError> {
+        parse(bytes, true)
+    }
+
+    /// Writes the dict to `path` atomically ([`crate::io::write_atomic_with`]): a temporary
+    /// file beside it, flushed to disk, then renamed over the target. A failure at any point
+    /// leaves any previous file untouched.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<(), SafetensorsError> {
         let path = path.as_ref();
-        let io = |action: &'static str, source| SafetensorsError::Io { path: path.to_path_buf(), action, source };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = path.file_name().ok_or_else(|| {
-            io("name", std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path has no file name"))
-        })?;
-        let tmp = dir.join(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(&self.to_bytes())?;
-            file.sync_all()
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io("write", e));
-        }
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io("rename into place", e)
+        crate::io::write_atomic_with(path, |out| self.write_to(out)).map_err(|source| SafetensorsError::Io {
+            path: path.to_path_buf(),
+            action: "write",
+            source,
         })
     }
 
     /// Reads a safetensors file written by Kindling, PyTorch (`safetensors.torch.save_file`)
     /// or any other writer of the format.
     pub fn load(path: impl AsRef<Path>) -> Result<StateDict, SafetensorsError> {
-        let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| SafetensorsError::Io {
-            path: path.to_path_buf(),
-            action: "read",
-            source,
-        })?;
-        StateDict::from_bytes(&bytes).map_err(|e| match e {
-            SafetensorsError::Format { reason, .. } => {
-                SafetensorsError::Format { path: Some(path.to_path_buf()), reason }
-            }
-            other => other,
-        })
+        load_file(path.as_ref(), false)
     }
+
+    /// Like [`StateDict::load`], but the file must carry Kindling's checksum
+    /// ([`StateDict::from_bytes_verified`]).
+    pub fn load_verified(path: impl AsRef<Path>) -> Result<StateDict, SafetensorsError> {
+        load_file(path.as_ref(), true)
+    }
+}
+
+/// The metadata key under which Kindling stores a checksum of a file's contents:
+/// `sha256:` and 64 hex digits, over every tensor's name, dtype, shape and bytes (in file
+/// order) and every other metadata entry. Loading recomputes it, so a flipped bit anywhere
+/// that matters is an error instead of a silently changed weight.
+pub const CHECKSUM_KEY: &str = "kindling.checksum";
+
+fn checksum<'a>(
+    contents: impl Iterator<Item = (&'a str, DType, &'a [usize], &'a [u8])>,
+    metadata: &BTreeMap<String, String>,
+) -> String {
+    // Every field is length-prefixed, so no two different contents hash the same bytes.
+    fn field(hash: &mut Sha256, bytes: &[u8]) {
+        hash.update((bytes.len() as u64).to_le_bytes());
+        hash.update(bytes);
+    }
+    let mut hash = Sha256::new();
+    for (name, dtype, shape, bytes) in contents {
+        field(&mut hash, name.as_bytes());
+        field(&mut hash, dtype_tag(dtype).as_bytes());
+        hash.update((shape.len() as u64).to_le_bytes());
+        shape.iter().for_each(|&d| hash.update((d as u64).to_le_bytes()));
+        field(&mut hash, bytes);
+    }
+    for (key, value) in metadata.iter().filter(|(k, _)| *k != CHECKSUM_KEY) {
+        field(&mut hash, key.as_bytes());
+        field(&mut hash, value.as_bytes());
+    }
+    let digest: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{digest}")
+}
+
+/// A JSON object's entries in file order, duplicates kept (serde_json's own map would let the
+/// last of two equal names win without a word).
+struct Pairs(Vec<(String, Value)>);
+
+/// The header: tensor entries, and the `__metadata__` object's entries if there is one.
+struct Header {
+    tensors: Pairs,
+    metadata: Option<Pairs>,
+}
+
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    pairs.push(entry);
+                }
+                Ok(Pairs(pairs))
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+impl<'de> Deserialize<'de> for Header {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> Visitor<'de> for Visit {
+            type Value = Header;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object of tensors and `__metadata__`")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
+                let mut header = Header { tensors: Pairs(Vec::new()), metadata: None };
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "__metadata__" {
+                        header.tensors.0.push((key, map.next_value()?));
+                    } else if header.metadata.replace(map.next_value()?).is_some() {
+                        return Err(serde::de::Error::custom("`__metadata__` appears twice"));
+                    }
+                }
+                Ok(header)
+            }
+        }
+        deserializer.deserialize_map(Visit)
+    }
+}
+
+fn first_duplicate<'a>(names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    names.into_iter().find(|n| !seen.insert(*n))
+}
+
+fn load_file(path: &Path, require_checksum: bool) -> Result<StateDict, SafetensorsError> {
+    let bytes = std::fs::read(path).map_err(|source| SafetensorsError::Io {
+        path: path.to_path_buf(),
+        action: "read",
+        source,
+    })?;
+    parse(&bytes, require_checksum).map_err(|e| match e {
+        SafetensorsError::Format { reason, .. } => SafetensorsError::Format { path: Some(path.to_path_buf()), reason },
+        other => other,
+    })
+}
+
+fn parse(bytes: &[u8], require_checksum: bool) -> Result<StateDict, SafetensorsError> {
+    let bad = |reason: String| SafetensorsError::Format { path: None, reason };
+    if bytes.len() < 8 {
+        return Err(bad(format!("{} bytes is too short for the 8-byte header length", bytes.len())));
+    }
+    let header_len = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
+    let rest = bytes.len() as u64 - 8;
+    if header_len > rest {
+        return Err(bad(format!("the header claims {header_len} bytes but only {rest} follow (truncated file?)")));
+    }
+    let header_end = 8 + header_len as usize;
+    let header: Header = serde_json::from_slice(&bytes[8..header_end]).map_err(|e| {
+        if e.is_data() {
+            bad(format!("the header is not a JSON object of tensors and metadata: {e}"))
+        } else {
+            bad(format!("the header is not valid JSON: {e}"))
+        }
+    })?;
+    if let Some(name) = first_duplicate(header.tensors.0.iter().map(|(n, _)| n.as_str())) {
+        return Err(bad(format!("`{name}` appears twice in the header; a file names each tensor once")));
+    }
+    let mut dict = StateDict::new();
+    let mut checksum_found = None;
+    let metadata = header.metadata.map_or(Vec::new(), |m| m.0);
+    if let Some(key) = first_duplicate(metadata.iter().map(|(k, _)| k.as_str())) {
+        return Err(bad(format!("the metadata key `{key}` appears twice")));
+    }
+    for (key, value) in metadata {
+        let Value::String(value) = value else {
+            return Err(bad(format!("__metadata__ value of `{key}` is not a string")));
+        };
+        if key == CHECKSUM_KEY {
+            checksum_found = Some(value);
+        } else {
+            dict.metadata.insert(key, value);
+        }
+    }
+    let data = &bytes[header_end..];
+    let mut ranges = Vec::new();
+    for (name, info) in header.tensors.0 {
+        let field = |key: &str| info.get(key).ok_or_else(|| bad(format!("`{name}` has no `{key}`")));
+        let tag = field("dtype")?.as_str().ok_or_else(|| bad(format!("`{name}`: dtype is not a string")))?;
+        let dtype = dtype_from_tag(tag)
+            .ok_or_else(|| bad(format!("`{name}` has dtype {tag}; Kindling reads BOOL, U8, I32, I64, F32 and F64")))?;
+        let as_usizes = |key: &str| -> Result<Vec<usize>, SafetensorsError> {
+            field(key)?
+                .as_array()
+                .and_then(|a| a.iter().map(|v| v.as_u64().map(|u| u as usize)).collect::<Option<Vec<_>>>())
+                .ok_or_else(|| bad(format!("`{name}`: {key} is not a list of non-negative integers")))
+        };
+        let shape = as_usizes("shape")?;
+        let offsets = as_usizes("data_offsets")?;
+        let &[begin, end] = offsets.as_slice() else {
+            return Err(bad(format!("`{name}`: data_offsets must be [begin, end]")));
+        };
+        let numel = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+        let expected = numel.and_then(|n| n.checked_mul(dtype.size_in_bytes()));
+        if begin > end || end > data.len() {
+            return Err(bad(format!(
+                "`{name}`: byte range {begin}..{end} lies outside the {} data bytes (truncated file?)",
+                data.len()
+            )));
+        }
+        if expected != Some(end - begin) {
+            return Err(bad(format!(
+                "`{name}`: shape {shape:?} of {tag} needs {} bytes but its range holds {}",
+                expected.map_or("too many".to_string(), |e| e.to_string()),
+                end - begin
+            )));
+        }
+        ranges.push((begin, end, name.clone()));
+        let raw = &data[begin..end];
+        let tensor = match dtype {
+            DType::Bool => AnyTensor::Bool(decode(raw, shape)),
+            DType::U8 => AnyTensor::U8(decode(raw, shape)),
+            DType::I32 => AnyTensor::I32(decode(raw, shape)),
+            DType::I64 => AnyTensor::I64(decode(raw, shape)),
+            DType::F32 => AnyTensor::F32(decode(raw, shape)),
+            DType::F64 => AnyTensor::F64(decode(raw, shape)),
+        };
+        dict.entries.push((name, tensor));
+    }
+    check_coverage(&mut ranges, data.len()).map_err(bad)?;
+    // JSON objects have no order; keep the file's data order, which is the writer's order.
+    dict.entries.sort_by_key(|(name, _)| ranges.iter().position(|r| &r.2 == name));
+    match checksum_found {
+        Some(stored) => {
+            let contents = dict
+                .entries
+                .iter()
+                .zip(&ranges)
+                .map(|((name, t), &(begin, end, _))| (name.as_str(), t.dtype(), t.shape(), &data[begin..end]));
+            if checksum(contents, &dict.metadata) != stored {
+                return Err(bad("its checksum does not match its contents: the file is corrupted (a disk or copy \
+                     error, or an edit); restore it from a backup or save it again"
+                    .into()));
+            }
+        }
+        None if require_checksum => {
+            return Err(bad(format!(
+                "it has no `{CHECKSUM_KEY}` in its metadata; Kindling writes one into every file, so \
+                 the header is damaged or another program wrote the file"
+            )))
+        }
+        None => {}
+    }
+    Ok(dict)
+}
+
+/// The tensors' byte ranges must tile the data exactly, as the format requires: a gap or a
+/// tail no tensor owns means the header and the data disagree.
+fn check_coverage(ranges: &mut [(usize, usize, String)], data_len: usize) -> Result<(), String> {
+    ranges.sort();
+    let mut covered = 0;
+    for (begin, end, name) in ranges.iter() {
+        if *begin < covered {
+            let previous = ranges.iter().find(|r| r.1 > *begin && r.0 <= *begin && &r.2 != name);
+            let other = previous.map_or("another tensor", |r| r.2.as_str());
+            return Err(format!("the byte ranges of `{other}` and `{name}` overlap"));
+        }
+        if *begin > covered {
+            return Err(format!("data bytes {covered}..{begin} belong to no tensor (a damaged header?)"));
+        }
+        covered = *end;
+    }
+    if covered < data_len {
+        return Err(format!(
+            "{} bytes follow the last tensor's data ({covered} of {data_len} data bytes are used): \
+             the file was damaged or appended to",
+            data_len - covered
+        ));
+    }
+    Ok(())
 }
 
 /// Why a file could not be saved or loaded.

@@ -17,7 +17,9 @@
 //! parts under their prefix (`optimizer.optimizer = Adam`).
 //!
 //! Values are stored as tensors in their own type, never as decimal text, so a resumed run
-//! sees exactly the bits the interrupted one had.
+//! sees exactly the bits the interrupted one had. The file carries a checksum of all of it
+//! ([`kindling_tensor::safetensors::CHECKSUM_KEY`]), which [`Checkpoint::load`] requires and
+//! verifies.
 
 use crate::history::History;
 use crate::TrainError;
@@ -163,8 +165,12 @@ impl Checkpoint {
         Ok(self.to_state_dict().save(path)?)
     }
 
-    /// Reads a checkpoint written by [`Checkpoint::save`].
+    /// Reads a checkpoint written by [`Checkpoint::save`], verifying its checksum: a file
+    /// damaged anywhere (a flipped bit, a cut, an edit) is an error naming it, never a run
+    /// that resumes with changed state.
     pub fn load(path: impl AsRef<Path>) -> Result<Checkpoint, TrainError> {
-        Checkpoint::from_state_dict(&StateDict::load(path)?)
+        let path = path.as_ref();
+        let dict = StateDict::load_verified(path)?;
+        Checkpoint::from_state_dict(&dict).map_err(|e| TrainError::in_file(path, e))
     }
 }

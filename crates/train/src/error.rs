@@ -32,6 +32,13 @@ pub enum TrainError {
         /// What is wrong with it.
         reason: String,
     },
+    /// Something in a checkpoint file does not fit the run (nothing was changed).
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// What does not fit.
+        source: Box<TrainError>,
+    },
     /// The plotting backend failed.
     Plot {
         /// The image file.
@@ -44,6 +51,15 @@ pub enum TrainError {
 impl TrainError {
     pub(crate) fn format(what: impl Into<String>, reason: impl Into<String>) -> Self {
         TrainError::Format { what: what.into(), reason: reason.into() }
+    }
+
+    /// `error`, naming the checkpoint file it came from (errors about the file itself
+    /// already name it).
+    pub(crate) fn in_file(path: &std::path::Path, error: TrainError) -> Self {
+        match error {
+            TrainError::Safetensors(_) | TrainError::Io { .. } | TrainError::Checkpoint { .. } => error,
+            other => TrainError::Checkpoint { path: path.to_path_buf(), source: Box::new(other) },
+        }
     }
 }
 
@@ -61,6 +77,9 @@ impl fmt::Display for TrainError {
             TrainError::Model(e) => write!(f, "the checkpoint does not fit the model: {e}"),
             TrainError::Optim(e) => write!(f, "the checkpoint does not fit: {e}"),
             TrainError::Format { what, reason } => write!(f, "invalid {what}: {reason}"),
+            TrainError::Checkpoint { path, source } => {
+                write!(f, "checkpoint {}: {source} (nothing was changed)", path.display())
+            }
             TrainError::Plot { path, reason } => write!(f, "could not draw {}: {reason}", path.display()),
         }
     }
@@ -73,6 +92,7 @@ impl std::error::Error for TrainError {
             TrainError::Safetensors(e) => Some(e),
             TrainError::Model(e) => Some(e),
             TrainError::Optim(e) => Some(e),
+            TrainError::Checkpoint { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }

@@ -165,44 +165,55 @@ impl<'a, Y: Target, I: Clone> Trainer<'a, Y, I> {
     /// Restores a run from a checkpoint: model, optimizer, scheduler, callbacks, tracked
     /// generators and history. The next [`Trainer::fit`] continues at the checkpoint's epoch
     /// and, given the same data and settings, ends with the same bits as an uninterrupted run.
+    ///
+    /// All or nothing: the parts that can be checked without loading (which parts exist, the
+    /// generators' names, the model's keys and shapes) are checked first; the others
+    /// (optimizer, scheduler, callbacks) can only tell by loading, so the trainer's state is
+    /// snapshotted first and put back if one of them refuses. After an error, model,
+    /// optimizer, scheduler, callbacks, generators and history are exactly as they were.
     pub fn restore(&mut self, checkpoint: &Checkpoint) -> Result<(), TrainError> {
-        self.model.load_state_dict(&checkpoint.model)?;
-        self.optimizer.load_state_dict(&checkpoint.optimizer)?;
-        match (&mut self.scheduler, &checkpoint.scheduler) {
-            (Some(s), Some(dict)) => s.load_state_dict(dict)?,
-            (None, None) => {}
-            (Some(_), None) => {
-                return Err(TrainError::format(
-                    "checkpoint",
-                    "it has no scheduler state, but the trainer has a scheduler",
-                ))
-            }
-            (None, Some(_)) => {
-                return Err(TrainError::format(
-                    "checkpoint",
-                    "it has scheduler state, but the trainer has no scheduler",
-                ))
-            }
+        self.check_parts(checkpoint)?;
+        let before = self.to_checkpoint();
+        if let Err(e) = self.apply(checkpoint) {
+            self.apply(&before).expect("a trainer's own state loads back into it");
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// What can be checked without changing anything.
+    fn check_parts(&self, checkpoint: &Checkpoint) -> Result<(), TrainError> {
+        let bad = |reason: String| Err(TrainError::format("checkpoint", reason));
+        match (&self.scheduler, &checkpoint.scheduler) {
+            (Some(_), None) => return bad("it has no scheduler state, but the trainer has a scheduler".into()),
+            (None, Some(_)) => return bad("it has scheduler state, but the trainer has no scheduler".into()),
+            _ => {}
         }
         if checkpoint.callbacks.len() != self.callbacks.len() {
-            return Err(TrainError::format(
-                "checkpoint",
-                format!(
-                    "it holds {} callback states, the trainer has {} callbacks",
-                    checkpoint.callbacks.len(),
-                    self.callbacks.len()
-                ),
+            return bad(format!(
+                "it holds {} callback states, the trainer has {} callbacks",
+                checkpoint.callbacks.len(),
+                self.callbacks.len()
             ));
+        }
+        if let Some((name, _)) = self.rngs.iter().find(|(name, _)| !checkpoint.rngs.iter().any(|(n, _)| n == name)) {
+            return bad(format!("no state for the generator `{name}`"));
+        }
+        self.model.check_state_dict(&checkpoint.model)?;
+        Ok(())
+    }
+
+    fn apply(&mut self, checkpoint: &Checkpoint) -> Result<(), TrainError> {
+        self.model.load_state_dict(&checkpoint.model)?;
+        self.optimizer.load_state_dict(&checkpoint.optimizer)?;
+        if let (Some(s), Some(dict)) = (&mut self.scheduler, &checkpoint.scheduler) {
+            s.load_state_dict(dict)?;
         }
         for (c, dict) in self.callbacks.iter_mut().zip(&checkpoint.callbacks) {
             c.load_state_dict(dict)?;
         }
         for (name, rng) in &self.rngs {
-            let (_, state) = checkpoint
-                .rngs
-                .iter()
-                .find(|(n, _)| n == name)
-                .ok_or_else(|| TrainError::format("checkpoint", format!("no state for the generator `{name}`")))?;
+            let (_, state) = checkpoint.rngs.iter().find(|(n, _)| n == name).expect("checked by check_parts");
             *rng.lock().expect("rng lock") = Rng::from_state(*state);
         }
         // The layers' own generators (dropout masks), so a resumed run draws the same masks.
@@ -219,10 +230,13 @@ impl<'a, Y: Target, I: Clone> Trainer<'a, Y, I> {
         Ok(())
     }
 
-    /// Loads the checkpoint at `path` and restores the run from it ([`Trainer::restore`]).
+    /// Loads the checkpoint at `path` ([`Checkpoint::load`]: its checksum is verified) and
+    /// restores the run from it ([`Trainer::restore`]); on any error the trainer is unchanged
+    /// and the error names the file.
     pub fn resume(&mut self, path: impl AsRef<Path>) -> Result<(), TrainError> {
+        let path = path.as_ref();
         let checkpoint = Checkpoint::load(path)?;
-        self.restore(&checkpoint)
+        self.restore(&checkpoint).map_err(|e| TrainError::in_file(path, e))
     }
 
     /// Trains until `epochs` epochs are done in total (counting epochs restored from a

@@ -165,8 +165,22 @@ fn checkpoint_file_errors_say_what_to_do() {
     other.insert("weight", Tensor::<f32>::zeros([2]));
     other.save(&path).unwrap();
     let err = model.load(&path).unwrap_err();
-    assert!(matches!(err, LoadError::Mismatch(_)));
+    assert!(matches!(err, LoadError::Mismatch { .. }));
+    assert!(err.to_string().starts_with(&format!("{}: the state dict does not fit", path.display())), "{err}");
     assert!(err.to_string().contains("with a prefix such as `model.`"), "{err}");
+    // A flipped bit in the weights is caught by the checksum, and the model keeps its values.
+    let before = model.state_dict();
+    let path = dir.join("model.safetensors");
+    model.save(&path).unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    std::fs::write(&path, bytes).unwrap();
+    let err = model.load(&path).unwrap_err();
+    assert!(matches!(err, LoadError::File(_)));
+    assert!(err.to_string().contains(&path.display().to_string()) && err.to_string().contains("corrupted"), "{err}");
+    for (name, t) in before.iter() {
+        assert_eq!(model.state_dict().get(name).unwrap().cast::<f64>().to_vec(), t.cast::<f64>().to_vec());
+    }
     std::fs::remove_dir_all(dir).unwrap();
 }
 

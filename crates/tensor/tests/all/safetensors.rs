@@ -1,9 +1,13 @@
 //! The safetensors reader and writer: round trips of every dtype, a file written by the
 //! reference implementation, and every kind of broken file giving an error, never a panic.
 
+use kindling_tensor::io::write_atomic_with;
 use kindling_tensor::safetensors::{AnyTensor, SafetensorsError, StateDict};
 use kindling_tensor::{DType, Tensor};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 fn scratch_dir(test: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kindling-safetensors-{test}-{}", std::process::id()));
@@ -135,22 +139,155 @@ fn save_then_load_through_a_file() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A writer that fails after `left` bytes, like a disk that fills up mid-save.
+struct FailAfter<'a> {
+    inner: &'a mut dyn Write,
+    left: usize,
+}
+
+impl Write for FailAfter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other("no space left on device (simulated)"));
+        }
+        let n = self.inner.write(&buf[..buf.len().min(self.left)])?;
+        self.left -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
 #[test]
-fn a_failed_save_leaves_the_previous_file_intact() {
+fn a_save_that_fails_at_any_byte_leaves_the_previous_file_intact() {
     let dir = scratch_dir("atomic");
     let path = dir.join("model.safetensors");
     let mut first = StateDict::new();
     first.insert("w", Tensor::from([1.0f32, 2.0]));
     first.save(&path).unwrap();
-    // A folder where the temporary file should go makes the write fail part-way.
-    let blocker = dir.join(format!(".model.safetensors.tmp-{}", std::process::id()));
-    std::fs::create_dir(&blocker).unwrap();
+    let second = sample();
+    let len = second.to_bytes().len();
+    // Every cut in the header, then every 13th byte of the data, and the last one.
+    let cuts = (0..64).chain((64..len).step_by(13)).chain([len - 1]);
+    for cut in cuts {
+        let err =
+            write_atomic_with(&path, |out| second.write_to(&mut FailAfter { inner: out, left: cut })).unwrap_err();
+        assert!(err.to_string().contains("simulated"), "{err}");
+        let kept = StateDict::load_verified(&path).unwrap();
+        assert_eq!(kept.get("w").unwrap().cast::<f32>().to_vec(), vec![1.0, 2.0], "after a failure at byte {cut}");
+        assert_eq!(file_names(&dir), ["model.safetensors"], "a temporary file was left after byte {cut}");
+    }
+    // Given all its bytes, the same save replaces the file.
+    write_atomic_with(&path, |out| second.write_to(&mut FailAfter { inner: out, left: len })).unwrap();
+    assert_eq!(StateDict::load_verified(&path).unwrap().len(), second.len());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_save_blocked_by_the_file_system_is_an_error_naming_the_file() {
+    let dir = scratch_dir("blocked");
+    // A folder in the target's place cannot be replaced by a file.
+    let path = dir.join("model.safetensors");
+    std::fs::create_dir(&path).unwrap();
     let err = sample().save(&path).unwrap_err();
     assert!(matches!(err, SafetensorsError::Io { action: "write", .. }), "{err}");
     assert!(err.to_string().contains("model.safetensors"), "{err}");
-    let kept = StateDict::load(&path).unwrap();
-    assert_eq!(kept.get("w").unwrap().cast::<f32>().to_vec(), vec![1.0, 2.0]);
+    assert_eq!(file_names(&dir), ["model.safetensors"], "the temporary file was not removed");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+const SAVE_FOREVER: &str = "KINDLING_TEST_SAVE_FOREVER";
+
+fn filled(value: f32) -> StateDict {
+    let mut dict = StateDict::new();
+    dict.insert("w", Tensor::full([1 << 21], value));
+    dict
+}
+
+#[test]
+fn a_process_killed_mid_save_leaves_a_whole_file() {
+    if let Ok(path) = std::env::var(SAVE_FOREVER) {
+        // The child: alternate two versions of an 8 MB file until killed.
+        let (one, two) = (filled(1.0), filled(2.0));
+        loop {
+            one.save(&path).unwrap();
+            two.save(&path).unwrap();
+        }
+    }
+    let dir = scratch_dir("killed");
+    let path = dir.join("model.safetensors");
+    filled(0.0).save(&path).unwrap();
+    for delay_ms in [5, 40, 90, 150, 230, 320, 450, 600] {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "safetensors::a_process_killed_mid_save_leaves_a_whole_file"])
+            .env(SAVE_FOREVER, &path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let kept = StateDict::load_verified(&path).unwrap_or_else(|e| panic!("killed after {delay_ms} ms: {e}"));
+        let values = kept.get("w").unwrap().cast::<f32>().to_vec();
+        assert!(values.iter().all(|&v| v == values[0]), "killed after {delay_ms} ms: a mix of two saves");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn every_single_bit_flip_is_caught_when_the_checksum_is_required() {
+    let mut dict = sample();
+    dict.set_metadata("format", "pt");
+    let good = dict.to_bytes();
+    let mut bytes = good.clone();
+    for bit in 0..good.len() * 8 {
+        bytes[bit / 8] ^= 1 << (bit % 8);
+        assert!(StateDict::from_bytes_verified(&bytes).is_err(), "flipping bit {bit} went unnoticed");
+        bytes[bit / 8] ^= 1 << (bit % 8);
+    }
+    assert!(StateDict::from_bytes_verified(&good).is_ok());
+}
+
+#[test]
+fn a_flipped_data_bit_is_reported_as_corruption() {
+    let good = sample().to_bytes();
+    let mut bytes = good.clone();
+    *bytes.last_mut().unwrap() ^= 0x10;
+    let err = format_error(&bytes);
+    assert!(err.contains("checksum does not match") && err.contains("corrupted"), "{err}");
+    // A file from another writer has no checksum: accepted, unless one is required.
+    let foreign = with_header(r#"{"x":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#, &[1, 2]);
+    assert!(StateDict::from_bytes(&foreign).is_ok());
+    let err = StateDict::from_bytes_verified(&foreign).unwrap_err().to_string();
+    assert!(err.contains("has no `kindling.checksum`"), "{err}");
+}
+
+#[test]
+fn duplicate_names_gaps_and_trailing_bytes_are_errors() {
+    let twice =
+        r#"{"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"x":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}"#;
+    assert!(format_error(&with_header(twice, &[1, 2])).contains("`x` appears twice"));
+    let meta_twice = r#"{"__metadata__":{"a":"1","a":"2"}}"#;
+    assert!(format_error(&with_header(meta_twice, &[])).contains("metadata key `a` appears twice"));
+    let gap =
+        r#"{"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"y":{"dtype":"U8","shape":[1],"data_offsets":[2,3]}}"#;
+    assert!(format_error(&with_header(gap, &[1, 2, 3])).contains("data bytes 1..2 belong to no tensor"));
+    let one = r#"{"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}"#;
+    assert!(format_error(&with_header(one, &[1, 2, 3])).contains("2 bytes follow the last tensor"));
+    let mut appended = sample().to_bytes();
+    appended.extend_from_slice(b"extra");
+    assert!(format_error(&appended).contains("5 bytes follow the last tensor"));
+    let bad_meta = r#"{"__metadata__":"text"}"#;
+    assert!(format_error(&with_header(bad_meta, &[])).contains("not a JSON object"));
 }
 
 #[test]

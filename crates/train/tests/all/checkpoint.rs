@@ -1,8 +1,13 @@
-//! Checkpoint round trips: every part, the history included, comes back exactly.
+//! Checkpoint round trips (every part, the history included, comes back exactly), corruption
+//! caught by the checksum, and restores that change nothing when they fail.
 
+use kindling_data::{synthetic, DataLoader, TensorDataset};
+use kindling_nn::{cross_entropy, Dropout, Linear, Module, ReLU, Sequential};
+use kindling_optim::schedule::{CosineAnnealingLr, Scheduler};
+use kindling_optim::{Adam, AdamConfig};
 use kindling_tensor::safetensors::StateDict;
-use kindling_tensor::Tensor;
-use kindling_train::{Checkpoint, EpochLog, History};
+use kindling_tensor::{Rng, Tensor};
+use kindling_train::{seed_everything, Checkpoint, EarlyStopping, EpochLog, History, Progress, TrainError, Trainer};
 
 fn sample_history() -> History {
     let mut h = History::new();
@@ -58,5 +63,126 @@ fn checkpoint_round_trips_every_part_exactly() {
     plain.save(dir.join("model.safetensors")).unwrap();
     let err = Checkpoint::load(dir.join("model.safetensors")).unwrap_err().to_string();
     assert!(err.contains("kindling-checkpoint"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A run with every part a checkpoint holds: model (with dropout's generator), Adam, a
+/// scheduler, early stopping and a tracked generator.
+struct Run {
+    model: Sequential,
+    train: DataLoader<TensorDataset>,
+}
+
+impl Run {
+    fn new() -> Run {
+        let (x, y) = synthetic::moons(64, 0.15, 3);
+        let mut rng = Rng::seed(7);
+        let model = Sequential::new()
+            .add(Linear::new(2, 8, &mut rng))
+            .add(ReLU)
+            .add(Dropout::new(0.2, &mut rng))
+            .add(Linear::new(8, 2, &mut rng));
+        Run { model, train: DataLoader::new(TensorDataset::new(x, y), 16).shuffle(true).seed(5) }
+    }
+}
+
+fn trainer<'a>(run: &'a Run, opt: &'a mut Adam) -> Trainer<'a, Tensor<i64>> {
+    let scheduler = Scheduler::new(opt, CosineAnnealingLr { t_max: 4, eta_min: 1e-4 });
+    Trainer::new(&run.model, opt, cross_entropy)
+        .progress(Progress::Quiet)
+        .scheduler(scheduler)
+        .callback(EarlyStopping::new("loss", 100))
+        .track_rng("augment", seed_everything(1).shared("augment"))
+}
+
+/// Every bit of the trainer's state, through the checkpoint's own encoding.
+fn state_bytes(trainer: &Trainer<Tensor<i64>>) -> Vec<u8> {
+    trainer.to_checkpoint().to_state_dict().to_bytes()
+}
+
+#[test]
+fn a_failed_restore_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("kindling-train-restore-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("run.safetensors");
+    let run = Run::new();
+    let mut opt = Adam::new(run.model.parameters(), AdamConfig { lr: 0.01, ..Default::default() });
+    let mut trainer = trainer(&run, &mut opt).checkpoint(&path, 1);
+    trainer.fit(&run.train, None, 2).unwrap();
+    let saved = Checkpoint::load(&path).unwrap();
+    trainer.fit(&run.train, None, 3).unwrap();
+    let now = state_bytes(&trainer);
+    assert_ne!(now, saved.to_state_dict().to_bytes(), "the run moved on after the checkpoint");
+
+    // Each broken checkpoint fails at a different part; the later ones only after the model,
+    // the optimizer and the scheduler have been loaded.
+    let mut broken: Vec<(&str, Checkpoint)> = Vec::new();
+    let mut c = saved.clone();
+    c.model.insert("0.weight", Tensor::<f32>::zeros([3, 3]));
+    broken.push(("model shape", c));
+    let mut c = saved.clone();
+    let first = c.optimizer.keys().find(|k| k.starts_with("state.")).unwrap().to_string();
+    c.optimizer.remove(&first);
+    broken.push(("optimizer", c));
+    let mut c = saved.clone();
+    c.scheduler = Some(StateDict::new());
+    broken.push(("scheduler", c));
+    let mut c = saved.clone();
+    c.callbacks[0].remove("wait");
+    broken.push(("early stopping", c));
+    let mut c = saved.clone();
+    c.rngs.retain(|(name, _)| name != "augment");
+    broken.push(("generator", c));
+    let mut c = saved.clone();
+    c.callbacks.clear();
+    broken.push(("callback count", c));
+    for (what, checkpoint) in &broken {
+        assert!(trainer.restore(checkpoint).is_err(), "a broken {what} part was accepted");
+        assert!(state_bytes(&trainer) == now, "a failed restore ({what}) changed the trainer");
+    }
+    // The good one restores.
+    trainer.restore(&saved).unwrap();
+    assert_eq!(trainer.epochs_done(), 2);
+    assert!(state_bytes(&trainer) == saved.to_state_dict().to_bytes());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_bit_flip_in_a_checkpoint_is_an_error_and_resume_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("kindling-train-flip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("run.safetensors");
+    let run = Run::new();
+    let mut opt = Adam::new(run.model.parameters(), AdamConfig { lr: 0.01, ..Default::default() });
+    let mut trainer = trainer(&run, &mut opt).checkpoint(&path, 1);
+    trainer.fit(&run.train, None, 1).unwrap();
+    let good = std::fs::read(&path).unwrap();
+    let mut bytes = good.clone();
+    for bit in 0..good.len() * 8 {
+        bytes[bit / 8] ^= 1 << (bit % 8);
+        let loaded = StateDict::from_bytes_verified(&bytes)
+            .map_err(TrainError::from)
+            .and_then(|d| Checkpoint::from_state_dict(&d));
+        assert!(loaded.is_err(), "flipping bit {bit} of {} went unnoticed", good.len() * 8);
+        bytes[bit / 8] ^= 1 << (bit % 8);
+    }
+    // Through the file: the error names it, and the trainer is untouched.
+    trainer.fit(&run.train, None, 2).unwrap();
+    let now = state_bytes(&trainer);
+    bytes[good.len() - 3] ^= 4; // in the data: only the checksum can tell
+    std::fs::write(&path, &bytes).unwrap();
+    let err = trainer.resume(&path).unwrap_err().to_string();
+    assert!(err.contains(&path.display().to_string()) && err.contains("corrupted"), "{err}");
+    assert!(state_bytes(&trainer) == now);
+    // A checkpoint that fits nothing names the file too.
+    let mut other = Checkpoint::from_state_dict(&StateDict::from_bytes(&good).unwrap()).unwrap();
+    other.callbacks.clear();
+    other.save(&path).unwrap();
+    let err = trainer.resume(&path).unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("checkpoint {}: ", path.display())) && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert!(state_bytes(&trainer) == now);
     std::fs::remove_dir_all(&dir).unwrap();
 }
