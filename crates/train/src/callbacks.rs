@@ -259,14 +259,21 @@ impl Callback for EarlyStopping {
     }
 
     fn load_state_dict(&mut self, dict: &StateDict) -> Result<(), TrainError> {
-        let read = |key: &str| {
-            dict.get(key).ok_or_else(|| TrainError::format("EarlyStopping state", format!("`{key}` is missing")))
+        let read = |key: &str| -> Result<f64, TrainError> {
+            let bad = |reason: &str| TrainError::format("EarlyStopping state", format!("`{key}` {reason}"));
+            let t = dict.get(key).ok_or_else(|| bad("is missing"))?;
+            match t.cast::<f64>().to_vec()[..] {
+                [v] => Ok(v),
+                _ => Err(bad("must be a single number")),
+            }
         };
-        let best = read("best")?.cast::<f64>().item();
-        let best_epoch = read("best_epoch")?.cast::<i64>().item();
-        self.wait = read("wait")?.cast::<i64>().item() as usize;
+        let (best, best_epoch, wait) = (read("best")?, read("best_epoch")?, read("wait")?);
+        if !(wait >= 0.0 && best_epoch.fract() == 0.0 && wait.fract() == 0.0) {
+            return Err(TrainError::format("EarlyStopping state", "`wait` and `best_epoch` must be whole counts"));
+        }
+        self.wait = wait as usize;
         self.best = (!best.is_nan()).then_some(best);
-        self.best_epoch = (best_epoch >= 0).then_some(best_epoch as usize);
+        self.best_epoch = (best_epoch >= 0.0).then_some(best_epoch as usize);
         let weights = dict.sub("best_weights");
         self.best_weights = (!weights.is_empty()).then_some(weights);
         Ok(())

@@ -49,6 +49,51 @@ pub struct Checkpoint {
     pub history: History,
 }
 
+/// The most callbacks a checkpoint may declare: far more than any run has, and a bound on what
+/// a damaged count can make the reader allocate.
+const MAX_CALLBACKS: usize = 1 << 16;
+
+/// A non-negative integer scalar.
+fn count(dict: &StateDict, key: &str) -> Result<usize, TrainError> {
+    let t = dict.get(key).ok_or_else(|| TrainError::format("checkpoint", format!("`{key}` is missing")))?;
+    let values = t.cast::<i64>().to_vec();
+    match values[..] {
+        [v] if v >= 0 => Ok(v as usize),
+        _ => Err(TrainError::format("checkpoint", format!("`{key}` must be one non-negative integer"))),
+    }
+}
+
+fn history(dict: &StateDict) -> Result<History, TrainError> {
+    let bad = |reason: String| TrainError::format("checkpoint", reason);
+    let names: Vec<String> = match dict.metadata().get("history.names") {
+        Some(text) => serde_json::from_str(text).map_err(|e| bad(format!("history.names: {e}")))?,
+        None => Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = names.iter().find(|n| !seen.insert(n.as_str())) {
+        return Err(bad(format!("history.names lists `{twice}` twice")));
+    }
+    let epochs = dict.get("history.epochs").map(|t| t.cast::<i64>().to_vec()).unwrap_or_default();
+    if epochs.iter().any(|&e| e < 0) {
+        return Err(bad("history.epochs holds a negative epoch".into()));
+    }
+    let values = dict.get("history.values").map(|t| t.cast::<f64>().to_vec()).unwrap_or_default();
+    if Some(values.len()) != epochs.len().checked_mul(names.len()) {
+        return Err(bad(format!(
+            "history.values holds {} numbers, expected {} epochs × {} names",
+            values.len(),
+            epochs.len(),
+            names.len()
+        )));
+    }
+    let rows = if names.is_empty() {
+        vec![Vec::new(); epochs.len()]
+    } else {
+        values.chunks(names.len()).map(<[f64]>::to_vec).collect()
+    };
+    Ok(History::from_parts(names, epochs.into_iter().map(|e| e as usize).collect(), rows))
+}
+
 fn put_part(out: &mut StateDict, prefix: &str, part: &StateDict) {
     for (name, tensor) in part.iter() {
         out.insert(format!("{prefix}.{name}"), tensor.clone());
@@ -56,17 +101,6 @@ fn put_part(out: &mut StateDict, prefix: &str, part: &StateDict) {
     for (key, value) in part.metadata() {
         out.set_metadata(format!("{prefix}.{key}"), value.clone());
     }
-}
-
-fn get_part(dict: &StateDict, prefix: &str) -> StateDict {
-    let mut part = dict.sub(prefix);
-    let dotted = format!("{prefix}.");
-    for (key, value) in dict.metadata() {
-        if let Some(rest) = key.strip_prefix(&dotted) {
-            part.set_metadata(rest, value.clone());
-        }
-    }
-    part
 }
 
 impl Checkpoint {
@@ -99,7 +133,9 @@ impl Checkpoint {
         out
     }
 
-    /// Reads a checkpoint back from [`Checkpoint::to_state_dict`]'s layout.
+    /// Reads a checkpoint back from [`Checkpoint::to_state_dict`]'s layout. Every entry is
+    /// routed to its part in one pass, and every value is checked (a count that is not a
+    /// scalar, a negative epoch, a history of the wrong size are errors, never panics).
     pub fn from_state_dict(dict: &StateDict) -> Result<Checkpoint, TrainError> {
         let bad = |reason: String| TrainError::format("checkpoint", reason);
         if dict.metadata().get("format").map(String::as_str) != Some(FORMAT) {
@@ -107,12 +143,31 @@ impl Checkpoint {
                 "the metadata has no `format = {FORMAT}`; is this a model file rather than a checkpoint?"
             )));
         }
-        let epochs_done =
-            dict.get("epochs_done").ok_or_else(|| bad("`epochs_done` is missing".into()))?.cast::<i64>().item();
-        let scheduler = dict.metadata().contains_key("has_scheduler").then(|| get_part(dict, "scheduler"));
-        let callback_count: usize = dict.metadata().get("callbacks").and_then(|c| c.parse().ok()).unwrap_or(0);
-        let callbacks = (0..callback_count).map(|i| get_part(dict, &format!("callbacks.{i}"))).collect();
-        let rngs = dict
+        let callback_count = match dict.metadata().get("callbacks") {
+            None => 0,
+            Some(text) => text
+                .parse::<usize>()
+                .ok()
+                .filter(|&n| n <= MAX_CALLBACKS)
+                .ok_or_else(|| bad(format!("`callbacks = {text}` is not a count up to {MAX_CALLBACKS}")))?,
+        };
+        let mut checkpoint = Checkpoint {
+            epochs_done: count(dict, "epochs_done")?,
+            scheduler: dict.metadata().contains_key("has_scheduler").then(StateDict::new),
+            callbacks: vec![StateDict::new(); callback_count],
+            ..Checkpoint::default()
+        };
+        for (name, tensor) in dict.iter() {
+            if let Some((part, key)) = checkpoint.part_mut(name).map_err(bad)? {
+                part.insert(key, tensor.clone());
+            }
+        }
+        for (name, value) in dict.metadata() {
+            if let Some((part, key)) = checkpoint.part_mut(name).map_err(bad)? {
+                part.set_metadata(key, value.clone());
+            }
+        }
+        checkpoint.rngs = dict
             .iter()
             .filter_map(|(name, t)| name.strip_prefix("rng.").map(|n| (n.to_string(), t)))
             .map(|(name, t)| {
@@ -123,39 +178,26 @@ impl Checkpoint {
                 Ok((name, state))
             })
             .collect::<Result<_, TrainError>>()?;
-        let names: Vec<String> = match dict.metadata().get("history.names") {
-            Some(text) => serde_json::from_str(text).map_err(|e| bad(format!("history.names: {e}")))?,
-            None => Vec::new(),
-        };
-        let epochs: Vec<usize> = dict
-            .get("history.epochs")
-            .map(|t| t.cast::<i64>().to_vec())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| e as usize)
-            .collect();
-        let values = dict.get("history.values").map(|t| t.cast::<f64>().to_vec()).unwrap_or_default();
-        if values.len() != epochs.len() * names.len() {
-            return Err(bad(format!(
-                "history.values holds {} numbers, expected {} epochs × {} names",
-                values.len(),
-                epochs.len(),
-                names.len()
-            )));
-        }
-        let rows = if names.is_empty() {
-            vec![Vec::new(); epochs.len()]
-        } else {
-            values.chunks(names.len()).map(<[f64]>::to_vec).collect()
-        };
-        Ok(Checkpoint {
-            epochs_done: epochs_done as usize,
-            model: get_part(dict, "model"),
-            optimizer: get_part(dict, "optimizer"),
-            scheduler,
-            callbacks,
-            rngs,
-            history: History::from_parts(names, epochs, rows),
+        checkpoint.history = history(dict)?;
+        Ok(checkpoint)
+    }
+
+    /// The part an entry of the flat dict belongs to, and its name there; `None` for the
+    /// entries that are not part of a sub-dict (`epochs_done`, `rng.*`, `history.*`).
+    fn part_mut<'n>(&mut self, name: &'n str) -> Result<Option<(&mut StateDict, &'n str)>, String> {
+        let Some((head, rest)) = name.split_once('.') else { return Ok(None) };
+        Ok(match head {
+            "model" => Some((&mut self.model, rest)),
+            "optimizer" => Some((&mut self.optimizer, rest)),
+            "scheduler" => self.scheduler.as_mut().map(|s| (s, rest)),
+            "callbacks" => {
+                let (index, key) = rest.split_once('.').unwrap_or((rest, ""));
+                let count = self.callbacks.len();
+                let slot = index.parse::<usize>().ok().and_then(|i| self.callbacks.get_mut(i));
+                let part = slot.ok_or(format!("`{name}` belongs to no callback (the checkpoint has {count})"))?;
+                Some((part, key))
+            }
+            _ => None,
         })
     }
 

@@ -131,6 +131,9 @@ fn a_failed_restore_changes_nothing() {
     c.callbacks[0].remove("wait");
     broken.push(("early stopping", c));
     let mut c = saved.clone();
+    c.callbacks[0].insert("best", Tensor::from([0.5f64, 0.25]));
+    broken.push(("early stopping's best value", c));
+    let mut c = saved.clone();
     c.rngs.retain(|(name, _)| name != "augment");
     broken.push(("generator", c));
     let mut c = saved.clone();
@@ -185,4 +188,24 @@ fn every_bit_flip_in_a_checkpoint_is_an_error_and_resume_changes_nothing() {
     );
     assert!(state_bytes(&trainer) == now);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn well_formed_files_with_impossible_values_are_errors_not_panics() {
+    let base = Checkpoint { epochs_done: 1, history: sample_history(), ..Checkpoint::default() }.to_state_dict();
+    let reason = |edit: &dyn Fn(&mut StateDict)| {
+        let mut dict = base.clone();
+        edit(&mut dict);
+        // Through the bytes, so the file carries a valid checksum of the impossible values.
+        let dict = StateDict::from_bytes_verified(&dict.to_bytes()).unwrap();
+        Checkpoint::from_state_dict(&dict).unwrap_err().to_string()
+    };
+    assert!(reason(&|d| d.insert("epochs_done", Tensor::from([1i64, 2]))).contains("one non-negative integer"));
+    assert!(reason(&|d| d.insert("epochs_done", Tensor::scalar(-3i64))).contains("one non-negative integer"));
+    assert!(reason(&|d| d.set_metadata("callbacks", "99999999999")).contains("not a count up to 65536"));
+    assert!(reason(&|d| d.insert("callbacks.7.best", Tensor::scalar(1.0))).contains("belongs to no callback"));
+    assert!(reason(&|d| d.insert("history.epochs", Tensor::from([0i64, -1, 2]))).contains("negative epoch"));
+    assert!(reason(&|d| d.insert("history.values", Tensor::<f64>::zeros([2]))).contains("expected 3 epochs × 3 names"));
+    assert!(reason(&|d| d.set_metadata("history.names", r#"["loss","loss","x"]"#)).contains("`loss` twice"));
+    assert!(reason(&|d| d.insert("rng.augment", Tensor::from([1i64]))).contains("must hold 4 words"));
 }
