@@ -322,7 +322,10 @@ impl ImageFolder {
         let Some(&first) = positions.first() else { return };
         if let Some(&other) = positions.iter().find(|&&i| size_of(i) != size_of(first)) {
             let named = |i: usize| (self.samples[i].0.clone(), size_of(i));
-            panic!("ImageFolder: {}", mixed_sizes("cannot batch images of different sizes", &named(first), &named(other)));
+            panic!(
+                "ImageFolder: {}",
+                mixed_sizes("cannot batch images of different sizes", &named(first), &named(other))
+            );
         }
     }
 }

@@ -29,7 +29,11 @@ impl Drop for TempDir {
 
 /// Noisy RGB pixels (noise keeps the encoded file from being tiny).
 fn noise(w: u32, h: u32, seed: u64) -> Vec<u8> {
-    Tensor::<f32>::rand([(w * h * 3) as usize], &mut Rng::seed(seed)).to_vec().iter().map(|v| (v * 255.0) as u8).collect()
+    Tensor::<f32>::rand([(w * h * 3) as usize], &mut Rng::seed(seed))
+        .to_vec()
+        .iter()
+        .map(|v| (v * 255.0) as u8)
+        .collect()
 }
 
 fn encode(w: u32, h: u32, seed: u64, format: ::image::ImageFormat) -> Vec<u8> {
@@ -136,7 +140,10 @@ fn a_header_larger_than_its_file_can_hold_is_refused_even_under_the_pixel_limit(
     // 6000 × 6000 is under 2^26 pixels, but 108 MB of pixels cannot come from a tiny file.
     let bytes = png_claiming(6000, 6000);
     let err = image::decode(&bytes, ColorMode::Rgb).unwrap_err().to_string();
-    assert!(err.contains("the header claims 6000 × 6000 pixels (108000000 decoded bytes), more than a file of"), "{err}");
+    assert!(
+        err.contains("the header claims 6000 × 6000 pixels (108000000 decoded bytes), more than a file of"),
+        "{err}"
+    );
     assert!(err.contains("DecodeLimits::max_expansion = 2048"), "{err}");
     let err = image::decode(&jpeg_claiming(6000, 6000), ColorMode::Rgb).unwrap_err().to_string();
     assert!(err.contains("the header claims 6000 × 6000 pixels"), "{err}");
@@ -301,7 +308,10 @@ fn batching_images_of_different_sizes_names_two_files_and_the_fix() {
     let msg = panic_message(std::panic::AssertUnwindSafe(move || {
         flipped.get_batch(&[0, 1]);
     }));
-    assert!(msg.contains(&format!("Augmented: the transform pipeline leaves images of different sizes: {named}")), "{msg}");
+    assert!(
+        msg.contains(&format!("Augmented: the transform pipeline leaves images of different sizes: {named}")),
+        "{msg}"
+    );
 
     // With a Resize, batching works.
     let folder = ImageFolder::open(&tmp.0, OnError::Fail).unwrap();
