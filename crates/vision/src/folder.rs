@@ -317,15 +317,13 @@ impl ImageFolder {
         panic!("ImageFolder: no readable image left in {}", self.root.display());
     }
 
-    /// Panics, naming two files and the fix, unless the images at `positions` share one size.
-    fn assert_one_size(&self, positions: &[usize], size_of: impl Fn(usize) -> (usize, usize)) {
-        let Some(&first) = positions.first() else { return };
-        if let Some(&other) = positions.iter().find(|&&i| size_of(i) != size_of(first)) {
-            let named = |i: usize| (self.samples[i].0.clone(), size_of(i));
-            panic!(
-                "ImageFolder: {}",
-                mixed_sizes("cannot batch images of different sizes", &named(first), &named(other))
-            );
+    /// Panics, naming two files and the fix, unless all `(sample, (height, width))` pairs have
+    /// one size.
+    fn assert_one_size(&self, sized: &[(usize, (usize, usize))]) {
+        let Some(&(first, size)) = sized.first() else { return };
+        if let Some(&(other, other_size)) = sized.iter().find(|(_, s)| *s != size) {
+            let (a, b) = ((self.samples[first].0.clone(), size), (self.samples[other].0.clone(), other_size));
+            panic!("ImageFolder: {}", mixed_sizes("cannot batch images of different sizes", &a, &b));
         }
     }
 }
@@ -349,14 +347,9 @@ impl Dataset for ImageFolder {
     /// differ in size: checked on the headers' sizes before decoding, then on the decoded
     /// images (a skipped file's stand-in may differ).
     fn get_batch(&self, indices: &[usize]) -> <Self::Item as Stack>::Batch {
-        self.assert_one_size(indices, |i| self.sizes[i]);
+        self.assert_one_size(&indices.iter().map(|&i| (i, self.sizes[i])).collect::<Vec<_>>());
         let items: Vec<(Tensor<f32>, i64, usize)> = indices.iter().map(|&i| self.read(i)).collect();
-        let read: Vec<usize> = items.iter().map(|item| item.2).collect();
-        let shape_of = |i: usize| {
-            let t = &items[read.iter().position(|&r| r == i).expect("a position read")].0;
-            (t.shape()[1], t.shape()[2])
-        };
-        self.assert_one_size(&read, shape_of);
+        self.assert_one_size(&items.iter().map(|(t, _, i)| (*i, (t.shape()[1], t.shape()[2]))).collect::<Vec<_>>());
         Stack::stack(items.into_iter().map(|(img, label, _)| (img, label)).collect())
     }
 
