@@ -127,7 +127,12 @@ impl fmt::Display for MissingCell {
 pub struct CsvTable {
     source: PathBuf,
     names: Vec<String>,
+    /// Column position by name, built once so that looking up thousands of columns stays fast.
+    index: HashMap<String, usize>,
     columns: Vec<Column>,
+    /// For each categorical column, the first cell that is not a number: (line, text), so that
+    /// asking for it as numbers can say where it went wrong.
+    first_text: Vec<Option<(usize, String)>>,
     rows: usize,
     missing: Vec<MissingCell>,
 }
@@ -239,7 +244,7 @@ fn records(text: &str, source: &Path, delimiter: char) -> Result<Vec<Record>, Da
 /// Parses CSV text; `source` names it in errors (a file name, or any label).
 pub fn parse_csv(text: &str, source: impl AsRef<Path>, options: &CsvOptions) -> Result<CsvTable, DataError> {
     let source = source.as_ref();
-    let mut recs = records(text.strip_prefix('\u{feff}').unwrap_or(text), source, options.delimiter)?.into_iter();
+    let mut recs = records(crate::text::strip_bom(text), source, options.delimiter)?.into_iter();
     let header: Option<Vec<String>> =
         if options.header { recs.next().map(|r| r.fields.into_iter().map(|f| f.text).collect()) } else { None };
     let data: Vec<Record> = recs.collect();
@@ -254,12 +259,13 @@ pub fn parse_csv(text: &str, source: impl AsRef<Path>, options: &CsvOptions) -> 
         (None, Some(h)) => h,
         (None, None) => (0..width).map(|i| i.to_string()).collect(),
     };
+    let index = column_index(&names, source)?;
     for name in options.types.keys() {
-        if !names.contains(name) {
+        if !index.contains_key(name) {
             return Err(DataError::malformed(
                 source,
                 format!("a column named {name:?} (declared in CsvOptions::column_type)"),
-                format!("the columns {names:?}"),
+                format!("the columns {}", list_names(&names)),
             ));
         }
     }
@@ -277,6 +283,7 @@ pub fn parse_csv(text: &str, source: impl AsRef<Path>, options: &CsvOptions) -> 
     let is_missing = |f: &Field| !f.quoted && options.missing.contains(&f.text);
     let mut missing = Vec::new();
     let mut columns = Vec::with_capacity(width);
+    let mut first_text = Vec::with_capacity(width);
     for (c, name) in names.iter().enumerate() {
         let ty = options.types.get(name).copied().unwrap_or_else(|| {
             let numeric = data.iter().map(|r| &r.fields[c]).all(|f| is_missing(f) || f.text.parse::<f64>().is_ok());
@@ -319,13 +326,51 @@ pub fn parse_csv(text: &str, source: impl AsRef<Path>, options: &CsvOptions) -> 
                 ColumnType::Categorical => labels.push(Some(f.text.clone())),
             }
         }
+        first_text.push(match ty {
+            ColumnType::Numeric => None,
+            ColumnType::Categorical => data
+                .iter()
+                .map(|r| (r.line, &r.fields[c]))
+                .find(|(_, f)| !is_missing(f) && f.text.parse::<f64>().is_err())
+                .map(|(line, f)| (line, f.text.clone())),
+        });
         columns.push(match ty {
             ColumnType::Numeric => Column::Numeric(numbers),
             ColumnType::Categorical => Column::Categorical(labels),
         });
     }
     missing.sort_by_key(|m| m.row);
-    Ok(CsvTable { source: source.to_path_buf(), names, columns, rows: data.len(), missing })
+    Ok(CsvTable { source: source.to_path_buf(), names, index, columns, first_text, rows: data.len(), missing })
+}
+
+/// Each column's position by name; two columns with one name is an error, since the second
+/// could never be asked for.
+fn column_index(names: &[String], source: &Path) -> Result<HashMap<String, usize>, DataError> {
+    let mut index = HashMap::with_capacity(names.len());
+    for (i, name) in names.iter().enumerate() {
+        if let Some(first) = index.insert(name.clone(), i) {
+            return Err(DataError::malformed(
+                source,
+                "a distinct name for every column",
+                format!(
+                    "the name {name:?} for columns {} and {} (counting from 1); rename one of them in the \
+                     header, or give every column a name with CsvOptions::names",
+                    first + 1,
+                    i + 1
+                ),
+            ));
+        }
+    }
+    Ok(index)
+}
+
+/// The column names for an error message, shortened when there are many.
+fn list_names(names: &[String]) -> String {
+    const SHOWN: usize = 20;
+    if names.len() <= SHOWN {
+        return format!("{names:?}");
+    }
+    format!("{:?} and {} more", &names[..SHOWN], names.len() - SHOWN)
 }
 
 impl CsvTable {
@@ -349,14 +394,18 @@ impl CsvTable {
         &self.missing
     }
 
-    fn find(&self, name: &str) -> Result<&Column, DataError> {
-        self.names.iter().position(|n| n == name).map(|i| &self.columns[i]).ok_or_else(|| {
+    fn position(&self, name: &str) -> Result<usize, DataError> {
+        self.index.get(name).copied().ok_or_else(|| {
             DataError::malformed(
                 &self.source,
                 format!("a column named {name:?}"),
-                format!("the columns {:?}", self.names),
+                format!("the columns {}", list_names(&self.names)),
             )
         })
+    }
+
+    fn find(&self, name: &str) -> Result<&Column, DataError> {
+        self.position(name).map(|i| &self.columns[i])
     }
 
     /// The column named `name`, if any.
@@ -364,15 +413,31 @@ impl CsvTable {
         self.find(name).ok()
     }
 
-    /// The values of a numeric column; an error if it does not exist or is categorical.
+    /// The values of a numeric column; an error if it does not exist or is categorical. The
+    /// error for a categorical column names the line and text of its first cell that is not a
+    /// number.
     pub fn numeric(&self, name: &str) -> Result<&[f64], DataError> {
-        match self.find(name)? {
+        let i = self.position(name)?;
+        match &self.columns[i] {
             Column::Numeric(v) => Ok(v),
-            Column::Categorical(v) => Err(DataError::malformed(
-                &self.source,
-                format!("a numeric column {name:?}"),
-                format!("a categorical column (first value {:?})", v.iter().flatten().next()),
-            )),
+            Column::Categorical(_) => Err(match &self.first_text[i] {
+                Some((line, text)) => DataError::malformed_at(
+                    &self.source,
+                    format!("line {line}, column {name:?}"),
+                    format!("a numeric column {name:?}"),
+                    format!(
+                        "a categorical column: its first cell that is not a number is {text:?}; fix that cell, \
+                         add its text to CsvOptions::missing_markers if it means \"missing\", or leave the \
+                         column out"
+                    ),
+                ),
+                // Declared categorical although every cell is a number.
+                None => DataError::malformed(
+                    &self.source,
+                    format!("a numeric column {name:?}"),
+                    "a categorical column (declared with CsvOptions::column_type; declare it numeric instead)",
+                ),
+            }),
         }
     }
 

@@ -35,6 +35,12 @@ pub trait Dataset: Send + Sync {
     {
         Stack::stack(indices.iter().map(|&i| self.get(i)).collect())
     }
+
+    /// Names sample `index` in error messages: its file, for a dataset read from files. The
+    /// default is `"sample {index}"`; wrappers pass the question on to the dataset they wrap.
+    fn describe(&self, index: usize) -> String {
+        format!("sample {index}")
+    }
 }
 
 /// Joins samples into a batch along a new leading axis (the default collation).
@@ -252,6 +258,13 @@ impl<D: Dataset> Dataset for Subset<D> {
             .collect();
         self.dataset.get_batch(&parent)
     }
+
+    fn describe(&self, index: usize) -> String {
+        match self.indices.as_slice().get(index) {
+            Some(&i) => self.dataset.describe(i),
+            None => format!("sample {index} (out of range)"),
+        }
+    }
 }
 
 /// A shared dataset is a dataset (so loaders and subsets can hold an `Arc` of one).
@@ -271,6 +284,10 @@ impl<D: Dataset + ?Sized> Dataset for Arc<D> {
         D::Item: Stack,
     {
         (**self).get_batch(indices)
+    }
+
+    fn describe(&self, index: usize) -> String {
+        (**self).describe(index)
     }
 }
 

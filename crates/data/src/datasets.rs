@@ -90,6 +90,9 @@ impl LabeledImages {
     }
 }
 
+/// The number of classes of MNIST and Fashion-MNIST: labels run from 0 to 9.
+pub const MNIST_CLASSES: usize = 10;
+
 /// The class names of Fashion-MNIST, by label.
 pub const FASHION_MNIST_CLASSES: [&str; 10] =
     ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
@@ -103,8 +106,10 @@ pub fn mnist_file_names(split: Split) -> (&'static str, &'static str) {
 }
 
 /// Reads one split of an MNIST-format dataset from `dir`, which holds the four standard files
-/// (see [`mnist_file_names`]). Checks the magic numbers (2051 for images, 2049 for labels) and
-/// that images and labels agree in number.
+/// (see [`mnist_file_names`]). Checks the magic numbers (2051 for images, 2049 for labels),
+/// that images and labels agree in number, and that every label is a class (below
+/// [`MNIST_CLASSES`]): a bad label is refused here, naming the file and the label's position,
+/// rather than failing later inside the loss.
 pub fn mnist(dir: impl AsRef<Path>, split: Split) -> Result<LabeledImages, DataError> {
     let dir = dir.as_ref();
     let (image_file, label_file) = mnist_file_names(split);
@@ -132,7 +137,24 @@ pub fn mnist(dir: impl AsRef<Path>, split: Split) -> Result<LabeledImages, DataE
             format!("{} labels", labels.shape()[0]),
         ));
     }
+    check_labels(&labels, MNIST_CLASSES, &label_path)?;
     Ok(LabeledImages { images, labels })
+}
+
+/// Refuses the first label that is not a class index below `classes`.
+fn check_labels(labels: &Tensor<u8>, classes: usize, path: &Path) -> Result<(), DataError> {
+    let Some((index, label)) = labels.to_vec().into_iter().enumerate().find(|&(_, l)| l as usize >= classes) else {
+        return Ok(());
+    };
+    Err(DataError::malformed_at(
+        path,
+        format!("label {index} (counting from 0)"),
+        format!("a class label in 0..={} (the dataset has {classes} classes)", classes - 1),
+        format!(
+            "{label}: the file is damaged or is not this dataset's label file; download it again \
+             (`kindling download mnist` or `kindling download fashion-mnist`)"
+        ),
+    ))
 }
 
 /// Reads one split of Fashion-MNIST from `dir` (same format and file names as MNIST; class

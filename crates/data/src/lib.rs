@@ -72,6 +72,7 @@ mod text;
 pub use dataset::{Dataset, Stack, Subset, TensorDataset};
 pub use datasets::{
     cache_dir, datasets_dir, fashion_mnist, iris, mnist, tiny_shakespeare, LabeledImages, LabeledTable, Split,
+    MNIST_CLASSES,
 };
 pub use download::{download, Downloader, RemoteDataset};
 pub use error::DataError;

@@ -6,14 +6,26 @@ use kindling_tensor::Tensor;
 use std::collections::HashMap;
 use std::path::Path;
 
-/// Reads a UTF-8 text file whole. Invalid UTF-8 is an error naming the byte offset.
+/// The byte-order mark some editors (Notepad, Excel's "CSV UTF-8") put at the start of a file.
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
+/// `text` without a leading byte-order mark: it marks the encoding and is not part of the text.
+pub(crate) fn strip_bom(text: &str) -> &str {
+    text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text)
+}
+
+/// Reads a UTF-8 text file whole, without a leading byte-order mark. Invalid UTF-8 is an error
+/// naming the byte offset.
 pub fn read_text(path: impl AsRef<Path>) -> Result<String, DataError> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|e| DataError::io(path, "read", e))?;
-    String::from_utf8(bytes).map_err(|e| {
+    let mut text = String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         DataError::malformed_at(path, format!("byte {at}"), "UTF-8 text", "a byte sequence that is not UTF-8")
-    })
+    })?;
+    let mark = text.len() - strip_bom(&text).len();
+    text.drain(..mark);
+    Ok(text)
 }
 
 /// The distinct characters of a corpus, numbered in sorted order, for encoding text as token

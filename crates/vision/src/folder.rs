@@ -20,9 +20,9 @@
 //! # Ok::<(), kindling_vision::folder::FolderError>(())
 //! ```
 
-use crate::image::{self, ColorMode, ImageError};
+use crate::image::{self, ColorMode, DecodeLimits, ImageError};
 use crate::transforms::{sample_rng, ImageTransform};
-use kindling_data::Dataset;
+use kindling_data::{Dataset, Stack};
 use kindling_tensor::Tensor;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -47,6 +47,16 @@ pub enum FolderError {
     Io { path: PathBuf, reason: String },
     /// No class folder with images was found.
     Empty { root: PathBuf },
+    /// A class folder holds no images: left out, it would shift the label of every class after
+    /// it, so it is refused.
+    EmptyClass { folder: PathBuf },
+    /// Two images differ in size (from [`ImageFolder::check_one_size`]).
+    MixedSizes {
+        /// A file and its `(height, width)`.
+        first: (PathBuf, (usize, usize)),
+        /// A file of another size.
+        other: (PathBuf, (usize, usize)),
+    },
     /// Unreadable or corrupt images, under [`OnError::Fail`].
     BadImages(Vec<ImageError>),
 }
@@ -60,6 +70,15 @@ impl fmt::Display for FolderError {
                 "image folder {} has no class folders with .png/.jpg/.jpeg files (expected root/<class>/<image>)",
                 root.display()
             ),
+            FolderError::EmptyClass { folder } => write!(
+                f,
+                "class folder {} has no .png/.jpg/.jpeg files; add images to it or remove the folder (an empty \
+                 class would shift the label of every class after it)",
+                folder.display()
+            ),
+            FolderError::MixedSizes { first, other } => {
+                write!(f, "{}", mixed_sizes("images of different sizes", first, other))
+            }
             FolderError::BadImages(errors) => {
                 writeln!(
                     f,
@@ -77,6 +96,22 @@ impl fmt::Display for FolderError {
 
 impl std::error::Error for FolderError {}
 
+/// Two files of different sizes, and the fix.
+fn mixed_sizes(what: &str, first: &(PathBuf, (usize, usize)), other: &(PathBuf, (usize, usize))) -> String {
+    let ((a, (ah, aw)), (b, (bh, bw))) = (first, other);
+    format!(
+        "{what}: {} is {ah}×{aw} and {} is {bh}×{bw} (height×width); a batch needs one size: add a Resize \
+         transform, e.g. Augmented::new(folder, Compose::new().then(Resize::new((64, 64))), seed)",
+        a.display(),
+        b.display()
+    )
+}
+
+/// Whether a folder is hidden (`.git`, `.ipynb_checkpoints`): not a class.
+fn is_hidden(path: &Path) -> bool {
+    path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'))
+}
+
 fn is_image(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
@@ -93,40 +128,67 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, FolderError> {
 
 /// A labelled image dataset laid out as `root/<class>/<image>`: classes are the sub-folder
 /// names in sorted order (label `i` is `classes()[i]`), images are the `.png`, `.jpg` and
-/// `.jpeg` files inside (any case), also in sorted order. Items are `(image, label)` with the
-/// image a `[C, H, W]` f32 tensor in [0, 1] at its own size: resize in a transform pipeline
-/// ([`Augmented`]) before batching.
+/// `.jpeg` files inside (any case), also in sorted order. Hidden folders (a name starting with
+/// `.`) are not classes; a class folder without images is an error, since leaving it out would
+/// shift every later label. Items are `(image, label)` with the image a `[C, H, W]` f32 tensor
+/// in [0, 1] at its own size: resize in a transform pipeline ([`Augmented`]) before batching.
+/// Batching images of different sizes panics naming two of the files; call
+/// [`ImageFolder::check_one_size`] to find out at opening instead.
+///
+/// Every file is decoded within [`DecodeLimits`] (the defaults, or those given to
+/// [`ImageFolder::open_with`]), so a damaged or hostile header is an error, not an abort.
 pub struct ImageFolder {
     root: PathBuf,
     classes: Vec<String>,
     samples: Vec<(PathBuf, i64)>,
+    /// Each sample's `(height, width)` as decoded (EXIF orientation applied), from its header.
+    sizes: Vec<(usize, usize)>,
+    limits: DecodeLimits,
     skipped: Mutex<Vec<ImageError>>,
     on_error: OnError,
     color: ColorMode,
 }
 
 impl ImageFolder {
-    /// Lists the folder and reads every image's header (cheap), so files that are not images at
-    /// all are caught now; a corrupt body is caught when the image is read.
+    /// Lists the folder and reads only every image's header (cheap), with the default
+    /// [`DecodeLimits`]. That catches files that are not images at all and headers claiming an
+    /// impossible size, but not a body that is truncated or corrupt: such a file is found only
+    /// when it is read (see [`OnError`]). Use [`ImageFolder::open_verified`] to find those now.
     pub fn open(root: impl AsRef<Path>, on_error: OnError) -> Result<Self, FolderError> {
-        Self::scan(root.as_ref(), on_error, false)
+        Self::open_with(root, on_error, DecodeLimits::new())
     }
 
     /// Like [`ImageFolder::open`], but decodes every image completely (in parallel), so that
-    /// truncated or corrupt files are caught up front too. Slower: every image is read once.
+    /// truncated (a JPEG without its end marker, a PNG without `IEND`) or corrupt files are
+    /// caught up front too. Slower: every image is read once.
     pub fn open_verified(root: impl AsRef<Path>, on_error: OnError) -> Result<Self, FolderError> {
-        Self::scan(root.as_ref(), on_error, true)
+        Self::open_verified_with(root, on_error, DecodeLimits::new())
     }
 
-    fn scan(root: &Path, on_error: OnError, decode: bool) -> Result<Self, FolderError> {
+    /// [`ImageFolder::open`] with `limits` for this folder's images, at opening and when read.
+    pub fn open_with(root: impl AsRef<Path>, on_error: OnError, limits: DecodeLimits) -> Result<Self, FolderError> {
+        Self::scan(root.as_ref(), on_error, false, limits)
+    }
+
+    /// [`ImageFolder::open_verified`] with `limits` for this folder's images, at opening and
+    /// when read.
+    pub fn open_verified_with(
+        root: impl AsRef<Path>,
+        on_error: OnError,
+        limits: DecodeLimits,
+    ) -> Result<Self, FolderError> {
+        Self::scan(root.as_ref(), on_error, true, limits)
+    }
+
+    fn scan(root: &Path, on_error: OnError, decode: bool, limits: DecodeLimits) -> Result<Self, FolderError> {
         use rayon::prelude::*;
         let mut classes = Vec::new();
         let mut candidates = Vec::new();
-        for dir in sorted_entries(root)?.into_iter().filter(|p| p.is_dir()) {
+        for dir in sorted_entries(root)?.into_iter().filter(|p| p.is_dir() && !is_hidden(p)) {
             let files: Vec<PathBuf> =
                 sorted_entries(&dir)?.into_iter().filter(|p| p.is_file() && is_image(p)).collect();
             if files.is_empty() {
-                continue;
+                return Err(FolderError::EmptyClass { folder: dir });
             }
             let label = classes.len() as i64;
             classes.push(dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
@@ -135,24 +197,24 @@ impl ImageFolder {
         if candidates.is_empty() {
             return Err(FolderError::Empty { root: root.to_path_buf() });
         }
-        let checks: Vec<Option<ImageError>> = candidates
+        let checks: Vec<Result<(usize, usize), ImageError>> = candidates
             .par_iter()
-            .map(
-                |(path, _)| {
-                    if decode {
-                        image::load(path, ColorMode::Rgb).err()
-                    } else {
-                        image::dimensions(path).err()
-                    }
-                },
-            )
+            .map(|(path, _)| {
+                if decode {
+                    image::load_with(path, ColorMode::Gray, limits).map(|t| (t.shape()[1], t.shape()[2]))
+                } else {
+                    image::header(path, limits).map(|h| h.oriented)
+                }
+            })
             .collect();
-        let mut samples = Vec::new();
-        let mut bad = Vec::new();
+        let (mut samples, mut sizes, mut bad) = (Vec::new(), Vec::new(), Vec::new());
         for (sample, check) in candidates.into_iter().zip(checks) {
             match check {
-                None => samples.push(sample),
-                Some(e) => bad.push(e),
+                Ok(size) => {
+                    samples.push(sample);
+                    sizes.push(size);
+                }
+                Err(e) => bad.push(e),
             }
         }
         if !bad.is_empty() {
@@ -170,6 +232,8 @@ impl ImageFolder {
             root: root.to_path_buf(),
             classes,
             samples,
+            sizes,
+            limits,
             skipped: Mutex::new(bad),
             on_error,
             color: ColorMode::Rgb,
@@ -196,6 +260,31 @@ impl ImageFolder {
         &self.samples
     }
 
+    /// Sample `index`'s `(height, width)` once decoded (EXIF orientation applied), known since
+    /// opening.
+    pub fn image_size(&self, index: usize) -> (usize, usize) {
+        self.sizes[index]
+    }
+
+    /// The one `(height, width)` every image has, or [`FolderError::MixedSizes`] naming two
+    /// files of different sizes: call it after opening when the images will be batched without
+    /// a `Resize`.
+    pub fn check_one_size(&self) -> Result<(usize, usize), FolderError> {
+        let first = self.sizes[0];
+        match self.sizes.iter().position(|&s| s != first) {
+            None => Ok(first),
+            Some(i) => Err(FolderError::MixedSizes {
+                first: (self.samples[0].0.clone(), first),
+                other: (self.samples[i].0.clone(), self.sizes[i]),
+            }),
+        }
+    }
+
+    /// The decoding limits this folder's images are read with.
+    pub fn limits(&self) -> DecodeLimits {
+        self.limits
+    }
+
     /// Files left out so far (at opening, and corrupt ones met while reading), with reasons.
     pub fn skipped(&self) -> Vec<ImageError> {
         self.skipped.lock().expect("skipped list").clone()
@@ -204,7 +293,38 @@ impl ImageFolder {
     /// Reads sample `index`, reporting a failure instead of acting on it.
     pub fn try_get(&self, index: usize) -> Result<(Tensor<f32>, i64), ImageError> {
         let (path, label) = &self.samples[index];
-        Ok((image::load(path, self.color)?, *label))
+        Ok((image::load_with(path, self.color, self.limits)?, *label))
+    }
+
+    /// Reads sample `index`, or under [`OnError::Skip`] the next readable one; also returns the
+    /// position actually read.
+    fn read(&self, index: usize) -> (Tensor<f32>, i64, usize) {
+        assert!(index < self.len(), "ImageFolder: index {index} is out of range for {} images", self.len());
+        for k in 0..self.len() {
+            let i = (index + k) % self.len();
+            match self.try_get(i) {
+                Ok((img, label)) => return (img, label, i),
+                Err(e) if self.on_error == OnError::Fail => panic!("ImageFolder: {e}"),
+                Err(e) => {
+                    eprintln!("ImageFolder: skipping {e}");
+                    let mut skipped = self.skipped.lock().expect("skipped list");
+                    if !skipped.contains(&e) {
+                        skipped.push(e);
+                    }
+                }
+            }
+        }
+        panic!("ImageFolder: no readable image left in {}", self.root.display());
+    }
+
+    /// Panics, naming two files and the fix, unless all `(sample, (height, width))` pairs have
+    /// one size.
+    fn assert_one_size(&self, sized: &[(usize, (usize, usize))]) {
+        let Some(&(first, size)) = sized.first() else { return };
+        if let Some(&(other, other_size)) = sized.iter().find(|(_, s)| *s != size) {
+            let (a, b) = ((self.samples[first].0.clone(), size), (self.samples[other].0.clone(), other_size));
+            panic!("ImageFolder: {}", mixed_sizes("cannot batch images of different sizes", &a, &b));
+        }
     }
 }
 
@@ -219,22 +339,23 @@ impl Dataset for ImageFolder {
     /// under [`OnError::Skip`] it is recorded in [`ImageFolder::skipped`] and the next readable
     /// sample (cyclically) is returned instead.
     fn get(&self, index: usize) -> (Tensor<f32>, i64) {
-        assert!(index < self.len(), "ImageFolder: index {index} is out of range for {} images", self.len());
-        for k in 0..self.len() {
-            let i = (index + k) % self.len();
-            match self.try_get(i) {
-                Ok(item) => return item,
-                Err(e) if self.on_error == OnError::Fail => panic!("ImageFolder: {e}"),
-                Err(e) => {
-                    eprintln!("ImageFolder: skipping {e}");
-                    let mut skipped = self.skipped.lock().expect("skipped list");
-                    if !skipped.contains(&e) {
-                        skipped.push(e);
-                    }
-                }
-            }
-        }
-        panic!("ImageFolder: no readable image left in {}", self.root.display());
+        let (img, label, _) = self.read(index);
+        (img, label)
+    }
+
+    /// The images at `indices` as one `[B, C, H, W]` batch. Panics, naming two files, when they
+    /// differ in size: checked on the headers' sizes before decoding, then on the decoded
+    /// images (a skipped file's stand-in may differ).
+    fn get_batch(&self, indices: &[usize]) -> <Self::Item as Stack>::Batch {
+        self.assert_one_size(&indices.iter().map(|&i| (i, self.sizes[i])).collect::<Vec<_>>());
+        let items: Vec<(Tensor<f32>, i64, usize)> = indices.iter().map(|&i| self.read(i)).collect();
+        self.assert_one_size(&items.iter().map(|(t, _, i)| (*i, (t.shape()[1], t.shape()[2]))).collect::<Vec<_>>());
+        Stack::stack(items.into_iter().map(|(img, label, _)| (img, label)).collect())
+    }
+
+    /// The sample's file.
+    fn describe(&self, index: usize) -> String {
+        self.samples[index].0.display().to_string()
     }
 }
 
@@ -281,5 +402,30 @@ where
         let (img, label) = self.inner.get(index);
         let mut rng = sample_rng(self.seed, self.epoch(), index as u64);
         (self.transform.apply(&img, &mut rng), label)
+    }
+
+    /// The transformed samples as one batch. Panics, naming two samples (their files, for an
+    /// [`ImageFolder`]), when the pipeline leaves them different sizes.
+    fn get_batch(&self, indices: &[usize]) -> <Self::Item as Stack>::Batch
+    where
+        Self::Item: Stack,
+    {
+        let items: Vec<(Tensor<f32>, L)> = indices.iter().map(|&i| self.get(i)).collect();
+        let size = |k: usize| {
+            let shape = items[k].0.shape();
+            (shape[shape.len() - 2], shape[shape.len() - 1])
+        };
+        if let Some(k) = (0..items.len()).find(|&k| size(k) != size(0)) {
+            let named = |k: usize| (PathBuf::from(self.inner.describe(indices[k])), size(k));
+            panic!(
+                "Augmented: {}",
+                mixed_sizes("the transform pipeline leaves images of different sizes", &named(0), &named(k))
+            );
+        }
+        Stack::stack(items)
+    }
+
+    fn describe(&self, index: usize) -> String {
+        self.inner.describe(index)
     }
 }

@@ -4,26 +4,38 @@
 //!
 //! Decoding goes through the `image` crate with only its PNG and JPEG codecs. Everything that
 //! touches a file returns `Result` with an [`ImageError`] naming the path.
+//!
+//! Damaged and hostile files are refused, not decoded into garbage or a crash: a header that
+//! claims more pixels than [`DecodeLimits`] allow, or more than the file's length can hold, is
+//! an error before any pixel buffer is allocated; a JPEG without its end-of-image marker or a
+//! PNG without its `IEND` chunk (a file cut short) is an error rather than an image padded with
+//! a flat colour.
+
+mod complete;
+mod limits;
+
+pub use limits::DecodeLimits;
 
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::Tensor;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// A file that could not be read, decoded or written, with the reason.
+/// A file that could not be read, decoded or written, with the reason (which says what to do
+/// where something can be done).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageError {
+    /// The file, when the image came from one.
     pub path: Option<PathBuf>,
+    /// What went wrong.
     pub reason: String,
 }
 
 impl fmt::Display for ImageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.path {
-            Some(p) => {
-                write!(f, "cannot read image {}: {} (is it a valid PNG or JPEG file?)", p.display(), self.reason)
-            }
-            None => write!(f, "cannot decode image: {} (is it a valid PNG or JPEG?)", self.reason),
+            Some(p) => write!(f, "cannot read image {}: {}", p.display(), self.reason),
+            None => write!(f, "cannot decode image: {}", self.reason),
         }
     }
 }
@@ -80,44 +92,125 @@ pub fn to_interleaved(img: &Tensor<f32>) -> Vec<u8> {
     out
 }
 
-/// Decodes with the EXIF orientation applied (phones store photos sideways plus a flag).
-fn decode_oriented<R: std::io::BufRead + std::io::Seek>(
-    reader: ::image::ImageReader<R>,
-) -> Result<::image::DynamicImage, String> {
+/// A decoder error, with the question worth asking about the file.
+fn decoder_error(e: ::image::ImageError) -> String {
+    format!("{} (is it a valid PNG or JPEG file?)", e.to_string().trim_end())
+}
+
+/// The format of `bytes`, if it is one we decode.
+fn sniff(bytes: &[u8]) -> Result<::image::ImageFormat, String> {
+    use ::image::ImageFormat;
+    match ::image::guess_format(bytes) {
+        Ok(f @ (ImageFormat::Png | ImageFormat::Jpeg)) => Ok(f),
+        Ok(other) => Err(format!("{other:?} images are not supported; convert it to PNG or JPEG")),
+        Err(_) => Err("not a PNG or JPEG file (unrecognised signature)".to_string()),
+    }
+}
+
+/// A decoder for `reader` (a file of `file_len` bytes) whose header has passed `limits`; the
+/// decoder then carries the same bounds as `image` limits.
+fn checked_decoder<'a, R: std::io::BufRead + std::io::Seek + 'a>(
+    reader: R,
+    format: ::image::ImageFormat,
+    file_len: u64,
+    limits: DecodeLimits,
+) -> Result<impl ::image::ImageDecoder + 'a, String> {
     use ::image::ImageDecoder;
-    let reader = reader.with_guessed_format().map_err(|e| e.to_string())?;
-    let mut decoder = reader.into_decoder().map_err(|e| e.to_string())?;
-    let orientation = decoder.orientation().map_err(|e| e.to_string())?;
-    let mut img = ::image::DynamicImage::from_decoder(decoder).map_err(|e| e.to_string())?;
+    let mut reader = ::image::ImageReader::with_format(reader, format);
+    reader.limits(limits.alloc_only(file_len));
+    let mut decoder = reader.into_decoder().map_err(decoder_error)?;
+    let (width, height) = decoder.dimensions();
+    limits.check(width, height, decoder.total_bytes(), file_len)?;
+    decoder.set_limits(limits.for_image_crate(file_len)).map_err(decoder_error)?;
+    Ok(decoder)
+}
+
+/// Decodes a whole PNG or JPEG in memory, with the EXIF orientation applied (phones store
+/// photos sideways plus a flag).
+fn decode_checked(bytes: &[u8], limits: DecodeLimits) -> Result<::image::DynamicImage, String> {
+    use ::image::ImageDecoder;
+    let format = sniff(bytes)?;
+    // Completeness first: a file cut inside its headers is better reported as cut short.
+    match format {
+        ::image::ImageFormat::Jpeg => complete::check_jpeg(bytes)?,
+        _ => complete::check_png(bytes)?,
+    }
+    let mut decoder = checked_decoder(std::io::Cursor::new(bytes), format, bytes.len() as u64, limits)?;
+    let orientation = decoder.orientation().map_err(decoder_error)?;
+    let mut img = ::image::DynamicImage::from_decoder(decoder).map_err(decoder_error)?;
     img.apply_orientation(orientation);
     Ok(img)
 }
 
-/// Decodes PNG or JPEG bytes (EXIF orientation applied).
+/// Decodes PNG or JPEG bytes (EXIF orientation applied) within the default [`DecodeLimits`].
 pub fn decode(bytes: &[u8], mode: ColorMode) -> Result<Tensor<f32>, ImageError> {
-    let img = decode_oriented(::image::ImageReader::new(std::io::Cursor::new(bytes)))
-        .map_err(|reason| ImageError { path: None, reason })?;
+    decode_with(bytes, mode, DecodeLimits::new())
+}
+
+/// Decodes PNG or JPEG bytes (EXIF orientation applied) within `limits`. An oversize header, or
+/// a file cut short, is an error.
+pub fn decode_with(bytes: &[u8], mode: ColorMode, limits: DecodeLimits) -> Result<Tensor<f32>, ImageError> {
+    let img = decode_checked(bytes, limits).map_err(|reason| ImageError { path: None, reason })?;
     Ok(to_tensor(img, mode))
 }
 
-/// Reads and decodes a PNG or JPEG file (the format is guessed from the content, not the name;
-/// EXIF orientation applied).
+/// Reads and decodes a PNG or JPEG file within the default [`DecodeLimits`] (the format is
+/// guessed from the content, not the name; EXIF orientation applied).
 pub fn load(path: impl AsRef<Path>, mode: ColorMode) -> Result<Tensor<f32>, ImageError> {
+    load_with(path, mode, DecodeLimits::new())
+}
+
+/// Reads and decodes a PNG or JPEG file within `limits`. An oversize header, or a file cut
+/// short, is an error naming the file.
+pub fn load_with(path: impl AsRef<Path>, mode: ColorMode, limits: DecodeLimits) -> Result<Tensor<f32>, ImageError> {
     let path = path.as_ref();
     let err = |reason: String| ImageError { path: Some(path.to_path_buf()), reason };
-    let reader = ::image::ImageReader::open(path).map_err(|e| err(e.to_string()))?;
-    let img = decode_oriented(reader).map_err(err)?;
+    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let img = decode_checked(&bytes, limits).map_err(err)?;
     Ok(to_tensor(img, mode))
 }
 
-/// Reads only the header: `(width, height)`. Cheap; catches files that are not images at all,
-/// not a body that is truncated or corrupt (use [`load`] for that).
+/// Reads only the header: `(width, height)` as stored (before any EXIF rotation), within the
+/// default [`DecodeLimits`]. Cheap; catches files that are not images at all and headers that
+/// claim an impossible size, not a body that is truncated or corrupt (use [`load`] for that).
 pub fn dimensions(path: impl AsRef<Path>) -> Result<(u32, u32), ImageError> {
-    let path = path.as_ref();
+    dimensions_with(path, DecodeLimits::new())
+}
+
+/// [`dimensions`] within `limits`.
+pub fn dimensions_with(path: impl AsRef<Path>, limits: DecodeLimits) -> Result<(u32, u32), ImageError> {
+    header(path.as_ref(), limits).map(|h| (h.width, h.height))
+}
+
+/// What a header says about an image.
+pub(crate) struct Header {
+    /// Stored width and height.
+    pub(crate) width: u32,
+    pub(crate) height: u32,
+    /// `[height, width]` once decoded, with the EXIF orientation applied.
+    pub(crate) oriented: (usize, usize),
+}
+
+/// Reads a file's header, checked against `limits`.
+pub(crate) fn header(path: &Path, limits: DecodeLimits) -> Result<Header, ImageError> {
+    use ::image::{metadata::Orientation, ImageDecoder};
+    use std::io::Read;
     let err = |reason: String| ImageError { path: Some(path.to_path_buf()), reason };
-    let reader = ::image::ImageReader::open(path).map_err(|e| err(e.to_string()))?;
-    let reader = reader.with_guessed_format().map_err(|e| err(e.to_string()))?;
-    reader.into_dimensions().map_err(|e| err(e.to_string()))
+    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+    let file_len = file.metadata().map_err(|e| err(e.to_string()))?.len();
+    let mut reader = std::io::BufReader::new(file);
+    let mut start = Vec::with_capacity(16);
+    reader.by_ref().take(16).read_to_end(&mut start).map_err(|e| err(e.to_string()))?;
+    let format = sniff(&start).map_err(err)?;
+    std::io::Seek::rewind(&mut reader).map_err(|e| err(e.to_string()))?;
+    let mut decoder = checked_decoder(reader, format, file_len, limits).map_err(err)?;
+    let (width, height) = decoder.dimensions();
+    let turned = matches!(
+        decoder.orientation().map_err(|e| err(decoder_error(e)))?,
+        Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH
+    );
+    let oriented = if turned { (width as usize, height as usize) } else { (height as usize, width as usize) };
+    Ok(Header { width, height, oriented })
 }
 
 /// Writes a `[C, H, W]` tensor (1 or 3 channels, values in [0, 1]) as a PNG, atomically (a

@@ -19,7 +19,9 @@
 //!   [`BatchNorm2d`], [`Dropout2d`]. Their kernels (naive, im2col + GEMM, direct) are the
 //!   tensor crate's `ops::conv` and `ops::pool`; the differentiable ops are
 //!   `kindling_autograd::{conv, pool}`.
-//! - [`image`]: PNG/JPEG decoding to `[C, H, W]` tensors in [0, 1], resizing, normalising.
+//! - [`image`]: PNG/JPEG decoding to `[C, H, W]` tensors in [0, 1] within
+//!   [`image::DecodeLimits`] (an oversize header or a file cut short is an error), resizing,
+//!   normalising.
 //! - [`transforms`]: composable augmentation pipelines seeded by (seed, epoch, index).
 //! - [`folder::ImageFolder`]: one folder per class, a [`kindling_data::Dataset`].
 //! - [`models`]: TinyVGG, LeNet-5, residual blocks and a small ResNet, the course's simple

@@ -77,6 +77,20 @@ impl Table {
         self.column(c).filter(|v| !v.is_nan()).collect()
     }
 
+    /// Panics at the first infinite value: one would make the fitted statistics infinite and
+    /// every transformed value NaN. (NaN itself means "missing" and is skipped.)
+    fn assert_no_infinity(&self, step: &str) {
+        if let Some(i) = self.data.iter().position(|v| v.is_infinite()) {
+            panic!(
+                "{step}: input contains infinity: {} at row {}, column {} (counting from 0); impute or clip it, \
+                 or drop the row, before fitting (NaN marks a missing value and is skipped)",
+                self.data[i],
+                i / self.cols,
+                i % self.cols
+            );
+        }
+    }
+
     fn check_cols(&self, step: &str, fitted: usize) {
         assert!(
             self.cols == fitted,

@@ -8,7 +8,14 @@ use kindling_tensor::{Float, Tensor};
 /// (max − min)`, with the minimum and maximum of the training data.
 ///
 /// Values outside the training range map outside `[low, high]`; one outlier squeezes all other
-/// values together. A constant column maps to `low`.
+/// values together. A constant column maps to `low`. `NaN` counts as missing: it is left out
+/// of the minimum and maximum and stays `NaN`.
+///
+/// # Panics
+///
+/// `fit` panics on an infinite value, naming the row and column: the range would be infinite
+/// and every output NaN. Impute, clip or drop such values first (scikit-learn refuses them
+/// too).
 #[derive(Clone, Debug)]
 pub struct MinMaxScaler {
     low: f64,
@@ -53,8 +60,15 @@ impl MinMaxScaler {
 }
 
 impl Transform for MinMaxScaler {
+    /// Learns each column's minimum and maximum, skipping `NaN`.
+    ///
+    /// # Panics
+    ///
+    /// On an infinite value (the message names its row and column), and on an input that is
+    /// not `[n]` or `[n, d]`.
     fn fit<T: Float>(&mut self, x: &Tensor<T>) -> &mut Self {
         let t = Table::read("MinMaxScaler::fit", x);
+        t.assert_no_infinity("MinMaxScaler::fit");
         let (mut min, mut max) = (Vec::new(), Vec::new());
         for c in 0..t.cols {
             let v = t.present(c);
@@ -79,7 +93,14 @@ impl Transform for MinMaxScaler {
 
 /// Standardizes each column: `z = (x − μ) / σ` with the training mean and the population
 /// standard deviation (dividing by `n`, not `n − 1`), so the training columns get mean 0 and
-/// standard deviation 1. A constant column maps to 0.
+/// standard deviation 1. A constant column maps to 0. `NaN` counts as missing: it is left out
+/// of the statistics and stays `NaN`.
+///
+/// # Panics
+///
+/// `fit` panics on an infinite value, naming the row and column: the mean and standard
+/// deviation would be infinite or NaN and so would every output. Impute, clip or drop such
+/// values first (scikit-learn refuses them too).
 #[derive(Clone, Debug, Default)]
 pub struct StandardScaler {
     fitted: Option<(Vec<f64>, Vec<f64>)>,
@@ -107,8 +128,15 @@ impl StandardScaler {
 }
 
 impl Transform for StandardScaler {
+    /// Learns each column's mean and population standard deviation, skipping `NaN`.
+    ///
+    /// # Panics
+    ///
+    /// On an infinite value (the message names its row and column), and on an input that is
+    /// not `[n]` or `[n, d]`.
     fn fit<T: Float>(&mut self, x: &Tensor<T>) -> &mut Self {
         let t = Table::read("StandardScaler::fit", x);
+        t.assert_no_infinity("StandardScaler::fit");
         let (mut mu, mut sigma) = (Vec::new(), Vec::new());
         for c in 0..t.cols {
             let v = t.present(c);
