@@ -29,11 +29,14 @@ pub struct ImageError {
     pub path: Option<PathBuf>,
     /// What went wrong.
     pub reason: String,
+    /// Whether writing the file failed (rather than reading or decoding it).
+    pub writing: bool,
 }
 
 impl fmt::Display for ImageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.path {
+            Some(p) if self.writing => write!(f, "cannot write image {}: {}", p.display(), self.reason),
             Some(p) => write!(f, "cannot read image {}: {}", p.display(), self.reason),
             None => write!(f, "cannot decode image: {}", self.reason),
         }
@@ -150,7 +153,7 @@ pub fn decode(bytes: &[u8], mode: ColorMode) -> Result<Tensor<f32>, ImageError> 
 /// Decodes PNG or JPEG bytes (EXIF orientation applied) within `limits`. An oversize header, or
 /// a file cut short, is an error.
 pub fn decode_with(bytes: &[u8], mode: ColorMode, limits: DecodeLimits) -> Result<Tensor<f32>, ImageError> {
-    let img = decode_checked(bytes, limits).map_err(|reason| ImageError { path: None, reason })?;
+    let img = decode_checked(bytes, limits).map_err(|reason| ImageError { path: None, reason, writing: false })?;
     Ok(to_tensor(img, mode))
 }
 
@@ -164,7 +167,7 @@ pub fn load(path: impl AsRef<Path>, mode: ColorMode) -> Result<Tensor<f32>, Imag
 /// short, is an error naming the file.
 pub fn load_with(path: impl AsRef<Path>, mode: ColorMode, limits: DecodeLimits) -> Result<Tensor<f32>, ImageError> {
     let path = path.as_ref();
-    let err = |reason: String| ImageError { path: Some(path.to_path_buf()), reason };
+    let err = |reason: String| ImageError { path: Some(path.to_path_buf()), reason, writing: false };
     let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
     let img = decode_checked(&bytes, limits).map_err(err)?;
     Ok(to_tensor(img, mode))
@@ -195,7 +198,7 @@ pub(crate) struct Header {
 pub(crate) fn header(path: &Path, limits: DecodeLimits) -> Result<Header, ImageError> {
     use ::image::{metadata::Orientation, ImageDecoder};
     use std::io::Read;
-    let err = |reason: String| ImageError { path: Some(path.to_path_buf()), reason };
+    let err = |reason: String| ImageError { path: Some(path.to_path_buf()), reason, writing: false };
     let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
     let file_len = file.metadata().map_err(|e| err(e.to_string()))?.len();
     let mut reader = std::io::BufReader::new(file);
@@ -218,16 +221,18 @@ pub(crate) fn header(path: &Path, limits: DecodeLimits) -> Result<Header, ImageE
 pub fn save_png(img: &Tensor<f32>, path: impl AsRef<Path>) -> Result<(), ImageError> {
     let path = path.as_ref();
     let (c, h, w) = chw("save_png", img.shape());
-    let err = |reason: String| ImageError { path: Some(path.to_path_buf()), reason };
+    let err = |reason: String| ImageError { path: Some(path.to_path_buf()), reason, writing: true };
     let color = match c {
         1 => ::image::ExtendedColorType::L8,
         3 => ::image::ExtendedColorType::Rgb8,
         _ => return Err(err(format!("a PNG needs 1 or 3 channels, the tensor has {c}"))),
     };
-    let tmp = path.with_extension("png.tmp");
-    ::image::save_buffer_with_format(&tmp, &to_interleaved(img), w as u32, h as u32, color, ::image::ImageFormat::Png)
+    let mut png = Vec::new();
+    let encoder = ::image::codecs::png::PngEncoder::new(&mut png);
+    ::image::ImageEncoder::write_image(encoder, &to_interleaved(img), w as u32, h as u32, color)
         .map_err(|e| err(e.to_string()))?;
-    std::fs::rename(&tmp, path).map_err(|e| err(e.to_string()))
+    kindling_tensor::io::write_atomic(path, &png)
+        .map_err(|e| err(format!("{e} (check that the folder exists and is writable)")))
 }
 
 /// `(C, H, W)` of an image tensor, panicking with the op name otherwise.

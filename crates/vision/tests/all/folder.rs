@@ -81,6 +81,13 @@ fn png_round_trip_and_decoding() {
     assert!(err.to_string().starts_with("cannot decode image"), "{err}");
     let err = image::load(tmp.0.join("missing.png"), ColorMode::Rgb).unwrap_err();
     assert!(err.to_string().contains("missing.png"), "{err}");
+    // A failed save names the file and leaves what was there whole, with no temporary file.
+    std::fs::create_dir(tmp.0.join("taken.png")).unwrap();
+    let err = image::save_png(&img, tmp.0.join("taken.png")).unwrap_err();
+    assert!(err.to_string().starts_with(&format!("cannot write image {}", tmp.0.join("taken.png").display())), "{err}");
+    let mut names: Vec<_> = std::fs::read_dir(&tmp.0).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names, ["taken.png", "x.png"]);
     // Interleaved bytes ↔ [C, H, W].
     let t = image::from_interleaved(&[255, 0, 0, 0, 255, 0], 1, 2, 3);
     assert_eq!(t.to_vec(), [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]);
