@@ -124,7 +124,10 @@ pub fn parse_idx(bytes: &[u8], source: impl AsRef<Path>) -> Result<IdxTensor, Da
         .map(|d| u32::from_be_bytes(bytes[4 + 4 * d..8 + 4 * d].try_into().expect("4 bytes")) as usize)
         .collect();
     let count = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
-    let need = count.and_then(|c| c.checked_mul(elem)).ok_or_else(|| {
+    // A tensor's strides multiply the sizes with zeros counted as ones: an empty shape such as
+    // [0, 2^32-1, 2^32-1] holds nothing, yet its strides would overflow.
+    let strides_fit = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d.max(1))).is_some();
+    let need = count.filter(|_| strides_fit).and_then(|c| c.checked_mul(elem)).ok_or_else(|| {
         DataError::malformed_at(source, "byte 4", "dimension sizes whose product fits in memory", format!("{shape:?}"))
     })?;
     let count = need / elem;

@@ -59,6 +59,9 @@ fn idx_huge_declared_sizes_are_refused_before_allocating() {
     let err = parse_idx(&bytes, "claims.idx").unwrap_err().to_string();
     assert!(err.contains("expected 281474976710656 bytes of data"), "{err}");
     assert!(err.ends_with("found 10 bytes (truncated data)"), "{err}");
+    // Empty, but its strides would overflow (found by the fuzzer: a panic in debug builds).
+    let err = parse_idx(&idx_header(0x08, &[0, u32::MAX, u32::MAX, u32::MAX]), "empty.idx").unwrap_err().to_string();
+    assert!(err.starts_with("empty.idx, byte 4: expected dimension sizes whose product fits in memory"), "{err}");
     // 255 dimensions, none of them present.
     let err = parse_idx(&[0, 0, 0x08, 255], "rank.idx").unwrap_err().to_string();
     assert!(err.contains("expected 255 big-endian u32 dimension sizes"), "{err}");
