@@ -32,16 +32,18 @@ pub struct Options {
     pub seed: u64,
     /// Where regression files live (`<dir>/<target>/<hash>.bin`).
     pub regressions: PathBuf,
-    /// Give up on a target after this many findings (one hot crash should not eat the budget).
-    pub max_findings: usize,
+    /// Stop restarting a target's child after this many findings, even with time left.
+    pub max_restarts: usize,
 }
 
-/// A panic, abort, hang or crash, with the input that caused it.
+/// A panic, abort, hang or crash, with the first input that caused it.
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub target: &'static str,
     /// The input's index (for a replay, its position in the sorted regression files).
     pub index: u64,
+    /// How many inputs of this run ended the same way.
+    pub inputs: u64,
     /// The cause, used to tell findings apart: `panic at FILE:LINE:COL`, `alloc over=single`,
     /// `alloc over=live`, `hang`, or `crash STATUS`.
     pub cause: String,
@@ -56,8 +58,12 @@ pub struct Finding {
 impl std::fmt::Display for Finding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let file = self.file.as_ref().map_or("(no file)".to_string(), |p| p.display().to_string());
-        let seen = if self.new { "new" } else { "known cause" };
-        write!(f, "{}: input {}: {} [{seen}] -> {file}\n    {}", self.target, self.index, self.cause, self.detail)
+        let seen = if self.new { "new cause, saved" } else { "cause already on file" };
+        write!(
+            f,
+            "{}: {} (input {}, {} input(s) in all) [{seen}] -> {file}\n    {}",
+            self.target, self.cause, self.index, self.inputs, self.detail
+        )
     }
 }
 
@@ -269,8 +275,10 @@ pub fn fuzz(options: &Options, target: &'static Target) -> Report {
     let mut report = Report { target: target.name, ..Report::default() };
     let mut known = known_causes(&options.regressions, target.name);
     let mut plan: Option<Plan> = None;
-    let mut start = 0;
-    while report.findings.len() < options.max_findings {
+    let (mut start, mut restarts) = (0, 0);
+    // A hot cause (every header-field input of a format, say) restarts the child often; the
+    // time budget bounds that, and so does the cap on restarts.
+    while restarts < options.max_restarts {
         let left = deadline.saturating_duration_since(Instant::now()).as_secs_f64();
         if left <= 0.0 {
             break;
@@ -299,14 +307,19 @@ pub fn fuzz(options: &Options, target: &'static Target) -> Report {
             Some("hang") => report.hangs += 1,
             _ => report.crashes += 1,
         }
+        start = index + 1;
+        restarts += 1;
+        if let Some(same) = report.findings.iter_mut().find(|f| f.cause == cause) {
+            same.inputs += 1;
+            continue;
+        }
         let input = plan.get_or_insert_with(|| Plan::new(target)).input(options.seed, index);
         let new = known.insert(cause.clone());
         let file = regression_path(&options.regressions, target.name, &input);
         if new {
             save(&file, &input, target, index, options.seed, &cause, &detail);
         }
-        report.findings.push(Finding { target: target.name, index, cause, detail, file: Some(file), new });
-        start = index + 1;
+        report.findings.push(Finding { target: target.name, index, inputs: 1, cause, detail, file: Some(file), new });
     }
     report.seconds = started.elapsed().as_secs_f64();
     report
@@ -356,7 +369,7 @@ pub fn replay(exe: &Path, regressions: &Path, target: &'static Target) -> Report
             _ => report.crashes += 1,
         }
         let file = files.get(index as usize).cloned();
-        report.findings.push(Finding { target: target.name, index, cause, detail, file, new: false });
+        report.findings.push(Finding { target: target.name, index, inputs: 1, cause, detail, file, new: false });
         start = index + 1;
     }
     report.seconds = started.elapsed().as_secs_f64();

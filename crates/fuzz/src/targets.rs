@@ -359,7 +359,7 @@ fn run_folder(scratch: &Scratch, bytes: &[u8]) -> Outcome {
             }
         }
     }
-    std::fs::remove_file(root.join(name)).map_err(refused)?;
+    std::fs::remove_file(scratch.dir.join(name)).expect("the mutated image was written above");
     if accepted {
         Ok(())
     } else {

@@ -28,7 +28,7 @@ fn every_loader_survives_a_bounded_fuzz_run() {
         // Deterministic by default; set KINDLING_FUZZ_SEED to explore other inputs.
         seed: std::env::var("KINDLING_FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0),
         regressions: parent::default_regressions(),
-        max_findings: 5,
+        max_restarts: 200,
     };
     check(TARGETS.iter().map(|t| parent::fuzz(&options, t)).collect());
 }
