@@ -32,7 +32,8 @@ pub struct Options {
     pub seed: u64,
     /// Where regression files live (`<dir>/<target>/<hash>.bin`).
     pub regressions: PathBuf,
-    /// Stop restarting a target's child after this many findings, even with time left.
+    /// Stop restarting a target's child after this many findings, even with time left (the
+    /// time budget is the real bound; this one only stops a target where every input crashes).
     pub max_restarts: usize,
 }
 
@@ -186,15 +187,16 @@ fn run_child(exe: &Path, spec: &ChildSpec<'_>) -> Run {
     });
     drop(tx);
     // The watchdog ends a hung input; this only catches a child whose watchdog failed too.
-    let kill_at = Instant::now() + Duration::from_secs_f64(spec.seconds) + crate::guard::MAX_INPUT_TIME * 2;
+    let kill_at = Instant::now() + Duration::from_secs_f64(spec.seconds) + crate::guard::MAX_INPUT_TIME + Duration::from_secs(5);
+    let mut killed = false;
     let mut run = Run { end: End::Done, tried: 0, ok: 0, err: 0, peak: 0, next: spec.start, traced: None };
     let mut ended = None;
     loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(line) => parse_line(&line, &mut run, &mut ended),
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
-            Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() > kill_at => {
-                let _ = child.kill();
+            Err(mpsc::RecvTimeoutError::Timeout) if Instant::now() > kill_at && !killed => {
+                killed = child.kill().is_ok();
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
@@ -218,6 +220,9 @@ fn run_child(exe: &Path, spec: &ChildSpec<'_>) -> Run {
                 cause.into()
             };
             End::Abort { index: num(line, "index").unwrap_or(run.next), cause, line: line.to_string() }
+        }
+        (None, None) if killed => {
+            End::Died { status: "killed by the parent: past its time and the watchdog's".into(), tail: String::new() }
         }
         (None, None) if status.success() => End::Died { status: "exit 0 without a report".into(), tail: String::new() },
         (None, None) => {
