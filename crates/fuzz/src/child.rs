@@ -56,7 +56,14 @@ static LAST_PANIC: Mutex<Option<(String, String)>> = Mutex::new(None);
 /// Records panics quietly instead of printing them: the parent reports them.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let at = info.location().map_or("unknown".to_string(), |l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+        let mut at =
+            info.location().map_or("unknown".to_string(), |l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+        if !at.starts_with("crates/") {
+            // A panic inside the standard library or a dependency: name the loader's frame too.
+            if let Some(frame) = loader_frame(&std::backtrace::Backtrace::force_capture().to_string()) {
+                at = format!("{at} via {frame}");
+            }
+        }
         let payload = info.payload();
         let msg = payload
             .downcast_ref::<&str>()
@@ -67,6 +74,14 @@ fn install_panic_hook() {
             last.get_or_insert((at, msg.replace('\n', " | ")));
         }
     }));
+}
+
+/// The innermost frame of a backtrace in one of our crates other than this one.
+fn loader_frame(backtrace: &str) -> Option<String> {
+    backtrace.lines().filter_map(|l| l.trim().strip_prefix("at ")).find_map(|file| {
+        let k = file.find("crates/")?;
+        (!file[k..].starts_with("crates/fuzz/")).then(|| file[k..].to_string())
+    })
 }
 
 fn stats() -> String {

@@ -106,7 +106,8 @@ fn main() -> ExitCode {
     }
     let exe = std::env::current_exe().expect("the path of this program");
     let chosen: Vec<&'static Target> = cli.target.map_or_else(|| TARGETS.iter().collect(), |t| vec![t]);
-    let options = Options { exe, seconds: cli.seconds, seed: cli.seed, regressions: cli.regressions, max_restarts: 10_000 };
+    let options =
+        Options { exe, seconds: cli.seconds, seed: cli.seed, regressions: cli.regressions, max_restarts: 10_000 };
     let mut findings = Vec::new();
     for target in chosen {
         let report = if cli.replay {

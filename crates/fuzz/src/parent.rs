@@ -139,10 +139,14 @@ fn num(line: &str, key: &str) -> Option<u64> {
 /// The regression-file-friendly form of a panic location: paths into the cargo registry lose
 /// the machine-specific part (`~/.cargo/registry/src/index.crates.io-.../`).
 fn short_location(at: &str) -> String {
-    match at.find("/registry/src/") {
-        Some(k) => at[k + "/registry/src/".len()..].split_once('/').map_or(at, |(_, rest)| rest).to_string(),
-        None => at.to_string(),
+    if let Some(k) = at.find("/registry/src/") {
+        return at[k + "/registry/src/".len()..].split_once('/').map_or(at, |(_, rest)| rest).to_string();
     }
+    // The standard library's paths carry the compiler's commit hash.
+    if let Some(rest) = at.strip_prefix("/rustc/") {
+        return format!("rustc/{}", rest.split_once('/').map_or(rest, |(_, rest)| rest));
+    }
+    at.to_string()
 }
 
 struct ChildSpec<'a> {
@@ -159,6 +163,9 @@ fn run_child(exe: &Path, spec: &ChildSpec<'_>) -> Run {
     cmd.args(["--child", "--target", spec.target.name])
         .args(["--seed", &spec.seed.to_string(), "--start", &spec.start.to_string()])
         .args(["--seconds", &spec.seconds.to_string()])
+        // Without the tensor buffer cache (up to 1 GiB of freed buffers kept for reuse), the
+        // live heap is the current input's own, and a finding replays alone.
+        .env("KINDLING_BUFFER_CACHE_MB", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -187,7 +194,8 @@ fn run_child(exe: &Path, spec: &ChildSpec<'_>) -> Run {
     });
     drop(tx);
     // The watchdog ends a hung input; this only catches a child whose watchdog failed too.
-    let kill_at = Instant::now() + Duration::from_secs_f64(spec.seconds) + crate::guard::MAX_INPUT_TIME + Duration::from_secs(5);
+    let kill_at =
+        Instant::now() + Duration::from_secs_f64(spec.seconds) + crate::guard::MAX_INPUT_TIME + Duration::from_secs(5);
     let mut killed = false;
     let mut run = Run { end: End::Done, tried: 0, ok: 0, err: 0, peak: 0, next: spec.start, traced: None };
     let mut ended = None;
@@ -250,7 +258,7 @@ fn parse_line(line: &str, run: &mut Run, ended: &mut Option<End>) {
     match kind {
         "done" => *ended = Some(End::Done),
         "panic" => {
-            let at = field(line, "at").unwrap_or("unknown");
+            let at = line.split_once(" at=").and_then(|(_, r)| r.split_once(" msg=")).map_or("unknown", |(a, _)| a);
             let msg = line.split_once(" msg=").map_or("", |(_, m)| m);
             *ended = Some(End::Panic {
                 index: num(line, "index").unwrap_or(run.next),

@@ -8,7 +8,7 @@ use kindling_nn::{cross_entropy, BatchNorm1d, Dropout, Linear, Module, ReLU, Seq
 use kindling_optim::{Adam, AdamConfig};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};
-use kindling_train::{seed_everything, EarlyStopping, Progress, Trainer};
+use kindling_train::{seed_everything, EarlyStopping, History, Progress, Trainer};
 use std::io::Write;
 use std::sync::OnceLock;
 
@@ -240,7 +240,16 @@ pub fn checkpoint() -> Vec<Seed> {
     let y = Tensor::from_vec(vec![0i64, 1, 1, 0], [4]);
     let bytes = with_trainer(|trainer| {
         trainer.fit(&vec![(x, y)], None, 2).expect("a run without checkpoint files cannot fail");
-        trainer.to_checkpoint().to_state_dict().to_bytes()
+        let mut checkpoint = trainer.to_checkpoint();
+        // The history logs wall time; fix it, or the seed (and every input) changes per process.
+        let h = &checkpoint.history;
+        let seconds = h.names().iter().position(|n| n == "seconds");
+        let rows = h
+            .rows()
+            .iter()
+            .map(|r| r.iter().enumerate().map(|(i, &v)| if Some(i) == seconds { 0.25 } else { v }).collect());
+        checkpoint.history = History::from_parts(h.names().to_vec(), h.epochs().to_vec(), rows.collect());
+        checkpoint.to_state_dict().to_bytes()
     });
     vec![Seed::new(bytes).fields(SAFETENSORS_FIELDS.to_vec())]
 }
@@ -248,6 +257,16 @@ pub fn checkpoint() -> Vec<Seed> {
 #[cfg(test)]
 mod tests {
     use crate::targets::{Scratch, TARGETS};
+
+    /// Seeds are the same every time they are built: inputs are regenerated from their index in
+    /// another process, so they must not depend on the clock.
+    #[test]
+    fn seeds_are_deterministic() {
+        for target in &TARGETS {
+            let (a, b) = ((target.seeds)(), (target.seeds)());
+            assert!(a.iter().zip(&b).all(|(a, b)| a.bytes == b.bytes), "{} seeds differ between builds", target.name);
+        }
+    }
 
     /// Every seed is a valid file: its target accepts it.
     #[test]
