@@ -159,9 +159,9 @@ fn abort_with(cause: &str, detail: std::fmt::Arguments<'_>) -> ! {
     ARMED.store(false, Ordering::Relaxed);
     let mut line = Line { bytes: [0; 512], len: 0 };
     let (tried, ok, err) = counts();
-    let _ = write!(
+    let _ = writeln!(
         line,
-        "kindling-fuzz: abort cause={cause} index={} tried={tried} ok={ok} err={err} peak={} {detail}\n",
+        "kindling-fuzz: abort cause={cause} index={} tried={tried} ok={ok} err={err} peak={} {detail}",
         INDEX.load(Ordering::SeqCst) as i64,
         peak(),
     );

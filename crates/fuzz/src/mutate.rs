@@ -131,7 +131,7 @@ impl Plan {
     /// Input `index` for generator seed `seed`: the systematic step `index / 2` for even
     /// indices while there are steps left, else a random stack of mutations.
     pub fn input(&self, seed: u64, index: u64) -> Vec<u8> {
-        if index % 2 == 0 && ((index / 2) as usize) < self.steps.len() {
+        if index.is_multiple_of(2) && ((index / 2) as usize) < self.steps.len() {
             return self.systematic(&self.steps[(index / 2) as usize]);
         }
         let mut rng = Rng::new(self.name_hash ^ seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ index.rotate_left(32));

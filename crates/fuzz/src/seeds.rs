@@ -136,7 +136,7 @@ pub fn png() -> Vec<Seed> {
 
 /// Recomputes the CRC of every whole chunk of a PNG, so a mutated header is not refused for its
 /// checksum before the decoder trusts its numbers. Leaves anything that is not a PNG alone.
-pub fn fix_png_crcs(data: &mut Vec<u8>) {
+pub fn fix_png_crcs(data: &mut [u8]) {
     if !data.starts_with(b"\x89PNG") {
         return;
     }

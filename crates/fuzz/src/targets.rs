@@ -87,7 +87,7 @@ pub struct Target {
     pub numbers: bool,
     /// Repairs checksums after a mutation, so it reaches past the checksum test (applied to
     /// the header-field inputs and to half of the random ones).
-    pub fixup: Option<fn(&mut Vec<u8>)>,
+    pub fixup: Option<fn(&mut [u8])>,
     /// Feeds one input to the loader.
     pub run: fn(&Scratch, &[u8]) -> Outcome,
 }
@@ -276,8 +276,8 @@ fn run_mnist(scratch: &Scratch, input: &[u8]) -> Outcome {
     let (&which, bytes) = input.split_first().ok_or("empty input")?;
     let (images, labels) = seeds::mnist_files();
     let (image_name, label_name) = mnist_file_names(Split::Train);
-    scratch.write(&format!("mnist/{image_name}"), if which == 0 { bytes } else { &images });
-    scratch.write(&format!("mnist/{label_name}"), if which == 0 { &labels } else { bytes });
+    scratch.write(&format!("mnist/{image_name}"), if which == 0 { bytes } else { images });
+    scratch.write(&format!("mnist/{label_name}"), if which == 0 { labels } else { bytes });
     let data = mnist(scratch.dir.join("mnist"), Split::Train).map_err(refused)?;
     let dataset = data.to_dataset();
     if !dataset.is_empty() {
