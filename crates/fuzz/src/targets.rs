@@ -11,7 +11,7 @@ use kindling_data::datasets::{mnist, mnist_file_names, Split};
 use kindling_data::idx::parse_idx;
 use kindling_data::{CharVocab, Dataset};
 use kindling_nn::{Forward, Module};
-use kindling_tensor::safetensors::StateDict;
+use kindling_tensor::safetensors::{StateDict, CHECKSUM_KEY};
 use kindling_tensor::Tensor;
 use kindling_train::Checkpoint;
 use kindling_vision::folder::{ImageFolder, OnError};
@@ -229,7 +229,7 @@ pub static TARGETS: [Target; 10] = [
     },
     Target {
         name: "safetensors",
-        about: "kindling_tensor::safetensors::StateDict::from_bytes, then to_bytes and back",
+        about: "StateDict::from_bytes with and without its checksum, then to_bytes and back",
         seeds: seeds::safetensors,
         dictionary: JSON_TOKENS,
         numbers: true,
@@ -238,7 +238,7 @@ pub static TARGETS: [Target; 10] = [
     },
     Target {
         name: "checkpoint",
-        about: "kindling_train::Checkpoint::from_state_dict, then Trainer::restore into a small trainer",
+        about: "Checkpoint::load's checks, then (past the checksum) from_state_dict and Trainer::restore",
         seeds: seeds::checkpoint,
         dictionary: JSON_TOKENS,
         numbers: true,
@@ -367,21 +367,37 @@ fn run_folder(scratch: &Scratch, bytes: &[u8]) -> Outcome {
     }
 }
 
+/// The same bytes with Kindling's checksum key renamed in place (same length, so every offset
+/// still holds). The file then reads as one from another writer, so a mutation reaches the
+/// checks behind the checksum instead of stopping at it: most mutations of a checksummed file
+/// would otherwise test the checksum alone.
+fn unsigned(bytes: &[u8]) -> Vec<u8> {
+    let key = format!("\"{CHECKSUM_KEY}\"");
+    let mut out = bytes.to_vec();
+    if let Some(at) = out.windows(key.len()).position(|w| w == key.as_bytes()) {
+        out[at + key.len() - 2] = b'_';
+    }
+    out
+}
+
 fn run_safetensors(_: &Scratch, bytes: &[u8]) -> Outcome {
-    let dict = StateDict::from_bytes(bytes).map_err(refused)?;
+    let _ = StateDict::from_bytes_verified(bytes);
+    let dict = StateDict::from_bytes(&unsigned(bytes)).map_err(refused)?;
     let again = StateDict::from_bytes(&dict.to_bytes()).expect("a dict that loaded saves and loads again");
     assert_eq!(again.len(), dict.len(), "saving and loading keeps every entry");
     Ok(())
 }
 
 fn run_checkpoint(_: &Scratch, bytes: &[u8]) -> Outcome {
-    let dict = StateDict::from_bytes(bytes).map_err(refused)?;
+    let _ = StateDict::from_bytes_verified(bytes).map(|dict| Checkpoint::from_state_dict(&dict));
+    let dict = StateDict::from_bytes(&unsigned(bytes)).map_err(refused)?;
     let checkpoint = Checkpoint::from_state_dict(&dict).map_err(refused)?;
     seeds::with_trainer(|trainer| trainer.restore(&checkpoint)).map_err(refused)
 }
 
 fn run_state_dict(_: &Scratch, bytes: &[u8]) -> Outcome {
-    let dict = StateDict::from_bytes(bytes).map_err(refused)?;
+    let _ = StateDict::from_bytes(bytes);
+    let dict = StateDict::from_bytes(&unsigned(bytes)).map_err(refused)?;
     let model = seeds::small_model(0);
     model.load_state_dict(&dict).map_err(refused)?;
     model.eval();
