@@ -2,30 +2,13 @@
 //! short, empty class folders and images of mixed sizes. Each is an error (or, at batch time,
 //! a panic) that names the file and says what to do; none aborts the process.
 
+use crate::TempDir;
 use kindling_data::{DataLoader, Dataset};
 use kindling_tensor::{Rng, Tensor};
 use kindling_vision::folder::{Augmented, FolderError, ImageFolder, OnError};
 use kindling_vision::image::{self, ColorMode, DecodeLimits};
 use kindling_vision::transforms::{Compose, HorizontalFlip, Resize};
 use std::path::{Path, PathBuf};
-
-/// A fresh folder under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("kindling-vision-damaged-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Noisy RGB pixels (noise keeps the encoded file from being tiny).
 fn noise(w: u32, h: u32, seed: u64) -> Vec<u8> {

@@ -3,30 +3,13 @@
 //! augmentation through a DataLoader, and the real Sign Language Digits folder when
 //! `KINDLING_DATASETS` is set.
 
+use crate::TempDir;
 use kindling_data::{DataLoader, Dataset};
 use kindling_tensor::{Rng, Tensor};
 use kindling_vision::folder::{Augmented, FolderError, ImageFolder, OnError};
 use kindling_vision::image::{self, ColorMode};
 use kindling_vision::transforms::{Compose, HorizontalFlip, Resize, TrivialAugmentWide};
 use std::path::PathBuf;
-
-/// A fresh folder under the system temp dir, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("kindling-vision-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// root/{cat,dog}/ with 3 + 2 PNGs of different sizes, a JPEG, a text file, and optionally a
 /// garbage ".png" and a truncated PNG. (An empty class folder is an error: see
