@@ -615,6 +615,30 @@ fn softmax_family_f64_over_every_axis() {
     softmax_grid::<f64>(21);
 }
 
+/// Terms between e^-745 and e^-700 of the max are subnormal in f64: the fast kernel keeps
+/// them as the naive one (and PyTorch) do, instead of flushing them to 0. A tolerance with an
+/// absolute floor cannot see a flush, so this compares relative errors element by element.
+#[test]
+fn softmax_f64_keeps_subnormal_terms_like_naive() {
+    let mut rng = Rng::seed(23);
+    for &(rows, len) in &[(1usize, 1usize), (3, 7), (2, 65), (1, 257)] {
+        let data: Vec<f64> =
+            (0..rows * len).map(|i| if i % len == 0 { 0.0 } else { uniform::<f64>(&mut rng, -740.0, -700.0) }).collect();
+        let x = Tensor::from_vec(data, [rows, len]);
+        for (what, axis, t) in [("rows", 1, x.clone()), ("columns", 0, x.t().contiguous())] {
+            for log in [false, true] {
+                let run = |mode| with_kernel_mode(mode, || if log { t.log_softmax(axis) } else { t.softmax(axis) });
+                let (naive, fast) = (run(KernelMode::Naive).to_vec(), run(KernelMode::Fast).to_vec());
+                for (i, (n, f)) in naive.iter().zip(&fast).enumerate() {
+                    // One subnormal step apart is a rounding difference; a flush is far more.
+                    let close = (n - f).abs() <= f64::from_bits(1) || (n - f).abs() <= 1e-12 * n.abs();
+                    assert!(close, "{what} [{rows}, {len}] log {log}, element {i}: fast {f:e}, naive {n:e}");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn softmax_above_the_threading_threshold() {
     let mut rng = Rng::seed(22);

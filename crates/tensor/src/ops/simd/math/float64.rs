@@ -48,20 +48,23 @@ pub fn exp_f64(x: f64) -> f64 {
     p * pow2i_f64(half) * pow2i_f64(n.wrapping_sub(half))
 }
 
-/// e^x for x <= 0, flushing results below e^-700 (1e-304) to 0: with 2^n a normal number, it
-/// is added straight into p's exponent bits (one integer add instead of two multiplies).
+/// e^x for x <= 0, subnormal results included (like `f64::exp`, so fast and naive softmax
+/// agree on tiny terms). The scale 2^n is added straight into p's exponent bits (one integer
+/// add instead of two multiplies); to keep that exponent normal for n down to -1075 it is
+/// added as 2^(n + 64), and one multiply by 2^-64 then rounds into the subnormal range once.
 #[inline(always)]
 pub fn exp_nonpos_f64(x: f64) -> f64 {
-    const FLUSH: f64 = -700.0;
-    let xc = if x < FLUSH { FLUSH } else { x };
+    // e^-746 is below half the smallest subnormal: every x below it gives 0.
+    const LO: f64 = -746.0;
+    const BIAS: i64 = 64;
+    const UNBIAS: f64 = 1.0 / 18_446_744_073_709_551_616.0; // 2^-64
+    let xc = if x < LO { LO } else { x };
     let (n, r) = reduce_ln2_f64(xc);
     let p = 1.0 + (r * r).mul_add(horner!(r, EXP_TAYLOR_F64), r);
-    let y = f64::from_bits(p.to_bits().wrapping_add((n as u64) << 52));
+    let y = f64::from_bits(p.to_bits().wrapping_add(((n + BIAS) as u64) << 52)) * UNBIAS;
     // A NaN's payload bits went through the rounding trick into `n`; adding that to the
     // exponent can turn the NaN into a number, so NaN is passed through explicitly.
-    if x < FLUSH {
-        0.0
-    } else if x.is_nan() {
+    if x.is_nan() {
         x
     } else {
         y
@@ -74,7 +77,7 @@ pub fn exp_rel_consts_f64(max: f64) -> (f64, f64) {
     (max, 0.0)
 }
 
-/// Softmax's exponential in f64: e^(x - max), within 1 ulp of [`exp_f64`] where not flushed.
+/// Softmax's exponential in f64: e^(x - max), within 1 ulp of [`exp_f64`].
 #[inline(always)]
 pub fn exp_rel_f64(x: f64, max: f64) -> f64 {
     exp_nonpos_f64(x - max)

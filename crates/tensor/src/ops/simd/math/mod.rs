@@ -41,9 +41,9 @@ pub trait SimdFloat: Float {
     /// `(shift, k) = Self::exp_rel_consts(max)`, `x.exp_rel_v(shift)` is e^(x - max + k) for
     /// x <= max, where k is a tiny constant of the lane (0 in f64; in f32 the rounding error of
     /// `max log2 e`, below 6e-8 |max|). The factor e^k cancels in softmax; log-softmax and
-    /// logsumexp subtract k from ln Σ. Cheaper than `exp_v(x - max)`: results below 1e-38 (f32)
-    /// or 1e-304 (f64) may be flushed to 0, and the f32 one is less accurate (see
-    /// [`exp_rel_f32`]). -inf gives 0, NaN stays NaN.
+    /// logsumexp subtract k from ln Σ. Cheaper than `exp_v(x - max)`: in f32, results below
+    /// 1e-38 may be flushed to 0 and are less accurate (see [`exp_rel_f32`]); the f64 one keeps
+    /// subnormal results, as the naive kernel does. -inf gives 0, NaN stays NaN.
     fn exp_rel_consts(max: Self) -> (Self, Self);
     fn exp_rel_v(self, shift: Self) -> Self;
     fn ln_v(self) -> Self;
