@@ -41,6 +41,7 @@ mod kernels;
 pub mod linalg;
 mod ops;
 mod random;
+mod rearrange;
 pub mod safetensors;
 pub mod shape;
 mod storage;

@@ -287,6 +287,28 @@ impl<T: Element> Tensor<T> {
         (0..total).step_by(size).map(|start| self.narrow(a as isize, start, size.min(total - start))).collect()
     }
 
+    /// Splits `axis` into consecutive pieces of the given `sizes`, which must add up to the
+    /// axis's length (PyTorch's `split` with a list). Views, no copy.
+    pub fn split_with_sizes(&self, sizes: &[usize], axis: isize) -> Vec<Tensor<T>> {
+        let a = normalize_axis("split_with_sizes", axis, self.shape());
+        let total: usize = sizes.iter().sum();
+        if total != self.layout.shape[a] {
+            panic!(
+                "split_with_sizes: sizes {sizes:?} add up to {total}, but axis {axis} of shape {} has size {}",
+                dims_str(self.shape()),
+                self.layout.shape[a]
+            );
+        }
+        let mut start = 0;
+        sizes
+            .iter()
+            .map(|&n| {
+                start += n;
+                self.narrow(a as isize, start - n, n)
+            })
+            .collect()
+    }
+
     /// Splits `axis` into `chunks` nearly equal pieces, like `torch.chunk`. Views, no copy.
     pub fn chunk(&self, chunks: usize, axis: isize) -> Vec<Tensor<T>> {
         if chunks == 0 {

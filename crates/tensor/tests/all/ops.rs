@@ -458,3 +458,61 @@ fn slice_scatter_and_index_add_invert_slicing_and_selection() {
     let acc = Tensor::<f32>::zeros([3, 2]).index_add(0, &Tensor::from([2i64, 0, 2]), &Tensor::ones([3, 2]));
     assert_eq!(acc.to_vec(), vec![1.0, 1.0, 0.0, 0.0, 2.0, 2.0]);
 }
+
+// ----- rearranging copies and sized splits ---------------------------------------------------
+
+#[test]
+fn flip_reverses_the_named_axes_and_copies() {
+    let x = t2();
+    assert_eq!(x.flip([1]).to_vec(), vec![2.0, 1.0, 0.0, 5.0, 4.0, 3.0]);
+    assert_eq!(x.flip([0, -1]).to_vec(), vec![5.0, 4.0, 3.0, 2.0, 1.0, 0.0]);
+    assert_eq!(x.t().flip([0]).to_vec(), vec![2.0, 5.0, 1.0, 4.0, 0.0, 3.0]);
+    assert!(!x.flip(Vec::<isize>::new()).shares_storage_with(&x));
+}
+
+#[test]
+#[should_panic(expected = "flip: axis -1 is named twice for shape [2, 3]")]
+fn flip_refuses_an_axis_named_twice() {
+    t2().flip([1, -1]);
+}
+
+#[test]
+fn repeat_tiles_like_pytorch() {
+    // torch.tensor([[0., 1, 2], [3, 4, 5]]).repeat(2, 1) and .repeat(1, 2, 2)
+    let x = t2();
+    assert_eq!(x.repeat(&[2, 1]).to_vec(), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    let y = x.repeat(&[1, 2, 2]);
+    assert_eq!(y.shape(), &[1, 4, 6]);
+    assert_eq!(y.select(1, 1).to_vec(), vec![3.0, 4.0, 5.0, 3.0, 4.0, 5.0]);
+    assert_eq!(Tensor::scalar(7i64).repeat(&[3]).to_vec(), vec![7, 7, 7]);
+    assert_eq!(x.t().repeat(&[1, 2]).select(0, 2).to_vec(), vec![2.0, 5.0, 2.0, 5.0]);
+}
+
+#[test]
+#[should_panic(expected = "repeat: 1 repeat counts for shape [2, 3]; need one per axis at least")]
+fn repeat_needs_a_count_per_axis() {
+    t2().repeat(&[2]);
+}
+
+#[test]
+fn split_with_sizes_gives_views_of_the_sizes() {
+    let x = Tensor::<f32>::arange(7.0);
+    let pieces = x.split_with_sizes(&[2, 0, 5], 0);
+    assert_eq!(pieces.iter().map(|p| p.to_vec()).collect::<Vec<_>>(), vec![vec![0.0, 1.0], vec![], vec![2.0, 3.0, 4.0, 5.0, 6.0]]);
+    assert!(pieces[2].shares_storage_with(&x));
+}
+
+#[test]
+#[should_panic(expected = "split_with_sizes: sizes [2, 2] add up to 4, but axis 1 of shape [2, 3] has size 3")]
+fn split_with_sizes_must_cover_the_axis() {
+    t2().split_with_sizes(&[2, 2], 1);
+}
+
+#[test]
+fn std_with_correction_matches_pytorch() {
+    // torch.std(x, dim=1, correction=c) for x = [[0, 1, 2], [3, 4, 5]]: 1.0 (c = 1), √(2/3) (c = 0).
+    let x = t2().cast::<f64>();
+    assert_close(&x.std_with_correction(1, 1, false), &Tensor::from([1.0, 1.0]), Tolerance::STRICT);
+    let pop = (2.0f64 / 3.0).sqrt();
+    assert_close(&x.std_with_correction(1, 0, true), &Tensor::from([[pop], [pop]]), Tolerance::STRICT);
+}

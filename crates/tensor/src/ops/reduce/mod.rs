@@ -266,6 +266,11 @@ impl<T: Float> Tensor<T> {
         self.var_with_correction(axes, 0, keepdim)
     }
 
+    /// Standard deviation with `correction` as in [`Tensor::var_with_correction`].
+    pub fn std_with_correction(&self, axes: impl Into<Axes>, correction: usize, keepdim: bool) -> Tensor<T> {
+        self.var_with_correction(axes, correction, keepdim).sqrt()
+    }
+
     /// Sample standard deviation (N − 1).
     pub fn std(&self, axes: impl Into<Axes>, keepdim: bool) -> Tensor<T> {
         self.var(axes, keepdim).sqrt()
