@@ -169,3 +169,32 @@ impl<T: Float> std::ops::Neg for Variable<T> {
         self.mul_scalar(-T::ONE)
     }
 }
+
+/// Elementwise max or min of two broadcast operands. The winner of each pair takes the
+/// gradient; on a tie each side gets half, as PyTorch's `maximum`/`minimum` do.
+fn extreme_pair<T: Float>(name: &'static str, a: &Variable<T>, b: &Variable<T>, largest: bool) -> Variable<T> {
+    let (va, vb) = (a.value(), b.value());
+    let y = if largest { va.maximum(&vb) } else { va.minimum(&vb) };
+    let a_wins = if largest { va.gt(&vb) } else { va.lt(&vb) };
+    let half = T::from_f64(0.5);
+    let a_share = &a_wins.cast::<T>() + &(&va.eq(&vb).cast::<T>() * half);
+    let (sa, sb) = (va.shape().to_vec(), vb.shape().to_vec());
+    Variable::from_op(name, y, vec![a.clone(), b.clone()], move |g, needs| {
+        let ga = g * &a_share;
+        vec![needs[0].then(|| sum_to(&ga, &sa)), needs[1].then(|| sum_to(&(g - &ga), &sb))]
+    })
+}
+
+impl<T: Float> Variable<T> {
+    /// The larger of each pair of elements, with broadcasting (`torch.maximum`); a tie splits
+    /// the gradient half and half between the operands.
+    pub fn maximum(&self, other: &Variable<T>) -> Variable<T> {
+        extreme_pair("maximum", self, other, true)
+    }
+
+    /// The smaller of each pair of elements, with broadcasting; ties as for
+    /// [`Variable::maximum`].
+    pub fn minimum(&self, other: &Variable<T>) -> Variable<T> {
+        extreme_pair("minimum", self, other, false)
+    }
+}

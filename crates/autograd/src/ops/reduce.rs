@@ -64,18 +64,45 @@ impl<T: Float> Variable<T> {
         })
     }
 
+    /// Standard deviation over `axes` with `correction` as in
+    /// [`Variable::var_with_correction`]: ∂σ/∂xᵢ = (xᵢ − mean)/((N − correction)·σ). Where σ
+    /// is 0 (all elements equal) the gradient is taken as 0, as PyTorch does, not 0/0.
+    pub fn std_with_correction(&self, axes: impl Into<Axes>, correction: usize, keepdim: bool) -> Variable<T> {
+        let x = self.value();
+        let axes_list = normalize_axes("std", &axes.into(), x.shape());
+        let as_axes = || Axes::These(axes_list.iter().map(|&a| a as isize).collect());
+        let n = count(x.shape(), &axes_list);
+        let kept = x.std_with_correction(as_axes(), correction, true);
+        let centered = &x - &x.mean(as_axes(), true);
+        let denom = &kept * T::from_f64(n.saturating_sub(correction) as f64);
+        let zero = kept.eq(&Tensor::scalar(T::ZERO));
+        let scale = Tensor::where_cond(&zero, &Tensor::scalar(T::ZERO), &denom.recip());
+        let y = if keepdim { kept } else { kept.reshape(spread_shape(x.shape(), &axes_list)) };
+        let shape = x.shape().to_vec();
+        Variable::from_op("std", y, vec![self.clone()], move |g, _| {
+            vec![Some(&(&spread(g, &shape, &axes_list, keepdim) * &centered) * &scale)]
+        })
+    }
+
+    /// Sample standard deviation (N − 1), PyTorch's default.
+    pub fn std(&self, axes: impl Into<Axes>, keepdim: bool) -> Variable<T> {
+        self.std_with_correction(axes, 1, keepdim)
+    }
+
     /// Sample variance (N − 1).
     pub fn var(&self, axes: impl Into<Axes>, keepdim: bool) -> Variable<T> {
         self.var_with_correction(axes, 1, keepdim)
     }
 
-    /// Largest value over `axes`. When several elements tie for the maximum, the gradient is
-    /// split evenly among them (so the total is preserved and the choice is symmetric).
+    /// Largest value over `axes`. Ties follow PyTorch: along one axis (`torch.max(x, dim)`)
+    /// the whole gradient goes to the index [`Tensor::max_with_indices`] returns, the first
+    /// of the tied elements; over several axes or `Axes::All` (`amax`, `torch.max(x)`) it is
+    /// split evenly among them.
     pub fn max(&self, axes: impl Into<Axes>, keepdim: bool) -> Variable<T> {
         self.extreme("max", axes.into(), keepdim, true)
     }
 
-    /// Smallest value over `axes`; ties share the gradient evenly, as for [`Variable::max`].
+    /// Smallest value over `axes`; ties as for [`Variable::max`].
     pub fn min(&self, axes: impl Into<Axes>, keepdim: bool) -> Variable<T> {
         self.extreme("min", axes.into(), keepdim, false)
     }
@@ -83,10 +110,19 @@ impl<T: Float> Variable<T> {
     fn extreme(&self, name: &'static str, axes: Axes, keepdim: bool, largest: bool) -> Variable<T> {
         let x = self.value();
         let axes_list = normalize_axes(name, &axes, x.shape());
+        let by_index = !matches!(axes, Axes::All) && axes_list.len() == 1;
         let as_axes = Axes::These(axes_list.iter().map(|&a| a as isize).collect());
-        let kept = if largest { x.max(as_axes.clone(), true) } else { x.min(as_axes.clone(), true) };
-        let winners = x.eq(&kept).cast::<T>();
-        let share = &winners / &winners.sum(as_axes, true);
+        let (kept, share) = if by_index {
+            let a = axes_list[0] as isize;
+            let (kept, index) = if largest { x.max_with_indices(a, true) } else { x.min_with_indices(a, true) };
+            let one_hot = Tensor::zeros(x.shape()).scatter_add(a, &index, &Tensor::ones(index.shape()));
+            (kept, one_hot)
+        } else {
+            let kept = if largest { x.max(as_axes.clone(), true) } else { x.min(as_axes.clone(), true) };
+            let winners = x.eq(&kept).cast::<T>();
+            let share = &winners / &winners.sum(as_axes, true);
+            (kept, share)
+        };
         let y = if keepdim { kept } else { kept.reshape(spread_shape(x.shape(), &axes_list)) };
         let shape = x.shape().to_vec();
         Variable::from_op(name, y, vec![self.clone()], move |g, _| {

@@ -146,10 +146,21 @@ impl<T: Float> Variable<T> {
         unary("erf", self, self.value().erf(), |x, _| &(-x.square()).exp() * c::<T>(2.0 / std::f64::consts::PI.sqrt()))
     }
 
-    /// Limits every element to `[min, max]`; the gradient passes where `min ≤ x ≤ max`.
+    /// Limits every element to `[min, max]`. The gradient passes only strictly inside,
+    /// `min < x < max`: at a bound it is 0, as PyTorch's `clamp` with number bounds gives.
     pub fn clamp(&self, min: T, max: T) -> Variable<T> {
-        unary("clamp", self, self.value().clamp(min, max), move |x, _| {
-            indicator(x.ge_scalar(min).logical_and(&x.le_scalar(max)))
+        self.clamp_named("clamp", min, max)
+    }
+
+    /// PyTorch's `hardtanh`: the same function and gradient as [`Variable::clamp`] (0 at the
+    /// bounds), under the activation's name.
+    pub fn hardtanh(&self, min: T, max: T) -> Variable<T> {
+        self.clamp_named("hardtanh", min, max)
+    }
+
+    fn clamp_named(&self, name: &'static str, min: T, max: T) -> Variable<T> {
+        unary(name, self, self.value().clamp(min, max), move |x, _| {
+            indicator(x.gt_scalar(min).logical_and(&x.lt_scalar(max)))
         })
     }
 

@@ -152,3 +152,42 @@ impl<T: Float> Variable<T> {
         self.split(size, axis)
     }
 }
+
+impl<T: Float> Variable<T> {
+    /// Pieces of the given `sizes` along `axis` (they must add up to its length); each
+    /// piece's gradient lands back in its own place.
+    pub fn split_with_sizes(&self, sizes: &[usize], axis: isize) -> Vec<Variable<T>> {
+        let a = normalize_axis("split_with_sizes", axis, &self.shape()) as isize;
+        let _ = self.value().split_with_sizes(sizes, axis); // the sum check and its message
+        let mut start = 0;
+        sizes
+            .iter()
+            .map(|&n| {
+                start += n;
+                self.narrow(a, start - n, n)
+            })
+            .collect()
+    }
+
+    /// Reverses the order along each of `axes`; the backward flips the gradient back.
+    pub fn flip(&self, axes: impl IntoDims) -> Variable<T> {
+        let axes = axes.into_dims();
+        let y = self.value().flip(axes.clone());
+        Variable::from_op("flip", y, vec![self.clone()], move |g, _| vec![Some(g.flip(axes.clone()))])
+    }
+
+    /// Tiles `repeats[i]` times along axis i (PyTorch's `Tensor.repeat`; extra leading counts
+    /// add axes). Every copy of an element sends its gradient back, so they are summed.
+    pub fn repeat(&self, repeats: &[usize]) -> Variable<T> {
+        let shape = self.shape();
+        let y = self.value().repeat(repeats);
+        let mut padded = vec![1; repeats.len() - shape.len()];
+        padded.extend_from_slice(&shape);
+        // The output seen as [r0, s0, r1, s1, ..]; summing the r axes folds the copies.
+        let pairs: Vec<usize> = repeats.iter().zip(&padded).flat_map(|(&r, &s)| [r, s]).collect();
+        let copy_axes: Vec<isize> = (0..repeats.len()).map(|i| 2 * i as isize).collect();
+        Variable::from_op("repeat", y, vec![self.clone()], move |g, _| {
+            vec![Some(g.reshape(&pairs[..]).sum(copy_axes.clone(), false).reshape(&shape[..]))]
+        })
+    }
+}

@@ -247,6 +247,26 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn maximum_and_minimum_broadcasting(
+        (a, b) in arb_broadcast_pair(Values::range(-3.0, 3.0), Values::range(-3.0, 3.0)),
+        seed in any::<u64>(),
+    ) {
+        let xs = [a, b];
+        check_op("maximum", &xs, |v| v[0].maximum(&v[1]), |t| t[0].maximum(&t[1]), seed)?;
+        check_op("minimum", &xs, |v| v[0].minimum(&v[1]), |t| t[0].minimum(&t[1]), seed)?;
+    }
+
+    #[test]
+    fn hardtanh(shape in any_shape(), layout in arb_kind(), seed in any::<u64>()) {
+        let x = make_input(&shape, layout, &Values::range(-3.0, 3.0).away_from(&[-1.0, 1.0]), &mut Rng::seed(seed));
+        check_op("hardtanh(-1, 1)", &[x], |v| v[0].hardtanh(-1.0, 1.0), |t| t[0].clamp(-1.0, 1.0), seed)?;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reductions and softmax.
 
@@ -308,6 +328,29 @@ proptest! {
             let op = format!("var over {axes:?}, keepdim {keepdim}");
             check_op(&op, &xs, |v| v[0].var(axes.clone(), keepdim), |t| t[0].var(axes.clone(), keepdim), seed)?;
         }
+    }
+
+    #[test]
+    fn std_over_axes(
+        x in arb_input(any_shape(), Values::distinct(-2.0, 2.0)),
+        keepdim in any::<bool>(),
+        correction in 0usize..=1,
+        seed in any::<u64>(),
+    ) {
+        let (axes, list) = some_axes(&mut Rng::seed(seed), x.t.rank());
+        let n: usize = list.iter().map(|&a| x.t.shape()[a]).product();
+        // One element has σ = 0, where σ has no derivative.
+        prop_assume!(n >= 2);
+        let op = format!("std_with_correction over {axes:?}, correction {correction}, keepdim {keepdim}");
+        let xs = [x];
+        check_op(
+            &op,
+            &xs,
+            |v| v[0].std_with_correction(axes.clone(), correction, keepdim),
+            |t| t[0].std_with_correction(axes.clone(), correction, keepdim),
+            seed,
+        )?;
+        check_op("std", &xs, |v| v[0].std(axes.clone(), keepdim), |t| t[0].std(axes.clone(), keepdim), seed)?;
     }
 
     #[test]
@@ -665,6 +708,50 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn flip_some_axes(x in arb_input(arb_shape(1..=3, 1..=4), Values::range(-2.0, 2.0)), seed in any::<u64>()) {
+        let (_, list) = some_axes(&mut Rng::seed(seed), x.t.rank());
+        let axes: Vec<isize> = list.iter().map(|&a| a as isize).collect();
+        check_op(&format!("flip({axes:?})"), &[x], |v| v[0].flip(axes.clone()), |t| t[0].flip(axes.clone()), seed)?;
+    }
+
+    /// Counts of 1-3 per axis, sometimes with extra leading axes.
+    #[test]
+    fn repeat_tiles(x in arb_input(arb_shape(0..=3, 1..=3), Values::range(-2.0, 2.0)), seed in any::<u64>()) {
+        let mut rng = Rng::seed(seed);
+        let repeats: Vec<usize> = (0..x.t.rank() + pick(&mut rng, 2)).map(|_| 1 + pick(&mut rng, 3)).collect();
+        check_op(&format!("repeat({repeats:?})"), &[x], |v| v[0].repeat(&repeats), |t| t[0].repeat(&repeats), seed)?;
+    }
+
+    /// Random sizes (zeros allowed) adding up to the axis; pieces rejoined in reverse order.
+    #[test]
+    fn split_with_sizes_rejoined(x in arb_input(arb_shape(1..=3, 1..=4), Values::range(-2.0, 2.0)), seed in any::<u64>()) {
+        let mut rng = Rng::seed(seed);
+        let axis = some_axis(&mut rng, x.t.rank());
+        let mut left = x.t.shape()[norm(axis, x.t.rank())];
+        let mut sizes = Vec::new();
+        while left > 0 {
+            let n = pick(&mut rng, left + 1);
+            sizes.push(n);
+            left -= n;
+        }
+        fn reversed<X>(mut pieces: Vec<X>) -> Vec<X> {
+            pieces.reverse();
+            pieces
+        }
+        check_op(
+            &format!("split_with_sizes({sizes:?}, {axis}), rejoined reversed"),
+            &[x],
+            |v| Variable::cat(&reversed(v[0].split_with_sizes(&sizes, axis)).iter().collect::<Vec<_>>(), axis),
+            |t| Tensor::cat(&reversed(t[0].split_with_sizes(&sizes, axis)).iter().collect::<Vec<_>>(), axis),
+            seed,
+        )?;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Indexing.
 
@@ -789,26 +876,74 @@ fn grad(v: &Variable<f64>) -> Vec<f64> {
     v.grad().expect("a gradient").to_vec()
 }
 
+/// PyTorch's rules at ties: along one axis the first index takes all (`torch.max(x, dim)`),
+/// over several axes or all of them the gradient is split evenly (`amax`, `torch.max(x)`).
 #[test]
-fn tied_maxima_and_minima_share_the_gradient_evenly() {
+fn tied_maxima_and_minima_follow_pytorch() {
     let x = Variable::param(Tensor::from([1.0, 3.0, 3.0]));
     let y = x.max(0isize, false);
     y.backward();
     assert_eq!(y.item(), 3.0);
-    assert_eq!(grad(&x), vec![0.0, 0.5, 0.5]);
+    assert_eq!(grad(&x), vec![0.0, 1.0, 0.0]);
 
     let x = Variable::param(Tensor::from([2.0, -1.0, -1.0, 5.0]));
     x.min(-1isize, true).sum_all().backward();
-    assert_eq!(grad(&x), vec![0.0, 0.5, 0.5, 0.0]);
+    assert_eq!(grad(&x), vec![0.0, 1.0, 0.0, 0.0]);
 
-    // Per row, and a three-way tie over all axes.
+    // Per row, then the same rows reduced over both axes (split evenly), then over all.
     let x = Variable::param(Tensor::from([[1.0, 3.0, 3.0], [4.0, 2.0, 4.0]]));
     x.max(1isize, true).backward_with(&Tensor::from([[1.0], [2.0]]));
-    assert_eq!(grad(&x), vec![0.0, 0.5, 0.5, 1.0, 0.0, 1.0]);
+    assert_eq!(grad(&x), vec![0.0, 1.0, 0.0, 2.0, 0.0, 0.0]);
+    let x = Variable::param(Tensor::from([[1.0, 4.0, 3.0], [4.0, 2.0, 4.0]]));
+    x.max([0isize, 1], false).backward();
+    let third = 1.0 / 3.0;
+    assert_eq!(grad(&x), vec![0.0, third, 0.0, third, 0.0, third]);
     let x = Variable::param(Tensor::from([[2.0, 2.0], [0.0, 2.0]]));
     x.max(kindling_tensor::Axes::All, false).backward();
-    let third = 1.0 / 3.0;
     assert_eq!(grad(&x), vec![third, third, 0.0, third]);
+    // A 1-D input reduced with Axes::All still splits (torch.max(x) without dim).
+    let x = Variable::param(Tensor::from([5.0, 5.0]));
+    x.max(kindling_tensor::Axes::All, false).backward();
+    assert_eq!(grad(&x), vec![0.5, 0.5]);
+}
+
+/// `maximum`/`minimum` split a tie half and half, as PyTorch does.
+#[test]
+fn elementwise_maximum_and_minimum_split_ties() {
+    let a = Variable::param(Tensor::from([1.0, 2.0, 3.0]));
+    let b = Variable::param(Tensor::from([1.0, 3.0, 2.0]));
+    a.maximum(&b).sum_all().backward();
+    assert_eq!((grad(&a), grad(&b)), (vec![0.5, 0.0, 1.0], vec![0.5, 1.0, 0.0]));
+    let (a, b) = (Variable::param(a.value()), Variable::param(b.value()));
+    a.minimum(&b).sum_all().backward();
+    assert_eq!((grad(&a), grad(&b)), (vec![0.5, 1.0, 0.0], vec![0.5, 0.0, 1.0]));
+}
+
+/// At a bound, `clamp` and `hardtanh` pass no gradient (PyTorch: strictly inside only).
+#[test]
+fn clamp_and_hardtanh_pass_nothing_at_the_bounds() {
+    let values = Tensor::from([-1.0, -0.5, 0.0, 0.5, 1.0]);
+    let x = Variable::param(values.clone());
+    x.clamp(-0.5, 0.5).sum_all().backward();
+    assert_eq!(grad(&x), vec![0.0, 0.0, 1.0, 0.0, 0.0]);
+    let x = Variable::param(values);
+    let y = x.hardtanh(-0.5, 0.5);
+    y.sum_all().backward();
+    assert_eq!(y.value().to_vec(), vec![-0.5, -0.5, 0.0, 0.5, 0.5]);
+    assert_eq!(grad(&x), vec![0.0, 0.0, 1.0, 0.0, 0.0]);
+}
+
+/// std(x) = 0 has no derivative; PyTorch (and Kindling) give 0 there, never NaN.
+#[test]
+fn std_of_equal_elements_has_zero_gradient() {
+    let x = Variable::param(Tensor::from([1.0, 2.0, 3.0]));
+    let y = x.std(0isize, false);
+    y.backward();
+    assert_eq!(y.item(), 1.0);
+    assert_eq!(grad(&x), vec![-0.5, 0.0, 0.5]);
+    let x = Variable::param(Tensor::from([2.0, 2.0, 2.0]));
+    x.std(kindling_tensor::Axes::All, false).backward();
+    assert_eq!(grad(&x), vec![0.0; 3]);
 }
 
 #[test]
