@@ -11,7 +11,8 @@
 //! | [`ELU`] | z if z > 0 else α(e^z − 1) | |
 //! | [`GELU`] | z·Φ(z) (or its tanh approximation) | |
 //! | [`SiLU`] | z·σ(z) | |
-//! | [`Softplus`] | (1/β)·ln(1 + e^{βz}) | σ(βz) |
+//! | [`Softplus`] | (1/β)·ln(1 + e^{βz}), z once βz > threshold | σ(βz), then 1 |
+//! | [`Hardtanh`] | z clamped to [min, max] | 1 strictly inside, 0 at the bounds and outside |
 //! | [`Softmax`] | e^{zᵢ/T}/Σⱼ e^{zⱼ/T} over one axis | T > 1 flattens, T < 1 sharpens |
 //! | [`LogSoftmax`] | zᵢ − log Σⱼ e^{zⱼ} | feed it to `nll_loss`, or use `cross_entropy` on raw logits |
 
@@ -80,11 +81,19 @@ activation!(
     SiLU, |_s, x| x.silu()
 );
 activation!(
-    /// A smooth ReLU; `beta` sharpens it. Computed stably for large βz.
-    Softplus(beta: f64), |s, x| {
-        let beta = s.beta;
-        x.mul_scalar(T::from_f64(beta)).softplus().mul_scalar(T::from_f64(1.0 / beta))
+    /// A smooth ReLU, (1/β)·ln(1 + e^{βz}); `beta` sharpens it. As in PyTorch, where
+    /// βz > `threshold` the output is z itself (gradient 1), which it equals there to within
+    /// e^{−threshold}.
+    Softplus(beta: f64, threshold: f64), |s, x| {
+        let bx = x.mul_scalar(T::from_f64(s.beta));
+        let smooth = bx.softplus().mul_scalar(T::from_f64(1.0 / s.beta));
+        Variable::where_cond(&bx.value().gt_scalar(T::from_f64(s.threshold)), x, &smooth)
     }
+);
+activation!(
+    /// z limited to [`min_val`, `max_val`] (default [−1, 1]). As in PyTorch, the gradient is 1
+    /// strictly inside and 0 at the bounds and beyond.
+    Hardtanh(min_val: f64, max_val: f64), |s, x| x.hardtanh(T::from_f64(s.min_val), T::from_f64(s.max_val))
 );
 activation!(
     /// Log-probabilities over `axis`.
@@ -130,15 +139,41 @@ impl GELU {
     }
 }
 
+/// PyTorch's defaults: β = 1, threshold 20.
 impl Default for Softplus {
     fn default() -> Self {
-        Softplus { beta: 1.0 }
+        Softplus { beta: 1.0, threshold: 20.0 }
     }
 }
 
 impl Softplus {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    pub fn beta(mut self, beta: f64) -> Self {
+        assert!(beta != 0.0, "Softplus: beta must not be 0");
+        self.beta = beta;
+        self
+    }
+
+    pub fn threshold(mut self, threshold: f64) -> Self {
+        self.threshold = threshold;
+        self
+    }
+}
+
+impl Default for Hardtanh {
+    fn default() -> Self {
+        Hardtanh { min_val: -1.0, max_val: 1.0 }
+    }
+}
+
+impl Hardtanh {
+    /// Panics if `min_val > max_val`.
+    pub fn new(min_val: f64, max_val: f64) -> Self {
+        assert!(min_val <= max_val, "Hardtanh: min_val {min_val} is greater than max_val {max_val}");
+        Hardtanh { min_val, max_val }
     }
 }
 

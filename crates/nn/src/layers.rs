@@ -88,18 +88,49 @@ impl<T: Float> Forward<T> for Linear<T> {
 
 /// A lookup table: row `i` is the learned vector of token/category `i`. Initialised
 /// N(0, 1) as in PyTorch.
+///
+/// With [`Embedding::padding_idx`], that row (a padding token's) is set to zeros and never
+/// receives a gradient, so it stays whatever it is while the rest trains (PyTorch's
+/// `padding_idx`).
 pub struct Embedding<T: Float = f32> {
     pub weight: Variable<T>,
+    pub padding_idx: Option<usize>,
 }
 
 impl<T: Float> Embedding<T> {
     pub fn new(num_embeddings: usize, dim: usize, rng: &mut Rng) -> Self {
-        Embedding { weight: Variable::param(init::normal([num_embeddings, dim], 0.0, 1.0, rng)) }
+        Embedding { weight: Variable::param(init::normal([num_embeddings, dim], 0.0, 1.0, rng)), padding_idx: None }
     }
 
     pub fn from_weights(weight: Tensor<T>) -> Self {
         assert_eq!(weight.rank(), 2, "Embedding: the table must be [num, dim], got shape {}", dims_str(weight.shape()));
-        Embedding { weight: Variable::param(weight) }
+        Embedding { weight: Variable::param(weight), padding_idx: None }
+    }
+
+    /// Makes row `index` (negative counts from the end) the padding row: zeroed now, frozen
+    /// from then on.
+    pub fn padding_idx(mut self, index: i64) -> Self {
+        let num = self.weight.shape()[0] as i64;
+        let row = if index < 0 { index + num } else { index };
+        if !(0..num).contains(&row) {
+            panic!("Embedding: padding_idx {index} is out of range for a table of {num} rows");
+        }
+        let zeroed = self.weight.value().index_fill_row(row as usize);
+        self.weight.set_value(zeroed);
+        self.padding_idx = Some(row as usize);
+        self
+    }
+}
+
+trait ZeroRow {
+    fn index_fill_row(&self, row: usize) -> Self;
+}
+
+impl<T: Float> ZeroRow for Tensor<T> {
+    /// A copy with row `row` set to zeros.
+    fn index_fill_row(&self, row: usize) -> Self {
+        let rows = Tensor::<i64>::arange(self.shape()[0] as i64).reshape([-1, 1]);
+        self.masked_fill(&rows.eq_scalar(row as i64), T::ZERO)
     }
 }
 
@@ -117,7 +148,15 @@ impl<T: Float> Forward<T, Tensor<i64>> for Embedding<T> {
         if let Some(bad) = indices.to_vec().into_iter().find(|&i| i < 0 || i >= num) {
             panic!("Embedding: index {bad} is out of range for a table of {num} rows");
         }
-        self.weight.embedding(indices)
+        let looked_up = self.weight.embedding(indices);
+        match self.padding_idx {
+            // The padding positions read the row's value as a constant: no gradient flows back.
+            Some(pad) => {
+                let at_pad = indices.eq_scalar(pad as i64).unsqueeze(-1);
+                Variable::where_cond(&at_pad, &Variable::constant(looked_up.value()), &looked_up)
+            }
+            None => looked_up,
+        }
     }
 }
 

@@ -37,7 +37,7 @@
 //! - The general layers PyTorch keeps in `torch.nn` live here whatever the data: [`Linear`],
 //!   [`Embedding`], [`Conv1d`], [`Conv2d`], [`ConvTranspose2d`], the pools ([`MaxPool1d`],
 //!   [`MaxPool2d`], [`AvgPool1d`], [`AvgPool2d`], [`AdaptiveAvgPool2d`]), the norms
-//!   ([`BatchNorm1d`], [`BatchNorm2d`], [`LayerNorm`], [`GroupNorm`]), [`Dropout`] and [`Dropout2d`].
+//!   ([`BatchNorm1d`], [`BatchNorm2d`], [`LayerNorm`], [`GroupNorm`], [`RMSNorm`]), [`Dropout`] and [`Dropout2d`].
 
 mod activation;
 pub mod check;
@@ -51,7 +51,9 @@ mod pool;
 pub mod state;
 pub mod summary;
 
-pub use activation::{LeakyReLU, LogSoftmax, PReLU, ReLU, SiLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU, GELU};
+pub use activation::{
+    Hardtanh, LeakyReLU, LogSoftmax, PReLU, ReLU, SiLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU, GELU,
+};
 pub use check::{check_module, gradcheck_module};
 pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
 pub use kindling_autograd::conv::{Conv1dOptions, Conv2dOptions, ConvTranspose2dOptions, Padding, Padding1d};
@@ -60,7 +62,7 @@ pub use kindling_tensor::Float;
 pub use layers::{Dropout, Dropout2d, Embedding, Flatten, Identity, Linear, Residual};
 pub use loss::*;
 pub use module::{Buffer, BufferSlot, Forward, Item, Module, Sequential, TrainingFlag, Visitor, Walker};
-pub use norm::{BatchNorm1d, BatchNorm2d, ElementwiseAffine, GroupNorm, LayerNorm};
+pub use norm::{BatchNorm1d, BatchNorm2d, ElementwiseAffine, GroupNorm, LayerNorm, RMSNorm};
 pub use pool::{AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use state::{LoadError, StateDictError};
 pub use summary::{summary, summary_with, Summary, SummaryRow};

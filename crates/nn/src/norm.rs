@@ -1,5 +1,6 @@
 //! Normalisation layers: BatchNorm1d (statistics over the batch), LayerNorm (over each
-//! sample's features) and GroupNorm (over groups of channels of each sample).
+//! sample's features), GroupNorm (over groups of channels of each sample) and RMSNorm (a
+//! LayerNorm that neither centres nor shifts).
 //!
 //! All three compute x̂ = (x − μ)/√(σ² + ε) with the biased variance, then γ x̂ + β with a
 //! learned scale γ (starts at 1) and shift β (starts at 0). They differ only in which axes
@@ -171,6 +172,12 @@ impl<T: Float> LayerNorm<T> {
         self
     }
 
+    /// With the learned scale but no shift (PyTorch's `bias=False`).
+    pub fn without_bias(mut self) -> Self {
+        self.affine.bias = None;
+        self
+    }
+
     pub fn eps(mut self, eps: f64) -> Self {
         self.eps = eps;
         self
@@ -198,6 +205,67 @@ impl<T: Float> Forward<T> for LayerNorm<T> {
         let mean = x.mean(axes.clone(), true);
         let var = x.var_with_correction(axes, 0, true);
         self.affine.apply(normalize(x, &mean, &var, self.eps), &self.normalized_shape)
+    }
+}
+
+/// Root-mean-square normalisation over the trailing `normalized_shape` axes (PyTorch's
+/// `nn.RMSNorm`): x / √(mean(x²) + ε) · γ, with no mean subtracted and no shift, so it is
+/// cheaper than LayerNorm (used by LLaMA-style transformers). γ starts at 1 and is absent
+/// after `without_affine`. `eps` left as `None` means the float type's machine epsilon, as
+/// PyTorch's default does.
+pub struct RMSNorm<T: Float = f32> {
+    pub weight: Option<Variable<T>>,
+    normalized_shape: Vec<usize>,
+    pub eps: Option<f64>,
+}
+
+impl<T: Float> RMSNorm<T> {
+    pub fn new(normalized_shape: impl Into<Vec<usize>>) -> Self {
+        let normalized_shape = normalized_shape.into();
+        assert!(!normalized_shape.is_empty(), "RMSNorm: normalized_shape must name at least one axis");
+        let weight = Some(Variable::param(Tensor::ones(normalized_shape.clone())));
+        RMSNorm { weight, normalized_shape, eps: None }
+    }
+
+    /// Without the learned scale (`elementwise_affine=False`).
+    pub fn without_affine(mut self) -> Self {
+        self.weight = None;
+        self
+    }
+
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = Some(eps);
+        self
+    }
+}
+
+impl<T: Float> Module<T> for RMSNorm<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        if let Some(w) = &self.weight {
+            v.param("weight", w);
+        }
+    }
+}
+
+impl<T: Float> Forward<T> for RMSNorm<T> {
+    fn forward(&self, x: &Variable<T>) -> Variable<T> {
+        let shape = x.shape();
+        let k = self.normalized_shape.len();
+        if shape.len() < k || shape[shape.len() - k..] != self.normalized_shape[..] {
+            panic!(
+                "RMSNorm: input of shape {} does not end in normalized_shape {}",
+                dims_str(&shape),
+                dims_str(&self.normalized_shape)
+            );
+        }
+        let axes: Vec<isize> = (shape.len() - k..shape.len()).map(|a| a as isize).collect();
+        let eps = self.eps.map_or(T::EPSILON, T::from_f64);
+        let rms = x.square().mean(axes, true).add_scalar(eps).sqrt();
+        let y = x / &rms;
+        match &self.weight {
+            Some(w) => &y * w,
+            None => y,
+        }
     }
 }
 

@@ -45,6 +45,9 @@ fn norm_layers_pass_gradcheck_in_both_modes() {
     gradcheck_module("LayerNorm 2 axes", &LayerNorm::<f64>::new([2, 3]), &input(&[2, 2, 3], 11));
     gradcheck_module("GroupNorm", &GroupNorm::<f64>::new(2, 4), &input(&[3, 4, 5], 12));
     gradcheck_module("GroupNorm no affine", &GroupNorm::<f64>::new(4, 4).without_affine(), &input(&[2, 4, 3], 13));
+    gradcheck_module("LayerNorm no bias", &LayerNorm::<f64>::new([4]).without_bias(), &input(&[3, 4], 15));
+    gradcheck_module("RMSNorm", &RMSNorm::<f64>::new([2, 3]), &input(&[2, 2, 3], 16));
+    gradcheck_module("RMSNorm no affine", &RMSNorm::<f64>::new([4]).eps(1e-3).without_affine(), &input(&[3, 4], 17));
 }
 
 #[test]
@@ -58,7 +61,9 @@ fn activations_pass_gradcheck() {
     gradcheck_module("GELU", &GELU::new(), &x);
     gradcheck_module("GELU tanh", &GELU { tanh_approximation: true }, &x);
     gradcheck_module("SiLU", &SiLU, &x);
-    gradcheck_module("Softplus", &Softplus { beta: 2.0 }, &x);
+    gradcheck_module("Softplus", &Softplus::new().beta(2.0), &x);
+    gradcheck_module("Softplus past threshold", &Softplus::new().threshold(0.5), &x);
+    gradcheck_module("Hardtanh", &Hardtanh::new(-0.4, 0.6), &x);
     gradcheck_module("Softmax", &Softmax::new(1).temperature(0.5), &x);
     gradcheck_module("LogSoftmax", &LogSoftmax::new(-1), &x);
     gradcheck_module("PReLU shared", &PReLU::<f64>::new(1), &x);

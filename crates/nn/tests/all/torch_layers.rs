@@ -3,8 +3,10 @@
 //! PyTorch state dict loaded into the same architecture giving the same predictions.
 
 use kindling_autograd::Variable;
-use kindling_nn::{BatchNorm1d, Forward, GroupNorm, LayerNorm, Linear, Module, PReLU, ReLU, Sequential};
-use kindling_nn::{LeakyReLU, SiLU, Softplus, ELU, GELU};
+use kindling_nn::{
+    BatchNorm1d, Embedding, Forward, GroupNorm, LayerNorm, Linear, Module, PReLU, RMSNorm, ReLU, Sequential,
+};
+use kindling_nn::{Hardtanh, LeakyReLU, SiLU, Softplus, ELU, GELU};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{assert_close, Rng, Tensor, Tolerance};
 use serde_json::Value;
@@ -83,8 +85,79 @@ fn activations_match_pytorch() {
     compare("gelu_tanh", &GELU { tanh_approximation: true }, 1);
     compare("elu", &ELU { alpha: 0.7 }, 1);
     compare("silu", &SiLU, 1);
-    compare("softplus_beta2", &Softplus { beta: 2.0 }, 1);
+    compare("softplus_beta2", &Softplus::new().beta(2.0), 1);
+    compare("softplus_threshold", &Softplus::new().beta(1.5).threshold(3.0), 1);
+    compare("hardtanh", &Hardtanh::new(-0.5, 0.75), 1);
     compare("leaky_relu", &LeakyReLU::new(), 1);
+}
+
+#[test]
+fn rmsnorm_and_layernorm_without_bias_match_pytorch() {
+    compare("rmsnorm", &RMSNorm::<f64>::new([2, 3]), 1);
+    compare("rmsnorm_eps_no_affine", &RMSNorm::<f64>::new([5]).eps(1e-3).without_affine(), 1);
+    let no_bias = LayerNorm::<f64>::new([4]).without_bias();
+    assert_eq!(no_bias.named_parameters().len(), 1);
+    compare("layernorm_no_bias", &no_bias, 1);
+}
+
+/// An op case: `f` applied to the case's input, its output and input gradient compared.
+fn compare_op(name: &str, f: impl Fn(&Variable<f64>) -> Variable<f64>) {
+    let all = cases();
+    let case = &all[name];
+    let x = Variable::param(tensor(&case["x"]));
+    let out = f(&x);
+    let want = tensor(&case["out"]);
+    assert_close(&out.value().reshape(want.shape()), &want, Tolerance::STRICT);
+    out.backward_with(&tensor(&case["r"]).reshape(&out.shape()[..]));
+    assert_close(&x.grad().unwrap(), &tensor(&case["grad_x"]), Tolerance::STRICT);
+}
+
+#[test]
+fn ops_match_pytorch_at_ties_bounds_and_tiny_terms() {
+    let other = || Variable::constant(Tensor::from([[0.5, -1.0, 2.0, 0.25]]));
+    compare_op("maximum", |x| x.maximum(&other()));
+    compare_op("minimum", |x| x.minimum(&other()));
+    compare_op("max_dim_ties", |x| x.max(1isize, false));
+    compare_op("max_all_ties", |x| x.max(kindling_tensor::Axes::All, false));
+    compare_op("clamp_bounds", |x| x.clamp(-0.5, 0.5));
+    compare_op("std_dim", |x| x.std_with_correction(1isize, 0, false));
+    compare_op("std_all", |x| x.std(kindling_tensor::Axes::All, false));
+    compare_op("flip", |x| x.flip([0, 2]));
+    compare_op("repeat", |x| x.repeat(&[2, 1, 3]));
+    compare_op("split_sizes", |x| {
+        let mut pieces = x.split_with_sizes(&[1, 3, 0, 1], 1);
+        pieces.reverse();
+        Variable::cat(&pieces.iter().collect::<Vec<_>>(), 1)
+    });
+    compare_op("softmax_f64_tiny", |x| x.softmax(-1));
+}
+
+/// The padding row keeps its (non-zero) value in the output and gets no gradient.
+#[test]
+fn embedding_padding_idx_matches_pytorch() {
+    let all = cases();
+    let case = &all["embedding_padding_idx"];
+    let table = tensor(&case["params"]["emb.weight"]);
+    let fresh = Embedding::<f64>::from_weights(table.clone()).padding_idx(-4);
+    assert_eq!(fresh.padding_idx, Some(1));
+    assert_eq!(fresh.weight.value().select(0, 1).to_vec(), vec![0.0; 3], "padding row starts at zero");
+    let emb = Embedding::<f64>::from_weights(table).padding_idx(1);
+    emb.weight.set_value(tensor(&case["params"]["emb.weight"]));
+    let ids = Tensor::from([[1i64, 0, 3], [1, 1, 4]]);
+    let x = Variable::param(tensor(&case["x"]));
+    let out = &emb.forward(&ids) * &x;
+    assert_close(&out.value(), &tensor(&case["out"]), Tolerance::STRICT);
+    out.backward_with(&tensor(&case["r"]));
+    assert_close(&x.grad().unwrap(), &tensor(&case["grad_x"]), Tolerance::STRICT);
+    assert_close(&emb.weight.grad().unwrap(), &tensor(&case["grads"]["emb.weight"]), Tolerance::STRICT);
+}
+
+/// Every case names the Kindling type or op it checks.
+#[test]
+fn every_case_names_its_layer() {
+    for (name, case) in cases().as_object().unwrap() {
+        assert!(case["layer"].as_str().is_some_and(|l| !l.is_empty()), "{name}: no \"layer\"");
+    }
 }
 
 #[test]

@@ -622,8 +622,9 @@ fn softmax_family_f64_over_every_axis() {
 fn softmax_f64_keeps_subnormal_terms_like_naive() {
     let mut rng = Rng::seed(23);
     for &(rows, len) in &[(1usize, 1usize), (3, 7), (2, 65), (1, 257)] {
-        let data: Vec<f64> =
-            (0..rows * len).map(|i| if i % len == 0 { 0.0 } else { uniform::<f64>(&mut rng, -740.0, -700.0) }).collect();
+        let data: Vec<f64> = (0..rows * len)
+            .map(|i| if i % len == 0 { 0.0 } else { uniform::<f64>(&mut rng, -740.0, -700.0) })
+            .collect();
         let x = Tensor::from_vec(data, [rows, len]);
         for (what, axis, t) in [("rows", 1, x.clone()), ("columns", 0, x.t().contiguous())] {
             for log in [false, true] {

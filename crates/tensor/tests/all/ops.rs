@@ -498,7 +498,10 @@ fn repeat_needs_a_count_per_axis() {
 fn split_with_sizes_gives_views_of_the_sizes() {
     let x = Tensor::<f32>::arange(7.0);
     let pieces = x.split_with_sizes(&[2, 0, 5], 0);
-    assert_eq!(pieces.iter().map(|p| p.to_vec()).collect::<Vec<_>>(), vec![vec![0.0, 1.0], vec![], vec![2.0, 3.0, 4.0, 5.0, 6.0]]);
+    assert_eq!(
+        pieces.iter().map(|p| p.to_vec()).collect::<Vec<_>>(),
+        vec![vec![0.0, 1.0], vec![], vec![2.0, 3.0, 4.0, 5.0, 6.0]]
+    );
     assert!(pieces[2].shares_storage_with(&x));
 }
 
