@@ -3,4 +3,5 @@
 
 mod cli;
 mod convergence;
+mod parity;
 mod prelude;

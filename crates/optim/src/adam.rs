@@ -2,7 +2,7 @@
 
 use kindling_tensor::{Float, Tensor};
 
-use crate::optimizer::{beta, lerp, non_negative, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
+use crate::optimizer::{check_adam_like, lerp, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
 
 /// Adam, `torch.optim.Adam`, with weight decay as an L2 term added to the gradient.
 ///
@@ -92,14 +92,6 @@ impl<T: Float> ParamState<T> for AdamState<T> {
     }
 }
 
-fn check_adam(lr: f64, betas: (f64, f64), eps: f64, weight_decay: f64) -> Result<(), String> {
-    non_negative("learning rate", lr)?;
-    non_negative("eps", eps)?;
-    beta("beta1", betas.0)?;
-    beta("beta2", betas.1)?;
-    non_negative("weight_decay", weight_decay)
-}
-
 fn init_adam<T: Float>(param: &Tensor<T>, amsgrad: bool) -> AdamState<T> {
     AdamState {
         step: 0,
@@ -157,7 +149,7 @@ macro_rules! adam_hyperparameters {
                 self.betas.0 = momentum;
             }
             fn check(&self) -> Result<(), String> {
-                check_adam(self.lr, self.betas, self.eps, self.weight_decay)
+                check_adam_like(self.lr, self.betas, self.eps, self.weight_decay)
             }
             fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
                 vec![

@@ -20,9 +20,22 @@
 //! ```
 //!
 //! - Optimizers: [`Sgd`] (momentum, dampening, Nesterov), [`Adagrad`], [`Adadelta`],
-//!   [`Rmsprop`], [`Adam`] (AMSGrad), [`AdamW`] and [`Lion`]. Each is an [`Optim`] with its
-//!   own config struct (`SgdConfig`, `AdamConfig`, ...) whose `Default` is PyTorch's, and whose
-//!   doc gives the update rule; the formulas match `torch.optim` step for step.
+//!   [`Rmsprop`], [`Adam`] (AMSGrad), [`AdamW`], [`Adamax`], [`NAdam`], [`RAdam`] and
+//!   [`Lion`]. Each is an [`Optim`] with its own config struct (`SgdConfig`, `AdamConfig`,
+//!   ...) whose `Default` is PyTorch's, and whose doc gives the update rule; the formulas match
+//!   `torch.optim` step for step, which `tests/fixtures/torch_reference.json` checks in f64.
+//!
+//! | optimizer | PyTorch | default lr | state per parameter |
+//! |---|---|---|---|
+//! | [`Sgd`] | `SGD` | 1e-3 | momentum buffer (when momentum > 0) |
+//! | [`Adagrad`] | `Adagrad` | 1e-2 | sum of g² |
+//! | [`Adadelta`] | `Adadelta` | 1.0 | averages of g² and of Δθ² |
+//! | [`Rmsprop`] | `RMSprop` | 1e-2 | average of g² (and of g, centered; momentum buffer) |
+//! | [`Adam`], [`AdamW`] | `Adam`, `AdamW` | 1e-3 | m, v (and max v, AMSGrad) |
+//! | [`Adamax`] | `Adamax` | 2e-3 | m, decaying max of \|g\| |
+//! | [`NAdam`] | `NAdam` | 2e-3 | m, v, product of momentum coefficients |
+//! | [`RAdam`] | `RAdam` | 1e-3 | m, v |
+//! | [`Lion`] | none (the paper's definition) | 1e-4 | m |
 //! - A new optimizer is a config type implementing [`UpdateRule`] (its formula) and
 //!   [`Hyperparameters`]; [`Optim`] supplies groups, skipping and state dicts.
 //! - Parameter groups give different parameters different hyperparameters:
@@ -37,10 +50,13 @@
 mod adadelta;
 mod adagrad;
 mod adam;
+mod adamax;
 mod clip;
 mod ewma;
 mod lion;
+mod nadam;
 mod optimizer;
+mod radam;
 mod rmsprop;
 pub mod schedule;
 mod sgd;
@@ -49,10 +65,13 @@ pub mod state;
 pub use adadelta::{Adadelta, AdadeltaConfig, AdadeltaState};
 pub use adagrad::{Adagrad, AdagradConfig, AdagradState};
 pub use adam::{Adam, AdamConfig, AdamState, AdamW, AdamWConfig};
+pub use adamax::{Adamax, AdamaxConfig, AdamaxState};
 pub use clip::{clip_grad_norm, clip_grad_value};
 pub use ewma::Ewma;
 pub use lion::{Lion, LionConfig, LionState};
+pub use nadam::{NAdam, NAdamConfig, NAdamState};
 pub use optimizer::{Entry, Field, Hyperparameters, Optim, Optimizer, ParamGroup, ParamState, UpdateRule};
+pub use radam::{RAdam, RAdamConfig, RAdamState};
 pub use rmsprop::{Rmsprop, RmspropConfig, RmspropState};
 pub use sgd::{Sgd, SgdConfig, SgdState};
 pub use state::OptimError;

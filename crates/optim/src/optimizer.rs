@@ -78,6 +78,9 @@ pub trait Hyperparameters: Copy + Debug + Send + Sync + 'static {
 pub enum Entry<'a, T: Float> {
     /// A step counter (stored as an i64 scalar).
     Step(&'a mut i64),
+    /// A running number kept per parameter, such as NAdam's product of momentum coefficients
+    /// (stored as an f64 scalar).
+    Real(&'a mut f64),
     /// A buffer shaped like the parameter.
     Buffer(&'a mut Tensor<T>),
     /// A buffer that exists only after the first step or for some settings.
@@ -326,6 +329,15 @@ pub(crate) fn non_negative(name: &str, value: f64) -> Result<(), String> {
     } else {
         Err(format!("invalid {name} {value}: must be >= 0"))
     }
+}
+
+/// Adam-family checks: learning rate, eps and weight decay non-negative, both betas in [0, 1).
+pub(crate) fn check_adam_like(lr: f64, betas: (f64, f64), eps: f64, weight_decay: f64) -> Result<(), String> {
+    non_negative("learning rate", lr)?;
+    non_negative("eps", eps)?;
+    beta("beta1", betas.0)?;
+    beta("beta2", betas.1)?;
+    non_negative("weight_decay", weight_decay)
 }
 
 pub(crate) fn beta(name: &str, value: f64) -> Result<(), String> {

@@ -6,6 +6,7 @@
 //! param_groups.{g}.lr            f64 scalar (likewise every hyperparameter; flags are bool
 //!                                scalars, betas an f64 pair)
 //! state.{i}.step                 i64 scalar
+//! state.{i}.mu_product           f64 scalar (NAdam)
 //! state.{i}.exp_avg, ...         the parameter's dtype and shape
 //! ```
 //!
@@ -142,6 +143,7 @@ pub(crate) fn optimizer_state_dict<C: UpdateRule<T>, T: Float>(optim: &Optim<C, 
                     let key = format!("state.{index}.{name}");
                     match entry {
                         Entry::Step(k) => dict.insert(key, Tensor::scalar(*k)),
+                        Entry::Real(x) => dict.insert(key, Tensor::scalar(*x)),
                         Entry::Buffer(b) => dict.insert(key, b.clone()),
                         Entry::MaybeBuffer(Some(b)) => dict.insert(key, b.clone()),
                         Entry::MaybeBuffer(None) => {}
@@ -233,6 +235,11 @@ pub(crate) fn load_optimizer_state_dict<C: UpdateRule<T>, T: Float>(
                         Entry::Step(k) => {
                             if let Some(v) = read_scalar(dict, &key, &mut problems) {
                                 *k = v as i64;
+                            }
+                        }
+                        Entry::Real(x) => {
+                            if let Some(v) = read_scalar(dict, &key, &mut problems) {
+                                *x = v;
                             }
                         }
                         Entry::Buffer(b) => match read_buffer(dict, &key, index, &shape, &mut problems) {

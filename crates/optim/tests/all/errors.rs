@@ -5,8 +5,9 @@ use kindling_autograd::Variable;
 use kindling_optim::schedule::{CosineAnnealingLr, OneCycleLr, PlateauConfig, ReduceLrOnPlateau, Scheduler, StepLr};
 use kindling_optim::state::StateDict;
 use kindling_optim::{
-    clip_grad_norm, Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Lion,
-    LionConfig, Optimizer, Rmsprop, RmspropConfig, Sgd, SgdConfig,
+    clip_grad_norm, Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax,
+    AdamaxConfig, Lion, LionConfig, NAdam, NAdamConfig, Optimizer, RAdam, RAdamConfig, Rmsprop, RmspropConfig, Sgd,
+    SgdConfig,
 };
 use kindling_tensor::Tensor;
 
@@ -65,6 +66,18 @@ fn bad_hyperparameters_name_the_optimizer_and_the_value() {
         (
             panic_message(|| drop(Lion::new([p(&[2])], LionConfig { betas: (0.9, 1.2), ..Default::default() }))),
             "Lion: invalid beta2 1.2: must be in [0, 1)",
+        ),
+        (
+            panic_message(|| drop(Adamax::new([p(&[2])], AdamaxConfig { eps: -1.0, ..Default::default() }))),
+            "Adamax: invalid eps -1: must be >= 0",
+        ),
+        (
+            panic_message(|| drop(NAdam::new([p(&[2])], NAdamConfig { momentum_decay: -4e-3, ..Default::default() }))),
+            "NAdam: invalid momentum_decay -0.004: must be >= 0",
+        ),
+        (
+            panic_message(|| drop(RAdam::new([p(&[2])], RAdamConfig { betas: (0.9, 1.0), ..Default::default() }))),
+            "RAdam: invalid beta2 1: must be in [0, 1)",
         ),
         (panic_message(|| drop(Sgd::<f32>::new([], SgdConfig::default()))), "SGD: got an empty parameter list"),
         (

@@ -10,8 +10,8 @@ use kindling_optim::schedule::{
     SequentialLr, StepLr,
 };
 use kindling_optim::{
-    Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Lion, LionConfig,
-    Optimizer, Rmsprop, RmspropConfig, Sgd, SgdConfig,
+    Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax, AdamaxConfig, Lion,
+    LionConfig, Optimizer, RAdam, RAdamConfig, Rmsprop, RmspropConfig, Sgd, SgdConfig,
 };
 use kindling_tensor::{Tensor, Tolerance};
 
@@ -314,4 +314,27 @@ fn scheduler_uses_each_groups_own_base_rate() {
     assert_steps(&[opt.group_lr(0), opt.group_lr(1)], &[0.05, 0.005]);
     assert_eq!(sched.last_lrs(), vec![opt.group_lr(0), opt.group_lr(1)]);
     assert_eq!(sched.steps(), 1);
+}
+
+#[test]
+fn adamax_divides_by_a_decaying_maximum() {
+    // β1 = β2 = ½, ε = 0, η = 0.1, g = 2 then 4.
+    // Step 1: m = 1, u = max(0, 2) = 2, θ = 1 − (0.1/½)·1/2 = 0.9.
+    // Step 2: m = 2.5, u = max(½·2, 4) = 4, θ = 0.9 − (0.1/¾)·2.5/4 = 0.9 − 1/12.
+    let theta = one(1.0);
+    let config = AdamaxConfig { lr: 0.1, betas: (0.5, 0.5), eps: 0.0, ..Default::default() };
+    let mut opt = Adamax::new([theta.clone()], config);
+    assert_steps(&run(&mut opt, &theta, &[2.0, 4.0]), &[0.9, 0.9 - 1.0 / 12.0]);
+}
+
+#[test]
+fn radam_takes_plain_momentum_steps_until_rho_passes_5() {
+    // With β2 = 0.999, ρ_k ≤ 5 for k ≤ 5: θ ← θ − η·m̂, and with a constant g, m̂ = g exactly
+    // (up to rounding), so the first steps are −ηg = −0.2 each.
+    let theta = one(1.0);
+    let mut opt = RAdam::new([theta.clone()], RAdamConfig { lr: 0.1, ..Default::default() });
+    let steps = run(&mut opt, &theta, &[2.0; 6]);
+    assert_steps(&steps[..5], &[0.8, 0.6, 0.4, 0.2, 0.0]);
+    // Step 6 is rectified: m̂·√(1 − β2⁶)/√v = g/|g| = 1 (v̂ = g²), so it moves by η·r, with r < 1.
+    assert!(steps[5] < 0.0 && steps[5] > -0.2, "step 6: {}", steps[5]);
 }

@@ -9,8 +9,8 @@ use kindling_optim::schedule::{
 };
 use kindling_optim::state::StateDict;
 use kindling_optim::{
-    Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Lion, LionConfig,
-    Optimizer, Rmsprop, RmspropConfig, Sgd, SgdConfig,
+    Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax, AdamaxConfig, Lion,
+    LionConfig, NAdam, NAdamConfig, Optimizer, RAdam, RAdamConfig, Rmsprop, RmspropConfig, Sgd, SgdConfig,
 };
 use kindling_tensor::Tensor;
 
@@ -113,6 +113,40 @@ fn every_optimizer_resumes_bit_for_bit() {
     check_resume("adam", two_groups!(Adam, AdamConfig { lr: 0.05, amsgrad: true, ..Default::default() }));
     check_resume("adamw", two_groups!(AdamW, AdamWConfig { lr: 0.05, ..Default::default() }));
     check_resume("lion", two_groups!(Lion, LionConfig { lr: 0.01, weight_decay: 0.1, ..Default::default() }));
+    check_resume("adamax", two_groups!(Adamax, AdamaxConfig { lr: 0.05, weight_decay: 0.01, ..Default::default() }));
+    // NAdam's mu_product is a running product: a resume that lost it would drift from step 5.
+    check_resume(
+        "nadam",
+        two_groups!(
+            NAdam,
+            NAdamConfig { lr: 0.05, weight_decay: 0.01, decoupled_weight_decay: true, ..Default::default() }
+        ),
+    );
+    // Split at step 4 of 9 with beta2 = 0.9: the resumed half crosses the rectification threshold.
+    check_resume("radam", two_groups!(RAdam, RAdamConfig { lr: 0.05, betas: (0.9, 0.9), ..Default::default() }));
+}
+
+#[test]
+fn new_optimizers_save_their_state_under_torch_names() {
+    let p = params();
+    set_grads(&p, 0);
+    let mut nadam = NAdam::new(p.clone(), NAdamConfig::default());
+    nadam.step();
+    let dict = nadam.state_dict();
+    for key in ["step", "mu_product", "exp_avg", "exp_avg_sq"] {
+        assert!(dict.contains_key(&format!("state.1.{key}")), "NAdam: no state.1.{key}");
+    }
+    let mu_1 = 0.9 * (1.0 - 0.5 * 0.96f64.powf(4e-3));
+    assert_eq!(dict.get("state.0.mu_product").unwrap().cast::<f64>().item(), mu_1);
+    assert!(dict.contains_key("param_groups.0.momentum_decay"));
+    assert!(dict.contains_key("param_groups.0.decoupled_weight_decay"));
+
+    let mut adamax = Adamax::new(p.clone(), AdamaxConfig::default());
+    adamax.step();
+    assert!(adamax.state_dict().contains_key("state.0.exp_inf"));
+    let mut radam = RAdam::new(p, RAdamConfig::default());
+    radam.step();
+    assert!(radam.state_dict().contains_key("param_groups.0.decoupled_weight_decay"));
 }
 
 #[test]

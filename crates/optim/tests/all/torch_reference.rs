@@ -7,8 +7,8 @@ use kindling_optim::schedule::{
     PlateauConfig, PlateauMode, ReduceLrOnPlateau, Scheduler, SequentialLr, StepLr, ThresholdMode,
 };
 use kindling_optim::{
-    Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Optimizer, Rmsprop,
-    RmspropConfig, Sgd, SgdConfig,
+    Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax, AdamaxConfig, Lion,
+    LionConfig, NAdam, NAdamConfig, Optimizer, RAdam, RAdamConfig, Rmsprop, RmspropConfig, Sgd, SgdConfig,
 };
 use kindling_tensor::{Tensor, Tolerance};
 use serde_json::Value;
@@ -123,6 +123,56 @@ fn build(kind: &str, config: &Value, theta: Variable<f64>) -> Box<dyn Optimizer>
                 },
             ))
         }
+        "Adamax" => {
+            let d = AdamaxConfig::default();
+            Box::new(Adamax::new(
+                params,
+                AdamaxConfig {
+                    lr: num(config, "lr", d.lr),
+                    betas: pair(config, "betas", d.betas),
+                    eps: num(config, "eps", d.eps),
+                    weight_decay: num(config, "weight_decay", d.weight_decay),
+                },
+            ))
+        }
+        "NAdam" => {
+            let d = NAdamConfig::default();
+            Box::new(NAdam::new(
+                params,
+                NAdamConfig {
+                    lr: num(config, "lr", d.lr),
+                    betas: pair(config, "betas", d.betas),
+                    eps: num(config, "eps", d.eps),
+                    weight_decay: num(config, "weight_decay", d.weight_decay),
+                    momentum_decay: num(config, "momentum_decay", d.momentum_decay),
+                    decoupled_weight_decay: flag(config, "decoupled_weight_decay"),
+                },
+            ))
+        }
+        "RAdam" => {
+            let d = RAdamConfig::default();
+            Box::new(RAdam::new(
+                params,
+                RAdamConfig {
+                    lr: num(config, "lr", d.lr),
+                    betas: pair(config, "betas", d.betas),
+                    eps: num(config, "eps", d.eps),
+                    weight_decay: num(config, "weight_decay", d.weight_decay),
+                    decoupled_weight_decay: flag(config, "decoupled_weight_decay"),
+                },
+            ))
+        }
+        "Lion" => {
+            let d = LionConfig::default();
+            Box::new(Lion::new(
+                params,
+                LionConfig {
+                    lr: num(config, "lr", d.lr),
+                    betas: pair(config, "betas", d.betas),
+                    weight_decay: num(config, "weight_decay", d.weight_decay),
+                },
+            ))
+        }
         other => panic!("no optimizer {other} in this test"),
     }
 }
@@ -134,7 +184,8 @@ fn every_optimizer_follows_the_torch_trajectory() {
     let c = Tensor::from_slice(&floats(&problem["c"]));
     let d = Tensor::from_slice(&floats(&problem["d"]));
     let entries = fx["optimizers"].as_array().expect("optimizers");
-    assert!(entries.len() >= 19);
+    assert!(entries.len() >= 29);
+    let mut largest_gap = 0.0f64;
     for entry in entries {
         let name = entry["name"].as_str().expect("name");
         let theta = Variable::param(Tensor::from_slice(&floats(&problem["theta0"])));
@@ -145,11 +196,14 @@ fn every_optimizer_follows_the_torch_trajectory() {
             theta.set_grad(Some(&(&c * &theta.value()) + &d));
             opt.step();
             let expected = Tensor::from_slice(&floats(expected));
+            let ours = theta.value().to_vec();
+            largest_gap = ours.iter().zip(expected.to_vec()).fold(largest_gap, |m, (a, e)| m.max((a - e).abs()));
             if let Some(msg) = kindling_tensor::tolerance::first_mismatch(&theta.value(), &expected, TORCH_F64) {
                 panic!("{name}, step {}: {msg}", k + 1);
             }
         }
     }
+    println!("{} optimizer cases, largest |ours - torch| = {largest_gap:e}", entries.len());
 }
 
 fn schedule_from(name: &str, config: &Value) -> Box<dyn LrSchedule> {
@@ -172,7 +226,7 @@ fn schedule_from(name: &str, config: &Value) -> Box<dyn LrSchedule> {
             t_mult: usize_of("t_mult"),
             eta_min: num(config, "eta_min", 0.0),
         }),
-        "linear" => Box::new(LinearLr {
+        "linear" | "linear_decay" => Box::new(LinearLr {
             start_factor: num(config, "start_factor", 0.0),
             end_factor: num(config, "end_factor", 0.0),
             total_steps: usize_of("total_steps"),
@@ -209,17 +263,19 @@ fn optimizer_for(entry: &Value) -> Box<dyn Optimizer> {
     }
 }
 
-fn assert_sequence(name: &str, what: &str, actual: &[f64], expected: &[f64]) {
+/// Returns the largest |ours − torch|.
+fn assert_sequence(name: &str, what: &str, actual: &[f64], expected: &[f64]) -> f64 {
     assert_eq!(actual.len(), expected.len(), "{name}: {what} lengths");
     for (t, (&a, &e)) in actual.iter().zip(expected).enumerate() {
         assert!(TORCH_F64.accepts(a, e), "{name}: {what} at step {t}: ours {a}, torch {e}");
     }
+    actual.iter().zip(expected).fold(0.0, |m, (a, e)| m.max((a - e).abs()))
 }
 
 #[test]
 fn every_schedule_follows_the_torch_learning_rates() {
     let fx = fixtures();
-    let mut checked = 0;
+    let (mut checked, mut largest_gap) = (0, 0.0f64);
     for entry in fx["schedules"].as_array().expect("schedules") {
         let name = entry["name"].as_str().unwrap();
         let expected_lrs = floats(&entry["lrs"]);
@@ -259,9 +315,10 @@ fn every_schedule_follows_the_torch_learning_rates() {
                 record(opt.as_ref());
             }
         }
-        assert_sequence(name, "lr", &lrs, &expected_lrs);
-        assert_sequence(name, "momentum", &momenta, &expected_momenta);
+        largest_gap = largest_gap.max(assert_sequence(name, "lr", &lrs, &expected_lrs));
+        largest_gap = largest_gap.max(assert_sequence(name, "momentum", &momenta, &expected_momenta));
         checked += 1;
     }
-    assert_eq!(checked, 13);
+    println!("{checked} schedule cases, largest |ours - torch| = {largest_gap:e}");
+    assert_eq!(checked, 14);
 }

@@ -3,8 +3,9 @@
 
 use kindling_autograd::Variable;
 use kindling_optim::{
-    clip_grad_norm, Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Ewma, Lion,
-    LionConfig, Optimizer, Rmsprop, RmspropConfig, Sgd, SgdConfig,
+    clip_grad_norm, Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Adamax,
+    AdamaxConfig, Ewma, Lion, LionConfig, NAdam, NAdamConfig, Optimizer, RAdam, RAdamConfig, Rmsprop, RmspropConfig,
+    Sgd, SgdConfig,
 };
 use kindling_tensor::{Tensor, Tolerance};
 
@@ -64,6 +65,9 @@ fn every_optimizer_descends_a_quadratic() {
         ),
         ("AdamW", Box::new(|t| Box::new(AdamW::new([t], AdamWConfig { lr: 0.05, ..Default::default() })))),
         ("Lion", Box::new(|t| Box::new(Lion::new([t], LionConfig { lr: 0.03, ..Default::default() })))),
+        ("Adamax", Box::new(|t| Box::new(Adamax::new([t], AdamaxConfig { lr: 0.05, ..Default::default() })))),
+        ("NAdam", Box::new(|t| Box::new(NAdam::new([t], NAdamConfig { lr: 0.05, ..Default::default() })))),
+        ("RAdam", Box::new(|t| Box::new(RAdam::new([t], RAdamConfig { lr: 0.05, ..Default::default() })))),
     ];
     for (name, make) in cases {
         let t = theta();
@@ -136,6 +140,18 @@ fn defaults_are_pytorchs() {
     );
     let lion = LionConfig::default();
     assert_eq!((lion.lr, lion.betas, lion.weight_decay), (1e-4, (0.9, 0.99), 0.0));
+    let adamax = AdamaxConfig::default();
+    assert_eq!((adamax.lr, adamax.betas, adamax.eps, adamax.weight_decay), (2e-3, (0.9, 0.999), 1e-8, 0.0));
+    let nadam = NAdamConfig::default();
+    assert_eq!(
+        (nadam.lr, nadam.betas, nadam.eps, nadam.weight_decay, nadam.momentum_decay, nadam.decoupled_weight_decay),
+        (2e-3, (0.9, 0.999), 1e-8, 0.0, 4e-3, false)
+    );
+    let radam = RAdamConfig::default();
+    assert_eq!(
+        (radam.lr, radam.betas, radam.eps, radam.weight_decay, radam.decoupled_weight_decay),
+        (1e-3, (0.9, 0.999), 1e-8, 0.0, false)
+    );
 }
 
 #[test]
