@@ -380,7 +380,7 @@ fn norm_axes_table(out: &Output) -> std::io::Result<()> {
     let mut rng = Rng::seed(12);
     let x = &(&Tensor::<f32>::randn([n, c, h, w], &mut rng) * 3.0) + 2.0;
     let xv = Variable::constant(x.clone());
-    let idx = |i: usize| (i / (c * h * w), (i / (h * w)) % c);
+    let idx = move |i: usize| (i / (c * h * w), (i / (h * w)) % c);
     let bn = BatchNorm2d::<f32>::new(c).forward(&xv).value().to_vec();
     let ln = LayerNorm::<f32>::new(vec![c, h, w]).forward(&xv).value().to_vec();
     let gn = GroupNorm::<f32>::new(3, c).forward(&xv).value().to_vec();
