@@ -85,8 +85,8 @@ impl Init {
 
 // ANCHOR: activation_stats
 /// Sends a batch of N(0, 1) inputs through `depth` layers of `width` units (no bias) and
-/// returns the standard deviation of the activations after every layer: does the signal
-/// keep its size, shrink to nothing or blow up?
+/// returns the root mean square of the activations after every layer (the second moment
+/// that the variance argument tracks): does the signal keep its size, shrink or blow up?
 pub fn activation_stds(act: Act, init: Init, width: usize, depth: usize, batch: usize, seed: u64) -> Vec<f64> {
     let mut rng = Rng::seed(seed);
     let mut h = Variable::constant(Tensor::<f32>::randn([batch, width], &mut rng));
@@ -94,11 +94,16 @@ pub fn activation_stds(act: Act, init: Init, width: usize, depth: usize, batch: 
     for _ in 0..depth {
         let w = Variable::constant(init.weight(act, width, width, &mut rng));
         h = act.apply(&h.matmul(&w.t()));
-        stds.push(std_of(&h.value().to_vec()));
+        stds.push(rms_of(&h.value().to_vec()));
     }
     stds
 }
 // ANCHOR_END: activation_stats
+
+/// The root mean square of some numbers, √(mean of x²).
+pub fn rms_of(xs: &[f32]) -> f64 {
+    (xs.iter().map(|&x| (x as f64).powi(2)).sum::<f64>() / xs.len() as f64).sqrt()
+}
 
 /// The population standard deviation of some numbers.
 pub fn std_of(xs: &[f32]) -> f64 {

@@ -59,13 +59,13 @@ fn main() -> std::io::Result<()> {
         (Act::Tanh, Init::Fixed(0.01), "tanh, N(0, 0.01²)"),
         (Act::Tanh, Init::Fixed(1.0), "tanh, N(0, 1)"),
         (Act::Tanh, Init::Xavier, "tanh, Xavier (gain 5/3)"),
-        (Act::Relu, Init::Xavier, "ReLU, Xavier (gain 1)"),
+        (Act::Relu, Init::KaimingTimes(std::f64::consts::FRAC_1_SQRT_2), "ReLU, Var = 1/n (gain 1)"),
         (Act::Relu, Init::Kaiming, "ReLU, Kaiming"),
         (Act::Relu, Init::KaimingTimes(1.5), "ReLU, 1.5 × Kaiming"),
     ];
-    let mut chart = LineChart::new("Spread of the activations through depth")
+    let mut chart = LineChart::new("Size of the activations through depth")
         .x_label("layer")
-        .y_label("log10 standard deviation of the activations");
+        .y_label("log10 root mean square of the activations");
     let mut rows = Vec::new();
     for (act, init, name) in setups {
         let stds = activation_stds(act, init, 256, 20, 256, 1);
@@ -114,7 +114,7 @@ fn main() -> std::io::Result<()> {
         let norms = weight_grad_norms(&model);
         grad_chart =
             grad_chart.series(name, norms.iter().enumerate().map(|(l, n)| ((l + 1) as f64, n.log10())).collect());
-        let mut opt = sgd(&model, 0.05);
+        let mut opt = sgd(&model, 0.005);
         let curves = train(&model, &mut opt, &train_set, &val_set, 600, 20, None);
         loss_chart = loss_chart.series(
             name,
@@ -311,7 +311,9 @@ fn main() -> std::io::Result<()> {
     let model = DeepMlp::new(mid, &mut rng);
     let mut opt = sgd(&model, 1e-4);
     let curve = lr_range_test(&model, &mut opt, &train_set, 1e-4, 10.0, 200);
-    let steepest = steepest_lr(&curve);
+    // The steepest fall before the lowest point (after it, the loss only rises or is noise).
+    let lowest = curve.iter().enumerate().fold(0, |b, (i, p)| if p.1 < curve[b].1 { i } else { b });
+    let steepest = steepest_lr(&curve[..=lowest.max(1)]);
     let (lr_at_min, _) = curve.iter().cloned().fold((0.0, f64::INFINITY), |b, p| if p.1 < b.1 { p } else { b });
     let range_chart = LineChart::new("Learning-rate range test: one run, η grows every step")
         .x_label("log10 learning rate")
