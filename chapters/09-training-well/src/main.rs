@@ -82,16 +82,8 @@ fn main() -> std::io::Result<()> {
     out.step("gradient norms per layer and training curves: 16 hidden layers, sigmoid against ReLU");
     let train_set = spiral_split(600, 3, 0.15, 21);
     let val_set = spiral_split(600, 3, 0.15, 22);
-    let deep = |act, init, norm| MlpConfig {
-        inputs: 2,
-        width: 32,
-        depth: 16,
-        classes: 3,
-        act,
-        init,
-        norm,
-        dropout: 0.0,
-    };
+    let deep =
+        |act, init, norm| MlpConfig { inputs: 2, width: 32, depth: 16, classes: 3, act, init, norm, dropout: 0.0 };
     let runs = [
         ("sigmoid, Xavier", deep(Act::Sigmoid, Init::Xavier, Norm::None)),
         ("tanh, Xavier", deep(Act::Tanh, Init::Xavier, Norm::None)),
@@ -116,10 +108,8 @@ fn main() -> std::io::Result<()> {
             grad_chart.series(name, norms.iter().enumerate().map(|(l, n)| ((l + 1) as f64, n.log10())).collect());
         let mut opt = sgd(&model, 0.005);
         let curves = train(&model, &mut opt, &train_set, &val_set, 600, 20, None);
-        loss_chart = loss_chart.series(
-            name,
-            curves.steps.iter().zip(&curves.train_loss).map(|(&s, &l)| (s as f64, l)).collect(),
-        );
+        loss_chart = loss_chart
+            .series(name, curves.steps.iter().zip(&curves.train_loss).map(|(&s, &l)| (s as f64, l)).collect());
         rows.push(vec![
             name.to_string(),
             sci(norms[0]),
@@ -225,12 +215,10 @@ fn main() -> std::io::Result<()> {
             chart = chart.dashed_series(&format!("{name}, training"), pts(&curves.train_loss));
             chart = chart.series(&format!("{name}, validation"), pts(&curves.val_loss));
         }
-        let (best_i, best) = curves
-            .val_loss
-            .iter()
-            .enumerate()
-            .fold((0, f64::INFINITY), |b, (i, &v)| if v < b.1 { (i, v) } else { b });
-        let weights: f64 = model.layers.iter().map(|l| l.weight.value().to_vec().iter().map(|w| (w * w) as f64).sum::<f64>()).sum();
+        let (best_i, best) =
+            curves.val_loss.iter().enumerate().fold((0, f64::INFINITY), |b, (i, &v)| if v < b.1 { (i, v) } else { b });
+        let weights: f64 =
+            model.layers.iter().map(|l| l.weight.value().to_vec().iter().map(|w| (w * w) as f64).sum::<f64>()).sum();
         rows.push(vec![
             name.to_string(),
             f3(*curves.train_loss.last().unwrap()),
@@ -248,7 +236,14 @@ fn main() -> std::io::Result<()> {
     out.write(
         "regularisation.md",
         &markdown_table(
-            &["run", "final training loss", "final validation loss", "best validation loss", "validation accuracy", "‖W‖"],
+            &[
+                "run",
+                "final training loss",
+                "final validation loss",
+                "best validation loss",
+                "validation accuracy",
+                "‖W‖",
+            ],
             &rows,
         ),
     )?;

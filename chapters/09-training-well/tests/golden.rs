@@ -16,7 +16,8 @@ fn kaiming_keeps_relu_activations_level_and_tiny_weights_kill_them() {
 fn sigmoid_gradients_vanish_towards_the_input_and_relu_kaiming_ones_do_not() {
     let data = spiral_split(96, 3, 0.15, 21);
     let ratio = |act, init| {
-        let config = MlpConfig { inputs: 2, width: 16, depth: 10, classes: 3, act, init, norm: Norm::None, dropout: 0.0 };
+        let config =
+            MlpConfig { inputs: 2, width: 16, depth: 10, classes: 3, act, init, norm: Norm::None, dropout: 0.0 };
         let model = DeepMlp::new(config, &mut Rng::seed(7));
         kindling_nn::cross_entropy(&model.forward(&Variable::constant(data.x.clone())), &data.y).backward();
         let norms = weight_grad_norms(&model);
