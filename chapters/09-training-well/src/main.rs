@@ -354,6 +354,10 @@ fn main() -> std::io::Result<()> {
     Ok(())
 }
 
+/// One row of the normalisation table: name, axes, number of groups, output values, and the
+/// group of every value.
+type NormCase = (&'static str, &'static str, usize, Vec<f32>, Box<dyn Fn(usize) -> usize>);
+
 /// Mean, standard deviation and root mean square of each group of values.
 fn group_stats(values: &[f32], group_of: impl Fn(usize) -> usize, groups: usize) -> Vec<(f64, f64, f64)> {
     let mut members: Vec<Vec<f64>> = vec![Vec::new(); groups];
@@ -385,7 +389,7 @@ fn norm_axes_table(out: &Output) -> std::io::Result<()> {
     let ones = Variable::constant(Tensor::<f32>::ones([c * h * w]).cast::<f64>());
     let rms = rms_norm(&Variable::constant(flat.value().cast::<f64>()), &ones, 1e-5).value().to_vec();
     let rms: Vec<f32> = rms.iter().map(|&v| v as f32).collect();
-    let cases: [(&str, &str, usize, Vec<f32>, Box<dyn Fn(usize) -> usize>); 5] = [
+    let cases: [NormCase; 5] = [
         ("input (no normalisation)", "per sample", n, x.to_vec(), Box::new(move |i| idx(i).0)),
         ("BatchNorm2d(6)", "N, H, W: one channel across the batch", c, bn, Box::new(move |i| idx(i).1)),
         ("LayerNorm([6, 4, 4])", "C, H, W: one sample", n, ln, Box::new(move |i| idx(i).0)),
