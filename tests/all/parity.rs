@@ -58,10 +58,6 @@ const EXEMPT: &[(&str, &str)] = &[
     ),
 ];
 
-/// Items that should have a case and do not yet; the test prints them but does not fail on
-/// them. Cases for these are being added in crates/nn; empty this list once they land.
-const KNOWN_GAPS: &[&str] =
-    &["Embedding", "Flatten", "Identity", "LogSoftmax", "ReLU", "Sigmoid", "Softmax", "Step", "Tanh"];
 
 /// Loss fixtures written before cases were named after the Rust functions: (spelling in the
 /// fixture, the Rust items it covers). `ce_indices` runs `CrossEntropyLoss::indices`, which is
@@ -369,7 +365,7 @@ fn every_public_loss_layer_optimizer_and_schedule_has_a_pytorch_case() {
     let stale: Vec<&str> = EXEMPT.iter().map(|(name, _)| *name).filter(|n| !all_items.contains(n)).collect();
     assert!(stale.is_empty(), "EXEMPT lists items the API no longer has: {stale:?}");
 
-    let (mut missing, mut gaps, mut report) = (String::new(), Vec::new(), String::new());
+    let (mut missing, mut report) = (String::new(), String::new());
     for (kind, items) in &api {
         let kind_cases = cases.get(kind).cloned().unwrap_or_default();
         let mut covered = 0;
@@ -377,21 +373,14 @@ fn every_public_loss_layer_optimizer_and_schedule_has_a_pytorch_case() {
             let case = kind_cases.iter().find(|(case, _)| covers(*kind, case, item));
             let exempt = EXEMPT.iter().any(|(name, _)| name == item);
             match case {
-                Some((case, file)) => {
-                    covered += 1;
-                    if KNOWN_GAPS.contains(&item.as_str()) {
-                        writeln!(report, "  {item} now has a case ({case} in {file}): remove it from KNOWN_GAPS")
-                            .unwrap();
-                    }
-                }
+                Some(_) => covered += 1,
                 None if exempt => {}
-                None if KNOWN_GAPS.contains(&item.as_str()) => gaps.push(item.as_str()),
                 None => writeln!(missing, "  {kind:?} {item}").unwrap(),
             }
         }
         writeln!(report, "{kind:?}: {} items, {covered} with a PyTorch case", items.len()).unwrap();
     }
-    println!("{report}KNOWN_GAPS still without a case (not failing): {gaps:?}");
+    println!("{report}");
     assert!(
         missing.is_empty(),
         "no PyTorch reference case for:\n{missing}Add a case named after the Rust item (a loss's \"loss\" field, \

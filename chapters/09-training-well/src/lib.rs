@@ -7,7 +7,7 @@
 
 use kindling_autograd::{no_grad, Variable};
 use kindling_nn::init::{self, FanMode, Nonlinearity};
-use kindling_nn::{cross_entropy, BatchNorm1d, Dropout, Forward, GroupNorm, LayerNorm, Linear, Module};
+use kindling_nn::{cross_entropy, BatchNorm1d, Dropout, Forward, GroupNorm, LayerNorm, Linear, Module, RMSNorm};
 use kindling_optim::{clip_grad_norm, Optimizer};
 use kindling_tensor::{Rng, Tensor};
 
@@ -120,6 +120,8 @@ pub enum Norm {
     Layer,
     /// Group normalisation with this many groups.
     Group(usize),
+    /// RMS normalisation over each sample's features.
+    Rms,
 }
 
 /// Everything that defines one of the chapter's multilayer perceptrons.
@@ -168,6 +170,7 @@ impl DeepMlp {
                     Norm::Batch => norms.push(Box::new(BatchNorm1d::<f32>::new(c.width))),
                     Norm::Layer => norms.push(Box::new(LayerNorm::<f32>::new(vec![c.width]))),
                     Norm::Group(g) => norms.push(Box::new(GroupNorm::<f32>::new(g, c.width))),
+                    Norm::Rms => norms.push(Box::new(RMSNorm::<f32>::new(vec![c.width]))),
                 }
             }
         }

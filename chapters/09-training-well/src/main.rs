@@ -8,7 +8,7 @@
 //! early; and runs a learning-rate range test and a learning-rate sweep. Everything the book
 //! shows is written to `book/src/generated/09-training-well/`.
 
-use ch09_training_well::solutions::{rms_norm, steepest_lr};
+use ch09_training_well::solutions::steepest_lr;
 use ch09_training_well::*;
 use chapter_kit::{markdown_table, LineChart, Output};
 use kindling_autograd::Variable;
@@ -385,10 +385,7 @@ fn norm_axes_table(out: &Output) -> std::io::Result<()> {
     let bn = BatchNorm2d::<f32>::new(c).forward(&xv).value().to_vec();
     let ln = LayerNorm::<f32>::new(vec![c, h, w]).forward(&xv).value().to_vec();
     let gn = GroupNorm::<f32>::new(3, c).forward(&xv).value().to_vec();
-    let flat = xv.reshape([n as isize, (c * h * w) as isize]);
-    let ones = Variable::constant(Tensor::<f32>::ones([c * h * w]).cast::<f64>());
-    let rms = rms_norm(&Variable::constant(flat.value().cast::<f64>()), &ones, 1e-5).value().to_vec();
-    let rms: Vec<f32> = rms.iter().map(|&v| v as f32).collect();
+    let rms = RMSNorm::<f32>::new(vec![c, h, w]).eps(1e-5).forward(&xv).value().to_vec();
     let cases: [NormCase; 5] = [
         ("input (no normalisation)", "per sample", n, x.to_vec(), Box::new(move |i| idx(i).0)),
         ("BatchNorm2d(6)", "N, H, W: one channel across the batch", c, bn, Box::new(move |i| idx(i).1)),
@@ -400,7 +397,7 @@ fn norm_axes_table(out: &Output) -> std::io::Result<()> {
             gn,
             Box::new(move |i| idx(i).0 * 3 + idx(i).1 / 2),
         ),
-        ("RMS norm over C·H·W", "C, H, W: one sample (no centring)", n, rms, Box::new(move |i| idx(i).0)),
+        ("RMSNorm([6, 4, 4])", "C, H, W: one sample (no centring)", n, rms, Box::new(move |i| idx(i).0)),
     ];
     let mut rows = Vec::new();
     for (name, over, groups, values, group_of) in cases {

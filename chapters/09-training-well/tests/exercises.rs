@@ -6,7 +6,7 @@ use ch09_training_well::checked::*;
 use ch09_training_well::std_of;
 use kindling_autograd::{gradcheck, Variable};
 use kindling_nn::init::{self, FanMode, Nonlinearity};
-use kindling_nn::{BatchNorm1d, Forward, Module};
+use kindling_nn::{BatchNorm1d, Forward, Module, RMSNorm};
 use kindling_optim::clip_grad_norm;
 use kindling_tensor::{Rng, Tensor};
 
@@ -91,6 +91,15 @@ fn ex9_3_eps_and_no_centring() {
     // ε sits inside the root: a zero row stays zero, and 1/√(1 + 3) = 0.5 for a row of ones and ε = 3.
     let ones = Variable::constant(Tensor::from_vec(vec![1.0, 1.0, 1.0], [1, 3]));
     close_all(&rms_norm(&ones, &w, 3.0).value().to_vec(), &[0.5, 0.5, 0.5], 1e-12, "ε = 3");
+}
+
+#[test]
+fn ex9_3_matches_the_library_layer() {
+    let x = Variable::constant(Tensor::<f64>::randn([4, 6], &mut Rng::seed(3)));
+    let layer = RMSNorm::<f64>::new([6]).eps(1e-5);
+    layer.weight.as_ref().unwrap().set_value(Tensor::linspace(0.5, 2.0, 6));
+    let ours = rms_norm(&x, layer.weight.as_ref().unwrap(), 1e-5).value().to_vec();
+    close_all(&ours, &layer.forward(&x).value().to_vec(), 1e-12, "rms_norm against kindling_nn::RMSNorm");
 }
 
 #[test]

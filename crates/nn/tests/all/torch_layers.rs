@@ -4,9 +4,10 @@
 
 use kindling_autograd::Variable;
 use kindling_nn::{
-    BatchNorm1d, Embedding, Forward, GroupNorm, LayerNorm, Linear, Module, PReLU, RMSNorm, ReLU, Sequential,
+    BatchNorm1d, Embedding, Flatten, Forward, GroupNorm, Identity, LayerNorm, Linear, Module, PReLU, RMSNorm, ReLU,
+    Sequential,
 };
-use kindling_nn::{Hardtanh, LeakyReLU, SiLU, Softplus, ELU, GELU};
+use kindling_nn::{Hardtanh, LeakyReLU, LogSoftmax, SiLU, Sigmoid, Softmax, Softplus, Step, Tanh, ELU, GELU};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{assert_close, Rng, Tensor, Tolerance};
 use serde_json::Value;
@@ -89,6 +90,18 @@ fn activations_match_pytorch() {
     compare("softplus_threshold", &Softplus::new().beta(1.5).threshold(3.0), 1);
     compare("hardtanh", &Hardtanh::new(-0.5, 0.75), 1);
     compare("leaky_relu", &LeakyReLU::new(), 1);
+    compare("relu", &ReLU, 1);
+    compare("sigmoid", &Sigmoid, 1);
+    compare("tanh", &Tanh, 1);
+    compare("log_softmax", &LogSoftmax::new(1), 1);
+    compare("softmax_temperature", &Softmax::new(1).temperature(2.5), 1);
+    compare("step", &Step, 1);
+}
+
+#[test]
+fn shape_layers_match_pytorch() {
+    compare("flatten", &Flatten::new(), 1);
+    compare("identity", &Identity, 1);
 }
 
 #[test]
