@@ -27,11 +27,11 @@ fn pool2d_gradchecks_with_ceil_mode() {
                     .count_include_pad(include);
                 for mode in [KernelMode::Naive, KernelMode::Fast] {
                     with_kernel_mode(mode, || {
-                        gradcheck(&format!("avg_pool2d {opts:?} ({mode:?})"), &[x.clone()], |v| {
+                        gradcheck(&format!("avg_pool2d {opts:?} ({mode:?})"), std::slice::from_ref(&x), |v| {
                             avg_pool2d(&v[0], &opts)
                         });
                         if include {
-                            gradcheck(&format!("max_pool2d {opts:?} ({mode:?})"), &[x.clone()], |v| {
+                            gradcheck(&format!("max_pool2d {opts:?} ({mode:?})"), std::slice::from_ref(&x), |v| {
                                 max_pool2d(&v[0], &opts)
                             });
                         }
@@ -51,11 +51,11 @@ fn pool1d_gradchecks_with_ceil_mode() {
                 let opts = Pool1dOptions::new(k).stride(s).padding(p).ceil_mode(ceil).count_include_pad(include);
                 for mode in [KernelMode::Naive, KernelMode::Fast] {
                     with_kernel_mode(mode, || {
-                        gradcheck(&format!("avg_pool1d {opts:?} ({mode:?})"), &[x.clone()], |v| {
+                        gradcheck(&format!("avg_pool1d {opts:?} ({mode:?})"), std::slice::from_ref(&x), |v| {
                             avg_pool1d(&v[0], &opts)
                         });
                         if include {
-                            gradcheck(&format!("max_pool1d {opts:?} ({mode:?})"), &[x.clone()], |v| {
+                            gradcheck(&format!("max_pool1d {opts:?} ({mode:?})"), std::slice::from_ref(&x), |v| {
                                 max_pool1d(&v[0], &opts)
                             });
                         }
