@@ -24,6 +24,13 @@ impl MaxPool1d {
     pub fn with_options(options: Pool1dOptions) -> Self {
         MaxPool1d { options }
     }
+
+    /// Keeps a last, partial window when the stride does not divide the padded length
+    /// (PyTorch's `ceil_mode`); see [`Pool1dOptions::ceil_mode`].
+    pub fn ceil_mode(mut self, on: bool) -> Self {
+        self.options.ceil_mode = on;
+        self
+    }
 }
 
 impl<T: Float> Module<T> for MaxPool1d {
@@ -49,6 +56,19 @@ impl AvgPool1d {
 
     pub fn with_options(options: Pool1dOptions) -> Self {
         AvgPool1d { options }
+    }
+
+    /// Keeps a last, partial window when the stride does not divide the padded length
+    /// (PyTorch's `ceil_mode`); see [`Pool1dOptions::ceil_mode`].
+    pub fn ceil_mode(mut self, on: bool) -> Self {
+        self.options.ceil_mode = on;
+        self
+    }
+
+    /// Whether padded zeros count in each window's divisor (on by default, as in PyTorch).
+    pub fn count_include_pad(mut self, on: bool) -> Self {
+        self.options.count_include_pad = on;
+        self
     }
 }
 
@@ -77,6 +97,13 @@ impl MaxPool2d {
     pub fn with_options(options: Pool2dOptions) -> Self {
         MaxPool2d { options }
     }
+
+    /// Keeps a last, partial window when the stride does not divide the padded length
+    /// (PyTorch's `ceil_mode`); see [`Pool2dOptions::ceil_mode`].
+    pub fn ceil_mode(mut self, on: bool) -> Self {
+        self.options.ceil_mode = on;
+        self
+    }
 }
 
 impl<T: Float> Module<T> for MaxPool2d {
@@ -102,6 +129,19 @@ impl AvgPool2d {
 
     pub fn with_options(options: Pool2dOptions) -> Self {
         AvgPool2d { options }
+    }
+
+    /// Keeps a last, partial window when the stride does not divide the padded length
+    /// (PyTorch's `ceil_mode`); see [`Pool2dOptions::ceil_mode`].
+    pub fn ceil_mode(mut self, on: bool) -> Self {
+        self.options.ceil_mode = on;
+        self
+    }
+
+    /// Whether padded zeros count in each window's divisor (on by default, as in PyTorch).
+    pub fn count_include_pad(mut self, on: bool) -> Self {
+        self.options.count_include_pad = on;
+        self
     }
 }
 

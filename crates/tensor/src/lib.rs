@@ -65,7 +65,8 @@ pub mod conv {
 /// Their kernels are in [`kernel_api::pool`].
 pub mod pool {
     pub use crate::ops::pool::{
-        adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, Pool1dOptions, Pool2dOptions,
+        adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, pool_output_len, Pool1dOptions,
+        Pool2dOptions,
     };
 }
 

@@ -1,6 +1,8 @@
 //! Differentiable pooling (PyTorch's `F.max_pool1d/2d`, `F.avg_pool1d/2d`,
 //! `F.adaptive_avg_pool2d`). The kernels live in [`kindling_tensor::kernel_api::pool`]; a 1-D pooling
-//! is the 2-D one of height 1.
+//! is the 2-D one of height 1. The options (stride, padding, `ceil_mode`, `count_include_pad`)
+//! are resolved once into a geometry that forward and backward share, so a partial window at
+//! the end gets back exactly the share of the gradient its forward divisor implies.
 
 use crate::Variable;
 use kindling_tensor::kernel_api::pool::{self as kernels, AdaptiveGeometry, PoolGeometry};

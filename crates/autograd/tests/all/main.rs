@@ -6,3 +6,4 @@ mod common;
 mod course_fixtures;
 mod errors;
 mod gradcheck_ops;
+mod pool;

@@ -107,6 +107,12 @@ fn pool1d_layers_gradcheck_and_match_naive() {
             "AvgPool1d(3, s2, p1, exclude pad)",
             Box::new(AvgPool1d::with_options(Pool1dOptions::new(3).stride(2).padding(1).count_include_pad(false))),
         ),
+        ("MaxPool1d(2, ceil)", Box::new(MaxPool1d::new(2).ceil_mode(true))),
+        (
+            "AvgPool1d(4, s3, p2, ceil)",
+            Box::new(AvgPool1d::with_options(Pool1dOptions::new(4).stride(3).padding(2)).ceil_mode(true)),
+        ),
+        ("AvgPool1d(2, ceil, exclude pad)", Box::new(AvgPool1d::new(2).ceil_mode(true).count_include_pad(false))),
     ];
     for (name, layer) in &layers {
         for mode in [KernelMode::Fast, KernelMode::Naive] {
@@ -114,12 +120,15 @@ fn pool1d_layers_gradcheck_and_match_naive() {
         }
     }
     let x = Tensor::<f32>::randn([2, 3, 17], &mut Rng::seed(24));
-    for opts in [Pool1dOptions::new(2), Pool1dOptions::new(3).stride(2).padding(1), Pool1dOptions::new(1)] {
+    let ceil = Pool1dOptions::new(4).stride(3).padding(2).ceil_mode(true);
+    for opts in [Pool1dOptions::new(2), Pool1dOptions::new(3).stride(2).padding(1), Pool1dOptions::new(1), ceil] {
         let ((yf, idf), (yn, idn)) = both(|| max_pool1d_tensor(&x, &opts));
         assert_eq!((yf.to_vec(), idf), (yn.to_vec(), idn), "max_pool1d {opts:?}");
         let (af, an) = both(|| avg_pool1d_tensor(&x, &opts));
         assert_eq!(af.to_vec(), an.to_vec(), "avg_pool1d {opts:?}");
-        assert_eq!(yf.shape(), [2, 3, (17 + 2 * opts.padding - opts.kernel) / opts.stride + 1]);
+        // With ceil_mode: ⌈(17 + 4 − 4)/3⌉ + 1 = 7 windows, the last starting on element 16.
+        let len = if opts.ceil_mode { 7 } else { (17 + 2 * opts.padding - opts.kernel) / opts.stride + 1 };
+        assert_eq!(yf.shape(), [2, 3, len], "{opts:?}");
     }
 }
 

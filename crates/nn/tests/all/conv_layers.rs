@@ -31,6 +31,9 @@ fn pooling_fast_matches_naive_on_odd_shapes() {
             Pool2dOptions::new(3).stride(2).padding(1),
             Pool2dOptions::kernel2(2, 3).stride2(3, 1),
             Pool2dOptions::new(3).stride(2).padding(1).count_include_pad(false),
+            Pool2dOptions::new(2).ceil_mode(true),
+            Pool2dOptions::kernel2(3, 2).stride2(2, 3).padding2(1, 1).ceil_mode(true),
+            Pool2dOptions::new(3).stride(2).padding(1).count_include_pad(false).ceil_mode(true),
         ] {
             if opts.kernel.0 > h + 2 * opts.padding.0 || opts.kernel.1 > w + 2 * opts.padding.1 {
                 continue;
@@ -67,6 +70,25 @@ fn pooling_layers_gradcheck() {
         (
             "AvgPool2d(3, s2, p1, exclude pad)",
             Box::new(AvgPool2d::with_options(Pool2dOptions::new(3).stride(2).padding(1).count_include_pad(false))),
+        ),
+        ("MaxPool2d(2, ceil)", Box::new(MaxPool2d::new(2).ceil_mode(true))),
+        (
+            "MaxPool2d(3, s2, p1, ceil)",
+            Box::new(MaxPool2d::with_options(Pool2dOptions::new(3).stride(2).padding(1)).ceil_mode(true)),
+        ),
+        (
+            "AvgPool2d(3×2, s2×3, p1×1, ceil)",
+            Box::new(
+                AvgPool2d::with_options(Pool2dOptions::kernel2(3, 2).stride2(2, 3).padding2(1, 1)).ceil_mode(true),
+            ),
+        ),
+        (
+            "AvgPool2d(3, s2, p1, ceil, exclude pad)",
+            Box::new(
+                AvgPool2d::with_options(Pool2dOptions::new(3).stride(2).padding(1))
+                    .ceil_mode(true)
+                    .count_include_pad(false),
+            ),
         ),
         ("AdaptiveAvgPool2d(3, 4)", Box::new(AdaptiveAvgPool2d::new(3, 4))),
         ("AdaptiveAvgPool2d(5, 5) upsampling", Box::new(AdaptiveAvgPool2d::new(9, 8))),

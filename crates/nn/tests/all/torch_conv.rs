@@ -9,7 +9,7 @@ use kindling_autograd::pool::{
     adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d, Pool1dOptions, Pool2dOptions,
 };
 use kindling_autograd::Variable;
-use kindling_nn::{AvgPool1d, BatchNorm2d, Conv1d, Forward, MaxPool1d, Module};
+use kindling_nn::{AvgPool1d, AvgPool2d, BatchNorm2d, Conv1d, Forward, MaxPool1d, MaxPool2d, Module};
 use kindling_tensor::{with_kernel_mode, KernelMode, Tensor, Tolerance};
 use serde_json::Value;
 
@@ -82,10 +82,20 @@ fn run_case(case: &Value) {
         "max_pool2d" | "avg_pool2d" => {
             let (k, s, p) = (pair(case, "kernel"), pair(case, "stride"), pair(case, "padding"));
             let include = case["params"]["count_include_pad"].as_bool().unwrap_or(true);
-            let opts = Pool2dOptions::kernel2(k.0, k.1).stride2(s.0, s.1).padding2(p.0, p.1).count_include_pad(include);
+            let ceil = case["params"]["ceil_mode"].as_bool().unwrap_or(false);
+            let opts = Pool2dOptions::kernel2(k.0, k.1)
+                .stride2(s.0, s.1)
+                .padding2(p.0, p.1)
+                .count_include_pad(include)
+                .ceil_mode(ceil);
+            // The layers, built with their own builders, give the same values.
+            let x2 = Variable::constant(x.value());
             if op == "max_pool2d" {
+                check(case, "y", &MaxPool2d::with_options(opts.ceil_mode(false)).ceil_mode(ceil).forward(&x2).value());
                 max_pool2d(&x, &opts)
             } else {
+                let layer = AvgPool2d::with_options(opts.count_include_pad(true)).count_include_pad(include);
+                check(case, "y", &layer.ceil_mode(ceil).forward(&x2).value());
                 avg_pool2d(&x, &opts)
             }
         }
@@ -115,7 +125,8 @@ fn run_case(case: &Value) {
             let opts = Pool1dOptions::new(int(case, "kernel"))
                 .stride(int(case, "stride"))
                 .padding(int(case, "padding"))
-                .count_include_pad(include);
+                .count_include_pad(include)
+                .ceil_mode(case["params"]["ceil_mode"].as_bool().unwrap_or(false));
             let x2 = Variable::constant(x.value());
             if op == "max_pool1d" {
                 check(case, "y", &MaxPool1d::with_options(opts).forward(&x2).value());
@@ -175,5 +186,19 @@ fn fixture_covers_every_op() {
         "batch_norm2d",
     ] {
         assert!(ops.contains(op), "no {op} case");
+    }
+    // ceil_mode both ways, for every pooling, and averages both ways of counting the padding.
+    for op in ["max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"] {
+        for ceil in [false, true] {
+            for include in [true, false] {
+                let found = cases().iter().any(|c| {
+                    let p = &c["params"];
+                    c["op"] == op
+                        && p["ceil_mode"].as_bool() == Some(ceil)
+                        && (op.starts_with("max") || p["count_include_pad"].as_bool() == Some(include))
+                });
+                assert!(found, "no {op} case with ceil_mode {ceil}, count_include_pad {include}");
+            }
+        }
     }
 }

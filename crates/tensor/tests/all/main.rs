@@ -8,5 +8,6 @@ mod errors;
 mod kernel_index;
 mod naive_vs_fast;
 mod ops;
+mod pool;
 mod properties;
 mod safetensors;

@@ -5,8 +5,9 @@
 //! Each output element summarises one window of its own channel plane: the largest value
 //! (max pooling; the gradient goes to that one position) or the mean (average pooling; the
 //! gradient is shared equally). Windows follow PyTorch: `⌊(H + 2p − k)/s⌋ + 1` outputs per
-//! axis, padding counts as −∞ for max and, by default, as zeros in the average
-//! (`count_include_pad`); adaptive pooling uses windows `[⌊iH/Ho⌋, ⌈(i + 1)H/Ho⌉)`.
+//! axis (or the rounded-up count with `ceil_mode`, see [`pool_output_len`]), padding counts as
+//! −∞ for max and, by default, as zeros in the average (`count_include_pad`); adaptive pooling
+//! uses windows `[⌊iH/Ho⌋, ⌈(i + 1)H/Ho⌉)`.
 //!
 //! [`naive`] loops over every plane on one thread; [`fast`] runs planes on rayon threads with
 //! a special case for the common 2×2, stride-2 max pooling. The tensor crate's kernel switch
@@ -26,17 +27,28 @@ pub struct Pool2dOptions {
     pub stride: (usize, usize),
     pub padding: (usize, usize),
     /// Average pooling only: whether padded zeros count in the divisor (PyTorch's default).
+    /// On, a window divides by its full size, except that a window hanging past the right
+    /// padding (possible only with `ceil_mode`) stops counting there. Off, it divides by the
+    /// number of real elements it covers.
     pub count_include_pad: bool,
+    /// Whether a last, partial window is kept when the stride does not divide the padded
+    /// length (PyTorch's `ceil_mode`; off by default). Off, only windows that fit wholly in the
+    /// padded input count. On, the count of windows is rounded up instead, but a window is
+    /// kept only if it begins on a real element or on the left padding, never on the right
+    /// padding or past it. A partial window pools over what it covers; an average with
+    /// `count_include_pad` divides by its width up to the end of the right padding, and one
+    /// without divides by the number of real elements in it. See [`pool_output_len`].
+    pub ceil_mode: bool,
 }
 
 impl Pool2dOptions {
     /// A `k × k` window with stride `k` and no padding.
     pub fn new(k: usize) -> Self {
-        Pool2dOptions { kernel: (k, k), stride: (k, k), padding: (0, 0), count_include_pad: true }
+        Pool2dOptions { kernel: (k, k), stride: (k, k), padding: (0, 0), count_include_pad: true, ceil_mode: false }
     }
 
     pub fn kernel2(kh: usize, kw: usize) -> Self {
-        Pool2dOptions { kernel: (kh, kw), stride: (kh, kw), padding: (0, 0), count_include_pad: true }
+        Pool2dOptions { kernel: (kh, kw), stride: (kh, kw), padding: (0, 0), count_include_pad: true, ceil_mode: false }
     }
 
     pub fn stride(mut self, s: usize) -> Self {
@@ -63,6 +75,12 @@ impl Pool2dOptions {
         self.count_include_pad = on;
         self
     }
+
+    /// Keeps a last, partial window (PyTorch's `ceil_mode`); see the field's docs.
+    pub fn ceil_mode(mut self, on: bool) -> Self {
+        self.ceil_mode = on;
+        self
+    }
 }
 
 /// Window size, stride and padding of a 1-D max or average pooling over `[N, C, L]`.
@@ -73,13 +91,24 @@ pub struct Pool1dOptions {
     pub stride: usize,
     pub padding: usize,
     /// Average pooling only: whether padded zeros count in the divisor (PyTorch's default).
+    /// On, a window divides by its full size, except that a window hanging past the right
+    /// padding (possible only with `ceil_mode`) stops counting there. Off, it divides by the
+    /// number of real elements it covers.
     pub count_include_pad: bool,
+    /// Whether a last, partial window is kept when the stride does not divide the padded
+    /// length (PyTorch's `ceil_mode`; off by default). Off, only windows that fit wholly in the
+    /// padded input count. On, the count of windows is rounded up instead, but a window is
+    /// kept only if it begins on a real element or on the left padding, never on the right
+    /// padding or past it. A partial window pools over what it covers; an average with
+    /// `count_include_pad` divides by its width up to the end of the right padding, and one
+    /// without divides by the number of real elements in it. See [`pool_output_len`].
+    pub ceil_mode: bool,
 }
 
 impl Pool1dOptions {
     /// A window of `k` with stride `k` and no padding.
     pub fn new(k: usize) -> Self {
-        Pool1dOptions { kernel: k, stride: k, padding: 0, count_include_pad: true }
+        Pool1dOptions { kernel: k, stride: k, padding: 0, count_include_pad: true, ceil_mode: false }
     }
 
     pub fn stride(mut self, s: usize) -> Self {
@@ -97,6 +126,12 @@ impl Pool1dOptions {
         self
     }
 
+    /// Keeps a last, partial window (PyTorch's `ceil_mode`); see the field's docs.
+    pub fn ceil_mode(mut self, on: bool) -> Self {
+        self.ceil_mode = on;
+        self
+    }
+
     /// The same pooling over `[N, C, 1, L]`, which the 2-D kernels run unchanged.
     pub fn as_2d(&self) -> Pool2dOptions {
         Pool2dOptions {
@@ -104,6 +139,7 @@ impl Pool1dOptions {
             stride: (1, self.stride),
             padding: (0, self.padding),
             count_include_pad: self.count_include_pad,
+            ceil_mode: self.ceil_mode,
         }
     }
 }
@@ -125,6 +161,9 @@ pub struct PoolGeometry {
     pub ho: usize,
     pub wo: usize,
     pub count_include_pad: bool,
+    /// Whether `ho` and `wo` were rounded up (see [`pool_output_len`]); the kernels read only
+    /// the sizes.
+    pub ceil_mode: bool,
 }
 
 impl PoolGeometry {
@@ -169,9 +208,10 @@ impl PoolGeometry {
             sw,
             ph,
             pw,
-            ho: (h + 2 * ph - kh) / sh + 1,
-            wo: (w + 2 * pw - kw) / sw + 1,
+            ho: pool_output_len(h, kh, sh, ph, opts.ceil_mode),
+            wo: pool_output_len(w, kw, sw, pw, opts.ceil_mode),
             count_include_pad: opts.count_include_pad,
+            ceil_mode: opts.ceil_mode,
         }
     }
 
@@ -183,13 +223,50 @@ impl PoolGeometry {
         [self.n, self.c, self.h, self.w]
     }
 
-    /// The rows (or columns) `[start, end)` of window `i` clipped to the image, and the
-    /// unclipped count (for `count_include_pad`).
+    /// The rows (or columns) `[start, end)` of window `i` clipped to the image.
     #[inline]
     pub fn window(i: usize, stride: usize, pad: usize, k: usize, size: usize) -> (usize, usize) {
         let start = (i * stride).saturating_sub(pad);
         let end = (i * stride + k).saturating_sub(pad).min(size);
         (start, end)
+    }
+
+    /// How many rows (or columns) of the padded axis window `i` covers: `k`, unless the window
+    /// hangs past the right padding (only with `ceil_mode`), where it stops counting. This is
+    /// what `count_include_pad` divides by.
+    #[inline]
+    pub fn padded_extent(i: usize, stride: usize, pad: usize, k: usize, size: usize) -> usize {
+        let start = i * stride;
+        (start + k).min(size + 2 * pad) - start
+    }
+}
+
+/// The number of pooling windows along an axis of `size` elements, `pad` on each side, for
+/// windows of `k` every `stride` (`size + 2·pad ≥ k`).
+///
+/// Without `ceil_mode`, it counts the windows that fit wholly: `⌊(size + 2·pad − k)/stride⌋ + 1`.
+/// With it, the division rounds up, so one more window may start near the end and run past
+/// it; that window is dropped again if it would begin at or beyond `size + pad` in padded
+/// coordinates (then it would cover padding only). The kept windows each hold at least one
+/// real element.
+///
+/// ```
+/// use kindling_tensor::pool::pool_output_len;
+///
+/// assert_eq!(pool_output_len(10, 3, 2, 1, false), 5);
+/// assert_eq!(pool_output_len(10, 3, 2, 1, true), 6); // a sixth window over 9 and the padding
+/// assert_eq!(pool_output_len(5, 2, 2, 1, true), 3); // a fourth would start on the padding
+/// ```
+pub fn pool_output_len(size: usize, k: usize, stride: usize, pad: usize, ceil_mode: bool) -> usize {
+    let span = size + 2 * pad - k;
+    if !ceil_mode {
+        return span / stride + 1;
+    }
+    let n = span.div_ceil(stride) + 1;
+    if (n - 1) * stride >= size + pad {
+        n - 1
+    } else {
+        n
     }
 }
 
@@ -265,6 +342,22 @@ pub fn max_pool1d<T: Float>(x: &Tensor<T>, opts: &Pool1dOptions) -> (Tensor<T>, 
 }
 
 /// 1-D average pooling over `[N, C, L]` (PyTorch's `F.avg_pool1d` without the graph).
+///
+/// With `ceil_mode`, a last window may overhang the end; `count_include_pad` decides whether
+/// it divides by its width up to the end of the padding or by its real elements only:
+///
+/// ```
+/// use kindling_tensor::pool::{avg_pool1d, Pool1dOptions};
+/// use kindling_tensor::Tensor;
+///
+/// let x = Tensor::<f64>::arange(10.0).reshape([1, 1, 10]);
+/// let opts = Pool1dOptions::new(3).stride(2).padding(1).ceil_mode(true);
+/// // The sixth window covers 9 and the right padding: (9 + 0) / 2.
+/// assert_eq!(avg_pool1d(&x, &opts).to_vec(), vec![1.0 / 3.0, 2.0, 4.0, 6.0, 8.0, 4.5]);
+/// // Only real elements count: 9 / 1.
+/// let y = avg_pool1d(&x, &opts.count_include_pad(false)).to_vec();
+/// assert_eq!((y.len(), y[5]), (6, 9.0));
+/// ```
 pub fn avg_pool1d<T: Float>(x: &Tensor<T>, opts: &Pool1dOptions) -> Tensor<T> {
     let g = PoolGeometry::new_1d("avg_pool1d", x.shape(), opts);
     avg_forward(&g, &x.unsqueeze(2)).squeeze(2)

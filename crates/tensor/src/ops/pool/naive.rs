@@ -54,11 +54,14 @@ pub fn max_backward<T: Float>(g: &PoolGeometry, dy: &[T], idx: &[u32]) -> Vec<T>
     dx
 }
 
-/// How many values window (i, j) divides by.
+/// How many values window (i, j) divides by, given its clipped rows and columns: with
+/// `count_include_pad`, its area within the padded input (the full `kh × kw` except for a
+/// `ceil_mode` window that runs past the right or bottom padding); without, the real
+/// elements it covers.
 #[inline]
-pub fn divisor(g: &PoolGeometry, rows: (usize, usize), cols: (usize, usize)) -> usize {
+pub fn divisor(g: &PoolGeometry, (i, j): (usize, usize), rows: (usize, usize), cols: (usize, usize)) -> usize {
     if g.count_include_pad {
-        g.kh * g.kw
+        PoolGeometry::padded_extent(i, g.sh, g.ph, g.kh, g.h) * PoolGeometry::padded_extent(j, g.sw, g.pw, g.kw, g.w)
     } else {
         (rows.1 - rows.0) * (cols.1 - cols.0)
     }
@@ -76,7 +79,7 @@ pub fn avg_plane<T: Float>(g: &PoolGeometry, x: &[T], y: &mut [T]) {
                     sum += x[r * g.w + c];
                 }
             }
-            y[i * g.wo + j] = sum / T::from_f64(divisor(g, rows, cols) as f64);
+            y[i * g.wo + j] = sum / T::from_f64(divisor(g, (i, j), rows, cols) as f64);
         }
     }
 }
@@ -87,7 +90,7 @@ pub fn avg_plane_backward<T: Float>(g: &PoolGeometry, dy: &[T], dx: &mut [T]) {
         let rows = PoolGeometry::window(i, g.sh, g.ph, g.kh, g.h);
         for j in 0..g.wo {
             let cols = PoolGeometry::window(j, g.sw, g.pw, g.kw, g.w);
-            let share = dy[i * g.wo + j] / T::from_f64(divisor(g, rows, cols) as f64);
+            let share = dy[i * g.wo + j] / T::from_f64(divisor(g, (i, j), rows, cols) as f64);
             for r in rows.0..rows.1 {
                 for c in cols.0..cols.1 {
                     dx[r * g.w + c] += share;
