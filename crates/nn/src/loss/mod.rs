@@ -97,14 +97,25 @@ mod metric;
 mod multiclass;
 mod reduction;
 mod regression;
+mod target;
 
 pub use binary::{
-    binary_cross_entropy, binary_cross_entropy_with_logits, hinge_loss, sigmoid_focal_loss, squared_hinge_loss,
+    binary_cross_entropy, binary_cross_entropy_with_logits, hinge_embedding_loss, hinge_loss,
+    multilabel_soft_margin_loss, sigmoid_focal_loss, soft_margin_loss, squared_hinge_loss,
 };
-pub use metric::{contrastive_loss, triplet_margin_loss};
-pub use multiclass::{cross_entropy, kl_div, nll_loss, softmax_focal_loss, CrossEntropyLoss};
+pub use metric::{contrastive_loss, cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss};
+pub use multiclass::{cross_entropy, kl_div, multi_margin_loss, nll_loss, softmax_focal_loss, CrossEntropyLoss};
 pub use reduction::{KlReduction, Reduction};
-pub use regression::{huber_loss, l1_loss, log_cosh_loss, mse_loss, poisson_nll_loss, quantile_loss, smooth_l1_loss};
+pub use regression::{
+    gaussian_nll_loss, huber_loss, l1_loss, log_cosh_loss, mape_loss, mse_loss, poisson_nll_loss, quantile_loss,
+    smooth_l1_loss, tweedie_loss,
+};
+pub use target::LossTarget;
+
+/// The ε of PyTorch's loss kernels (`EPSILON` in ATen's `Loss.cpp`): the f32 constant 1e-12,
+/// which is 9.999999960041972e-13 once widened to f64. Binary cross-entropy's backward and the
+/// cosine embedding loss use it; matching it exactly keeps f64 results equal to PyTorch's.
+const ATEN_EPSILON: f64 = 1e-12f32 as f64;
 
 fn c<T: Float>(v: f64) -> T {
     T::from_f64(v)
