@@ -1,5 +1,6 @@
-//! Metric-learning losses on embeddings: triplet margin and contrastive loss, which pull
-//! matching items together and push the others at least a margin apart.
+//! Metric-learning losses on embeddings and pairs of scores: triplet margin, contrastive and
+//! cosine embedding loss, which pull matching items together and push the others at least a
+//! margin apart, and margin ranking loss, which orders two scores.
 
 use super::reduction::reduce;
 use super::{c, check_finite_param, constant, first_bad, Reduction, ATEN_EPSILON};

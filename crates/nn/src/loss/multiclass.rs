@@ -22,7 +22,6 @@ use kindling_tensor::{Float, Tensor};
 ///     .label_smoothing(0.1)
 ///     .reduction(Reduction::Mean)
 ///     .indices(&logits, &Tensor::from([2i64, -100])); // −100 is ignored by default
-
 /// loss.backward();
 /// ```
 ///
@@ -38,10 +37,10 @@ use kindling_tensor::{Float, Tensor};
 /// lossᵢ = (1 − ε)·(−w_t·ℓ_t) + (ε/C)·(−Σ_c w_c·ℓ_c).
 ///
 /// Samples whose target equals `ignore_index` (−100 unless set otherwise, as in PyTorch)
-/// contribute 0 and do not count. `Mean` divides
-/// the sum by Σ w_{yᵢ} over the counted samples, *not* by their number (so with weights, it is
-/// a weighted average; with none, the plain average over counted samples); with every sample
-/// ignored it is 0/0 = NaN, as in PyTorch. Both terms share that denominator.
+/// contribute 0 and do not count. `Mean` divides the sum by Σ w_{yᵢ} over the counted samples,
+/// *not* by their number (so with weights, it is a weighted average; with none, the plain
+/// average over counted samples); with every sample ignored it is 0/0 = NaN, as in PyTorch.
+/// Both terms share that denominator.
 ///
 /// **Class-probability targets**, the same shape as the logits: the target y is first smoothed
 /// to (1 − ε)·y + ε/C, then lossᵢ = −Σ_c w_c·y_c·ℓ_c, and `Mean` divides by the number of
