@@ -31,20 +31,16 @@ pub trait LossTarget<T: Float> {
     fn to_variable(&self) -> Variable<T>;
 }
 
-impl<T: Float> LossTarget<T> for Tensor<T> {
+// Only borrowed forms: an owned impl would make clippy ask every caller to drop the `&` of
+// `mse_loss(&out, &y, ..)`, and a loss never needs to own its target.
+impl<T: Float> LossTarget<T> for &Tensor<T> {
     fn to_variable(&self) -> Variable<T> {
-        Variable::constant(self.clone())
+        Variable::constant((*self).clone())
     }
 }
 
-impl<T: Float> LossTarget<T> for Variable<T> {
+impl<T: Float> LossTarget<T> for &Variable<T> {
     fn to_variable(&self) -> Variable<T> {
-        self.clone()
-    }
-}
-
-impl<T: Float, L: LossTarget<T> + ?Sized> LossTarget<T> for &L {
-    fn to_variable(&self) -> Variable<T> {
-        (**self).to_variable()
+        (*self).clone()
     }
 }
