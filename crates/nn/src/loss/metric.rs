@@ -1,8 +1,9 @@
-//! Metric-learning losses on embeddings: triplet margin and contrastive loss, which pull
-//! matching items together and push the others at least a margin apart.
+//! Metric-learning losses on embeddings and pairs of scores: triplet margin, contrastive and
+//! cosine embedding loss, which pull matching items together and push the others at least a
+//! margin apart, and margin ranking loss, which orders two scores.
 
 use super::reduction::reduce;
-use super::{c, check_finite_param, constant, first_bad, Reduction};
+use super::{c, check_finite_param, constant, first_bad, Reduction, ATEN_EPSILON};
 use kindling_autograd::Variable;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Tensor};
@@ -84,4 +85,82 @@ pub fn contrastive_loss<T: Float>(
     let push = pairwise_distance(x1, x2).rsub_scalar(c(margin)).relu().square();
     let push = &push * &Variable::constant((-similar) + T::ONE);
     reduce((&pull + &push).mul_scalar(c(0.5)), reduction)
+}
+
+fn check_plus_minus_one<T: Float>(loss: &str, labels: &Tensor<T>) {
+    if let Some((index, value)) = first_bad(labels, |y| y != T::ONE && y != -T::ONE) {
+        panic!("{loss}: label {value} at index {index:?} is not −1 or +1");
+    }
+}
+
+/// Margin ranking loss, PyTorch's `F.margin_ranking_loss` / `nn.MarginRankingLoss`: for two
+/// scores x₁, x₂ and a label y = 1 (x₁ should rank higher) or −1 (x₂ should),
+///
+/// ℓ = max(0, −y·(x₁ − x₂) + margin),
+///
+/// zero once the right score leads by at least `margin` (PyTorch's default 0). Both scores get
+/// gradients (pass [`Variable::constant`] for a fixed one); the labels do not. `x1`, `x2` and
+/// `y` must have the same shape. Panics on a label other than ±1.
+pub fn margin_ranking_loss<T: Float>(
+    x1: &Variable<T>,
+    x2: &Variable<T>,
+    y: &Tensor<T>,
+    margin: f64,
+    reduction: Reduction,
+) -> Variable<T> {
+    const LOSS: &str = "margin_ranking_loss";
+    let shape = x1.shape();
+    if shape != x2.shape() || shape != y.shape() {
+        panic!(
+            "{LOSS}: x1 {}, x2 {} and labels {} must have the same shape",
+            dims_str(&shape),
+            dims_str(&x2.shape()),
+            dims_str(y.shape())
+        );
+    }
+    check_plus_minus_one(LOSS, y);
+    check_finite_param(LOSS, "margin", margin);
+    let lead = &(x1 - x2) * &constant(y);
+    reduce(lead.rsub_scalar(c(margin)).relu(), reduction)
+}
+
+/// Cosine embedding loss, PyTorch's `F.cosine_embedding_loss` / `nn.CosineEmbeddingLoss`: for
+/// embeddings x₁, x₂ of shape `[N, D]` (or one pair `[D]`) and labels y ∈ {−1, +1} of shape `[N]`
+/// (or `[]`), with the cosine similarity
+///
+/// cos = x₁·x₂ / √((‖x₁‖² + ε)(‖x₂‖² + ε)),  ε = PyTorch's f32 1e-12,
+///
+/// lossᵢ = 1 − cos if y = 1,  max(0, cos − margin) if y = −1.
+///
+/// Matching pairs are turned to point the same way; non-matching ones until their cosine is at
+/// most `margin` (PyTorch's default 0; values in [−1, 1] make sense). Only directions matter,
+/// not lengths. Both embeddings get gradients; the labels do not. Panics on a label other than
+/// ±1.
+pub fn cosine_embedding_loss<T: Float>(
+    x1: &Variable<T>,
+    x2: &Variable<T>,
+    y: &Tensor<T>,
+    margin: f64,
+    reduction: Reduction,
+) -> Variable<T> {
+    const LOSS: &str = "cosine_embedding_loss";
+    let shape = x1.shape();
+    check_embeddings(LOSS, ["x1", "x2"], &shape, &x2.shape());
+    if y.shape() != &shape[..shape.len() - 1] {
+        panic!(
+            "{LOSS}: embeddings of shape {} need one label per pair, shape {}; got {}",
+            dims_str(&shape),
+            dims_str(&shape[..shape.len() - 1]),
+            dims_str(y.shape())
+        );
+    }
+    check_plus_minus_one(LOSS, y);
+    check_finite_param(LOSS, "margin", margin);
+    let dot = (x1 * x2).sum(-1, false);
+    let norm1 = x1.square().sum(-1, false).add_scalar(c(ATEN_EPSILON));
+    let norm2 = x2.square().sum(-1, false).add_scalar(c(ATEN_EPSILON));
+    let cos = &dot / &(&norm1 * &norm2).sqrt();
+    let pull = cos.rsub_scalar(T::ONE);
+    let push = cos.add_scalar(c(-margin)).relu();
+    reduce(Variable::where_cond(&y.eq_scalar(T::ONE), &pull, &push), reduction)
 }

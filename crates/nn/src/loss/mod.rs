@@ -2,10 +2,12 @@
 //! call `backward` on.
 //!
 //! Every loss takes the prediction as a [`Variable`] (it carries the gradient back into the
-//! model) and the target as a plain [`Tensor`]: `Tensor<T>` for values and probabilities,
-//! `Tensor<i64>` for class indices. Each one matches, value and gradient, the PyTorch function
-//! named in its doc (or, where PyTorch has none, the formula written there), including its
-//! [`Reduction`]s.
+//! model). A target of values or probabilities is any [`LossTarget`]: a plain `&Tensor<T>`, or a
+//! `&Variable<T>` that receives a gradient too (distillation from a teacher that still learns,
+//! a VAE's or GAN's computed target), wherever PyTorch differentiates the target. Class indices
+//! are `Tensor<i64>` and ±1 labels plain tensors: labels get no gradient. Each loss matches,
+//! value and every gradient, the PyTorch function named in its doc (or, where PyTorch has none,
+//! the formula written there), including its [`Reduction`]s.
 //!
 //! ```
 //! use kindling_autograd::Variable;
@@ -28,13 +30,15 @@
 //!
 //! | task | the model's last layer outputs | loss |
 //! |---|---|---|
-//! | regression | values ŷ, no activation | [`mse_loss`], [`l1_loss`], [`huber_loss`], [`smooth_l1_loss`], [`log_cosh_loss`], [`quantile_loss`] |
-//! | counts | ln λ (or λ > 0) | [`poisson_nll_loss`] |
-//! | binary or multi-label | one **logit** z per label, no sigmoid | [`binary_cross_entropy_with_logits`], [`sigmoid_focal_loss`] |
-//! | binary, labels ±1 (SVM style) | one score | [`hinge_loss`], [`squared_hinge_loss`] |
-//! | multi-class, one label per sample | K **logits**, no softmax | [`cross_entropy`], [`CrossEntropyLoss`], [`softmax_focal_loss`] |
+//! | regression | values ŷ, no activation | [`mse_loss`], [`l1_loss`], [`huber_loss`], [`smooth_l1_loss`], [`log_cosh_loss`], [`quantile_loss`], [`mape_loss`] |
+//! | regression with uncertainty | a mean ŷ and a variance σ² > 0 | [`gaussian_nll_loss`] |
+//! | counts; amounts with exact zeros | ln λ (or λ > 0); ln μ | [`poisson_nll_loss`]; [`tweedie_loss`] |
+//! | binary or multi-label | one **logit** z per label, no sigmoid | [`binary_cross_entropy_with_logits`], [`multilabel_soft_margin_loss`], [`sigmoid_focal_loss`] |
+//! | binary, labels ±1 (SVM style) | one score | [`hinge_loss`], [`squared_hinge_loss`], [`soft_margin_loss`] |
+//! | multi-class, one label per sample | K **logits** (scores), no softmax | [`cross_entropy`], [`CrossEntropyLoss`], [`softmax_focal_loss`], [`multi_margin_loss`] |
 //! | the model already outputs log-probabilities | K log-probabilities | [`nll_loss`], [`kl_div`] |
-//! | similarity (metric learning) | embeddings | [`triplet_margin_loss`], [`contrastive_loss`] |
+//! | similarity (metric learning) | embeddings, or a distance | [`triplet_margin_loss`], [`contrastive_loss`], [`cosine_embedding_loss`], [`hinge_embedding_loss`] |
+//! | ranking | two scores | [`margin_ranking_loss`] |
 //!
 //! The binary head is one output, a sigmoid and binary cross-entropy; the multi-class head is K
 //! outputs, a softmax and cross-entropy. In both cases the activation belongs *inside* the loss,
@@ -81,11 +85,25 @@
 //! shape`. Class indices out of range, probabilities outside [0, 1], labels that are not ±1 for
 //! the hinge losses and out-of-range parameters panic too, naming the loss and the value.
 //!
+//! # Where Kindling departs from PyTorch, on purpose
+//!
+//! - Shapes are never broadcast between prediction and target (above); that includes
+//!   [`gaussian_nll_loss`]'s target (its variance follows PyTorch's shape rules).
+//! - Labels that should be ±1 (or 0/1 for [`contrastive_loss`]) are checked; PyTorch silently
+//!   accepts any other value and gives it a meaning of its own. Labels never get a gradient, where
+//!   PyTorch's written-out losses ([`margin_ranking_loss`]) would give one to the label.
+//! - Where PyTorch's target gradient is NaN (a probability target of exactly 0 in [`kl_div`],
+//!   a count of exactly 0 in [`poisson_nll_loss`] with `full`), Kindling's is finite: the
+//!   0·ln 0 term, defined as 0, contributes 0 to it.
+//! - [`nll_loss`] takes its `ignore_index` explicitly: `None` ignores nothing (PyTorch's default
+//!   is −100). [`cross_entropy`] and [`CrossEntropyLoss`] ignore −100 by default, as PyTorch.
+//!
 //! # Where each loss lives
 //!
-//! One file per family, all re-exported here: `regression.rs` (values and counts), `binary.rs`
-//! (one logit or score per label), `multiclass.rs` (K logits or log-probabilities: cross-entropy,
-//! NLL, KL divergence, softmax focal loss), `metric.rs` (embeddings) and `reduction.rs` (how
+//! One file per family, all re-exported here: `regression.rs` (values, counts, amounts, means
+//! with variances), `binary.rs` (one logit or score per label), `multiclass.rs` (K logits or
+//! log-probabilities: cross-entropy, NLL, KL divergence, softmax focal and multi-margin loss),
+//! `metric.rs` (embeddings and score pairs), `target.rs` ([`LossTarget`]) and `reduction.rs` (how
 //! per-element losses become one number). This file holds the checks they share.
 
 use kindling_autograd::Variable;
@@ -97,14 +115,25 @@ mod metric;
 mod multiclass;
 mod reduction;
 mod regression;
+mod target;
 
 pub use binary::{
-    binary_cross_entropy, binary_cross_entropy_with_logits, hinge_loss, sigmoid_focal_loss, squared_hinge_loss,
+    binary_cross_entropy, binary_cross_entropy_with_logits, hinge_embedding_loss, hinge_loss,
+    multilabel_soft_margin_loss, sigmoid_focal_loss, soft_margin_loss, squared_hinge_loss,
 };
-pub use metric::{contrastive_loss, triplet_margin_loss};
-pub use multiclass::{cross_entropy, kl_div, nll_loss, softmax_focal_loss, CrossEntropyLoss};
+pub use metric::{contrastive_loss, cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss};
+pub use multiclass::{cross_entropy, kl_div, multi_margin_loss, nll_loss, softmax_focal_loss, CrossEntropyLoss};
 pub use reduction::{KlReduction, Reduction};
-pub use regression::{huber_loss, l1_loss, log_cosh_loss, mse_loss, poisson_nll_loss, quantile_loss, smooth_l1_loss};
+pub use regression::{
+    gaussian_nll_loss, huber_loss, l1_loss, log_cosh_loss, mape_loss, mse_loss, poisson_nll_loss, quantile_loss,
+    smooth_l1_loss, tweedie_loss,
+};
+pub use target::LossTarget;
+
+/// The ε of PyTorch's loss kernels (`EPSILON` in ATen's `Loss.cpp`): the f32 constant 1e-12,
+/// which is 9.999999960041972e-13 once widened to f64. Binary cross-entropy's backward and the
+/// cosine embedding loss use it; matching it exactly keeps f64 results equal to PyTorch's.
+const ATEN_EPSILON: f64 = 1e-12f32 as f64;
 
 fn c<T: Float>(v: f64) -> T {
     T::from_f64(v)

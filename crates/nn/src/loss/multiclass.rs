@@ -1,8 +1,8 @@
 //! Multi-class losses on K outputs per sample: cross-entropy (the [`CrossEntropyLoss`] builder and
-//! the common [`cross_entropy`]), negative log-likelihood, KL divergence and softmax focal loss,
-//! with the class-index checks they share.
+//! the common [`cross_entropy`]), negative log-likelihood, KL divergence, softmax focal loss and
+//! the multi-class margin loss, with the class-index checks they share.
 
-use super::{c, constant, first_bad, same_shape, KlReduction, Reduction};
+use super::{c, check_finite_param, first_bad, same_shape, KlReduction, LossTarget, Reduction};
 use kindling_autograd::Variable;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Tensor};
@@ -20,9 +20,8 @@ use kindling_tensor::{Float, Tensor};
 /// let loss = CrossEntropyLoss::new()
 ///     .weight(Tensor::from([1.0, 2.0, 0.5]))
 ///     .label_smoothing(0.1)
-///     .ignore_index(-100)
 ///     .reduction(Reduction::Mean)
-///     .indices(&logits, &Tensor::from([2i64, -100]));
+///     .indices(&logits, &Tensor::from([2i64, -100])); // −100 is ignored by default
 /// loss.backward();
 /// ```
 ///
@@ -37,14 +36,17 @@ use kindling_tensor::{Float, Tensor};
 ///
 /// lossᵢ = (1 − ε)·(−w_t·ℓ_t) + (ε/C)·(−Σ_c w_c·ℓ_c).
 ///
-/// Samples whose target equals `ignore_index` contribute 0 and do not count. `Mean` divides
-/// the sum by Σ w_{yᵢ} over the counted samples, *not* by their number (so with weights, it is
-/// a weighted average; with none, the plain average over counted samples); with every sample
-/// ignored it is 0/0 = NaN, as in PyTorch. Both terms share that denominator.
+/// Samples whose target equals `ignore_index` (−100 unless set otherwise, as in PyTorch)
+/// contribute 0 and do not count. `Mean` divides the sum by Σ w_{yᵢ} over the counted samples,
+/// *not* by their number (so with weights, it is a weighted average; with none, the plain
+/// average over counted samples); with every sample ignored it is 0/0 = NaN, as in PyTorch.
+/// Both terms share that denominator.
 ///
 /// **Class-probability targets**, the same shape as the logits: the target y is first smoothed
 /// to (1 − ε)·y + ε/C, then lossᵢ = −Σ_c w_c·y_c·ℓ_c, and `Mean` divides by the number of
-/// samples (N·d₁·…), whatever the weights. `ignore_index` does not apply.
+/// samples (N·d₁·…), whatever the weights. `ignore_index` does not apply; a non-negative one
+/// panics, as PyTorch refuses it. The target may be a [`Variable`] (distillation from a
+/// teacher that is still learning; see [`LossTarget`]): ∂lossᵢ/∂y_c = −(1 − ε)·w_c·ℓ_c.
 #[derive(Clone, Debug)]
 pub struct CrossEntropyLoss<T: Float = f32> {
     weight: Option<Tensor<T>>,
@@ -55,12 +57,21 @@ pub struct CrossEntropyLoss<T: Float = f32> {
 
 impl<T: Float> Default for CrossEntropyLoss<T> {
     fn default() -> Self {
-        CrossEntropyLoss { weight: None, ignore_index: None, label_smoothing: 0.0, reduction: Reduction::Mean }
+        CrossEntropyLoss {
+            weight: None,
+            ignore_index: Some(DEFAULT_IGNORE_INDEX),
+            label_smoothing: 0.0,
+            reduction: Reduction::Mean,
+        }
     }
 }
 
+/// PyTorch's default `ignore_index`, the conventional padding label.
+const DEFAULT_IGNORE_INDEX: i64 = -100;
+
 impl<T: Float> CrossEntropyLoss<T> {
-    /// No weights, nothing ignored, no smoothing, mean reduction.
+    /// No weights, targets equal to −100 ignored (PyTorch's default), no smoothing, mean
+    /// reduction.
     pub fn new() -> Self {
         Self::default()
     }
@@ -80,11 +91,17 @@ impl<T: Float> CrossEntropyLoss<T> {
         self
     }
 
-    /// Targets equal to `index` are skipped (padding tokens, unlabelled pixels). PyTorch
-    /// ignores −100 unless told otherwise; here nothing is ignored unless you say so, so a
-    /// stray −100 panics as out of range instead of vanishing silently.
+    /// Targets equal to `index` are skipped (padding tokens, unlabelled pixels). The default
+    /// is −100, as in PyTorch, so padding labelled −100 is skipped without asking.
     pub fn ignore_index(mut self, index: i64) -> Self {
         self.ignore_index = Some(index);
+        self
+    }
+
+    /// Skip no target at all: then every target, −100 included, must be a valid class index,
+    /// and one that is not panics. Stricter than PyTorch, for data that has no padding.
+    pub fn ignore_nothing(mut self) -> Self {
+        self.ignore_index = None;
         self
     }
 
@@ -127,13 +144,16 @@ impl<T: Float> CrossEntropyLoss<T> {
         finish(loss, &picked.weights, self.reduction, unbatched)
     }
 
-    /// The loss for class-probability targets (`Tensor<T>`, the logits' shape; each sample's
-    /// probabilities should sum to 1).
-    pub fn probs(&self, logits: &Variable<T>, targets: &Tensor<T>) -> Variable<T> {
+    /// The loss for class-probability targets (a `Tensor<T>` or a [`Variable`] of the logits'
+    /// shape; each sample's probabilities should sum to 1).
+    pub fn probs(&self, logits: &Variable<T>, targets: impl LossTarget<T>) -> Variable<T> {
         const LOSS: &str = "cross_entropy";
-        same_shape(LOSS, &logits.shape(), targets.shape());
-        if self.ignore_index.is_some() {
-            panic!("{LOSS}: ignore_index applies to class-index targets only, not to class probabilities");
+        let mut y = targets.to_variable();
+        same_shape(LOSS, &logits.shape(), &y.shape());
+        if let Some(index) = self.ignore_index.filter(|&i| i >= 0) {
+            panic!(
+                "{LOSS}: ignore_index applies to class-index targets only, not to class probabilities (got {index})"
+            );
         }
         if logits.rank() == 0 {
             panic!("{LOSS}: logits need a class axis, got a scalar");
@@ -142,15 +162,14 @@ impl<T: Float> CrossEntropyLoss<T> {
         let classes = logits.shape()[axis];
         check_class_weight(LOSS, self.weight.as_ref(), classes);
         let eps = self.label_smoothing;
-        let mut y = targets.clone();
         if eps > 0.0 {
-            y = &(&y * c::<T>(1.0 - eps)) + c::<T>(eps / classes as f64);
+            y = y.mul_scalar(c(1.0 - eps)).add_scalar(c(eps / classes as f64));
         }
         if let Some(w) = &self.weight {
-            y = &y * &class_axis(w, logits.rank());
+            y = &y * &Variable::constant(class_axis(w, logits.rank()));
         }
         let log_probs = logits.log_softmax(axis as isize);
-        let loss = -(&log_probs * &Variable::constant(y)).sum(axis as isize, false);
+        let loss = -(&log_probs * &y).sum(axis as isize, false);
         match self.reduction {
             Reduction::None => loss,
             Reduction::Sum => loss.sum_all(),
@@ -161,7 +180,8 @@ impl<T: Float> CrossEntropyLoss<T> {
 }
 
 /// Cross-entropy of raw logits `[N, C]` against class indices `[N]`, averaged over the batch:
-/// the common case of [`CrossEntropyLoss`] (no weights, nothing ignored, no smoothing).
+/// the common case of [`CrossEntropyLoss`] (no weights, no smoothing; targets equal to −100 are
+/// ignored, as in PyTorch).
 ///
 /// lossᵢ = −log softmax(zᵢ)_{yᵢ} = log Σ_c e^{z_ic} − z_{i,yᵢ}, and ∂L/∂zᵢ = (softmax(zᵢ) −
 /// one_hot(yᵢ))/N. The softmax is inside: pass logits, never probabilities. PyTorch:
@@ -176,7 +196,8 @@ pub fn cross_entropy<T: Float>(logits: &Variable<T>, targets: &Tensor<i64>) -> V
 ///
 /// The input must already be log-probabilities (a [`log_softmax`](Variable::log_softmax));
 /// `log_softmax` followed by `nll_loss` is [`cross_entropy`]. `weight` (`[C]`), `ignore_index`
-/// and the weighted mean behave as in [`CrossEntropyLoss`].
+/// and the weighted mean behave as in [`CrossEntropyLoss`]; `None` ignores nothing, so pass
+/// `Some(-100)` for PyTorch's default.
 pub fn nll_loss<T: Float>(
     log_probs: &Variable<T>,
     targets: &Tensor<i64>,
@@ -317,20 +338,28 @@ fn finish<T: Float>(loss: Variable<T>, weights: &Tensor<T>, reduction: Reduction
 /// [`KlReduction::Mean`] divides by the number of elements instead, which also divides by the
 /// number of outcomes K. `log_target = true` is the safer way to pass a target with very small
 /// probabilities. The gradient in the input is −p (divided as the reduction divides).
+///
+/// The target may be a [`Variable`] (distillation with a learning teacher; see [`LossTarget`]):
+/// ∂ℓ/∂p = ln p + 1 − ln q, or with `log_target`, ∂ℓ/∂(ln p) = p·(ln p − ln q + 1). Where a
+/// probability target is exactly 0, the p·ln p term adds nothing to its gradient, which is then
+/// −ln q (PyTorch gives NaN there, from the 0/0 in its derivative of 0·ln 0).
 pub fn kl_div<T: Float>(
     input: &Variable<T>,
-    target: &Tensor<T>,
+    target: impl LossTarget<T>,
     reduction: KlReduction,
     log_target: bool,
 ) -> Variable<T> {
-    same_shape("kl_div", &input.shape(), target.shape());
+    let target = target.to_variable();
+    same_shape("kl_div", &input.shape(), &target.shape());
     let loss = if log_target {
         let p = target.exp();
-        &Variable::constant(&p * target) - &(input * &Variable::constant(p))
+        &(&p * &target) - &(input * &p)
     } else {
-        // xlogy(p, p): p·ln p, defined as 0 where p = 0.
-        let p_log_p = (target * &target.log()).masked_fill(&target.eq_scalar(T::ZERO), T::ZERO);
-        &Variable::constant(p_log_p) - &(input * &constant(target))
+        // xlogy(p, p): p·ln p, defined as 0 where p = 0; the log sees 1 there so that no 0·∞
+        // reaches the gradient.
+        let positive = target.value().gt_scalar(T::ZERO);
+        let safe = Variable::where_cond(&positive, &target, &Variable::constant(Tensor::ones(target.shape())));
+        &(&target * &safe.log()) - &(input * &target)
     };
     match reduction {
         KlReduction::None => loss,
@@ -383,5 +412,58 @@ pub fn softmax_focal_loss<T: Float>(
         Reduction::None => loss,
         Reduction::Sum => loss.sum_all(),
         Reduction::Mean => loss.mean_all(),
+    }
+}
+
+/// Multi-class margin (hinge) loss, PyTorch's `F.multi_margin_loss` / `nn.MultiMarginLoss`: for
+/// scores x of shape `[N, C]` (or `[C]`) and class indices y of shape `[N]` (or `[]`),
+///
+/// lossᵢ = (1/C)·Σ_{j ≠ yᵢ} w_{yᵢ}·max(0, margin − x_{i,yᵢ} + x_{ij})^p,
+///
+/// the multi-class SVM loss of Weston and Watkins: every wrong class whose score comes within
+/// `margin` (PyTorch's default 1) of the true class's score is charged, linearly for `p = 1`
+/// (PyTorch's default) or squared for `p = 2`. `weight` (optional, `[C]`) scales each sample by
+/// the weight of its true class; `Mean` divides by N whatever the weights. Panics on `p` other
+/// than 1 or 2 and on a class index out of range.
+pub fn multi_margin_loss<T: Float>(
+    scores: &Variable<T>,
+    targets: &Tensor<i64>,
+    p: u32,
+    margin: f64,
+    weight: Option<&Tensor<T>>,
+    reduction: Reduction,
+) -> Variable<T> {
+    const LOSS: &str = "multi_margin_loss";
+    if p != 1 && p != 2 {
+        panic!("{LOSS}: p must be 1 or 2, got {p}");
+    }
+    check_finite_param(LOSS, "margin", margin);
+    if scores.rank() > 2 {
+        panic!("{LOSS}: scores must be [N, C] or [C], got {}", dims_str(&scores.shape()));
+    }
+    let (batched, targets, unbatched) = batch_up(LOSS, scores, targets);
+    let classes = batched.shape()[1];
+    check_class_weight(LOSS, weight, classes);
+    if let Some((index, value)) = first_bad(&targets, |t| !(0..classes as i64).contains(&t)) {
+        panic!(
+            "{LOSS}: target {value} at index {index:?} is out of range for {classes} classes (valid: 0..={})",
+            classes as i64 - 1
+        );
+    }
+    let column = targets.unsqueeze(1);
+    let true_score = batched.gather(1, &column);
+    let mut violation = (&batched - &true_score).add_scalar(c(margin)).relu();
+    if p == 2 {
+        violation = violation.square();
+    }
+    // The true class itself is not a competitor.
+    let is_true = Tensor::from_vec((0..classes as i64).collect::<Vec<_>>(), [1, classes]).eq(&column);
+    let mut loss = violation.masked_fill(&is_true, T::ZERO).sum(1, false).mul_scalar(c(1.0 / classes as f64));
+    if let Some(w) = weight {
+        loss = &loss * &Variable::constant(w.index_select(0, &targets));
+    }
+    match reduction {
+        Reduction::None if unbatched => loss.reshape(Vec::<usize>::new()),
+        other => super::reduction::reduce(loss, other),
     }
 }

@@ -7,6 +7,7 @@ mod conv_layers;
 mod init;
 mod layers;
 mod losses;
+mod losses_parity;
 mod module;
 mod strided;
 mod support;
