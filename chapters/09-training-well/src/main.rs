@@ -12,7 +12,7 @@ use ch09_training_well::solutions::steepest_lr;
 use ch09_training_well::*;
 use chapter_kit::{markdown_table, LineChart, Output};
 use kindling_autograd::Variable;
-use kindling_nn::{BatchNorm1d, BatchNorm2d, Forward, GroupNorm, LayerNorm, Module};
+use kindling_nn::{BatchNorm1d, BatchNorm2d, Forward, GroupNorm, LayerNorm, Module, RMSNorm};
 use kindling_optim::{Adam, AdamConfig, AdamW, AdamWConfig, Optimizer, Sgd, SgdConfig};
 use kindling_tensor::{Rng, Tensor};
 use kindling_train::{Control, EarlyStopping};
