@@ -14,7 +14,7 @@
 //! and the cases from the fixtures:
 //!
 //! - losses: every `"loss"` field in `crates/nn/tests/fixtures/*.json`, named as the Rust
-//!   function (`mse_loss`), without its `_loss` suffix (`mse`), or by an older spelling in
+//!   function (`mse_loss`), without its `_loss` suffix (`mse`), or as a method listed in
 //!   [`FIXTURE_SPELLINGS`];
 //! - layers: in `crates/{nn,vision}/tests/fixtures/*.json`, the `"op"`, `"layer"`, `"module"`
 //!   and `"name"` fields of cases that are not losses, and the top-level keys of files keyed by
@@ -58,18 +58,10 @@ const EXEMPT: &[(&str, &str)] = &[
     ),
 ];
 
-
-/// Loss fixtures written before cases were named after the Rust functions: (spelling in the
-/// fixture, the Rust items it covers). `ce_indices` runs `CrossEntropyLoss::indices`, which is
-/// what `cross_entropy` calls.
-const FIXTURE_SPELLINGS: &[(&str, &[&str])] = &[
-    ("bce", &["binary_cross_entropy"]),
-    ("bce_logits", &["binary_cross_entropy_with_logits"]),
-    ("ce_indices", &["CrossEntropyLoss", "cross_entropy"]),
-    ("ce_probs", &["CrossEntropyLoss"]),
-    ("focal", &["sigmoid_focal_loss"]),
-    ("triplet", &["triplet_margin_loss"]),
-];
+/// Loss cases named after a method rather than a free function: (name in the fixture, the Rust
+/// items it covers).
+const FIXTURE_SPELLINGS: &[(&str, &[&str])] =
+    &[("CrossEntropyLoss::indices", &["CrossEntropyLoss"]), ("CrossEntropyLoss::probs", &["CrossEntropyLoss"])];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
@@ -398,7 +390,8 @@ fn case_names_are_matched_word_by_word() {
     assert!(!covers(Kind::Layer, "gelu_tanh", "ELU"));
     assert!(!covers(Kind::Layer, "conv_basic", "Conv2d"));
     assert!(covers(Kind::Loss, "mse", "mse_loss") && covers(Kind::Loss, "mse_loss", "mse_loss"));
-    assert!(covers(Kind::Loss, "ce_probs", "CrossEntropyLoss") && !covers(Kind::Loss, "ce_probs", "cross_entropy"));
+    let probs = "CrossEntropyLoss::probs";
+    assert!(covers(Kind::Loss, probs, "CrossEntropyLoss") && !covers(Kind::Loss, probs, "cross_entropy"));
     assert!(covers(Kind::Optimizer, "RMSprop", "Rmsprop") && !covers(Kind::Optimizer, "Adam", "AdamW"));
     let invocations = macro_invocations(
         "m!(\n    /// doc\n    #[attr]\n    Relu6, |s, x| x\n);\nm!(@impl $name);\nm!(Tanh, |s, x| x);\n",
