@@ -140,7 +140,7 @@ pub struct MlpConfig {
 }
 
 // ANCHOR: deep_mlp
-/// linear → [norm] → activation → [dropout], `depth` times, then a linear layer to the
+/// linear → (norm) → activation → (dropout), `depth` times, then a linear layer to the
 /// class scores. The layers are kept in plain vectors so that the demo can look at each one.
 pub struct DeepMlp {
     pub config: MlpConfig,
