@@ -130,9 +130,11 @@ fn adam_step<T: Float>(
     param + &((&state.exp_avg * t::<T>(-step_size)) / denom)
 }
 
-/// Adam and AdamW share their hyperparameters; only the update differs.
+/// The Adam family (Adam, AdamW, Adamax, NAdam, RAdam) shares lr, betas (β1 is the momentum a
+/// one-cycle schedule moves), eps and weight decay; each member lists its own extra fields and,
+/// if it has any, an extra check.
 macro_rules! adam_hyperparameters {
-    ($config:ty, $name:literal) => {
+    ($config:ty, $name:literal $(, $field:ident: $kind:ident)* $(; check $extra:expr)?) => {
         impl Hyperparameters for $config {
             const OPTIMIZER: &'static str = $name;
 
@@ -149,7 +151,9 @@ macro_rules! adam_hyperparameters {
                 self.betas.0 = momentum;
             }
             fn check(&self) -> Result<(), String> {
-                check_adam_like(self.lr, self.betas, self.eps, self.weight_decay)
+                check_adam_like(self.lr, self.betas, self.eps, self.weight_decay)?;
+                $(($extra)(self)?;)?
+                Ok(())
             }
             fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
                 vec![
@@ -157,15 +161,16 @@ macro_rules! adam_hyperparameters {
                     ("betas", Field::Pair(&mut self.betas)),
                     ("eps", Field::Real(&mut self.eps)),
                     ("weight_decay", Field::Real(&mut self.weight_decay)),
-                    ("amsgrad", Field::Flag(&mut self.amsgrad)),
+                    $((stringify!($field), Field::$kind(&mut self.$field)),)*
                 ]
             }
         }
     };
 }
+pub(crate) use adam_hyperparameters;
 
-adam_hyperparameters!(AdamConfig, "Adam");
-adam_hyperparameters!(AdamWConfig, "AdamW");
+adam_hyperparameters!(AdamConfig, "Adam", amsgrad: Flag);
+adam_hyperparameters!(AdamWConfig, "AdamW", amsgrad: Flag);
 
 impl<T: Float> UpdateRule<T> for AdamConfig {
     type State = AdamState<T>;

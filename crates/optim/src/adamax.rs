@@ -2,6 +2,7 @@
 
 use kindling_tensor::{Float, Tensor};
 
+use crate::adam::adam_hyperparameters;
 use crate::optimizer::{check_adam_like, lerp, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
 
 /// Adamax, `torch.optim.Adamax` (Kingma and Ba, section 7 of the Adam paper).
@@ -54,33 +55,7 @@ impl<T: Float> ParamState<T> for AdamaxState<T> {
     }
 }
 
-impl Hyperparameters for AdamaxConfig {
-    const OPTIMIZER: &'static str = "Adamax";
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-    fn momentum(&self) -> Option<f64> {
-        Some(self.betas.0)
-    }
-    fn set_momentum(&mut self, momentum: f64) {
-        self.betas.0 = momentum;
-    }
-    fn check(&self) -> Result<(), String> {
-        check_adam_like(self.lr, self.betas, self.eps, self.weight_decay)
-    }
-    fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
-        vec![
-            ("lr", Field::Real(&mut self.lr)),
-            ("betas", Field::Pair(&mut self.betas)),
-            ("eps", Field::Real(&mut self.eps)),
-            ("weight_decay", Field::Real(&mut self.weight_decay)),
-        ]
-    }
-}
+adam_hyperparameters!(AdamaxConfig, "Adamax");
 
 impl<T: Float> UpdateRule<T> for AdamaxConfig {
     type State = AdamaxState<T>;

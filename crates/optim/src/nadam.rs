@@ -2,6 +2,7 @@
 
 use kindling_tensor::{Float, Tensor};
 
+use crate::adam::adam_hyperparameters;
 use crate::optimizer::{
     check_adam_like, lerp, non_negative, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule,
 };
@@ -74,36 +75,8 @@ impl<T: Float> ParamState<T> for NAdamState<T> {
     }
 }
 
-impl Hyperparameters for NAdamConfig {
-    const OPTIMIZER: &'static str = "NAdam";
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
-    fn set_lr(&mut self, lr: f64) {
-        self.lr = lr;
-    }
-    fn momentum(&self) -> Option<f64> {
-        Some(self.betas.0)
-    }
-    fn set_momentum(&mut self, momentum: f64) {
-        self.betas.0 = momentum;
-    }
-    fn check(&self) -> Result<(), String> {
-        check_adam_like(self.lr, self.betas, self.eps, self.weight_decay)?;
-        non_negative("momentum_decay", self.momentum_decay)
-    }
-    fn fields(&mut self) -> Vec<(&'static str, Field<'_>)> {
-        vec![
-            ("lr", Field::Real(&mut self.lr)),
-            ("betas", Field::Pair(&mut self.betas)),
-            ("eps", Field::Real(&mut self.eps)),
-            ("weight_decay", Field::Real(&mut self.weight_decay)),
-            ("momentum_decay", Field::Real(&mut self.momentum_decay)),
-            ("decoupled_weight_decay", Field::Flag(&mut self.decoupled_weight_decay)),
-        ]
-    }
-}
+adam_hyperparameters!(NAdamConfig, "NAdam", momentum_decay: Real, decoupled_weight_decay: Flag;
+    check |c: &NAdamConfig| non_negative("momentum_decay", c.momentum_decay));
 
 impl NAdamConfig {
     /// μ_k of the schedule in [`NAdamConfig`].
