@@ -31,5 +31,5 @@ mod ops;
 mod variable;
 
 pub use gradcheck::{gradcheck, GradCheck};
-pub use ops::{conv, pool, sum_to};
+pub use ops::{conv, pool, recurrent, sum_to};
 pub use variable::{is_grad_enabled, no_grad, Variable};

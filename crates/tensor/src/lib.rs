@@ -70,6 +70,16 @@ pub mod pool {
     };
 }
 
+/// Recurrent layers on plain tensors (the differentiable version is
+/// `kindling_autograd::recurrent`): one RNN, LSTM or GRU layer in one direction over a whole
+/// sequence, forward and backpropagation through time, padded batches included.
+pub mod recurrent {
+    pub use crate::ops::recurrent::{
+        backward, fast, forward, CellKind, RecurrentForward, RecurrentGeometry, RecurrentGrads, RecurrentTape,
+        RecurrentWeights,
+    };
+}
+
 pub use device::Device;
 pub use dtype::{DType, Element, Float, Numeric};
 pub use kernels::{kernel_mode, set_kernel_mode, with_kernel_mode, KernelMode, KERNELS_ENV};

@@ -6,6 +6,7 @@ pub mod conv;
 mod index;
 mod linalg;
 pub mod pool;
+pub mod recurrent;
 mod reduce;
 mod unary;
 mod view;

@@ -27,6 +27,7 @@ pub mod conv;
 pub mod elementwise;
 pub mod matmul;
 pub mod pool;
+pub mod recurrent;
 pub mod reduce;
 pub mod simd;
 pub mod softmax;

@@ -1,0 +1,4 @@
+//! Every integration test of this crate in one binary (one link instead of one per file).
+
+mod fast_vs_naive;
+mod torch;
