@@ -28,8 +28,10 @@
 
 pub mod cell;
 mod layer;
+pub mod lm;
 pub mod padded;
 
 pub use cell::{CellKind, CellWeights, GruCell, LstmCell, RnnCell};
 pub use layer::{unrolled, Gru, Lstm, Recurrent, RecurrentOptions, RecurrentState, Rnn};
+pub use lm::{RecurrentLm, StreamBatches};
 pub use padded::{mask_targets, pad_sequences, sequence_mask};

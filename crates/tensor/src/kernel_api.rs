@@ -6,7 +6,8 @@
 //! elementwise kernels, a benchmark. Everything here is re-exported from where it lives inside
 //! the crate, so its path can stay put while the insides move.
 //!
-//! - buffers: [`zeroed_buffer`], [`uninit_buffer`] (the cache-aware allocations every op uses);
+//! - buffers: [`zeroed_buffer`], [`uninit_buffer`] (the cache-aware allocations every op uses),
+//!   [`recycle_buffer`] (a kernel's scratch back to the cache);
 //! - element types: [`downcast_slice`], [`downcast_slice_mut`] (take an f32 path inside a generic
 //!   kernel without `unsafe`);
 //! - matrix products: [`gemm`] (the fast GEMM) on [`MatRef`] strided views, [`naive_gemm`];
@@ -28,7 +29,7 @@ pub use crate::ops::simd::{
 };
 pub use crate::ops::walk::{RowWalk, PARALLEL_MIN_ELEMENTS};
 pub use crate::shape::{coalesce, contiguous_strides, Layout, StridedOffsets};
-pub use crate::storage::{uninit_buffer, zeroed_buffer, HUGE_PAGE_MIN_BYTES};
+pub use crate::storage::{recycle_buffer, uninit_buffer, zeroed_buffer, HUGE_PAGE_MIN_BYTES};
 
 /// Fast elementwise kernels on contiguous slices (no broadcasting, no views), and the
 /// tensor-level op that broadcasts first.

@@ -53,6 +53,13 @@ pub fn zeroed_buffer<T: Element>(n: usize) -> Vec<T> {
     }
 }
 
+/// Hands a scratch buffer that a kernel is done with to the buffer cache, where the next
+/// [`zeroed_buffer`] or [`uninit_buffer`] of its size finds it: a kernel that allocates large
+/// temporaries on every call (the recurrent layers' tape) then stops paying for fresh pages.
+pub fn recycle_buffer<T: Element>(v: Vec<T>) {
+    cache::give_back(v);
+}
+
 /// An empty Vec with room for exactly `n` elements, for a result that a kernel writes in full
 /// (through `spare_capacity_mut`, then `set_len`): unlike [`zeroed_buffer`] nothing is zeroed.
 /// It comes from the buffer cache when it can, and large fresh ones get the huge-page request.

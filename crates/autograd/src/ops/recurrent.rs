@@ -11,7 +11,7 @@
 
 use crate::Variable;
 use kindling_tensor::recurrent::{self as kernels, RecurrentWeights};
-use kindling_tensor::{Float, Tensor};
+use kindling_tensor::Float;
 
 pub use kindling_tensor::recurrent::CellKind;
 
@@ -75,12 +75,6 @@ pub fn recurrent<T: Float>(
     let (steps, batch, out, hid) = (g.steps, g.batch, g.out, g.hidden);
     let sizes = [steps * batch * out, batch * out, if kind == CellKind::Lstm { batch * hid } else { 0 }];
 
-    let mut flat = fwd.output.to_vec();
-    flat.extend(fwd.h_n.to_vec());
-    if let Some(c_n) = &fwd.c_n {
-        flat.extend(c_n.to_vec());
-    }
-    let total = flat.len();
 
     // Inputs in a fixed order; `slots` remembers which gradient goes where.
     let mut inputs = vec![x.clone(), w.w_ih.clone(), w.w_hh.clone()];
@@ -92,10 +86,8 @@ pub fn recurrent<T: Float>(
         }
     }
     let tape = fwd.tape;
-    let flat = Variable::from_op("recurrent", Tensor::from_vec(flat, [total]), inputs, move |d, needs| {
-        let d = d.contiguous();
-        let d = d.as_slice().expect("contiguous");
-        let part = |start: usize, len: usize, shape: &[usize]| Tensor::from_vec(d[start..start + len].to_vec(), shape);
+    let flat = Variable::from_op("recurrent", fwd.flat, inputs, move |d, needs| {
+        let part = |start: usize, len: usize, shape: &[usize]| d.narrow(0, start, len).reshape(shape);
         let d_out = part(0, sizes[0], &[steps, batch, out]);
         let d_h = part(sizes[0], sizes[1], &[batch, out]);
         let d_c = (sizes[2] > 0).then(|| part(sizes[0] + sizes[1], sizes[2], &[batch, hid]));

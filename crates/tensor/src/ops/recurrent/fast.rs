@@ -21,7 +21,7 @@ use crate::ops::elementwise::fast::unary;
 use crate::ops::elementwise::UnaryOp;
 use crate::ops::matmul::fast::gemm;
 use crate::ops::matmul::MatRef;
-use crate::storage::zeroed_buffer;
+use crate::storage::{recycle_buffer, zeroed_buffer};
 use crate::{Float, Tensor};
 
 /// A row-major copy of the transpose of the row-major `rows × cols` matrix `w`.
@@ -40,12 +40,15 @@ fn matmul_into<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize, c: &mut
     gemm(MatRef::row_major(a, m, k), MatRef::row_major(b, k, n), c);
 }
 
-/// `c = aᵀ · b` for row-major `a` `[k, m]` and `b` `[k, n]`: a weight gradient summed over
-/// the `k` rows of every step at once.
-fn matmul_tn<T: Float>(a: &[T], b: &[T], k: usize, m: usize, n: usize) -> Vec<T> {
-    let mut c = zeroed_buffer(m * n);
-    gemm(MatRef::row_major(a, k, m).t(), MatRef::row_major(b, k, n), &mut c);
-    c
+/// A weight gradient summed over every step at once: `dᵀ · inputs` `[g, w]` for row-major
+/// `d` `[rows, g]` and `inputs` `[rows, w]`. Computed as `(inputsᵀ · d)ᵀ`: the GEMM then packs
+/// the narrower of the two transposed operands, and reads `d` in place.
+fn weight_grad<T: Float>(d: &[T], inputs: &[T], rows: usize, g: usize, w: usize) -> Tensor<T> {
+    let mut wg = zeroed_buffer(w * g);
+    gemm(MatRef::row_major(inputs, rows, w).t(), MatRef::row_major(d, rows, g), &mut wg);
+    let out = transposed(&wg, w, g);
+    recycle_buffer(wg);
+    Tensor::from_vec(out, [g, w])
 }
 
 /// The column sums of a row-major `[rows, cols]` matrix (a bias gradient).
@@ -87,13 +90,12 @@ pub(super) fn forward<T: Float>(
     let is_lstm = g.kind == CellKind::Lstm;
 
     // The input projection of every step at once, with the biases that can be folded into it:
-    // both for the RNN and the LSTM, only b_ih for the GRU (b_hn sits inside r ⊙ (…)).
-    let mut xw = zeroed_buffer::<T>(steps * batch * gh);
-    gemm(
-        MatRef::row_major(slice(&x), steps * batch, g.input),
-        MatRef::row_major(slice(&w.w_ih), gh, g.input).t(),
-        &mut xw,
-    );
+    // both for the RNN and the LSTM, only b_ih for the GRU (b_hn sits inside r ⊙ (…)). Each
+    // step then overwrites its rows with the gate activations, which the tape keeps.
+    let wih_t = transposed(slice(&w.w_ih), gh, g.input);
+    let mut gates = zeroed_buffer::<T>(steps * batch * gh);
+    matmul_into(slice(&x), &wih_t, steps * batch, g.input, gh, &mut gates);
+    recycle_buffer(wih_t);
     let mut folded = vec![T::ZERO; gh];
     let mut add_bias = |b: &Option<Tensor<T>>| {
         if let Some(b) = b {
@@ -105,7 +107,7 @@ pub(super) fn forward<T: Float>(
         add_bias(&w.b_hh);
     }
     if w.b_ih.is_some() || w.b_hh.is_some() {
-        for row in xw.chunks_exact_mut(gh) {
+        for row in gates.chunks_exact_mut(gh) {
             row.iter_mut().zip(&folded).for_each(|(v, &b)| *v += b);
         }
     }
@@ -117,7 +119,7 @@ pub(super) fn forward<T: Float>(
     let whr_t = w.w_hr.as_ref().map(|hr| transposed(slice(hr), out, hid));
 
     let mut states = zeroed_buffer::<T>((steps + 1) * batch * out);
-    let first = g.slots(g.order().next().unwrap_or(0)).0;
+    let first = g.slots(if g.reverse { steps - 1 } else { 0 }).0;
     if let Some(h0) = &h0 {
         states[first * batch * out..(first + 1) * batch * out].copy_from_slice(slice(h0));
     }
@@ -128,13 +130,11 @@ pub(super) fn forward<T: Float>(
             cells[first * batch * hid..(first + 1) * batch * hid].copy_from_slice(slice(c0));
         }
     }
-    let mut gates = zeroed_buffer::<T>(steps * batch * gh);
-    let mut extra = if g.kind == CellKind::RnnTanh || g.kind == CellKind::RnnRelu {
-        Vec::new()
-    } else {
-        zeroed_buffer::<T>(steps * batch * hid)
-    };
-    let mut output = zeroed_buffer::<T>(steps * batch * out);
+    let mut extra = if is_lstm || g.kind == CellKind::Gru { zeroed_buffer::<T>(steps * batch * hid) } else { Vec::new() };
+    // The three results in one buffer: output, h_n, c_n.
+    let (n_out, n_state) = (steps * batch * out, batch * out);
+    let n_cell = if is_lstm { batch * hid } else { 0 };
+    let mut flat = zeroed_buffer::<T>(n_out + n_state + n_cell);
     let mut hw = zeroed_buffer::<T>(batch * gh);
     let mut projected = vec![T::ZERO; if whr_t.is_some() { batch * hid } else { 0 }];
 
@@ -142,13 +142,12 @@ pub(super) fn forward<T: Float>(
         let (prev, new) = g.slots(t);
         let (h_prev, h_new) = read_write(&mut states, batch * out, prev, new);
         matmul_into(h_prev, &whh_t, batch, out, gh, &mut hw);
-        let xw_t = &xw[t * batch * gh..(t + 1) * batch * gh];
         let gates_t = &mut gates[t * batch * gh..(t + 1) * batch * gh];
-        let out_t = &mut output[t * batch * out..(t + 1) * batch * out];
+        let out_t = &mut flat[t * batch * out..(t + 1) * batch * out];
         match g.kind {
             CellKind::RnnTanh | CellKind::RnnRelu => {
                 let op = if g.kind == CellKind::RnnTanh { UnaryOp::Tanh } else { UnaryOp::Relu };
-                hw.iter_mut().zip(xw_t).for_each(|(a, &b)| *a += b);
+                hw.iter_mut().zip(gates_t.iter()).for_each(|(a, &b)| *a += b);
                 unary(op, &hw, gates_t);
                 for b in 0..batch {
                     let rows = b * hid..(b + 1) * hid;
@@ -165,8 +164,8 @@ pub(super) fn forward<T: Float>(
                 let tanh_c = &mut extra[t * batch * hid..(t + 1) * batch * hid];
                 for b in 0..batch {
                     let pre = &mut hw[b * gh..(b + 1) * gh];
-                    pre.iter_mut().zip(&xw_t[b * gh..(b + 1) * gh]).for_each(|(a, &v)| *a += v);
                     let act = &mut gates_t[b * gh..(b + 1) * gh];
+                    pre.iter_mut().zip(act.iter()).for_each(|(a, &v)| *a += v);
                     unary(UnaryOp::Sigmoid, &pre[..2 * hid], &mut act[..2 * hid]);
                     unary(UnaryOp::Tanh, &pre[2 * hid..3 * hid], &mut act[2 * hid..3 * hid]);
                     unary(UnaryOp::Sigmoid, &pre[3 * hid..], &mut act[3 * hid..]);
@@ -185,13 +184,14 @@ pub(super) fn forward<T: Float>(
                     for j in 0..hid {
                         cn[j] = f[j] * cp[j] + i[j] * gg[j];
                     }
-                    unary(UnaryOp::Tanh, cn, &mut tanh_c[cells_b.clone()]);
+                    let tc = &mut tanh_c[cells_b.clone()];
+                    unary(UnaryOp::Tanh, cn, tc);
                     let m: &mut [T] = match whr_t {
                         Some(_) => &mut projected[cells_b.clone()],
                         None => &mut h_new[cells_b.clone()],
                     };
                     for j in 0..hid {
-                        m[j] = o[j] * tanh_c[b * hid + j];
+                        m[j] = o[j] * tc[j];
                     }
                     if whr_t.is_none() {
                         out_t[cells_b.clone()].copy_from_slice(&h_new[cells_b]);
@@ -216,15 +216,14 @@ pub(super) fn forward<T: Float>(
                     if let Some(bias) = &b_hn {
                         hwb.iter_mut().zip(bias).for_each(|(a, &v)| *a += v);
                     }
-                    let xwb = &xw_t[b * gh..(b + 1) * gh];
                     hn_t[b * hid..(b + 1) * hid].copy_from_slice(&hwb[2 * hid..]);
-                    for j in 0..2 * hid {
-                        hwb[j] += xwb[j];
-                    }
                     let act = &mut gates_t[b * gh..(b + 1) * gh];
+                    for j in 0..2 * hid {
+                        hwb[j] += act[j];
+                    }
                     unary(UnaryOp::Sigmoid, &hwb[..2 * hid], &mut act[..2 * hid]);
                     for j in 0..hid {
-                        hwb[2 * hid + j] = xwb[2 * hid + j] + act[j] * hwb[2 * hid + j];
+                        hwb[2 * hid + j] = act[2 * hid + j] + act[j] * hwb[2 * hid + j];
                     }
                     unary(UnaryOp::Tanh, &hwb[2 * hid..], &mut act[2 * hid..]);
                     let rows = b * hid..(b + 1) * hid;
@@ -242,14 +241,21 @@ pub(super) fn forward<T: Float>(
             }
         }
     }
+    recycle_buffer(hw);
+    recycle_buffer(whh_t);
 
     let last = g.final_slot();
-    let h_n = Tensor::from_vec(states[last * batch * out..(last + 1) * batch * out].to_vec(), [batch, out]);
-    let c_n = is_lstm.then(|| Tensor::from_vec(cells[last * batch * hid..(last + 1) * batch * hid].to_vec(), [batch, hid]));
+    flat[n_out..n_out + n_state].copy_from_slice(&states[last * n_state..(last + 1) * n_state]);
+    if is_lstm {
+        flat[n_out + n_state..].copy_from_slice(&cells[last * n_cell..(last + 1) * n_cell]);
+    }
+    let flat = Tensor::from_vec(flat, [n_out + n_state + n_cell]);
+    let shaped = |start: usize, len: usize, shape: &[usize]| flat.narrow(0, start, len).reshape(shape);
     RecurrentForward {
-        output: Tensor::from_vec(output, [steps, batch, out]),
-        h_n,
-        c_n,
+        output: shaped(0, n_out, &[steps, batch, out]),
+        h_n: shaped(n_out, n_state, &[batch, out]),
+        c_n: is_lstm.then(|| shaped(n_out + n_state, n_cell, &[batch, hid])),
+        flat: flat.clone(),
         tape: RecurrentTape { geometry: g, x, weights: w, states, cells, gates, extra },
     }
 }
@@ -377,8 +383,8 @@ pub(super) fn backward<T: Float>(
     let entering = g.entering_block() * batch * out;
     let h_in = &tape.states[entering..entering + rows * out];
     let d_hidden = if g.kind == CellKind::Gru { &dh_pre } else { &dx_pre };
-    let d_whh = matmul_tn(d_hidden, h_in, rows, gh, out);
-    let d_wih = matmul_tn(&dx_pre, slice(&tape.x), rows, gh, g.input);
+    let d_whh = weight_grad(d_hidden, h_in, rows, gh, out);
+    let d_wih = weight_grad(&dx_pre, slice(&tape.x), rows, gh, g.input);
     let mut dx = zeroed_buffer::<T>(rows * g.input);
     matmul_into(&dx_pre, slice(&w.w_ih), rows, gh, g.input, &mut dx);
     let d_whr = w.w_hr.as_ref().map(|_| {
@@ -390,17 +396,23 @@ pub(super) fn backward<T: Float>(
                 m[r * hid + j] = o[j] * tape.extra[r * hid + j];
             }
         }
-        Tensor::from_vec(matmul_tn(&dh_stored, &m, rows, out, hid), [out, hid])
+        let d_whr = weight_grad(&dh_stored, &m, rows, out, hid);
+        recycle_buffer(m);
+        d_whr
     });
     let bias_grad = |b: &Option<Tensor<T>>, d: &[T]| b.as_ref().map(|_| Tensor::from_vec(column_sums(d, gh), [gh]));
+    let (b_ih, b_hh) = (bias_grad(&w.b_ih, &dx_pre), bias_grad(&w.b_hh, d_hidden));
+    for scratch in [dx_pre, dh_pre, dh_stored] {
+        recycle_buffer(scratch);
+    }
     RecurrentGrads {
         x: Tensor::from_vec(dx, [steps, batch, g.input]),
         h0: Tensor::from_vec(dh, [batch, out]),
         c0: (g.kind == CellKind::Lstm).then(|| Tensor::from_vec(dc, [batch, hid])),
-        w_ih: Tensor::from_vec(d_wih, [gh, g.input]),
-        w_hh: Tensor::from_vec(d_whh, [gh, out]),
-        b_ih: bias_grad(&w.b_ih, &dx_pre),
-        b_hh: bias_grad(&w.b_hh, d_hidden),
+        w_ih: d_wih,
+        w_hh: d_whh,
+        b_ih,
+        b_hh,
         w_hr: d_whr,
     }
 }

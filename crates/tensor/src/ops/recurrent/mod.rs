@@ -211,6 +211,16 @@ impl RecurrentGeometry {
     }
 }
 
+impl<T: Float> Drop for RecurrentTape<T> {
+    fn drop(&mut self) {
+        // Training allocates a tape of the same size every step: hand the buffers to the
+        // cache rather than back to the system, which would give fresh pages to fault in.
+        for buf in [&mut self.states, &mut self.cells, &mut self.gates, &mut self.extra] {
+            crate::storage::recycle_buffer(std::mem::take(buf));
+        }
+    }
+}
+
 /// What the forward pass keeps for the backward pass.
 pub struct RecurrentTape<T: Float> {
     pub geometry: RecurrentGeometry,
@@ -230,6 +240,8 @@ pub struct RecurrentTape<T: Float> {
 /// A whole-sequence forward pass: the output `[T, B, P]` (zero at padded steps), the final
 /// state `[B, P]`, the LSTM's final cell `[B, H]`, and the tape for [`backward`].
 pub struct RecurrentForward<T: Float> {
+    /// The three results in one buffer, in order (the others are views of it).
+    pub flat: Tensor<T>,
     pub output: Tensor<T>,
     pub h_n: Tensor<T>,
     pub c_n: Option<Tensor<T>>,
