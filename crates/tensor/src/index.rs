@@ -192,10 +192,16 @@ impl<T: Element> Tensor<T> {
         let mut strides = dense.strides.clone();
         let offset = start * strides[a];
         strides[a] *= step;
-        let positions: Vec<usize> = crate::shape::StridedOffsets::new(src.shape(), &strides, offset).collect();
+        let src = src.contiguous();
+        let src = src.as_slice().expect("contiguous");
         let data = out.make_mut();
-        for (p, v) in positions.into_iter().zip(src.to_vec()) {
-            data[p] = v;
+        if step == 1 && a == 0 {
+            // Leading-axis slices of a dense tensor are one block (the backward of `narrow`).
+            data[offset..offset + src.len()].copy_from_slice(src);
+        } else {
+            for (p, &v) in crate::shape::StridedOffsets::new(region.shape(), &strides, offset).zip(src) {
+                data[p] = v;
+            }
         }
         out
     }

@@ -43,31 +43,56 @@ pub const PACKED_MIN_MACS: usize = 4096;
 /// f32 and f64 take the packed SIMD path (threaded above [`THREAD_MIN_MACS`], using
 /// `rayon::current_num_threads()`); integer types take the i-p-j loop.
 pub fn gemm<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T]) {
+    gemm_with_threads(a, b, c, rayon::current_num_threads())
+}
+
+/// [`gemm`] on the calling thread only: for kernels that already run one task per thread
+/// (the recurrent layers split the batch across threads), where a product that forked again
+/// would only add overhead.
+pub fn gemm_serial<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T]) {
+    gemm_with_threads(a, b, c, 1)
+}
+
+fn gemm_with_threads<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T], threads: usize) {
     check_shapes(&a, &b, c);
     if let (Some(a32), Some(b32), Some(c32)) =
         (view_as::<T, f32>(a), view_as::<T, f32>(b), downcast_slice_mut::<T, f32>(c))
     {
-        versions::v5_threaded(a32, b32, c32);
+        gemm_f32(a32, b32, c32, threads);
     } else if let (Some(a64), Some(b64), Some(c64)) =
         (view_as::<T, f64>(a), view_as::<T, f64>(b), downcast_slice_mut::<T, f64>(c))
     {
-        gemm_f64(a64, b64, c64);
+        gemm_f64(a64, b64, c64, threads);
     } else {
         versions::loop_order(a, b, c);
     }
 }
 
-fn gemm_f64(a: MatRef<f64>, b: MatRef<f64>, c: &mut [f64]) {
+/// v5 with an explicit thread count.
+fn gemm_f32(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32], threads: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if kernels::Avx512F32::available() {
+            return gemm_threaded::<kernels::Avx512F32>(a, b, c, threads);
+        }
+        if kernels::Avx2F32::available() {
+            return gemm_threaded::<kernels::Avx2F32>(a, b, c, threads);
+        }
+    }
+    gemm_threaded::<kernels::Portable<f32, 4, 16>>(a, b, c, threads)
+}
+
+fn gemm_f64(a: MatRef<f64>, b: MatRef<f64>, c: &mut [f64], threads: usize) {
     #[cfg(target_arch = "x86_64")]
     {
         if kernels::Avx512F64::available() {
-            return gemm_threaded::<kernels::Avx512F64>(a, b, c, rayon::current_num_threads());
+            return gemm_threaded::<kernels::Avx512F64>(a, b, c, threads);
         }
         if kernels::Avx2F64::available() {
-            return gemm_threaded::<kernels::Avx2F64>(a, b, c, rayon::current_num_threads());
+            return gemm_threaded::<kernels::Avx2F64>(a, b, c, threads);
         }
     }
-    gemm_threaded::<kernels::Portable<f64, 4, 8>>(a, b, c, rayon::current_num_threads())
+    gemm_threaded::<kernels::Portable<f64, 4, 8>>(a, b, c, threads)
 }
 
 /// The same view with its element type proven to be `U`.

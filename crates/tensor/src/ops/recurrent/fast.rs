@@ -3,26 +3,105 @@
 //! # Version catalogue
 //!
 //! The character-level language model step of chapter 10 (Embedding 65→64, LSTM 64→256,
-//! Linear 256→65, batch 32 × 64 steps, Adam, clipping), tokens/s on one thread of the 2-core
-//! Zen 4 VM. Bench: `cargo bench -p kindling-sequence --bench char_lm` (table beside PyTorch:
-//! `tools/peers/torch_char_lm.py`).
+//! Linear 256→65, batch 32 × 64 steps, Adam, clipping), tokens/s on the 2-core Zen 4 VM, one
+//! thread / two. Bench: `cargo bench -p kindling-sequence --bench char_lm` (PyTorch beside it:
+//! `tools/peers/torch_char_lm.py`). Details in `crates/tensor/NOTES.md`.
 //!
-//! - v1 naive: the cell of `kindling-sequence` composed from differentiable ops once per step
+//! - v1 naive: the cells of `kindling-sequence` composed from differentiable ops once per step
 //!   (`KINDLING_KERNELS=naive`): every gate is a graph node, every step allocates.
-//! - v2 one op per sequence (this file): the input projection of all T steps is one GEMM
-//!   `[T·B, I] × [I, G·H]`; each step does one GEMM against `W_hhᵀ`, transposed once per call
-//!   so the product reads it in place, then one fused pass over the gates (SIMD sigmoid and
-//!   tanh, the cell update, the output); backward walks the steps once, keeping only the
-//!   state gradient per step, and leaves the weight gradients to three GEMMs over the stored
-//!   gate gradients of all steps, where the sizes make the GEMM efficient.
+//! - v2 one op per sequence: the input projection of all T steps is one GEMM
+//!   `[T·B, I] × [I, G·H]`; each step does one GEMM against `W_hhᵀ`, then one fused pass over
+//!   the gates (SIMD sigmoid and tanh, the cell update, the output); backward walks the steps
+//!   once and leaves the weight gradients to GEMMs over the gate gradients of all steps.
+//!   31k / 31k tokens/s.
+//! - v3 no fresh memory per call: the gate activations overwrite the input projection, the
+//!   three results share one buffer, and the tape goes back to the buffer cache (page faults
+//!   and zeroing had been a fifth of the step). 33k / 36k.
+//! - v4 (this file) batch slabs: the rows of a batch never interact inside a layer, so the
+//!   batch is cut into one slab per thread and each slab runs every step on its own thread,
+//!   with its rows stored together; no thread waits for another until the weight gradients.
+//!   `W_hhᵀ` is packed once per call into 64-column panels, which the per-step product reads
+//!   with a 256-byte row stride instead of a 4 KiB one that maps onto few cache sets.
 
 use super::{CellKind, RecurrentForward, RecurrentGeometry, RecurrentGrads, RecurrentTape, RecurrentWeights};
 use crate::ops::elementwise::fast::unary;
 use crate::ops::elementwise::UnaryOp;
-use crate::ops::matmul::fast::gemm;
+use crate::ops::matmul::fast::{gemm, gemm_serial};
 use crate::ops::matmul::MatRef;
 use crate::storage::{recycle_buffer, zeroed_buffer};
 use crate::{Float, Tensor};
+use rayon::prelude::*;
+use std::borrow::Cow;
+
+/// Columns per panel of the packed `W_hhᵀ` (the width of the f32 microkernel's tile).
+const PANEL: usize = 64;
+
+/// A batch is split across threads only when one step's recurrent product has at least this
+/// many multiply-adds (below it, one thread finishes before two could start).
+const SLAB_MIN_MACS: usize = 1 << 20;
+
+/// Rows `lo..lo + rows` of the batch, run on one thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slab {
+    pub lo: usize,
+    pub rows: usize,
+}
+
+/// One slab per thread for big enough layers, else one slab. Inside the kernel every
+/// per-step buffer is stored slab by slab (all steps of slab 0, then slab 1), so a slab's rows
+/// are one contiguous block that its thread owns.
+fn slabs(g: &RecurrentGeometry) -> Vec<Slab> {
+    let threads = rayon::current_num_threads().min(g.batch).max(1);
+    let macs = g.batch * g.kind.gates() * g.hidden * g.out;
+    let n = if macs >= SLAB_MIN_MACS { threads } else { 1 };
+    (0..n)
+        .map(|s| {
+            let (lo, hi) = (s * g.batch / n, (s + 1) * g.batch / n);
+            Slab { lo, rows: hi - lo }
+        })
+        .collect()
+}
+
+/// Time-major `[T, B, w]` rows reordered slab by slab (`[slab][T][rows][w]`); with one slab
+/// the two orders are the same and nothing is copied.
+fn to_slabs<'a, T: Float>(src: &'a [T], slabs: &[Slab], steps: usize, batch: usize, w: usize) -> Cow<'a, [T]> {
+    if slabs.len() == 1 {
+        return Cow::Borrowed(src);
+    }
+    let mut out = zeroed_buffer(steps * batch * w);
+    let mut at = 0;
+    for s in slabs {
+        for t in 0..steps {
+            let from = (t * batch + s.lo) * w;
+            out[at..at + s.rows * w].copy_from_slice(&src[from..from + s.rows * w]);
+            at += s.rows * w;
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The inverse of [`to_slabs`], into `dst`.
+fn from_slabs<T: Float>(src: &[T], slabs: &[Slab], steps: usize, batch: usize, w: usize, dst: &mut [T]) {
+    let mut at = 0;
+    for s in slabs {
+        for t in 0..steps {
+            let to = (t * batch + s.lo) * w;
+            dst[to..to + s.rows * w].copy_from_slice(&src[at..at + s.rows * w]);
+            at += s.rows * w;
+        }
+    }
+}
+
+/// Cuts `buf` into one piece per slab, `per_row` elements for each of its rows.
+fn split_by_slab<'a, T>(mut buf: &'a mut [T], slabs: &[Slab], per_row: usize) -> Vec<&'a mut [T]> {
+    let mut parts = Vec::with_capacity(slabs.len());
+    for s in slabs {
+        let (head, tail) = std::mem::take(&mut buf).split_at_mut(s.rows * per_row);
+        parts.push(head);
+        buf = tail;
+    }
+    parts
+}
 
 /// A row-major copy of the transpose of the row-major `rows × cols` matrix `w`.
 fn transposed<T: Float>(w: &[T], rows: usize, cols: usize) -> Vec<T> {
@@ -35,19 +114,53 @@ fn transposed<T: Float>(w: &[T], rows: usize, cols: usize) -> Vec<T> {
     out
 }
 
-/// `c = a · b` for row-major operands.
-fn matmul_into<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize, c: &mut [T]) {
-    gemm(MatRef::row_major(a, m, k), MatRef::row_major(b, k, n), c);
+/// `wᵀ` for a row-major `w` `[n, k]`, stored as column panels: panel `p` holds columns
+/// `64p..64p + width` of `wᵀ` as a dense `k × width` block.
+struct Panels<T> {
+    data: Vec<T>,
+    k: usize,
+    n: usize,
 }
 
-/// A weight gradient summed over every step at once: `dᵀ · inputs` `[g, w]` for row-major
-/// `d` `[rows, g]` and `inputs` `[rows, w]`. Computed as `(inputsᵀ · d)ᵀ`: the GEMM then packs
-/// the narrower of the two transposed operands, and reads `d` in place.
+impl<T: Float> Panels<T> {
+    fn transpose_of(w: &[T], n: usize, k: usize) -> Self {
+        let mut data = zeroed_buffer(n * k);
+        for j0 in (0..n).step_by(PANEL) {
+            let width = PANEL.min(n - j0);
+            let block = &mut data[j0 * k..(j0 + width) * k];
+            for r in 0..k {
+                for j in 0..width {
+                    block[r * width + j] = w[(j0 + j) * k + r];
+                }
+            }
+        }
+        Panels { data, k, n }
+    }
+
+    /// `c` `[m, n]` = `a` `[m, k]` · `wᵀ`, one panel at a time through `tmp` (`m × 64`).
+    fn product(&self, a: &[T], m: usize, c: &mut [T], tmp: &mut [T]) {
+        for j0 in (0..self.n).step_by(PANEL) {
+            let width = PANEL.min(self.n - j0);
+            let block = &self.data[j0 * self.k..(j0 + width) * self.k];
+            let tile = &mut tmp[..m * width];
+            gemm_serial(MatRef::row_major(a, m, self.k), MatRef::row_major(block, self.k, width), tile);
+            for (i, row) in tile.chunks_exact(width).enumerate() {
+                c[i * self.n + j0..i * self.n + j0 + width].copy_from_slice(row);
+            }
+        }
+    }
+}
+
+/// `c = a · b` for row-major operands, on the calling thread.
+fn matmul_serial<T: Float>(a: &[T], b: &[T], m: usize, k: usize, n: usize, c: &mut [T]) {
+    gemm_serial(MatRef::row_major(a, m, k), MatRef::row_major(b, k, n), c);
+}
+
+/// A weight gradient summed over every step at once: `dᵀ · inputs` `[g, w]` for row-major `d`
+/// `[rows, g]` and `inputs` `[rows, w]` (threaded).
 fn weight_grad<T: Float>(d: &[T], inputs: &[T], rows: usize, g: usize, w: usize) -> Tensor<T> {
-    let mut wg = zeroed_buffer(w * g);
-    gemm(MatRef::row_major(inputs, rows, w).t(), MatRef::row_major(d, rows, g), &mut wg);
-    let out = transposed(&wg, w, g);
-    recycle_buffer(wg);
+    let mut out = zeroed_buffer(g * w);
+    gemm(MatRef::row_major(d, rows, g).t(), MatRef::row_major(inputs, rows, w), &mut out);
     Tensor::from_vec(out, [g, w])
 }
 
@@ -78,6 +191,25 @@ fn slice<T: Float>(t: &Tensor<T>) -> &[T] {
     t.as_slice().expect("recurrent: operands are made contiguous before the kernel")
 }
 
+/// What every slab reads during the forward pass.
+struct StepWeights<T> {
+    whh: Panels<T>,
+    /// The projection's transpose `[H, P]`, if any.
+    whr_t: Option<Vec<T>>,
+    /// The GRU's b_hn … the whole of b_hh, added to the hidden product each step.
+    b_hh_gru: Option<Vec<T>>,
+}
+
+/// One slab's share of the forward buffers (see [`slabs`] for the layout).
+struct ForwardSlab<'a, T> {
+    slab: Slab,
+    gates: &'a mut [T],
+    states: &'a mut [T],
+    cells: &'a mut [T],
+    extra: &'a mut [T],
+    output: &'a mut [T],
+}
+
 pub(super) fn forward<T: Float>(
     g: RecurrentGeometry,
     x: Tensor<T>,
@@ -88,13 +220,15 @@ pub(super) fn forward<T: Float>(
     let (steps, batch, hid, out) = (g.steps, g.batch, g.hidden, g.out);
     let gh = g.kind.gates() * hid;
     let is_lstm = g.kind == CellKind::Lstm;
+    let slabs = slabs(&g);
+    let xs = to_slabs(slice(&x), &slabs, steps, batch, g.input).into_owned();
 
     // The input projection of every step at once, with the biases that can be folded into it:
     // both for the RNN and the LSTM, only b_ih for the GRU (b_hn sits inside r ⊙ (…)). Each
     // step then overwrites its rows with the gate activations, which the tape keeps.
     let wih_t = transposed(slice(&w.w_ih), gh, g.input);
     let mut gates = zeroed_buffer::<T>(steps * batch * gh);
-    matmul_into(slice(&x), &wih_t, steps * batch, g.input, gh, &mut gates);
+    gemm(MatRef::row_major(&xs, steps * batch, g.input), MatRef::row_major(&wih_t, g.input, gh), &mut gates);
     recycle_buffer(wih_t);
     let mut folded = vec![T::ZERO; gh];
     let mut add_bias = |b: &Option<Tensor<T>>| {
@@ -111,39 +245,107 @@ pub(super) fn forward<T: Float>(
             row.iter_mut().zip(&folded).for_each(|(v, &b)| *v += b);
         }
     }
-    let b_hn = match (g.kind, &w.b_hh) {
-        (CellKind::Gru, Some(b)) => Some(slice(b).to_vec()),
-        _ => None,
+    let weights = StepWeights {
+        whh: Panels::transpose_of(slice(&w.w_hh), gh, out),
+        whr_t: w.w_hr.as_ref().map(|hr| transposed(slice(hr), out, hid)),
+        b_hh_gru: match (g.kind, &w.b_hh) {
+            (CellKind::Gru, Some(b)) => Some(slice(b).to_vec()),
+            _ => None,
+        },
     };
-    let whh_t = transposed(slice(&w.w_hh), gh, out);
-    let whr_t = w.w_hr.as_ref().map(|hr| transposed(slice(hr), out, hid));
 
     let mut states = zeroed_buffer::<T>((steps + 1) * batch * out);
+    let mut cells = if is_lstm { zeroed_buffer::<T>((steps + 1) * batch * hid) } else { Vec::new() };
     let first = g.slots(if g.reverse { steps - 1 } else { 0 }).0;
-    if let Some(h0) = &h0 {
-        states[first * batch * out..(first + 1) * batch * out].copy_from_slice(slice(h0));
-    }
-    let mut cells = Vec::new();
-    if is_lstm {
-        cells = zeroed_buffer::<T>((steps + 1) * batch * hid);
+    for s in &slabs {
+        let base = (steps + 1) * s.lo;
+        if let Some(h0) = &h0 {
+            let at = (base + first * s.rows) * out;
+            states[at..at + s.rows * out].copy_from_slice(&slice(h0)[s.lo * out..(s.lo + s.rows) * out]);
+        }
         if let Some(c0) = &c0 {
-            cells[first * batch * hid..(first + 1) * batch * hid].copy_from_slice(slice(c0));
+            let at = (base + first * s.rows) * hid;
+            cells[at..at + s.rows * hid].copy_from_slice(&slice(c0)[s.lo * hid..(s.lo + s.rows) * hid]);
         }
     }
-    let mut extra = if is_lstm || g.kind == CellKind::Gru { zeroed_buffer::<T>(steps * batch * hid) } else { Vec::new() };
-    // The three results in one buffer: output, h_n, c_n.
+    let mut extra = if g.kind == CellKind::Lstm || g.kind == CellKind::Gru {
+        zeroed_buffer::<T>(steps * batch * hid)
+    } else {
+        Vec::new()
+    };
+    // The three results in one buffer: output, h_n, c_n. With one slab the output is written
+    // in place; with several it is gathered from slab order at the end.
     let (n_out, n_state) = (steps * batch * out, batch * out);
     let n_cell = if is_lstm { batch * hid } else { 0 };
     let mut flat = zeroed_buffer::<T>(n_out + n_state + n_cell);
+    let mut gathered = (slabs.len() > 1).then(|| zeroed_buffer::<T>(n_out));
+    let output: &mut [T] = match &mut gathered {
+        Some(buf) => buf,
+        None => &mut flat[..n_out],
+    };
+
+    let cell_width = if is_lstm { hid } else { 0 };
+    let extra_width = if extra.is_empty() { 0 } else { hid };
+    let parts: Vec<ForwardSlab<'_, T>> = split_by_slab(&mut gates, &slabs, steps * gh)
+        .into_iter()
+        .zip(split_by_slab(&mut states, &slabs, (steps + 1) * out))
+        .zip(split_by_slab(&mut cells, &slabs, (steps + 1) * cell_width))
+        .zip(split_by_slab(&mut extra, &slabs, steps * extra_width))
+        .zip(split_by_slab(output, &slabs, steps * out))
+        .zip(&slabs)
+        .map(|(((((gates, states), cells), extra), output), &slab)| ForwardSlab {
+            slab,
+            gates,
+            states,
+            cells,
+            extra,
+            output,
+        })
+        .collect();
+    parts.into_par_iter().for_each(|part| forward_slab(&g, &weights, part));
+    recycle_buffer(weights.whh.data);
+
+    if let Some(output) = gathered {
+        from_slabs(&output, &slabs, steps, batch, out, &mut flat[..n_out]);
+        recycle_buffer(output);
+    }
+    let last = g.final_slot();
+    for s in &slabs {
+        let at = ((steps + 1) * s.lo + last * s.rows) * out;
+        flat[n_out + s.lo * out..n_out + (s.lo + s.rows) * out].copy_from_slice(&states[at..at + s.rows * out]);
+        if is_lstm {
+            let at = ((steps + 1) * s.lo + last * s.rows) * hid;
+            let to = n_out + n_state + s.lo * hid;
+            flat[to..to + s.rows * hid].copy_from_slice(&cells[at..at + s.rows * hid]);
+        }
+    }
+    let flat = Tensor::from_vec(flat, [n_out + n_state + n_cell]);
+    let shaped = |start: usize, len: usize, shape: &[usize]| flat.narrow(0, start, len).reshape(shape);
+    RecurrentForward {
+        output: shaped(0, n_out, &[steps, batch, out]),
+        h_n: shaped(n_out, n_state, &[batch, out]),
+        c_n: is_lstm.then(|| shaped(n_out + n_state, n_cell, &[batch, hid])),
+        flat: flat.clone(),
+        tape: RecurrentTape { geometry: g, slabs, x: xs, weights: w, states, cells, gates, extra },
+    }
+}
+
+/// Every step of one slab: `rows` sequences, stored time-major inside the slab.
+fn forward_slab<T: Float>(g: &RecurrentGeometry, weights: &StepWeights<T>, part: ForwardSlab<'_, T>) {
+    let ForwardSlab { slab, gates, states, cells, extra, output } = part;
+    let (batch, hid, out) = (slab.rows, g.hidden, g.out);
+    let gh = g.kind.gates() * hid;
+    let real = |t: usize, b: usize| g.is_real(t, slab.lo + b);
     let mut hw = zeroed_buffer::<T>(batch * gh);
-    let mut projected = vec![T::ZERO; if whr_t.is_some() { batch * hid } else { 0 }];
+    let mut tmp = zeroed_buffer::<T>(batch * PANEL);
+    let mut projected = vec![T::ZERO; if weights.whr_t.is_some() { batch * hid } else { 0 }];
 
     for t in g.order() {
         let (prev, new) = g.slots(t);
-        let (h_prev, h_new) = read_write(&mut states, batch * out, prev, new);
-        matmul_into(h_prev, &whh_t, batch, out, gh, &mut hw);
+        let (h_prev, h_new) = read_write(states, batch * out, prev, new);
+        weights.whh.product(h_prev, batch, &mut hw, &mut tmp);
         let gates_t = &mut gates[t * batch * gh..(t + 1) * batch * gh];
-        let out_t = &mut flat[t * batch * out..(t + 1) * batch * out];
+        let out_t = &mut output[t * batch * out..(t + 1) * batch * out];
         match g.kind {
             CellKind::RnnTanh | CellKind::RnnRelu => {
                 let op = if g.kind == CellKind::RnnTanh { UnaryOp::Tanh } else { UnaryOp::Relu };
@@ -151,7 +353,7 @@ pub(super) fn forward<T: Float>(
                 unary(op, &hw, gates_t);
                 for b in 0..batch {
                     let rows = b * hid..(b + 1) * hid;
-                    if g.is_real(t, b) {
+                    if real(t, b) {
                         h_new[rows.clone()].copy_from_slice(&gates_t[rows.clone()]);
                         out_t[rows.clone()].copy_from_slice(&gates_t[rows]);
                     } else {
@@ -160,7 +362,7 @@ pub(super) fn forward<T: Float>(
                 }
             }
             CellKind::Lstm => {
-                let (c_prev, c_new) = read_write(&mut cells, batch * hid, prev, new);
+                let (c_prev, c_new) = read_write(cells, batch * hid, prev, new);
                 let tanh_c = &mut extra[t * batch * hid..(t + 1) * batch * hid];
                 for b in 0..batch {
                     let pre = &mut hw[b * gh..(b + 1) * gh];
@@ -170,9 +372,9 @@ pub(super) fn forward<T: Float>(
                     unary(UnaryOp::Tanh, &pre[2 * hid..3 * hid], &mut act[2 * hid..3 * hid]);
                     unary(UnaryOp::Sigmoid, &pre[3 * hid..], &mut act[3 * hid..]);
                     let cells_b = b * hid..(b + 1) * hid;
-                    if !g.is_real(t, b) {
+                    if !real(t, b) {
                         c_new[cells_b.clone()].copy_from_slice(&c_prev[cells_b]);
-                        if whr_t.is_none() {
+                        if weights.whr_t.is_none() {
                             h_new[b * out..(b + 1) * out].copy_from_slice(&h_prev[b * out..(b + 1) * out]);
                         }
                         continue;
@@ -186,22 +388,22 @@ pub(super) fn forward<T: Float>(
                     }
                     let tc = &mut tanh_c[cells_b.clone()];
                     unary(UnaryOp::Tanh, cn, tc);
-                    let m: &mut [T] = match whr_t {
+                    let m: &mut [T] = match weights.whr_t {
                         Some(_) => &mut projected[cells_b.clone()],
                         None => &mut h_new[cells_b.clone()],
                     };
                     for j in 0..hid {
                         m[j] = o[j] * tc[j];
                     }
-                    if whr_t.is_none() {
+                    if weights.whr_t.is_none() {
                         out_t[cells_b.clone()].copy_from_slice(&h_new[cells_b]);
                     }
                 }
-                if let Some(whr_t) = &whr_t {
-                    matmul_into(&projected, whr_t, batch, hid, out, h_new);
+                if let Some(whr_t) = &weights.whr_t {
+                    matmul_serial(&projected, whr_t, batch, hid, out, h_new);
                     for b in 0..batch {
                         let rows = b * out..(b + 1) * out;
-                        if g.is_real(t, b) {
+                        if real(t, b) {
                             out_t[rows.clone()].copy_from_slice(&h_new[rows]);
                         } else {
                             h_new[rows.clone()].copy_from_slice(&h_prev[rows]);
@@ -213,7 +415,7 @@ pub(super) fn forward<T: Float>(
                 let hn_t = &mut extra[t * batch * hid..(t + 1) * batch * hid];
                 for b in 0..batch {
                     let hwb = &mut hw[b * gh..(b + 1) * gh];
-                    if let Some(bias) = &b_hn {
+                    if let Some(bias) = &weights.b_hh_gru {
                         hwb.iter_mut().zip(bias).for_each(|(a, &v)| *a += v);
                     }
                     hn_t[b * hid..(b + 1) * hid].copy_from_slice(&hwb[2 * hid..]);
@@ -227,7 +429,7 @@ pub(super) fn forward<T: Float>(
                     }
                     unary(UnaryOp::Tanh, &hwb[2 * hid..], &mut act[2 * hid..]);
                     let rows = b * hid..(b + 1) * hid;
-                    if !g.is_real(t, b) {
+                    if !real(t, b) {
                         h_new[rows.clone()].copy_from_slice(&h_prev[rows]);
                         continue;
                     }
@@ -242,22 +444,24 @@ pub(super) fn forward<T: Float>(
         }
     }
     recycle_buffer(hw);
-    recycle_buffer(whh_t);
+    recycle_buffer(tmp);
+}
 
-    let last = g.final_slot();
-    flat[n_out..n_out + n_state].copy_from_slice(&states[last * n_state..(last + 1) * n_state]);
-    if is_lstm {
-        flat[n_out + n_state..].copy_from_slice(&cells[last * n_cell..(last + 1) * n_cell]);
-    }
-    let flat = Tensor::from_vec(flat, [n_out + n_state + n_cell]);
-    let shaped = |start: usize, len: usize, shape: &[usize]| flat.narrow(0, start, len).reshape(shape);
-    RecurrentForward {
-        output: shaped(0, n_out, &[steps, batch, out]),
-        h_n: shaped(n_out, n_state, &[batch, out]),
-        c_n: is_lstm.then(|| shaped(n_out + n_state, n_cell, &[batch, hid])),
-        flat: flat.clone(),
-        tape: RecurrentTape { geometry: g, x, weights: w, states, cells, gates, extra },
-    }
+/// One slab's share of the backward buffers: what it reads from the tape, the gradients it
+/// writes (pre-activations per step), and its rows of the running state gradients.
+struct BackwardSlab<'a, T> {
+    slab: Slab,
+    gates: &'a [T],
+    states: &'a [T],
+    cells: &'a [T],
+    extra: &'a [T],
+    d_out: Option<&'a [T]>,
+    dx_pre: &'a mut [T],
+    dh_pre: &'a mut [T],
+    dh_stored: &'a mut [T],
+    /// In: the gradient of h_n (and c_n); out: that of h0 (and c0).
+    dh: &'a mut [T],
+    dc: &'a mut [T],
 }
 
 pub(super) fn backward<T: Float>(
@@ -268,41 +472,158 @@ pub(super) fn backward<T: Float>(
 ) -> RecurrentGrads<T> {
     let g = &tape.geometry;
     let w = &tape.weights;
+    let slabs = &tape.slabs;
     let (steps, batch, hid, out) = (g.steps, g.batch, g.hidden, g.out);
     let gh = g.kind.gates() * hid;
-    let one = T::ONE;
+    let (is_lstm, is_gru, projected) = (g.kind == CellKind::Lstm, g.kind == CellKind::Gru, w.w_hr.is_some());
 
     let mut dh = d_h_n.map_or_else(|| vec![T::ZERO; batch * out], |t| slice(&t).to_vec());
-    let mut dc = match g.kind {
-        CellKind::Lstm => d_c_n.map_or_else(|| vec![T::ZERO; batch * hid], |t| slice(&t).to_vec()),
-        _ => Vec::new(),
+    let mut dc = match is_lstm {
+        true => d_c_n.map_or_else(|| vec![T::ZERO; batch * hid], |t| slice(&t).to_vec()),
+        false => Vec::new(),
     };
-    let d_out = d_output.as_ref().map(slice);
+    let d_out = d_output.as_ref().map(|d| to_slabs(slice(d), slabs, steps, batch, out));
     // Gradients of the gate pre-activations per step: on the input side, and (GRU only, where
     // the n gate's hidden product sits behind r) on the hidden side.
     let mut dx_pre = zeroed_buffer::<T>(steps * batch * gh);
-    let mut dh_pre = if g.kind == CellKind::Gru { zeroed_buffer::<T>(steps * batch * gh) } else { Vec::new() };
-    let projected = w.w_hr.is_some();
+    let mut dh_pre = if is_gru { zeroed_buffer::<T>(steps * batch * gh) } else { Vec::new() };
     let mut dh_stored = if projected { zeroed_buffer::<T>(steps * batch * out) } else { Vec::new() };
-    let mut dm = vec![T::ZERO; if projected { batch * hid } else { 0 }];
-    let mut dh_prev = vec![T::ZERO; batch * out];
-    let mut direct = vec![T::ZERO; if g.kind == CellKind::Gru { batch * hid } else { 0 }];
+
+    // Each slab's rows of a slab-ordered buffer with `per_row` elements per batch row.
+    let ranges = |per_row: usize| -> Vec<std::ops::Range<usize>> {
+        slabs.iter().map(|s| s.lo * per_row..(s.lo + s.rows) * per_row).collect()
+    };
+    let gate_ranges = ranges(steps * gh);
+    let state_ranges = ranges((steps + 1) * out);
+    let cell_ranges = ranges(if is_lstm { (steps + 1) * hid } else { 0 });
+    let extra_ranges = ranges(if tape.extra.is_empty() { 0 } else { steps * hid });
+    let out_ranges = ranges(steps * out);
+    let parts: Vec<BackwardSlab<'_, T>> = split_by_slab(&mut dx_pre, slabs, steps * gh)
+        .into_iter()
+        .zip(split_by_slab(&mut dh_pre, slabs, if is_gru { steps * gh } else { 0 }))
+        .zip(split_by_slab(&mut dh_stored, slabs, if projected { steps * out } else { 0 }))
+        .zip(split_by_slab(&mut dh, slabs, out))
+        .zip(split_by_slab(&mut dc, slabs, if is_lstm { hid } else { 0 }))
+        .enumerate()
+        .map(|(s, ((((dx_pre, dh_pre), dh_stored), dh), dc))| BackwardSlab {
+            slab: slabs[s],
+            gates: &tape.gates[gate_ranges[s].clone()],
+            states: &tape.states[state_ranges[s].clone()],
+            cells: &tape.cells[cell_ranges[s].clone()],
+            extra: &tape.extra[extra_ranges[s].clone()],
+            d_out: d_out.as_ref().map(|d| &d[out_ranges[s].clone()]),
+            dx_pre,
+            dh_pre,
+            dh_stored,
+            dh,
+            dc,
+        })
+        .collect();
+    parts.into_par_iter().for_each(|part| backward_slab(g, w, part));
+
+    // Weight gradients: products over the gate gradients of every step at once. Where the
+    // input and hidden sides share their pre-activation gradients (RNN, LSTM), both weights
+    // come from one product against the inputs and states side by side, so the gradients
+    // are read (and packed) once.
+    let rows = steps * batch;
+    let width = g.input + out;
+    let mut inputs = zeroed_buffer::<T>(rows * width);
+    let mut r = 0;
+    for s in slabs {
+        let first = ((steps + 1) * s.lo + g.entering_block() * s.rows) * out;
+        for k in 0..steps * s.rows {
+            let row = &mut inputs[(r + k) * width..(r + k + 1) * width];
+            row[..g.input].copy_from_slice(&tape.x[(r + k) * g.input..(r + k + 1) * g.input]);
+            row[g.input..].copy_from_slice(&tape.states[first + k * out..first + (k + 1) * out]);
+        }
+        r += steps * s.rows;
+    }
+    let (d_wih, d_whh) = if is_gru {
+        let (x_part, h_part) = (MatRef { cols: g.input, ..MatRef::row_major(&inputs, rows, width) }, MatRef {
+            offset: g.input,
+            cols: out,
+            ..MatRef::row_major(&inputs, rows, width)
+        });
+        let grad = |d: &[T], part: MatRef<'_, T>| {
+            let mut o = zeroed_buffer(gh * part.cols);
+            gemm(MatRef::row_major(d, rows, gh).t(), part, &mut o);
+            Tensor::from_vec(o, [gh, part.cols])
+        };
+        (grad(&dx_pre, x_part), grad(&dh_pre, h_part))
+    } else {
+        let both = weight_grad(&dx_pre, &inputs, rows, gh, width);
+        (both.narrow(1, 0, g.input).contiguous(), both.narrow(1, g.input, out).contiguous())
+    };
+    recycle_buffer(inputs);
+    let d_hidden: &[T] = if is_gru { &dh_pre } else { &dx_pre };
+    let mut dx = zeroed_buffer::<T>(rows * g.input);
+    gemm(MatRef::row_major(&dx_pre, rows, gh), MatRef::row_major(slice(&w.w_ih), gh, g.input), &mut dx);
+    if slabs.len() > 1 {
+        let mut time_major = zeroed_buffer::<T>(rows * g.input);
+        from_slabs(&dx, slabs, steps, batch, g.input, &mut time_major);
+        recycle_buffer(std::mem::replace(&mut dx, time_major));
+    }
+    let d_whr = w.w_hr.as_ref().map(|_| {
+        // m = o ⊙ tanh(c'), the cell output before the projection, rebuilt from the tape.
+        let mut m = zeroed_buffer::<T>(rows * hid);
+        for r in 0..rows {
+            let o = &tape.gates[r * gh + 3 * hid..(r + 1) * gh];
+            for j in 0..hid {
+                m[r * hid + j] = o[j] * tape.extra[r * hid + j];
+            }
+        }
+        let d_whr = weight_grad(&dh_stored, &m, rows, out, hid);
+        recycle_buffer(m);
+        d_whr
+    });
+    let bias_grad = |b: &Option<Tensor<T>>, d: &[T]| b.as_ref().map(|_| Tensor::from_vec(column_sums(d, gh), [gh]));
+    let (b_ih, b_hh) = (bias_grad(&w.b_ih, &dx_pre), bias_grad(&w.b_hh, d_hidden));
+    for scratch in [dx_pre, dh_pre, dh_stored] {
+        recycle_buffer(scratch);
+    }
+    if let Some(Cow::Owned(d)) = d_out {
+        recycle_buffer(d);
+    }
+    RecurrentGrads {
+        x: Tensor::from_vec(dx, [steps, batch, g.input]),
+        h0: Tensor::from_vec(dh, [batch, out]),
+        c0: is_lstm.then(|| Tensor::from_vec(dc, [batch, hid])),
+        w_ih: d_wih,
+        w_hh: d_whh,
+        b_ih,
+        b_hh,
+        w_hr: d_whr,
+    }
+}
+
+/// Every step of one slab, last to first.
+fn backward_slab<T: Float>(g: &RecurrentGeometry, w: &RecurrentWeights<T>, part: BackwardSlab<'_, T>) {
+    let BackwardSlab { slab, gates, states, cells, extra, d_out, dx_pre, dh_pre, dh_stored, dh, dc } = part;
+    let (batch, hid, out) = (slab.rows, g.hidden, g.out);
+    let gh = g.kind.gates() * hid;
+    let one = T::ONE;
+    let real = |t: usize, b: usize| g.is_real(t, slab.lo + b);
     let whh = slice(&w.w_hh);
+    let mut dm = vec![T::ZERO; if w.w_hr.is_some() { batch * hid } else { 0 }];
+    let mut direct = vec![T::ZERO; if g.kind == CellKind::Gru { batch * hid } else { 0 }];
+    let mut spare = vec![T::ZERO; batch * out];
+    // The running state gradient and the one being computed swap roles every step.
+    let (mut dh, mut dh_prev): (&mut [T], &mut [T]) = (dh, &mut spare);
 
     let order: Vec<usize> = g.order().collect();
     for &t in order.iter().rev() {
         let (prev, _) = g.slots(t);
         if let Some(d_out) = d_out {
-            for b in (0..batch).filter(|&b| g.is_real(t, b)) {
+            for b in (0..batch).filter(|&b| real(t, b)) {
                 let rows = b * out..(b + 1) * out;
                 dh[rows.clone()].iter_mut().zip(&d_out[t * batch * out..][rows]).for_each(|(a, &v)| *a += v);
             }
         }
-        let gates_t = &tape.gates[t * batch * gh..(t + 1) * batch * gh];
+        let gates_t = &gates[t * batch * gh..(t + 1) * batch * gh];
         let dx_t = &mut dx_pre[t * batch * gh..(t + 1) * batch * gh];
         match g.kind {
             CellKind::RnnTanh | CellKind::RnnRelu => {
-                for b in (0..batch).filter(|&b| g.is_real(t, b)) {
+                for b in (0..batch).filter(|&b| real(t, b)) {
                     for j in b * hid..(b + 1) * hid {
                         let a = gates_t[j];
                         dx_t[j] = match g.kind {
@@ -316,15 +637,15 @@ pub(super) fn backward<T: Float>(
             CellKind::Lstm => {
                 if let Some(hr) = &w.w_hr {
                     let stored = &mut dh_stored[t * batch * out..(t + 1) * batch * out];
-                    for b in (0..batch).filter(|&b| g.is_real(t, b)) {
+                    for b in (0..batch).filter(|&b| real(t, b)) {
                         stored[b * out..(b + 1) * out].copy_from_slice(&dh[b * out..(b + 1) * out]);
                     }
-                    matmul_into(stored, slice(hr), batch, out, hid, &mut dm);
+                    matmul_serial(stored, slice(hr), batch, out, hid, &mut dm);
                 }
-                let dm: &[T] = if projected { &dm } else { &dh };
-                let c_prev = &tape.cells[prev * batch * hid..(prev + 1) * batch * hid];
-                let tanh_c = &tape.extra[t * batch * hid..(t + 1) * batch * hid];
-                for b in (0..batch).filter(|&b| g.is_real(t, b)) {
+                let dm: &[T] = if w.w_hr.is_some() { &dm } else { &*dh };
+                let c_prev = &cells[prev * batch * hid..(prev + 1) * batch * hid];
+                let tanh_c = &extra[t * batch * hid..(t + 1) * batch * hid];
+                for b in (0..batch).filter(|&b| real(t, b)) {
                     let act = &gates_t[b * gh..(b + 1) * gh];
                     let (i, f, gg, o) = (&act[..hid], &act[hid..2 * hid], &act[2 * hid..3 * hid], &act[3 * hid..]);
                     let d = &mut dx_t[b * gh..(b + 1) * gh];
@@ -341,10 +662,10 @@ pub(super) fn backward<T: Float>(
                 }
             }
             CellKind::Gru => {
-                let h_prev = &tape.states[prev * batch * out..(prev + 1) * batch * out];
-                let hn = &tape.extra[t * batch * hid..(t + 1) * batch * hid];
+                let h_prev = &states[prev * batch * out..(prev + 1) * batch * out];
+                let hn = &extra[t * batch * hid..(t + 1) * batch * hid];
                 let dh_t = &mut dh_pre[t * batch * gh..(t + 1) * batch * gh];
-                for b in (0..batch).filter(|&b| g.is_real(t, b)) {
+                for b in (0..batch).filter(|&b| real(t, b)) {
                     let act = &gates_t[b * gh..(b + 1) * gh];
                     let (r, z, n) = (&act[..hid], &act[hid..2 * hid], &act[2 * hid..]);
                     let (dxb, dhb) = (&mut dx_t[b * gh..(b + 1) * gh], &mut dh_t[b * gh..(b + 1) * gh]);
@@ -365,10 +686,10 @@ pub(super) fn backward<T: Float>(
             }
         }
         let d_hidden = if g.kind == CellKind::Gru { &dh_pre[t * batch * gh..(t + 1) * batch * gh] } else { &*dx_t };
-        matmul_into(d_hidden, whh, batch, gh, out, &mut dh_prev);
+        matmul_serial(d_hidden, whh, batch, gh, out, dh_prev);
         for b in 0..batch {
             let rows = b * out..(b + 1) * out;
-            if !g.is_real(t, b) {
+            if !real(t, b) {
                 // The state passed through this padded step unchanged, and so does its gradient.
                 dh_prev[rows.clone()].copy_from_slice(&dh[rows]);
             } else if g.kind == CellKind::Gru {
@@ -377,42 +698,8 @@ pub(super) fn backward<T: Float>(
         }
         std::mem::swap(&mut dh, &mut dh_prev);
     }
-
-    // Weight gradients: one product over the gate gradients of every step.
-    let rows = steps * batch;
-    let entering = g.entering_block() * batch * out;
-    let h_in = &tape.states[entering..entering + rows * out];
-    let d_hidden = if g.kind == CellKind::Gru { &dh_pre } else { &dx_pre };
-    let d_whh = weight_grad(d_hidden, h_in, rows, gh, out);
-    let d_wih = weight_grad(&dx_pre, slice(&tape.x), rows, gh, g.input);
-    let mut dx = zeroed_buffer::<T>(rows * g.input);
-    matmul_into(&dx_pre, slice(&w.w_ih), rows, gh, g.input, &mut dx);
-    let d_whr = w.w_hr.as_ref().map(|_| {
-        // m = o ⊙ tanh(c'), the cell output before the projection, rebuilt from the tape.
-        let mut m = zeroed_buffer::<T>(rows * hid);
-        for r in 0..rows {
-            let o = &tape.gates[r * gh + 3 * hid..(r + 1) * gh];
-            for j in 0..hid {
-                m[r * hid + j] = o[j] * tape.extra[r * hid + j];
-            }
-        }
-        let d_whr = weight_grad(&dh_stored, &m, rows, out, hid);
-        recycle_buffer(m);
-        d_whr
-    });
-    let bias_grad = |b: &Option<Tensor<T>>, d: &[T]| b.as_ref().map(|_| Tensor::from_vec(column_sums(d, gh), [gh]));
-    let (b_ih, b_hh) = (bias_grad(&w.b_ih, &dx_pre), bias_grad(&w.b_hh, d_hidden));
-    for scratch in [dx_pre, dh_pre, dh_stored] {
-        recycle_buffer(scratch);
-    }
-    RecurrentGrads {
-        x: Tensor::from_vec(dx, [steps, batch, g.input]),
-        h0: Tensor::from_vec(dh, [batch, out]),
-        c0: (g.kind == CellKind::Lstm).then(|| Tensor::from_vec(dc, [batch, hid])),
-        w_ih: d_wih,
-        w_hh: d_whh,
-        b_ih,
-        b_hh,
-        w_hr: d_whr,
+    // After an odd number of swaps the running gradient sits in `spare`: copy it home.
+    if order.len() % 2 == 1 {
+        dh_prev.copy_from_slice(dh);
     }
 }

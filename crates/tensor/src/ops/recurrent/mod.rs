@@ -215,7 +215,7 @@ impl<T: Float> Drop for RecurrentTape<T> {
     fn drop(&mut self) {
         // Training allocates a tape of the same size every step: hand the buffers to the
         // cache rather than back to the system, which would give fresh pages to fault in.
-        for buf in [&mut self.states, &mut self.cells, &mut self.gates, &mut self.extra] {
+        for buf in [&mut self.x, &mut self.states, &mut self.cells, &mut self.gates, &mut self.extra] {
             crate::storage::recycle_buffer(std::mem::take(buf));
         }
     }
@@ -224,9 +224,12 @@ impl<T: Float> Drop for RecurrentTape<T> {
 /// What the forward pass keeps for the backward pass.
 pub struct RecurrentTape<T: Float> {
     pub geometry: RecurrentGeometry,
-    pub(crate) x: Tensor<T>,
+    /// How the batch was split across threads; every buffer below is stored slab by slab.
+    pub(crate) slabs: Vec<fast::Slab>,
+    /// The input `[T·B, I]`, slab by slab.
+    pub(crate) x: Vec<T>,
     pub(crate) weights: RecurrentWeights<T>,
-    /// Hidden states `[T + 1, B, P]` (see [`RecurrentGeometry::slots`]).
+    /// Hidden states `[T + 1, B, P]` (see [`RecurrentGeometry::slots`]), slab by slab.
     pub(crate) states: Vec<T>,
     /// The LSTM's cell states `[T + 1, B, H]`, same slots.
     pub(crate) cells: Vec<T>,

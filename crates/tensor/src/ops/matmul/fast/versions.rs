@@ -3,7 +3,7 @@
 
 use super::super::{naive, MatRef};
 use super::kernels::{self, MicroKernel};
-use super::{check_shapes, gemm_packed, gemm_threaded};
+use super::{check_shapes, gemm_packed};
 use crate::dtype::Numeric;
 
 /// v1: the textbook i-j-k triple loop (the naive kernel itself).
@@ -38,17 +38,7 @@ pub fn v4_packed_simd(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32]) {
 
 /// v5: v4 on every thread of the current rayon pool (one thread below a size threshold).
 pub fn v5_threaded(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32]) {
-    let threads = rayon::current_num_threads();
-    #[cfg(target_arch = "x86_64")]
-    {
-        if kernels::Avx512F32::available() {
-            return gemm_threaded::<kernels::Avx512F32>(a, b, c, threads);
-        }
-        if kernels::Avx2F32::available() {
-            return gemm_threaded::<kernels::Avx2F32>(a, b, c, threads);
-        }
-    }
-    gemm_threaded::<kernels::Portable<f32, 4, 16>>(a, b, c, threads)
+    super::gemm_f32(a, b, c, rayon::current_num_threads())
 }
 
 /// Which f32 microkernel v4/v5 use on this CPU (`avx512f`, `avx2,fma` or `portable`).
