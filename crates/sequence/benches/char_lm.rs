@@ -32,6 +32,8 @@ fn main() {
     let cells: Vec<String> = arg(&args, "--cells", "lstm,gru").split(',').map(String::from).collect();
     let rounds: usize = arg(&args, "--rounds", "7").parse().unwrap();
     let steps: usize = arg(&args, "--steps", "20").parse().unwrap();
+    let phases = args.iter().any(|a| a == "--phases");
+    let mut phase_ms = [0.0f64; 3];
 
     let mut rng = Rng::seed(0);
     let corpus: Vec<i64> = (0..100_000).map(|_| rng.below(VOCAB as u64) as i64).collect();
@@ -59,17 +61,29 @@ fn main() {
             pool.install(|| {
                 for _ in 0..n {
                     let (x, y) = random_windows(&corpus, BATCH, STEPS, &mut rng);
+                    let t0 = Instant::now();
                     opt.zero_grad();
                     let (loss, _) = model.loss(&x, &y, None);
+                    let t1 = Instant::now();
                     loss.backward();
+                    let t2 = Instant::now();
                     clip_grad_norm(&model.parameters(), 1.0);
                     opt.step();
+                    if phases && round > 0 {
+                        phase_ms[0] += (t1 - t0).as_secs_f64() * 1e3;
+                        phase_ms[1] += (t2 - t1).as_secs_f64() * 1e3;
+                        phase_ms[2] += t2.elapsed().as_secs_f64() * 1e3;
+                    }
                 }
             });
             if round > 0 {
                 results[i].2.push((n * BATCH * STEPS) as f64 / start.elapsed().as_secs_f64());
             }
         }
+    }
+    if phases {
+        let n = (rounds * steps * results.len()) as f64;
+        println!("ms per step: forward {:.1}, backward {:.1}, clip + Adam {:.1}", phase_ms[0] / n, phase_ms[1] / n, phase_ms[2] / n);
     }
     println!("| cell | threads | tokens/s (median) | min..max | ms/step |");
     println!("|---|---|---|---|---|");

@@ -33,6 +33,64 @@ use crate::{Float, Tensor};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
+/// Scratch buffers kept between calls. Training runs the same layer on the same sizes every
+/// step, so each call finds the buffers of the last one here, and one taken without zeroing
+/// skips the memset of a fresh buffer (with the page faults, a tenth of a training step).
+/// Such a buffer holds stale numbers from an earlier call: the kernel takes one only where it
+/// writes every element before reading it, and asks for zeros where padding must read zeros.
+mod pool {
+    use crate::storage::zeroed_buffer;
+    use crate::Float;
+    use std::any::Any;
+    use std::sync::Mutex;
+
+    /// Bytes the pool may hold; the oldest buffers go first beyond it.
+    const LIMIT_BYTES: usize = 512 << 20;
+    /// Smaller buffers are left to the allocator.
+    const MIN_BYTES: usize = 64 << 10;
+
+    static POOL: Mutex<Vec<(usize, Box<dyn Any + Send>)>> = Mutex::new(Vec::new());
+
+    fn lock() -> std::sync::MutexGuard<'static, Vec<(usize, Box<dyn Any + Send>)>> {
+        // A panic while holding the lock leaves a valid list (pushes and removals are atomic).
+        POOL.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A buffer of `n` elements: zeros if `zero`, else whatever a previous call left in it.
+    pub(crate) fn take<T: Float>(n: usize, zero: bool) -> Vec<T> {
+        let found = {
+            let mut pool = lock();
+            let at = pool.iter().position(|(_, b)| b.downcast_ref::<Vec<T>>().is_some_and(|v| v.len() == n));
+            at.map(|i| pool.remove(i).1)
+        };
+        match found.map(|b| b.downcast::<Vec<T>>()) {
+            Some(Ok(v)) => {
+                let mut v = *v;
+                if zero {
+                    v.fill(T::ZERO);
+                }
+                v
+            }
+            _ => zeroed_buffer(n),
+        }
+    }
+
+    /// Keeps `v` for a later call.
+    pub(crate) fn give<T: Float>(v: Vec<T>) {
+        let bytes = v.len() * std::mem::size_of::<T>();
+        if !(MIN_BYTES..=LIMIT_BYTES).contains(&bytes) {
+            return;
+        }
+        let mut pool = lock();
+        while pool.iter().map(|(b, _)| b).sum::<usize>() + bytes > LIMIT_BYTES {
+            pool.remove(0);
+        }
+        pool.push((bytes, Box::new(v)));
+    }
+}
+
+pub(crate) use pool::give as release;
+
 /// Columns per panel of the packed `W_hhᵀ` (the width of the f32 microkernel's tile).
 const PANEL: usize = 64;
 
@@ -68,7 +126,7 @@ fn to_slabs<'a, T: Float>(src: &'a [T], slabs: &[Slab], steps: usize, batch: usi
     if slabs.len() == 1 {
         return Cow::Borrowed(src);
     }
-    let mut out = zeroed_buffer(steps * batch * w);
+    let mut out = pool::take(steps * batch * w, false);
     let mut at = 0;
     for s in slabs {
         for t in 0..steps {
@@ -105,7 +163,7 @@ fn split_by_slab<'a, T>(mut buf: &'a mut [T], slabs: &[Slab], per_row: usize) ->
 
 /// A row-major copy of the transpose of the row-major `rows × cols` matrix `w`.
 fn transposed<T: Float>(w: &[T], rows: usize, cols: usize) -> Vec<T> {
-    let mut out = zeroed_buffer(rows * cols);
+    let mut out = pool::take(rows * cols, false);
     for r in 0..rows {
         for c in 0..cols {
             out[c * rows + r] = w[r * cols + c];
@@ -124,7 +182,7 @@ struct Panels<T> {
 
 impl<T: Float> Panels<T> {
     fn transpose_of(w: &[T], n: usize, k: usize) -> Self {
-        let mut data = zeroed_buffer(n * k);
+        let mut data = pool::take(n * k, false);
         for j0 in (0..n).step_by(PANEL) {
             let width = PANEL.min(n - j0);
             let block = &mut data[j0 * k..(j0 + width) * k];
@@ -227,9 +285,9 @@ pub(super) fn forward<T: Float>(
     // both for the RNN and the LSTM, only b_ih for the GRU (b_hn sits inside r ⊙ (…)). Each
     // step then overwrites its rows with the gate activations, which the tape keeps.
     let wih_t = transposed(slice(&w.w_ih), gh, g.input);
-    let mut gates = zeroed_buffer::<T>(steps * batch * gh);
+    let mut gates = pool::take::<T>(steps * batch * gh, false);
     gemm(MatRef::row_major(&xs, steps * batch, g.input), MatRef::row_major(&wih_t, g.input, gh), &mut gates);
-    recycle_buffer(wih_t);
+    pool::give(wih_t);
     let mut folded = vec![T::ZERO; gh];
     let mut add_bias = |b: &Option<Tensor<T>>| {
         if let Some(b) = b {
@@ -254,22 +312,30 @@ pub(super) fn forward<T: Float>(
         },
     };
 
-    let mut states = zeroed_buffer::<T>((steps + 1) * batch * out);
-    let mut cells = if is_lstm { zeroed_buffer::<T>((steps + 1) * batch * hid) } else { Vec::new() };
+    let padded = g.lengths.is_some();
+    let mut states = pool::take::<T>((steps + 1) * batch * out, false);
+    let mut cells = if is_lstm { pool::take::<T>((steps + 1) * batch * hid, false) } else { Vec::new() };
     let first = g.slots(if g.reverse { steps - 1 } else { 0 }).0;
+    // Every other slot is written by its step; the initial one is written here.
     for s in &slabs {
         let base = (steps + 1) * s.lo;
-        if let Some(h0) = &h0 {
-            let at = (base + first * s.rows) * out;
-            states[at..at + s.rows * out].copy_from_slice(&slice(h0)[s.lo * out..(s.lo + s.rows) * out]);
+        let at = (base + first * s.rows) * out;
+        let h_slot = &mut states[at..at + s.rows * out];
+        match &h0 {
+            Some(h0) => h_slot.copy_from_slice(&slice(h0)[s.lo * out..(s.lo + s.rows) * out]),
+            None => h_slot.fill(T::ZERO),
         }
-        if let Some(c0) = &c0 {
+        if is_lstm {
             let at = (base + first * s.rows) * hid;
-            cells[at..at + s.rows * hid].copy_from_slice(&slice(c0)[s.lo * hid..(s.lo + s.rows) * hid]);
+            let c_slot = &mut cells[at..at + s.rows * hid];
+            match &c0 {
+                Some(c0) => c_slot.copy_from_slice(&slice(c0)[s.lo * hid..(s.lo + s.rows) * hid]),
+                None => c_slot.fill(T::ZERO),
+            }
         }
     }
     let mut extra = if g.kind == CellKind::Lstm || g.kind == CellKind::Gru {
-        zeroed_buffer::<T>(steps * batch * hid)
+        pool::take::<T>(steps * batch * hid, padded)
     } else {
         Vec::new()
     };
@@ -278,7 +344,7 @@ pub(super) fn forward<T: Float>(
     let (n_out, n_state) = (steps * batch * out, batch * out);
     let n_cell = if is_lstm { batch * hid } else { 0 };
     let mut flat = zeroed_buffer::<T>(n_out + n_state + n_cell);
-    let mut gathered = (slabs.len() > 1).then(|| zeroed_buffer::<T>(n_out));
+    let mut gathered = (slabs.len() > 1).then(|| pool::take::<T>(n_out, padded));
     let output: &mut [T] = match &mut gathered {
         Some(buf) => buf,
         None => &mut flat[..n_out],
@@ -303,11 +369,11 @@ pub(super) fn forward<T: Float>(
         })
         .collect();
     parts.into_par_iter().for_each(|part| forward_slab(&g, &weights, part));
-    recycle_buffer(weights.whh.data);
+    pool::give(weights.whh.data);
 
     if let Some(output) = gathered {
         from_slabs(&output, &slabs, steps, batch, out, &mut flat[..n_out]);
-        recycle_buffer(output);
+        pool::give(output);
     }
     let last = g.final_slot();
     for s in &slabs {
@@ -336,8 +402,8 @@ fn forward_slab<T: Float>(g: &RecurrentGeometry, weights: &StepWeights<T>, part:
     let (batch, hid, out) = (slab.rows, g.hidden, g.out);
     let gh = g.kind.gates() * hid;
     let real = |t: usize, b: usize| g.is_real(t, slab.lo + b);
-    let mut hw = zeroed_buffer::<T>(batch * gh);
-    let mut tmp = zeroed_buffer::<T>(batch * PANEL);
+    let mut hw = pool::take::<T>(batch * gh, false);
+    let mut tmp = pool::take::<T>(batch * PANEL, false);
     let mut projected = vec![T::ZERO; if weights.whr_t.is_some() { batch * hid } else { 0 }];
 
     for t in g.order() {
@@ -443,8 +509,8 @@ fn forward_slab<T: Float>(g: &RecurrentGeometry, weights: &StepWeights<T>, part:
             }
         }
     }
-    recycle_buffer(hw);
-    recycle_buffer(tmp);
+    pool::give(hw);
+    pool::give(tmp);
 }
 
 /// One slab's share of the backward buffers: what it reads from the tape, the gradients it
@@ -485,9 +551,10 @@ pub(super) fn backward<T: Float>(
     let d_out = d_output.as_ref().map(|d| to_slabs(slice(d), slabs, steps, batch, out));
     // Gradients of the gate pre-activations per step: on the input side, and (GRU only, where
     // the n gate's hidden product sits behind r) on the hidden side.
-    let mut dx_pre = zeroed_buffer::<T>(steps * batch * gh);
-    let mut dh_pre = if is_gru { zeroed_buffer::<T>(steps * batch * gh) } else { Vec::new() };
-    let mut dh_stored = if projected { zeroed_buffer::<T>(steps * batch * out) } else { Vec::new() };
+    let padded = g.lengths.is_some();
+    let mut dx_pre = pool::take::<T>(steps * batch * gh, padded);
+    let mut dh_pre = if is_gru { pool::take::<T>(steps * batch * gh, padded) } else { Vec::new() };
+    let mut dh_stored = if projected { pool::take::<T>(steps * batch * out, padded) } else { Vec::new() };
 
     // Each slab's rows of a slab-ordered buffer with `per_row` elements per batch row.
     let ranges = |per_row: usize| -> Vec<std::ops::Range<usize>> {
@@ -527,7 +594,7 @@ pub(super) fn backward<T: Float>(
     // are read (and packed) once.
     let rows = steps * batch;
     let width = g.input + out;
-    let mut inputs = zeroed_buffer::<T>(rows * width);
+    let mut inputs = pool::take::<T>(rows * width, false);
     let mut r = 0;
     for s in slabs {
         let first = ((steps + 1) * s.lo + g.entering_block() * s.rows) * out;
@@ -554,7 +621,7 @@ pub(super) fn backward<T: Float>(
         let both = weight_grad(&dx_pre, &inputs, rows, gh, width);
         (both.narrow(1, 0, g.input).contiguous(), both.narrow(1, g.input, out).contiguous())
     };
-    recycle_buffer(inputs);
+    pool::give(inputs);
     let d_hidden: &[T] = if is_gru { &dh_pre } else { &dx_pre };
     let mut dx = zeroed_buffer::<T>(rows * g.input);
     gemm(MatRef::row_major(&dx_pre, rows, gh), MatRef::row_major(slice(&w.w_ih), gh, g.input), &mut dx);
@@ -565,7 +632,7 @@ pub(super) fn backward<T: Float>(
     }
     let d_whr = w.w_hr.as_ref().map(|_| {
         // m = o ⊙ tanh(c'), the cell output before the projection, rebuilt from the tape.
-        let mut m = zeroed_buffer::<T>(rows * hid);
+        let mut m = pool::take::<T>(rows * hid, false);
         for r in 0..rows {
             let o = &tape.gates[r * gh + 3 * hid..(r + 1) * gh];
             for j in 0..hid {
@@ -573,16 +640,16 @@ pub(super) fn backward<T: Float>(
             }
         }
         let d_whr = weight_grad(&dh_stored, &m, rows, out, hid);
-        recycle_buffer(m);
+        pool::give(m);
         d_whr
     });
     let bias_grad = |b: &Option<Tensor<T>>, d: &[T]| b.as_ref().map(|_| Tensor::from_vec(column_sums(d, gh), [gh]));
     let (b_ih, b_hh) = (bias_grad(&w.b_ih, &dx_pre), bias_grad(&w.b_hh, d_hidden));
     for scratch in [dx_pre, dh_pre, dh_stored] {
-        recycle_buffer(scratch);
+        pool::give(scratch);
     }
     if let Some(Cow::Owned(d)) = d_out {
-        recycle_buffer(d);
+        pool::give(d);
     }
     RecurrentGrads {
         x: Tensor::from_vec(dx, [steps, batch, g.input]),

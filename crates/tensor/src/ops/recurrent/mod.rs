@@ -213,10 +213,9 @@ impl RecurrentGeometry {
 
 impl<T: Float> Drop for RecurrentTape<T> {
     fn drop(&mut self) {
-        // Training allocates a tape of the same size every step: hand the buffers to the
-        // cache rather than back to the system, which would give fresh pages to fault in.
+        // Training builds a tape of the same size every step: keep the buffers for the next.
         for buf in [&mut self.x, &mut self.states, &mut self.cells, &mut self.gates, &mut self.extra] {
-            crate::storage::recycle_buffer(std::mem::take(buf));
+            fast::release(std::mem::take(buf));
         }
     }
 }
