@@ -140,13 +140,16 @@ impl<T: Element> Tensor<T> {
 
     /// The elements in row-major order, copied out.
     pub fn to_vec(&self) -> Vec<T> {
+        // The buffer cache's allocations: a fresh one from the system faults in every page.
+        let mut out = crate::storage::uninit_buffer(self.numel());
         match self.as_slice() {
-            Some(s) => s.to_vec(),
+            Some(s) => out.extend_from_slice(s),
             None => {
                 let buf = self.buffer();
-                self.layout.offsets().map(|o| buf[o]).collect()
+                out.extend(self.layout.offsets().map(|o| buf[o]));
             }
         }
+        out
     }
 
     /// The single value of a one-element tensor (any rank).
