@@ -2,7 +2,7 @@
 //! PyTorch's options, parameter names and initialisation.
 
 use crate::cell::{self, CellKind, CellWeights};
-use kindling_autograd::recurrent::{recurrent, LayerWeights};
+use kindling_autograd::recurrent::{recurrent, recurrent_lookup, LayerWeights};
 use kindling_autograd::Variable;
 use kindling_nn::{Dropout, Forward, Module, Visitor};
 use kindling_tensor::shape::dims_str;
@@ -196,6 +196,35 @@ impl<T: Float> Recurrent<T> {
         self.run(x, Some(lengths), state)
     }
 
+    /// [`Self::forward_with_state`] for token ids `[T, B]` (`[B, T]` with `batch_first`) read
+    /// through an embedding `table` `[V, input_size]`: the same as passing `table`'s rows for
+    /// the ids, and the table gets its gradient, but the first layer projects the V rows of
+    /// the table once instead of the T·B looked-up rows (an embedding followed by a linear
+    /// map is one linear map of a one-hot vector). `lengths` as in [`Self::forward_padded`].
+    pub fn forward_lookup(
+        &self,
+        table: &Variable<T>,
+        ids: &Tensor<i64>,
+        lengths: Option<&[usize]>,
+        state: Option<&RecurrentState<T>>,
+    ) -> (Variable<T>, RecurrentState<T>) {
+        let name = kind_name(self.kind);
+        let width = table.shape();
+        if width.len() != 2 || width[1] != self.input_size() || ids.rank() != 2 {
+            panic!(
+                "{name}: a lookup needs a [vocabulary, {}] table and [steps, batch] ids, got shapes {} and {}",
+                self.input_size(),
+                dims_str(&width),
+                dims_str(ids.shape())
+            );
+        }
+        if let Some(bad) = ids.to_vec().into_iter().find(|&i| i < 0 || i as usize >= width[0]) {
+            panic!("{name}: token id {bad} is out of range for a table of {} rows", width[0]);
+        }
+        let ids = if self.options.batch_first { ids.transpose(0, 1).contiguous() } else { ids.clone() };
+        self.layers_from(Input::Lookup(table, &ids), lengths, state)
+    }
+
     fn run(
         &self,
         x: &Variable<T>,
@@ -212,8 +241,29 @@ impl<T: Float> Recurrent<T> {
                 self.input_size()
             );
         }
-        let mut input = if self.options.batch_first { x.transpose(0, 1) } else { x.clone() };
-        let batch = input.shape()[1];
+        let x = if self.options.batch_first { x.transpose(0, 1) } else { x.clone() };
+        self.layers_from(Input::Sequence(x), lengths, state)
+    }
+
+    /// Every layer from a time-major input.
+    fn layers_from(
+        &self,
+        first: Input<'_, T>,
+        lengths: Option<&[usize]>,
+        state: Option<&RecurrentState<T>>,
+    ) -> (Variable<T>, RecurrentState<T>) {
+        let name = kind_name(self.kind);
+        let batch = match &first {
+            Input::Sequence(x) => x.shape()[1],
+            Input::Lookup(_, ids) => ids.shape()[1],
+        };
+        let naive = kernel_mode() == KernelMode::Naive;
+        // A lookup feeds the first layer's fused op directly; everything else reads `input`.
+        let (mut input, mut lookup) = match first {
+            Input::Sequence(x) => (Some(x), None),
+            Input::Lookup(table, ids) if naive => (Some(table.embedding(ids)), None),
+            Input::Lookup(table, ids) => (None, Some((table, ids))),
+        };
         let slots = self.layers.len();
         let (p, h) = (self.state_size(), self.hidden_size());
         if let Some(s) = state {
@@ -225,9 +275,9 @@ impl<T: Float> Recurrent<T> {
                 (None, _) => {}
             }
         }
-        let naive = kernel_mode() == KernelMode::Naive;
         let (mut hs, mut cs) = (Vec::with_capacity(slots), Vec::with_capacity(slots));
         for l in 0..self.options.num_layers {
+            let layer_lookup = lookup.take();
             let mut outputs = Vec::with_capacity(self.directions());
             for d in 0..self.directions() {
                 let slot = l * self.directions() + d;
@@ -236,7 +286,8 @@ impl<T: Float> Recurrent<T> {
                 let w = &self.layers[slot];
                 let reverse = d == 1;
                 let (y, h_n, c_n) = if naive {
-                    unrolled(self.kind, w, &input, h0.as_ref(), c0.as_ref(), lengths, reverse)
+                    let x = input.as_ref().expect("naive mode reads a dense input");
+                    unrolled(self.kind, w, x, h0.as_ref(), c0.as_ref(), lengths, reverse)
                 } else {
                     let weights = LayerWeights {
                         w_ih: &w.weight_ih,
@@ -245,23 +296,41 @@ impl<T: Float> Recurrent<T> {
                         b_hh: w.bias_hh.as_ref(),
                         w_hr: w.weight_hr.as_ref(),
                     };
-                    let r = recurrent(self.kind, &input, h0.as_ref(), c0.as_ref(), weights, lengths, reverse);
+                    let r = match (layer_lookup, &input) {
+                        (Some((table, ids)), _) => {
+                            recurrent_lookup(self.kind, table, ids, h0.as_ref(), c0.as_ref(), weights, lengths, reverse)
+                        }
+                        (None, Some(x)) => recurrent(self.kind, x, h0.as_ref(), c0.as_ref(), weights, lengths, reverse),
+                        (None, None) => unreachable!("the first layer reads a lookup, the others a sequence"),
+                    };
                     (r.output, r.h_n, r.c_n)
                 };
                 outputs.push(y);
                 hs.push(h_n);
                 cs.extend(c_n);
             }
-            input = if outputs.len() == 1 { outputs.pop().expect("one direction") } else { Variable::cat(&[&outputs[0], &outputs[1]], 2) };
+            let mut next = if outputs.len() == 1 {
+                outputs.pop().expect("one direction")
+            } else {
+                Variable::cat(&[&outputs[0], &outputs[1]], 2)
+            };
             if l + 1 < self.options.num_layers {
-                input = self.dropout.apply(&input, &input.shape());
+                next = self.dropout.apply(&next, &next.shape());
             }
+            input = Some(next);
         }
-        let output = if self.options.batch_first { input.transpose(0, 1) } else { input };
+        let output = input.expect("at least one layer");
+        let output = if self.options.batch_first { output.transpose(0, 1) } else { output };
         let stack = |v: &[Variable<T>]| Variable::stack(&v.iter().collect::<Vec<_>>(), 0);
         let c = (self.kind == CellKind::Lstm).then(|| stack(&cs));
         (output, RecurrentState { h: stack(&hs), c })
     }
+}
+
+/// What the first layer reads: a time-major sequence, or ids into an embedding table.
+enum Input<'a, T: Float> {
+    Sequence(Variable<T>),
+    Lookup(&'a Variable<T>, &'a Tensor<i64>),
 }
 
 fn check_state(name: &str, what: &str, shape: &[usize], expected: [usize; 3]) {

@@ -47,8 +47,12 @@ impl<T: Float> RecurrentLm<T> {
             panic!("RecurrentLm: tokens must be [batch, steps], got shape {}", dims_str(tokens.shape()));
         }
         let time_major = tokens.transpose(0, 1).contiguous();
-        let x = self.embedding.forward(&time_major);
-        let (y, state) = self.rnn.forward_with_state(&x, state);
+        let (y, state) = match self.embedding.padding_idx {
+            // The first layer reads the embedding table through the ids (one projection of
+            // the table instead of one per token; the same values and gradients).
+            None => self.rnn.forward_lookup(&self.embedding.weight, &time_major, None, state),
+            Some(_) => self.rnn.forward_with_state(&self.embedding.forward(&time_major), state),
+        };
         (self.head.forward(&y), state)
     }
 

@@ -75,8 +75,8 @@ pub mod pool {
 /// sequence, forward and backpropagation through time, padded batches included.
 pub mod recurrent {
     pub use crate::ops::recurrent::{
-        backward, fast, forward, CellKind, RecurrentForward, RecurrentGeometry, RecurrentGrads, RecurrentTape,
-        RecurrentWeights,
+        backward, fast, forward, CellKind, RecurrentForward, RecurrentGeometry, RecurrentGrads, RecurrentInput,
+        RecurrentTape, RecurrentWeights,
     };
 }
 

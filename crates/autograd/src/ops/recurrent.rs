@@ -10,8 +10,8 @@
 //! them all.
 
 use crate::Variable;
-use kindling_tensor::recurrent::{self as kernels, RecurrentWeights};
-use kindling_tensor::Float;
+use kindling_tensor::recurrent::{self as kernels, RecurrentInput, RecurrentWeights};
+use kindling_tensor::{Float, Tensor};
 
 pub use kindling_tensor::recurrent::CellKind;
 
@@ -62,6 +62,40 @@ pub fn recurrent<T: Float>(
     lengths: Option<&[usize]>,
     reverse: bool,
 ) -> RecurrentOutput<T> {
+    let value = x.value();
+    record(kind, x, RecurrentInput::Sequence(&value), h0, c0, w, lengths, reverse)
+}
+
+/// [`recurrent`] over the rows `table[ids]` of an embedding table `[V, I]`, for token ids
+/// `[T, B]`: the same results and gradients (the table's instead of the input's) as an
+/// embedding lookup followed by [`recurrent`], computed by projecting the V rows of the table
+/// once instead of the T·B looked-up rows (see `kindling_tensor::recurrent::RecurrentInput`).
+#[allow(clippy::too_many_arguments)]
+pub fn recurrent_lookup<T: Float>(
+    kind: CellKind,
+    table: &Variable<T>,
+    ids: &Tensor<i64>,
+    h0: Option<&Variable<T>>,
+    c0: Option<&Variable<T>>,
+    w: LayerWeights<'_, T>,
+    lengths: Option<&[usize]>,
+    reverse: bool,
+) -> RecurrentOutput<T> {
+    let value = table.value();
+    record(kind, table, RecurrentInput::Lookup { table: &value, ids }, h0, c0, w, lengths, reverse)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record<T: Float>(
+    kind: CellKind,
+    x: &Variable<T>,
+    input: RecurrentInput<'_, T>,
+    h0: Option<&Variable<T>>,
+    c0: Option<&Variable<T>>,
+    w: LayerWeights<'_, T>,
+    lengths: Option<&[usize]>,
+    reverse: bool,
+) -> RecurrentOutput<T> {
     let weights = RecurrentWeights {
         w_ih: w.w_ih.value(),
         w_hh: w.w_hh.value(),
@@ -70,7 +104,7 @@ pub fn recurrent<T: Float>(
         w_hr: w.w_hr.map(Variable::value),
     };
     let (h0v, c0v) = (h0.map(Variable::value), c0.map(Variable::value));
-    let fwd = kernels::forward(kind, &x.value(), h0v.as_ref(), c0v.as_ref(), &weights, lengths, reverse);
+    let fwd = kernels::forward(kind, input, h0v.as_ref(), c0v.as_ref(), &weights, lengths, reverse);
     let g = &fwd.tape.geometry;
     let (steps, batch, out, hid) = (g.steps, g.batch, g.out, g.hidden);
     let sizes = [steps * batch * out, batch * out, if kind == CellKind::Lstm { batch * hid } else { 0 }];

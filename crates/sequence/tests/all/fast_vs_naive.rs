@@ -192,3 +192,45 @@ fn padding_never_reaches_a_gradient() {
     assert_close(&dx_a, &dx_b, Tolerance::STRICT);
     assert!(dx_a.narrow(0, 2, 2).select(1, 0).to_vec().iter().all(|&v| v == 0.0));
 }
+
+/// Ids through an embedding table give the same outputs, states and gradients (the table's
+/// included) as the looked-up rows fed as a sequence, on one slab and on several.
+#[test]
+fn a_lookup_equals_the_embedded_sequence() {
+    let check = |kind: CellKind, hidden: usize, batch: usize, options: RecurrentOptions, padded: bool| {
+        let run = |lookup: bool| {
+            let mut rng = Rng::seed(9);
+            let layer = Recurrent::<f64>::new(kind, 6, hidden, options.clone(), &mut rng);
+            let table = Variable::param(Tensor::randn([11, 6], &mut rng));
+            let steps = 5;
+            let ids: Vec<i64> = (0..steps * batch).map(|i| ((i * 7 + 2) % 11) as i64).collect();
+            let shape = if options.batch_first { [batch, steps] } else { [steps, batch] };
+            let ids = Tensor::from_vec(ids, shape);
+            let lengths: Vec<usize> = (0..batch).map(|b| 1 + (b * 3) % steps).collect();
+            let lengths = padded.then_some(&lengths[..]);
+            let (out, fin) = if lookup {
+                layer.forward_lookup(&table, &ids, lengths, None)
+            } else {
+                let x = table.embedding(&ids);
+                match lengths {
+                    Some(l) => layer.forward_padded(&x, l, None),
+                    None => layer.forward_with_state(&x, None),
+                }
+            };
+            let r = Tensor::randn(out.shape(), &mut Rng::seed(4));
+            (&(&out * &Variable::constant(r)).sum_all() + &fin.h.sum_all()).backward();
+            let mut all = vec![out.value(), fin.h.value(), table.grad().unwrap()];
+            all.extend(layer.parameters().iter().map(|p| p.grad().unwrap()));
+            all
+        };
+        for (a, b) in run(true).iter().zip(run(false)) {
+            assert_close(a, &b, Tolerance { atol: 1e-11, rtol: 1e-11 });
+        }
+    };
+    for kind in KINDS {
+        check(kind, 4, 3, RecurrentOptions::default().num_layers(2).bidirectional(true), true);
+        check(kind, 5, 2, RecurrentOptions::default().batch_first(true), false);
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    pool.install(|| check(CellKind::Lstm, 170, 9, RecurrentOptions::default(), true));
+}

@@ -29,7 +29,7 @@ use crate::ops::elementwise::UnaryOp;
 use crate::ops::matmul::fast::{gemm, gemm_serial};
 use crate::ops::matmul::MatRef;
 use crate::storage::{recycle_buffer, zeroed_buffer};
-use crate::{Float, Tensor};
+use crate::{Element, Float, Tensor};
 use rayon::prelude::*;
 use std::borrow::Cow;
 
@@ -150,6 +150,11 @@ fn from_slabs<T: Float>(src: &[T], slabs: &[Slab], steps: usize, batch: usize, w
     }
 }
 
+/// Time-major `[T, B]` ids in slab order.
+fn slab_order(ids: &[usize], slabs: &[Slab], steps: usize, batch: usize) -> Vec<usize> {
+    slabs.iter().flat_map(|s| (0..steps).flat_map(move |t| ids[t * batch + s.lo..t * batch + s.lo + s.rows].iter().copied())).collect()
+}
+
 /// Cuts `buf` into one piece per slab, `per_row` elements for each of its rows.
 fn split_by_slab<'a, T>(mut buf: &'a mut [T], slabs: &[Slab], per_row: usize) -> Vec<&'a mut [T]> {
     let mut parts = Vec::with_capacity(slabs.len());
@@ -268,9 +273,16 @@ struct ForwardSlab<'a, T> {
     output: &'a mut [T],
 }
 
+/// A layer's input: dense rows (`[T·B, I]`), or token ids into an embedding table. In the
+/// tape both are stored slab by slab.
+pub(crate) enum Input<T: Element> {
+    Sequence(Vec<T>),
+    Lookup { table: Tensor<T>, ids: Vec<usize> },
+}
+
 pub(super) fn forward<T: Float>(
     g: RecurrentGeometry,
-    x: Tensor<T>,
+    input: Input<T>,
     h0: Option<Tensor<T>>,
     c0: Option<Tensor<T>>,
     w: RecurrentWeights<T>,
@@ -279,15 +291,10 @@ pub(super) fn forward<T: Float>(
     let gh = g.kind.gates() * hid;
     let is_lstm = g.kind == CellKind::Lstm;
     let slabs = slabs(&g);
-    let xs = to_slabs(slice(&x), &slabs, steps, batch, g.input).into_owned();
 
     // The input projection of every step at once, with the biases that can be folded into it:
     // both for the RNN and the LSTM, only b_ih for the GRU (b_hn sits inside r ⊙ (…)). Each
     // step then overwrites its rows with the gate activations, which the tape keeps.
-    let wih_t = transposed(slice(&w.w_ih), gh, g.input);
-    let mut gates = pool::take::<T>(steps * batch * gh, false);
-    gemm(MatRef::row_major(&xs, steps * batch, g.input), MatRef::row_major(&wih_t, g.input, gh), &mut gates);
-    pool::give(wih_t);
     let mut folded = vec![T::ZERO; gh];
     let mut add_bias = |b: &Option<Tensor<T>>| {
         if let Some(b) = b {
@@ -298,11 +305,39 @@ pub(super) fn forward<T: Float>(
     if g.kind != CellKind::Gru {
         add_bias(&w.b_hh);
     }
-    if w.b_ih.is_some() || w.b_hh.is_some() {
-        for row in gates.chunks_exact_mut(gh) {
+    let wih_t = transposed(slice(&w.w_ih), gh, g.input);
+    let project = |rows: &[T], n: usize| {
+        let mut p = pool::take::<T>(n * gh, false);
+        gemm(MatRef::row_major(rows, n, g.input), MatRef::row_major(&wih_t, g.input, gh), &mut p);
+        for row in p.chunks_exact_mut(gh) {
             row.iter_mut().zip(&folded).for_each(|(v, &b)| *v += b);
         }
-    }
+        p
+    };
+    let (gates, input) = match input {
+        Input::Sequence(x) => {
+            let xs = if slabs.len() == 1 {
+                x
+            } else {
+                let xs = to_slabs(&x, &slabs, steps, batch, g.input).into_owned();
+                pool::give(x);
+                xs
+            };
+            (project(&xs, steps * batch), Input::Sequence(xs))
+        }
+        Input::Lookup { table, ids } => {
+            let projected_table = project(slice(&table), table.shape()[0]);
+            let ids = slab_order(&ids, &slabs, steps, batch);
+            let mut gates = pool::take::<T>(steps * batch * gh, false);
+            for (row, &id) in gates.chunks_exact_mut(gh).zip(&ids) {
+                row.copy_from_slice(&projected_table[id * gh..(id + 1) * gh]);
+            }
+            pool::give(projected_table);
+            (gates, Input::Lookup { table, ids })
+        }
+    };
+    pool::give(wih_t);
+    let mut gates = gates;
     let weights = StepWeights {
         whh: Panels::transpose_of(slice(&w.w_hh), gh, out),
         whr_t: w.w_hr.as_ref().map(|hr| transposed(slice(hr), out, hid)),
@@ -392,7 +427,7 @@ pub(super) fn forward<T: Float>(
         h_n: shaped(n_out, n_state, &[batch, out]),
         c_n: is_lstm.then(|| shaped(n_out + n_state, n_cell, &[batch, hid])),
         flat: flat.clone(),
-        tape: RecurrentTape { geometry: g, slabs, x: xs, weights: w, states, cells, gates, extra },
+        tape: RecurrentTape { geometry: g, slabs, input, weights: w, states, cells, gates, extra },
     }
 }
 
@@ -588,48 +623,33 @@ pub(super) fn backward<T: Float>(
         .collect();
     parts.into_par_iter().for_each(|part| backward_slab(g, w, part));
 
-    // Weight gradients: products over the gate gradients of every step at once. Where the
-    // input and hidden sides share their pre-activation gradients (RNN, LSTM), both weights
-    // come from one product against the inputs and states side by side, so the gradients
-    // are read (and packed) once.
+    // Weight gradients: products over the gate gradients of every step at once.
     let rows = steps * batch;
-    let width = g.input + out;
-    let mut inputs = pool::take::<T>(rows * width, false);
-    let mut r = 0;
-    for s in slabs {
-        let first = ((steps + 1) * s.lo + g.entering_block() * s.rows) * out;
-        for k in 0..steps * s.rows {
-            let row = &mut inputs[(r + k) * width..(r + k + 1) * width];
-            row[..g.input].copy_from_slice(&tape.x[(r + k) * g.input..(r + k + 1) * g.input]);
-            row[g.input..].copy_from_slice(&tape.states[first + k * out..first + (k + 1) * out]);
-        }
-        r += steps * s.rows;
-    }
-    let (d_wih, d_whh) = if is_gru {
-        let (x_part, h_part) = (MatRef { cols: g.input, ..MatRef::row_major(&inputs, rows, width) }, MatRef {
-            offset: g.input,
-            cols: out,
-            ..MatRef::row_major(&inputs, rows, width)
-        });
-        let grad = |d: &[T], part: MatRef<'_, T>| {
-            let mut o = zeroed_buffer(gh * part.cols);
-            gemm(MatRef::row_major(d, rows, gh).t(), part, &mut o);
-            Tensor::from_vec(o, [gh, part.cols])
-        };
-        (grad(&dx_pre, x_part), grad(&dh_pre, h_part))
-    } else {
-        let both = weight_grad(&dx_pre, &inputs, rows, gh, width);
-        (both.narrow(1, 0, g.input).contiguous(), both.narrow(1, g.input, out).contiguous())
-    };
-    pool::give(inputs);
     let d_hidden: &[T] = if is_gru { &dh_pre } else { &dx_pre };
-    let mut dx = zeroed_buffer::<T>(rows * g.input);
-    gemm(MatRef::row_major(&dx_pre, rows, gh), MatRef::row_major(slice(&w.w_ih), gh, g.input), &mut dx);
-    if slabs.len() > 1 {
-        let mut time_major = zeroed_buffer::<T>(rows * g.input);
-        from_slabs(&dx, slabs, steps, batch, g.input, &mut time_major);
-        recycle_buffer(std::mem::replace(&mut dx, time_major));
-    }
+    let (d_wih, d_whh, dx) = match &tape.input {
+        Input::Sequence(xs) => sequence_weight_grads(tape, xs, &dx_pre, d_hidden),
+        Input::Lookup { table, ids } => {
+            // Gate gradients summed per token id: the gradient of the projected table.
+            let vocabulary = table.shape()[0];
+            let mut d_table_proj = vec![T::ZERO; vocabulary * gh];
+            for (d, &id) in dx_pre.chunks_exact(gh).zip(ids) {
+                d_table_proj[id * gh..(id + 1) * gh].iter_mut().zip(d).for_each(|(a, &v)| *a += v);
+            }
+            let d_wih = weight_grad(&d_table_proj, slice(table), vocabulary, gh, g.input);
+            let mut d_table = zeroed_buffer::<T>(vocabulary * g.input);
+            gemm(
+                MatRef::row_major(&d_table_proj, vocabulary, gh),
+                MatRef::row_major(slice(&w.w_ih), gh, g.input),
+                &mut d_table,
+            );
+            let h_in = entering_states(tape);
+            let d_whh = weight_grad(d_hidden, &h_in, rows, gh, out);
+            if let Cow::Owned(h) = h_in {
+                pool::give(h);
+            }
+            (d_wih, d_whh, Tensor::from_vec(d_table, [vocabulary, g.input]))
+        }
+    };
     let d_whr = w.w_hr.as_ref().map(|_| {
         // m = o ⊙ tanh(c'), the cell output before the projection, rebuilt from the tape.
         let mut m = pool::take::<T>(rows * hid, false);
@@ -652,7 +672,7 @@ pub(super) fn backward<T: Float>(
         pool::give(d);
     }
     RecurrentGrads {
-        x: Tensor::from_vec(dx, [steps, batch, g.input]),
+        x: dx,
         h0: Tensor::from_vec(dh, [batch, out]),
         c0: is_lstm.then(|| Tensor::from_vec(dc, [batch, hid])),
         w_ih: d_wih,
@@ -661,6 +681,72 @@ pub(super) fn backward<T: Float>(
         b_hh,
         w_hr: d_whr,
     }
+}
+
+/// The states entering every step `[T·B, P]`, slab by slab (one slice of the history with
+/// one slab; a copy with several, whose histories are separate blocks).
+fn entering_states<T: Float>(tape: &RecurrentTape<T>) -> Cow<'_, [T]> {
+    let g = &tape.geometry;
+    let (steps, out) = (g.steps, g.out);
+    if let [s] = tape.slabs[..] {
+        let first = g.entering_block() * s.rows * out;
+        return Cow::Borrowed(&tape.states[first..first + steps * s.rows * out]);
+    }
+    let mut h_in = pool::take::<T>(steps * g.batch * out, false);
+    let mut at = 0;
+    for s in &tape.slabs {
+        let first = ((steps + 1) * s.lo + g.entering_block() * s.rows) * out;
+        h_in[at..at + steps * s.rows * out].copy_from_slice(&tape.states[first..first + steps * s.rows * out]);
+        at += steps * s.rows * out;
+    }
+    Cow::Owned(h_in)
+}
+
+/// The weight gradients and the input's gradient `[T, B, I]` of a layer that read a dense
+/// sequence. Where the input and hidden sides share their pre-activation gradients (RNN,
+/// LSTM), both weights come from one product against the inputs and states side by side, so
+/// the gate gradients are read (and packed) once.
+fn sequence_weight_grads<T: Float>(
+    tape: &RecurrentTape<T>,
+    xs: &[T],
+    dx_pre: &[T],
+    d_hidden: &[T],
+) -> (Tensor<T>, Tensor<T>, Tensor<T>) {
+    let g = &tape.geometry;
+    let (steps, batch, out, input) = (g.steps, g.batch, g.out, g.input);
+    let gh = g.kind.gates() * g.hidden;
+    let rows = steps * batch;
+    let h_in = entering_states(tape);
+    let width = input + out;
+    let mut inputs = pool::take::<T>(rows * width, false);
+    for (r, row) in inputs.chunks_exact_mut(width).enumerate() {
+        row[..input].copy_from_slice(&xs[r * input..(r + 1) * input]);
+        row[input..].copy_from_slice(&h_in[r * out..(r + 1) * out]);
+    }
+    if let Cow::Owned(h) = h_in {
+        pool::give(h);
+    }
+    let (d_wih, d_whh) = if g.kind == CellKind::Gru {
+        let side = |offset: usize, cols: usize| MatRef { offset, cols, ..MatRef::row_major(&inputs, rows, width) };
+        let grad = |d: &[T], part: MatRef<'_, T>| {
+            let mut o = zeroed_buffer(gh * part.cols);
+            gemm(MatRef::row_major(d, rows, gh).t(), part, &mut o);
+            Tensor::from_vec(o, [gh, part.cols])
+        };
+        (grad(dx_pre, side(0, input)), grad(d_hidden, side(input, out)))
+    } else {
+        let both = weight_grad(dx_pre, &inputs, rows, gh, width);
+        (both.narrow(1, 0, input).contiguous(), both.narrow(1, input, out).contiguous())
+    };
+    pool::give(inputs);
+    let mut dx = zeroed_buffer::<T>(rows * input);
+    gemm(MatRef::row_major(dx_pre, rows, gh), MatRef::row_major(slice(&tape.weights.w_ih), gh, input), &mut dx);
+    if tape.slabs.len() > 1 {
+        let mut time_major = zeroed_buffer::<T>(rows * input);
+        from_slabs(&dx, &tape.slabs, steps, batch, input, &mut time_major);
+        recycle_buffer(std::mem::replace(&mut dx, time_major));
+    }
+    (d_wih, d_whh, Tensor::from_vec(dx, [steps, batch, input]))
 }
 
 /// Every step of one slab, last to first.

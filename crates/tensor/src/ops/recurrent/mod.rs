@@ -26,7 +26,7 @@
 pub mod fast;
 
 use crate::shape::dims_str;
-use crate::{Float, Tensor};
+use crate::{Element, Float, Tensor};
 
 /// Which recurrence a layer runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -214,7 +214,10 @@ impl RecurrentGeometry {
 impl<T: Float> Drop for RecurrentTape<T> {
     fn drop(&mut self) {
         // Training builds a tape of the same size every step: keep the buffers for the next.
-        for buf in [&mut self.x, &mut self.states, &mut self.cells, &mut self.gates, &mut self.extra] {
+        if let fast::Input::Sequence(x) = &mut self.input {
+            fast::release(std::mem::take(x));
+        }
+        for buf in [&mut self.states, &mut self.cells, &mut self.gates, &mut self.extra] {
             fast::release(std::mem::take(buf));
         }
     }
@@ -225,8 +228,8 @@ pub struct RecurrentTape<T: Float> {
     pub geometry: RecurrentGeometry,
     /// How the batch was split across threads; every buffer below is stored slab by slab.
     pub(crate) slabs: Vec<fast::Slab>,
-    /// The input `[T·B, I]`, slab by slab.
-    pub(crate) x: Vec<T>,
+    /// The input, rows slab by slab.
+    pub(crate) input: fast::Input<T>,
     pub(crate) weights: RecurrentWeights<T>,
     /// Hidden states `[T + 1, B, P]` (see [`RecurrentGeometry::slots`]), slab by slab.
     pub(crate) states: Vec<T>,
@@ -250,7 +253,7 @@ pub struct RecurrentForward<T: Float> {
     pub tape: RecurrentTape<T>,
 }
 
-/// Gradients of everything [`forward`] read. Bias gradients are `None` when the layer has no
+/// Gradients of everything [`forward`] read (`x` is the table's gradient for a lookup). Bias gradients are `None` when the layer has no
 /// biases, `w_hr` when it has no projection, `c0` for kinds other than the LSTM.
 pub struct RecurrentGrads<T: Float> {
     pub x: Tensor<T>,
@@ -263,11 +266,24 @@ pub struct RecurrentGrads<T: Float> {
     pub w_hr: Option<Tensor<T>>,
 }
 
+/// What a layer reads at each step: a sequence of vectors, or token ids looked up in an
+/// embedding table (the first layer of a language model).
+pub enum RecurrentInput<'a, T: Element> {
+    /// `x` `[T, B, I]`.
+    Sequence(&'a Tensor<T>),
+    /// `ids` `[T, B]` into `table` `[V, I]`: the same as the sequence of rows `table[ids]`,
+    /// computed without it. An embedding followed by the input projection is one linear map
+    /// of a one-hot vector, so the kernel projects the V rows of the table once
+    /// (`table · W_ihᵀ`, V×I×G·H multiply-adds instead of T·B×I×G·H) and looks the projected
+    /// rows up; backward sums the gate gradients per token id and maps those V rows back.
+    Lookup { table: &'a Tensor<T>, ids: &'a Tensor<i64> },
+}
+
 /// Runs one layer in one direction over the whole sequence. `h0` `[B, P]` and (LSTM) `c0`
 /// `[B, H]` default to zeros. Panics naming the op and the shapes on any mismatch.
 pub fn forward<T: Float>(
     kind: CellKind,
-    x: &Tensor<T>,
+    input: RecurrentInput<'_, T>,
     h0: Option<&Tensor<T>>,
     c0: Option<&Tensor<T>>,
     weights: &RecurrentWeights<T>,
@@ -275,7 +291,30 @@ pub fn forward<T: Float>(
     reverse: bool,
 ) -> RecurrentForward<T> {
     let op = "recurrent";
-    let g = RecurrentGeometry::new(op, kind, x.shape(), weights, lengths, reverse);
+    let (x_shape, input) = match input {
+        RecurrentInput::Sequence(x) => (x.shape().to_vec(), fast::Input::Sequence(x.to_vec())),
+        RecurrentInput::Lookup { table, ids } => {
+            if table.rank() != 2 || ids.rank() != 2 {
+                panic!(
+                    "{op}: a lookup needs a [vocabulary, features] table and [steps, batch] ids, got shapes {} and {}",
+                    dims_str(table.shape()),
+                    dims_str(ids.shape())
+                );
+            }
+            let rows = table.shape()[0];
+            let ids_vec: Vec<usize> = ids
+                .to_vec()
+                .into_iter()
+                .map(|i| match usize::try_from(i) {
+                    Ok(i) if i < rows => i,
+                    _ => panic!("{op}: token id {i} is out of range for a table of {rows} rows"),
+                })
+                .collect();
+            let shape = vec![ids.shape()[0], ids.shape()[1], table.shape()[1]];
+            (shape, fast::Input::Lookup { table: table.contiguous(), ids: ids_vec })
+        }
+    };
+    let g = RecurrentGeometry::new(op, kind, &x_shape, weights, lengths, reverse);
     if let Some(h0) = h0 {
         g.check_state(op, "hidden state h0", h0.shape(), g.out);
     }
@@ -292,7 +331,7 @@ pub fn forward<T: Float>(
         b_hh: weights.b_hh.as_ref().map(dense),
         w_hr: weights.w_hr.as_ref().map(dense),
     };
-    fast::forward(g, x.contiguous(), h0.map(dense), c0.map(dense), weights)
+    fast::forward(g, input, h0.map(dense), c0.map(dense), weights)
 }
 
 /// Backpropagation through time over a tape from [`forward`]: `d_output` `[T, B, P]`, `d_h_n`
