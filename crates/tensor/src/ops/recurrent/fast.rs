@@ -3,25 +3,29 @@
 //! # Version catalogue
 //!
 //! The character-level language model step of chapter 10 (Embedding 65→64, LSTM 64→256,
-//! Linear 256→65, batch 32 × 64 steps, Adam, clipping), tokens/s on the 2-core Zen 4 VM, one
-//! thread / two. Bench: `cargo bench -p kindling-sequence --bench char_lm` (PyTorch beside it:
-//! `tools/peers/torch_char_lm.py`). Details in `crates/tensor/NOTES.md`.
+//! Linear 256→65, batch 32 × 64 steps, cross-entropy, Adam, clipping), tokens/s on one
+//! thread of the 2-core Zen 4 VM. Bench: `cargo bench -p kindling-sequence --bench char_lm --
+//! --threads 1 [--naive]`; PyTorch beside it: `tools/peers/torch_char_lm.py`. The story with
+//! its measurements is in `crates/tensor/NOTES.md`.
 //!
 //! - v1 naive: the cells of `kindling-sequence` composed from differentiable ops once per step
-//!   (`KINDLING_KERNELS=naive`): every gate is a graph node, every step allocates.
+//!   on the naive kernels (`KINDLING_KERNELS=naive`): 0.9k.
 //! - v2 one op per sequence: the input projection of all T steps is one GEMM
 //!   `[T·B, I] × [I, G·H]`; each step does one GEMM against `W_hhᵀ`, then one fused pass over
 //!   the gates (SIMD sigmoid and tanh, the cell update, the output); backward walks the steps
-//!   once and leaves the weight gradients to GEMMs over the gate gradients of all steps.
-//!   31k / 31k tokens/s.
-//! - v3 no fresh memory per call: the gate activations overwrite the input projection, the
-//!   three results share one buffer, and the tape goes back to the buffer cache (page faults
-//!   and zeroing had been a fifth of the step). 33k / 36k.
-//! - v4 (this file) batch slabs: the rows of a batch never interact inside a layer, so the
-//!   batch is cut into one slab per thread and each slab runs every step on its own thread,
-//!   with its rows stored together; no thread waits for another until the weight gradients.
-//!   `W_hhᵀ` is packed once per call into 64-column panels, which the per-step product reads
-//!   with a 256-byte row stride instead of a 4 KiB one that maps onto few cache sets.
+//!   once, and the weight gradients are GEMMs over the gate gradients of all steps: 31k.
+//! - v3 no fresh memory per call: gate activations overwrite the input projection, the three
+//!   results share one buffer, scratch buffers are reused across calls without zeroing
+//!   ([`pool`]): 38k (page faults and memsets had been a fifth of the step).
+//! - v4 batch slabs: the rows of a batch never interact inside a layer, so the batch is cut
+//!   into one slab per thread and each slab runs every step on its own thread, its rows stored
+//!   together; `W_hhᵀ` is packed once per call into 64-column panels that the per-step product
+//!   reads with a 256-byte row stride (a 4 KiB stride maps a block onto few cache sets); both
+//!   weight gradients come from one GEMM against inputs and states side by side. Same figure
+//!   on one thread; the gain is on two (see NOTES).
+//! - v5 lookup input: a first layer fed by an embedding projects the V rows of the table once
+//!   instead of the T·B looked-up rows, and its backward sums the gate gradients per token id
+//!   ([`Input::Lookup`]): 42k.
 
 use super::{CellKind, RecurrentForward, RecurrentGeometry, RecurrentGrads, RecurrentTape, RecurrentWeights};
 use crate::ops::elementwise::fast::unary;
