@@ -83,7 +83,12 @@ fn main() {
     }
     if phases {
         let n = (rounds * steps * results.len()) as f64;
-        println!("ms per step: forward {:.1}, backward {:.1}, clip + Adam {:.1}", phase_ms[0] / n, phase_ms[1] / n, phase_ms[2] / n);
+        println!(
+            "ms per step: forward {:.1}, backward {:.1}, clip + Adam {:.1}",
+            phase_ms[0] / n,
+            phase_ms[1] / n,
+            phase_ms[2] / n
+        );
     }
     println!("| cell | threads | tokens/s (median) | min..max | ms/step |");
     println!("|---|---|---|---|---|");
@@ -91,6 +96,11 @@ fn main() {
         v.sort_by(f64::total_cmp);
         let median = v[v.len() / 2];
         let ms = 1e3 * (BATCH * STEPS) as f64 / median;
-        println!("| {cell} | {t} | {:.1}k | {:.1}k..{:.1}k | {ms:.1} |", median / 1e3, v[0] / 1e3, v[v.len() - 1] / 1e3);
+        println!(
+            "| {cell} | {t} | {:.1}k | {:.1}k..{:.1}k | {ms:.1} |",
+            median / 1e3,
+            v[0] / 1e3,
+            v[v.len() - 1] / 1e3
+        );
     }
 }

@@ -113,7 +113,8 @@ fn fast_matches_unrolled_when_the_batch_is_split_across_threads() {
             }
         }
         let proj = RecurrentOptions::default().proj_size(150);
-        let case = Case { kind: CellKind::Lstm, input: 13, hidden: 160, steps: 6, batch: 11, options: proj, padded: true };
+        let case =
+            Case { kind: CellKind::Lstm, input: 13, hidden: 160, steps: 6, batch: 11, options: proj, padded: true };
         compare::<f32>(&case, Tolerance { atol: 2e-4, rtol: 2e-3 });
     });
 }
