@@ -77,6 +77,11 @@ fn main() {
         v.sort_by(f64::total_cmp);
         let median = v[v.len() / 2];
         let ms = 1e3 * (BATCH * STEPS) as f64 / median;
-        println!("| {cell} | {t} | {:.1}k | {:.1}k..{:.1}k | {ms:.1} |", median / 1e3, v[0] / 1e3, v[v.len() - 1] / 1e3);
+        println!(
+            "| {cell} | {t} | {:.1}k | {:.1}k..{:.1}k | {ms:.1} |",
+            median / 1e3,
+            v[0] / 1e3,
+            v[v.len() - 1] / 1e3
+        );
     }
 }

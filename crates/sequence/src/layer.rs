@@ -99,7 +99,13 @@ pub struct Recurrent<T: Float = f32> {
 }
 
 impl<T: Float> Recurrent<T> {
-    pub fn new(kind: CellKind, input_size: usize, hidden_size: usize, options: RecurrentOptions, rng: &mut Rng) -> Self {
+    pub fn new(
+        kind: CellKind,
+        input_size: usize,
+        hidden_size: usize,
+        options: RecurrentOptions,
+        rng: &mut Rng,
+    ) -> Self {
         let name = kind_name(kind);
         assert!(options.num_layers > 0, "{name}: num_layers must be at least 1");
         assert!(
@@ -206,11 +212,7 @@ impl<T: Float> Recurrent<T> {
         let shape = x.shape();
         if shape.len() != 3 || shape[2] != self.input_size() {
             let layout = if self.options.batch_first { "[batch, steps, features]" } else { "[steps, batch, features]" };
-            panic!(
-                "{name}: input of shape {} must be {layout} with {} features",
-                dims_str(&shape),
-                self.input_size()
-            );
+            panic!("{name}: input of shape {} must be {layout} with {} features", dims_str(&shape), self.input_size());
         }
         let mut input = if self.options.batch_first { x.transpose(0, 1) } else { x.clone() };
         let batch = input.shape()[1];
@@ -252,7 +254,11 @@ impl<T: Float> Recurrent<T> {
                 hs.push(h_n);
                 cs.extend(c_n);
             }
-            input = if outputs.len() == 1 { outputs.pop().expect("one direction") } else { Variable::cat(&[&outputs[0], &outputs[1]], 2) };
+            input = if outputs.len() == 1 {
+                outputs.pop().expect("one direction")
+            } else {
+                Variable::cat(&[&outputs[0], &outputs[1]], 2)
+            };
             if l + 1 < self.options.num_layers {
                 input = self.dropout.apply(&input, &input.shape());
             }

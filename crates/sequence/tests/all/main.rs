@@ -1,4 +1,5 @@
 //! Every integration test of this crate in one binary (one link instead of one per file).
 
 mod fast_vs_naive;
+mod forecast;
 mod torch;

@@ -89,7 +89,8 @@ fn cells_match_pytorch() {
                     (Box::new(cell), hn, None)
                 }
                 mode => {
-                    let cell = if mode == "RNN_RELU" { RnnCell::relu(i, h, &mut rng) } else { RnnCell::new(i, h, &mut rng) };
+                    let cell =
+                        if mode == "RNN_RELU" { RnnCell::relu(i, h, &mut rng) } else { RnnCell::new(i, h, &mut rng) };
                     load(name, &cell, &case["params"]);
                     let hn = cell.forward(&x, h0.as_ref());
                     (Box::new(cell), hn, None)
