@@ -25,7 +25,12 @@ use kindling_tensor::Tensor;
 /// ```
 ///
 /// Hint: `Variable::chunk(4, 1)` cuts `a` into the four blocks; `t()` transposes a weight.
-pub fn lstm_step(x: &Variable<f64>, h: &Variable<f64>, c: &Variable<f64>, w: &RawWeights) -> (Variable<f64>, Variable<f64>) {
+pub fn lstm_step(
+    x: &Variable<f64>,
+    h: &Variable<f64>,
+    c: &Variable<f64>,
+    w: &RawWeights,
+) -> (Variable<f64>, Variable<f64>) {
     // TODO(10.1): mind PyTorch's gate order: input, forget, cell candidate, output.
     unimplemented!("exercise 10.1: lstm_step")
 }

@@ -11,7 +11,9 @@ use kindling_nn::Module;
 use kindling_optim::{clip_grad_norm, Adam, AdamConfig, Optimizer};
 use kindling_sequence::forecast::Forecaster;
 use kindling_sequence::lm::random_windows;
-use kindling_sequence::{CellKind, CellWeights, Lstm, Recurrent, RecurrentLm, RecurrentOptions, RecurrentState, Rnn, StreamBatches};
+use kindling_sequence::{
+    CellKind, CellWeights, Lstm, Recurrent, RecurrentLm, RecurrentOptions, RecurrentState, Rnn, StreamBatches,
+};
 use kindling_tensor::{Float, Rng, Tensor};
 use std::time::Instant;
 
@@ -329,8 +331,7 @@ pub fn validation_batches(tokens: &[i64], count: usize, len: usize) -> Vec<(Tens
     assert!(tokens.len() > len + 1, "validation_batches: {} tokens cannot hold a window of {len}", tokens.len());
     let count = count.clamp(1, tokens.len() - len);
     let last_start = tokens.len() - len - 1;
-    let starts: Vec<usize> =
-        (0..count).map(|k| if count == 1 { 0 } else { k * last_start / (count - 1) }).collect();
+    let starts: Vec<usize> = (0..count).map(|k| if count == 1 { 0 } else { k * last_start / (count - 1) }).collect();
     starts
         .chunks(32)
         .map(|group| {
@@ -393,7 +394,8 @@ pub fn train_char_lm(
         let train_loss = if *n > 0 { *sum / *n as f64 } else { f64::NAN };
         let val_loss = evaluate_lm(model, &val);
         let seconds = start.elapsed().as_secs_f64();
-        let record = EvalRecord { step, seconds, train_seconds: training, train_loss, val_loss, lr: config.lr_at(step) };
+        let record =
+            EvalRecord { step, seconds, train_seconds: training, train_loss, val_loss, lr: config.lr_at(step) };
         on_eval(&record, model);
         records.push(record);
         (*sum, *n) = (0.0, 0);

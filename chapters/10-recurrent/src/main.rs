@@ -148,7 +148,8 @@ fn hand_against_fused(out: &Output) -> std::io::Result<()> {
     let x = Variable::constant(Tensor::randn([50, 4, 8], &mut rng));
     let (ours, _) = rnn.forward(&x);
     let (fused, _) = rnn.to_layer().forward_with_state(&x, None);
-    let gap = ours.value().to_vec().iter().zip(fused.value().to_vec()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+    let gap =
+        ours.value().to_vec().iter().zip(fused.value().to_vec()).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
     out.write(
         "hand-rnn.txt",
         &format!(
@@ -182,7 +183,11 @@ fn vanishing(out: &Output) -> std::io::Result<()> {
         // The average factor per step over the whole sequence.
         row.push(format!("{:.3}", (norms[0] / norms[last]).powf(1.0 / last as f64)));
         rows.push(row);
-        out.step(&format!("  {name:<20} ‖∂L/∂x‖ {} at the last step, {} at the first", sci(norms[last]), sci(norms[0])));
+        out.step(&format!(
+            "  {name:<20} ‖∂L/∂x‖ {} at the last step, {} at the first",
+            sci(norms[last]),
+            sci(norms[0])
+        ));
     }
     out.write("grad-through-time.svg", &chart.to_svg())?;
     let headers = ["layer", "lag 0", "lag 5", "lag 10", "lag 25", "lag 50", "lag 99", "factor per step"];
@@ -248,7 +253,14 @@ fn timing(out: &Output) -> std::io::Result<()> {
     let corpus: Vec<i64> = (0..20_000).map(|_| rng.below(vocab) as i64).collect();
     let (x, y) = random_windows(&corpus, 32, 64, &mut rng);
     let step = |model: &RecurrentLm<f32>, opt: &mut Adam<f32>| lm_train_step(model, opt, &x, &y, 1.0);
-    let model = RecurrentLm::<f32>::new(CellKind::Lstm, vocab as usize, 64, 256, RecurrentOptions::default(), &mut Rng::seed(1));
+    let model = RecurrentLm::<f32>::new(
+        CellKind::Lstm,
+        vocab as usize,
+        64,
+        256,
+        RecurrentOptions::default(),
+        &mut Rng::seed(1),
+    );
     let mut opt = Adam::new(model.parameters(), AdamConfig { lr: 2e-3, ..Default::default() });
     let (fast_step, _) = best_of(5, || step(&model, &mut opt));
     let (naive_step, _) = with_kernel_mode(KernelMode::Naive, || best_of(2, || step(&model, &mut opt)));
@@ -385,15 +397,18 @@ fn forecasting(out: &Output) -> std::io::Result<()> {
     out.write("forecast-by-lead.svg", &chart.to_svg())
 }
 
+/// The step, wall seconds and training seconds at which a validation loss was first reached.
+type Reached = (usize, f64, f64);
+
 fn char_lm(out: &Output, config: &LmConfig, full: bool) -> std::io::Result<()> {
-    let text = match kindling_data::datasets_dir().and_then(|d| kindling_data::tiny_shakespeare(d.join("tinyshakespeare")))
-    {
-        Ok(text) => text,
-        Err(e) => {
-            out.step(&format!("  skipped the language model (the files of an earlier run stay): {e}"));
-            return Ok(());
-        }
-    };
+    let text =
+        match kindling_data::datasets_dir().and_then(|d| kindling_data::tiny_shakespeare(d.join("tinyshakespeare"))) {
+            Ok(text) => text,
+            Err(e) => {
+                out.step(&format!("  skipped the language model (the files of an earlier run stay): {e}"));
+                return Ok(());
+            }
+        };
     let data = split_corpus(&text, 0.9);
     let model = config.model(data.vocab.len());
     out.step(&format!(
@@ -409,7 +424,8 @@ fn char_lm(out: &Output, config: &LmConfig, full: bool) -> std::io::Result<()> {
     let prompt = data.vocab.encode("ROMEO:").expect("in the vocabulary").to_vec();
     let mut sample_rng = Rng::seed(42);
     let mut samples: Vec<String> = Vec::new();
-    let mut reached: Vec<(f64, Option<(usize, f64, f64)>)> = vec![(1.55, None), (1.50, None)];
+    // For each target loss: when it was first reached (step, wall seconds, training seconds).
+    let mut reached: Vec<(f64, Option<Reached>)> = vec![(1.55, None), (1.50, None)];
     let records = train_char_lm(&model, &data, config, |r, model| {
         let text = data.vocab.decode(&model.sample(&prompt, 160, 0.8, &mut sample_rng));
         let train = if r.train_loss.is_finite() { format!("{:.3}", r.train_loss) } else { "  –  ".to_string() };
@@ -486,7 +502,8 @@ fn char_lm(out: &Output, config: &LmConfig, full: bool) -> std::io::Result<()> {
         None => "not reached".to_string(),
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let layers = if config.layers == 1 { "one LSTM layer".to_string() } else { format!("{} LSTM layers", config.layers) };
+    let layers =
+        if config.layers == 1 { "one LSTM layer".to_string() } else { format!("{} LSTM layers", config.layers) };
     let dropout = if config.layers > 1 && config.dropout > 0.0 {
         format!(", dropout {} between layers", config.dropout)
     } else {

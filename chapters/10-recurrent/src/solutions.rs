@@ -7,7 +7,12 @@ use kindling_tensor::Tensor;
 
 // ANCHOR: ex10_1
 /// Exercise 10.1. One LSTM step from raw weights: returns (h', c').
-pub fn lstm_step(x: &Variable<f64>, h: &Variable<f64>, c: &Variable<f64>, w: &RawWeights) -> (Variable<f64>, Variable<f64>) {
+pub fn lstm_step(
+    x: &Variable<f64>,
+    h: &Variable<f64>,
+    c: &Variable<f64>,
+    w: &RawWeights,
+) -> (Variable<f64>, Variable<f64>) {
     let from_x = &x.matmul(&w.w_ih.t()) + &w.b_ih;
     let from_h = &h.matmul(&w.w_hh.t()) + &w.b_hh;
     let blocks = (&from_x + &from_h).chunk(4, 1);
@@ -38,8 +43,7 @@ pub fn gru_step(x: &Variable<f64>, h: &Variable<f64>, w: &RawWeights) -> Variabl
 /// Exercise 10.3. The mean of per-step losses `[B, T]` over the real steps only.
 pub fn masked_mean(losses: &Variable<f64>, lengths: &[usize]) -> Variable<f64> {
     let steps = losses.shape()[1];
-    let mask: Vec<f64> =
-        lengths.iter().flat_map(|&l| (0..steps).map(move |t| if t < l { 1.0 } else { 0.0 })).collect();
+    let mask: Vec<f64> = lengths.iter().flat_map(|&l| (0..steps).map(move |t| if t < l { 1.0 } else { 0.0 })).collect();
     let real: f64 = mask.iter().sum();
     let mask = Variable::constant(Tensor::from_vec(mask, [lengths.len(), steps]));
     (losses * &mask).sum_all().mul_scalar(1.0 / real)

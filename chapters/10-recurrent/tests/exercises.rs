@@ -74,7 +74,8 @@ fn ex10_1_matches_lstm_cell_values_and_gradients() {
     let x = Variable::param(Tensor::randn([4, 3], &mut rng));
     let h = Variable::constant(Tensor::randn([4, 5], &mut rng));
     let c = Variable::constant(Tensor::randn([4, 5], &mut rng));
-    let (rh, rc) = (Variable::constant(Tensor::randn([4, 5], &mut rng)), Variable::constant(Tensor::randn([4, 5], &mut rng)));
+    let (rh, rc) =
+        (Variable::constant(Tensor::randn([4, 5], &mut rng)), Variable::constant(Tensor::randn([4, 5], &mut rng)));
     let (mh, mc) = lstm_step(&x, &h, &c, &RawWeights::of(&cell.weights));
     let (th, tc) = cell.forward(&x, Some((&h, &c)));
     close_all(&mh.value().to_vec(), &th.value().to_vec(), 1e-12, "h' against LstmCell");
@@ -208,7 +209,12 @@ fn ex10_5_matches_the_fused_layer_and_vanishes() {
     for (t, (a, b)) in norms.iter().zip(&fused).enumerate() {
         assert!((a - b).abs() <= 1e-9 * b.max(1e-300), "step {t}: {a:e} against the fused layer's {b:e}");
     }
-    assert!(norms[0] < 1e-3 * norms[29], "the first step's gradient {:e} should be far below the last's {:e}", norms[0], norms[29]);
+    assert!(
+        norms[0] < 1e-3 * norms[29],
+        "the first step's gradient {:e} should be far below the last's {:e}",
+        norms[0],
+        norms[29]
+    );
 }
 
 #[test]
@@ -264,7 +270,5 @@ fn ex10_7_gradients_check() {
         Tensor::randn([3], &mut rng),
         Tensor::from_vec(vec![1.5], [1]),
     ];
-    gradcheck("scalar_mix", &inputs, |v| {
-        scalar_mix(&v[..3], &v[3], &v[4]).square().sum_all()
-    });
+    gradcheck("scalar_mix", &inputs, |v| scalar_mix(&v[..3], &v[3], &v[4]).square().sum_all());
 }
