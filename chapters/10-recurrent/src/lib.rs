@@ -98,6 +98,7 @@ impl<T: Float> HandRnn<T> {
     }
 }
 
+// ANCHOR: raw_weights
 /// The weights of one cell as plain variables in PyTorch's layout: `w_ih` `[G·H, I]`, `w_hh`
 /// `[G·H, H]`, `b_ih` and `b_hh` `[G·H]`, with the gates stacked in PyTorch's order (LSTM:
 /// i, f, g, o; GRU: r, z, n). The exercises compute cells from these.
@@ -107,6 +108,7 @@ pub struct RawWeights {
     pub b_ih: Variable<f64>,
     pub b_hh: Variable<f64>,
 }
+// ANCHOR_END: raw_weights
 
 impl RawWeights {
     /// The same variables as a library cell's (gradients land in the cell's parameters).

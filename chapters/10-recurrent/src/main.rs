@@ -316,7 +316,7 @@ fn forecasting(out: &Output) -> std::io::Result<()> {
     };
     let (e_direct, e_rec, e_base) = (by_lead(&direct_pred), by_lead(&recursive_pred), by_lead(&base24));
     let mut rows = vec![vec![
-        "one step ahead".to_string(),
+        "next step, one-step windows".to_string(),
         format!("{one_base:.4}"),
         format!("{one_mse:.4}"),
         "–".to_string(),
@@ -324,7 +324,7 @@ fn forecasting(out: &Output) -> std::io::Result<()> {
     ]];
     for k in [1usize, 6, 12, 24] {
         rows.push(vec![
-            format!("{k} step{} ahead (24-step models)", if k == 1 { "" } else { "s" }),
+            format!("{k} step{} ahead, 24-step windows", if k == 1 { "" } else { "s" }),
             format!("{:.4}", e_base[k - 1]),
             "–".to_string(),
             format!("{:.4}", e_direct[k - 1]),
