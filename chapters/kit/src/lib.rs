@@ -146,6 +146,8 @@ pub struct LineChart {
     series: Vec<Series>,
     width: f64,
     height: f64,
+    /// A y range the axis must cover besides the data (room for the legend).
+    extra_y: Option<(f64, f64)>,
 }
 
 impl LineChart {
@@ -157,6 +159,7 @@ impl LineChart {
             series: Vec::new(),
             width: 640.0,
             height: 380.0,
+            extra_y: None,
         }
     }
 
@@ -167,6 +170,13 @@ impl LineChart {
 
     pub fn y_label(mut self, label: &str) -> Self {
         self.y_label = label.to_string();
+        self
+    }
+
+    /// Makes the y axis cover `lo..=hi` as well as the data, e.g. to leave the top free for the
+    /// legend.
+    pub fn include_y(mut self, lo: f64, hi: f64) -> Self {
+        self.extra_y = Some((lo, hi));
         self
     }
 
@@ -199,6 +209,9 @@ impl LineChart {
             x1 = x1.max(x);
             y0 = y0.min(y);
             y1 = y1.max(y);
+        }
+        if let Some((lo, hi)) = self.extra_y {
+            (y0, y1) = (y0.min(lo), y1.max(hi));
         }
         if x0 >= x1 {
             (x0, x1) = (x0 - 1.0, x0 + 1.0);

@@ -25,13 +25,23 @@
 //! - [`padded`]: padding a batch of sequences, lengths, masks for losses; layers take the
 //!   lengths in [`Recurrent::forward_padded`].
 //! - [`RecurrentState::detach`]: carry the state across batches, cut the graph (truncated BPTT).
+//! - [`lm`]: [`RecurrentLm`], a character- (or token-) level language model with sampling, and
+//!   its batches: random windows and contiguous streams ([`StreamBatches`]).
+//! - [`forecast`]: time-series forecasting: [`sliding_windows`], [`time_split`], the
+//!   [`Forecaster`] (a recurrent encoder and a linear head, direct multi-step, or iterated one
+//!   step with [`Forecaster::predict_recursive`]) and the [`last_value_forecast`] baseline.
+//!
+//! The book explains all of it in chapter 10, "Recurrent networks" (`book/src/10-recurrent.md`,
+//! code in `chapters/10-recurrent`).
 
 pub mod cell;
+pub mod forecast;
 mod layer;
 pub mod lm;
 pub mod padded;
 
 pub use cell::{CellKind, CellWeights, GruCell, LstmCell, RnnCell};
+pub use forecast::{last_value_forecast, sliding_windows, time_split, Forecaster};
 pub use layer::{unrolled, Gru, Lstm, Recurrent, RecurrentOptions, RecurrentState, Rnn};
 pub use lm::{RecurrentLm, StreamBatches};
 pub use padded::{mask_targets, pad_sequences, sequence_mask};

@@ -109,7 +109,6 @@ fn record<T: Float>(
     let (steps, batch, out, hid) = (g.steps, g.batch, g.out, g.hidden);
     let sizes = [steps * batch * out, batch * out, if kind == CellKind::Lstm { batch * hid } else { 0 }];
 
-
     // Inputs in a fixed order; `slots` remembers which gradient goes where.
     let mut inputs = vec![x.clone(), w.w_ih.clone(), w.w_hh.clone()];
     let mut slots = vec![Slot::X, Slot::WIh, Slot::WHh];

@@ -1,5 +1,6 @@
 //! Every integration test of this crate in one binary (one link instead of one per file).
 
 mod fast_vs_naive;
+mod forecast;
 mod layers;
 mod torch;

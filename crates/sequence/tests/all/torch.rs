@@ -62,6 +62,9 @@ fn weighted_sum(v: &Variable<f64>, r: &Tensor<f64>) -> Variable<f64> {
     (v * &Variable::constant(r.clone())).sum_all()
 }
 
+/// A cell, its new state h and (LSTM) its new cell c.
+type CellRun = (Box<dyn Module<f64>>, Variable<f64>, Option<Variable<f64>>);
+
 #[test]
 fn cells_match_pytorch() {
     let all = fixtures();
@@ -74,28 +77,27 @@ fn cells_match_pytorch() {
         let x = Variable::param(tensor(&case["x"]));
         let h0 = optional(&case["h0"]).map(Variable::param);
         let c0 = optional(&case["c0"]).map(Variable::param);
-        let (module, h_new, c_new): (Box<dyn Module<f64>>, Variable<f64>, Option<Variable<f64>>) =
-            match case["mode"].as_str().unwrap() {
-                "LSTM" => {
-                    let cell = LstmCell::new(i, h, &mut rng);
-                    load(name, &cell, &case["params"]);
-                    let (hn, cn) = cell.forward(&x, h0.as_ref().zip(c0.as_ref()));
-                    (Box::new(cell), hn, Some(cn))
-                }
-                "GRU" => {
-                    let cell = GruCell::new(i, h, &mut rng);
-                    load(name, &cell, &case["params"]);
-                    let hn = cell.forward(&x, h0.as_ref());
-                    (Box::new(cell), hn, None)
-                }
-                mode => {
-                    let cell =
-                        if mode == "RNN_RELU" { RnnCell::relu(i, h, &mut rng) } else { RnnCell::new(i, h, &mut rng) };
-                    load(name, &cell, &case["params"]);
-                    let hn = cell.forward(&x, h0.as_ref());
-                    (Box::new(cell), hn, None)
-                }
-            };
+        let (module, h_new, c_new): CellRun = match case["mode"].as_str().unwrap() {
+            "LSTM" => {
+                let cell = LstmCell::new(i, h, &mut rng);
+                load(name, &cell, &case["params"]);
+                let (hn, cn) = cell.forward(&x, h0.as_ref().zip(c0.as_ref()));
+                (Box::new(cell), hn, Some(cn))
+            }
+            "GRU" => {
+                let cell = GruCell::new(i, h, &mut rng);
+                load(name, &cell, &case["params"]);
+                let hn = cell.forward(&x, h0.as_ref());
+                (Box::new(cell), hn, None)
+            }
+            mode => {
+                let cell =
+                    if mode == "RNN_RELU" { RnnCell::relu(i, h, &mut rng) } else { RnnCell::new(i, h, &mut rng) };
+                load(name, &cell, &case["params"]);
+                let hn = cell.forward(&x, h0.as_ref());
+                (Box::new(cell), hn, None)
+            }
+        };
         assert_close(&h_new.value(), &tensor(&case["h"]), TORCH_F64);
         let mut loss = weighted_sum(&h_new, &tensor(&case["upstream"]["h"]));
         if let Some(c) = &c_new {

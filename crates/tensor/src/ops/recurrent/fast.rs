@@ -156,7 +156,10 @@ fn from_slabs<T: Float>(src: &[T], slabs: &[Slab], steps: usize, batch: usize, w
 
 /// Time-major `[T, B]` ids in slab order.
 fn slab_order(ids: &[usize], slabs: &[Slab], steps: usize, batch: usize) -> Vec<usize> {
-    slabs.iter().flat_map(|s| (0..steps).flat_map(move |t| ids[t * batch + s.lo..t * batch + s.lo + s.rows].iter().copied())).collect()
+    slabs
+        .iter()
+        .flat_map(|s| (0..steps).flat_map(move |t| ids[t * batch + s.lo..t * batch + s.lo + s.rows].iter().copied()))
+        .collect()
 }
 
 /// Cuts `buf` into one piece per slab, `per_row` elements for each of its rows.
