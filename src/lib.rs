@@ -18,6 +18,7 @@ pub use kindling_data as data;
 pub use kindling_metrics as metrics;
 pub use kindling_nn as nn;
 pub use kindling_optim as optim;
+pub use kindling_sequence as sequence;
 pub use kindling_tensor as tensor;
 pub use kindling_train as train;
 pub use kindling_vision as vision;

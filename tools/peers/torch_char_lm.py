@@ -34,6 +34,7 @@ Three modes, all float32 on the CPU:
 """
 
 import argparse
+import math
 import json
 import os
 import resource
@@ -54,11 +55,11 @@ THRESHOLDS = [1.60, 1.56, 1.55, 1.50]
 
 
 class CharLM(nn.Module):
-    def __init__(self, cell="lstm", vocab=VOCAB, embed=EMBED, hidden=256, layers=1):
+    def __init__(self, cell="lstm", vocab=VOCAB, embed=EMBED, hidden=256, layers=1, dropout=0.0):
         super().__init__()
         rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell]
         self.embed = nn.Embedding(vocab, embed)
-        self.rnn = rnn(embed, hidden, num_layers=layers, batch_first=True)
+        self.rnn = rnn(embed, hidden, num_layers=layers, batch_first=True, dropout=dropout)
         self.head = nn.Linear(hidden, vocab)
 
     def forward(self, tokens):
@@ -66,11 +67,17 @@ class CharLM(nn.Module):
         return self.head(out)
 
 
-def make_trainer(model, lr):
+def make_trainer(model, lr, schedule=None):
+    """One training step per call; `schedule(step)` (if given) sets the learning rate first."""
     params = list(model.parameters())
     opt = torch.optim.Adam(params, lr=lr)
+    count = [0]
 
     def step(batch):
+        if schedule is not None:
+            for group in opt.param_groups:
+                group["lr"] = schedule(count[0])
+        count[0] += 1
         x, y = batch[:, :-1], batch[:, 1:]
         opt.zero_grad()
         logits = model(x)
@@ -198,14 +205,28 @@ def train(args):
     train_data, val_data = data[:split], data[split:]
     window = STEPS_T + 1
 
-    # Fixed validation windows: evenly spaced starts over the validation text.
-    n_val = args.val_batches * BATCH
-    starts = torch.linspace(0, len(val_data) - window, n_val).long()
-    val_windows = torch.stack([val_data[s : s + window] for s in starts.tolist()])
+    # Fixed validation windows of `--eval-len` characters, evenly spaced over the validation
+    # text with chapter 10's rounding (`validation_batches`), each read from a zero state.
+    eval_len = args.eval_len
+    n_val = args.eval_windows or args.val_batches * BATCH
+    last_start = len(val_data) - eval_len - 1
+    starts = [k * last_start // (n_val - 1) if n_val > 1 else 0 for k in range(n_val)]
+    val_windows = torch.stack([val_data[s : s + eval_len + 1] for s in starts])
+
+    def schedule(step):
+        """Chapter 10's `LmConfig::lr_at`: linear warm-up, then cosine decay to --min-lr."""
+        if args.total_steps is None:
+            return args.lr
+        if step < args.warmup_steps:
+            return args.lr * (step + 1) / args.warmup_steps
+        span = max(args.total_steps - args.warmup_steps, 1)
+        progress = min((step - args.warmup_steps) / span, 1.0)
+        return args.min_lr + (args.lr - args.min_lr) * 0.5 * (1 + math.cos(math.pi * progress))
 
     torch.manual_seed(args.seed)
-    model = CharLM(cell, vocab=len(chars), hidden=args.hidden, layers=args.layers)
-    step = make_trainer(model, args.lr)
+    model = CharLM(cell, vocab=len(chars), embed=args.embed, hidden=args.hidden, layers=args.layers,
+                   dropout=args.dropout)
+    step = make_trainer(model, args.lr, schedule)
     g = torch.Generator().manual_seed(args.seed)
     offsets = torch.arange(window)
 
@@ -222,12 +243,14 @@ def train(args):
                 logits = model(w[:, :-1])
                 total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), w[:, 1:].reshape(-1), reduction="sum").item()
         model.train()
-        return total / (n_val * STEPS_T)
+        return total / (n_val * eval_len)
 
     print(f"torch {torch.__version__}, {path}: {len(text):,} chars, vocab {len(chars)}, "
           f"train {len(train_data):,} / val {len(val_data):,}")
-    print(f"cell {cell}, hidden {args.hidden}, layers {args.layers}, lr {args.lr}, threads {args.threads[0]}, "
-          f"batch {BATCH}x{STEPS_T}, {n_val} fixed validation windows, eval every {args.eval_every} steps")
+    print(f"cell {cell}, embed {args.embed}, hidden {args.hidden}, layers {args.layers}, dropout {args.dropout}, "
+          f"lr {args.lr} (warm-up {args.warmup_steps}, cosine to {args.min_lr} over {args.total_steps} steps), "
+          f"threads {args.threads[0]}, batch {BATCH}x{STEPS_T}, {n_val} fixed validation windows of {eval_len}, "
+          f"eval every {args.eval_every} steps")
     print(f"{'wall_s':>8} {'train_s':>8} {'step':>6} {'train_loss':>10} {'val_loss':>9}")
     crossed = {}
     start = time.perf_counter()
@@ -241,7 +264,8 @@ def train(args):
         n += 1
         since += 1
         out_of_time = time.perf_counter() - start >= args.max_seconds
-        if n % args.eval_every == 0 or out_of_time:
+        finished = args.total_steps is not None and n >= args.total_steps
+        if n % args.eval_every == 0 or out_of_time or finished:
             v = val_loss()
             wall = time.perf_counter() - start
             print(f"{wall:8.1f} {train_secs:8.1f} {n:6d} {running / since:10.4f} {v:9.4f}", flush=True)
@@ -249,7 +273,7 @@ def train(args):
             for th in THRESHOLDS:
                 if v < th and th not in crossed:
                     crossed[th] = (wall, train_secs, n)
-            done = out_of_time or (args.target is not None and v <= args.target)
+            done = out_of_time or finished or (args.target is not None and v <= args.target)
     for th in THRESHOLDS:
         if th in crossed:
             wall, ts, s = crossed[th]
@@ -274,7 +298,15 @@ def main():
     ap.add_argument("--peak-memory", action="store_true")
     ap.add_argument("--train", action="store_true")
     ap.add_argument("--eval-every", type=int, default=200)
-    ap.add_argument("--val-batches", type=int, default=64)
+    ap.add_argument("--val-batches", type=int, default=64, help="validation windows / 32 (unless --eval-windows)")
+    ap.add_argument("--eval-windows", type=int, default=None, help="validation windows (chapter 10 --full: 256)")
+    ap.add_argument("--eval-len", type=int, default=STEPS_T, help="characters per validation window (--full: 256)")
+    ap.add_argument("--embed", type=int, default=EMBED)
+    ap.add_argument("--dropout", type=float, default=0.0, help="between recurrent layers")
+    ap.add_argument("--warmup-steps", type=int, default=0)
+    ap.add_argument("--total-steps", type=int, default=None,
+                    help="cosine-decay the learning rate to --min-lr over this many steps, then stop")
+    ap.add_argument("--min-lr", type=float, default=1e-4)
     ap.add_argument("--max-seconds", type=float, default=200.0)
     ap.add_argument("--target", type=float, default=None, help="stop once the validation loss is at or below this")
     ap.add_argument("--seed", type=int, default=0)

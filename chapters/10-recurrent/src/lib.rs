@@ -263,22 +263,23 @@ impl LmConfig {
         }
     }
 
-    /// The real recipe (`--full`): two LSTM layers of 512 units with dropout 0.25 between them,
-    /// a short warm-up and a cosine decay of the learning rate over 8,000 steps of 32 × 64
-    /// characters (about 16 passes over the training text).
+    /// The real recipe (`--full`): one GRU layer of 512 units, a short warm-up and a cosine
+    /// decay of the learning rate over 3,000 steps of 32 × 64 characters (about six passes
+    /// over the training text; about five minutes on two cores). A GRU has three gate blocks to
+    /// the LSTM's four, so a step of the same width costs about three quarters as much.
     pub fn full() -> Self {
         LmConfig {
-            kind: CellKind::Lstm,
+            kind: CellKind::Gru,
             embed: 64,
             hidden: 512,
-            layers: 2,
-            dropout: 0.25,
+            layers: 1,
+            dropout: 0.0,
             batch: 32,
             seq_len: 64,
             lr: 2e-3,
             min_lr: 1e-4,
             warmup: 200,
-            steps: 8_000,
+            steps: 3_000,
             clip: 1.0,
             eval_every: 250,
             eval_windows: 256,

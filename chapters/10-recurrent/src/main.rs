@@ -12,7 +12,7 @@
 //! cargo run --release -p ch10-recurrent                        # about a minute
 //! cargo run --release -p ch10-recurrent -- --full              # the real language-model recipe
 //! cargo run --release -p ch10-recurrent -- --full --max-seconds 30
-//!     [--steps N] [--hidden N] [--layers N] [--dropout P] [--lr X]   # change the recipe
+//!     [--steps N] [--hidden N] [--layers N] [--dropout P] [--lr X] [--cell lstm|gru]   # change the recipe
 //! ```
 //!
 //! Without the dataset the language-model part says that it skipped and keeps the files of an
@@ -38,9 +38,10 @@ struct Args {
     layers: Option<usize>,
     dropout: Option<f64>,
     lr: Option<f64>,
+    cell: Option<CellKind>,
 }
 
-const OPTIONS: [&str; 7] = ["--full", "--max-seconds", "--steps", "--hidden", "--layers", "--dropout", "--lr"];
+const OPTIONS: [&str; 8] = ["--full", "--max-seconds", "--steps", "--hidden", "--layers", "--dropout", "--lr", "--cell"];
 
 fn parse_args() -> Args {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -74,6 +75,22 @@ fn parse_args() -> Args {
         layers: number("--layers").map(|s| s as usize),
         dropout: number("--dropout"),
         lr: number("--lr"),
+        cell: value("--cell").map(|c| match c.as_str() {
+            "lstm" => CellKind::Lstm,
+            "gru" => CellKind::Gru,
+            other => {
+                eprintln!("ch10-recurrent: --cell expects lstm or gru, got {other:?}");
+                std::process::exit(2)
+            }
+        }),
+    }
+}
+
+fn cell_name(kind: CellKind) -> &'static str {
+    if kind == CellKind::Gru {
+        "GRU"
+    } else {
+        "LSTM"
     }
 }
 
@@ -127,6 +144,7 @@ fn main() -> std::io::Result<()> {
     config.hidden = args.hidden.unwrap_or(config.hidden);
     config.layers = args.layers.unwrap_or(config.layers);
     config.dropout = args.dropout.unwrap_or(config.dropout);
+    config.kind = args.cell.unwrap_or(config.kind);
     if let Some(lr) = args.lr {
         // Keep the schedule's shape: the floor stays the same fraction of the peak.
         config.min_lr *= lr / config.lr;
@@ -412,11 +430,12 @@ fn char_lm(out: &Output, config: &LmConfig, full: bool) -> std::io::Result<()> {
     let data = split_corpus(&text, 0.9);
     let model = config.model(data.vocab.len());
     out.step(&format!(
-        "  {} characters ({} distinct): {} for training, {} for validation; LSTM {} × {}, {} parameters",
+        "  {} characters ({} distinct): {} for training, {} for validation; {} {} × {}, {} parameters",
         text.chars().count(),
         data.vocab.len(),
         data.train.len(),
         data.val.len(),
+        cell_name(config.kind),
         config.layers,
         config.hidden,
         model.num_parameters()
@@ -457,7 +476,8 @@ fn char_lm(out: &Output, config: &LmConfig, full: bool) -> std::io::Result<()> {
     let pts = |f: fn(&EvalRecord) -> f64| -> Vec<(f64, f64)> {
         records.iter().filter(|r| f(r).is_finite()).map(|r| (r.step as f64, f(r))).collect()
     };
-    let chart = LineChart::new("Character-level LSTM on Tiny Shakespeare")
+    let cell = cell_name(config.kind);
+    let chart = LineChart::new(&format!("Character-level {cell} on Tiny Shakespeare"))
         .x_label("training step")
         .y_label("cross-entropy (nats per character)")
         .series("training", pts(|r| r.train_loss))
@@ -503,7 +523,7 @@ fn char_lm(out: &Output, config: &LmConfig, full: bool) -> std::io::Result<()> {
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let layers =
-        if config.layers == 1 { "one LSTM layer".to_string() } else { format!("{} LSTM layers", config.layers) };
+        if config.layers == 1 { format!("one {cell} layer") } else { format!("{} {cell} layers", config.layers) };
     let dropout = if config.layers > 1 && config.dropout > 0.0 {
         format!(", dropout {} between layers", config.dropout)
     } else {

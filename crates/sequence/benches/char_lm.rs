@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo bench -p kindling-sequence --bench char_lm -- [--threads 1,2] [--cells lstm,gru]
-//!     [--rounds 7] [--steps 20] [--naive]
+//!     [--rounds 7] [--steps 20] [--hidden 256] [--naive]
 //! ```
 
 use kindling_nn::Module;
@@ -33,6 +33,7 @@ fn main() {
     let rounds: usize = arg(&args, "--rounds", "7").parse().unwrap();
     let steps: usize = arg(&args, "--steps", "20").parse().unwrap();
     let phases = args.iter().any(|a| a == "--phases");
+    let hidden: usize = arg(&args, "--hidden", "256").parse().unwrap();
     let mut phase_ms = [0.0f64; 3];
 
     let mut rng = Rng::seed(0);
@@ -47,7 +48,7 @@ fn main() {
         .iter()
         .map(|(cell, t, _)| {
             let kind = if cell == "gru" { CellKind::Gru } else { CellKind::Lstm };
-            let model = RecurrentLm::<f32>::new(kind, VOCAB, 64, 256, RecurrentOptions::default(), &mut Rng::seed(1));
+            let model = RecurrentLm::<f32>::new(kind, VOCAB, 64, hidden, RecurrentOptions::default(), &mut Rng::seed(1));
             let opt = Adam::new(model.parameters(), AdamConfig { lr: 2e-3, ..Default::default() });
             let pool = rayon::ThreadPoolBuilder::new().num_threads(*t).build().unwrap();
             (model, opt, pool)
