@@ -41,7 +41,8 @@ struct Args {
     cell: Option<CellKind>,
 }
 
-const OPTIONS: [&str; 8] = ["--full", "--max-seconds", "--steps", "--hidden", "--layers", "--dropout", "--lr", "--cell"];
+const OPTIONS: [&str; 8] =
+    ["--full", "--max-seconds", "--steps", "--hidden", "--layers", "--dropout", "--lr", "--cell"];
 
 fn parse_args() -> Args {
     let args: Vec<String> = std::env::args().skip(1).collect();

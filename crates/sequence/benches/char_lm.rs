@@ -48,7 +48,8 @@ fn main() {
         .iter()
         .map(|(cell, t, _)| {
             let kind = if cell == "gru" { CellKind::Gru } else { CellKind::Lstm };
-            let model = RecurrentLm::<f32>::new(kind, VOCAB, 64, hidden, RecurrentOptions::default(), &mut Rng::seed(1));
+            let model =
+                RecurrentLm::<f32>::new(kind, VOCAB, 64, hidden, RecurrentOptions::default(), &mut Rng::seed(1));
             let opt = Adam::new(model.parameters(), AdamConfig { lr: 2e-3, ..Default::default() });
             let pool = rayon::ThreadPoolBuilder::new().num_threads(*t).build().unwrap();
             (model, opt, pool)

@@ -16,7 +16,7 @@
 //!   once, and the weight gradients are GEMMs over the gate gradients of all steps: 31k.
 //! - v3 no fresh memory per call: gate activations overwrite the input projection, the three
 //!   results share one buffer, scratch buffers are reused across calls without zeroing
-//!   ([`pool`]): 38k (page faults and memsets had been a fifth of the step).
+//!   (the `pool` module): 38k (page faults and memsets had been a fifth of the step).
 //! - v4 batch slabs: the rows of a batch never interact inside a layer, so the batch is cut
 //!   into one slab per thread and each slab runs every step on its own thread, its rows stored
 //!   together; `W_hhᵀ` is packed once per call into 64-column panels that the per-step product
@@ -25,7 +25,7 @@
 //!   on one thread; the gain is on two (see NOTES).
 //! - v5 lookup input: a first layer fed by an embedding projects the V rows of the table once
 //!   instead of the T·B looked-up rows, and its backward sums the gate gradients per token id
-//!   ([`Input::Lookup`]): 42k.
+//!   (`Input::Lookup`; public as `RecurrentInput::Lookup`): 42k.
 
 use super::{CellKind, RecurrentForward, RecurrentGeometry, RecurrentGrads, RecurrentTape, RecurrentWeights};
 use crate::ops::elementwise::fast::unary;
