@@ -35,6 +35,11 @@ const EXEMPT: &[(&str, &str)] = &[
     ("Sequential", "a container: its output is its children's, and each child kind has its own case"),
     ("Residual", "a container: x + f(x) around another module, which has its own case"),
     (
+        "Recurrent",
+        "the one type behind Rnn, Lstm and Gru (nn.RNN, nn.LSTM, nn.GRU), whose cases in \
+         crates/sequence/tests/fixtures/recurrent.json are each run as a Recurrent",
+    ),
+    (
         "Dropout",
         "the mask comes from Kindling's generator, which cannot reproduce torch's; scaling by 1/(1 - p) and \
          the eval-mode identity are tested in crates/nn/tests/all/layers.rs",
@@ -274,7 +279,7 @@ fn reference_cases() -> BTreeMap<Kind, BTreeMap<String, String>> {
         let file = file.strip_prefix(root()).unwrap_or(file).display().to_string();
         cases.entry(kind).or_default().entry(name.to_string()).or_insert(file);
     };
-    for dir in ["crates/nn/tests/fixtures", "crates/vision/tests/fixtures"] {
+    for dir in ["crates/nn/tests/fixtures", "crates/vision/tests/fixtures", "crates/sequence/tests/fixtures"] {
         for path in files(&root().join(dir), ".json") {
             let doc = json(&path);
             if let Value::Object(top) = &doc {
