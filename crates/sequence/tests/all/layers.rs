@@ -155,3 +155,118 @@ fn the_language_model_learns_a_repeating_pattern_and_samples_it() {
     let spread: std::collections::HashSet<i64> = (0..200).map(|_| draw(&[0.1, 2.0, -1.0], 100.0, &mut rng)).collect();
     assert_eq!(spread.len(), 3);
 }
+
+/// Every message a mistake with a recurrent layer or its kernel gets: the op, and the shapes.
+mod errors {
+    use kindling_autograd::recurrent::{recurrent, CellKind, LayerWeights};
+    use kindling_autograd::Variable;
+    use kindling_sequence::{pad_sequences, sequence_mask, Lstm, RecurrentOptions, RecurrentState, Rnn};
+    use kindling_tensor::{Rng, Tensor};
+
+    fn param(shape: &[usize]) -> Variable<f32> {
+        Variable::param(Tensor::zeros(shape))
+    }
+
+    fn run(kind: CellKind, x: &[usize], w_ih: &[usize], w_hh: &[usize], lengths: Option<&[usize]>) {
+        let (w_ih, w_hh) = (param(w_ih), param(w_hh));
+        let w = LayerWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: None, b_hh: None, w_hr: None };
+        recurrent(kind, &param(x), None, None, w, lengths, false);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "recurrent: weight_ih of shape [7, 3] does not fit input of shape [4, 2, 3]: LSTM needs [4·hidden, 3]"
+    )]
+    fn weight_ih_must_hold_whole_gates() {
+        run(CellKind::Lstm, &[4, 2, 3], &[7, 3], &[7, 1], None);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "recurrent: weight_hh of shape [15, 4] does not match weight_ih of shape [15, 3]: expected [15, 5]"
+    )]
+    fn weight_hh_must_match() {
+        run(CellKind::Gru, &[4, 2, 3], &[15, 3], &[15, 4], None);
+    }
+
+    #[test]
+    #[should_panic(expected = "recurrent: the input must be [steps, batch, features], got shape [2, 3]")]
+    fn the_input_needs_three_axes() {
+        run(CellKind::RnnTanh, &[2, 3], &[5, 3], &[5, 5], None);
+    }
+
+    #[test]
+    #[should_panic(expected = "recurrent: the input of shape [0, 2, 3] has no time steps")]
+    fn an_empty_sequence_is_refused() {
+        run(CellKind::RnnTanh, &[0, 2, 3], &[5, 3], &[5, 5], None);
+    }
+
+    #[test]
+    #[should_panic(expected = "recurrent: 3 lengths given for a batch of 2")]
+    fn one_length_per_sequence() {
+        run(CellKind::RnnTanh, &[4, 2, 3], &[5, 3], &[5, 5], Some(&[1, 2, 3]));
+    }
+
+    #[test]
+    #[should_panic(expected = "recurrent: sequence 0 has length 0; lengths must be in 1..=4")]
+    fn a_zero_length_is_refused() {
+        run(CellKind::RnnTanh, &[4, 2, 3], &[5, 3], &[5, 5], Some(&[0, 2]));
+    }
+
+    #[test]
+    #[should_panic(expected = "recurrent: only an LSTM has a cell state, but a GRU layer got c0")]
+    fn only_an_lstm_takes_c0() {
+        let (w_ih, w_hh, c0) = (param(&[6, 3]), param(&[6, 2]), param(&[1, 2]));
+        let w = LayerWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: None, b_hh: None, w_hr: None };
+        recurrent(CellKind::Gru, &param(&[2, 1, 3]), None, Some(&c0), w, None, false);
+    }
+
+    #[test]
+    #[should_panic(expected = "recurrent: the initial hidden state h0 must be [1, 2], got shape [2, 2]")]
+    fn h0_must_fit_the_batch() {
+        let (w_ih, w_hh, h0) = (param(&[6, 3]), param(&[6, 2]), param(&[2, 2]));
+        let w = LayerWeights { w_ih: &w_ih, w_hh: &w_hh, b_ih: None, b_hh: None, w_hr: None };
+        recurrent(CellKind::Gru, &param(&[2, 1, 3]), Some(&h0), None, w, None, false);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "Lstm: the initial state h has shape [1, 3, 4], expected [2, 3, 4] (layers × directions, batch, width)"
+    )]
+    fn a_layer_state_must_cover_every_layer() {
+        let lstm = Lstm::<f32>::with_options(2, 4, RecurrentOptions::default().num_layers(2), &mut Rng::seed(0));
+        let state = RecurrentState { h: param(&[1, 3, 4]), c: Some(param(&[2, 3, 4])) };
+        lstm.forward_with_state(&param(&[5, 3, 2]), Some(&state));
+    }
+
+    #[test]
+    #[should_panic(expected = "Lstm: token id 9 is out of range for a table of 5 rows")]
+    fn a_lookup_checks_its_ids() {
+        let lstm = Lstm::<f32>::new(2, 4, &mut Rng::seed(0));
+        lstm.forward_lookup(&param(&[5, 2]), &Tensor::from_vec(vec![1i64, 9], [2, 1]), None, None);
+    }
+
+    #[test]
+    #[should_panic(expected = "Rnn: proj_size is an LSTM option (3 given)")]
+    fn proj_size_is_for_lstms() {
+        Rnn::<f32>::with_options(2, 4, RecurrentOptions::default().proj_size(3), &mut Rng::seed(0));
+    }
+
+    #[test]
+    #[should_panic(expected = "LstmCell: input of shape [2, 5] must be [batch, 3]")]
+    fn a_cell_checks_its_input() {
+        kindling_sequence::LstmCell::<f32>::new(3, 4, &mut Rng::seed(0)).forward(&param(&[2, 5]), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "pad_sequences: sequence 1 is empty; every sequence needs at least one element")]
+    fn padding_refuses_an_empty_sequence() {
+        pad_sequences(&[vec![1i64], vec![]], 0, true);
+    }
+
+    #[test]
+    #[should_panic(expected = "sequence_mask: a length of 6 does not fit 5 steps")]
+    fn a_mask_refuses_a_long_length() {
+        sequence_mask::<f32>(&[2, 6], 5, true);
+    }
+}

@@ -113,7 +113,7 @@ impl RecurrentGeometry {
         let g = kind.gates();
         if wih.len() != 2 || wih[0] % g != 0 || wih[1] != input {
             panic!(
-                "{op}: weight_ih of shape {} does not fit input of shape {}: a {} layer needs [{g}·hidden, {input}]",
+                "{op}: weight_ih of shape {} does not fit input of shape {}: {} needs [{g}·hidden, {input}]",
                 dims_str(wih),
                 dims_str(x),
                 kind.name()
