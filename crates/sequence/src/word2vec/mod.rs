@@ -210,8 +210,7 @@ impl Word2Vec {
         );
         // Sentences as word ids (words below min_count dropped, as gensim), and their raw
         // lengths, which drive the learning-rate schedule.
-        let ids: Vec<Vec<u32>> =
-            sentences.iter().map(|s| s.iter().filter_map(|w| vocab.id(w)).collect()).collect();
+        let ids: Vec<Vec<u32>> = sentences.iter().map(|s| s.iter().filter_map(|w| vocab.id(w)).collect()).collect();
         let batches = batches(sentences);
         let (dim, v) = (config.dim, vocab.len());
         let mut input = initial_vectors(v, dim, config.seed);
@@ -235,7 +234,8 @@ impl Word2Vec {
                 for thread in 0..config.threads {
                     let (job, ids, batches) = (&job, &ids, &batches);
                     let (next_batch, words_done, effective) = (&next_batch, &words_done, &effective);
-                    let stream = config.seed ^ ((epoch as u64) << 32 | thread as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    let stream =
+                        config.seed ^ ((epoch as u64) << 32 | thread as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
                     scope.spawn(move || {
                         let mut worker = Worker::new(dim, Rng::seed(stream));
                         let mut kept = 0u64;
@@ -308,4 +308,3 @@ fn initial_vectors(words: usize, dim: usize, seed: u64) -> Vec<f32> {
     let mut rng = Rng::seed(seed);
     (0..words * dim).map(|_| (rng.uniform_f32() - 0.5) / dim as f32).collect()
 }
-

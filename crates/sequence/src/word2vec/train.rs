@@ -112,12 +112,17 @@ pub(crate) struct SharedMatrix<'a> {
 // SAFETY: see the type's comment; the pointer stays valid for 'a, and every row handed out
 // is in bounds.
 unsafe impl Send for SharedMatrix<'_> {}
+// SAFETY: as for Send: shared use is the accepted Hogwild race described above.
 unsafe impl Sync for SharedMatrix<'_> {}
 
 impl<'a> SharedMatrix<'a> {
     /// Borrows `data` (`rows · dim` values, row-major) for shared updates.
     pub(crate) fn new(data: &'a mut [f32], dim: usize) -> SharedMatrix<'a> {
-        assert!(dim > 0 && data.len() % dim == 0, "SharedMatrix::new: {} values do not make rows of {dim}", data.len());
+        assert!(
+            dim > 0 && data.len().is_multiple_of(dim),
+            "SharedMatrix::new: {} values do not make rows of {dim}",
+            data.len()
+        );
         SharedMatrix { ptr: data.as_mut_ptr(), rows: data.len() / dim, dim, _data: PhantomData }
     }
 
@@ -131,6 +136,7 @@ impl<'a> SharedMatrix<'a> {
     pub(crate) unsafe fn row(&self, i: u32) -> &mut [f32] {
         let i = i as usize;
         assert!(i < self.rows, "SharedMatrix::row: row {i} of {}", self.rows);
+        // SAFETY: i < rows, so the dim values from i · dim lie inside the borrowed data.
         unsafe { std::slice::from_raw_parts_mut(self.ptr.add(i * self.dim), self.dim) }
     }
 }
@@ -423,7 +429,6 @@ mod tests {
         let (mut h, mut grad) = (vec![0.0; 2], vec![0.0; 2]);
         let weights = Weights { input: SharedMatrix::new(&mut input, 2), output: SharedMatrix::new(&mut output, 2) };
         cbow_window(&[0, 1], 0, &[1], &weights, 0.5, &table, &mut h, &mut grad);
-        drop(weights);
         // h = mean of rows 0 and 1 = (-0.1, 0.3).
         let hh = [-0.1f64, 0.3];
         let g0 = 0.5 * (1.0 - table.sigmoid((-0.05f64 - 0.15) as f32) as f64);

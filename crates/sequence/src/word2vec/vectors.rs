@@ -211,7 +211,10 @@ impl WordVectors {
             return Err(WordVectorsError::Format {
                 path: path.to_path_buf(),
                 line: i + 2,
-                message: format!("the word {:?} is empty or holds whitespace, which the format cannot store", self.words[i]),
+                message: format!(
+                    "the word {:?} is empty or holds whitespace, which the format cannot store",
+                    self.words[i]
+                ),
             });
         }
         kindling_tensor::io::write_atomic_with(path, |out| {
@@ -232,8 +235,8 @@ impl WordVectors {
     /// Reads the word2vec text format (as gensim's `save_word2vec_format` writes it).
     pub fn load_text(path: impl AsRef<Path>) -> Result<WordVectors, WordVectorsError> {
         let path = path.as_ref();
-        let text =
-            std::fs::read_to_string(path).map_err(|source| WordVectorsError::Io { path: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| WordVectorsError::Io { path: path.to_path_buf(), source })?;
         let bad = |line: usize, message: String| WordVectorsError::Format { path: path.to_path_buf(), line, message };
         let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
         let (_, header) = lines.next().ok_or_else(|| bad(1, "the file is empty".into()))?;
@@ -241,7 +244,10 @@ impl WordVectors {
             bad(1, format!("the header {header:?} should be two whole numbers, the word count and the dimension"))
         })?;
         let [count, dim] = sizes[..] else {
-            return Err(bad(1, format!("the header {header:?} should be two numbers, the word count and the dimension")));
+            return Err(bad(
+                1,
+                format!("the header {header:?} should be two numbers, the word count and the dimension"),
+            ));
         };
         if dim == 0 {
             return Err(bad(1, "the dimension is 0".into()));
@@ -261,7 +267,10 @@ impl WordVectors {
                 vectors.push(x);
             }
             if vectors.len() - before != dim {
-                return Err(bad(number, format!("the word {word:?} has {} values, the header says {dim}", vectors.len() - before)));
+                return Err(bad(
+                    number,
+                    format!("the word {word:?} has {} values, the header says {dim}", vectors.len() - before),
+                ));
             }
             if !seen.insert(word.to_string()) {
                 return Err(bad(number, format!("the word {word:?} appears a second time")));

@@ -30,7 +30,17 @@ fn twin_corpus(sentences: usize, seed: u64) -> Vec<Vec<String>> {
 }
 
 fn config(architecture: Architecture) -> Word2VecConfig {
-    Word2VecConfig { architecture, dim: 20, window: 2, min_count: 1, sample: 0.0, epochs: 5, threads: 1, seed: 7, ..Default::default() }
+    Word2VecConfig {
+        architecture,
+        dim: 20,
+        window: 2,
+        min_count: 1,
+        sample: 0.0,
+        epochs: 5,
+        threads: 1,
+        seed: 7,
+        ..Default::default()
+    }
 }
 
 fn check_twins(vectors: &WordVectors, what: &str) {
@@ -39,7 +49,11 @@ fn check_twins(vectors: &WordVectors, what: &str) {
     assert_eq!(a[0].0, "twin_b", "{what}: neighbours of twin_a {a:?}");
     assert_eq!(b[0].0, "twin_a", "{what}: neighbours of twin_b {b:?}");
     // And a word of another topic is far from both.
-    assert!(vectors.similarity("twin_a", "x3") < a[0].1 - 0.2, "{what}: twin_a vs x3 {}", vectors.similarity("twin_a", "x3"));
+    assert!(
+        vectors.similarity("twin_a", "x3") < a[0].1 - 0.2,
+        "{what}: twin_a vs x3 {}",
+        vectors.similarity("twin_a", "x3")
+    );
 }
 
 #[test]
@@ -244,7 +258,12 @@ fn gensim_reads_the_file_we_write() {
     let read = &expected["kindling_file_read_by_gensim"];
     let words: Vec<&str> = read["words"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
     assert_eq!(ours.words(), words);
-    let values: Vec<f32> =
-        read["vectors"].as_array().unwrap().iter().flat_map(|r| r.as_array().unwrap().clone()).map(|x| x.as_f64().unwrap() as f32).collect();
+    let values: Vec<f32> = read["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().clone())
+        .map(|x| x.as_f64().unwrap() as f32)
+        .collect();
     assert_eq!(ours.vectors(), values, "gensim read exactly the f32 values we wrote");
 }
