@@ -20,6 +20,9 @@ import time
 from gensim.models import Word2Vec
 
 
+ANALOGIES = [("man", "king", "woman"), ("father", "son", "mother"), ("he", "his", "she")]
+
+
 def tokenise(text):
     out = []
     for line in text.splitlines():
@@ -67,6 +70,10 @@ def main():
                 if probe in model.wv:
                     near = ", ".join(f"{x} {s:.2f}" for x, s in model.wv.most_similar(probe, topn=10))
                     print(f"  {probe}: {near}")
+            for a, b, c in ANALOGIES:
+                if all(x in model.wv for x in (a, b, c)):
+                    near = ", ".join(f"{x} {s:.2f}" for x, s in model.wv.most_similar(positive=[b, c], negative=[a], topn=5))
+                    print(f"  {a} : {b} :: {c} : {near}")
 
 
 if __name__ == "__main__":

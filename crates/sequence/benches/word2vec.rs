@@ -10,6 +10,9 @@
 
 use kindling_sequence::word2vec::{Architecture, TrainReport, Word2Vec, Word2VecConfig};
 
+/// "a is to b as c is to ?", printed by both benches.
+const ANALOGIES: [[&str; 3]; 3] = [["man", "king", "woman"], ["father", "son", "mother"], ["he", "his", "she"]];
+
 fn arg(args: &[String], name: &str, default: &str) -> String {
     args.iter().position(|a| a == name).map_or(default.to_string(), |i| args[i + 1].clone())
 }
@@ -84,6 +87,13 @@ fn main() {
                 let list: Vec<String> =
                     vectors.most_similar(p, 10).iter().map(|(w, s)| format!("{w} {s:.2}")).collect();
                 println!("  {p}: {}", list.join(", "));
+            }
+            for [a, b, c] in ANALOGIES {
+                if [a, b, c].iter().all(|w| vectors.contains(w)) {
+                    let list: Vec<String> =
+                        vectors.analogy(a, b, c, 5).iter().map(|(w, s)| format!("{w} {s:.2}")).collect();
+                    println!("  {a} : {b} :: {c} : {}", list.join(", "));
+                }
             }
         }
     }
