@@ -377,6 +377,28 @@ mod tests {
     }
 
     #[test]
+    fn negatives_leave_out_the_centre_word() {
+        let config = Word2VecConfig { negative: 5, ..Default::default() };
+        let (mut input, mut output) = (vec![0.0f32; 3], vec![0.0f32; 3]);
+        let job = Job {
+            config: &config,
+            weights: Weights { input: SharedMatrix::new(&mut input, 1), output: SharedMatrix::new(&mut output, 1) },
+            sigmoid: SigmoidTable::new(),
+            // Word 0 carries 1000^0.75 / (1000^0.75 + 2) ≈ 99% of the noise mass.
+            noise: NoiseSampler::new(&[1000, 1, 1], 0.75),
+            keep: vec![1.0; 3],
+        };
+        let (mut rng, mut negatives) = (Rng::seed(5), Vec::new());
+        let mut drawn = 0;
+        for _ in 0..200 {
+            draw_negatives(&job, &mut rng, 0, &mut negatives);
+            assert!(negatives.iter().all(|&n| n != 0), "{negatives:?}");
+            drawn += negatives.len();
+        }
+        assert!((1..60).contains(&drawn), "about 1% of 1000 draws are not the centre, got {drawn}");
+    }
+
+    #[test]
     fn learning_rate_decays_linearly_to_min_alpha() {
         assert_eq!(learning_rate(0.025, 0.0001, 0.0), 0.025);
         assert!((learning_rate(0.025, 0.0001, 0.5) - 0.01255).abs() < 1e-7);
