@@ -44,6 +44,9 @@
 //! - **Readers**: [`csv`], [`idx`] (MNIST, Fashion-MNIST, plain or gzip), plain text
 //!   ([`read_text`], [`CharVocab`]), and the named datasets in [`datasets`]. Anything wrong with
 //!   a file is a [`DataError`] naming the file, what was expected and what was found.
+//! - **Text features**: bag of words and TF-IDF as scikit-learn computes them
+//!   ([`CountVectorizer`], [`TfidfVectorizer`]), with [`cosine_similarity`] and [`nearest`]
+//!   rows for retrieval.
 //! - **Synthetic data** ([`synthetic`]): lines, circles, moons, blobs, spirals, sine series
 //!   and toy sequence tasks, all seeded.
 //! - **Downloads** ([`mod@download`], [`download()`]): MNIST, Fashion-MNIST and Tiny Shakespeare, checked against
@@ -87,3 +90,7 @@ pub use split::{
     TrainValTest,
 };
 pub use text::{read_text, CharVocab};
+pub use text::{
+    cosine_similarity, nearest, CountOptions, CountVectorizer, DocFrequency, Norm, TfidfOptions, TfidfVectorizer,
+    VocabularyOrder,
+};
