@@ -494,7 +494,7 @@ pub fn nearest<F: Float>(query: &Tensor<F>, rows: &Tensor<F>, k: usize) -> Vec<(
     };
     let (_, width) = matrix_dims(rows, "rows");
     assert_eq!(d, width, "nearest: the query has {d} values but the rows have {width}");
-    let similarity = cosine_similarity(&query.reshape([1, d]), rows).to_vec();
+    let similarity = cosine_similarity(&query.reshape([1, d as isize]), rows).to_vec();
     let mut ranked: Vec<(usize, F)> = similarity.into_iter().enumerate().collect();
     // A stable sort keeps tied rows in index order.
     ranked.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));

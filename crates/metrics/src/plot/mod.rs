@@ -22,6 +22,7 @@
 use crate::history::History;
 use crate::MetricsError;
 use kindling_tensor::Tensor;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
@@ -132,6 +133,25 @@ fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
     let pad = if hi > lo { (hi - lo) * 0.05 } else { lo.abs().max(1.0) * 0.05 };
     (lo - pad, hi + pad)
+}
+
+/// A white drawing with a caption (the plot's title, else `default_caption`) and axes over
+/// `x` × `y`: the frame of every scatter-like plot.
+fn xy_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    options: &PlotOptions,
+    default_caption: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    root.fill(&WHITE).map_err(err)?;
+    ChartBuilder::on(root)
+        .caption(options.title.as_deref().unwrap_or(default_caption), ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(35)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,15 +300,7 @@ pub fn decision_boundary(
     );
     render!(path, options, |root| {
         (|| -> DrawResult {
-            root.fill(&WHITE).map_err(err)?;
-            let caption = options.title.clone().unwrap_or_else(|| "Decision boundary".into());
-            let mut chart = ChartBuilder::on(&root)
-                .caption(caption, ("sans-serif", 22))
-                .margin(12)
-                .x_label_area_size(35)
-                .y_label_area_size(45)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(err)?;
+            let mut chart = xy_chart(&root, options, "Decision boundary", x0..x1, y0..y1)?;
             chart.configure_mesh().disable_mesh().draw().map_err(err)?;
             let (dx, dy) = ((x1 - x0) / resolution as f64, (y1 - y0) / resolution as f64);
             chart
@@ -332,15 +344,7 @@ pub fn predictions(
     let (y0, y1) = padded_range(targets.iter().chain(predictions).map(|&v| f64::from(v)));
     render!(path, options, |root| {
         (|| -> DrawResult {
-            root.fill(&WHITE).map_err(err)?;
-            let caption = options.title.clone().unwrap_or_else(|| "Predictions".into());
-            let mut chart = ChartBuilder::on(&root)
-                .caption(caption, ("sans-serif", 22))
-                .margin(12)
-                .x_label_area_size(35)
-                .y_label_area_size(50)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(err)?;
+            let mut chart = xy_chart(&root, options, "Predictions", x0..x1, y0..y1)?;
             chart.configure_mesh().x_desc("x").y_desc("y").draw().map_err(err)?;
             for (i, (label, ys)) in [("targets", targets), ("predictions", predictions)].into_iter().enumerate() {
                 let color = class_color(i);

@@ -1,7 +1,7 @@
 //! Points in the plane, each with its text label: a 2-D projection of word embeddings, where
 //! the question is which words land near which.
 
-use super::{class_color, err, padded_range, register_fonts, DrawResult, PlotOptions};
+use super::{class_color, err, padded_range, register_fonts, xy_chart, DrawResult, PlotOptions};
 use crate::MetricsError;
 use plotters::prelude::*;
 use std::path::Path;
@@ -39,15 +39,7 @@ pub fn scatter_labeled<S: AsRef<str>>(
     let color = class_color(0);
     render!(path, options, |root| {
         (|| -> DrawResult {
-            root.fill(&WHITE).map_err(err)?;
-            let caption = options.title.clone().unwrap_or_else(|| "Points".into());
-            let mut chart = ChartBuilder::on(&root)
-                .caption(caption, ("sans-serif", 22))
-                .margin(12)
-                .x_label_area_size(35)
-                .y_label_area_size(50)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(err)?;
+            let mut chart = xy_chart(&root, options, "Points", x0..x1, y0..y1)?;
             chart.configure_mesh().light_line_style(WHITE.mix(0.0)).draw().map_err(err)?;
             let font = ("sans-serif", 13).into_font();
             chart
