@@ -110,22 +110,22 @@ fn mismatched_lengths_name_the_function_and_both_lengths() {
     let msg = panic_message(|| {
         bleu(&[vec!["a"], vec!["b"]], &[vec![vec!["a"]]], &BleuOptions::default());
     });
-    assert_eq!(msg, "bleu: 2 hypotheses but 1 reference lists");
+    assert!(msg.contains("bleu: 2 hypotheses but 1 reference lists"), "{msg}");
     let msg = panic_message(|| {
         exact_match(&[vec![1]], &[vec![1], vec![2], vec![3]]);
     });
-    assert_eq!(msg, "exact_match: 1 hypotheses but 3 references");
+    assert!(msg.contains("exact_match: 1 hypotheses but 3 references"), "{msg}");
     let msg = panic_message(|| {
         token_accuracy(&[vec![1], vec![2]], &[vec![1]]);
     });
-    assert_eq!(msg, "token_accuracy: 2 hypotheses but 1 references");
+    assert!(msg.contains("token_accuracy: 2 hypotheses but 1 references"), "{msg}");
     let msg = panic_message(|| {
         let options = BleuOptions { weights: Some(vec![0.5, 0.5]), ..BleuOptions::default() };
         bleu(&[vec!["a"]], &[vec![vec!["a"]]], &options);
     });
-    assert_eq!(msg, "bleu: 2 weights for max_n 4");
+    assert!(msg.contains("bleu: 2 weights for max_n 4"), "{msg}");
     let msg = panic_message(|| {
         bleu(&[vec!["a"]], &[vec![]], &BleuOptions::default());
     });
-    assert_eq!(msg, "bleu: hypothesis 0 has no reference");
+    assert!(msg.contains("bleu: hypothesis 0 has no reference"), "{msg}");
 }
