@@ -89,8 +89,8 @@ pub use split::{
     bootstrap, k_fold, random_split, random_split_fractions, stratified_k_fold, train_val_test_split, Bootstrap, Fold,
     TrainValTest,
 };
-pub use text::{read_text, CharVocab};
 pub use text::{
     cosine_similarity, nearest, CountOptions, CountVectorizer, DocFrequency, Norm, TfidfOptions, TfidfVectorizer,
     VocabularyOrder,
 };
+pub use text::{read_text, CharVocab};

@@ -286,7 +286,8 @@ impl CountVectorizer {
         if self.options.order == VocabularyOrder::Sorted {
             order.sort_by(|&a, &b| terms[a].cmp(&terms[b]));
         }
-        let mut kept: Vec<usize> = order.into_iter().filter(|&t| (df[t] as f64) <= high && (df[t] as f64) >= low).collect();
+        let mut kept: Vec<usize> =
+            order.into_iter().filter(|&t| (df[t] as f64) <= high && (df[t] as f64) >= low).collect();
         if let Some(limit) = self.options.max_features {
             if kept.len() > limit {
                 let mut by_frequency: Vec<usize> = (0..kept.len()).collect();

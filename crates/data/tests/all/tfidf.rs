@@ -57,7 +57,13 @@ fn options(params: &Value) -> TfidfOptions {
 
 fn max_abs_diff(name: &str, what: &str, actual: &Tensor<f64>, expected: &[f64]) -> f64 {
     let actual = actual.to_vec();
-    assert_eq!(actual.len(), expected.len(), "{name}: {what} has {} values, scikit-learn {}", actual.len(), expected.len());
+    assert_eq!(
+        actual.len(),
+        expected.len(),
+        "{name}: {what} has {} values, scikit-learn {}",
+        actual.len(),
+        expected.len()
+    );
     actual.iter().zip(expected).map(|(a, e)| (a - e).abs()).fold(0.0, f64::max)
 }
 
@@ -89,7 +95,9 @@ fn vectorizers_equal_scikit_learn() {
         };
         assert_eq!(vocabulary, strings(&case["vocabulary"]), "{name}: vocabulary");
         assert_eq!(fitted.shape(), [corpus.len(), vocabulary.len()], "{name}");
-        for (what, actual, expected) in [("fit", &fitted, &case["fit"]), ("transform", &transformed, &case["transform"])] {
+        for (what, actual, expected) in
+            [("fit", &fitted, &case["fit"]), ("transform", &transformed, &case["transform"])]
+        {
             let diff = max_abs_diff(name, what, actual, &matrix(expected));
             assert!(diff <= 1e-12, "{name}: the {what} matrix differs from scikit-learn's by {diff:e}");
             worst = worst.max(diff);
@@ -187,7 +195,8 @@ fn bad_input_panics_with_names_and_values() {
     });
     assert!(msg.contains("CountVectorizer::fit") && msg.contains("no term"), "{msg}");
     let msg = panic_message(|| {
-        let o = CountOptions { min_df: DocFrequency::Count(3), max_df: DocFrequency::Count(2), ..CountOptions::default() };
+        let o =
+            CountOptions { min_df: DocFrequency::Count(3), max_df: DocFrequency::Count(2), ..CountOptions::default() };
         CountVectorizer::new(o).fit(&["a b"]);
     });
     assert!(msg.contains("max_df") && msg.contains("min_df"), "{msg}");

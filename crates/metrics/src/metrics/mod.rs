@@ -41,8 +41,8 @@ pub use classification::{accuracy, binary_log_loss, class_probabilities, log_los
 pub use confusion::{Average, ConfusionMatrix};
 pub use ranking::roc_auc;
 pub use regression::{mae, mse, r2_score, rmse};
-pub use text::{bleu, exact_match, sentence_bleu, token_accuracy, Bleu, BleuOptions, Smoothing};
 pub use streaming::{Accuracy, ClassScore, ErrorKind, LogLoss, Metric, RegressionError, RocAuc, Score, R2};
+pub use text::{bleu, exact_match, sentence_bleu, token_accuracy, Bleu, BleuOptions, Smoothing};
 
 /// `num / den`, or 0 when nothing was counted (a class never predicted scores 0, as in
 /// scikit-learn).

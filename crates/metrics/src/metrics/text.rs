@@ -216,7 +216,12 @@ fn weight(options: &BleuOptions, n: usize, orders: usize) -> f64 {
 }
 
 /// sacrebleu's `compute_bleu`: precisions in percent and the score.
-fn sacrebleu_score(matches: &[usize], totals: &[usize], brevity_penalty: f64, options: &BleuOptions) -> (f64, Vec<f64>) {
+fn sacrebleu_score(
+    matches: &[usize],
+    totals: &[usize],
+    brevity_penalty: f64,
+    options: &BleuOptions,
+) -> (f64, Vec<f64>) {
     let max_n = options.max_n;
     let mut precisions = vec![0.0; max_n];
     if matches.iter().all(|&m| m == 0) {
@@ -292,12 +297,8 @@ fn nltk_score(
         })
         .collect();
     // NLTK leaves zero precisions out of the sum instead of failing the score.
-    let log_mean: f64 = precisions
-        .iter()
-        .enumerate()
-        .filter(|(_, &p)| p > 0.0)
-        .map(|(n, p)| weight(options, n, max_n) * p.ln())
-        .sum();
+    let log_mean: f64 =
+        precisions.iter().enumerate().filter(|(_, &p)| p > 0.0).map(|(n, p)| weight(options, n, max_n) * p.ln()).sum();
     let score = 100.0 * brevity_penalty * log_mean.exp();
     (score, precisions.into_iter().map(|p| 100.0 * p).collect())
 }

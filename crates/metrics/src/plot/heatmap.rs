@@ -46,8 +46,10 @@ fn draw_cell_grid<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, caption: &s
         .y_label_area_size(y_area)
         .build_cartesian_2d((0..cols.max(1) - 1).into_segmented(), (0..rows.max(1) - 1).into_segmented())
         .map_err(err)?;
+    // Upright labels are drawn below (plotters centres axis labels on their tick, which would
+    // put half of an upright one inside the grid).
     let x_label = |v: &SegmentValue<usize>| match v {
-        SegmentValue::CenterOf(c) if *c < cols => grid.col_labels[*c].clone(),
+        SegmentValue::CenterOf(c) if *c < cols && !upright => grid.col_labels[*c].clone(),
         _ => String::new(),
     };
     // Row r is drawn at y = rows − 1 − r so that row 0 is on top, as a matrix is read.
@@ -56,10 +58,7 @@ fn draw_cell_grid<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, caption: &s
         _ => String::new(),
     };
     let label_size = if cols > 30 { 10 } else { 13 };
-    let mut x_style = TextStyle::from(("sans-serif", label_size).into_font());
-    if upright {
-        x_style = x_style.transform(FontTransform::Rotate90).pos(Pos::new(HPos::Left, VPos::Center));
-    }
+    let x_style = TextStyle::from(("sans-serif", label_size).into_font());
     chart
         .configure_mesh()
         .disable_mesh()
@@ -67,21 +66,34 @@ fn draw_cell_grid<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, caption: &s
         .y_desc(grid.y_desc)
         .x_labels(cols)
         .y_labels(rows)
-        .x_label_style(x_style)
+        .x_label_style(x_style.clone())
         .y_label_style(("sans-serif", if rows > 30 { 10 } else { 13 }))
         .x_label_formatter(&x_label)
         .y_label_formatter(&y_label)
         .draw()
         .map_err(err)?;
+    if upright {
+        let style = x_style.transform(FontTransform::Rotate90).pos(Pos::new(HPos::Left, VPos::Center));
+        let (base_x, base_y) = area.get_base_pixel();
+        for (c, label) in grid.col_labels.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(SegmentValue::CenterOf(c), SegmentValue::Exact(0)));
+            area.draw(&Text::new(label.as_str(), (x - base_x, y - base_y + 6), style.clone())).map_err(err)?;
+        }
+    }
     for r in 0..rows {
         let y = rows - 1 - r;
         for c in 0..cols {
             let shade = (grid.shade)(r, c);
-            let corners = [(SegmentValue::Exact(c), SegmentValue::Exact(y)), (SegmentValue::Exact(c + 1), SegmentValue::Exact(y + 1))];
+            let corners = [
+                (SegmentValue::Exact(c), SegmentValue::Exact(y)),
+                (SegmentValue::Exact(c + 1), SegmentValue::Exact(y + 1)),
+            ];
             chart.draw_series(std::iter::once(Rectangle::new(corners, heat(shade).filled()))).map_err(err)?;
             if let Some(text) = grid.text {
                 let color = if shade > 0.5 { WHITE } else { BLACK };
-                let style = TextStyle::from(("sans-serif", 16).into_font()).color(&color).pos(Pos::new(HPos::Center, VPos::Center));
+                let style = TextStyle::from(("sans-serif", 16).into_font())
+                    .color(&color)
+                    .pos(Pos::new(HPos::Center, VPos::Center));
                 let at = (SegmentValue::CenterOf(c), SegmentValue::CenterOf(y));
                 chart.draw_series(std::iter::once(Text::new(text(r, c), at, style))).map_err(err)?;
             }
@@ -110,12 +122,18 @@ pub fn confusion_matrix(
         }
     };
     let text = |a: usize, p: usize| matrix.get(a, p).to_string();
-    let grid =
-        CellGrid { row_labels: &names, col_labels: &names, x_desc: "predicted", y_desc: "actual", shade: &shade, text: Some(&text) };
+    let grid = CellGrid {
+        row_labels: &names,
+        col_labels: &names,
+        x_desc: "predicted",
+        y_desc: "actual",
+        shade: &shade,
+        text: Some(&text),
+    };
     render!(path, options, |root| {
-        root.fill(&WHITE).map_err(err).and_then(|_| {
-            draw_cell_grid(&root, options.title.as_deref().unwrap_or("Confusion matrix"), &grid)
-        })
+        root.fill(&WHITE)
+            .map_err(err)
+            .and_then(|_| draw_cell_grid(&root, options.title.as_deref().unwrap_or("Confusion matrix"), &grid))
     })
 }
 

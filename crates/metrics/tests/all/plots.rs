@@ -18,7 +18,9 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        if std::env::var_os("KEEP_PLOTS").is_none() { let _ = std::fs::remove_dir_all(&self.0); }
+        if std::env::var_os("KEEP_PLOTS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }
 
@@ -149,7 +151,8 @@ fn heatmap_of_attention_weights() {
     let dir = TempDir::new("heatmap");
     // 20 output steps attending over 20 input tokens, mostly along the anti-diagonal (reversal).
     let n = 20;
-    let weights: Vec<f32> = (0..n * n).map(|i| if i % n == n - 1 - i / n { 0.8 } else { 0.2 / (n - 1) as f32 }).collect();
+    let weights: Vec<f32> =
+        (0..n * n).map(|i| if i % n == n - 1 - i / n { 0.8 } else { 0.2 / (n - 1) as f32 }).collect();
     let weights = Tensor::from_vec(weights, [n, n]);
     let inputs: Vec<String> = (0..n).map(|i| format!("in{i}")).collect();
     let outputs: Vec<String> = (0..n).map(|i| format!("out{i}")).collect();
@@ -180,7 +183,8 @@ fn heatmap_shape_mismatches_panic() {
     });
     assert!(msg.contains("plot::heatmap: 1 row labels for 2 rows"), "{msg}");
     let msg = panic_message(|| {
-        plot::heatmap(&Tensor::from_vec(vec![0.0f32; 6], [6]), &two, &two, "never.svg", &PlotOptions::default()).unwrap();
+        plot::heatmap(&Tensor::from_vec(vec![0.0f32; 6], [6]), &two, &two, "never.svg", &PlotOptions::default())
+            .unwrap();
     });
     assert_eq!(msg, "plot::heatmap: values must be [rows, cols], got [6]");
 }

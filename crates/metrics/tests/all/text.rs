@@ -30,8 +30,12 @@ fn bleu_equals_sacrebleu_and_nltk() {
     for case in fixture["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let hyps: Vec<Vec<String>> = case["hypotheses"].as_array().unwrap().iter().map(tokens).collect();
-        let refs: Vec<Vec<Vec<String>>> =
-            case["references"].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(tokens).collect()).collect();
+        let refs: Vec<Vec<Vec<String>>> = case["references"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_array().unwrap().iter().map(tokens).collect())
+            .collect();
         let options = BleuOptions {
             max_n: case["max_n"].as_u64().unwrap() as usize,
             weights: case["weights"].as_array().map(|w| w.iter().map(|x| x.as_f64().unwrap()).collect()),
@@ -47,7 +51,8 @@ fn bleu_equals_sacrebleu_and_nltk() {
         let diff = (result.score - expected).abs();
         assert!(diff <= 1e-9, "{name}: BLEU {} but the fixture has {expected} ({result:?})", result.score);
         if case["library"] == "sacrebleu" {
-            let precisions: Vec<f64> = case["precisions"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
+            let precisions: Vec<f64> =
+                case["precisions"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
             for (p, e) in result.precisions.iter().zip(&precisions) {
                 assert!((p - e).abs() <= 1e-9, "{name}: precisions {:?}, sacrebleu {precisions:?}", result.precisions);
             }
@@ -62,7 +67,9 @@ fn bleu_equals_sacrebleu_and_nltk() {
         cases += 1;
     }
     assert!(cases > 100);
-    println!("{cases} cases; largest score difference: sacrebleu {worst_sacrebleu:e}, NLTK {worst_nltk:e} (0..100 scale)");
+    println!(
+        "{cases} cases; largest score difference: sacrebleu {worst_sacrebleu:e}, NLTK {worst_nltk:e} (0..100 scale)"
+    );
 }
 
 #[test]
