@@ -355,7 +355,19 @@ impl CountVectorizer {
 /// TF-IDF features (scikit-learn's `TfidfVectorizer`): term counts weighted by how rare each
 /// term is across the fitted documents, each row scaled to unit norm.
 ///
-/// See the [module documentation](self) for the formulas and an example.
+/// With the default options: tf is the count of a term in the document, idf =
+/// ln((1 + n) / (1 + df)) + 1 over the n fitted documents, and each row of tf × idf is scaled
+/// to unit Euclidean length; [`TfidfOptions`] changes each step.
+///
+/// ```
+/// use kindling_data::{nearest, TfidfOptions, TfidfVectorizer};
+///
+/// let docs = ["rust is fast", "python is friendly", "rust and python"];
+/// let mut tfidf = TfidfVectorizer::new(TfidfOptions::default());
+/// let x = tfidf.fit_transform(&docs);
+/// let query = tfidf.transform(&["fast rust"]).reshape([-1]);
+/// assert_eq!(nearest(&query, &x, 2).iter().map(|&(row, _)| row).collect::<Vec<_>>(), [0, 2]);
+/// ```
 #[derive(Clone, Debug)]
 pub struct TfidfVectorizer {
     options: TfidfOptions,
