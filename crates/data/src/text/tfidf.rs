@@ -4,7 +4,9 @@
 //! - **Tokens**: the text is lowercased (optional), then split into maximal runs of word
 //!   characters (letters, digits, `_`); runs shorter than `min_token_chars` (2, as in
 //!   scikit-learn's default `token_pattern`) are dropped. Word n-grams for `ngram_range`
-//!   are joined by one space.
+//!   are joined by one space. Word characters are those of `char::is_alphanumeric` and `_`,
+//!   which agrees with Python's `\w` except for the combining vowel signs of some scripts
+//!   (Devanagari, for one), which Rust counts as letters and Python does not.
 //! - **Vocabulary**: every term seen in `fit`, pruned by document frequency (`min_df`,
 //!   `max_df`) and then by corpus frequency (`max_features`, ties broken by vocabulary order),
 //!   sorted by code point as scikit-learn sorts it (or in order of first appearance).
