@@ -48,7 +48,7 @@ impl DocFrequency {
         match self {
             DocFrequency::Count(c) => c as f64,
             DocFrequency::Proportion(p) => {
-                assert!((0.0..=1.0).contains(&p), "TfidfVectorizer::fit: {what} proportion {p} is outside [0, 1]");
+                assert!((0.0..=1.0).contains(&p), "CountVectorizer::fit: {what} proportion {p} is outside [0, 1]");
                 p * n_docs as f64
             }
         }
@@ -462,10 +462,10 @@ impl TfidfVectorizer {
     }
 }
 
-fn matrix_dims<F: Float>(t: &Tensor<F>, what: &str) -> (usize, usize) {
+fn matrix_dims<F: Float>(t: &Tensor<F>, function: &str, what: &str) -> (usize, usize) {
     match *t.shape() {
         [rows, cols] => (rows, cols),
-        _ => panic!("cosine_similarity: {what} must be [rows, dim], got {:?}", t.shape()),
+        _ => panic!("{function}: {what} must be [rows, dim], got {:?}", t.shape()),
     }
 }
 
@@ -475,7 +475,7 @@ fn matrix_dims<F: Float>(t: &Tensor<F>, what: &str) -> (usize, usize) {
 /// # Panics
 /// If either is not a matrix or their widths differ.
 pub fn cosine_similarity<F: Float>(a: &Tensor<F>, b: &Tensor<F>) -> Tensor<F> {
-    let ((n, d), (m, e)) = (matrix_dims(a, "a"), matrix_dims(b, "b"));
+    let ((n, d), (m, e)) = (matrix_dims(a, "cosine_similarity", "a"), matrix_dims(b, "cosine_similarity", "b"));
     assert_eq!(d, e, "cosine_similarity: rows of {:?} and {:?} differ in length ({d} and {e})", a.shape(), b.shape());
     let (a, b) = (a.to_vec(), b.to_vec());
     let unit = |x: &[F]| -> Vec<f64> {
@@ -507,7 +507,7 @@ pub fn nearest<F: Float>(query: &Tensor<F>, rows: &Tensor<F>, k: usize) -> Vec<(
     let [d] = *query.shape() else {
         panic!("nearest: the query must be a vector [d], got {:?}", query.shape());
     };
-    let (_, width) = matrix_dims(rows, "rows");
+    let (_, width) = matrix_dims(rows, "nearest", "rows");
     assert_eq!(d, width, "nearest: the query has {d} values but the rows have {width}");
     let similarity = cosine_similarity(&query.reshape([1, d as isize]), rows).to_vec();
     let mut ranked: Vec<(usize, F)> = similarity.into_iter().enumerate().collect();

@@ -190,6 +190,15 @@ fn bad_input_panics_with_names_and_values() {
     });
     assert!(msg.contains("nearest") && msg.contains('3') && msg.contains('4'), "{msg}");
     let msg = panic_message(|| {
+        nearest(&Tensor::<f64>::zeros([4]), &Tensor::<f64>::zeros([4]), 1);
+    });
+    assert!(msg.contains("nearest: rows must be [rows, dim], got [4]"), "{msg}");
+    let msg = panic_message(|| {
+        let o = TfidfOptions { max_df: DocFrequency::Proportion(1.5), ..TfidfOptions::default() };
+        TfidfVectorizer::new(o).fit(&["red fish"]);
+    });
+    assert!(msg.contains("CountVectorizer::fit: max_df proportion 1.5 is outside [0, 1]"), "{msg}");
+    let msg = panic_message(|| {
         TfidfVectorizer::new(TfidfOptions::default()).transform(&["a"]);
     });
     assert!(msg.contains("TfidfVectorizer::transform") && msg.contains("fit"), "{msg}");
