@@ -1,4 +1,5 @@
-//! Every plot is written as PNG and SVG with the requested size.
+//! Every plot is written as PNG and SVG with the requested size (run with KEEP_PLOTS=1 to keep
+//! the images in the system's temporary folder).
 
 use kindling_metrics::metrics::ConfusionMatrix;
 use kindling_metrics::plot::{self, PlotOptions};
@@ -18,6 +19,7 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
+        // KEEP_PLOTS=1 leaves the images in the temporary folder, to look at them.
         if std::env::var_os("KEEP_PLOTS").is_none() {
             let _ = std::fs::remove_dir_all(&self.0);
         }
