@@ -203,18 +203,37 @@ impl TfidfOptions {
     }
 }
 
-/// The terms of one document, in order: tokens, then n-grams joined by one space.
-fn analyze(text: &str, options: &CountOptions) -> Vec<String> {
-    let text = if options.lowercase { text.to_lowercase() } else { text.to_string() };
+/// Calls `visit` with each term of one document, in order: tokens, then n-grams joined by one
+/// space. Terms are lent, not allocated: this loop is most of the time of `fit` and `transform`.
+fn for_each_term(text: &str, options: &CountOptions, mut visit: impl FnMut(&str)) {
+    let lowered;
+    let text = if options.lowercase {
+        lowered = text.to_lowercase();
+        &lowered
+    } else {
+        text
+    };
     let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    let tokens: Vec<&str> =
-        text.split(|c: char| !is_word(c)).filter(|t| t.chars().count() >= options.min_token_chars.max(1)).collect();
+    let min_chars = options.min_token_chars.max(1);
+    let tokens: Vec<&str> = text.split(|c: char| !is_word(c)).filter(|t| t.chars().count() >= min_chars).collect();
     let (lo, hi) = options.ngram_range;
-    let mut terms = Vec::new();
+    let mut gram = String::new();
     for n in lo..=hi.min(tokens.len()) {
-        terms.extend(tokens.windows(n).map(|w| w.join(" ")));
+        for window in tokens.windows(n) {
+            if let [token] = window {
+                visit(token);
+            } else {
+                gram.clear();
+                for (i, token) in window.iter().enumerate() {
+                    if i > 0 {
+                        gram.push(' ');
+                    }
+                    gram.push_str(token);
+                }
+                visit(&gram);
+            }
+        }
     }
-    terms
 }
 
 /// Term counts: a vocabulary learned by [`fit`](Self::fit), then one row of counts per
@@ -257,17 +276,20 @@ impl CountVectorizer {
         let mut terms: Vec<String> = Vec::new();
         let (mut df, mut total) = (Vec::<usize>::new(), Vec::<usize>::new());
         for doc in docs {
-            let mut ids: Vec<usize> = analyze(doc.as_ref(), &self.options)
-                .into_iter()
-                .map(|term| {
-                    *seen.entry(term).or_insert_with_key(|t| {
-                        terms.push(t.clone());
+            let mut ids: Vec<usize> = Vec::new();
+            for_each_term(doc.as_ref(), &self.options, |term| {
+                let id = match seen.get(term) {
+                    Some(&id) => id,
+                    None => {
+                        seen.insert(term.to_string(), terms.len());
+                        terms.push(term.to_string());
                         df.push(0);
                         total.push(0);
                         terms.len() - 1
-                    })
-                })
-                .collect();
+                    }
+                };
+                ids.push(id);
+            });
             ids.sort_unstable();
             for run in ids.chunk_by(|a, b| a == b) {
                 df[run[0]] += 1;
@@ -316,16 +338,21 @@ impl CountVectorizer {
     /// If the vectorizer has not been fitted.
     pub fn transform<S: AsRef<str>>(&self, docs: &[S]) -> Tensor<f64> {
         assert!(!self.vocabulary.is_empty(), "CountVectorizer::transform: call fit first");
+        Tensor::from_vec(self.count_rows(docs), [docs.len(), self.vocabulary.len()])
+    }
+
+    /// The row-major `[docs, terms]` counts behind [`transform`](Self::transform).
+    fn count_rows<S: AsRef<str>>(&self, docs: &[S]) -> Vec<f64> {
         let width = self.vocabulary.len();
         let mut data = vec![0.0f64; docs.len() * width];
         for (row, doc) in data.chunks_mut(width).zip(docs) {
-            for term in analyze(doc.as_ref(), &self.options) {
-                if let Some(&j) = self.columns.get(&term) {
+            for_each_term(doc.as_ref(), &self.options, |term| {
+                if let Some(&j) = self.columns.get(term) {
                     row[j] = if self.options.binary { 1.0 } else { row[j] + 1.0 };
                 }
-            }
+            });
         }
-        Tensor::from_vec(data, [docs.len(), width])
+        data
     }
 
     /// [`fit`](Self::fit), then [`transform`](Self::transform) of the same documents.
@@ -411,7 +438,7 @@ impl TfidfVectorizer {
     /// If the vectorizer has not been fitted.
     pub fn transform<S: AsRef<str>>(&self, docs: &[S]) -> Tensor<f64> {
         assert!(!self.idf.is_empty(), "TfidfVectorizer::transform: call fit first");
-        let mut data = self.counts.transform(docs).to_vec();
+        let mut data = self.counts.count_rows(docs);
         for row in data.chunks_mut(self.idf.len()) {
             for (x, &idf) in row.iter_mut().zip(&self.idf) {
                 if *x != 0.0 {
