@@ -338,19 +338,28 @@ impl CountVectorizer {
     /// If the vectorizer has not been fitted.
     pub fn transform<S: AsRef<str>>(&self, docs: &[S]) -> Tensor<f64> {
         assert!(!self.vocabulary.is_empty(), "CountVectorizer::transform: call fit first");
-        Tensor::from_vec(self.count_rows(docs), [docs.len(), self.vocabulary.len()])
+        Tensor::from_vec(self.count_rows(docs, |_, _| {}), [docs.len(), self.vocabulary.len()])
     }
 
-    /// The row-major `[docs, terms]` counts behind [`transform`](Self::transform).
-    fn count_rows<S: AsRef<str>>(&self, docs: &[S]) -> Vec<f64> {
+    /// The row-major `[docs, terms]` counts behind [`transform`](Self::transform). After each
+    /// row, `finish_row` gets it with its nonzero columns in order, so that weighting touches
+    /// only those.
+    fn count_rows<S: AsRef<str>>(&self, docs: &[S], mut finish_row: impl FnMut(&mut [f64], &[usize])) -> Vec<f64> {
         let width = self.vocabulary.len();
         let mut data = vec![0.0f64; docs.len() * width];
+        let mut nonzero = Vec::new();
         for (row, doc) in data.chunks_mut(width).zip(docs) {
+            nonzero.clear();
             for_each_term(doc.as_ref(), &self.options, |term| {
                 if let Some(&j) = self.columns.get(term) {
+                    if row[j] == 0.0 {
+                        nonzero.push(j);
+                    }
                     row[j] = if self.options.binary { 1.0 } else { row[j] + 1.0 };
                 }
             });
+            nonzero.sort_unstable();
+            finish_row(row, &nonzero);
         }
         data
     }
@@ -438,23 +447,21 @@ impl TfidfVectorizer {
     /// If the vectorizer has not been fitted.
     pub fn transform<S: AsRef<str>>(&self, docs: &[S]) -> Tensor<f64> {
         assert!(!self.idf.is_empty(), "TfidfVectorizer::transform: call fit first");
-        let mut data = self.counts.count_rows(docs);
-        for row in data.chunks_mut(self.idf.len()) {
-            for (x, &idf) in row.iter_mut().zip(&self.idf) {
-                if *x != 0.0 {
-                    let tf = if self.options.sublinear_tf { 1.0 + x.ln() } else { *x };
-                    *x = tf * idf;
-                }
+        let o = &self.options;
+        let data = self.counts.count_rows(docs, |row, nonzero| {
+            for &j in nonzero {
+                let tf = if o.sublinear_tf { 1.0 + row[j].ln() } else { row[j] };
+                row[j] = tf * self.idf[j];
             }
-            let norm = match self.options.norm {
-                Some(Norm::L2) => row.iter().map(|x| x * x).sum::<f64>().sqrt(),
-                Some(Norm::L1) => row.iter().map(|x| x.abs()).sum::<f64>(),
+            let norm = match o.norm {
+                Some(Norm::L2) => nonzero.iter().map(|&j| row[j] * row[j]).sum::<f64>().sqrt(),
+                Some(Norm::L1) => nonzero.iter().map(|&j| row[j].abs()).sum::<f64>(),
                 None => 0.0,
             };
             if norm > 0.0 {
-                row.iter_mut().for_each(|x| *x /= norm);
+                nonzero.iter().for_each(|&j| row[j] /= norm);
             }
-        }
+        });
         Tensor::from_vec(data, [docs.len(), self.idf.len()])
     }
 
