@@ -44,6 +44,9 @@
 //! - **Readers**: [`csv`], [`idx`] (MNIST, Fashion-MNIST, plain or gzip), plain text
 //!   ([`read_text`], [`CharVocab`]), and the named datasets in [`datasets`]. Anything wrong with
 //!   a file is a [`DataError`] naming the file, what was expected and what was found.
+//! - **Text features**: bag of words and TF-IDF as scikit-learn computes them
+//!   ([`CountVectorizer`], [`TfidfVectorizer`]), with [`cosine_similarity`] and [`nearest`]
+//!   rows for retrieval.
 //! - **Synthetic data** ([`synthetic`]): lines, circles, moons, blobs, spirals, sine series
 //!   and toy sequence tasks, all seeded.
 //! - **Downloads** ([`mod@download`], [`download()`]): MNIST, Fashion-MNIST and Tiny Shakespeare, checked against
@@ -85,5 +88,9 @@ pub use sampler::{RandomSampler, Sampler, SequentialSampler, StratifiedSampler, 
 pub use split::{
     bootstrap, k_fold, random_split, random_split_fractions, stratified_k_fold, train_val_test_split, Bootstrap, Fold,
     TrainValTest,
+};
+pub use text::{
+    cosine_similarity, nearest, CountOptions, CountVectorizer, DocFrequency, Norm, TfidfOptions, TfidfVectorizer,
+    VocabularyOrder,
 };
 pub use text::{read_text, CharVocab};

@@ -6,6 +6,12 @@ use kindling_tensor::Tensor;
 use std::collections::HashMap;
 use std::path::Path;
 
+mod tfidf;
+pub use tfidf::{
+    cosine_similarity, nearest, CountOptions, CountVectorizer, DocFrequency, Norm, TfidfOptions, TfidfVectorizer,
+    VocabularyOrder,
+};
+
 /// The byte-order mark some editors (Notepad, Excel's "CSV UTF-8") put at the start of a file.
 const BYTE_ORDER_MARK: char = '\u{feff}';
 
