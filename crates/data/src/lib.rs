@@ -67,7 +67,7 @@ pub mod preprocess;
 mod sampler;
 pub mod split;
 pub mod synthetic;
-mod text;
+pub mod text;
 
 pub use dataset::{Dataset, Stack, Subset, TensorDataset};
 pub use datasets::{
@@ -86,4 +86,8 @@ pub use split::{
     bootstrap, k_fold, random_split, random_split_fractions, stratified_k_fold, train_val_test_split, Bootstrap, Fold,
     TrainValTest,
 };
-pub use text::{read_text, CharVocab};
+pub use text::{
+    gpt2_pretokenize, is_stop_word, ngram_range, ngrams, normalize, read_text, remove_stop_words, words, BpeTrainOptions,
+    ByteBpe, CharVocab, Digits, Normalize, Punctuation, UnicodeForm, Vocab, VocabBuilder, WordPiece,
+    WordPieceTrainOptions, STOP_WORDS_EN,
+};

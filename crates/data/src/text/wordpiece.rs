@@ -1,0 +1,5 @@
+//! WordPiece.
+/// x
+pub struct WordPiece;
+/// x
+pub struct WordPieceTrainOptions;
