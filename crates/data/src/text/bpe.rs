@@ -88,7 +88,7 @@ struct Word {
 }
 
 /// Replaces every occurrence of `pair` in `symbols`, left to right, by `new_id`.
-fn merge_pair(symbols: &mut Vec<u32>, pair: Pair, new_id: u32) {
+pub(super) fn merge_pair(symbols: &mut Vec<u32>, pair: Pair, new_id: u32) {
     let mut out = 0;
     let mut i = 0;
     while i < symbols.len() {

@@ -10,3 +10,4 @@ mod real_data;
 mod splits;
 mod strided;
 mod synthetic;
+mod text;
