@@ -4,7 +4,10 @@ vocabulary size, then time `encode_batch` over the lines and `encode` of the who
 median of N rounds after a warm-up round, MB/s and tokens/s.
 
     KINDLING_DATASETS=/work/shared/datasets /work/venv/bin/python tools/peers/hf_tokenizers.py \
-        [--vocab 5000] [--rounds 7] [--threads 1,default]
+        [--vocab 5000] [--rounds 7] [--threads 1,default] [--save DIR]
+
+`--save DIR` writes the trained model's vocab.json and merges.txt there (the bench's `--hf DIR`
+checks that Kindling learns the same merges and gives the same ids).
 
 Each thread setting runs in a fresh subprocess, because `tokenizers` reads RAYON_NUM_THREADS
 once, when its thread pool starts. "1" sets RAYON_NUM_THREADS=1 (and TOKENIZERS_PARALLELISM=false);
@@ -19,7 +22,7 @@ import sys
 import time
 
 
-def run_one(vocab, rounds):
+def run_one(vocab, rounds, save):
     from tokenizers import ByteLevelBPETokenizer
 
     path = os.path.join(os.environ["KINDLING_DATASETS"], "tinyshakespeare", "input.txt")
@@ -34,6 +37,9 @@ def run_one(vocab, rounds):
     train_s = time.perf_counter() - start
     print(f"train: vocab {vocab}, {train_s:.3f} s ({tok.get_vocab_size()} tokens)")
 
+    if save:
+        os.makedirs(save, exist_ok=True)
+        tok.save_model(save)
     line_s, whole_s = [], []
     line_tokens = whole_tokens = 0
     for round_ in range(rounds + 1):
@@ -56,10 +62,11 @@ def main():
     parser.add_argument("--vocab", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--threads", default="1,default")
+    parser.add_argument("--save", default="")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        run_one(args.vocab, args.rounds)
+        run_one(args.vocab, args.rounds, args.save)
         return
     for threads in args.threads.split(","):
         env = dict(os.environ)
@@ -69,7 +76,7 @@ def main():
             env["RAYON_NUM_THREADS"] = threads
             env["TOKENIZERS_PARALLELISM"] = "false" if threads == "1" else "true"
         print(f"== Hugging Face tokenizers, threads: {threads}", flush=True)
-        cmd = [sys.executable, __file__, "--child", "--vocab", str(args.vocab), "--rounds", str(args.rounds)]
+        cmd = [sys.executable, __file__, "--child", "--vocab", str(args.vocab), "--rounds", str(args.rounds), "--save", args.save]
         subprocess.run(cmd, env=env, check=True)
 
 

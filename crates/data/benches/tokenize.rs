@@ -4,8 +4,12 @@
 //!
 //! ```text
 //! KINDLING_DATASETS=../shared/datasets cargo bench -p kindling-data --bench tokenize -- \
-//!     [--vocab 5000] [--rounds 7] [--cold]
+//!     [--vocab 5000] [--rounds 7] [--cold] [--hf DIR]
 //! ```
+//!
+//! `--hf DIR` loads a tokenizer that Hugging Face trained on the same corpus (`vocab.json` and
+//! `merges.txt`, as `hf_tokenizers.py --save DIR` writes them) and checks that it has the same
+//! merges and gives the same ids as ours.
 //!
 //! `--cold` empties the word cache before each round (by reloading the tokenizer), so every
 //! round pays for the merges of each distinct word once, as a fresh process would.
@@ -44,6 +48,12 @@ fn main() {
     let train_s = start.elapsed().as_secs_f64();
     println!("train: vocab {vocab}, {:.3} s ({} merges)", train_s, trained.merges().len());
 
+    if let Some(i) = args.iter().position(|a| a == "--hf") {
+        let theirs = ByteBpe::load(&args[i + 1]).unwrap();
+        let same_merges = theirs.merges() == trained.merges();
+        let same_ids = theirs.encode(&text) == trained.encode(&text);
+        println!("Hugging Face model in {}: same merges {same_merges}, same ids {same_ids}", args[i + 1]);
+    }
     let folder = std::env::temp_dir().join(format!("kindling-bench-bpe-{}", std::process::id()));
     std::fs::create_dir_all(&folder).unwrap();
     trained.save(&folder).unwrap();

@@ -44,6 +44,10 @@
 //! - **Readers**: [`csv`], [`idx`] (MNIST, Fashion-MNIST, plain or gzip), plain text
 //!   ([`read_text`], [`CharVocab`]), and the named datasets in [`datasets`]. Anything wrong with
 //!   a file is a [`DataError`] naming the file, what was expected and what was found.
+//! - **Text** ([`text`]): normalisation ([`normalize()`]), a word tokenizer ([`words`]), stop
+//!   words, n-grams, word vocabularies with special tokens and frequency cut-offs ([`Vocab`]),
+//!   and subword tokenizers: byte-level BPE in the GPT-2 style ([`ByteBpe`], whose files load
+//!   into and from Hugging Face `tokenizers`) and WordPiece ([`WordPiece`]).
 //! - **Synthetic data** ([`synthetic`]): lines, circles, moons, blobs, spirals, sine series
 //!   and toy sequence tasks, all seeded.
 //! - **Downloads** ([`mod@download`], [`download()`]): MNIST, Fashion-MNIST and Tiny Shakespeare, checked against
@@ -87,7 +91,7 @@ pub use split::{
     TrainValTest,
 };
 pub use text::{
-    gpt2_pretokenize, is_stop_word, ngram_range, ngrams, normalize, read_text, remove_stop_words, words, BpeTrainOptions,
-    ByteBpe, CharVocab, Digits, Normalize, Punctuation, UnicodeForm, Vocab, VocabBuilder, WordPiece,
+    gpt2_pretokenize, is_stop_word, ngram_range, ngrams, normalize, read_text, remove_stop_words, words,
+    BpeTrainOptions, ByteBpe, CharVocab, Digits, Normalize, Punctuation, UnicodeForm, Vocab, VocabBuilder, WordPiece,
     WordPieceTrainOptions, STOP_WORDS_EN,
 };

@@ -286,9 +286,8 @@ impl ByteBpe {
         let dir = dir.as_ref();
         let chars = byte_to_char();
         let spell = |id: u32| -> String { self.tokens[id as usize].iter().map(|&b| chars[b as usize]).collect() };
-        let entries: Vec<String> = (0..self.tokens.len() as u32)
-            .map(|id| format!("{}:{id}", serde_json::Value::String(spell(id))))
-            .collect();
+        let entries: Vec<String> =
+            (0..self.tokens.len() as u32).map(|id| format!("{}:{id}", serde_json::Value::String(spell(id)))).collect();
         write_text_atomic(&dir.join("vocab.json"), &format!("{{{}}}\n", entries.join(",")))?;
         let mut merges = String::from("#version: 0.2\n");
         for &(a, b) in &self.merges {

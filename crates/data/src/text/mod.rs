@@ -2,7 +2,7 @@
 //!
 //! A text pipeline runs in named stages, each usable (and testable) alone:
 //!
-//! 1. **Normalise** ([`normalize`]): case, Unicode form, accents, punctuation, digits, spaces.
+//! 1. **Normalise** ([`normalize()`]): case, Unicode form, accents, punctuation, digits, spaces.
 //! 2. **Pre-tokenise** ([`words`], [`gpt2_pretokenize`]): cut the text into word-sized pieces.
 //! 3. **Model**: map pieces to ids, with a word [`Vocab`] (special tokens, frequency cut-offs)
 //!    or a subword tokenizer: byte-level BPE ([`ByteBpe`], GPT-2 style) or [`WordPiece`]
@@ -22,17 +22,17 @@
 //! Also here: plain-text corpora ([`read_text`]) and the character vocabulary of the
 //! character-level language models ([`CharVocab`]).
 
-mod bpe;
+pub mod bpe;
 mod corpus;
-mod normalize;
-mod pretokenize;
-mod tokenize;
-mod vocab;
-mod wordpiece;
+pub mod normalize;
+pub mod pretokenize;
+pub mod tokenize;
+pub mod vocab;
+pub mod wordpiece;
 
 pub use bpe::{BpeTrainOptions, ByteBpe};
-pub(crate) use corpus::{strip_bom, write_text_atomic};
 pub use corpus::{read_text, CharVocab};
+pub(crate) use corpus::{strip_bom, write_text_atomic};
 pub use normalize::{normalize, Digits, Normalize, Punctuation, UnicodeForm};
 pub use pretokenize::gpt2_pretokenize;
 pub use tokenize::{is_stop_word, ngram_range, ngrams, remove_stop_words, words, STOP_WORDS_EN};

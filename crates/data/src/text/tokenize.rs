@@ -65,6 +65,7 @@ pub fn words(text: &str) -> Vec<&str> {
 
 /// A list of common English function words (articles, pronouns, auxiliaries, prepositions,
 /// conjunctions, a few adverbs), lowercase and sorted, for [`remove_stop_words`].
+#[rustfmt::skip]
 pub const STOP_WORDS_EN: &[&str] = &[
     "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at",
     "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did",

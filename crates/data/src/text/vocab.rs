@@ -183,13 +183,10 @@ impl Vocab {
         let path = path.as_ref();
         let text = super::read_text(path)?;
         let mut lines = text.lines();
-        let specials = lines
-            .next()
-            .and_then(|h| h.strip_prefix(HEADER))
-            .and_then(|n| n.trim().parse::<usize>().ok())
-            .ok_or_else(|| {
-                DataError::malformed_at(path, "line 1", format!("the header \"{HEADER} N\""), "something else")
-            })?;
+        let specials =
+            lines.next().and_then(|h| h.strip_prefix(HEADER)).and_then(|n| n.trim().parse::<usize>().ok()).ok_or_else(
+                || DataError::malformed_at(path, "line 1", format!("the header \"{HEADER} N\""), "something else"),
+            )?;
         let mut vocab = Vocab { tokens: Vec::new(), counts: Vec::new(), specials, index: HashMap::new() };
         for (n, line) in lines.enumerate() {
             let at = || format!("line {}", n + 2);

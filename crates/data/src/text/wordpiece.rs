@@ -195,9 +195,7 @@ impl WordPiece {
         let mut words: Vec<(Vec<u32>, i64)> = word_counts
             .iter()
             .map(|(w, count)| {
-                let ids = w.chars().enumerate().map(|(i, c)| {
-                    index[&format!("{}{c}", if i == 0 { "" } else { "##" })]
-                });
+                let ids = w.chars().enumerate().map(|(i, c)| index[&format!("{}{c}", if i == 0 { "" } else { "##" })]);
                 (ids.collect(), *count)
             })
             .collect();

@@ -60,7 +60,8 @@ fn bpe_save_then_load_gives_the_same_tokenizer_and_hugging_face_files() {
     assert_eq!(again.encode(text), bpe.encode(text));
     let merges = std::fs::read_to_string(dir.join("merges.txt")).unwrap();
     assert_eq!(merges, std::fs::read_to_string(fixtures().join("bpe/merges.txt")).unwrap());
-    let ours: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("vocab.json")).unwrap()).unwrap();
+    let ours: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("vocab.json")).unwrap()).unwrap();
     let theirs: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(fixtures().join("bpe/vocab.json")).unwrap()).unwrap();
     assert_eq!(ours, theirs);
