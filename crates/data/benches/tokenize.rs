@@ -4,8 +4,11 @@
 //!
 //! ```text
 //! KINDLING_DATASETS=../shared/datasets cargo bench -p kindling-data --bench tokenize -- \
-//!     [--vocab 5000] [--rounds 7] [--cold] [--hf DIR]
+//!     [--vocab 5000] [--rounds 7] [--cold] [--hf DIR] [--wordpiece 2000]
 //! ```
+//!
+//! `--wordpiece N` also times WordPiece training (vocabulary N) on the corpus's [`words`] and
+//! its encoding of the whole text.
 //!
 //! `--hf DIR` loads a tokenizer that Hugging Face trained on the same corpus (`vocab.json` and
 //! `merges.txt`, as `hf_tokenizers.py --save DIR` writes them) and checks that it has the same
@@ -14,7 +17,7 @@
 //! `--cold` empties the word cache before each round (by reloading the tokenizer), so every
 //! round pays for the merges of each distinct word once, as a fresh process would.
 
-use kindling_data::text::{BpeTrainOptions, ByteBpe};
+use kindling_data::text::{words, BpeTrainOptions, ByteBpe, WordPiece, WordPieceTrainOptions};
 use kindling_data::{datasets_dir, tiny_shakespeare};
 use std::time::Instant;
 
@@ -80,6 +83,20 @@ fn main() {
         }
     }
     std::fs::remove_dir_all(&folder).unwrap();
+    if let Some(i) = args.iter().position(|a| a == "--wordpiece") {
+        let size: usize = args[i + 1].parse().unwrap();
+        let start = Instant::now();
+        let wp = WordPiece::train(words(&text), size, &WordPieceTrainOptions::default());
+        let train_s = start.elapsed().as_secs_f64();
+        let start = Instant::now();
+        let tokens = wp.encode(&text).len();
+        let encode_s = start.elapsed().as_secs_f64();
+        println!(
+            "wordpiece: train vocab {} in {train_s:.2} s; encode whole {:.2} MB/s ({tokens} tokens)",
+            wp.vocab_size(),
+            mb / encode_s
+        );
+    }
     for (name, s, tokens) in [("lines", median(line_s), line_tokens), ("whole", median(whole_s), whole_tokens)] {
         println!(
             "encode {name:>5}: {:8.2} ms  {:7.2} MB/s  {:6.2} M tokens/s  ({tokens} tokens{})",

@@ -18,8 +18,12 @@
 use super::bpe::merge_pair;
 use super::write_text_atomic;
 use crate::error::DataError;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 use std::path::Path;
+
+/// Two adjacent token ids.
+type Pair = (u32, u32);
 
 /// The token for a word that has no segmentation.
 const UNK_TOKEN: &str = "[UNK]";
@@ -54,6 +58,16 @@ pub struct WordPiece {
     unk: u32,
     /// Longer words (in characters) are `[UNK]` without trying (BERT uses 100).
     max_input_chars_per_word: usize,
+}
+
+/// Adds `count` (negative to remove) for each piece and each adjacent pair of `symbols`.
+fn add_counts(symbols: &[u32], count: i64, units: &mut FxHashMap<u32, i64>, pairs: &mut FxHashMap<Pair, i64>) {
+    for &s in symbols {
+        *units.entry(s).or_default() += count;
+    }
+    for p in symbols.windows(2) {
+        *pairs.entry((p[0], p[1])).or_default() += count;
+    }
 }
 
 /// BERT's pre-tokenisation: split at white space, and make every punctuation mark or symbol a
@@ -169,8 +183,9 @@ impl WordPiece {
     /// Ties go to the more frequent pair, then to the alphabetically first. Panics when the
     /// specials lack `[UNK]`.
     ///
-    /// Each merge recounts the pairs over the distinct words: simple, and quick enough for
-    /// vocabularies of a few thousand over a corpus the size of Tiny Shakespeare.
+    /// Counts are updated only in the words a merge touches, but the best score is found by a
+    /// scan over all pairs (scores change as pieces merge, so a heap would go stale): a
+    /// vocabulary of 2000 over Tiny Shakespeare trains in about 0.3 s (release build).
     pub fn train<S: AsRef<str>>(
         words: impl IntoIterator<Item = S>,
         vocab_size: usize,
@@ -200,34 +215,49 @@ impl WordPiece {
             })
             .collect();
 
-        // ANCHOR: train_loop
-        while tokens.len() < vocab_size {
-            let mut unit_counts: HashMap<u32, i64> = HashMap::new();
-            let mut pair_counts: HashMap<(u32, u32), i64> = HashMap::new();
-            for (symbols, count) in &words {
-                for &s in symbols {
-                    *unit_counts.entry(s).or_default() += count;
-                }
-                for p in symbols.windows(2) {
-                    *pair_counts.entry((p[0], p[1])).or_default() += count;
-                }
+        // How often each piece and each adjacent pair occurs, and which words hold each pair.
+        let mut unit_counts: FxHashMap<u32, i64> = FxHashMap::default();
+        let mut pair_counts: FxHashMap<Pair, i64> = FxHashMap::default();
+        let mut pair_words: FxHashMap<Pair, FxHashSet<usize>> = FxHashMap::default();
+        for (w, (symbols, count)) in words.iter().enumerate() {
+            add_counts(symbols, *count, &mut unit_counts, &mut pair_counts);
+            for p in symbols.windows(2) {
+                pair_words.entry((p[0], p[1])).or_default().insert(w);
             }
-            let score = |&((a, b), n): &((u32, u32), i64)| n as f64 / (unit_counts[&a] as f64 * unit_counts[&b] as f64);
-            let name = |(a, b): (u32, u32)| {
-                let right = &tokens[b as usize];
-                format!("{}{}", tokens[a as usize], right.strip_prefix(CONTINUATION).unwrap_or(right))
-            };
-            let best = pair_counts.into_iter().filter(|&(_, n)| n >= options.min_frequency as i64).max_by(|x, y| {
-                score(x).total_cmp(&score(y)).then(x.1.cmp(&y.1)).then_with(|| name(y.0).cmp(&name(x.0)))
-            });
-            let Some((pair, _)) = best else { break };
-            let merged = name(pair);
+        }
+
+        // ANCHOR: train_loop
+        let name = |tokens: &[String], (a, b): Pair| {
+            let right = &tokens[b as usize];
+            format!("{}{}", tokens[a as usize], right.strip_prefix(CONTINUATION).unwrap_or(right))
+        };
+        while tokens.len() < vocab_size {
+            // The pair whose parts are most often seen together rather than apart.
+            let score = |(a, b): Pair, n: i64| n as f64 / (unit_counts[&a] as f64 * unit_counts[&b] as f64);
+            let best = pair_counts.iter().filter(|&(_, &n)| n > 0 && n >= options.min_frequency as i64).max_by(
+                |&(&x, &nx), &(&y, &ny)| {
+                    score(x, nx)
+                        .total_cmp(&score(y, ny))
+                        .then(nx.cmp(&ny))
+                        .then_with(|| name(&tokens, y).cmp(&name(&tokens, x)))
+                        .then(y.cmp(&x))
+                },
+            );
+            let Some((&pair, _)) = best else { break };
+            let merged = name(&tokens, pair);
             let new_id = *index.entry(merged.clone()).or_insert_with(|| {
                 tokens.push(merged);
                 tokens.len() as u32 - 1
             });
-            for (symbols, _) in &mut words {
+            // Only the words holding the pair change: take their counts out, merge, put back.
+            for w in pair_words.remove(&pair).unwrap_or_default() {
+                let (symbols, count) = &mut words[w];
+                add_counts(symbols, -*count, &mut unit_counts, &mut pair_counts);
                 merge_pair(symbols, pair, new_id);
+                add_counts(symbols, *count, &mut unit_counts, &mut pair_counts);
+                for p in symbols.windows(2).filter(|p| p.contains(&new_id)) {
+                    pair_words.entry((p[0], p[1])).or_default().insert(w);
+                }
             }
         }
         // ANCHOR_END: train_loop
