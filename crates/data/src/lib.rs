@@ -93,5 +93,5 @@ pub use split::{
 pub use text::{
     gpt2_pretokenize, is_stop_word, ngram_range, ngrams, normalize, read_text, remove_stop_words, words,
     BpeTrainOptions, ByteBpe, CharVocab, Digits, Normalize, Punctuation, UnicodeForm, Vocab, VocabBuilder, WordPiece,
-    WordPieceTrainOptions, STOP_WORDS_EN,
+    WordPieceTrainOptions, BOS, EOS, PAD, STOP_WORDS_EN, UNK,
 };
