@@ -379,6 +379,39 @@ impl ByteBpe {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The obvious trainer, as an oracle: recount every pair before each merge.
+    fn train_naive(corpus: &str, vocab_size: usize, min_frequency: i64) -> Vec<Vec<u8>> {
+        let template = ByteBpe::train("", 256, &BpeTrainOptions::default());
+        let mut tokens: Vec<Vec<u8>> = template.tokens.clone();
+        let mut words: Vec<Vec<u32>> =
+            Gpt2Pieces { rest: corpus }.map(|p| p.bytes().map(|b| template.byte_ids[b as usize]).collect()).collect();
+        while tokens.len() < vocab_size {
+            let mut counts: FxHashMap<Pair, i64> = FxHashMap::default();
+            for w in &words {
+                for p in w.windows(2) {
+                    *counts.entry((p[0], p[1])).or_default() += 1;
+                }
+            }
+            let best = counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
+            let Some((pair, n)) = best.filter(|&(_, n)| n >= min_frequency) else { break };
+            assert!(n > 0);
+            tokens.push([&tokens[pair.0 as usize][..], &tokens[pair.1 as usize][..]].concat());
+            for w in &mut words {
+                merge_pair(w, pair, tokens.len() as u32 - 1);
+            }
+        }
+        tokens
+    }
+
+    proptest! {
+        #[test]
+        fn incremental_training_equals_recounting(corpus in "[ab c'\n]{0,80}", extra in 0usize..30) {
+            let bpe = ByteBpe::train(&corpus, 256 + extra, &BpeTrainOptions { min_frequency: 1 });
+            prop_assert_eq!(&bpe.tokens, &train_naive(&corpus, 256 + extra, 1));
+        }
+    }
 
     #[test]
     fn merge_pair_replaces_left_to_right_without_overlap() {

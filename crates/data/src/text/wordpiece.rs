@@ -298,6 +298,64 @@ impl WordPiece {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The obvious trainer, as an oracle: recount pieces and pairs before each merge.
+    fn train_naive(words: &[&str], vocab_size: usize, options: &WordPieceTrainOptions) -> Vec<String> {
+        let start = WordPiece::train(words, 0, options);
+        let mut tokens = start.vocab().to_vec();
+        let piece = |i: usize, c: char| format!("{}{c}", if i == 0 { "" } else { CONTINUATION });
+        let mut split: Vec<Vec<String>> =
+            words.iter().map(|w| w.chars().enumerate().map(|(i, c)| piece(i, c)).collect()).collect();
+        while tokens.len() < vocab_size {
+            let mut units: HashMap<&str, i64> = HashMap::new();
+            let mut pairs: HashMap<(&str, &str), i64> = HashMap::new();
+            for w in &split {
+                for s in w {
+                    *units.entry(s).or_default() += 1;
+                }
+                for p in w.windows(2) {
+                    *pairs.entry((&p[0], &p[1])).or_default() += 1;
+                }
+            }
+            let joined = |(a, b): (&str, &str)| format!("{a}{}", b.strip_prefix(CONTINUATION).unwrap_or(b));
+            let id = |t: &str| tokens.iter().position(|x| x == t).unwrap();
+            let best = pairs.iter().filter(|&(_, &n)| n >= options.min_frequency as i64).max_by(|x, y| {
+                let score = |((a, b), n): (&(&str, &str), &i64)| *n as f64 / (units[a] * units[b]) as f64;
+                score(*x)
+                    .total_cmp(&score(*y))
+                    .then(x.1.cmp(y.1))
+                    .then_with(|| joined(*y.0).cmp(&joined(*x.0)))
+                    .then((id(y.0 .0), id(y.0 .1)).cmp(&(id(x.0 .0), id(x.0 .1))))
+            });
+            let Some((&(a, b), _)) = best else { break };
+            let (a, b, merged) = (a.to_string(), b.to_string(), joined((a, b)));
+            if !tokens.contains(&merged) {
+                tokens.push(merged.clone());
+            }
+            for w in &mut split {
+                let mut i = 0;
+                while i + 1 < w.len() {
+                    if w[i] == a && w[i + 1] == b {
+                        w[i] = merged.clone();
+                        w.remove(i + 1);
+                    }
+                    i += 1;
+                }
+            }
+        }
+        tokens
+    }
+
+    proptest! {
+        #[test]
+        fn incremental_training_equals_recounting(text in "[abc ]{0,60}", size in 0usize..20) {
+            let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+            let options = WordPieceTrainOptions { min_frequency: 1, special_tokens: vec!["[UNK]".into()] };
+            let wp = WordPiece::train(&words, 7 + size, &options);
+            prop_assert_eq!(wp.vocab(), &train_naive(&words, 7 + size, &options)[..]);
+        }
+    }
 
     #[test]
     fn bert_words_split_at_spaces_and_punctuation() {
