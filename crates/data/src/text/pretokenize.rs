@@ -19,6 +19,14 @@ enum Class {
     Other,
 }
 
+/// The circled and squared letters (ⓐ, 🅐, ...): symbols (So) that Unicode counts as
+/// Alphabetic.
+fn is_enclosed_letter(c: char) -> bool {
+    matches!(c, '\u{24B6}'..='\u{24E9}' | '\u{1F130}'..='\u{1F149}' | '\u{1F150}'..='\u{1F169}' | '\u{1F170}'..='\u{1F189}')
+}
+
+/// The class of `c`. A letter is the general category L: Unicode's Alphabetic property minus
+/// the numbers (Nl), marks and enclosed letters it also holds; a number is the category N.
 fn class(c: char) -> Class {
     if c.is_ascii() {
         return match c {
@@ -32,8 +40,7 @@ fn class(c: char) -> Class {
         Class::Space
     } else if c.is_numeric() {
         Class::Number
-    } else if c.is_alphabetic() && !is_combining_mark(c) {
-        // Unicode "Alphabetic" minus the marks it includes: close to the general category L.
+    } else if c.is_alphabetic() && !is_combining_mark(c) && !is_enclosed_letter(c) {
         Class::Letter
     } else {
         Class::Other
@@ -87,9 +94,8 @@ fn first_piece(text: &str) -> usize {
 /// 'm 'll 'd`, runs of letters, of digits, and of other symbols (each with an optional
 /// leading space), and runs of white space. The pieces concatenate back to `text`.
 ///
-/// Written by hand rather than with a regular expression; "letter" is Unicode's Alphabetic
-/// property minus combining marks, which agrees with the general category L except for a few
-/// symbols such as circled letters.
+/// Written by hand rather than with a regular expression: letters are the general category L
+/// and digits the category N, as `\p{L}` and `\p{N}` in GPT-2's pattern.
 pub fn gpt2_pretokenize(text: &str) -> Vec<&str> {
     Gpt2Pieces { rest: text }.collect()
 }
@@ -159,6 +165,9 @@ mod tests {
         assert_eq!(gpt2_pretokenize("end  "), ["end", "  "]);
         assert_eq!(gpt2_pretokenize("x?!... 12ab"), ["x", "?!...", " 12", "ab"]);
         assert_eq!(gpt2_pretokenize(" 日本 😀😀 é"), [" 日本", " 😀😀", " é"]);
+        // Circled letters are symbols; Roman numerals and superscripts are numbers; a
+        // combining mark is a symbol when it starts a piece.
+        assert_eq!(gpt2_pretokenize("abⓐⓑ Ⅻ²x \u{301}"), ["ab", "ⓐⓑ", " Ⅻ²", "x", " \u{301}"]);
         assert!(gpt2_pretokenize("").is_empty());
     }
 
