@@ -10,4 +10,5 @@ mod real_data;
 mod splits;
 mod strided;
 mod synthetic;
+mod text;
 mod tfidf;
