@@ -14,25 +14,10 @@ pub(crate) fn strip_bom(text: &str) -> &str {
     text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text)
 }
 
-/// Writes `text` to `path` atomically: into a temporary file in the same folder, then renamed
-/// over `path`, so a failure never leaves a half-written file behind.
+/// Writes `text` to `path` all-or-nothing (the workspace's `write_atomic`: a temporary file
+/// beside it, flushed, then renamed over it).
 pub(crate) fn write_text_atomic(path: &Path, text: &str) -> Result<(), DataError> {
-    use std::io::Write;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temp = path.with_file_name(format!(".{name}.tmp{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = std::fs::File::create(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()
-    };
-    if let Err(e) = write() {
-        let _ = std::fs::remove_file(&temp);
-        return Err(DataError::io(&temp, "write", e));
-    }
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        DataError::io(path, "rename into", e)
-    })
+    kindling_tensor::io::write_atomic(path, text.as_bytes()).map_err(|e| DataError::io(path, "write", e))
 }
 
 /// Reads a UTF-8 text file whole, without a leading byte-order mark. Invalid UTF-8 is an error
