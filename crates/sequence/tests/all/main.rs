@@ -4,3 +4,4 @@ mod fast_vs_naive;
 mod forecast;
 mod layers;
 mod torch;
+mod word2vec;
