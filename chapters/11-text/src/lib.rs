@@ -5,6 +5,10 @@
 //! `tinyshakespeare/input.txt`) runs it and writes what the chapter shows. Your exercises are in
 //! [`exercises`]; check them with `cargo test -p ch11-text --features learner`.
 
+use kindling_data::text::{nearest, DocFrequency, TfidfOptions, TfidfVectorizer};
+use kindling_sequence::word2vec::{Architecture, Word2VecConfig};
+use kindling_tensor::Tensor;
+
 pub mod exercises;
 pub mod solutions;
 
@@ -116,3 +120,77 @@ pub fn sgns_update(
     loss
 }
 // ANCHOR_END: sgns_update
+
+// ANCHOR: word_sentences
+/// The sentences word2vec trains on: one per non-empty line of the play, lowercased and cut
+/// into runs of ASCII letters ("o'er" gives "o" and "er"). The gensim comparison tokenises
+/// the same way, so the two train on the same words.
+pub fn word_sentences(play: &str) -> Vec<Vec<String>> {
+    play.lines()
+        .map(|line| {
+            line.to_lowercase()
+                .split(|c: char| !c.is_ascii_lowercase())
+                .filter(|w| !w.is_empty())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+// ANCHOR_END: word_sentences
+
+// ANCHOR: search
+/// A small search engine over speeches: TF-IDF rows, compared with a query by cosine
+/// similarity.
+pub struct SpeechSearch {
+    tfidf: TfidfVectorizer,
+    /// One l2-normalised TF-IDF row per speech, `[speeches, terms]`.
+    rows: Tensor<f32>,
+}
+
+impl SpeechSearch {
+    /// Fits the vocabulary and the idf on the speeches and weights every speech. Terms in
+    /// fewer than 3 speeches are left out (they would make the matrix wide and match almost
+    /// nothing); a repeated word counts 1 + ln(count).
+    pub fn new(speeches: &[Speech]) -> SpeechSearch {
+        let texts: Vec<&str> = speeches.iter().map(|s| s.text.as_str()).collect();
+        let options = TfidfOptions { min_df: DocFrequency::Count(3), sublinear_tf: true, ..TfidfOptions::default() };
+        let mut tfidf = TfidfVectorizer::new(options);
+        tfidf.fit(&texts);
+        let rows = tfidf.transform_f32(&texts);
+        SpeechSearch { tfidf, rows }
+    }
+
+    /// The number of terms, the width of every row.
+    pub fn terms(&self) -> usize {
+        self.tfidf.vocabulary().len()
+    }
+
+    /// The `k` speeches most similar to `query`, as (index, cosine similarity), best first.
+    pub fn search(&self, query: &str, k: usize) -> Vec<(usize, f32)> {
+        let q = self.tfidf.transform_f32(&[query]);
+        nearest(&q.reshape([self.terms() as isize]), &self.rows, k)
+    }
+}
+// ANCHOR_END: search
+
+// ANCHOR: w2v_config
+/// The word2vec settings of the chapter: skip-gram, 100 dimensions, a window of 5, 5
+/// negatives, words seen at least 5 times, subsampling at 1e-3, the learning rate from 0.025
+/// down to 1e-4 (gensim's defaults, and those of the speed comparison with it).
+pub fn word2vec_config(epochs: usize, threads: usize) -> Word2VecConfig {
+    Word2VecConfig {
+        architecture: Architecture::SkipGram,
+        dim: 100,
+        window: 5,
+        negative: 5,
+        min_count: 5,
+        sample: 1e-3,
+        alpha: 0.025,
+        min_alpha: 1e-4,
+        epochs,
+        seed: 1,
+        threads,
+    }
+}
+// ANCHOR_END: w2v_config

@@ -104,13 +104,19 @@ fn ex11_3_textbook_weights_raw_counts() {
 #[test]
 fn ex11_3_matches_scikit_learn() {
     // TfidfVectorizer(analyzer=lambda d: d) in scikit-learn 1.9 on these token lists.
-    let docs = vec![vec!["I", "love", "NLP"], vec!["I", "love", "machine", "learning"], vec!["I", "love", "love", "Rust"]];
+    let docs =
+        vec![vec!["I", "love", "NLP"], vec!["I", "love", "machine", "learning"], vec!["I", "love", "love", "Rust"]];
     let (vocab, m) = tfidf_sklearn(&docs, false);
     assert_eq!(vocab, strings(&["I", "NLP", "Rust", "learning", "love", "machine"]));
     close_all(&m[0], &[0.453294655227886, 0.767494567461988, 0.0, 0.0, 0.453294655227886, 0.0], 1e-12, "doc 1");
     close_all(&m[2], &[0.356535187467553, 0.0, 0.603666547431099, 0.0, 0.713070374935106, 0.0], 1e-12, "doc 3");
     let (_, m) = tfidf_sklearn(&docs, true);
-    close_all(&m[2], &[0.385371627466401, 0.0, 0.652490884512534, 0.0, 0.652490884512534, 0.0], 1e-12, "doc 3, sublinear tf");
+    close_all(
+        &m[2],
+        &[0.385371627466401, 0.0, 0.652490884512534, 0.0, 0.652490884512534, 0.0],
+        1e-12,
+        "doc 3, sublinear tf",
+    );
     let norm: f64 = m[1].iter().map(|w| w * w).sum::<f64>().sqrt();
     close(norm, 1.0, 1e-12, "every row has unit length");
 }
@@ -158,11 +164,21 @@ fn ex11_5_gradients_match_finite_differences() {
         let (mut vp, mut vm) = (v.clone(), v.clone());
         vp[i] += h;
         vm[i] -= h;
-        close((loss_at(&vp, &u, &negs) - loss_at(&vm, &u, &negs)) / (2.0 * h), g.centre[i], 1e-8, &format!("∂L/∂v[{i}]"));
+        close(
+            (loss_at(&vp, &u, &negs) - loss_at(&vm, &u, &negs)) / (2.0 * h),
+            g.centre[i],
+            1e-8,
+            &format!("∂L/∂v[{i}]"),
+        );
         let (mut up, mut um) = (u.clone(), u.clone());
         up[i] += h;
         um[i] -= h;
-        close((loss_at(&v, &up, &negs) - loss_at(&v, &um, &negs)) / (2.0 * h), g.context[i], 1e-8, &format!("∂L/∂u_o[{i}]"));
+        close(
+            (loss_at(&v, &up, &negs) - loss_at(&v, &um, &negs)) / (2.0 * h),
+            g.context[i],
+            1e-8,
+            &format!("∂L/∂u_o[{i}]"),
+        );
         for k in 0..2 {
             let (mut np, mut nm) = (negs.clone(), negs.clone());
             np[k][i] += h;
@@ -211,7 +227,10 @@ fn ex11_6_king_man_woman_on_made_up_vectors() {
     assert_eq!(best[0].0, "queen", "man : king :: woman : ? gave {best:?}");
     // unit(king) − unit(man) + unit(woman) = (0.7071, −0.2929, 0.9994, 0.0333).
     close(best[0].1, 0.95826, 1e-4, "cosine of queen with the target");
-    assert!(best.iter().all(|(w, _)| !["man", "king", "woman"].contains(&w.as_str())), "query words excluded: {best:?}");
+    assert!(
+        best.iter().all(|(w, _)| !["man", "king", "woman"].contains(&w.as_str())),
+        "query words excluded: {best:?}"
+    );
 }
 
 #[test]

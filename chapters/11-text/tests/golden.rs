@@ -2,6 +2,8 @@
 //! versions).
 
 use ch11_text::*;
+use kindling_data::text::{BpeTrainOptions, ByteBpe};
+use std::io::Write;
 
 const PLAY: &str = "First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\nSpeak, speak.\n\n\
                     First Citizen:\nYou are all resolved rather to die than to famish?\n\nno colon here\n";
@@ -76,4 +78,61 @@ fn repeated_sgns_updates_drive_the_loss_down() {
     }
     assert!((first - 2.0 * 2f32.ln()).abs() < 1e-6, "zero output vectors: loss 2 ln 2, got {first}");
     assert!(last < 0.1, "after 200 steps on one pair the loss should be small, got {last}");
+}
+
+#[test]
+fn word_sentences_are_lowercase_letter_runs_one_per_line() {
+    let s = word_sentences("First Citizen:\nO'er the hill, 2 miles!\n\n\nAll:\n");
+    let expect: Vec<Vec<String>> = vec![
+        vec!["first".into(), "citizen".into()],
+        vec!["o".into(), "er".into(), "the".into(), "hill".into(), "miles".into()],
+        vec!["all".into()],
+    ];
+    assert_eq!(s, expect);
+}
+
+#[test]
+fn search_ranks_by_cosine_over_terms_of_three_or_more_speeches() {
+    let play = "A:\nthe light in the window\n\nB:\nthe light of day\n\nC:\nthe window is shut\n\n\
+                D:\na light, a window, a door\n\nE:\nthe day is long\n\nF:\nday and night and day\n";
+    let all = speeches(play);
+    assert_eq!(all.len(), 6);
+    let search = SpeechSearch::new(&all);
+    // Indexed: the terms in at least 3 speeches (day, light, the, window).
+    assert_eq!(search.terms(), 4);
+    // D holds exactly light and window, as the query does; A adds "the".
+    let best = search.search("window light", 2);
+    assert_eq!(best.iter().map(|b| b.0).collect::<Vec<_>>(), [3, 0], "{best:?}");
+    assert!((best[0].1 - 1.0).abs() < 1e-6, "{best:?}");
+    let none = search.search("door", 3);
+    assert!(none.iter().all(|&(_, s)| s == 0.0), "a term in one speech is not indexed: {none:?}");
+}
+
+#[test]
+fn the_chapter_trains_skip_gram_with_gensim_settings() {
+    let c = word2vec_config(5, 1);
+    assert_eq!((c.dim, c.window, c.negative, c.min_count, c.epochs, c.threads), (100, 5, 5, 5, 5, 1));
+    assert_eq!(c.architecture, kindling_sequence::word2vec::Architecture::SkipGram);
+}
+
+#[test]
+fn tiny_shakespeare_speeches_and_a_bpe_round_trip() {
+    let dir = match kindling_data::datasets_dir() {
+        Ok(dir) => dir,
+        Err(e) => {
+            // Straight to stderr, past the test harness's capture, so the skip is seen.
+            let _ = writeln!(std::io::stderr(), "SKIPPED: KINDLING_DATASETS is unset ({e})");
+            return;
+        }
+    };
+    let play = kindling_data::tiny_shakespeare(dir.join("tinyshakespeare")).expect("Tiny Shakespeare");
+    let all = speeches(&play);
+    assert_eq!(all.len(), 7097, "the speeches the retrieval demo indexes");
+    assert_eq!(all[0].speaker, "First Citizen");
+    // A small tokenizer on the first 100,000 bytes still round-trips the end of the play.
+    let bpe = ByteBpe::train(&play[..100_000], 400, &BpeTrainOptions::default());
+    let tail = &play[play.len() - 20_000..];
+    let ids = bpe.encode(tail);
+    assert!(ids.len() < tail.len(), "merges make tokens longer than a byte");
+    assert_eq!(bpe.decode(&ids), tail);
 }
