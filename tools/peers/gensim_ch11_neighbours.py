@@ -4,10 +4,11 @@ can show both lists.
 
 Tokenisation as `ch11_text::word_sentences` (one sentence per non-empty line, lowercased, runs
 of ASCII letters); skip-gram, 100 dimensions, window 5, 5 negatives, min_count 5, sample 1e-3,
-alpha 0.025 down to 1e-4, 50 epochs (`--epochs` changes it), 2 workers, seed 1.
+alpha 0.025 down to 1e-4, 50 epochs (`--epochs` changes it), one worker (as the demo's one
+thread, so that a run is reproducible), seed 1.
 Writes book/src/generated/11-text/neighbours-gensim.md and analogy-gensim.md.
 
-    KINDLING_DATASETS=... python tools/peers/gensim_ch11_neighbours.py [--epochs 50]
+    PYTHONHASHSEED=0 KINDLING_DATASETS=... python tools/peers/gensim_ch11_neighbours.py [--epochs 50]
 """
 
 import argparse
@@ -64,7 +65,7 @@ def main():
         corpus = sentences(f.read())
     start = time.perf_counter()
     model = Word2Vec(corpus, vector_size=100, window=5, negative=5, hs=0, min_count=5, sample=1e-3,
-                     alpha=0.025, min_alpha=1e-4, sg=1, workers=2, seed=1, epochs=args.epochs)
+                     alpha=0.025, min_alpha=1e-4, sg=1, workers=1, seed=1, epochs=args.epochs)
     print(f"gensim: {args.epochs} epochs in {time.perf_counter() - start:.1f} s, vocabulary {len(model.wv)}")
     rows = []
     for word in PROBES:

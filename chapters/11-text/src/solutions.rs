@@ -26,7 +26,6 @@ pub fn ngrams(tokens: &[&str], n: usize) -> Vec<String> {
     tokens.windows(n).map(|w| w.join(" ")).collect()
 }
 
-// ANCHOR: ex11_2
 /// Exercise 11.2. The most frequent adjacent pair, weighted by word counts; ties to the smallest.
 pub fn most_frequent_pair(words: &WordCounts) -> Option<(String, String)> {
     let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
@@ -55,7 +54,6 @@ pub fn merge_pair(symbols: &[String], pair: &(String, String)) -> Vec<String> {
     }
     merged
 }
-// ANCHOR_END: ex11_2
 
 /// Term counts per document and document frequencies, over a given vocabulary order.
 fn counts(docs: &[Vec<&str>], vocab: &[String]) -> (Vec<Vec<f64>>, Vec<f64>) {
@@ -75,7 +73,6 @@ fn counts(docs: &[Vec<&str>], vocab: &[String]) -> (Vec<Vec<f64>>, Vec<f64>) {
     (tf, df)
 }
 
-// ANCHOR: ex11_3
 /// Exercise 11.3. Raw counts times ln(N / df), vocabulary in order of first appearance.
 pub fn tfidf_textbook(docs: &[Vec<&str>]) -> (Vec<String>, Vec<Vec<f64>>) {
     let mut vocab: Vec<String> = Vec::new();
@@ -115,7 +112,6 @@ pub fn tfidf_sklearn(docs: &[Vec<&str>], sublinear_tf: bool) -> (Vec<String>, Ve
     }
     (vocab, tf)
 }
-// ANCHOR_END: ex11_3
 
 /// Exercise 11.4. Every (centre, context) pair within the window.
 pub fn skipgram_pairs(sentence: &[usize], window: usize) -> Vec<(usize, usize)> {
@@ -144,7 +140,6 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-// ANCHOR: ex11_5
 /// Exercise 11.5. The negative-sampling loss of one pair and its gradients.
 pub fn sgns_loss_and_grads(centre: &[f64], context: &[f64], negatives: &[Vec<f64>]) -> SgnsGrads {
     let scale = |v: &[f64], s: f64| -> Vec<f64> { v.iter().map(|x| x * s).collect() };
@@ -165,7 +160,6 @@ pub fn sgns_loss_and_grads(centre: &[f64], context: &[f64], negatives: &[Vec<f64
     }
     SgnsGrads { loss, centre: grad_centre, context: scale(centre, g_pos), negatives: grad_negatives }
 }
-// ANCHOR_END: ex11_5
 
 /// Exercise 11.6. a·b / (‖a‖ ‖b‖), 0 for a zero vector.
 pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
@@ -177,7 +171,6 @@ pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
-// ANCHOR: ex11_6
 /// Exercise 11.6. 3CosAdd: the words nearest to unit(b) − unit(a) + unit(c), query words left out.
 pub fn analogy(words: &[&str], vectors: &[Vec<f64>], a: &str, b: &str, c: &str, k: usize) -> Vec<(String, f64)> {
     let unit = |v: &[f64]| -> Vec<f64> {
@@ -200,4 +193,3 @@ pub fn analogy(words: &[&str], vectors: &[Vec<f64>], a: &str, b: &str, c: &str, 
     scored.truncate(k);
     scored
 }
-// ANCHOR_END: ex11_6
