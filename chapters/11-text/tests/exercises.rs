@@ -103,7 +103,8 @@ fn ex11_3_textbook_weights_raw_counts() {
 
 #[test]
 fn ex11_3_matches_scikit_learn() {
-    // TfidfVectorizer(analyzer=lambda d: d) in scikit-learn 1.9 on these token lists.
+    // TfidfVectorizer(analyzer=lambda d: d) in scikit-learn 1.9 on these token lists
+    // (tests/make_sklearn_tfidf.py prints them).
     let docs =
         vec![vec!["I", "love", "NLP"], vec!["I", "love", "machine", "learning"], vec!["I", "love", "love", "Rust"]];
     let (vocab, m) = tfidf_sklearn(&docs, false);
