@@ -20,7 +20,7 @@ use ch11_text::*;
 use chapter_kit::{best_of, markdown_table, Output};
 use kindling_data::text::{
     normalize, remove_stop_words, words, BpeTrainOptions, ByteBpe, Normalize, Punctuation, Vocab, WordPiece,
-    WordPieceTrainOptions, STOP_WORDS_EN,
+    WordPieceScore, WordPieceTrainOptions, STOP_WORDS_EN,
 };
 use kindling_metrics::plot::{scatter_labeled, PlotOptions};
 use kindling_sequence::word2vec::{Architecture, Word2Vec, WordVectors};
@@ -230,12 +230,15 @@ fn wordpiece(out: &Output, train: &str, sizes: &[usize]) -> std::io::Result<()> 
     );
     let train_words = word_tokens(train);
     for &size in sizes {
-        let start = Instant::now();
-        let wp = WordPiece::train(train_words.iter().map(String::as_str), size, &WordPieceTrainOptions::default());
-        let took = start.elapsed().as_secs_f64();
-        text += &format!("Trained on the play's words, {} pieces ({took:.1} s):\n", wp.vocab_size());
-        for line in ["i made sweet indian rice called kheer", "the unsworn grandsire doth misbecome thee"] {
-            text += &format!("  {}\n", wp.tokens(line).join(" "));
+        for (score, name) in [(WordPieceScore::Likelihood, "likelihood"), (WordPieceScore::Frequency, "frequency")] {
+            let options = WordPieceTrainOptions { score, ..WordPieceTrainOptions::default() };
+            let start = Instant::now();
+            let wp = WordPiece::train(train_words.iter().map(String::as_str), size, &options);
+            let took = start.elapsed().as_secs_f64();
+            text += &format!("Trained on the play's words by {name}, {} pieces ({took:.1} s):\n", wp.vocab_size());
+            for line in ["i made sweet indian rice called kheer", "the unsworn grandsire doth misbecome thee"] {
+                text += &format!("  {}\n", wp.tokens(line).join(" "));
+            }
         }
     }
     out.write("wordpiece.txt", &text)

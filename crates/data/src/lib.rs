@@ -100,5 +100,5 @@ pub use text::{
 pub use text::{
     gpt2_pretokenize, is_stop_word, ngram_range, ngrams, normalize, read_text, remove_stop_words, words,
     BpeTrainOptions, ByteBpe, CharVocab, Digits, Normalize, Punctuation, UnicodeForm, Vocab, VocabBuilder, WordPiece,
-    WordPieceTrainOptions, BOS, EOS, PAD, STOP_WORDS_EN, UNK,
+    WordPieceScore, WordPieceTrainOptions, BOS, EOS, PAD, STOP_WORDS_EN, UNK,
 };

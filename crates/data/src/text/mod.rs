@@ -45,4 +45,4 @@ pub use tfidf::{
 };
 pub use tokenize::{is_stop_word, ngram_range, ngrams, remove_stop_words, words, STOP_WORDS_EN};
 pub use vocab::{Vocab, VocabBuilder, BOS, EOS, PAD, UNK};
-pub use wordpiece::{WordPiece, WordPieceTrainOptions};
+pub use wordpiece::{WordPiece, WordPieceScore, WordPieceTrainOptions};

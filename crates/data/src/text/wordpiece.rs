@@ -12,8 +12,12 @@
 //! ```
 //!
 //! Training ([`WordPiece::train`]) starts from the characters and, like BPE, merges adjacent
-//! pieces, but picks the pair with the best likelihood score `count(ab) / (count(a)·count(b))`
-//! rather than the most frequent one: a pair wins when its parts are seldom seen apart.
+//! pieces, but by default picks the pair with the best likelihood score
+//! `count(ab) / (count(a)·count(b))` rather than the most frequent one: a pair wins when its
+//! parts are seldom seen apart. On a small corpus that score leaves frequent words in pieces
+//! ("the" as `th ##e`) while it makes rare ones whole; [`WordPieceScore::Frequency`] merges the
+//! most frequent pair instead, as BPE does (and as Hugging Face's WordPiece trainer does), and
+//! keeps the common words whole.
 
 use super::bpe::merge_pair;
 use super::write_text_atomic;
@@ -30,11 +34,24 @@ const UNK_TOKEN: &str = "[UNK]";
 /// The prefix of a piece that continues a word.
 const CONTINUATION: &str = "##";
 
+/// Which pair [`WordPiece::train`] merges next.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WordPieceScore {
+    /// The pair with the highest `count(ab) / (count(a)·count(b))`: the original WordPiece's
+    /// likelihood gain, which favours pairs whose parts are rare.
+    #[default]
+    Likelihood,
+    /// The most frequent pair, as BPE: frequent words become whole first.
+    Frequency,
+}
+
 /// The options of [`WordPiece::train`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WordPieceTrainOptions {
     /// Only pairs seen at least this often are merged (default 2).
     pub min_frequency: usize,
+    /// How the next merge is chosen (default [`WordPieceScore::Likelihood`]).
+    pub score: WordPieceScore,
     /// The special tokens, ids `0..`; must include `[UNK]` (default `[PAD] [UNK] [CLS] [SEP]
     /// [MASK]`, as BERT).
     pub special_tokens: Vec<String>,
@@ -44,6 +61,7 @@ impl Default for WordPieceTrainOptions {
     fn default() -> Self {
         WordPieceTrainOptions {
             min_frequency: 2,
+            score: WordPieceScore::Likelihood,
             special_tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map(String::from).to_vec(),
         }
     }
@@ -179,7 +197,7 @@ impl WordPiece {
 
     /// Learns a vocabulary of at most `vocab_size` tokens from a stream of words: the special
     /// tokens, every character (as a word start and as a `##` continuation, as it occurs), then
-    /// merges by likelihood score until the size is reached or no pair is frequent enough.
+    /// merges by `options.score` until the size is reached or no pair is frequent enough.
     /// Ties go to the more frequent pair, then to the alphabetically first. Panics when the
     /// specials lack `[UNK]`.
     ///
@@ -232,8 +250,11 @@ impl WordPiece {
             format!("{}{}", tokens[a as usize], right.strip_prefix(CONTINUATION).unwrap_or(right))
         };
         while tokens.len() < vocab_size {
-            // The pair whose parts are most often seen together rather than apart.
-            let score = |(a, b): Pair, n: i64| n as f64 / (unit_counts[&a] as f64 * unit_counts[&b] as f64);
+            // Likelihood: the pair whose parts are most often seen together rather than apart.
+            let score = |(a, b): Pair, n: i64| match options.score {
+                WordPieceScore::Likelihood => n as f64 / (unit_counts[&a] as f64 * unit_counts[&b] as f64),
+                WordPieceScore::Frequency => n as f64,
+            };
             let best = pair_counts.iter().filter(|&(_, &n)| n > 0 && n >= options.min_frequency as i64).max_by(
                 |&(&x, &nx), &(&y, &ny)| {
                     score(x, nx)
@@ -351,7 +372,7 @@ mod tests {
         #[test]
         fn incremental_training_equals_recounting(text in "[abc ]{0,60}", size in 0usize..20) {
             let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
-            let options = WordPieceTrainOptions { min_frequency: 1, special_tokens: vec!["[UNK]".into()] };
+            let options = WordPieceTrainOptions { min_frequency: 1, special_tokens: vec!["[UNK]".into()], ..Default::default() };
             let wp = WordPiece::train(&words, 7 + size, &options);
             prop_assert_eq!(wp.vocab(), &train_naive(&words, 7 + size, &options)[..]);
         }
@@ -382,11 +403,16 @@ mod tests {
     fn training_merges_by_likelihood_not_by_frequency() {
         // "q u" is rarer than "e s" but q and u never appear apart, so its score is higher.
         let corpus = "qu qu es es es e e e s s s es es".split(' ');
-        let options = WordPieceTrainOptions { min_frequency: 1, special_tokens: vec!["[UNK]".into()] };
+        let options =
+            WordPieceTrainOptions { min_frequency: 1, special_tokens: vec!["[UNK]".into()], ..Default::default() };
         let wp = WordPiece::train(corpus, 6, &options);
         assert_eq!(wp.vocab(), ["[UNK]", "##s", "##u", "e", "q", "s"]);
         let wp = WordPiece::train("qu qu es es es e e e s s s es es".split(' '), 7, &options);
         assert_eq!(wp.vocab()[6], "qu");
+        // By frequency, "e ##s" (5 times) comes before "q ##u" (twice).
+        let options = WordPieceTrainOptions { score: WordPieceScore::Frequency, ..options };
+        let wp = WordPiece::train("qu qu es es es e e e s s s es es".split(' '), 7, &options);
+        assert_eq!(wp.vocab()[6], "es");
     }
 
     #[test]
