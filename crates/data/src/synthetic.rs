@@ -293,9 +293,8 @@ impl StringTask {
                 c.into_iter().collect()
             }
             StringTask::Add => {
-                let (a, b) = source
-                    .split_once('+')
-                    .unwrap_or_else(|| panic!("StringTask::Add::answer: {source:?} has no '+'"));
+                let (a, b) =
+                    source.split_once('+').unwrap_or_else(|| panic!("StringTask::Add::answer: {source:?} has no '+'"));
                 let parse = |x: &str| -> u128 {
                     x.parse().unwrap_or_else(|_| panic!("StringTask::Add::answer: {x:?} is not a number"))
                 };
@@ -375,10 +374,10 @@ pub fn string_task(
     );
     let mut rng = Rng::seed(seed);
     let mut seen = std::collections::HashSet::with_capacity(wanted);
-    let mut sets = [StringPairs { sources: Vec::new(), targets: Vec::new() }, StringPairs {
-        sources: Vec::new(),
-        targets: Vec::new(),
-    }];
+    let mut sets = [
+        StringPairs { sources: Vec::new(), targets: Vec::new() },
+        StringPairs { sources: Vec::new(), targets: Vec::new() },
+    ];
     // Held-out examples first, so the held-out set does not depend on n_train.
     for (set, n) in [(1, n_held_out), (0, n_train)] {
         while sets[set].len() < n {

@@ -30,6 +30,8 @@
 //! - [`forecast`]: time-series forecasting: [`sliding_windows`], [`time_split`], the
 //!   [`Forecaster`] (a recurrent encoder and a linear head, direct multi-step, or iterated one
 //!   step with [`Forecaster::predict_recursive`]) and the [`last_value_forecast`] baseline.
+//! - [`seq2seq`]: encoder–decoder models with attention (Bahdanau, Luong), teacher forcing with
+//!   a schedule, greedy and beam-search decoding (book chapter 12).
 //!
 //! The book explains all of it in chapter 10, "Recurrent networks" (`book/src/10-recurrent.md`,
 //! code in `chapters/10-recurrent`).
@@ -39,6 +41,7 @@ pub mod forecast;
 mod layer;
 pub mod lm;
 pub mod padded;
+pub mod seq2seq;
 
 pub use cell::{CellKind, CellWeights, GruCell, LstmCell, RnnCell};
 pub use forecast::{last_value_forecast, sliding_windows, time_split, Forecaster};

@@ -3,4 +3,5 @@
 mod fast_vs_naive;
 mod forecast;
 mod layers;
+mod seq2seq;
 mod torch;
