@@ -135,10 +135,13 @@ impl Hypothesis {
 /// row's next-token log-probabilities and its attention row (empty if none).
 ///
 /// Every step ranks the live beams' extensions by summed log-probability; an EOS among the
-/// top `K` finishes a hypothesis, the best `K` others stay live. An example stops when it has
-/// `K` finished hypotheses or after `max_len` steps (then its live beams count too). The best
-/// by [`Hypothesis::score`] (GNMT length normalisation with `alpha`) is returned per example.
-/// With `K` = 1 this is greedy decoding.
+/// top `K` finishes a hypothesis, the best `K` others stay live. An example stops when no live
+/// beam can still beat its best finished hypothesis (a live beam's log-probability only falls,
+/// and its length penalty is at most the one at `max_len`), or after `max_len` steps (then its
+/// live beams count too). The best by [`Hypothesis::score`] (GNMT length normalisation with
+/// `alpha`) is returned per example. With `K` = 1 and `alpha` = 0 this is greedy decoding.
+/// (Stopping at the first `K` finished hypotheses instead, as some libraries do, lets early
+/// junk endings from weak beams end the search before the likely output finishes.)
 pub fn beam_search_with(
     batch: usize,
     beam_width: usize,
@@ -209,7 +212,12 @@ pub fn beam_search_with(
                 live += 1;
             }
             (b * k + live..(b + 1) * k).for_each(|r| next.0[r] = r);
-            if finished[b].len() >= k {
+            // Log-probabilities only fall as tokens are added and the penalty grows at most to
+            // its value at max_len, so once the best finished hypothesis beats every live beam's
+            // best possible score, nothing live can win.
+            let best_live = next.2[b * k..(b + 1) * k].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let best_done = finished[b].iter().map(|h| h.score(alpha)).fold(f64::NEG_INFINITY, f64::max);
+            if live == 0 || best_done >= best_live / length_penalty(max_len, alpha) {
                 done[b] = true;
             }
         }
@@ -246,7 +254,7 @@ pub fn beam_search_with(
 /// Beam search with `beam_width` beams per source, all sources and beams decoded as one batch
 /// of `sources.len() · beam_width` rows, hypotheses ranked by GNMT length normalisation
 /// ([`length_penalty`] with `alpha`). See [`beam_search_with`] for the rules. `beam_width` 1
-/// gives [`greedy`]'s output.
+/// with `alpha` 0 gives [`greedy`]'s output.
 pub fn beam_search<T: Float>(
     model: &Seq2Seq<T>,
     sources: &[Vec<i64>],

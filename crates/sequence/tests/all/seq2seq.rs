@@ -230,6 +230,10 @@ fn toy_step(prefix: &[i64]) -> Vec<f64> {
 }
 
 fn toy_search(width: usize, alpha: f64) -> Vec<i64> {
+    search_with(toy_step, width, alpha)
+}
+
+fn search_with(model: fn(&[i64]) -> Vec<f64>, width: usize, alpha: f64) -> Vec<i64> {
     let mut prefixes: Vec<Vec<i64>> = vec![Vec::new(); width];
     let hyp = beam_search_with(1, width, 5, alpha, 0, 1, |parents, tokens| {
         prefixes = parents
@@ -237,7 +241,7 @@ fn toy_search(width: usize, alpha: f64) -> Vec<i64> {
             .zip(tokens)
             .map(|(&p, &t)| if t == 0 { Vec::new() } else { [&prefixes[p][..], &[t]].concat() })
             .collect();
-        (prefixes.iter().map(|p| toy_step(p)).collect(), vec![Vec::new(); width])
+        (prefixes.iter().map(|p| model(p)).collect(), vec![Vec::new(); width])
     });
     hyp[0].tokens.clone()
 }
@@ -249,6 +253,23 @@ fn beam_search_finds_the_likelier_sequence_that_greedy_misses() {
     let greedy_out = toy_search(1, 0.0);
     assert_eq!(greedy_out[0], 2, "greedy starts with A");
     assert_eq!(toy_search(2, 0.0), vec![3]);
+}
+
+/// A confident model whose likely output is A A A A EOS, with a small chance of ending early.
+fn confident_step(prefix: &[i64]) -> Vec<f64> {
+    let p: [f64; 5] = if prefix.len() < 4 { [0.0, 0.01, 0.97, 0.01, 0.01] } else { [0.0, 0.97, 0.01, 0.01, 0.01] };
+    p.iter().map(|x| x.ln()).collect()
+}
+
+#[test]
+fn early_endings_of_weak_beams_do_not_stop_the_search() {
+    // Every step an EOS ranks among the top K; stopping after K finished hypotheses would
+    // return a one- or two-token output. The search goes on while a live beam can still win.
+    for width in [1, 2, 3] {
+        for alpha in [0.0, 0.6, 1.0] {
+            assert_eq!(search_with(confident_step, width, alpha), vec![2, 2, 2, 2], "width {width}, alpha {alpha}");
+        }
+    }
 }
 
 #[test]
