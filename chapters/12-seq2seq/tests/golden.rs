@@ -12,7 +12,7 @@ fn the_recipe_schedule_warms_up_then_decays_to_a_tenth() {
     assert!((r.lr_at(99) - r.lr).abs() < 1e-12);
     assert!((r.lr_at(r.steps) - r.lr / 10.0).abs() < 1e-9);
     assert_eq!((r.min_len, r.max_len, r.max_output()), (5, 20, 21));
-    assert_eq!(Recipe::new(StringTask::Add, Attention::None).max_output(), 6);
+    assert_eq!(Recipe::new(StringTask::Add, Attention::None).max_output(), 5);
 }
 
 #[test]

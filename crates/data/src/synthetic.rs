@@ -347,8 +347,13 @@ impl StringPairs {
 /// A training set of `n_train` and a held-out set of `n_held_out` distinct examples of `task`
 /// with lengths (digits per number for [`StringTask::Add`]) in `min_len..=max_len`. No source
 /// appears twice in either set or in both, so held-out accuracy measures generalisation.
-/// Deterministic in `seed`. Panics when the task has too few distinct examples for the sizes
-/// asked (short lengths).
+///
+/// Which set a source may go to is decided by a seeded hash of the source, so that the
+/// held-out share of every part of the task (the few one-digit additions as much as the many
+/// long strings) is the same, about `n_held_out / (n_train + n_held_out)`; taking the first
+/// draws as held-out instead would send nearly all of the rare short examples there and none
+/// to training. Deterministic in `seed`. Panics when the task has too few distinct examples
+/// for the sizes asked (short lengths).
 pub fn string_task(
     task: StringTask,
     n_train: usize,
@@ -372,20 +377,31 @@ pub fn string_task(
         (wanted as f64) * 2.0 <= available,
         "string_task: {wanted} distinct {task:?} examples asked of lengths {min_len}..={max_len}, which hold about {available} (ask for at most half)"
     );
+    let share = if wanted == 0 { 0.0 } else { n_held_out as f64 / wanted as f64 };
+    let held_out_side = |source: &str| {
+        // FNV-1a of the seed and the text, then a final mix; the top 53 bits as a fraction.
+        let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for b in source.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        ((h >> 11) as f64 / (1u64 << 53) as f64) < share
+    };
     let mut rng = Rng::seed(seed);
     let mut seen = std::collections::HashSet::with_capacity(wanted);
-    let mut sets = [
-        StringPairs { sources: Vec::new(), targets: Vec::new() },
-        StringPairs { sources: Vec::new(), targets: Vec::new() },
-    ];
-    // Held-out examples first, so the held-out set does not depend on n_train.
-    for (set, n) in [(1, n_held_out), (0, n_train)] {
-        while sets[set].len() < n {
-            let source = task.draw(min_len, max_len, &mut rng);
-            if seen.insert(source.clone()) {
-                sets[set].targets.push(encode_string(&task.answer(&source)));
-                sets[set].sources.push(encode_string(&source));
-            }
+    let mut sets = [StringPairs { sources: Vec::new(), targets: Vec::new() }, StringPairs {
+        sources: Vec::new(),
+        targets: Vec::new(),
+    }];
+    let limits = [n_train, n_held_out];
+    while sets[0].len() < n_train || sets[1].len() < n_held_out {
+        let source = task.draw(min_len, max_len, &mut rng);
+        let set = usize::from(held_out_side(&source));
+        if sets[set].len() < limits[set] && seen.insert(source.clone()) {
+            sets[set].targets.push(encode_string(&task.answer(&source)));
+            sets[set].sources.push(encode_string(&source));
         }
     }
     let [train, held_out] = sets;
