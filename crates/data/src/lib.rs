@@ -44,6 +44,13 @@
 //! - **Readers**: [`csv`], [`idx`] (MNIST, Fashion-MNIST, plain or gzip), plain text
 //!   ([`read_text`], [`CharVocab`]), and the named datasets in [`datasets`]. Anything wrong with
 //!   a file is a [`DataError`] naming the file, what was expected and what was found.
+//! - **Text** ([`text`]): normalisation ([`normalize()`]), a word tokenizer ([`words`]), stop
+//!   words, n-grams, word vocabularies with special tokens and frequency cut-offs ([`Vocab`]),
+//!   and subword tokenizers: byte-level BPE in the GPT-2 style ([`ByteBpe`], whose files load
+//!   into and from Hugging Face `tokenizers`) and WordPiece ([`WordPiece`]).
+//! - **Text features**: bag of words and TF-IDF as scikit-learn computes them
+//!   ([`CountVectorizer`], [`TfidfVectorizer`]), with [`cosine_similarity`] and [`nearest`]
+//!   rows for retrieval.
 //! - **Synthetic data** ([`synthetic`]): lines, circles, moons, blobs, spirals, sine series
 //!   and toy sequence tasks, all seeded.
 //! - **Downloads** ([`mod@download`], [`download()`]): MNIST, Fashion-MNIST and Tiny Shakespeare, checked against
@@ -67,7 +74,7 @@ pub mod preprocess;
 mod sampler;
 pub mod split;
 pub mod synthetic;
-mod text;
+pub mod text;
 
 pub use dataset::{Dataset, Stack, Subset, TensorDataset};
 pub use datasets::{
@@ -86,4 +93,12 @@ pub use split::{
     bootstrap, k_fold, random_split, random_split_fractions, stratified_k_fold, train_val_test_split, Bootstrap, Fold,
     TrainValTest,
 };
-pub use text::{read_text, CharVocab};
+pub use text::{
+    cosine_similarity, nearest, CountOptions, CountVectorizer, DocFrequency, Norm, TfidfOptions, TfidfVectorizer,
+    VocabularyOrder,
+};
+pub use text::{
+    gpt2_pretokenize, is_stop_word, ngram_range, ngrams, normalize, read_text, remove_stop_words, words,
+    BpeTrainOptions, ByteBpe, CharVocab, Digits, Normalize, Punctuation, UnicodeForm, Vocab, VocabBuilder, WordPiece,
+    WordPieceTrainOptions, BOS, EOS, PAD, STOP_WORDS_EN, UNK,
+};

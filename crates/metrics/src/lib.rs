@@ -21,10 +21,12 @@
 //!
 //! - **Metrics** ([`metrics`]): accuracy, precision/recall/F1/specificity per class and
 //!   macro/micro/weighted, the confusion matrix, ROC AUC, log loss, MSE/RMSE/MAE/R², as
-//!   functions and as streaming [`Metric`]s.
+//!   functions and as streaming [`Metric`]s; BLEU, exact match and token accuracy for
+//!   generated sequences ([`metrics::text`]).
 //! - **History** ([`history`]): every epoch's named values, as JSON or CSV.
 //! - **Plots** ([`plot`]): curves, confusion matrix, decision boundary, predictions, image
-//!   grids, as PNG or SVG.
+//!   grids, labelled heatmaps (attention weights) and labelled scatters (word maps), as PNG or
+//!   SVG.
 //! - **Seeds** ([`seed`]): one seed, one named stream per purpose.
 
 mod error;

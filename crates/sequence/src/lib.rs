@@ -32,6 +32,8 @@
 //!   step with [`Forecaster::predict_recursive`]) and the [`last_value_forecast`] baseline.
 //! - [`seq2seq`]: encoder–decoder models with attention (Bahdanau, Luong), teacher forcing with
 //!   a schedule, greedy and beam-search decoding (book chapter 12).
+//! - [`word2vec`]: skip-gram and CBOW word vectors with negative sampling, trained by a
+//!   hand-written multithreaded SGD ([`Word2Vec`]), and their queries ([`WordVectors`]).
 //!
 //! The book explains all of it in chapter 10, "Recurrent networks" (`book/src/10-recurrent.md`,
 //! code in `chapters/10-recurrent`).
@@ -42,9 +44,11 @@ mod layer;
 pub mod lm;
 pub mod padded;
 pub mod seq2seq;
+pub mod word2vec;
 
 pub use cell::{CellKind, CellWeights, GruCell, LstmCell, RnnCell};
 pub use forecast::{last_value_forecast, sliding_windows, time_split, Forecaster};
 pub use layer::{unrolled, Gru, Lstm, Recurrent, RecurrentOptions, RecurrentState, Rnn};
 pub use lm::{RecurrentLm, StreamBatches};
 pub use padded::{mask_targets, pad_sequences, sequence_mask};
+pub use word2vec::{Word2Vec, Word2VecConfig, WordVectors};

@@ -10,3 +10,5 @@ mod real_data;
 mod splits;
 mod strided;
 mod synthetic;
+mod text;
+mod tfidf;

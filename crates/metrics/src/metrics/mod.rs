@@ -13,6 +13,8 @@
 //!   A ratio whose denominator is zero (a class never predicted) counts as 0.
 //! - ROC AUC ranks the scores; tied scores get their average rank, which is the same as
 //!   drawing the ROC curve with diagonal (trapezoid) steps through ties.
+//! - Generated sequences ([`text`]): BLEU as sacrebleu or NLTK computes it, exact match and
+//!   token accuracy.
 //! - R² = 1 − SS_res / SS_tot: 1 for a perfect fit, 0 for always predicting the mean,
 //!   negative for worse than that.
 //!
@@ -33,12 +35,14 @@ mod confusion;
 mod ranking;
 mod regression;
 mod streaming;
+pub mod text;
 
 pub use classification::{accuracy, binary_log_loss, class_probabilities, log_loss, predicted_classes, LOG_LOSS_EPS};
 pub use confusion::{Average, ConfusionMatrix};
 pub use ranking::roc_auc;
 pub use regression::{mae, mse, r2_score, rmse};
 pub use streaming::{Accuracy, ClassScore, ErrorKind, LogLoss, Metric, RegressionError, RocAuc, Score, R2};
+pub use text::{bleu, exact_match, sentence_bleu, token_accuracy, Bleu, BleuOptions, Smoothing};
 
 /// `num / den`, or 0 when nothing was counted (a class never predicted scores 0, as in
 /// scikit-learn).

@@ -3,3 +3,4 @@
 
 mod metrics;
 mod plots;
+mod text;

@@ -1,4 +1,5 @@
-//! Every plot is written as PNG and SVG with the requested size.
+//! Every plot is written as PNG and SVG with the requested size (run with KEEP_PLOTS=1 to keep
+//! the images in the system's temporary folder).
 
 use kindling_metrics::metrics::ConfusionMatrix;
 use kindling_metrics::plot::{self, PlotOptions};
@@ -18,7 +19,10 @@ impl TempDir {
 
 impl Drop for TempDir {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        // KEEP_PLOTS=1 leaves the images in the temporary folder, to look at them.
+        if std::env::var_os("KEEP_PLOTS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }
 
@@ -127,4 +131,85 @@ fn image_grid_with_true_and_predicted_labels() {
     check_both(&dir, "grid_true", &options, |p| {
         plot::image_grid(&images, &actual, None, &names, 2, p, &options).unwrap()
     });
+}
+
+fn svg_text(dir: &TempDir, name: &str) -> String {
+    std::fs::read_to_string(dir.0.join(format!("{name}.svg"))).unwrap()
+}
+
+/// Whether the SVG writes `text` as a text element's whole content (plotters puts it on a
+/// line of its own).
+fn has_text(svg: &str, text: &str) -> bool {
+    svg.lines().any(|line| line.trim() == text)
+}
+
+fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
+    let err = std::panic::catch_unwind(f).expect_err("expected a panic");
+    err.downcast_ref::<String>().cloned().or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string())).unwrap()
+}
+
+#[test]
+fn heatmap_of_attention_weights() {
+    let dir = TempDir::new("heatmap");
+    // 20 output steps attending over 20 input tokens, mostly along the anti-diagonal (reversal).
+    let n = 20;
+    let weights: Vec<f32> =
+        (0..n * n).map(|i| if i % n == n - 1 - i / n { 0.8 } else { 0.2 / (n - 1) as f32 }).collect();
+    let weights = Tensor::from_vec(weights, [n, n]);
+    let inputs: Vec<String> = (0..n).map(|i| format!("in{i}")).collect();
+    let outputs: Vec<String> = (0..n).map(|i| format!("out{i}")).collect();
+    let options = PlotOptions::sized(700, 650).title("Attention");
+    check_both(&dir, "attention", &options, |p| plot::heatmap(&weights, &outputs, &inputs, p, &options).unwrap());
+    let svg = svg_text(&dir, "attention");
+    for label in ["in0", "in19", "out0", "out19", "Attention", "0.800"] {
+        assert!(has_text(&svg, label), "the heatmap SVG lacks {label}");
+    }
+    // A small grid prints its values in the cells.
+    let small = Tensor::from_vec(vec![0.25f32, 0.75, 1.0, 0.0], [2, 2]);
+    let names = ["a".to_string(), "b".to_string()];
+    let options = PlotOptions::sized(400, 300);
+    check_both(&dir, "small", &options, |p| plot::heatmap(&small, &names, &names, p, &options).unwrap());
+    assert!(has_text(&svg_text(&dir, "small"), "0.75"));
+}
+
+#[test]
+fn heatmap_shape_mismatches_panic() {
+    let values = Tensor::from_vec(vec![0.0f32; 6], [2, 3]);
+    let two = ["a", "b"];
+    let msg = panic_message(|| {
+        plot::heatmap(&values, &two, &two, "never.svg", &PlotOptions::default()).unwrap();
+    });
+    assert!(msg.contains("plot::heatmap: 2 column labels for 3 columns"), "{msg}");
+    let msg = panic_message(|| {
+        plot::heatmap(&values, &["a"], &["a", "b", "c"], "never.svg", &PlotOptions::default()).unwrap();
+    });
+    assert!(msg.contains("plot::heatmap: 1 row labels for 2 rows"), "{msg}");
+    let msg = panic_message(|| {
+        plot::heatmap(&Tensor::from_vec(vec![0.0f32; 6], [6]), &two, &two, "never.svg", &PlotOptions::default())
+            .unwrap();
+    });
+    assert_eq!(msg, "plot::heatmap: values must be [rows, cols], got [6]");
+}
+
+#[test]
+fn scatter_of_labelled_points() {
+    let dir = TempDir::new("scatter");
+    // About 60 "words" on a spiral, as a 2-D embedding projection would place them.
+    let words: Vec<String> = (0..60).map(|i| format!("word{i}")).collect();
+    let points: Vec<(f32, f32)> = (0..60)
+        .map(|i| {
+            let t = i as f32 * 0.3;
+            (t.cos() * (1.0 + t), t.sin() * (1.0 + t))
+        })
+        .collect();
+    let options = PlotOptions::sized(800, 700).title("Embeddings");
+    check_both(&dir, "words", &options, |p| plot::scatter_labeled(&points, &words, p, &options).unwrap());
+    let svg = svg_text(&dir, "words");
+    for w in ["word0", "word31", "word59", "Embeddings"] {
+        assert!(has_text(&svg, w), "the scatter SVG lacks {w}");
+    }
+    let msg = panic_message(|| {
+        plot::scatter_labeled(&points[..3], &words[..2], "never.png", &PlotOptions::default()).unwrap();
+    });
+    assert!(msg.contains("plot::scatter_labeled: 3 points but 2 labels"), "{msg}");
 }

@@ -5,3 +5,4 @@ mod forecast;
 mod layers;
 mod seq2seq;
 mod torch;
+mod word2vec;

@@ -14,6 +14,12 @@ pub(crate) fn strip_bom(text: &str) -> &str {
     text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text)
 }
 
+/// Writes `text` to `path` all-or-nothing (the workspace's `write_atomic`: a temporary file
+/// beside it, flushed, then renamed over it).
+pub(crate) fn write_text_atomic(path: &Path, text: &str) -> Result<(), DataError> {
+    kindling_tensor::io::write_atomic(path, text.as_bytes()).map_err(|e| DataError::io(path, "write", e))
+}
+
 /// Reads a UTF-8 text file whole, without a leading byte-order mark. Invalid UTF-8 is an error
 /// naming the byte offset.
 pub fn read_text(path: impl AsRef<Path>) -> Result<String, DataError> {

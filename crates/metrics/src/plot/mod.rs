@@ -1,6 +1,7 @@
 //! Plots of a training run, drawn with `plotters`: loss and metric curves, a confusion-matrix
-//! heatmap, the decision boundary of a 2-D classifier, predictions against targets, and a
-//! grid of images with their true and predicted labels.
+//! heatmap, the decision boundary of a 2-D classifier, predictions against targets, a grid of
+//! images with their true and predicted labels, a labelled heatmap (attention weights) and a
+//! scatter of labelled points (a 2-D map of word embeddings).
 //!
 //! - The file's extension picks the format: `.png` (a bitmap) or `.svg` (vector); anything
 //!   else is an error.
@@ -19,15 +20,15 @@
 //! ```
 
 use crate::history::History;
-use crate::metrics::ConfusionMatrix;
 use crate::MetricsError;
 use kindling_tensor::Tensor;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 use std::sync::Once;
 
-static FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+static FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 static REGISTER: Once = Once::new();
 
 fn register_fonts() {
@@ -98,6 +99,12 @@ macro_rules! render {
     }};
 }
 
+mod heatmap;
+mod scatter;
+
+pub use heatmap::{confusion_matrix, heatmap};
+pub use scatter::scatter_labeled;
+
 /// A colour per series or class, distinguishable and colour-blind friendly (Okabe–Ito).
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
@@ -126,6 +133,25 @@ fn padded_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     }
     let pad = if hi > lo { (hi - lo) * 0.05 } else { lo.abs().max(1.0) * 0.05 };
     (lo - pad, hi + pad)
+}
+
+/// A white drawing with a caption (the plot's title, else `default_caption`) and axes over
+/// `x` × `y`: the frame of every scatter-like plot.
+fn xy_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    options: &PlotOptions,
+    default_caption: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    root.fill(&WHITE).map_err(err)?;
+    ChartBuilder::on(root)
+        .caption(options.title.as_deref().unwrap_or(default_caption), ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(35)
+        .y_label_area_size(50)
+        .build_cartesian_2d(x, y)
+        .map_err(err)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,95 +257,6 @@ fn draw_curves<DB: DrawingBackend>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Confusion matrix
-// ---------------------------------------------------------------------------------------------
-
-/// White to dark blue.
-fn heat(fraction: f64) -> RGBColor {
-    let f = fraction.clamp(0.0, 1.0);
-    let lerp = |a: f64, b: f64| (a + (b - a) * f).round() as u8;
-    RGBColor(lerp(247.0, 8.0), lerp(251.0, 48.0), lerp(255.0, 107.0))
-}
-
-/// A heatmap of the matrix: actual classes down, predicted across, each cell shaded by its
-/// share of its row (recall) and labelled with its count.
-pub fn confusion_matrix(
-    matrix: &ConfusionMatrix,
-    class_names: &[&str],
-    path: impl AsRef<Path>,
-    options: &PlotOptions,
-) -> Result<(), MetricsError> {
-    let k = matrix.num_classes();
-    let names: Vec<String> =
-        (0..k).map(|c| class_names.get(c).map_or_else(|| c.to_string(), |s| s.to_string())).collect();
-    render!(path, options, |root| {
-        (|| -> DrawResult {
-            root.fill(&WHITE).map_err(err)?;
-            let caption = options.title.clone().unwrap_or_else(|| "Confusion matrix".into());
-            let mut chart = ChartBuilder::on(&root)
-                .caption(caption, ("sans-serif", 22))
-                .margin(15)
-                .x_label_area_size(60)
-                .y_label_area_size(90)
-                .build_cartesian_2d((0..k.max(1) - 1).into_segmented(), (0..k.max(1) - 1).into_segmented())
-                .map_err(err)?;
-            let label = |v: &SegmentValue<usize>| match v {
-                SegmentValue::CenterOf(c) if *c < k => names[*c].clone(),
-                _ => String::new(),
-            };
-            // Row 0 at the top: draw actual class a at y = k − 1 − a.
-            let y_label = |v: &SegmentValue<usize>| match v {
-                SegmentValue::CenterOf(c) if *c < k => names[k - 1 - *c].clone(),
-                _ => String::new(),
-            };
-            chart
-                .configure_mesh()
-                .disable_mesh()
-                .x_desc("predicted")
-                .y_desc("actual")
-                .x_labels(k)
-                .y_labels(k)
-                .x_label_formatter(&label)
-                .y_label_formatter(&y_label)
-                .draw()
-                .map_err(err)?;
-            for a in 0..k {
-                let row_total: u64 = (0..k).map(|p| matrix.get(a, p)).sum();
-                for p in 0..k {
-                    let count = matrix.get(a, p);
-                    let share = if row_total > 0 { count as f64 / row_total as f64 } else { 0.0 };
-                    let y = k - 1 - a;
-                    chart
-                        .draw_series(std::iter::once(Rectangle::new(
-                            [
-                                (SegmentValue::Exact(p), SegmentValue::Exact(y)),
-                                (SegmentValue::Exact(p + 1), SegmentValue::Exact(y + 1)),
-                            ],
-                            heat(share).filled(),
-                        )))
-                        .map_err(err)?;
-                    let text_color = if share > 0.5 { WHITE } else { BLACK };
-                    let style = TextStyle::from(("sans-serif", 16).into_font()).color(&text_color).pos(
-                        plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Center,
-                        ),
-                    );
-                    chart
-                        .draw_series(std::iter::once(Text::new(
-                            count.to_string(),
-                            (SegmentValue::CenterOf(p), SegmentValue::CenterOf(y)),
-                            style,
-                        )))
-                        .map_err(err)?;
-                }
-            }
-            Ok(())
-        })()
-    })
-}
-
-// ---------------------------------------------------------------------------------------------
 // Decision boundary
 // ---------------------------------------------------------------------------------------------
 
@@ -363,15 +300,7 @@ pub fn decision_boundary(
     );
     render!(path, options, |root| {
         (|| -> DrawResult {
-            root.fill(&WHITE).map_err(err)?;
-            let caption = options.title.clone().unwrap_or_else(|| "Decision boundary".into());
-            let mut chart = ChartBuilder::on(&root)
-                .caption(caption, ("sans-serif", 22))
-                .margin(12)
-                .x_label_area_size(35)
-                .y_label_area_size(45)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(err)?;
+            let mut chart = xy_chart(&root, options, "Decision boundary", x0..x1, y0..y1)?;
             chart.configure_mesh().disable_mesh().draw().map_err(err)?;
             let (dx, dy) = ((x1 - x0) / resolution as f64, (y1 - y0) / resolution as f64);
             chart
@@ -415,15 +344,7 @@ pub fn predictions(
     let (y0, y1) = padded_range(targets.iter().chain(predictions).map(|&v| f64::from(v)));
     render!(path, options, |root| {
         (|| -> DrawResult {
-            root.fill(&WHITE).map_err(err)?;
-            let caption = options.title.clone().unwrap_or_else(|| "Predictions".into());
-            let mut chart = ChartBuilder::on(&root)
-                .caption(caption, ("sans-serif", 22))
-                .margin(12)
-                .x_label_area_size(35)
-                .y_label_area_size(50)
-                .build_cartesian_2d(x0..x1, y0..y1)
-                .map_err(err)?;
+            let mut chart = xy_chart(&root, options, "Predictions", x0..x1, y0..y1)?;
             chart.configure_mesh().x_desc("x").y_desc("y").draw().map_err(err)?;
             for (i, (label, ys)) in [("targets", targets), ("predictions", predictions)].into_iter().enumerate() {
                 let color = class_color(i);
