@@ -7,6 +7,7 @@
 
 use kindling_autograd::no_grad;
 use kindling_data::synthetic::{string_task, StringPairs, StringTask, STRING_VOCAB};
+use kindling_metrics::metrics::text::exact_match;
 use kindling_nn::Module;
 use kindling_optim::{clip_grad_norm, Adam, AdamConfig, Optimizer};
 use kindling_sequence::seq2seq::{
@@ -171,23 +172,17 @@ pub fn decode_all(model: &Seq2Seq<f32>, sources: &[Vec<i64>], beam_width: usize,
 }
 // ANCHOR_END: decode
 
-/// The share of outputs equal to their reference, token for token.
-pub fn exact_match(outputs: &[Vec<i64>], references: &[Vec<i64>]) -> f64 {
+// ANCHOR: by_length
+/// Exact match (`kindling_metrics::metrics::text::exact_match`) per source length:
+/// `(length, share right, examples)` for every length present.
+pub fn exact_match_by_length(outputs: &[Vec<i64>], pairs: &StringPairs) -> Vec<(usize, f64, usize)> {
     assert_eq!(
         outputs.len(),
-        references.len(),
-        "exact_match: {} outputs for {} references",
+        pairs.len(),
+        "exact_match_by_length: {} outputs for {} pairs",
         outputs.len(),
-        references.len()
+        pairs.len()
     );
-    if outputs.is_empty() {
-        return 0.0;
-    }
-    outputs.iter().zip(references).filter(|(o, r)| o == r).count() as f64 / outputs.len() as f64
-}
-
-/// Exact match per source length: `(length, share right, examples)` for every length present.
-pub fn exact_match_by_length(outputs: &[Vec<i64>], pairs: &StringPairs) -> Vec<(usize, f64, usize)> {
     let longest = pairs.sources.iter().map(Vec::len).max().unwrap_or(0);
     (1..=longest)
         .filter_map(|len| {
@@ -195,11 +190,12 @@ pub fn exact_match_by_length(outputs: &[Vec<i64>], pairs: &StringPairs) -> Vec<(
             if idx.is_empty() {
                 return None;
             }
-            let right = idx.iter().filter(|&&i| outputs[i] == pairs.targets[i]).count();
-            Some((len, right as f64 / idx.len() as f64, idx.len()))
+            let pick = |v: &[Vec<i64>]| idx.iter().map(|&i| v[i].clone()).collect::<Vec<_>>();
+            Some((len, exact_match(&pick(outputs), &pick(&pairs.targets)), idx.len()))
         })
         .collect()
 }
+// ANCHOR_END: by_length
 
 /// A fresh model for the recipe (seeded).
 pub fn new_model(recipe: &Recipe) -> Seq2Seq<f32> {

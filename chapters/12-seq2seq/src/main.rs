@@ -16,8 +16,9 @@
 use ch12_seq2seq::*;
 use chapter_kit::{markdown_table, LineChart, Output};
 use kindling_data::synthetic::{decode_string, StringPairs, StringTask};
+use kindling_metrics::metrics::text::{bleu, exact_match, token_accuracy, BleuOptions};
+use kindling_metrics::plot::{self, PlotOptions};
 use kindling_sequence::seq2seq::{Attention, Decoded};
-use kindling_tensor::Tensor;
 
 const OPTIONS: [&str; 9] =
     ["--task", "--attention", "--steps", "--hidden", "--lr", "--max-seconds", "--batch", "--max-len", "--layers"];
@@ -91,6 +92,7 @@ struct Run {
     greedy_em: f64,
     beam_em: f64,
     token_acc: f64,
+    bleu: f64,
 }
 
 fn run(out: &Output, recipe: Recipe, max_seconds: Option<f64>) -> Run {
@@ -108,7 +110,9 @@ fn run(out: &Output, recipe: Recipe, max_seconds: Option<f64>) -> Run {
     let tokens = |d: &[Decoded<f32>]| d.iter().map(|o| o.tokens.clone()).collect::<Vec<_>>();
     let greedy_em = exact_match(&tokens(&greedy), &held_out.targets);
     let beam_em = exact_match(&tokens(&beam), &held_out.targets);
-    let token_acc = solutions::token_accuracy(&tokens(&greedy), &held_out.targets);
+    let token_acc = token_accuracy(&tokens(&greedy), &held_out.targets);
+    let references: Vec<Vec<Vec<i64>>> = held_out.targets.iter().map(|t| vec![t.clone()]).collect();
+    let bleu = bleu(&tokens(&greedy), &references, &BleuOptions::default()).score;
     out.step(&format!(
         "{label}: {} steps in {:.1} s; held-out exact match {:.2}% greedy, {:.2}% beam 4; token accuracy {:.2}%",
         log.steps,
@@ -117,52 +121,7 @@ fn run(out: &Output, recipe: Recipe, max_seconds: Option<f64>) -> Run {
         100.0 * beam_em,
         100.0 * token_acc
     ));
-    Run { recipe, held_out, log, greedy, greedy_em, beam_em, token_acc }
-}
-
-/// A heatmap of attention weights as SVG: output tokens down, source tokens across.
-fn heatmap_svg(title: &str, weights: &Tensor<f32>, rows: &[String], cols: &[String]) -> String {
-    let (r, c) = (weights.shape()[0], weights.shape()[1]);
-    let cell = 26.0;
-    let (left, top) = (70.0, 60.0);
-    let (w, h) = (left + cell * c as f64 + 20.0, top + cell * r as f64 + 20.0);
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"{}\" y=\"20\" font-size=\"15\" text-anchor=\"middle\">{title}</text>\n",
-        w / 2.0
-    );
-    for (i, label) in rows.iter().enumerate() {
-        for j in 0..c {
-            let v = weights.get(&[i, j]).clamp(0.0, 1.0) as f64;
-            let shade = |a: f64, b: f64| (a + (b - a) * v).round() as u8;
-            svg += &format!(
-                "<rect x=\"{}\" y=\"{}\" width=\"{cell}\" height=\"{cell}\" fill=\"rgb({},{},{})\" stroke=\"#eee\"><title>{v:.3}</title></rect>\n",
-                left + cell * j as f64,
-                top + cell * i as f64,
-                shade(255.0, 8.0),
-                shade(255.0, 48.0),
-                shade(255.0, 107.0)
-            );
-        }
-        svg += &format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"end\">{}</text>\n",
-            left - 6.0,
-            top + cell * i as f64 + cell * 0.68,
-            escape(label)
-        );
-    }
-    for (j, label) in cols.iter().enumerate() {
-        svg += &format!(
-            "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"middle\">{}</text>\n",
-            left + cell * j as f64 + cell / 2.0,
-            top - 8.0,
-            escape(label)
-        );
-    }
-    svg + "</svg>\n"
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    Run { recipe, held_out, log, greedy, greedy_em, beam_em, token_acc, bleu }
 }
 
 fn chars(tokens: &[i64]) -> Vec<String> {
@@ -180,8 +139,21 @@ fn write_heatmap(out: &Output, run: &Run, len: usize, name: &str) -> std::io::Re
     if d.finished {
         rows.push("<eos>".into());
     }
-    let title = format!("{}: {}", task_name(run.recipe.task), decode_string(&run.held_out.sources[i]));
-    out.write(name, &heatmap_svg(&title, &d.attention, &rows, &chars(&run.held_out.sources[i])))
+    let title = format!(
+        "{} ({}): {}",
+        task_name(run.recipe.task),
+        attention_name(run.recipe.model.attention),
+        decode_string(&run.held_out.sources[i])
+    );
+    let cols = chars(&run.held_out.sources[i]);
+    let options = PlotOptions {
+        title: Some(title),
+        ..PlotOptions::sized(120 + 34 * cols.len() as u32, 110 + 30 * rows.len() as u32)
+    };
+    let path = out.dir().join(name);
+    plot::heatmap(&d.attention, &rows, &cols, &path, &options).map_err(std::io::Error::other)?;
+    out.step(&format!("  wrote {name}"));
+    Ok(())
 }
 
 fn single(args: &[String]) {
@@ -251,6 +223,7 @@ fn main() -> std::io::Result<()> {
                 format!("{:.2}%", 100.0 * r.greedy_em),
                 format!("{:.2}%", 100.0 * r.beam_em),
                 format!("{:.2}%", 100.0 * r.token_acc),
+                format!("{:.1}", r.bleu),
             ]
         })
         .collect();

@@ -114,4 +114,7 @@ fn ex12_6_counts_positions_of_the_reference() {
     assert_eq!(token_accuracy(&refs, &refs), 1.0);
     assert_eq!(token_accuracy(&[vec![]], &[vec![]]), 0.0);
     assert_eq!(token_accuracy(&[vec![2, 1]], &[vec![1, 2]]), 0.0, "position-wise, not a bag of tokens");
+    let (outs, refs) = (vec![vec![3, 4, 5], vec![6], vec![]], vec![vec![3, 5, 5, 7], vec![6, 6], vec![8]]);
+    let library = kindling_metrics::metrics::text::token_accuracy(&outs, &refs);
+    assert!((token_accuracy(&outs, &refs) - library).abs() < 1e-12, "the same as kindling_metrics");
 }

@@ -3,6 +3,7 @@
 
 use ch12_seq2seq::*;
 use kindling_data::synthetic::{StringPairs, StringTask};
+use kindling_metrics::metrics::text::exact_match;
 use kindling_sequence::seq2seq::Attention;
 
 #[test]
