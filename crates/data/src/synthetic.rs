@@ -391,10 +391,10 @@ pub fn string_task(
     };
     let mut rng = Rng::seed(seed);
     let mut seen = std::collections::HashSet::with_capacity(wanted);
-    let mut sets = [StringPairs { sources: Vec::new(), targets: Vec::new() }, StringPairs {
-        sources: Vec::new(),
-        targets: Vec::new(),
-    }];
+    let mut sets = [
+        StringPairs { sources: Vec::new(), targets: Vec::new() },
+        StringPairs { sources: Vec::new(), targets: Vec::new() },
+    ];
     let limits = [n_train, n_held_out];
     while sets[0].len() < n_train || sets[1].len() < n_held_out {
         let source = task.draw(min_len, max_len, &mut rng);
