@@ -237,6 +237,7 @@ fn main() -> std::io::Result<()> {
             "exact match (greedy)",
             "exact match (beam 4)",
             "token accuracy",
+            "BLEU",
         ],
         &rows,
     );
