@@ -6,6 +6,20 @@ use kindling_nn::{Forward, Linear, Module, Visitor};
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Tensor};
 
+/// `layer` on the last axis of `x` of any rank, as one product over all rows: a batched input
+/// would run one small product per batch entry and, backwards, build a weight gradient per
+/// entry before summing them.
+pub(crate) fn linear_rows<T: Float>(layer: &Linear<T>, x: &Variable<T>) -> Variable<T> {
+    let shape = x.shape();
+    if shape.len() <= 2 {
+        return layer.forward(x);
+    }
+    let features = shape[shape.len() - 1] as isize;
+    let mut out: Vec<isize> = shape[..shape.len() - 1].iter().map(|&d| d as isize).collect();
+    out.push(layer.out_features() as isize);
+    layer.forward(&x.reshape([-1, features])).reshape(out)
+}
+
 /// How the decoder looks at the encoder's outputs (the keys `k`, one per source position) from
 /// its query `q`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,7 +79,7 @@ impl<T: Float> AttentionLayer<T> {
     /// k itself (dot). Computed once per source, reused at every decoder step.
     pub fn project_keys(&self, keys: &Variable<T>) -> Variable<T> {
         match &self.w_key {
-            Some(w) => w.forward(keys),
+            Some(w) => linear_rows(w, keys),
             None => keys.clone(),
         }
     }
@@ -87,8 +101,8 @@ impl<T: Float> AttentionLayer<T> {
                 let w_query = self.w_query.as_ref().expect("additive attention has W_q");
                 let v = self.v.as_ref().expect("additive attention has v");
                 // [B, Tq, 1, A] + [B, 1, S, A] → tanh → v → [B, Tq, S]
-                let hidden = (&w_query.forward(queries).unsqueeze(2) + &projected.unsqueeze(1)).tanh();
-                v.forward(&hidden).squeeze(-1)
+                let hidden = (&linear_rows(w_query, queries).unsqueeze(2) + &projected.unsqueeze(1)).tanh();
+                linear_rows(v, &hidden).squeeze(-1)
             }
             Attention::Multiplicative | Attention::Dot => {
                 if q[2] != k[2] {

@@ -1,6 +1,6 @@
 //! The encoder, the decoder and the model that joins them, with teacher forcing.
 
-use super::attention::{masked_softmax, Attention, AttentionLayer};
+use super::attention::{linear_rows, masked_softmax, Attention, AttentionLayer};
 use crate::cell::{self, CellKind};
 use crate::{pad_sequences, Recurrent, RecurrentOptions, RecurrentState};
 use kindling_autograd::Variable;
@@ -250,11 +250,11 @@ impl<T: Float> Decoder<T> {
         let features = match (&self.combine, context) {
             (Some(w), Some(c)) => {
                 let axis = state.rank() as isize - 1;
-                w.forward(&Variable::cat(&[c, state], axis)).tanh()
+                linear_rows(w, &Variable::cat(&[c, state], axis)).tanh()
             }
             _ => state.clone(),
         };
-        self.out.forward(&self.dropout.apply(&features, &features.shape()))
+        linear_rows(&self.out, &self.dropout.apply(&features, &features.shape()))
     }
 
     fn embed(&self, tokens: &Tensor<i64>) -> Variable<T> {
