@@ -1,7 +1,8 @@
 //! Seeded synthetic datasets, so every chapter runs with no download: a noisy line for the
 //! first training loop, 2-D classification shapes (circles, moons, blobs, spirals), a sine
-//! series for forecasting, and toy sequence tasks (copy, reverse, sort, add) for the sequence
-//! chapters.
+//! series for forecasting, toy sequence tasks (copy, reverse, sort, add) for the sequence
+//! chapters, and variable-length string tasks for sequence-to-sequence models
+//! ([`string_task`]: digit reversal and sorting, addition written as text).
 //!
 //! Every generator takes a `seed` and returns the same tensors for the same arguments on every
 //! platform. Classification generators return `(points [n, d] f32, labels [n] i64)` with the
@@ -225,4 +226,184 @@ pub fn addition_task(n: usize, digits: usize, seed: u64) -> SequenceTask {
         targets.push(spell(a + b, digits + 1));
     }
     pack(inputs, targets, 12)
+}
+
+/// The padding token of the string tasks ([`string_task`]).
+pub const PAD: i64 = 0;
+/// The begin-of-sequence token of the string tasks: a decoder's first input.
+pub const BOS: i64 = 1;
+/// The end-of-sequence token of the string tasks: a decoder's last target.
+pub const EOS: i64 = 2;
+/// The characters of the string tasks, token `i + 3` for `STRING_CHARS[i]` (PAD, BOS, EOS
+/// first): digits `0`–`9` are tokens 3–12, `+` is token 13.
+pub const STRING_CHARS: &str = "0123456789+";
+/// The vocabulary size of the string tasks: PAD, BOS, EOS and [`STRING_CHARS`].
+pub const STRING_VOCAB: usize = 14;
+
+/// The token of one character of [`STRING_CHARS`]; panics on any other character.
+pub fn char_token(c: char) -> i64 {
+    match STRING_CHARS.find(c) {
+        Some(i) => i as i64 + 3,
+        None => panic!("char_token: {c:?} is not one of the string tasks' characters {STRING_CHARS:?}"),
+    }
+}
+
+/// The tokens of a string over [`STRING_CHARS`] (no BOS or EOS added).
+pub fn encode_string(text: &str) -> Vec<i64> {
+    text.chars().map(char_token).collect()
+}
+
+/// The text of tokens: characters for [`STRING_CHARS`], `<pad>`, `<bos>`, `<eos>` for the
+/// specials and `<?N>` for an id out of range.
+pub fn decode_string(tokens: &[i64]) -> String {
+    tokens
+        .iter()
+        .map(|&t| match t {
+            PAD => "<pad>".to_string(),
+            BOS => "<bos>".to_string(),
+            EOS => "<eos>".to_string(),
+            t if (3..STRING_VOCAB as i64).contains(&t) => {
+                STRING_CHARS.chars().nth(t as usize - 3).expect("in range").to_string()
+            }
+            t => format!("<?{t}>"),
+        })
+        .collect()
+}
+
+/// Which string task [`string_task`] draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StringTask {
+    /// A digit string of length uniform in `min_len..=max_len`, read backwards.
+    Reverse,
+    /// A digit string of length uniform in `min_len..=max_len`, its digits in increasing order.
+    Sort,
+    /// `a+b` with each number of `min_len..=max_len` digits (the count uniform, no leading
+    /// zero), the target its sum: `"123+45"` → `"168"`.
+    Add,
+}
+
+impl StringTask {
+    /// The target text of a source text.
+    pub fn answer(self, source: &str) -> String {
+        match self {
+            StringTask::Reverse => source.chars().rev().collect(),
+            StringTask::Sort => {
+                let mut c: Vec<char> = source.chars().collect();
+                c.sort_unstable();
+                c.into_iter().collect()
+            }
+            StringTask::Add => {
+                let (a, b) =
+                    source.split_once('+').unwrap_or_else(|| panic!("StringTask::Add::answer: {source:?} has no '+'"));
+                let parse = |x: &str| -> u128 {
+                    x.parse().unwrap_or_else(|_| panic!("StringTask::Add::answer: {x:?} is not a number"))
+                };
+                (parse(a) + parse(b)).to_string()
+            }
+        }
+    }
+
+    fn draw(self, min_len: usize, max_len: usize, rng: &mut Rng) -> String {
+        let len = |rng: &mut Rng| min_len + rng.below((max_len - min_len + 1) as u64) as usize;
+        let digits = |n: usize, lead: bool, rng: &mut Rng| -> String {
+            (0..n)
+                .map(|i| {
+                    let d = if lead && i == 0 && n > 1 { 1 + rng.below(9) } else { rng.below(10) };
+                    char::from(b'0' + d as u8)
+                })
+                .collect()
+        };
+        match self {
+            StringTask::Reverse | StringTask::Sort => {
+                let n = len(rng);
+                digits(n, false, rng)
+            }
+            StringTask::Add => {
+                let (na, nb) = (len(rng), len(rng));
+                format!("{}+{}", digits(na, true, rng), digits(nb, true, rng))
+            }
+        }
+    }
+}
+
+/// Pairs of token sequences for a sequence-to-sequence model: `sources[i]` maps to
+/// `targets[i]`, both unpadded and without BOS or EOS (tokens as in [`STRING_CHARS`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StringPairs {
+    pub sources: Vec<Vec<i64>>,
+    pub targets: Vec<Vec<i64>>,
+}
+
+impl StringPairs {
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+}
+
+/// A training set of `n_train` and a held-out set of `n_held_out` distinct examples of `task`
+/// with lengths (digits per number for [`StringTask::Add`]) in `min_len..=max_len`. No source
+/// appears twice in either set or in both, so held-out accuracy measures generalisation.
+///
+/// Which set a source may go to is decided by a seeded hash of the source, so that the
+/// held-out share of every part of the task (the few one-digit additions as much as the many
+/// long strings) is the same, about `n_held_out / (n_train + n_held_out)`; taking the first
+/// draws as held-out instead would send nearly all of the rare short examples there and none
+/// to training. Deterministic in `seed`. Panics when the task has too few distinct examples
+/// for the sizes asked (short lengths).
+pub fn string_task(
+    task: StringTask,
+    n_train: usize,
+    n_held_out: usize,
+    min_len: usize,
+    max_len: usize,
+    seed: u64,
+) -> (StringPairs, StringPairs) {
+    assert!(
+        1 <= min_len && min_len <= max_len && max_len <= 30,
+        "string_task: lengths must satisfy 1 <= min_len <= max_len <= 30, got {min_len}..={max_len}"
+    );
+    let wanted = n_train + n_held_out;
+    // Sorting has fewer distinct answers but as many distinct sources; the bound is on sources.
+    let per_len = |l: usize| 10f64.powi(l as i32) * if task == StringTask::Add { 0.9 } else { 1.0 };
+    let available: f64 = match task {
+        StringTask::Add => (min_len..=max_len).map(per_len).sum::<f64>().powi(2),
+        _ => (min_len..=max_len).map(per_len).sum(),
+    };
+    assert!(
+        (wanted as f64) * 2.0 <= available,
+        "string_task: {wanted} distinct {task:?} examples asked of lengths {min_len}..={max_len}, which hold about {available} (ask for at most half)"
+    );
+    let share = if wanted == 0 { 0.0 } else { n_held_out as f64 / wanted as f64 };
+    let held_out_side = |source: &str| {
+        // FNV-1a of the seed and the text, then a final mix; the top 53 bits as a fraction.
+        let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        for b in source.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        ((h >> 11) as f64 / (1u64 << 53) as f64) < share
+    };
+    let mut rng = Rng::seed(seed);
+    let mut seen = std::collections::HashSet::with_capacity(wanted);
+    let mut sets = [
+        StringPairs { sources: Vec::new(), targets: Vec::new() },
+        StringPairs { sources: Vec::new(), targets: Vec::new() },
+    ];
+    let limits = [n_train, n_held_out];
+    while sets[0].len() < n_train || sets[1].len() < n_held_out {
+        let source = task.draw(min_len, max_len, &mut rng);
+        let set = usize::from(held_out_side(&source));
+        if sets[set].len() < limits[set] && seen.insert(source.clone()) {
+            sets[set].targets.push(encode_string(&task.answer(&source)));
+            sets[set].sources.push(encode_string(&source));
+        }
+    }
+    let [train, held_out] = sets;
+    (train, held_out)
 }

@@ -30,6 +30,8 @@
 //! - [`forecast`]: time-series forecasting: [`sliding_windows`], [`time_split`], the
 //!   [`Forecaster`] (a recurrent encoder and a linear head, direct multi-step, or iterated one
 //!   step with [`Forecaster::predict_recursive`]) and the [`last_value_forecast`] baseline.
+//! - [`seq2seq`]: encoder–decoder models with attention (Bahdanau, Luong), teacher forcing with
+//!   a schedule, greedy and beam-search decoding (book chapter 12).
 //! - [`word2vec`]: skip-gram and CBOW word vectors with negative sampling, trained by a
 //!   hand-written multithreaded SGD ([`Word2Vec`]), and their queries ([`WordVectors`]).
 //!
@@ -41,6 +43,7 @@ pub mod forecast;
 mod layer;
 pub mod lm;
 pub mod padded;
+pub mod seq2seq;
 pub mod word2vec;
 
 pub use cell::{CellKind, CellWeights, GruCell, LstmCell, RnnCell};

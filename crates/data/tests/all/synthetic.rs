@@ -167,3 +167,79 @@ proptest! {
         prop_assert!(counts.iter().max().unwrap() - counts.iter().min().unwrap() <= 1);
     }
 }
+
+mod string_tasks {
+    use kindling_data::synthetic::{
+        decode_string, encode_string, string_task, StringTask, BOS, EOS, PAD, STRING_CHARS, STRING_VOCAB,
+    };
+    use std::collections::HashSet;
+
+    #[test]
+    fn tokens_round_trip_and_specials_are_documented_ids() {
+        assert_eq!((PAD, BOS, EOS), (0, 1, 2));
+        assert_eq!(STRING_VOCAB, STRING_CHARS.len() + 3);
+        assert_eq!(encode_string("09+"), vec![3, 12, 13]);
+        assert_eq!(decode_string(&[BOS, 4, 13, 5, EOS, PAD]), "<bos>1+2<eos><pad>");
+    }
+
+    #[test]
+    fn reversal_and_sorting_have_lengths_in_range_and_correct_targets() {
+        for task in [StringTask::Reverse, StringTask::Sort] {
+            let (train, test) = string_task(task, 500, 100, 5, 20, 3);
+            assert_eq!((train.len(), test.len()), (500, 100));
+            let mut lengths = HashSet::new();
+            for (s, t) in train.sources.iter().zip(&train.targets) {
+                assert!((5..=20).contains(&s.len()), "{task:?}: length {}", s.len());
+                lengths.insert(s.len());
+                let mut expected = s.clone();
+                match task {
+                    StringTask::Reverse => expected.reverse(),
+                    _ => expected.sort_unstable(),
+                }
+                assert_eq!(t, &expected);
+            }
+            assert_eq!(lengths.len(), 16, "{task:?}: every length 5..=20 drawn");
+        }
+    }
+
+    #[test]
+    fn addition_is_written_as_text() {
+        assert_eq!(StringTask::Add.answer("123+456"), "579");
+        assert_eq!(StringTask::Add.answer("99+1"), "100");
+        let (train, _) = string_task(StringTask::Add, 300, 10, 1, 3, 5);
+        for (s, t) in train.sources.iter().zip(&train.targets) {
+            let text = decode_string(s);
+            let (a, b) = text.split_once('+').expect("a plus sign");
+            assert!((1..=3).contains(&a.len()) && (1..=3).contains(&b.len()), "{text}");
+            assert!(!a.starts_with('0') || a.len() == 1, "leading zero in {text}");
+            let sum: u64 = a.parse::<u64>().unwrap() + b.parse::<u64>().unwrap();
+            assert_eq!(decode_string(t), sum.to_string());
+        }
+    }
+
+    #[test]
+    fn held_out_examples_never_appear_in_training_and_seeds_reproduce() {
+        let (train, test) = string_task(StringTask::Sort, 2000, 500, 5, 6, 9);
+        let seen: HashSet<&Vec<i64>> = train.sources.iter().collect();
+        assert_eq!(seen.len(), 2000, "training sources are distinct");
+        assert!(test.sources.iter().all(|s| !seen.contains(s)), "a held-out source is in training");
+        let (again, test_again) = string_task(StringTask::Sort, 2000, 500, 5, 6, 9);
+        assert_eq!((again, test_again.clone()), (train, test.clone()));
+        assert_ne!(string_task(StringTask::Sort, 2000, 500, 5, 6, 10).1, test);
+    }
+
+    #[test]
+    fn rare_short_examples_reach_training_too() {
+        // One-digit additions are 100 of about 10⁶ sources; a 10% held-out share leaves most of
+        // them to training (taking the first draws as held-out would leave it almost none).
+        let (train, test) = string_task(StringTask::Add, 9000, 1000, 1, 3, 4);
+        let short = |p: &kindling_data::synthetic::StringPairs| p.sources.iter().filter(|s| s.len() == 3).count();
+        assert!(short(&train) > 5 * short(&test).max(1), "train {} vs held-out {}", short(&train), short(&test));
+    }
+
+    #[test]
+    #[should_panic(expected = "string_task: 500 distinct Reverse examples asked of lengths 1..=2")]
+    fn too_many_examples_for_the_lengths_panics_with_the_numbers() {
+        string_task(StringTask::Reverse, 400, 100, 1, 2, 0);
+    }
+}

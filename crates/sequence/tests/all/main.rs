@@ -3,5 +3,6 @@
 mod fast_vs_naive;
 mod forecast;
 mod layers;
+mod seq2seq;
 mod torch;
 mod word2vec;
