@@ -11,7 +11,8 @@
 //!   is regenerated from its index, so a crash needs no more than the index to be reproduced.
 //! - **Seeds** ([`seeds`]) are built in memory: IDX files of every element type, MNIST files,
 //!   CSV and text with multi-byte UTF-8, PNGs and JPEGs, safetensors dicts, a checkpoint of a
-//!   tiny trained model, a state dict of a small `Sequential`.
+//!   tiny trained model, a state dict of a small `Sequential`, the files of a small byte-level
+//!   BPE, WordPiece and word vocabularies, word2vec text vectors.
 //! - **A child process per target** ([`child`]) runs the inputs under guards ([`guard`]): a
 //!   counting allocator that aborts on a single allocation over [`guard::MAX_ALLOCATION`] or a
 //!   live heap over [`guard::MAX_LIVE`], a watchdog that aborts when one input runs longer than
@@ -24,7 +25,7 @@
 //! Run it with `cargo run --release -p kindling-fuzz -- --seconds 30` (or `--target png`,
 //! `--seed 7`, `--replay`, `--list`). Inside `cargo test` it runs for a bounded time:
 //! `KINDLING_FUZZ_SECONDS` per target if set, else 8 s per target under `CI=true` and 1.5 s
-//! otherwise.
+//! otherwise, times the target's [`targets::Target::test_share`].
 
 pub mod child;
 pub mod guard;

@@ -4,8 +4,10 @@
 use crate::targets::Seed;
 use image::{ExtendedColorType, ImageEncoder};
 use kindling_data::idx::encode_idx_u8;
+use kindling_data::text::{BpeTrainOptions, ByteBpe, Vocab, WordPiece, WordPieceTrainOptions};
 use kindling_nn::{cross_entropy, BatchNorm1d, Dropout, Linear, Module, ReLU, Sequential};
 use kindling_optim::{Adam, AdamConfig};
+use kindling_sequence::WordVectors;
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};
 use kindling_train::{seed_everything, EarlyStopping, History, Progress, Trainer};
@@ -252,6 +254,90 @@ pub fn checkpoint() -> Vec<Seed> {
         checkpoint.to_state_dict().to_bytes()
     });
     vec![Seed::new(bytes).fields(SAFETENSORS_FIELDS.to_vec())]
+}
+
+/// Text the tokenizer seeds are trained on: English, accents, CJK and emoji, so the merges
+/// join multi-byte characters too.
+const SUBWORD_CORPUS: &str = "low lower lowest low low newer newest new new wider wide the the called \
+                              café cafés naïve naïve 日本語 日本 🔥🔥 🔥 k kheer kheer";
+
+/// A folder of its own for building a seed from a saver: one per call, since tests build seeds
+/// on several threads of one process.
+fn seed_dir(name: &str) -> std::path::PathBuf {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("kindling-fuzz-seed-{name}-{}-{call}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("seed folder");
+    dir
+}
+
+/// `vocab.json` and `merges.txt` of a small byte-level BPE trained on [`SUBWORD_CORPUS`],
+/// written by `ByteBpe::save`, built once per process.
+pub fn bpe_files() -> &'static (Vec<u8>, Vec<u8>) {
+    static FILES: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let bpe = ByteBpe::train(SUBWORD_CORPUS, 256 + 40, &BpeTrainOptions { min_frequency: 2 });
+        let dir = seed_dir("bpe");
+        bpe.save(&dir).expect("saving the seed tokenizer");
+        let read = |name: &str| std::fs::read(dir.join(name)).expect("reading the seed tokenizer");
+        let files = (read("vocab.json"), read("merges.txt"));
+        let _ = std::fs::remove_dir_all(&dir);
+        files
+    })
+}
+
+/// Prefix 0: the input replaces `vocab.json`; prefix 1: `merges.txt`.
+pub fn bpe() -> Vec<Seed> {
+    let (vocab, merges) = bpe_files();
+    vec![Seed::new(vocab.clone()).prefix(&[0]), Seed::new(merges.clone()).prefix(&[1])]
+}
+
+/// BERT vocabularies: one by hand (specials, whole words, `##` pieces, CRLF line ends), one
+/// trained and written by `WordPiece::save`.
+pub fn wordpiece() -> Vec<Seed> {
+    let by_hand = "[PAD]\r\n[UNK]\r\n[CLS]\r\n[SEP]\r\n[MASK]\r\nthe\r\ncalled\r\nk\r\n##he\r\n##er\r\n,\r\n!\r\n\
+                   caf\r\n##é\r\n日\r\n##本\r\n🔥\r\n##s\r\n";
+    let words: Vec<&str> = SUBWORD_CORPUS.split_whitespace().collect();
+    let options = WordPieceTrainOptions { min_frequency: 1, ..Default::default() };
+    let trained = WordPiece::train(words, 80, &options);
+    let path = seed_dir("wordpiece").join("vocab.txt");
+    trained.save(&path).expect("saving the seed vocabulary");
+    let saved = std::fs::read(&path).expect("reading the seed vocabulary");
+    let _ = std::fs::remove_dir_all(path.parent().expect("a folder"));
+    vec![Seed::new(by_hand.as_bytes().to_vec()), Seed::new(saved)]
+}
+
+/// Word vocabularies written by `Vocab::save`: the default specials, and no specials (so no
+/// `<unk>`) with tokens that need escapes (a tab, a newline, a backslash).
+pub fn vocab() -> Vec<Seed> {
+    let dir = seed_dir("vocab");
+    let path = dir.join("vocab.txt");
+    let mut out = Vec::new();
+    for vocab in [
+        Vocab::builder().build(SUBWORD_CORPUS.split_whitespace()),
+        Vocab::builder().specials::<&str>(&[]).build(["a\tb", "a\tb", "line\nbreak", "back\\slash", "日本"]),
+    ] {
+        vocab.save(&path).expect("saving the seed vocabulary");
+        out.push(Seed::new(std::fs::read(&path).expect("reading the seed vocabulary")));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// word2vec text files: by hand (exponents, negative zero, multi-byte words, a blank line),
+/// and written by `WordVectors::save_text`.
+pub fn word2vec() -> Vec<Seed> {
+    let by_hand = "4 3\nking 0.5 -0.25 1\nqueen 0.45 -0.2 9.5e-1\n\ncafé 1e-3 -0 -2\n日本 3 4 0\n";
+    let vectors = WordVectors::new(
+        ["the", "cat", "sat", "on", "mat"].map(String::from).to_vec(),
+        (0..10).map(|i| (i as f32 * 0.37).sin() / 3.0).collect(),
+        2,
+    );
+    let path = seed_dir("word2vec").join("vectors.txt");
+    vectors.save_text(&path).expect("saving the seed vectors");
+    let saved = std::fs::read(&path).expect("reading the seed vectors");
+    let _ = std::fs::remove_dir_all(path.parent().expect("a folder"));
+    vec![Seed::new(by_hand.as_bytes().to_vec()), Seed::new(saved)]
 }
 
 #[cfg(test)]

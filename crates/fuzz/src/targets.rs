@@ -9,8 +9,10 @@ use kindling_autograd::Variable;
 use kindling_data::csv::{parse_csv, read_csv, CsvOptions};
 use kindling_data::datasets::{mnist, mnist_file_names, Split};
 use kindling_data::idx::parse_idx;
+use kindling_data::text::{ByteBpe, Vocab, WordPiece, UNK};
 use kindling_data::{CharVocab, Dataset};
 use kindling_nn::{Forward, Module};
+use kindling_sequence::WordVectors;
 use kindling_tensor::safetensors::{StateDict, CHECKSUM_KEY};
 use kindling_tensor::Tensor;
 use kindling_train::Checkpoint;
@@ -90,6 +92,10 @@ pub struct Target {
     pub fixup: Option<fn(&mut [u8])>,
     /// Feeds one input to the loader.
     pub run: fn(&Scratch, &[u8]) -> Outcome,
+    /// The share of the test run's time per target ([`crate::test_seconds`]) it gets: 1 for
+    /// the binary formats, less for the small text formats (vocabularies, word vectors), whose
+    /// loaders are short and whose inputs are cheap, so the test stays within seconds.
+    pub test_share: f64,
 }
 
 const TEXT_TOKENS: &[&[u8]] = &[
@@ -144,6 +150,60 @@ const JSON_TOKENS: &[&[u8]] = &[
     b"history.",
     b"\\u0000",
 ];
+const VOCAB_TOKENS: &[&[u8]] = &[
+    b"\"",
+    b":",
+    b",",
+    b"{",
+    b"}",
+    b"\\u0000",
+    b"\\ud800",
+    b"\\\\",
+    b" ",
+    b"\n",
+    b"\r\n",
+    b"\t",
+    b"#version: 0.2",
+    "\u{120}".as_bytes(),
+    "\u{10a}".as_bytes(),
+    "\u{100}".as_bytes(),
+    b"##",
+    b"[UNK]",
+    b"<unk>",
+    b"# kindling vocab, specials:",
+    b"\\t",
+    b"\\",
+    "\u{feff}".as_bytes(),
+    "é".as_bytes(),
+    "日本".as_bytes(),
+    "🔥".as_bytes(),
+    b"\xff",
+    b"\xc3",
+];
+const VECTOR_TOKENS: &[&[u8]] = &[
+    b" ",
+    b"\n",
+    b"\r\n",
+    b"\t",
+    b"NaN",
+    b"nan",
+    b"inf",
+    b"-inf",
+    b"infinity",
+    b"1e39",
+    b"1e20",
+    b"1e-45",
+    b"-0",
+    b"3.4028235e38",
+    b"0x10",
+    b"+",
+    b".",
+    "\u{feff}".as_bytes(),
+    "\u{a0}".as_bytes(),
+    "é".as_bytes(),
+    "🔥".as_bytes(),
+    b"\xff",
+];
 const IMAGE_TOKENS: &[&[u8]] = &[
     b"IHDR",
     b"IDAT",
@@ -163,7 +223,7 @@ const IMAGE_TOKENS: &[&[u8]] = &[
 ];
 
 /// Every target, in the order they run.
-pub static TARGETS: [Target; 10] = [
+pub static TARGETS: [Target; 14] = [
     Target {
         name: "idx",
         about: "kindling_data::idx::parse_idx on IDX bytes of every element type",
@@ -172,6 +232,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: false,
         fixup: None,
         run: run_idx,
+        test_share: 1.0,
     },
     Target {
         name: "mnist",
@@ -181,6 +242,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: false,
         fixup: None,
         run: run_mnist,
+        test_share: 1.0,
     },
     Target {
         name: "csv",
@@ -190,6 +252,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: true,
         fixup: None,
         run: run_csv,
+        test_share: 1.0,
     },
     Target {
         name: "text",
@@ -199,6 +262,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: false,
         fixup: None,
         run: run_text,
+        test_share: 1.0,
     },
     Target {
         name: "png",
@@ -208,6 +272,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: false,
         fixup: Some(seeds::fix_png_crcs),
         run: run_image,
+        test_share: 1.0,
     },
     Target {
         name: "jpeg",
@@ -217,6 +282,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: false,
         fixup: None,
         run: run_image,
+        test_share: 1.0,
     },
     Target {
         name: "folder",
@@ -226,6 +292,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: false,
         fixup: Some(seeds::fix_png_crcs),
         run: run_folder,
+        test_share: 1.0,
     },
     Target {
         name: "safetensors",
@@ -235,6 +302,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: true,
         fixup: None,
         run: run_safetensors,
+        test_share: 1.0,
     },
     Target {
         name: "checkpoint",
@@ -244,6 +312,7 @@ pub static TARGETS: [Target; 10] = [
         numbers: true,
         fixup: None,
         run: run_checkpoint,
+        test_share: 1.0,
     },
     Target {
         name: "state_dict",
@@ -253,6 +322,47 @@ pub static TARGETS: [Target; 10] = [
         numbers: true,
         fixup: None,
         run: run_state_dict,
+        test_share: 1.0,
+    },
+    Target {
+        name: "bpe",
+        about: "kindling_data::text::ByteBpe::load on vocab.json and merges.txt, one of them mutated; round trips",
+        seeds: seeds::bpe,
+        dictionary: VOCAB_TOKENS,
+        numbers: true,
+        fixup: None,
+        run: run_bpe,
+        test_share: 0.125,
+    },
+    Target {
+        name: "wordpiece",
+        about: "kindling_data::text::WordPiece::load on a BERT vocab.txt, then encode and decode",
+        seeds: seeds::wordpiece,
+        dictionary: VOCAB_TOKENS,
+        numbers: false,
+        fixup: None,
+        run: run_wordpiece,
+        test_share: 0.125,
+    },
+    Target {
+        name: "vocab",
+        about: "kindling_data::text::Vocab::load on a saved vocabulary, then encode and decode",
+        seeds: seeds::vocab,
+        dictionary: VOCAB_TOKENS,
+        numbers: true,
+        fixup: None,
+        run: run_vocab,
+        test_share: 0.125,
+    },
+    Target {
+        name: "word2vec",
+        about: "kindling_sequence::WordVectors::load_text on word2vec text, then most_similar on the first word",
+        seeds: seeds::word2vec,
+        dictionary: VECTOR_TOKENS,
+        numbers: true,
+        fixup: None,
+        run: run_word2vec,
+        test_share: 0.125,
     },
 ];
 
@@ -403,6 +513,77 @@ fn run_state_dict(_: &Scratch, bytes: &[u8]) -> Outcome {
     model.eval();
     let out = model.forward(&Variable::constant(Tensor::zeros([2, 3])));
     assert_eq!(out.shape(), [2, 2], "the loaded model still maps [2, 3] to [2, 2]");
+    Ok(())
+}
+
+/// Strings every loaded tokenizer must encode and decode: ASCII, accents (composed and
+/// combining), emoji (one with a joiner), CJK, white space and punctuation.
+const PROBES: [&str; 6] = [
+    "the lower newest, kheer!",
+    "café naïve cafe\u{301}",
+    "🔥 👩\u{200d}💻 🦀",
+    "日本語のテキスト",
+    "  tabs\tand\nnew lines  ",
+    "",
+];
+
+/// The first byte says which file the rest replaces: 0 `vocab.json`, anything else
+/// `merges.txt`. An accepted tokenizer must give every probe back exactly: a byte-level BPE
+/// holds all 256 bytes (the loader refuses a vocabulary without them), so nothing is unknown.
+fn run_bpe(scratch: &Scratch, input: &[u8]) -> Outcome {
+    let (&which, bytes) = input.split_first().ok_or("empty input")?;
+    let (vocab, merges) = seeds::bpe_files();
+    scratch.write("bpe/vocab.json", if which == 0 { bytes } else { vocab });
+    scratch.write("bpe/merges.txt", if which == 0 { merges } else { bytes });
+    let bpe = ByteBpe::load(scratch.dir.join("bpe")).map_err(refused)?;
+    for probe in PROBES {
+        let ids = bpe.encode(probe);
+        assert!(ids.iter().all(|&id| (id as usize) < bpe.vocab_size()), "ids inside the vocabulary");
+        assert_eq!(bpe.decode(&ids), probe, "decode(encode(s)) gives s back");
+    }
+    Ok(())
+}
+
+fn run_wordpiece(scratch: &Scratch, bytes: &[u8]) -> Outcome {
+    let path = scratch.write("vocab.txt", bytes);
+    let wp = WordPiece::load(&path).map_err(refused)?;
+    for probe in PROBES {
+        let ids = wp.encode(probe);
+        let _ = (wp.decode(&ids), wp.tokens(probe));
+    }
+    Ok(())
+}
+
+/// `encode` maps an unknown token to `<unk>` and panics, by its contract, when the vocabulary
+/// has none: without one, only the known tokens are encoded.
+fn run_vocab(scratch: &Scratch, bytes: &[u8]) -> Outcome {
+    let path = scratch.write("vocab.txt", bytes);
+    let vocab = Vocab::load(&path).map_err(refused)?;
+    let _ = vocab.specials();
+    for probe in PROBES {
+        let mut tokens: Vec<&str> = probe.split_whitespace().collect();
+        tokens.extend(vocab.tokens().iter().take(3).map(String::as_str));
+        if vocab.id(UNK).is_none() {
+            tokens.retain(|t| vocab.id(t).is_some());
+        }
+        let ids = vocab.encode(&tokens);
+        let back = vocab.decode(&ids);
+        for (t, b) in tokens.iter().zip(back) {
+            assert!(b == *t || (b == UNK && vocab.id(t).is_none()), "{t:?} decodes to itself or {UNK}");
+        }
+    }
+    Ok(())
+}
+
+/// An accepted file answers a query on its first word with finite cosines in [-1, 1].
+fn run_word2vec(scratch: &Scratch, bytes: &[u8]) -> Outcome {
+    let path = scratch.write("vectors.txt", bytes);
+    let vectors = WordVectors::load_text(&path).map_err(refused)?;
+    if let Some(first) = vectors.words().first() {
+        for (word, s) in vectors.most_similar(first, 3) {
+            assert!(s.is_finite() && s.abs() <= 1.0 + 1e-5, "cosine({first:?}, {word:?}) = {s}");
+        }
+    }
     Ok(())
 }
 

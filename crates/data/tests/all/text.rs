@@ -97,6 +97,27 @@ fn bpe_load_errors_name_the_file_and_the_problem() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// A byte-level BPE must hold all 256 bytes, or it cannot encode some text (an emoji starts
+/// with 0xf0); `load` refuses such a vocabulary, naming the byte, rather than panic in `encode`.
+/// (kindling-fuzz's `bpe` target checks that every tokenizer `load` accepts round-trips ASCII,
+/// accents, emoji and CJK.)
+#[test]
+fn bpe_load_refuses_a_vocabulary_missing_one_byte() {
+    let dir = temp_dir("bpe-byte");
+    let good = fixtures().join("bpe");
+    let mut vocab: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(good.join("vocab.json")).unwrap()).unwrap();
+    // GPT-2 spells byte 0xf0 as 'ð'; give its id to a two-byte token instead.
+    let id = vocab.remove("ð").unwrap();
+    assert!(!vocab.contains_key("ðð"));
+    vocab.insert("ðð".into(), id);
+    std::fs::write(dir.join("vocab.json"), serde_json::Value::Object(vocab).to_string()).unwrap();
+    std::fs::copy(good.join("merges.txt"), dir.join("merges.txt")).unwrap();
+    let err = ByteBpe::load(&dir).unwrap_err().to_string();
+    assert!(err.contains("expected a token for each of the 256 bytes, found none for byte 0xf0 ('ð')"), "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 fn fixture_bpe() -> &'static ByteBpe {
     static BPE: OnceLock<ByteBpe> = OnceLock::new();
     BPE.get_or_init(|| ByteBpe::load(fixtures().join("bpe")).unwrap())

@@ -6,13 +6,16 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// Words and their vectors (`[len, dim]`, row-major f32), in training order (most frequent
-/// word first), with each row's Euclidean norm cached for cosine queries.
+/// word first), with each row's Euclidean norm cached for cosine queries. Norms and dot
+/// products are summed in f64: any finite f32 values (squares up to 1.2e77, down to 2e-90) give
+/// a cosine in [-1, 1], where f32 sums overflow (1e20² is inf, so cosines were NaN) or lose
+/// the digits of subnormal squares.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WordVectors {
     words: Vec<String>,
     vectors: Vec<f32>,
     dim: usize,
-    norms: Vec<f32>,
+    norms: Vec<f64>,
     index: HashMap<String, usize>,
 }
 
@@ -77,7 +80,7 @@ impl WordVectors {
                 panic!("WordVectors::new: the word {w:?} appears twice (rows {first} and {i})");
             }
         }
-        let norms = vectors.chunks_exact(dim).map(|v| v.iter().map(|x| x * x).sum::<f32>().sqrt()).collect();
+        let norms = vectors.chunks_exact(dim).map(norm).collect();
         WordVectors { words, vectors, dim, norms, index }
     }
 
@@ -162,16 +165,16 @@ impl WordVectors {
         let ids = [self.id(a, "analogy"), self.id(b, "analogy"), self.id(c, "analogy")];
         let mut query = vec![0.0f32; self.dim];
         for (&i, sign) in ids.iter().zip([-1.0f32, 1.0, 1.0]) {
-            let scale = if self.norms[i] > 0.0 { sign / self.norms[i] } else { 0.0 };
-            for (q, x) in query.iter_mut().zip(self.row(i)) {
-                *q += scale * x;
+            let scale = if self.norms[i] > 0.0 { f64::from(sign) / self.norms[i] } else { 0.0 };
+            for (q, &x) in query.iter_mut().zip(self.row(i)) {
+                *q += (scale * f64::from(x)) as f32;
             }
         }
         self.nearest(&query, k, &ids)
     }
 
     fn nearest(&self, query: &[f32], k: usize, skip: &[usize]) -> Vec<(String, f32)> {
-        let qn = query.iter().map(|x| x * x).sum::<f32>().sqrt();
+        let qn = norm(query);
         let mut scored: Vec<(usize, f32)> = (0..self.len())
             .filter(|i| !skip.contains(i))
             .map(|i| (i, cosine(query, qn, self.row(i), self.norms[i])))
@@ -232,7 +235,12 @@ impl WordVectors {
         .map_err(|source| WordVectorsError::Io { path: path.to_path_buf(), source })
     }
 
-    /// Reads the word2vec text format (as gensim's `save_word2vec_format` writes it).
+    /// Reads the word2vec text format (as gensim's `save_word2vec_format` writes it). An error
+    /// names the file and the line: a header that is not two numbers or has dimension 0, a
+    /// value that is not a number or not finite (NaN, inf, 1e39: every cosine with it would be
+    /// NaN, and NaN sorts first), a row with the wrong number of values, a word given twice, or a word
+    /// count that differs from the header's. Memory is reserved for what the file holds, never
+    /// for what its header claims.
     pub fn load_text(path: impl AsRef<Path>) -> Result<WordVectors, WordVectorsError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -252,8 +260,12 @@ impl WordVectors {
         if dim == 0 {
             return Err(bad(1, "the dimension is 0".into()));
         }
-        let mut words = Vec::with_capacity(count);
-        let mut vectors = Vec::with_capacity(count * dim);
+        // The header is a claim, not a size to trust: reserve only what the text can hold (a
+        // line per word, at least two characters per value), so "1000000000000 300" is an
+        // error at the end instead of an allocation of terabytes at the start.
+        let rows = count.min(text.lines().count().saturating_sub(1));
+        let mut words = Vec::with_capacity(rows);
+        let mut vectors = Vec::with_capacity(rows.saturating_mul(dim).min(text.len() / 2));
         let mut seen = std::collections::HashSet::new();
         for (number, line) in lines {
             if line.trim().is_empty() {
@@ -264,6 +276,9 @@ impl WordVectors {
             let before = vectors.len();
             for field in fields {
                 let x: f32 = field.parse().map_err(|_| bad(number, format!("{field:?} is not a number")))?;
+                if !x.is_finite() {
+                    return Err(bad(number, format!("the word {word:?} has the value {field:?}, which is not finite")));
+                }
                 vectors.push(x);
             }
             if vectors.len() - before != dim {
@@ -284,11 +299,16 @@ impl WordVectors {
     }
 }
 
-fn cosine(a: &[f32], a_norm: f32, b: &[f32], b_norm: f32) -> f32 {
+/// The Euclidean length of `v`, summed in f64.
+fn norm(v: &[f32]) -> f64 {
+    v.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>().sqrt()
+}
+
+fn cosine(a: &[f32], a_norm: f64, b: &[f32], b_norm: f64) -> f32 {
     if a_norm == 0.0 || b_norm == 0.0 {
         return 0.0;
     }
-    a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>() / (a_norm * b_norm)
+    (a.iter().zip(b).map(|(&x, &y)| f64::from(x) * f64::from(y)).sum::<f64>() / (a_norm * b_norm)) as f32
 }
 
 /// The top eigenvector of the covariance of `rows` (centred), orthogonal to `deflate` if

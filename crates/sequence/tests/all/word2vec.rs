@@ -167,6 +167,14 @@ fn load_errors_name_the_file_and_the_line() {
         ("nan.txt", "1 2\na 1 x\n", ":2: \"x\" is not a number"),
         ("count.txt", "3 1\na 1\nb 2\n", ":1: the header announces 3 words, the file has 2"),
         ("twice.txt", "2 1\na 1\na 2\n", ":3: the word \"a\" appears a second time"),
+        // Found by kindling-fuzz: the header's sizes were reserved before any line was read
+        // (terabytes for the first, an overflowing count * dim for the second).
+        ("huge.txt", "1000000000000 300\na 1 2\n", ":2: the word \"a\" has 2 values, the header says 300"),
+        ("overflow.txt", "18446744073709551615 2\na 1 2\n", ":1: the header announces 18446744073709551615 words"),
+        // A non-finite value made every cosine with its word NaN, and NaN sorted first.
+        ("inf.txt", "2 2\na 1 2\nb inf 0\n", ":3: the word \"b\" has the value \"inf\", which is not finite"),
+        ("nan_value.txt", "1 1\na NaN\n", ":2: the word \"a\" has the value \"NaN\", which is not finite"),
+        ("big.txt", "1 1\na 1e39\n", ":2: the word \"a\" has the value \"1e39\", which is not finite"),
     ];
     for (name, text, want) in cases {
         let path = dir.join(name);
@@ -178,6 +186,25 @@ fn load_errors_name_the_file_and_the_line() {
     let err = bad_word.save_text(dir.join("bad.txt")).unwrap_err().to_string();
     assert!(err.contains("bad.txt:2: the word \"two words\""), "{err}");
     assert!(!dir.join("bad.txt").exists(), "nothing is written for an unwritable word");
+}
+
+/// Found by kindling-fuzz: with norms and dot products summed in f32, a value of 1e20 made its
+/// squared length inf and every cosine with it NaN (inf / inf), and subnormal values lost the
+/// digits of their squares (cosines above 1). Summed in f64, any finite values give [-1, 1].
+#[test]
+fn extreme_finite_values_give_cosines_in_range() {
+    let path = temp_dir("extreme").join("extreme.txt");
+    std::fs::write(&path, "4 2\nbig 3e38 -3e38\nsmall 1e-44 -1e-44\nmixed 1e20 1e-40\nzero 0 0\n").unwrap();
+    let vectors = WordVectors::load_text(&path).unwrap();
+    assert_eq!(vectors.similarity("big", "big"), 1.0);
+    assert_eq!(vectors.similarity("big", "small"), 1.0);
+    assert_eq!(vectors.similarity("zero", "big"), 0.0);
+    for word in vectors.words() {
+        for (other, s) in vectors.most_similar(word, 3) {
+            assert!(s.is_finite() && s.abs() <= 1.0, "similarity({word}, {other}) = {s}");
+        }
+    }
+    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
