@@ -271,7 +271,7 @@ fn seed_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-/// `vocab.json` and `merges.txt` of a small byte-level BPE trained on [`SUBWORD_CORPUS`],
+/// `vocab.json` and `merges.txt` of a small byte-level BPE trained on `SUBWORD_CORPUS`,
 /// written by `ByteBpe::save`, built once per process.
 pub fn bpe_files() -> &'static (Vec<u8>, Vec<u8>) {
     static FILES: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
