@@ -1,0 +1,1 @@
+//! The transformer crate's integration tests, one binary (faster to link than one per file).
