@@ -69,7 +69,8 @@ pub fn adamw_decay_matrices<T: Float>(
     }
     let mut optimizer = Optim::new(split.decay.into_iter().map(|(_, p)| p), config);
     if !split.no_decay.is_empty() {
-        optimizer.add_param_group(split.no_decay.into_iter().map(|(_, p)| p), AdamWConfig { weight_decay: 0.0, ..config });
+        optimizer
+            .add_param_group(split.no_decay.into_iter().map(|(_, p)| p), AdamWConfig { weight_decay: 0.0, ..config });
     }
     optimizer
 }

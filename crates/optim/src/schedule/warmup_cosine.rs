@@ -46,10 +46,7 @@ impl LrSchedule for WarmupCosineLr {
     }
     fn check(&self) -> Result<(), String> {
         if self.decay_steps <= self.warmup {
-            return Err(format!(
-                "decay_steps ({}) must be greater than warmup ({})",
-                self.decay_steps, self.warmup
-            ));
+            return Err(format!("decay_steps ({}) must be greater than warmup ({})", self.decay_steps, self.warmup));
         }
         if !(self.min_lr >= 0.0) {
             return Err(format!("min_lr must be >= 0, got {}", self.min_lr));
