@@ -48,7 +48,7 @@ impl LrSchedule for WarmupCosineLr {
         if self.decay_steps <= self.warmup {
             return Err(format!("decay_steps ({}) must be greater than warmup ({})", self.decay_steps, self.warmup));
         }
-        if !(self.min_lr >= 0.0) {
+        if self.min_lr.is_nan() || self.min_lr < 0.0 {
             return Err(format!("min_lr must be >= 0, got {}", self.min_lr));
         }
         Ok(())

@@ -144,7 +144,7 @@ impl TrainConfig {
                 self.eval_interval, self.eval_iters
             ));
         }
-        if !(self.grad_clip >= 0.0) {
+        if self.grad_clip.is_nan() || self.grad_clip < 0.0 {
             fail(format!("grad_clip must be >= 0 (0 = off), got {}", self.grad_clip));
         }
     }
@@ -260,7 +260,7 @@ impl<'a, T: Float> LmTrainer<'a, T> {
     }
 
     fn is_eval_point(&self, iter: usize) -> bool {
-        iter % self.config.eval_interval == 0 || iter == self.config.max_iters
+        iter.is_multiple_of(self.config.eval_interval) || iter == self.config.max_iters
     }
 
     /// One iteration: batch, forward, backward, clip, step, next rate. Returns the batch loss.
