@@ -117,8 +117,6 @@ impl<T: Float> Module<T> for CausalSelfAttention<T> {
 /// Scaled dot-product attention of q `[B, H, L, D]` over k, v `[B, H, S, D]`.
 fn attend<T: Float>(q: &Variable<T>, k: &Variable<T>, v: &Variable<T>, visible: Visible, p: f64, seed: u64) -> Variable<T> {
     // Stand-in until the attention kernel lands: the materialised softmax.
-    let _ = seed;
-    assert!(p == 0.0, "attention dropout needs the attention kernel");
     let (l, s) = (q.shape()[2], k.shape()[2]);
     let d = q.shape()[3];
     let scores = q.matmul(&k.transpose(-1, -2)).mul_scalar(T::from_f64(1.0 / (d as f64).sqrt()));
@@ -134,7 +132,12 @@ fn attend<T: Float>(q: &Variable<T>, k: &Variable<T>, v: &Variable<T>, visible: 
             scores.masked_fill(&Tensor::from_vec(hidden, [l, s]), T::NEG_INFINITY)
         }
     };
-    scores.softmax(-1).matmul(v)
+    let mut weights = scores.softmax(-1);
+    if p > 0.0 {
+        let mask = Tensor::<T>::bernoulli(weights.shape(), 1.0 - p, &mut Rng::seed(seed));
+        weights = &weights * &Variable::constant(mask * T::from_f64(1.0 / (1.0 - p)));
+    }
+    weights.matmul(v)
 }
 
 /// c_fc (C → 4C), GELU, c_proj (4C → C), dropout.
