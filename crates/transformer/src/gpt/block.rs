@@ -78,9 +78,19 @@ impl<T: Float> CausalSelfAttention<T> {
     fn forward(&self, x: &Variable<T>, b: usize, t: usize, cache: Option<LayerKv<'_, T>>, dropout: bool) -> Variable<T> {
         let c = x.shape()[1];
         let (h, d) = (self.n_head, c / self.n_head);
-        // [B·T, 3C] viewed as [B, T, 3, H, D], then [3, B, H, T, D]: q, k, v without copies.
-        let qkv = self.c_attn.forward(x).reshape(vec![b, t, 3, h, d]).permute([2, 0, 3, 1, 4]);
-        let (q, k, v) = (qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2));
+        // q, k and v each from its third of c_attn, so each is a dense [B·T, C] viewed as
+        // [B, H, T, D] without a copy (slicing one [B·T, 3C] product instead would cost three
+        // zero-filled [B·T, 3C] gradients in the backward).
+        let heads = |part: usize| {
+            let w = self.c_attn.weight.narrow(0, part * c, c);
+            let y = x.matmul(&w.t());
+            let y = match &self.c_attn.bias {
+                Some(bias) => &y + &bias.narrow(0, part * c, c),
+                None => y,
+            };
+            y.reshape(vec![b, t, h, d]).permute([0, 2, 1, 3])
+        };
+        let (q, k, v) = (heads(0), heads(1), heads(2));
         let (p, seed) = if dropout { self.attn_dropout.draw() } else { (0.0, 0) };
         let y = match cache {
             None => attend(&q, &k, &v, Visible::Causal, p, seed),
