@@ -2,8 +2,10 @@
 
 use super::cache::LayerKv;
 use super::{layer_norm, linear, GptConfig, INIT_STD};
+use kindling_autograd::attention::scaled_dot_product_attention;
 use kindling_autograd::Variable;
 use kindling_nn::{Dropout, Forward, LayerNorm, Linear, Module, TrainingFlag, Visitor};
+use kindling_tensor::attention::{AttentionConfig, AttentionMask};
 use kindling_tensor::{Float, Rng, Tensor};
 use std::sync::Mutex;
 
@@ -124,30 +126,22 @@ impl<T: Float> Module<T> for CausalSelfAttention<T> {
     }
 }
 
-/// Scaled dot-product attention of q `[B, H, L, D]` over k, v `[B, H, S, D]`.
+/// Scaled dot-product attention of q `[B, H, L, D]` over k, v `[B, H, S, D]` (the kernel
+/// family's flash-style op: one recorded op, no `L × S` matrix kept for the backward).
 fn attend<T: Float>(q: &Variable<T>, k: &Variable<T>, v: &Variable<T>, visible: Visible, p: f64, seed: u64) -> Variable<T> {
-    // Stand-in until the attention kernel lands: the materialised softmax.
-    let (l, s) = (q.shape()[2], k.shape()[2]);
-    let d = q.shape()[3];
-    let scores = q.matmul(&k.transpose(-1, -2)).mul_scalar(T::from_f64(1.0 / (d as f64).sqrt()));
-    let offset = match visible {
-        Visible::Causal => Some(0),
-        Visible::All => None,
-        Visible::After(start) => Some(start),
-    };
-    let scores = match offset {
-        None => scores,
-        Some(start) => {
-            let hidden: Vec<bool> = (0..l).flat_map(|i| (0..s).map(move |j| j > start + i)).collect();
-            scores.masked_fill(&Tensor::from_vec(hidden, [l, s]), T::NEG_INFINITY)
+    let mut cfg = AttentionConfig { dropout: p, seed, ..AttentionConfig::new() };
+    match visible {
+        Visible::Causal => cfg.is_causal = true,
+        Visible::All => {}
+        Visible::After(start) => {
+            // PyTorch's is_causal aligns the corners top-left; new queries after cached keys
+            // need the bottom-right alignment, so spell the mask out.
+            let (l, s) = (q.shape()[2], k.shape()[2]);
+            let allowed: Vec<bool> = (0..l).flat_map(|i| (0..s).map(move |j| j <= start + i)).collect();
+            cfg.mask = Some(AttentionMask::Bool(Tensor::from_vec(allowed, [l, s])));
         }
-    };
-    let mut weights = scores.softmax(-1);
-    if p > 0.0 {
-        let mask = Tensor::<T>::bernoulli(weights.shape(), 1.0 - p, &mut Rng::seed(seed));
-        weights = &weights * &Variable::constant(mask * T::from_f64(1.0 / (1.0 - p)));
     }
-    weights.matmul(v)
+    scaled_dot_product_attention(q, k, v, &cfg)
 }
 
 /// c_fc (C → 4C), GELU, c_proj (4C → C), dropout.
