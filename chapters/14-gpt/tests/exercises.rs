@@ -113,8 +113,15 @@ fn ex14_6_counts_the_tiny_gpt() {
 #[test]
 fn ex14_6_counts_other_shapes_with_and_without_bias() {
     for (layers, heads, width, bias) in [(1, 1, 8, true), (3, 2, 16, false), (2, 4, 32, true)] {
-        let config =
-            GptConfig { vocab_size: 17, block_size: 9, n_layer: layers, n_head: heads, n_embd: width, dropout: 0.0, bias };
+        let config = GptConfig {
+            vocab_size: 17,
+            block_size: 9,
+            n_layer: layers,
+            n_head: heads,
+            n_embd: width,
+            dropout: 0.0,
+            bias,
+        };
         let model = Gpt::<f32>::new(config, &mut Rng::seed(1));
         assert_eq!(gpt_num_parameters(&config), model.num_parameters(), "{config:?}");
     }
