@@ -115,7 +115,9 @@ fn main() {
         let with = generate(context, runs, true);
         let without = generate(context, runs, false);
         println!("| generation to context {context}, KV cache (median of {runs}) | {threads} | {with:.0} tokens/s |");
-        println!("| generation to context {context}, no cache (median of {runs}) | {threads} | {without:.0} tokens/s |");
+        println!(
+            "| generation to context {context}, no cache (median of {runs}) | {threads} | {without:.0} tokens/s |"
+        );
         println!("| KV cache speed-up | {threads} | {:.1}× |", with / without);
     }
 }

@@ -77,7 +77,14 @@ impl<T: Float> CausalSelfAttention<T> {
 
     /// `x` is `[B·T, C]`; with `cache`, the new keys and values are appended to it and the
     /// queries attend to everything cached.
-    fn forward(&self, x: &Variable<T>, b: usize, t: usize, cache: Option<LayerKv<'_, T>>, dropout: bool) -> Variable<T> {
+    fn forward(
+        &self,
+        x: &Variable<T>,
+        b: usize,
+        t: usize,
+        cache: Option<LayerKv<'_, T>>,
+        dropout: bool,
+    ) -> Variable<T> {
         let c = x.shape()[1];
         let (h, d) = (self.n_head, c / self.n_head);
         // q, k and v each from its third of c_attn, so each is a dense [B·T, C] viewed as
@@ -128,7 +135,14 @@ impl<T: Float> Module<T> for CausalSelfAttention<T> {
 
 /// Scaled dot-product attention of q `[B, H, L, D]` over k, v `[B, H, S, D]` (the kernel
 /// family's flash-style op: one recorded op, no `L × S` matrix kept for the backward).
-fn attend<T: Float>(q: &Variable<T>, k: &Variable<T>, v: &Variable<T>, visible: Visible, p: f64, seed: u64) -> Variable<T> {
+fn attend<T: Float>(
+    q: &Variable<T>,
+    k: &Variable<T>,
+    v: &Variable<T>,
+    visible: Visible,
+    p: f64,
+    seed: u64,
+) -> Variable<T> {
     let mut cfg = AttentionConfig { dropout: p, seed, ..AttentionConfig::new() };
     match visible {
         Visible::Causal => cfg.is_causal = true,

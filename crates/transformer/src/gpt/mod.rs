@@ -206,7 +206,13 @@ impl<T: Float> Gpt<T> {
 
     /// The final hidden states `[B·T, C]` (after `ln_f`) of tokens `[B, T]` at positions
     /// `start..start + T`, attending through `cache` when given.
-    pub(crate) fn hidden(&self, idx: &Tensor<i64>, start: usize, mut cache: Option<&mut KvCache<T>>, dropout: bool) -> Variable<T> {
+    pub(crate) fn hidden(
+        &self,
+        idx: &Tensor<i64>,
+        start: usize,
+        mut cache: Option<&mut KvCache<T>>,
+        dropout: bool,
+    ) -> Variable<T> {
         let (b, t) = (idx.shape()[0], idx.shape()[1]);
         let c = self.config.n_embd;
         let tok = self.transformer.wte.weight.embedding(idx); // [B, T, C]
