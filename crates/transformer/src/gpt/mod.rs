@@ -244,9 +244,8 @@ impl<T: Float> Body<T> {
 
 /// Folds PyTorch's repeated head key into the embedding's: the dict our modules walk.
 fn untie(dict: &StateDict) -> Result<StateDict, StateDictError> {
-    let Some(head) = dict.get(HEAD_KEY) else { return Ok(dict.clone()) };
     let mut out = dict.clone();
-    let head = out.remove(HEAD_KEY).unwrap_or_else(|| head.clone());
+    let Some(head) = out.remove(HEAD_KEY) else { return Ok(out) };
     match out.get(WTE_KEY) {
         None => out.insert(WTE_KEY, head),
         Some(wte) if wte.shape() == head.shape() && wte.cast::<f64>().to_vec() == head.cast::<f64>().to_vec() => {}
