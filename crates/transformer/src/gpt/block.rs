@@ -1,13 +1,19 @@
 //! One GPT block: x + attn(ln_1(x)), then x + mlp(ln_2(x)), on `[B·T, C]` rows.
 
 use super::cache::LayerKv;
-use super::{layer_norm, linear, GptConfig, INIT_STD};
+use super::linear::linear;
+use super::{init_linear, layer_norm, GptConfig, INIT_STD};
 use kindling_autograd::attention::scaled_dot_product_attention;
 use kindling_autograd::Variable;
 use kindling_nn::{Dropout, Forward, LayerNorm, Linear, Module, TrainingFlag, Visitor};
 use kindling_tensor::attention::{AttentionConfig, AttentionMask};
 use kindling_tensor::{Float, Rng, Tensor};
 use std::sync::Mutex;
+
+/// A linear layer on `[N, in]` rows, as one op.
+fn apply<T: Float>(layer: &Linear<T>, x: &Variable<T>) -> Variable<T> {
+    linear(x, &layer.weight, layer.bias.as_ref())
+}
 
 /// The residual projections' standard deviation: 0.02/√(2·n_layer), since each block adds two
 /// branches to the residual stream.
@@ -67,8 +73,8 @@ impl<T: Float> CausalSelfAttention<T> {
     fn new(config: &GptConfig, rng: &mut Rng) -> Self {
         let c = config.n_embd;
         CausalSelfAttention {
-            c_attn: linear(c, 3 * c, INIT_STD, config.bias, rng),
-            c_proj: linear(c, c, proj_std(config), config.bias, rng),
+            c_attn: init_linear(c, 3 * c, INIT_STD, config.bias, rng),
+            c_proj: init_linear(c, c, proj_std(config), config.bias, rng),
             attn_dropout: AttentionDropout::new(config.dropout, rng),
             resid_dropout: Dropout::new(config.dropout, rng),
             n_head: config.n_head,
@@ -92,12 +98,8 @@ impl<T: Float> CausalSelfAttention<T> {
         // zero-filled [B·T, 3C] gradients in the backward).
         let heads = |part: usize| {
             let w = self.c_attn.weight.narrow(0, part * c, c);
-            let y = x.matmul(&w.t());
-            let y = match &self.c_attn.bias {
-                Some(bias) => &y + &bias.narrow(0, part * c, c),
-                None => y,
-            };
-            y.reshape(vec![b, t, h, d]).permute([0, 2, 1, 3])
+            let bias = self.c_attn.bias.as_ref().map(|bias| bias.narrow(0, part * c, c));
+            linear(x, &w, bias.as_ref()).reshape(vec![b, t, h, d]).permute([0, 2, 1, 3])
         };
         let (q, k, v) = (heads(0), heads(1), heads(2));
         let (p, seed) = if dropout { self.attn_dropout.draw() } else { (0.0, 0) };
@@ -115,7 +117,7 @@ impl<T: Float> CausalSelfAttention<T> {
             }
         };
         // [B, H, T, D] → [B, T, H, D] → [B·T, C] (the one copy of the block's attention).
-        let y = self.c_proj.forward(&y.permute([0, 2, 1, 3]).reshape(vec![b * t, c]));
+        let y = apply(&self.c_proj, &y.permute([0, 2, 1, 3]).reshape(vec![b * t, c]));
         if dropout {
             self.resid_dropout.forward(&y)
         } else {
@@ -177,14 +179,14 @@ impl<T: Float> Mlp<T> {
     fn new(config: &GptConfig, rng: &mut Rng) -> Self {
         let c = config.n_embd;
         Mlp {
-            c_fc: linear(c, 4 * c, INIT_STD, config.bias, rng),
-            c_proj: linear(4 * c, c, proj_std(config), config.bias, rng),
+            c_fc: init_linear(c, 4 * c, INIT_STD, config.bias, rng),
+            c_proj: init_linear(4 * c, c, proj_std(config), config.bias, rng),
             dropout: Dropout::new(config.dropout, rng),
         }
     }
 
     fn forward(&self, x: &Variable<T>, dropout: bool) -> Variable<T> {
-        let y = self.c_proj.forward(&self.c_fc.forward(x).gelu());
+        let y = apply(&self.c_proj, &apply(&self.c_fc, x).gelu());
         if dropout {
             self.dropout.forward(&y)
         } else {
