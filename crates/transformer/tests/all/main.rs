@@ -1,1 +1,3 @@
 //! The transformer crate's integration tests, one binary (faster to link than one per file).
+
+mod torch;
