@@ -91,9 +91,7 @@ pub fn score_spread(d_k: usize, keys: usize, trials: usize, rng: &mut Rng) -> (f
     };
     for _ in 0..trials {
         let q: Vec<f64> = (0..d_k).map(|_| rng.normal_f64()).collect();
-        let scores: Vec<f64> = (0..keys)
-            .map(|_| (0..d_k).map(|c| q[c] * rng.normal_f64()).sum::<f64>())
-            .collect();
+        let scores: Vec<f64> = (0..keys).map(|_| (0..d_k).map(|c| q[c] * rng.normal_f64()).sum::<f64>()).collect();
         sum_sq += scores.iter().map(|s| s * s).sum::<f64>() / keys as f64;
         top_raw += largest_weight(&scores);
         let scaled: Vec<f64> = scores.iter().map(|s| s / (d_k as f64).sqrt()).collect();

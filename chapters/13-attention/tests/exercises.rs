@@ -32,7 +32,9 @@ fn ex13_1_the_worked_example_by_hand() {
 #[test]
 fn ex13_1_agrees_with_attention_by_hand_on_random_data() {
     let mut rng = Rng::seed(1);
-    let mut m = |r: usize, c: usize| (0..r).map(|_| (0..c).map(|_| 3.0 * rng.normal_f64()).collect()).collect::<Vec<Vec<f64>>>();
+    let mut m = |r: usize, c: usize| {
+        (0..r).map(|_| (0..c).map(|_| 3.0 * rng.normal_f64()).collect()).collect::<Vec<Vec<f64>>>()
+    };
     let (q, k, v) = (m(4, 16), m(6, 16), m(6, 3));
     let (_, outputs) = attention_by_hand(&q, &k, &v, false);
     for (i, qi) in q.iter().enumerate() {
@@ -115,7 +117,8 @@ fn ex13_6_rotation_matches_the_library_and_keeps_lengths() {
     // q·k depends on the offset only.
     let k: Vec<f64> = (0..8).map(|_| rng.normal_f64()).collect();
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
-    let (near, far) = (dot(&rotate(&x, 5, 100.0), &rotate(&k, 2, 100.0)), dot(&rotate(&x, 23, 100.0), &rotate(&k, 20, 100.0)));
+    let (near, far) =
+        (dot(&rotate(&x, 5, 100.0), &rotate(&k, 2, 100.0)), dot(&rotate(&x, 23, 100.0), &rotate(&k, 20, 100.0)));
     assert!((near - far).abs() < 1e-10, "offset 3 at two places: {near} vs {far}");
 }
 

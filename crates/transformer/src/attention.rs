@@ -11,10 +11,10 @@
 //! `scaled_dot_product_attention`'s for booleans: in [`MhaMask::Bool`] and in
 //! `key_padding_mask`, **true means "may not attend"**.
 
-use crate::attn_shim::autograd as attn_op;
-use crate::attn_shim::{AttentionConfig, AttentionMask};
+use kindling_autograd::attention as attn_op;
 use kindling_autograd::Variable;
 use kindling_nn::{init, Forward, Linear, Module, TrainingFlag, Visitor};
+use kindling_tensor::attention::{AttentionConfig, AttentionMask};
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Tensor};
 use std::sync::Mutex;
@@ -189,7 +189,10 @@ impl<T: Float> MultiheadAttention<T> {
             panic!("MultiheadAttention: inputs must end in embed_dim = {e}, got {}", shapes());
         }
         if ks != vs || (rank == 3 && qs[self.batch_axis()] != ks[self.batch_axis()]) {
-            panic!("MultiheadAttention: key and value must have the same shape and the batch size of the query, got {}", shapes());
+            panic!(
+                "MultiheadAttention: key and value must have the same shape and the batch size of the query, got {}",
+                shapes()
+            );
         }
         if rank == 2 {
             // An unbatched call is a batch of one, batch-first.

@@ -12,7 +12,6 @@
 //! `kindling_autograd::attention`.
 
 pub mod attention;
-mod attn_shim;
 pub mod generate;
 pub mod gpt;
 pub mod layer;

@@ -76,11 +76,7 @@ fn position_rows(who: &str, x: &[usize], table: &[usize], offset: usize) -> usiz
         );
     }
     if offset + x[1] > table[0] {
-        panic!(
-            "{who}: positions {offset}..{} do not fit the table of max_len {}",
-            offset + x[1],
-            table[0]
-        );
+        panic!("{who}: positions {offset}..{} do not fit the table of max_len {}", offset + x[1], table[0]);
     }
     x[1]
 }

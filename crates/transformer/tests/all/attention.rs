@@ -45,16 +45,23 @@ fn batch_first_and_sequence_first_agree() {
 fn an_unbatched_input_is_a_batch_of_one() {
     let mha = MultiheadAttention::<f64>::new(4, 2, &mut Rng::seed(3)).batch_first(true);
     let (q, kv) = (randn(&[3, 4], 4), randn(&[5, 4], 5));
-    let opts = MhaOptions { key_padding_mask: Some(Tensor::from_vec(vec![false, false, true, false, true], [5])), ..MhaOptions::default() };
+    let opts = MhaOptions {
+        key_padding_mask: Some(Tensor::from_vec(vec![false, false, true, false, true], [5])),
+        ..MhaOptions::default()
+    };
     let (y, w) = mha.forward(&q, &kv, &kv, &opts);
-    let batched = MhaOptions { key_padding_mask: opts.key_padding_mask.clone().map(|m| m.unsqueeze(0)), ..MhaOptions::default() };
+    let batched =
+        MhaOptions { key_padding_mask: opts.key_padding_mask.clone().map(|m| m.unsqueeze(0)), ..MhaOptions::default() };
     let (yb, wb) = mha.forward(&q.unsqueeze(0), &kv.unsqueeze(0), &kv.unsqueeze(0), &batched);
     assert_eq!(y.shape(), [3, 4]);
     assert_close(&y.value(), &yb.value().squeeze(0), Tolerance::STRICT);
     let w = w.unwrap().value();
     assert_close(&w, &wb.unwrap().value().squeeze(0), Tolerance::STRICT);
     // Padding keys get no weight; each row sums to one.
-    assert!(w.to_vec().chunks(5).all(|row| row[2] == 0.0 && row[4] == 0.0 && (row.iter().sum::<f64>() - 1.0).abs() < 1e-12));
+    assert!(w
+        .to_vec()
+        .chunks(5)
+        .all(|row| row[2] == 0.0 && row[4] == 0.0 && (row.iter().sum::<f64>() - 1.0).abs() < 1e-12));
 }
 
 #[test]
@@ -62,7 +69,8 @@ fn causal_flag_equals_the_causal_bool_mask() {
     let mha = MultiheadAttention::<f64>::new(4, 2, &mut Rng::seed(6)).batch_first(true);
     let x = randn(&[2, 5, 4], 7);
     let upper: Vec<bool> = (0..25).map(|ij| ij % 5 > ij / 5).collect();
-    let masked = MhaOptions { attn_mask: Some(MhaMask::Bool(Tensor::from_vec(upper, [5, 5]))), ..MhaOptions::default() };
+    let masked =
+        MhaOptions { attn_mask: Some(MhaMask::Bool(Tensor::from_vec(upper, [5, 5]))), ..MhaOptions::default() };
     let causal = MhaOptions { is_causal: true, ..MhaOptions::default() };
     let (ym, wm) = mha.forward(&x, &x, &x, &masked);
     let (yc, wc) = mha.forward(&x, &x, &x, &causal);
@@ -105,7 +113,9 @@ fn heads_must_divide_the_width() {
 }
 
 #[test]
-#[should_panic(expected = "MultiheadAttention: inputs must end in embed_dim = 4, got query [3, 2, 5], key [3, 2, 5], value [3, 2, 5]")]
+#[should_panic(
+    expected = "MultiheadAttention: inputs must end in embed_dim = 4, got query [3, 2, 5], key [3, 2, 5], value [3, 2, 5]"
+)]
 fn rejects_a_wrong_width() {
     let mha = MultiheadAttention::<f64>::new(4, 2, &mut Rng::seed(0));
     let x = randn(&[3, 2, 5], 1);
@@ -113,7 +123,9 @@ fn rejects_a_wrong_width() {
 }
 
 #[test]
-#[should_panic(expected = "MultiheadAttention: key and value must have the same shape and the batch size of the query, got query [3, 2, 4], key [5, 3, 4], value [5, 3, 4]")]
+#[should_panic(
+    expected = "MultiheadAttention: key and value must have the same shape and the batch size of the query, got query [3, 2, 4], key [5, 3, 4], value [5, 3, 4]"
+)]
 fn rejects_a_batch_mismatch() {
     let mha = MultiheadAttention::<f64>::new(4, 2, &mut Rng::seed(0));
     let (q, kv) = (randn(&[3, 2, 4], 1), randn(&[5, 3, 4], 2));
@@ -121,7 +133,9 @@ fn rejects_a_batch_mismatch() {
 }
 
 #[test]
-#[should_panic(expected = "MultiheadAttention: inputs must all be 3-D (batched) or all 2-D (unbatched), got query [3, 4], key [1, 3, 4]")]
+#[should_panic(
+    expected = "MultiheadAttention: inputs must all be 3-D (batched) or all 2-D (unbatched), got query [3, 4], key [1, 3, 4]"
+)]
 fn rejects_mixed_ranks() {
     let mha = MultiheadAttention::<f64>::new(4, 2, &mut Rng::seed(0));
     let (q, kv) = (randn(&[3, 4], 1), randn(&[1, 3, 4], 2));
@@ -129,11 +143,16 @@ fn rejects_mixed_ranks() {
 }
 
 #[test]
-#[should_panic(expected = "MultiheadAttention: attn_mask of shape [3, 3] must be [L, S] = [3, 5] or [B·num_heads, L, S] = [4, 3, 5]")]
+#[should_panic(
+    expected = "MultiheadAttention: attn_mask of shape [3, 3] must be [L, S] = [3, 5] or [B·num_heads, L, S] = [4, 3, 5]"
+)]
 fn rejects_a_mask_of_the_wrong_shape() {
     let mha = MultiheadAttention::<f64>::new(4, 2, &mut Rng::seed(0)).batch_first(true);
     let (q, kv) = (randn(&[2, 3, 4], 1), randn(&[2, 5, 4], 2));
-    let opts = MhaOptions { attn_mask: Some(MhaMask::Bool(Tensor::from_vec(vec![false; 9], [3, 3]))), ..MhaOptions::default() };
+    let opts = MhaOptions {
+        attn_mask: Some(MhaMask::Bool(Tensor::from_vec(vec![false; 9], [3, 3]))),
+        ..MhaOptions::default()
+    };
     mha.forward(&q, &kv, &kv, &opts);
 }
 
@@ -142,6 +161,7 @@ fn rejects_a_mask_of_the_wrong_shape() {
 fn rejects_a_transposed_key_padding_mask() {
     let mha = MultiheadAttention::<f64>::new(4, 2, &mut Rng::seed(0)).batch_first(true);
     let (q, kv) = (randn(&[2, 3, 4], 1), randn(&[2, 5, 4], 2));
-    let opts = MhaOptions { key_padding_mask: Some(Tensor::from_vec(vec![false; 10], [5, 2])), ..MhaOptions::default() };
+    let opts =
+        MhaOptions { key_padding_mask: Some(Tensor::from_vec(vec![false; 10], [5, 2])), ..MhaOptions::default() };
     mha.forward(&q, &kv, &kv, &opts);
 }

@@ -32,7 +32,10 @@ fn decoder_and_stack_use_pytorch_names() {
     assert_eq!(n[12], "layers.1.self_attn.in_proj_weight");
     assert_eq!(n[36..], ["norm.weight", "norm.bias"]);
     // FeedForward alone names its two linears.
-    assert_eq!(names(&FeedForward::<f64>::new(4, 8, &mut rng)), ["linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias"]);
+    assert_eq!(
+        names(&FeedForward::<f64>::new(4, 8, &mut rng)),
+        ["linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias"]
+    );
 }
 
 #[test]
@@ -58,7 +61,8 @@ fn dropout_is_reproducible_from_the_seed() {
 
 #[test]
 fn key_padding_makes_padded_tokens_irrelevant() {
-    let layer = TransformerEncoderLayer::<f64>::new(4, 2, 8, &mut Rng::seed(5)).batch_first(true).norm_first(true).dropout(0.0);
+    let layer =
+        TransformerEncoderLayer::<f64>::new(4, 2, 8, &mut Rng::seed(5)).batch_first(true).norm_first(true).dropout(0.0);
     let x = randn(&[1, 4, 4], 6);
     let mut other = x.value().to_vec();
     other[12..].iter_mut().for_each(|v| *v += 3.0); // change the padded last token

@@ -4,13 +4,13 @@
 //! PyTorch's own names, so the names are checked too. Every case runs on both kernel modes.
 
 use kindling_autograd::Variable;
+use kindling_nn::LayerNorm;
 use kindling_nn::Module;
 use kindling_tensor::{assert_close, with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
 use kindling_transformer::attention::{MhaMask, MhaOptions, MultiheadAttention};
 use kindling_transformer::layer::{
     Activation, AttentionMasks, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
 };
-use kindling_nn::LayerNorm;
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -26,7 +26,9 @@ fn tensor(v: &Value) -> Tensor<f64> {
 }
 
 fn bools(v: &Value) -> Option<Tensor<bool>> {
-    (!v.is_null()).then(|| Tensor::from_vec(v["data"].as_array().unwrap().iter().map(|d| d.as_bool().unwrap()).collect(), dims(v)))
+    (!v.is_null()).then(|| {
+        Tensor::from_vec(v["data"].as_array().unwrap().iter().map(|d| d.as_bool().unwrap()).collect(), dims(v))
+    })
 }
 
 fn flag(case: &Value, key: &str) -> bool {
@@ -46,7 +48,8 @@ fn fixtures() -> Value {
 fn load(name: &str, module: &dyn Module<f64>, case: &Value) {
     let params = &case["params"];
     let ours: Vec<String> = module.named_parameters().into_iter().map(|(n, _)| n).collect();
-    let theirs: Vec<String> = case["param_names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect();
+    let theirs: Vec<String> =
+        case["param_names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect();
     assert_eq!(ours, theirs, "{name}: parameter names (in order) differ from PyTorch's");
     for (key, p) in module.named_parameters() {
         p.set_value(tensor(&params[&key]));
@@ -59,7 +62,11 @@ fn check_grads(name: &str, module: &dyn Module<f64>, inputs: &[(&str, &Variable<
         assert_close(&grad, &tensor(&grads[&key]), TORCH_F64);
     }
     for (key, x) in inputs {
-        assert_close(&x.grad().unwrap_or_else(|| panic!("{name}: input {key} got no gradient")), &tensor(&grads[*key]), TORCH_F64);
+        assert_close(
+            &x.grad().unwrap_or_else(|| panic!("{name}: input {key} got no gradient")),
+            &tensor(&grads[*key]),
+            TORCH_F64,
+        );
     }
 }
 
@@ -122,11 +129,7 @@ fn multihead_attention_matches_pytorch() {
 }
 
 fn masks(mask: &Value, key_padding: &Value, is_causal: bool) -> AttentionMasks<f64> {
-    AttentionMasks {
-        attn_mask: bools(mask).map(MhaMask::Bool),
-        key_padding_mask: bools(key_padding),
-        is_causal,
-    }
+    AttentionMasks { attn_mask: bools(mask).map(MhaMask::Bool), key_padding_mask: bools(key_padding), is_causal }
 }
 
 fn activation(case: &Value) -> Activation {
