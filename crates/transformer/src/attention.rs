@@ -108,7 +108,7 @@ pub struct MultiheadAttention<T: Float = f32> {
 impl<T: Float> MultiheadAttention<T> {
     /// Attention over width `embed_dim` split into `num_heads` heads.
     pub fn new(embed_dim: usize, num_heads: usize, rng: &mut Rng) -> Self {
-        if num_heads == 0 || embed_dim % num_heads != 0 {
+        if num_heads == 0 || !embed_dim.is_multiple_of(num_heads) {
             panic!("MultiheadAttention: embed_dim {embed_dim} is not divisible by num_heads {num_heads}");
         }
         let in_proj_weight = Variable::param(init::xavier_uniform([3 * embed_dim, embed_dim], 1.0, rng));

@@ -134,7 +134,7 @@ impl<T: Float> Rotary<T> {
     /// Tables for heads of width `head_dim` (even) and positions `0..max_len`; `base` sets
     /// the slowest frequency (10000 in most models).
     pub fn new(head_dim: usize, max_len: usize, base: f64) -> Self {
-        if head_dim == 0 || head_dim % 2 != 0 {
+        if head_dim == 0 || !head_dim.is_multiple_of(2) {
             panic!("Rotary: head_dim {head_dim} must be even and positive (coordinates turn in pairs)");
         }
         let half = head_dim / 2;
