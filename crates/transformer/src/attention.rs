@@ -232,6 +232,7 @@ impl<T: Float> MultiheadAttention<T> {
         1 - self.batch_axis()
     }
 
+    // ANCHOR: heads
     /// The three projections, each split into heads `[B, H, len, head_dim]`. Self-attention
     /// (one tensor for all three) does one matrix product with the packed weight.
     fn project(&self, query: &Variable<T>, key: &Variable<T>, value: &Variable<T>) -> [Variable<T>; 3] {
@@ -272,6 +273,8 @@ impl<T: Float> MultiheadAttention<T> {
             x.permute([2, 0, 1, 3]).reshape(vec![s[2], s[0], self.embed_dim()])
         }
     }
+
+    // ANCHOR_END: heads
 
     /// Translates PyTorch MHA's masks into the attention op's configuration.
     fn config(&self, opts: &MhaOptions<T>, batch: usize, len_q: usize, len_k: usize) -> AttentionConfig<T> {

@@ -215,6 +215,7 @@ impl<T: Float> TransformerEncoderLayer<T> {
         self.norm_first
     }
 
+    // ANCHOR: encode
     /// The layer on `src` with masks (`src_mask`, `src_key_padding_mask`, `is_causal`).
     pub fn encode(&self, src: &Variable<T>, masks: &AttentionMasks<T>) -> Variable<T> {
         let attend = |x: &Variable<T>| {
@@ -230,6 +231,7 @@ impl<T: Float> TransformerEncoderLayer<T> {
             self.norm2.call(&(&x + &feed(&x)))
         }
     }
+    // ANCHOR_END: encode
 
     /// The self-attention weights `[B, heads, L, S]` this layer computes on `src`, per head
     /// (after `norm1` in the pre-norm form, as the layer itself sees them).
