@@ -17,6 +17,7 @@ use kindling_transformer::position::{LearnedPositions, SinusoidalEncoding};
 use std::time::Instant;
 
 pub mod exercises;
+pub mod memory;
 pub mod solutions;
 
 /// What the tests check: your code with `--features learner`, the solutions without.

@@ -10,18 +10,23 @@
 //! cargo run --release -p ch13-attention                       # everything
 //! cargo run --release -p ch13-attention -- --task sort --positions learned --steps 3000
 //!     [--layers N] [--lr X] [--post-norm]                     # one run, printed, nothing written
+//! cargo run --release -p ch13-attention -- --memory           # the attention memory table only
 //! ```
 
+use ch13_attention::memory::{attention_pass, CountingAlloc};
 use ch13_attention::*;
 use chapter_kit::{markdown_table, LineChart, Output};
 use kindling_autograd::{attention as attn, Variable};
 use kindling_data::synthetic::{decode_string, StringTask};
 use kindling_metrics::plot::{self, PlotOptions};
 use kindling_tensor::attention::AttentionConfig;
-use kindling_tensor::Rng;
+use kindling_tensor::{KernelMode, Rng};
 use kindling_transformer::position::SinusoidalEncoding;
 
-const OPTIONS: [&str; 6] = ["--task", "--positions", "--steps", "--layers", "--lr", "--post-norm"];
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+const OPTIONS: [&str; 7] = ["--task", "--positions", "--steps", "--layers", "--lr", "--post-norm", "--memory"];
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).map(|i| {
@@ -155,12 +160,49 @@ fn sinusoidal_plot(out: &Output) -> std::io::Result<()> {
     let rows: Vec<String> = (0..48).map(|p| if p % 8 == 0 { p.to_string() } else { String::new() }).collect();
     let cols: Vec<String> = (0..32).map(|c| if c % 4 == 0 { c.to_string() } else { String::new() }).collect();
     let options = PlotOptions {
-        title: Some("Sinusoidal table: positions 0-47 (rows) × columns 0-31 (sin, cos pairs, slower to the right)".into()),
+        title: Some("Sinusoidal table: 48 positions (rows) × 32 columns".into()),
         ..PlotOptions::sized(760, 860)
     };
     plot::heatmap(&table, &rows, &cols, out.dir().join("sinusoidal.svg"), &options).map_err(std::io::Error::other)?;
     out.step("sinusoidal.svg written");
     Ok(())
+}
+
+/// Peak memory and time of causal attention, forward and backward, naive against fast, at
+/// growing contexts (4 heads of 32, the tiny GPT's shape, one sequence).
+fn memory_table(out: &Output) -> std::io::Result<()> {
+    let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
+    let mut rows = Vec::new();
+    for context in [256usize, 1024, 4096] {
+        let naive = attention_pass(KernelMode::Naive, 4, context, 32);
+        let fast = attention_pass(KernelMode::Fast, 4, context, 32);
+        out.step(&format!(
+            "attention at context {context}: naive {:.1} MiB in {:.2} s, fast {:.1} MiB in {:.3} s",
+            mib(naive.peak_bytes),
+            naive.seconds,
+            mib(fast.peak_bytes),
+            fast.seconds
+        ));
+        rows.push(vec![
+            context.to_string(),
+            format!("{:.1} MiB", mib(context * context * 4)),
+            format!("{:.1} MiB", mib(naive.peak_bytes)),
+            format!("{:.2} MiB", mib(fast.peak_bytes)),
+            format!("{:.0}×", naive.seconds / fast.seconds),
+        ]);
+    }
+    let table = markdown_table(
+        &["context", "one L × S matrix (f32)", "naive: peak extra memory", "fast: peak extra memory", "fast speed-up"],
+        &rows,
+    );
+    out.write(
+        "attention-memory.md",
+        &format!(
+            "{table}\nCausal self-attention of one sequence, 4 heads of width 32, f32, forward and backward through \
+             `kindling_autograd::attention`; memory counted by the demo's allocator beyond q, k and v (the \
+             gradients of q, k and v included); one run each, release build.\n"
+        ),
+    )
 }
 
 /// One trained tagger and what it scored.
@@ -206,12 +248,7 @@ fn write_heatmaps(out: &Output, r: &Run, stem: &str) -> std::io::Result<()> {
     for (l, map) in maps.iter().enumerate() {
         let mean = map.select(0, 0).mean(0, false);
         let options = PlotOptions {
-            title: Some(format!(
-                "{} {}: layer {}, mean of the heads (rows: position → output; columns: input)",
-                task_name(r.recipe.task),
-                decode_string(source),
-                l + 1
-            )),
+            title: Some(format!("{} {}: layer {}", task_name(r.recipe.task), decode_string(source), l + 1)),
             ..size.clone()
         };
         let name = format!("{stem}-layer{}.svg", l + 1);
@@ -247,6 +284,9 @@ fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     }
+    if args.iter().any(|a| a == "--memory") {
+        return memory_table(&Output::for_chapter("13-attention")?);
+    }
     if !args.is_empty() {
         single(&args);
         return Ok(());
@@ -255,6 +295,7 @@ fn main() -> std::io::Result<()> {
     worked_example(&out)?;
     scaling(&out)?;
     sinusoidal_plot(&out)?;
+    memory_table(&out)?;
 
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut runs = Vec::new();
