@@ -243,7 +243,8 @@ fn write_heatmaps(out: &Output, r: &Run, stem: &str) -> std::io::Result<()> {
     let maps = r.model.attention_maps(&batch_tokens(std::slice::from_ref(source)));
     let prediction = r.model.predict(std::slice::from_ref(source)).remove(0);
     let cols = chars(source);
-    let rows: Vec<String> = (0..source.len()).map(|i| format!("{} → {}", i + 1, decode_string(&prediction[i..=i]))).collect();
+    let rows: Vec<String> =
+        (0..source.len()).map(|i| format!("{} → {}", i + 1, decode_string(&prediction[i..=i]))).collect();
     let size = PlotOptions::sized(150 + 40 * cols.len() as u32, 120 + 34 * rows.len() as u32);
     for (l, map) in maps.iter().enumerate() {
         let mean = map.select(0, 0).mean(0, false);
