@@ -128,20 +128,33 @@ impl Positions {
 /// The tagger's shape and its training recipe.
 #[derive(Clone, Debug)]
 pub struct Recipe {
+    /// Reverse or sort.
     pub task: StringTask,
     /// Every string has this many digits (the output has as many, one per input token).
     pub len: usize,
+    /// Training strings.
     pub n_train: usize,
+    /// Held-out strings, never seen in training.
     pub n_held_out: usize,
+    /// The model width.
     pub d_model: usize,
+    /// Attention heads per layer.
     pub heads: usize,
+    /// Encoder layers.
     pub layers: usize,
+    /// The feed-forward sub-layer's inner width.
     pub dim_feedforward: usize,
+    /// How positions are encoded.
     pub positions: Positions,
+    /// Pre-norm (true) or post-norm layers.
     pub norm_first: bool,
+    /// Optimiser steps.
     pub steps: usize,
+    /// Strings per step.
     pub batch: usize,
+    /// Adam's learning rate after the warm-up.
     pub lr: f64,
+    /// Seeds the data, the initial weights and the batches.
     pub seed: u64,
 }
 
@@ -178,14 +191,20 @@ impl Recipe {
 /// A transformer encoder that reads a digit string and writes one output digit per input
 /// position: token embedding + positions → encoder layers → final norm → a linear head.
 pub struct Tagger {
+    /// Token embeddings, 14 × d_model.
     pub embed: Embedding,
+    /// The fixed table, with `Positions::Sinusoidal`.
     pub sinusoidal: Option<SinusoidalEncoding>,
+    /// The trained table, with `Positions::Learned`.
     pub learned: Option<LearnedPositions>,
+    /// The stack of layers (and the final norm of a pre-norm stack).
     pub encoder: TransformerEncoder,
+    /// d_model → one logit per token of the vocabulary.
     pub head: Linear,
 }
 
 impl Tagger {
+    /// A fresh model for the recipe.
     pub fn new(r: &Recipe, rng: &mut Rng) -> Self {
         let layers = (0..r.layers)
             .map(|_| {
@@ -269,6 +288,7 @@ pub fn batch_tokens(rows: &[Vec<i64>]) -> Tensor<i64> {
 pub struct TrainLog {
     /// (step, mean training loss over the last 50 steps).
     pub losses: Vec<(usize, f64)>,
+    /// Wall time of the whole run.
     pub seconds: f64,
 }
 

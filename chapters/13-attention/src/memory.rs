@@ -41,6 +41,7 @@ unsafe impl GlobalAlloc for CountingAlloc {
 pub struct PassCost {
     /// The largest number of bytes allocated at once beyond the inputs.
     pub peak_bytes: usize,
+    /// Wall time of the pass.
     pub seconds: f64,
 }
 
