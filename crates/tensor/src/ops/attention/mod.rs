@@ -28,6 +28,7 @@
 
 pub mod fast;
 pub mod naive;
+mod tile;
 
 use crate::shape::{dims_str, unravel_index};
 use crate::{Element, Float, Tensor};
