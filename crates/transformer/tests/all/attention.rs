@@ -165,3 +165,24 @@ fn rejects_a_transposed_key_padding_mask() {
         MhaOptions { key_padding_mask: Some(Tensor::from_vec(vec![false; 10], [5, 2])), ..MhaOptions::default() };
     mha.forward(&q, &kv, &kv, &opts);
 }
+
+#[test]
+fn cross_attention_with_masks_passes_gradient_checks() {
+    let mha = MultiheadAttention::<f64>::new(4, 2, &mut Rng::seed(12)).batch_first(true);
+    let mut rng = Rng::seed(13);
+    let (q, k, v) =
+        (Tensor::randn([2, 3, 4], &mut rng), Tensor::randn([2, 5, 4], &mut rng), Tensor::randn([2, 5, 4], &mut rng));
+    let opts = MhaOptions {
+        key_padding_mask: Some(Tensor::from_vec(
+            vec![false, false, false, false, true, false, false, true, true, false],
+            [2, 5],
+        )),
+        attn_mask: Some(MhaMask::Additive(Tensor::randn([3, 5], &mut rng))),
+        is_causal: true,
+        ..MhaOptions::default()
+    };
+    kindling_autograd::gradcheck::gradcheck("MultiheadAttention (cross, masked, with weights)", &[q, k, v], |x| {
+        let (out, weights) = mha.forward(&x[0], &x[1], &x[2], &opts);
+        &out.sum_all() + &weights.expect("weights").square().sum_all()
+    });
+}
