@@ -41,14 +41,17 @@ fn grew(bytes: usize) {
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         grew(layout.size());
+        // SAFETY: the caller's contract for this call, passed on unchanged.
         unsafe { System.alloc(layout) }
     }
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         grew(layout.size());
+        // SAFETY: the caller's contract for this call, passed on unchanged.
         unsafe { System.alloc_zeroed(layout) }
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         CURRENT.fetch_sub(layout.size(), Ordering::SeqCst);
+        // SAFETY: the caller's contract for this call, passed on unchanged.
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -57,6 +60,7 @@ unsafe impl GlobalAlloc for Counting {
         } else {
             CURRENT.fetch_sub(layout.size() - new_size, Ordering::SeqCst);
         }
+        // SAFETY: the caller's contract for this call, passed on unchanged.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
