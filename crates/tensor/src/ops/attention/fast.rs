@@ -4,27 +4,35 @@
 //! # Version catalogue
 //!
 //! The GPT shape of issue 19: q, k, v `[32, 4, 64, 32]` f32, causal, strided views of a
-//! `[B, T, 3C]` projection; forward and forward + backward time as a ratio to PyTorch 2.15's
-//! `scaled_dot_product_attention` on the same shape and threads (`tools/peers/attention_torch.py`),
-//! on the 2-core Zen 4 VM. Bench: `cargo bench -p kindling-tensor --bench attention -- <group>`
-//! with the group named on each line; peak memory: `cargo run --release -p kindling-tensor
-//! --example attention_memory`. Only v1 and the last version run today; the story is in
-//! `crates/tensor/NOTES.md`, "Attention".
+//! `[B, T, 3C]` projection; forward (F) and forward + backward (FB) against PyTorch 2.15's
+//! `scaled_dot_product_attention` on the same shape (`tools/peers/attention_torch.py`), one
+//! thread, on the 2-core Zen 4 VM while other jobs kept both cores busy, so the figures are the
+//! thread's CPU time (the wall clock moved 2-5× between runs). Bench: `cargo bench -p
+//! kindling-tensor --bench attention -- <group>` (`naive_*_gpt_1t`, `fast_*_gpt_1t`, `*_2t`,
+//! `*_context`); peak memory: `cargo run --release -p kindling-tensor --example
+//! attention_memory`. Only v1 and the last version run today; the story and the experiments
+//! that did not pay are in `crates/tensor/NOTES.md`, "Attention".
 //!
-//! - v1 naive (`naive.rs`, `naive_*` in the bench): scores, mask, softmax, dropout and the
-//!   products materialised per head, one strided element at a time, one thread.
-//! - v2 tiles: query tiles of [`BQ`] rows against key tiles of [`BK`] keys, every product a
-//!   call of the packed GEMM (`gemm_serial`) on a tile, causal tiles above the diagonal skipped.
-//! - v3 online softmax: a running max and sum per query row, the accumulated output rescaled
-//!   by e^(m_old − m_new) when the max grows, the row's log-sum-exp saved for the backward pass;
-//!   the backward recomputes each tile's probabilities from it (D_i = rowsum(dO ∘ O); dV += Pᵀ
-//!   dO; dP = dO Vᵀ; dS = P ∘ (dP − D_i); dQ += scale·dS K; dK += scale·dSᵀ Q).
-//! - v4 SIMD: the row passes (scale, max, exp, sum, rescale) in one multiversioned body
-//!   (`SimdFloat::exp_v`, AVX-512 / AVX2 dispatch).
-//! - v5 threads: batch-heads split across the rayon pool (each head's tiles on one thread, so
-//!   dK and dV accumulate without sharing).
-//!
-//! Figures for each step: `fast_*` groups of the bench (see NOTES.md).
+//! - v1 naive (`naive.rs`): scores, masks, softmax, dropout and both products materialised
+//!   per head, one strided element at a time, one thread. F 77 ms, FB 312 ms (wall; PyTorch
+//!   1.1 / 9.2 ms wall in the same minutes).
+//! - v2 flash structure on the packed GEMM: query tiles of [`BQ`] rows against key tiles of
+//!   [`BK`] keys, a running max and sum per row, the output rescaled by e^(m_old − m_new), the
+//!   row's log-sum-exp saved; the backward recomputes each tile's probabilities from it
+//!   (D_i = rowsum(dO ∘ O); dV += Pᵀ dO; dP = dO Vᵀ; dS = P ∘ (dP − D_i); dQ += scale·dS K;
+//!   dK += scale·dSᵀ Q); causal tiles above the diagonal skipped; every product a
+//!   `gemm_serial` call. F 27 ms wall: the row passes ran one float at a time, and e^-inf
+//!   (the first rescale of every row) took the subnormal path.
+//! - v3 register-tiled products (`tile.rs`): Kᵀ and V tiles packed once per tile pair, 4 rows ×
+//!   32 columns of accumulators in 8 AVX-512 registers (intrinsics, f32; plain loops for f64
+//!   and other levels). F 2.4 ms, FB 5.9 ms CPU (PyTorch 1.24 / 6.4).
+//! - v4 vectorized row passes: scale, mask, max, exp and sum over the fixed 32-wide slot of a
+//!   score row with selects and pairwise folds (a loop over the run-time visible length was
+//!   scalar); no rescale before a row's first visible key. F 1.70 ms, FB 4.9 ms CPU
+//!   (PyTorch 1.20-1.35 / 5.25-5.45): 0.75× PyTorch's speed forward, 1.08× forward + backward.
+//! - v5 threads: batch-heads split across the rayon pool (a head's tiles on one thread, so dK
+//!   and dV accumulate without sharing). 2 threads, wall: F 4.2 ms, FB 9.6 ms against
+//!   PyTorch's 15.9 / 39.9 (both far from their one-thread times on the busy machine).
 //!
 //! Strided q, k, v whose rows are dense (the last axis has stride 1, as in a view of a packed
 //! projection) are read in place; others are copied once.
@@ -133,7 +141,7 @@ impl<'a, F: SimdFloat> Inputs<'a, F> {
         let row = &mut slot[..visible];
         if let Some(a) = &self.additive {
             for (c, x) in row.iter_mut().enumerate() {
-                *x = *x + a.get(n, i, j0 + c);
+                *x += a.get(n, i, j0 + c);
             }
         }
         if let Some(m) = &self.allow {
@@ -455,9 +463,9 @@ multiversion! {
         for i0 in (0..l).step_by(BQ) {
             let bq = BQ.min(l - i0);
             // D_i = rowsum(dO ∘ O) = rowsum(P ∘ dP), the softmax backward's subtrahend.
-            for r in 0..bq {
+            for (r, d) in d_rows[..bq].iter_mut().enumerate() {
                 let at = (i0 + r) * ev;
-                d_rows[r] = o[at..at + ev].iter().zip(&d_o[at..at + ev]).fold(F::ZERO, |acc, (&a, &b)| acc + a * b);
+                *d = o[at..at + ev].iter().zip(&d_o[at..at + ev]).fold(F::ZERO, |acc, (&a, &b)| acc + a * b);
             }
             let ev_width = pack_padded(d_o, i0 * ev, ev, bq, ev, dop);
             let e_width = pack_padded(inp.q.buf, inp.q.at(n, i0), inp.q.row, bq, e, qp);

@@ -193,7 +193,8 @@ mod x86 {
         acc_cols: usize,
         out_stride: usize,
     ) {
-        // SAFETY (every block below): the caller's bounds.
+        // SAFETY: `o` is a row start inside `out`; the caller guarantees its 32 (or `acc_cols`)
+        // elements are writable.
         let store = |o: *mut f32, lo: __m512, hi: __m512| unsafe {
             if acc_cols == 0 {
                 _mm512_storeu_ps(o, lo);
@@ -211,6 +212,7 @@ mod x86 {
         while r + 4 <= rows {
             let mut acc = [_mm512_setzero_ps(); 8];
             for p in 0..k {
+                // SAFETY: row p of b (32 values) and rows r..r+4 of a (k values) are in bounds.
                 unsafe {
                     let b0 = _mm512_loadu_ps(b.add(p * ldb));
                     let b1 = _mm512_loadu_ps(b.add(p * ldb + 16));
@@ -222,6 +224,7 @@ mod x86 {
                 }
             }
             for i in 0..4 {
+                // SAFETY: row r + i < rows of out.
                 store(unsafe { out.add((r + i) * out_stride) }, acc[2 * i], acc[2 * i + 1]);
             }
             r += 4;
@@ -229,12 +232,14 @@ mod x86 {
         while r < rows {
             let (mut lo, mut hi) = (_mm512_setzero_ps(), _mm512_setzero_ps());
             for p in 0..k {
+                // SAFETY: row p of b and row r of a are in bounds.
                 unsafe {
                     let x = _mm512_set1_ps(*a.add(r * a_stride + p));
                     lo = _mm512_fmadd_ps(x, _mm512_loadu_ps(b.add(p * ldb)), lo);
                     hi = _mm512_fmadd_ps(x, _mm512_loadu_ps(b.add(p * ldb + 16)), hi);
                 }
             }
+            // SAFETY: row r < rows of out.
             store(unsafe { out.add(r * out_stride) }, lo, hi);
             r += 1;
         }
