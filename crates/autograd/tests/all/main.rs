@@ -3,6 +3,7 @@
 //! Not here: `tests/memory.rs`, which counts the process's live buffers (its header says why).
 
 mod attention;
+mod attention_torch;
 mod common;
 mod course_fixtures;
 mod errors;

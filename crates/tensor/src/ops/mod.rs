@@ -18,11 +18,13 @@
 //! | conv | `crates/tensor/src/ops/conv/mod.rs` | `crates/tensor/src/ops/conv/naive.rs` | `crates/tensor/src/ops/conv/fast.rs`, `crates/tensor/src/ops/conv/direct.rs` | `crates/autograd/src/ops/conv.rs` | `crates/nn/tests/all/conv.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv.rs`, `crates/nn/tests/all/conv1d.rs` | `cuda/kernels/conv.cu` | `book/src/07-vision.md#under-the-hood-from-seven-loops-to-a-matrix-product` |
 //! | linalg | `crates/tensor/src/linalg.rs` | `crates/tensor/src/linalg.rs` | – | – | – | – | – | – |
 //! | pool | `crates/tensor/src/ops/pool/mod.rs` | `crates/tensor/src/ops/pool/naive.rs` | `crates/tensor/src/ops/pool/fast.rs` | `crates/autograd/src/ops/pool.rs` | `crates/nn/tests/all/conv_layers.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv_layers.rs` | – | `book/src/07-vision.md#pooling` |
+//! | attention | `crates/tensor/src/ops/attention/mod.rs` | `crates/tensor/src/ops/attention/naive.rs` | `crates/tensor/src/ops/attention/fast.rs`, `crates/tensor/src/ops/attention/tile.rs` | `crates/autograd/src/ops/attention.rs` | `crates/autograd/tests/all/attention.rs` | `crates/tensor/tests/all/attention.rs` | `cuda/kernels/attention.cu` | – |
 //! | recurrent | `crates/tensor/src/ops/recurrent/mod.rs` | `crates/sequence/src/cell.rs` | `crates/tensor/src/ops/recurrent/fast.rs` | `crates/autograd/src/ops/recurrent.rs` | `crates/sequence/tests/all/fast_vs_naive.rs` | `crates/sequence/tests/all/fast_vs_naive.rs` | – | `book/src/10-recurrent.md#under-the-hood-the-fused-recurrent-kernel` |
 //!
 //! Checked against PyTorch as well: conv and pool in `crates/nn/tests/all/torch_conv.rs`, the
 //! layers built on every family in `crates/nn/tests/all/torch_layers.rs`, the recurrent layers
-//! in `crates/sequence/tests/all/torch.rs`. The recurrent family's naive twin is the cell
+//! in `crates/sequence/tests/all/torch.rs`, attention in
+//! `crates/autograd/tests/all/attention_torch.rs`. The recurrent family's naive twin is the cell
 //! composed from differentiable ops, one call per time step (in `kindling-sequence`). Version
 //! catalogues head each `fast.rs`; the experiments behind them are in `crates/tensor/NOTES.md`.
 

@@ -1,5 +1,9 @@
 //! The transformer crate's integration tests, one binary (faster to link than one per file).
 
+mod attention;
 mod generate;
 mod gpt;
+mod layers;
+mod position;
+mod torch;
 mod train;

@@ -4,44 +4,50 @@
 //! # Version catalogue
 //!
 //! The GPT shape of issue 19: q, k, v `[32, 4, 64, 32]` f32, causal, strided views of a
-//! `[B, T, 3C]` projection; forward and forward + backward time as a ratio to PyTorch 2.15's
-//! `scaled_dot_product_attention` on the same shape and threads (`tools/peers/attention_torch.py`),
-//! on the 2-core Zen 4 VM. Bench: `cargo bench -p kindling-tensor --bench attention -- <group>`
-//! with the group named on each line; peak memory: `cargo run --release -p kindling-tensor
-//! --example attention_memory`. Only v1 and the last version run today; the story is in
-//! `crates/tensor/NOTES.md`, "Attention".
+//! `[B, T, 3C]` projection; forward (F) and forward + backward (FB) against PyTorch 2.15's
+//! `scaled_dot_product_attention` on the same shape (`tools/peers/attention_torch.py`), one
+//! thread, on the 2-core Zen 4 VM while other jobs kept both cores busy, so the figures are the
+//! thread's CPU time (the wall clock moved 2-5× between runs). Bench: `cargo bench -p
+//! kindling-tensor --bench attention -- <group>` (`naive_*_gpt_1t`, `fast_*_gpt_1t`, `*_2t`,
+//! `*_context`); peak memory: `cargo run --release -p kindling-tensor --example
+//! attention_memory`. Only v1 and the last version run today; the story and the experiments
+//! that did not pay are in `crates/tensor/NOTES.md`, "Attention".
 //!
-//! - v1 naive (`naive.rs`, `naive_*` in the bench): scores, mask, softmax, dropout and the
-//!   products materialised per head, one strided element at a time, one thread.
-//! - v2 tiles: query tiles of [`BQ`] rows against key tiles of [`BK`] keys, every product a
-//!   call of the packed GEMM (`gemm_serial`) on a tile, causal tiles above the diagonal skipped.
-//! - v3 online softmax: a running max and sum per query row, the accumulated output rescaled
-//!   by e^(m_old − m_new) when the max grows, the row's log-sum-exp saved for the backward pass;
-//!   the backward recomputes each tile's probabilities from it (D_i = rowsum(dO ∘ O); dV += Pᵀ
-//!   dO; dP = dO Vᵀ; dS = P ∘ (dP − D_i); dQ += scale·dS K; dK += scale·dSᵀ Q).
-//! - v4 SIMD: the row passes (scale, max, exp, sum, rescale) in one multiversioned body
-//!   (`SimdFloat::exp_v`, AVX-512 / AVX2 dispatch).
-//! - v5 threads: batch-heads split across the rayon pool (each head's tiles on one thread, so
-//!   dK and dV accumulate without sharing).
-//!
-//! Figures for each step: `fast_*` groups of the bench (see NOTES.md).
+//! - v1 naive (`naive.rs`): scores, masks, softmax, dropout and both products materialised
+//!   per head, one strided element at a time, one thread. F 77 ms, FB 312 ms (wall; PyTorch
+//!   1.1 / 9.2 ms wall in the same minutes).
+//! - v2 flash structure on the packed GEMM: query tiles of [`BQ`] rows against key tiles of
+//!   [`BK`] keys, a running max and sum per row, the output rescaled by e^(m_old − m_new), the
+//!   row's log-sum-exp saved; the backward recomputes each tile's probabilities from it
+//!   (D_i = rowsum(dO ∘ O); dV += Pᵀ dO; dP = dO Vᵀ; dS = P ∘ (dP − D_i); dQ += scale·dS K;
+//!   dK += scale·dSᵀ Q); causal tiles above the diagonal skipped; every product a
+//!   `gemm_serial` call. F 27 ms wall: the row passes ran one float at a time, and e^-inf
+//!   (the first rescale of every row) took the subnormal path.
+//! - v3 register-tiled products (`tile.rs`): Kᵀ and V tiles packed once per tile pair, 4 rows ×
+//!   32 columns of accumulators in 8 AVX-512 registers (intrinsics, f32; plain loops for f64
+//!   and other levels). F 2.4 ms, FB 5.9 ms CPU (PyTorch 1.24 / 6.4).
+//! - v4 vectorized row passes: scale, mask, max, exp and sum over the fixed 32-wide slot of a
+//!   score row with selects and pairwise folds (a loop over the run-time visible length was
+//!   scalar); no rescale before a row's first visible key. F 1.70 ms, FB 4.9 ms CPU
+//!   (PyTorch 1.20-1.35 / 5.25-5.45): 0.75× PyTorch's speed forward, 1.08× forward + backward.
+//! - v5 threads: batch-heads split across the rayon pool (a head's tiles on one thread, so dK
+//!   and dV accumulate without sharing). 2 threads, wall: F 4.2 ms, FB 9.6 ms against
+//!   PyTorch's 15.9 / 39.9 (both far from their one-thread times on the busy machine).
 //!
 //! Strided q, k, v whose rows are dense (the last axis has stride 1, as in a view of a packed
 //! projection) are read in place; others are copied once.
 
+use super::tile::{ab_acc, abt, pack_padded, pack_transposed, transpose, W};
 use super::{AttentionForward, AttentionGrads, Mats, Problem};
 use crate::dtype::{downcast_slice, downcast_slice_mut};
-use crate::ops::matmul::fast::gemm_serial;
-use crate::ops::matmul::MatRef;
 use crate::ops::simd::{multiversion, threads_for, SimdFloat};
 use crate::storage::zeroed_buffer;
 use crate::{Element, Float, Tensor};
 use rayon::prelude::*;
 
+pub use super::tile::BK;
 /// Query rows per tile.
 pub const BQ: usize = 32;
-/// Keys per tile.
-pub const BK: usize = 64;
 
 /// One operand (or mask) as per-head matrices over a typed slice.
 #[derive(Clone, Copy)]
@@ -67,17 +73,10 @@ impl<'a, E: Element> MatSlice<'a, E> {
         self.buf[self.bases[n] + r * self.row + c * self.col]
     }
 
-    /// Rows `r0 .. r0 + rows` of head `n` as a GEMM operand (`cols` wide).
+    /// Where row `r` of head `n` starts.
     #[inline(always)]
-    fn tile(&self, n: usize, r0: usize, rows: usize, cols: usize) -> MatRef<'a, E> {
-        MatRef {
-            data: self.buf,
-            offset: self.bases[n] + r0 * self.row,
-            rows,
-            cols,
-            row_stride: self.row,
-            col_stride: self.col,
-        }
+    fn at(&self, n: usize, r: usize) -> usize {
+        self.bases[n] + r * self.row
     }
 }
 
@@ -129,15 +128,20 @@ impl<'a, F: SimdFloat> Inputs<'a, F> {
         }
     }
 
-    /// Scales the raw products of row `i` (keys `j0 ..`) and applies every mask.
+    /// Scales the raw products of row `i` (keys `j0 ..`) and applies every mask. Returns how
+    /// many leading keys the causal mask leaves; the rest of the row is set to 0 (their weight)
+    /// and needs no exp.
     #[inline(always)]
-    fn scale_and_mask(&self, n: usize, i: usize, j0: usize, row: &mut [F]) {
-        for x in row.iter_mut() {
-            *x = *x * self.scale;
+    fn scale_and_mask(&self, n: usize, i: usize, j0: usize, bk: usize, slot: &mut [F; BK]) -> usize {
+        let visible = if self.causal { bk.min((i + 1).saturating_sub(j0)) } else { bk };
+        for (j, x) in slot.iter_mut().enumerate() {
+            // Hidden entries become 0: harmless in the exp that follows (its result is dropped).
+            *x = if j < visible { *x * self.scale } else { F::ZERO };
         }
+        let row = &mut slot[..visible];
         if let Some(a) = &self.additive {
             for (c, x) in row.iter_mut().enumerate() {
-                *x = *x + a.get(n, i, j0 + c);
+                *x += a.get(n, i, j0 + c);
             }
         }
         if let Some(m) = &self.allow {
@@ -154,10 +158,7 @@ impl<'a, F: SimdFloat> Inputs<'a, F> {
                 }
             }
         }
-        if self.causal && j0 + row.len() > i + 1 {
-            let first = (i + 1).saturating_sub(j0);
-            row[first..].iter_mut().for_each(|x| *x = F::NEG_INFINITY);
-        }
+        visible
     }
 
     /// Dropout on one row of probabilities (keys `j0 ..`) in place.
@@ -172,34 +173,96 @@ impl<'a, F: SimdFloat> Inputs<'a, F> {
     }
 }
 
-/// Per-thread scratch tiles.
+/// Per-thread scratch tiles (score rows have stride [`BK`]).
 struct Scratch<F> {
+    /// Scores, then probabilities.
     s: Vec<F>,
+    /// Dropped probabilities, then dP and dS.
     p: Vec<F>,
-    tmp: Vec<F>,
+    /// A transposed tile `[BK][BQ]` (Pᵀ, dSᵀ).
+    pt: Vec<F>,
+    /// K and V tiles transposed `[E][BK]`, `[Ev][BK]`.
+    kt: Vec<F>,
+    vt: Vec<F>,
+    /// K, V, Q and dO tiles with rows padded to a multiple of [`W`].
+    kp: Vec<F>,
+    vp: Vec<F>,
+    qp: Vec<F>,
+    dop: Vec<F>,
     max: Vec<F>,
     sum: Vec<F>,
+    d_rows: Vec<F>,
 }
 
 impl<F: SimdFloat> Scratch<F> {
     fn new(e: usize, ev: usize) -> Self {
-        let wide = e.max(ev).max(1);
+        let pad = |x: usize| x.div_ceil(W).max(1) * W;
+        let z = |n: usize| vec![F::ZERO; n];
         Scratch {
-            s: vec![F::ZERO; BQ * BK],
-            p: vec![F::ZERO; BQ * BK],
-            tmp: vec![F::ZERO; BQ.max(BK) * wide],
-            max: vec![F::ZERO; BQ],
-            sum: vec![F::ZERO; BQ],
+            s: z(BQ * BK),
+            p: z(BQ * BK),
+            pt: z(BK * BQ),
+            kt: z(e * BK),
+            vt: z(ev * BK),
+            kp: z(BK * pad(e)),
+            vp: z(BK * pad(ev)),
+            qp: z(BQ * pad(e)),
+            dop: z(BQ * pad(ev)),
+            max: z(BQ),
+            sum: z(BQ),
+            d_rows: z(BQ),
         }
     }
 }
 
-/// `acc[..] += add[..]`.
+/// Folds `acc` pairwise (16 → 8 → … → 1) with constant indices, so each step is one vector op.
 #[inline(always)]
-fn add_into<F: SimdFloat>(acc: &mut [F], add: &[F]) {
-    for (a, &b) in acc.iter_mut().zip(add) {
-        *a = *a + b;
+fn tree<F: SimdFloat>(mut acc: [F; BK / 2], f: impl Fn(F, F) -> F) -> F {
+    let mut width = BK / 2;
+    while width > 1 {
+        width /= 2;
+        for j in 0..width {
+            acc[j] = f(acc[j], acc[j + width]);
+        }
     }
+    acc[0]
+}
+
+#[inline(always)]
+fn max_skip_nan<F: SimdFloat>(a: F, b: F) -> F {
+    if b > a {
+        b
+    } else {
+        a
+    }
+}
+
+/// The max of the first `visible` entries of a score row. Every loop runs over the whole
+/// fixed-size slot with selects, so it is vectorized (a loop over a run-time length of at
+/// most 32 ran one float at a time).
+#[inline(always)]
+fn row_max<F: SimdFloat>(slot: &[F; BK], visible: usize) -> F {
+    let pick = |j: usize| if j < visible { slot[j] } else { F::NEG_INFINITY };
+    let acc: [F; BK / 2] = std::array::from_fn(|j| max_skip_nan(pick(j), pick(j + BK / 2)));
+    tree(acc, max_skip_nan)
+}
+
+/// `x = e^(x - m)` on the first `visible` entries of a score row, 0 after them; returns the
+/// row's sum.
+#[inline(always)]
+fn row_exp<F: SimdFloat>(slot: &mut [F; BK], visible: usize, m: F) -> F {
+    for (j, x) in slot.iter_mut().enumerate() {
+        let e = (*x - m).exp_v();
+        *x = if j < visible { e } else { F::ZERO };
+    }
+    let acc: [F; BK / 2] = std::array::from_fn(|j| slot[j] + slot[j + BK / 2]);
+    tree(acc, |a, b| a + b)
+}
+
+/// A score row's full slot in a `[rows][BK]` scratch tile.
+#[inline(always)]
+fn slot<F>(tile: &mut [F], r: usize) -> &mut [F; BK] {
+    (&mut tile[r * BK..(r + 1) * BK]).try_into().expect("a BK-wide row")
 }
 
 /// The forward pass.
@@ -255,46 +318,45 @@ multiversion! {
     /// softmax over its key tiles.
     fn forward_head<F: SimdFloat>(inp: &Inputs<'_, F>, n: usize, out: &mut [F], lse: &mut [F], scratch: &mut Scratch<F>) {
         let (e, ev) = (inp.e, inp.ev);
+        let Scratch { s, kt, vp, max, sum, .. } = scratch;
         for i0 in (0..inp.l).step_by(BQ) {
             let bq = BQ.min(inp.l - i0);
             let acc = &mut out[i0 * ev..(i0 + bq) * ev];
             acc.iter_mut().for_each(|x| *x = F::ZERO);
-            let (max, sum) = (&mut scratch.max[..bq], &mut scratch.sum[..bq]);
             max.iter_mut().for_each(|x| *x = F::NEG_INFINITY);
             sum.iter_mut().for_each(|x| *x = F::ZERO);
             let key_end = inp.key_end(i0, bq);
             for j0 in (0..key_end).step_by(BK) {
                 let bk = BK.min(key_end - j0);
-                let s = &mut scratch.s[..bq * bk];
-                gemm_serial(inp.q.tile(n, i0, bq, e), inp.k.tile(n, j0, bk, e).t(), s);
+                pack_transposed(inp.k.buf, inp.k.at(n, j0), inp.k.row, bk, e, kt);
+                abt(inp.q.buf, inp.q.at(n, i0), inp.q.row, bq, e, kt, s);
                 for r in 0..bq {
                     let i = i0 + r;
-                    let row = &mut s[r * bk..(r + 1) * bk];
-                    inp.scale_and_mask(n, i, j0, row);
-                    let tile_max = row.iter().fold(F::NEG_INFINITY, |m, &x| if x > m { x } else { m });
+                    let row = slot(s, r);
+                    let visible = inp.scale_and_mask(n, i, j0, bk, row);
+                    let tile_max = row_max(row, visible);
                     let new_max = if tile_max > max[r] { tile_max } else { max[r] };
                     if new_max == F::NEG_INFINITY {
                         // Nothing visible yet on this row: its weights here are all zero.
                         row.iter_mut().for_each(|x| *x = F::ZERO);
                         continue;
                     }
-                    let mut row_sum = F::ZERO;
-                    for x in row.iter_mut() {
-                        *x = (*x - new_max).exp_v();
-                        row_sum += *x;
-                    }
+                    let row_sum = row_exp(row, visible, new_max);
                     if new_max != max[r] {
-                        let alpha = (max[r] - new_max).exp_v();
-                        sum[r] = sum[r] * alpha;
-                        acc[r * ev..(r + 1) * ev].iter_mut().for_each(|x| *x = *x * alpha);
+                        // The first visible keys of a row need no rescale (its sum and output
+                        // are 0), and e^-inf would go through the slow subnormal path.
+                        if max[r] != F::NEG_INFINITY {
+                            let alpha = (max[r] - new_max).exp_v();
+                            sum[r] = sum[r] * alpha;
+                            acc[r * ev..(r + 1) * ev].iter_mut().for_each(|x| *x = *x * alpha);
+                        }
                         max[r] = new_max;
                     }
                     sum[r] += row_sum;
-                    inp.drop_row(n, i, j0, row);
+                    inp.drop_row(n, i, j0, &mut row[..visible]);
                 }
-                let pv = &mut scratch.tmp[..bq * ev];
-                gemm_serial(MatRef::row_major(s, bq, bk), inp.v.tile(n, j0, bk, ev), pv);
-                add_into(acc, pv);
+                let width = pack_padded(inp.v.buf, inp.v.at(n, j0), inp.v.row, bk, ev, vp);
+                ab_acc(s, BK, bq, bk, vp, width, ev, acc, ev);
             }
             for r in 0..bq {
                 let row = &mut acc[r * ev..(r + 1) * ev];
@@ -370,15 +432,14 @@ fn backward_typed<F: SimdFloat>(
     let (pq, pk, pv) = ((inp.l * inp.e).max(1), (inp.s * inp.e).max(1), (inp.s * inp.ev).max(1));
     if threads_for(2 * work(inp, heads)) <= 1 || heads <= 1 {
         let mut scratch = Scratch::new(inp.e, inp.ev);
-        let mut d_rows = vec![F::ZERO; BQ];
         for (n, ((gq, gk), gv)) in dq.chunks_mut(pq).zip(dk.chunks_mut(pk)).zip(dv.chunks_mut(pv)).enumerate() {
-            backward_head(inp, n, saved, gq, gk, gv, &mut scratch, &mut d_rows);
+            backward_head(inp, n, saved, gq, gk, gv, &mut scratch);
         }
         return;
     }
     dq.par_chunks_mut(pq).zip(dk.par_chunks_mut(pk)).zip(dv.par_chunks_mut(pv)).enumerate().for_each_init(
-        || (Scratch::new(inp.e, inp.ev), vec![F::ZERO; BQ]),
-        |(scratch, d_rows), (n, ((gq, gk), gv))| backward_head(inp, n, saved, gq, gk, gv, scratch, d_rows),
+        || Scratch::new(inp.e, inp.ev),
+        |scratch, (n, ((gq, gk), gv))| backward_head(inp, n, saved, gq, gk, gv, scratch),
     );
 }
 
@@ -393,57 +454,57 @@ multiversion! {
         dk: &mut [F],
         dv: &mut [F],
         scratch: &mut Scratch<F>,
-        d_rows: &mut [F],
     ) {
         let (l, e, ev) = (inp.l, inp.e, inp.ev);
         let o = &saved.o[n * l * ev..(n + 1) * l * ev];
         let d_o = &saved.d_o[n * l * ev..(n + 1) * l * ev];
         let lse = &saved.lse[n * l..(n + 1) * l];
+        let Scratch { s: probs, p: dp, pt, kt, vt, kp, qp, dop, d_rows, .. } = scratch;
         for i0 in (0..l).step_by(BQ) {
             let bq = BQ.min(l - i0);
             // D_i = rowsum(dO ∘ O) = rowsum(P ∘ dP), the softmax backward's subtrahend.
-            for r in 0..bq {
+            for (r, d) in d_rows[..bq].iter_mut().enumerate() {
                 let at = (i0 + r) * ev;
-                d_rows[r] = o[at..at + ev].iter().zip(&d_o[at..at + ev]).fold(F::ZERO, |acc, (&a, &b)| acc + a * b);
+                *d = o[at..at + ev].iter().zip(&d_o[at..at + ev]).fold(F::ZERO, |acc, (&a, &b)| acc + a * b);
             }
-            let d_o_tile = MatRef::row_major(&d_o[i0 * ev..(i0 + bq) * ev], bq, ev);
+            let ev_width = pack_padded(d_o, i0 * ev, ev, bq, ev, dop);
+            let e_width = pack_padded(inp.q.buf, inp.q.at(n, i0), inp.q.row, bq, e, qp);
             let key_end = inp.key_end(i0, bq);
             for j0 in (0..key_end).step_by(BK) {
                 let bk = BK.min(key_end - j0);
-                let (probs, dp) = (&mut scratch.s[..bq * bk], &mut scratch.p[..bq * bk]);
-                gemm_serial(inp.q.tile(n, i0, bq, e), inp.k.tile(n, j0, bk, e).t(), probs);
+                pack_transposed(inp.k.buf, inp.k.at(n, j0), inp.k.row, bk, e, kt);
+                abt(inp.q.buf, inp.q.at(n, i0), inp.q.row, bq, e, kt, probs);
                 for r in 0..bq {
-                    let row = &mut probs[r * bk..(r + 1) * bk];
-                    inp.scale_and_mask(n, i0 + r, j0, row);
-                    let m = lse[i0 + r];
-                    row.iter_mut().for_each(|x| *x = (*x - m).exp_v());
+                    let row = slot(probs, r);
+                    let visible = inp.scale_and_mask(n, i0 + r, j0, bk, row);
+                    row_exp(row, visible, lse[i0 + r]);
                 }
-                // dV += dropout(P)ᵀ dO: the dropped probabilities go through `dp` for a moment.
-                dp.copy_from_slice(probs);
+                // dV += dropout(P)ᵀ dO.
                 if inp.dropout.is_some() {
+                    dp.copy_from_slice(probs);
                     for r in 0..bq {
-                        inp.drop_row(n, i0 + r, j0, &mut dp[r * bk..(r + 1) * bk]);
+                        inp.drop_row(n, i0 + r, j0, &mut dp[r * BK..r * BK + bk]);
                     }
+                    transpose(dp, BK, bq, bk, pt, BQ);
+                } else {
+                    transpose(probs, BK, bq, bk, pt, BQ);
                 }
-                let tmp = &mut scratch.tmp[..bk * ev];
-                gemm_serial(MatRef::row_major(dp, bq, bk).t(), d_o_tile, tmp);
-                add_into(&mut dv[j0 * ev..(j0 + bk) * ev], tmp);
+                ab_acc(pt, BQ, bk, bq, dop, ev_width, ev, &mut dv[j0 * ev..], ev);
                 // dP = (dO Vᵀ) through the dropout mask; then dS = scale · P ∘ (dP − D_i).
-                gemm_serial(d_o_tile, inp.v.tile(n, j0, bk, ev).t(), dp);
+                pack_transposed(inp.v.buf, inp.v.at(n, j0), inp.v.row, bk, ev, vt);
+                abt(d_o, i0 * ev, ev, bq, ev, vt, dp);
                 for r in 0..bq {
-                    let dp_row = &mut dp[r * bk..(r + 1) * bk];
+                    let dp_row = &mut dp[r * BK..r * BK + bk];
                     inp.drop_row(n, i0 + r, j0, dp_row);
                     let d = d_rows[r];
-                    for (g, &pr) in dp_row.iter_mut().zip(&probs[r * bk..(r + 1) * bk]) {
+                    for (g, &pr) in dp_row.iter_mut().zip(&probs[r * BK..r * BK + bk]) {
                         *g = pr * (*g - d) * inp.scale;
                     }
                 }
-                let tmp = &mut scratch.tmp[..bq * e];
-                gemm_serial(MatRef::row_major(dp, bq, bk), inp.k.tile(n, j0, bk, e), tmp);
-                add_into(&mut dq[i0 * e..(i0 + bq) * e], tmp);
-                let tmp = &mut scratch.tmp[..bk * e];
-                gemm_serial(MatRef::row_major(dp, bq, bk).t(), inp.q.tile(n, i0, bq, e), tmp);
-                add_into(&mut dk[j0 * e..(j0 + bk) * e], tmp);
+                let k_width = pack_padded(inp.k.buf, inp.k.at(n, j0), inp.k.row, bk, e, kp);
+                ab_acc(dp, BK, bq, bk, kp, k_width, e, &mut dq[i0 * e..], e);
+                transpose(dp, BK, bq, bk, pt, BQ);
+                ab_acc(pt, BQ, bk, bq, qp, e_width, e, &mut dk[j0 * e..], e);
             }
         }
     }

@@ -28,6 +28,7 @@
 
 pub mod fast;
 pub mod naive;
+mod tile;
 
 use crate::shape::{dims_str, unravel_index};
 use crate::{Element, Float, Tensor};
@@ -191,7 +192,7 @@ pub fn weights_backward<T: Float>(
 /// axes) for this `seed` and drop probability `p`: a pure function of its arguments (a
 /// splitmix64-style hash), so every kernel and both passes agree.
 pub fn dropout_keep(seed: u64, p: f64, n: usize, i: usize, j: usize) -> bool {
-    Dropout::new(seed, p).map_or(true, |d| d.keep(d.row_key(n, i), j))
+    Dropout::new(seed, p).is_none_or(|d| d.keep(d.row_key(n, i), j))
 }
 
 /// The dropout decision, prepared once per call.

@@ -36,6 +36,8 @@ use crate::dtype::Float;
 
 /// A float type with vectorizable versions of the kernels' transcendental functions.
 pub trait SimdFloat: Float {
+    /// `self · a + b` with one rounding (one FMA instruction on the AVX2 and AVX-512 levels).
+    fn mul_add_v(self, a: Self, b: Self) -> Self;
     fn exp_v(self) -> Self;
     /// Softmax's exponential of `x` relative to a lane's maximum `max`: with
     /// `(shift, k) = Self::exp_rel_consts(max)`, `x.exp_rel_v(shift)` is e^(x - max + k) for
@@ -56,6 +58,10 @@ pub trait SimdFloat: Float {
 macro_rules! impl_simd_float {
     ($t:ty, $exp:ident, ($exp_rel_consts:ident, $exp_rel:ident), $ln:ident, $ln_1p:ident, $tanh:ident, $sigmoid:ident, $erf:ident) => {
         impl SimdFloat for $t {
+            #[inline(always)]
+            fn mul_add_v(self, a: Self, b: Self) -> Self {
+                self.mul_add(a, b)
+            }
             #[inline(always)]
             fn exp_v(self) -> Self {
                 $exp(self)
