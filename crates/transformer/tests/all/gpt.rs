@@ -196,7 +196,12 @@ fn the_tied_weight_gets_the_sum_of_the_embeddings_and_the_heads_gradients() {
 
 #[test]
 fn cached_logits_equal_the_full_forwards_last_position() {
-    let model = model_f64(small(true), 6);
+    for bias in [true, false] {
+        check_cache_against_full_forward(model_f64(small(bias), 6));
+    }
+}
+
+fn check_cache_against_full_forward(model: Gpt<f64>) {
     let mut rng = Rng::seed(7);
     let seq = random_ids([2, 8], 11, &mut rng);
     let mut cache = KvCache::new(model.config(), 2);
