@@ -67,5 +67,27 @@ fn bench_dgemm(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(matmul, benches, bench_dgemm);
+/// (m, k, n) of decoding one token with a KV cache: `x · Wᵀ` for the tiny GPT's layers (width
+/// 128, MLP 512, vocabulary 65) and a GPT-2-small layer with a batch of four.
+const DECODE: [(usize, usize, usize); 5] = [(1, 128, 384), (1, 128, 512), (1, 512, 128), (1, 128, 65), (4, 768, 768)];
+
+/// v6 against the packed kernel on decoding's products, `b` a transposed weight as in `x · Wᵀ`.
+fn bench_skinny(c: &mut Criterion) {
+    let mut g = c.benchmark_group("skinny_sgemm");
+    g.sample_size(20).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
+    for (m, k, n) in DECODE {
+        let (x, w) = (fill(m * k, 1), fill(n * k, 2));
+        let mut out = vec![0f32; m * n];
+        let wt = MatRef::row_major(&w, n, k).t();
+        g.throughput(Throughput::Elements(2 * (m * n * k) as u64));
+        for (name, f) in [("skinny", gemm::<f32> as Sgemm), ("v4_packed", versions::v4_packed_simd as Sgemm)] {
+            g.bench_function(BenchmarkId::new(name, format!("{m}x{k}x{n}")), |bench| {
+                bench.iter(|| f(MatRef::row_major(&x, m, k), wt, &mut out))
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(matmul, benches, bench_dgemm, bench_skinny);
 criterion_main!(matmul);

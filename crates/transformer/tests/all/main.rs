@@ -1,1 +1,6 @@
 //! The transformer crate's integration tests, one binary (faster to link than one per file).
+
+mod attention;
+mod layers;
+mod position;
+mod torch;

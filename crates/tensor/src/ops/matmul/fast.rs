@@ -13,11 +13,14 @@
 //! - v3 cache blocking (`versions::v3_blocked`): a 64×1024 block of B held in L2: 27 (`v3_blocked_sgemm`).
 //! - v4 packed panels + 6×64 AVX-512 microkernel (`versions::v4_packed_simd`): 110 (`v4_packed_simd_sgemm`).
 //! - v5 threads (`versions::v5_threaded`), rectangles handed out dynamically: 218 on 2 (`v5_threaded_sgemm`).
+//! - v6 skinny products (`skinny`): at most 4 rows of `a` (decoding with a KV cache) read `b` in
+//!   place, as dot products or scaled-row sums, instead of packing it (`skinny_sgemm`).
 //!
 //! Chapter: "Matrix multiplication, from three loops to 90% of peak".
 
 pub mod kernels;
 mod pack;
+pub mod skinny;
 #[cfg(test)]
 mod tests;
 mod threads;
@@ -70,6 +73,12 @@ fn gemm_with_threads<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T], thread
 
 /// v5 with an explicit thread count.
 fn gemm_f32(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32], threads: usize) {
+    if a.rows <= skinny::SKINNY_MAX_ROWS
+        && a.rows * b.cols * a.cols >= PACKED_MIN_MACS
+        && skinny::gemm(a, b, c, threads)
+    {
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     {
         if kernels::Avx512F32::available() {
@@ -83,6 +92,12 @@ fn gemm_f32(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32], threads: usize) {
 }
 
 fn gemm_f64(a: MatRef<f64>, b: MatRef<f64>, c: &mut [f64], threads: usize) {
+    if a.rows <= skinny::SKINNY_MAX_ROWS
+        && a.rows * b.cols * a.cols >= PACKED_MIN_MACS
+        && skinny::gemm(a, b, c, threads)
+    {
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     {
         if kernels::Avx512F64::available() {

@@ -280,3 +280,35 @@ fn thread_grid_uses_all_threads_when_there_is_work() {
     assert_eq!(grid(4096, 5, 4096, 2).1, 1); // one tile wide: split rows only
     assert_eq!(grid(5, 5, 4096, 4), (1, 1)); // a single tile
 }
+
+/// v6: one to four rows of `a` (and one past), in every layout, through the public entry (which
+/// sends them to the skinny path when `b` allows it) and through the skinny path itself.
+#[test]
+fn skinny_products_match_naive() {
+    let shapes: Vec<(usize, usize, usize)> =
+        (1..=5).flat_map(|m| [(m, 1, 4096), (m, 7, 700), (m, 128, 65), (m, 130, 128), (m, 33, 200)]).collect();
+    let skinny_f32: Gemm<f32> = |a, b, c| {
+        if !skinny::gemm(a, b, c, 1) {
+            gemm(a, b, c);
+        }
+    };
+    check_grid::<f32>(&shapes, &all_layout_pairs(), &[("gemm", gemm), ("skinny", skinny_f32)]);
+    check_grid::<f64>(&shapes, &all_layout_pairs(), &[("gemm", gemm)]);
+}
+
+/// One row spread over threads (the output split into column chunks) gives the serial result.
+#[test]
+fn skinny_threaded_row_matches_serial() {
+    let mut rng = Lcg(7);
+    let (k, n) = (1030, 1100);
+    let sa = make::<f32>(&mut rng, 1, k, Layout::RowMajor);
+    let sb = make::<f32>(&mut rng, k, n, Layout::ColMajor);
+    let (a, b) = (view(&sa, 1, k), view(&sb, k, n));
+    let (mut serial, mut threaded) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+    assert!(skinny::gemm(a, b, &mut serial, 1));
+    assert!(skinny::gemm(a, b, &mut threaded, 2));
+    assert_eq!(serial, threaded);
+    let mut want = vec![0.0; n];
+    naive::gemm(a, b, &mut want);
+    assert_close("skinny threaded", &threaded, &want, n, tolerance_for::<f32>(k));
+}
