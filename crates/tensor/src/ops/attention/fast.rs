@@ -31,8 +31,13 @@
 //!   scalar); no rescale before a row's first visible key. F 1.70 ms, FB 4.9 ms CPU
 //!   (PyTorch 1.20-1.35 / 5.25-5.45): 0.75× PyTorch's speed forward, 1.08× forward + backward.
 //! - v5 threads: batch-heads split across the rayon pool (a head's tiles on one thread, so dK
-//!   and dV accumulate without sharing). 2 threads, wall: F 4.2 ms, FB 9.6 ms against
-//!   PyTorch's 15.9 / 39.9 (both far from their one-thread times on the busy machine).
+//!   and dV accumulate without sharing).
+//! - v6 no transposes in the backward: dV += Pᵀ dO and dK += dSᵀ Q read the score tile
+//!   transposed in place (a stride along the inner index of the tile product) instead of
+//!   copying 32 × 32 tiles element by element. One thread, CPU time: F 1.50 ms, FB 3.70 ms
+//!   against PyTorch's 1.05-1.12 / 3.77-4.06: **0.72× PyTorch's speed forward, 1.02-1.10×
+//!   forward + backward**. Two threads, wall clock, in a minute when the second core was free:
+//!   F 0.95 ms, FB 2.34 ms against 0.59 / 2.41 (0.62×, 1.03×).
 //!
 //! Strided q, k, v whose rows are dense (the last axis has stride 1, as in a view of a packed
 //! projection) are read in place; others are copied once.
