@@ -349,3 +349,20 @@ fn dropout_must_be_below_one() {
     let cfg = AttentionConfig { dropout: 1.0, ..Default::default() };
     t(&[3, 4]).scaled_dot_product_attention(&t(&[5, 4]), &t(&[5, 2]), &cfg);
 }
+
+#[test]
+fn no_keys_give_zero_outputs_and_gradients() {
+    let q = Tensor::<f64>::ones([2, 3, 4]);
+    let (k, v) = (Tensor::<f64>::zeros([2, 0, 4]), Tensor::<f64>::zeros([2, 0, 5]));
+    for mode in [KernelMode::Naive, KernelMode::Fast] {
+        with_kernel_mode(mode, || {
+            let cfg = AttentionConfig::default();
+            let fwd = forward(&q, &k, &v, &cfg);
+            assert_eq!(fwd.out.shape(), &[2, 3, 5]);
+            assert!(fwd.out.to_vec().iter().all(|&x| x == 0.0), "{mode:?}");
+            let grads = backward(&q, &k, &v, &cfg, &fwd, &Tensor::ones([2, 3, 5]));
+            assert!(grads.q.to_vec().iter().all(|&x| x == 0.0), "{mode:?}");
+            assert_eq!(grads.k.shape(), &[2, 0, 4]);
+        });
+    }
+}

@@ -31,9 +31,10 @@ fn scores<T: Float>(p: &Problem<T>, n: usize) -> Vec<T> {
 
 /// Softmax of each row of `scores` in place; returns each row's ln Σ e^score. A row whose
 /// scores are all -inf becomes zeros, with lse +inf.
-fn softmax_rows<T: Float>(scores: &mut [T], cols: usize) -> Vec<T> {
+fn softmax_rows<T: Float>(scores: &mut [T], rows: usize, cols: usize) -> Vec<T> {
     let mut lse = Vec::new();
-    for row in scores.chunks_mut(cols.max(1)) {
+    for i in 0..rows {
+        let row = &mut scores[i * cols..(i + 1) * cols];
         let max = row.iter().fold(T::NEG_INFINITY, |m, &x| m.max_of(x));
         if max == T::NEG_INFINITY {
             row.iter_mut().for_each(|x| *x = T::ZERO);
@@ -71,7 +72,7 @@ pub(crate) fn weights<T: Float>(p: &Problem<T>, with_dropout: bool) -> Tensor<T>
     let mut out = Vec::with_capacity(p.n * p.l * p.s);
     for n in 0..p.n {
         let mut probs = scores(p, n);
-        softmax_rows(&mut probs, p.s);
+        softmax_rows(&mut probs, p.l, p.s);
         out.extend(if with_dropout { dropped(p, n, &probs) } else { probs });
     }
     let mut shape = p.lead.clone();
@@ -86,7 +87,7 @@ pub(crate) fn forward<T: Float>(p: &Problem<T>) -> AttentionForward<T> {
     let mut lse = Vec::with_capacity(p.n * p.l);
     for n in 0..p.n {
         let mut probs = scores(p, n);
-        lse.extend(softmax_rows(&mut probs, p.s));
+        lse.extend(softmax_rows(&mut probs, p.l, p.s));
         let w = dropped(p, n, &probs);
         for i in 0..p.l {
             for c in 0..p.ev {
@@ -138,7 +139,7 @@ pub(crate) fn backward<T: Float>(p: &Problem<T>, d_out: &Tensor<T>) -> Attention
     let mut dv = vec![T::ZERO; p.n * p.s * p.ev];
     for n in 0..p.n {
         let mut probs = scores(p, n);
-        softmax_rows(&mut probs, p.s);
+        softmax_rows(&mut probs, p.l, p.s);
         let w = dropped(p, n, &probs);
         let d_o = |i: usize, c: usize| d_out[(n * p.l + i) * p.ev + c];
         let mut d_w = vec![T::ZERO; p.l * p.s];
@@ -176,7 +177,7 @@ pub(crate) fn weights_backward<T: Float>(p: &Problem<T>, d_weights: &Tensor<T>) 
     let per = p.l * p.s;
     for n in 0..p.n {
         let mut probs = scores(p, n);
-        softmax_rows(&mut probs, p.s);
+        softmax_rows(&mut probs, p.l, p.s);
         let mut d_w = d_weights[n * per..(n + 1) * per].to_vec();
         undrop(p, n, &mut d_w);
         scores_backward(p, n, &probs, &d_w, &mut dq, &mut dk);

@@ -67,7 +67,7 @@ pub fn abt<F: SimdFloat>(a: &[F], a_base: usize, a_stride: usize, rows: usize, k
         (level(), downcast_slice::<F, f32>(a), downcast_slice::<F, f32>(bt), downcast_slice_mut::<F, f32>(out))
     {
         // SAFETY: AVX-512F is present (`level`), and the assert above bounds every read and write.
-        unsafe { x86::abt(a32.as_ptr().add(a_base), a_stride, rows, k, b32.as_ptr(), o32.as_mut_ptr(), BK, 0, BK) };
+        unsafe { x86::abt(a32.as_ptr().add(a_base), a_stride, 1, rows, k, b32.as_ptr(), o32.as_mut_ptr(), BK, 0, BK) };
         return;
     }
     for r in 0..rows {
@@ -83,14 +83,15 @@ pub fn abt<F: SimdFloat>(a: &[F], a_base: usize, a_stride: usize, rows: usize, k
     }
 }
 
-/// `out[r][0..cols] += Σ_p a[r][p] · b[p][0..cols]` for `r < rows`, with row `r` of `a` at
-/// `a[r·a_stride ..][..k]`, `b` `[k][width]` from [`pack_padded`] (`cols <= width`), and row
+/// `out[r][0..cols] += Σ_p a[r][p] · b[p][0..cols]` for `r < rows`, with `a[r][p]` at
+/// `a[r·a_stride + p·a_pstride]` (so a transposed tile is read in place), `b` `[k][width]` from [`pack_padded`] (`cols <= width`), and row
 /// `r` of `out` at `out[r·out_stride ..]`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 pub fn ab_acc<F: SimdFloat>(
     a: &[F],
     a_stride: usize,
+    a_pstride: usize,
     rows: usize,
     k: usize,
     b: &[F],
@@ -105,7 +106,7 @@ pub fn ab_acc<F: SimdFloat>(
     assert!(
         cols <= width
             && width.is_multiple_of(W)
-            && a.len() >= (rows - 1) * a_stride + k
+            && (k == 0 || a.len() > (rows - 1) * a_stride + (k - 1) * a_pstride)
             && b.len() >= k * width
             && out.len() >= (rows - 1) * out_stride + cols
     );
@@ -121,6 +122,7 @@ pub fn ab_acc<F: SimdFloat>(
                 x86::abt(
                     a32.as_ptr(),
                     a_stride,
+                    a_pstride,
                     rows,
                     k,
                     b32.as_ptr().add(d0),
@@ -137,7 +139,8 @@ pub fn ab_acc<F: SimdFloat>(
         let w = W.min(cols - d0);
         for r in 0..rows {
             let mut acc = [F::ZERO; W];
-            for (p, &x) in a[r * a_stride..r * a_stride + k].iter().enumerate() {
+            for p in 0..k {
+                let x = a[r * a_stride + p * a_pstride];
                 let bp: &[F; W] = b[p * width + d0..p * width + d0 + W].try_into().expect("a W-wide slice");
                 for (o, &y) in acc.iter_mut().zip(bp) {
                     *o = x.mul_add_v(y, *o);
@@ -151,29 +154,11 @@ pub fn ab_acc<F: SimdFloat>(
     }
 }
 
-/// `dst[c][r] = src[r][c]` for an `rows × cols` block with row strides `src_stride` and
-/// `dst_stride`.
-#[inline(always)]
-pub fn transpose<F: SimdFloat>(
-    src: &[F],
-    src_stride: usize,
-    rows: usize,
-    cols: usize,
-    dst: &mut [F],
-    dst_stride: usize,
-) {
-    for r in 0..rows {
-        for c in 0..cols {
-            dst[c * dst_stride + r] = src[r * src_stride + c];
-        }
-    }
-}
-
 #[cfg(target_arch = "x86_64")]
 mod x86 {
     use std::arch::x86_64::*;
 
-    /// `out[r][0..32] (=|+=) Σ_p a[r·a_stride + p] · b[p·ldb .. p·ldb + 32]` for `r < rows`:
+    /// `out[r][0..32] (=|+=) Σ_p a[r·a_stride + p·a_pstride] · b[p·ldb .. p·ldb + 32]` for `r < rows`:
     /// overwritten when `acc_cols` is 0, else the first `acc_cols` columns accumulated.
     ///
     /// # Safety
@@ -185,6 +170,7 @@ mod x86 {
     pub unsafe fn abt(
         a: *const f32,
         a_stride: usize,
+        a_pstride: usize,
         rows: usize,
         k: usize,
         b: *const f32,
@@ -217,7 +203,7 @@ mod x86 {
                     let b0 = _mm512_loadu_ps(b.add(p * ldb));
                     let b1 = _mm512_loadu_ps(b.add(p * ldb + 16));
                     for i in 0..4 {
-                        let x = _mm512_set1_ps(*a.add((r + i) * a_stride + p));
+                        let x = _mm512_set1_ps(*a.add((r + i) * a_stride + p * a_pstride));
                         acc[2 * i] = _mm512_fmadd_ps(x, b0, acc[2 * i]);
                         acc[2 * i + 1] = _mm512_fmadd_ps(x, b1, acc[2 * i + 1]);
                     }
@@ -234,7 +220,7 @@ mod x86 {
             for p in 0..k {
                 // SAFETY: row p of b and row r of a are in bounds.
                 unsafe {
-                    let x = _mm512_set1_ps(*a.add(r * a_stride + p));
+                    let x = _mm512_set1_ps(*a.add(r * a_stride + p * a_pstride));
                     lo = _mm512_fmadd_ps(x, _mm512_loadu_ps(b.add(p * ldb)), lo);
                     hi = _mm512_fmadd_ps(x, _mm512_loadu_ps(b.add(p * ldb + 16)), hi);
                 }
