@@ -21,6 +21,7 @@ pub use kindling_optim as optim;
 pub use kindling_sequence as sequence;
 pub use kindling_tensor as tensor;
 pub use kindling_train as train;
+pub use kindling_transformer as transformer;
 pub use kindling_vision as vision;
 
 /// The names most programs need, in one import.
