@@ -5,6 +5,7 @@ mod arith;
 pub mod conv;
 mod index;
 mod linalg;
+mod norm;
 pub mod pool;
 pub mod recurrent;
 mod reduce;

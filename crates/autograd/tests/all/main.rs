@@ -6,4 +6,5 @@ mod common;
 mod course_fixtures;
 mod errors;
 mod gradcheck_ops;
+mod layer_norm;
 mod pool;

@@ -18,6 +18,7 @@
 //! | conv | `crates/tensor/src/ops/conv/mod.rs` | `crates/tensor/src/ops/conv/naive.rs` | `crates/tensor/src/ops/conv/fast.rs`, `crates/tensor/src/ops/conv/direct.rs` | `crates/autograd/src/ops/conv.rs` | `crates/nn/tests/all/conv.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv.rs`, `crates/nn/tests/all/conv1d.rs` | `cuda/kernels/conv.cu` | `book/src/07-vision.md#under-the-hood-from-seven-loops-to-a-matrix-product` |
 //! | linalg | `crates/tensor/src/linalg.rs` | `crates/tensor/src/linalg.rs` | – | – | – | – | – | – |
 //! | pool | `crates/tensor/src/ops/pool/mod.rs` | `crates/tensor/src/ops/pool/naive.rs` | `crates/tensor/src/ops/pool/fast.rs` | `crates/autograd/src/ops/pool.rs` | `crates/nn/tests/all/conv_layers.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv_layers.rs` | – | `book/src/07-vision.md#pooling` |
+//! | norm | `crates/tensor/src/ops/norm/mod.rs` | `crates/tensor/src/ops/norm/naive.rs` | `crates/tensor/src/ops/norm/fast.rs` | `crates/autograd/src/ops/norm.rs` | `crates/autograd/tests/all/layer_norm.rs` | `crates/tensor/src/ops/norm/fast/tests.rs` | – | – |
 //! | recurrent | `crates/tensor/src/ops/recurrent/mod.rs` | `crates/sequence/src/cell.rs` | `crates/tensor/src/ops/recurrent/fast.rs` | `crates/autograd/src/ops/recurrent.rs` | `crates/sequence/tests/all/fast_vs_naive.rs` | `crates/sequence/tests/all/fast_vs_naive.rs` | – | `book/src/10-recurrent.md#under-the-hood-the-fused-recurrent-kernel` |
 //!
 //! Checked against PyTorch as well: conv and pool in `crates/nn/tests/all/torch_conv.rs`, the
@@ -33,5 +34,6 @@ pub mod pool;
 pub mod recurrent;
 pub mod reduce;
 pub mod simd;
+pub mod norm;
 pub mod softmax;
 pub mod walk;
