@@ -52,7 +52,7 @@ fn two_normalized_axes_and_a_strided_input_pass_the_checker() {
     // x is a transposed view, so the op must gather it; γ and β have the 2-D normalized shape.
     let inputs = [randn(&[4, 3, 2], &mut rng), randn(&[3, 4], &mut rng), randn(&[3, 4], &mut rng)];
     gradcheck("layer_norm", &inputs, |v| {
-        let x = v[0].permute(vec![2, 1, 0]);
+        let x = v[0].permute(vec![2usize, 1, 0]);
         x.layer_norm(12, Some(&v[1]), Some(&v[2]), 1e-5)
     });
 }
