@@ -25,11 +25,13 @@
 //! - [`gradcheck()`] compares every gradient with central differences in f64.
 //! - [`conv`] and [`pool`]: differentiable convolutions and pooling over the tensor crate's
 //!   naive, fast and direct kernels.
+//! - [`attention`]: scaled dot-product attention as one recorded op (naive or fast kernels),
+//!   and the differentiable attention weights.
 
 pub mod gradcheck;
 mod ops;
 mod variable;
 
 pub use gradcheck::{gradcheck, GradCheck};
-pub use ops::{conv, pool, recurrent, sum_to};
+pub use ops::{attention, conv, pool, recurrent, sum_to};
 pub use variable::{is_grad_enabled, no_grad, Variable};

@@ -44,14 +44,18 @@
 //! - [`Optimizer::state_dict`] and the schedulers' `state_dict` save everything a run needs to
 //!   resume bit for bit (see [`state`] for the names).
 //! - [`schedule`]: step, multi-step, exponential, cosine, warm restarts, linear warmup,
-//!   one-cycle, sequential composition, and reduce-on-plateau.
+//!   one-cycle, sequential composition, reduce-on-plateau, and warm-up then cosine
+//!   ([`schedule::WarmupCosineLr`], for language models).
 //! - [`clip_grad_norm`] and [`clip_grad_value`]; [`Ewma`] for smoothed curves.
+//! - Weight decay on matrices only ([`split_for_weight_decay`], [`adamw_decay_matrices`]):
+//!   biases and normalisation gains are not decayed.
 
 mod adadelta;
 mod adagrad;
 mod adam;
 mod adamax;
 mod clip;
+mod decay;
 mod ewma;
 mod lion;
 mod nadam;
@@ -67,6 +71,7 @@ pub use adagrad::{Adagrad, AdagradConfig, AdagradState};
 pub use adam::{Adam, AdamConfig, AdamState, AdamW, AdamWConfig};
 pub use adamax::{Adamax, AdamaxConfig, AdamaxState};
 pub use clip::{clip_grad_norm, clip_grad_value};
+pub use decay::{adamw_decay_matrices, split_for_weight_decay, DecaySplit};
 pub use ewma::Ewma;
 pub use lion::{Lion, LionConfig, LionState};
 pub use nadam::{NAdam, NAdamConfig, NAdamState};

@@ -25,7 +25,8 @@
 //! PyTorch's schedulers are mostly written recursively (each step multiplies the current rate);
 //! the closed forms here give the same rates up to rounding, but never drift with the number
 //! of steps and ignore changes made to the rate by hand between steps. The plateau schedule,
-//! which depends on the metrics seen, is [`ReduceLrOnPlateau`].
+//! which depends on the metrics seen, is [`ReduceLrOnPlateau`]. The language-model schedule,
+//! a linear warm-up then a cosine that stays at its floor, is [`WarmupCosineLr`].
 
 use std::f64::consts::PI;
 use std::fmt::Debug;
@@ -36,7 +37,9 @@ use crate::state::{finish, read_scalar, read_vector, OptimError, StateDict};
 use crate::Optimizer;
 
 mod plateau;
+mod warmup_cosine;
 pub use plateau::{PlateauConfig, PlateauMode, ReduceLrOnPlateau, ThresholdMode};
+pub use warmup_cosine::WarmupCosineLr;
 
 /// A learning rate as a function of the step count.
 pub trait LrSchedule: Debug + Send + Sync {

@@ -22,8 +22,8 @@
 //!
 //! - The crate root: everything a model, a loss or a training loop needs ([`Tensor`], the
 //!   element types, [`Rng`], [`Shape`] and [`Axes`], the kernel switch, [`Tolerance`]), plus the
-//!   modules [`shape`] (axis and broadcasting helpers), [`linalg`], [`conv`] and [`pool`]
-//!   (convolution and pooling on plain tensors), [`safetensors`], [`io`] (files written
+//!   modules [`shape`] (axis and broadcasting helpers), [`linalg`], [`conv`], [`pool`] and
+//!   [`attention`] (convolution, pooling and attention on plain tensors), [`safetensors`], [`io`] (files written
 //!   all-or-nothing) and [`tolerance`].
 //! - [`kernel_api`]: buffers, the GEMM, SIMD math and the slice-level fast kernels, for people
 //!   who write kernels. Unstable: it follows the kernels' insides.
@@ -50,6 +50,18 @@ mod tensor;
 pub mod testing;
 pub mod tolerance;
 mod view;
+
+/// Scaled dot-product attention on plain tensors (the differentiable version is
+/// `kindling_autograd::attention`), with PyTorch's `scaled_dot_product_attention` semantics:
+/// boolean and additive masks, causal masking, key padding, dropout on the weights, a custom
+/// scale. [`forward`](attention::forward) and [`backward`](attention::backward) are the kernel
+/// calls autograd records (naive or fast by the kernel mode).
+pub mod attention {
+    pub use crate::ops::attention::{
+        attention_weights, backward, dropout_keep, forward, weights_backward, AttentionConfig, AttentionForward,
+        AttentionGrads, AttentionMask,
+    };
+}
 
 /// Convolutions on plain tensors, without a graph (the differentiable versions are
 /// `kindling_autograd::conv`): 1-D, 2-D and transposed, with PyTorch's options and sizes. Their

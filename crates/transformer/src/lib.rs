@@ -6,6 +6,8 @@
 //!   feed-forward sub-layer.
 //! - [`gpt`]: a decoder-only language model configured like nanoGPT, with a KV cache.
 //! - [`generate`]: decoding: greedy, temperature, top-k, top-p, repetition penalty.
+//! - [`train`]: nanoGPT's training loop: warm-up then cosine, weight decay on matrices only,
+//!   gradient clipping, evaluation, checkpoints that resume exactly.
 //!
 //! The attention kernels themselves (naive and flash-style) are a kernel family of the tensor
 //! crate (`kindling_tensor::attention`), differentiable through
@@ -16,3 +18,4 @@ pub mod generate;
 pub mod gpt;
 pub mod layer;
 pub mod position;
+pub mod train;

@@ -2,6 +2,7 @@
 //! backward closure that maps the output's gradient to its inputs' gradients.
 
 mod arith;
+pub mod attention;
 pub mod conv;
 mod index;
 mod linalg;

@@ -2,6 +2,7 @@
 //! is most of a test build on a small machine). Each module is one of the former test files.
 //! Not here: `tests/memory.rs`, which counts the process's live buffers (its header says why).
 
+mod attention;
 mod common;
 mod course_fixtures;
 mod errors;

@@ -4,6 +4,7 @@
 mod course_fixtures;
 mod errors;
 mod hand_computed;
+mod lm_recipe;
 mod properties;
 mod state_dict;
 mod torch_reference;

@@ -27,6 +27,7 @@
 //! composed from differentiable ops, one call per time step (in `kindling-sequence`). Version
 //! catalogues head each `fast.rs`; the experiments behind them are in `crates/tensor/NOTES.md`.
 
+pub mod attention;
 pub mod conv;
 pub mod elementwise;
 pub mod matmul;
