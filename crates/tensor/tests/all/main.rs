@@ -3,6 +3,7 @@
 //! Not here: `tests/kernel_switch.rs`, `tests/kernel_switch_bad_env.rs` and
 //! `tests/live_buffers.rs`, which touch process-wide state (each header says which).
 
+mod attention;
 mod course_fixtures;
 mod errors;
 mod kernel_index;

@@ -269,20 +269,8 @@ impl<E: Element> Mats<E> {
         self.buf()[self.bases[n] + r * self.row + c * self.col]
     }
 
-    /// Row `r` of matrix `n` as a slice, when its columns are adjacent.
-    #[inline(always)]
-    #[allow(dead_code)] // used by the fast kernels (in progress)
-    pub(crate) fn row_slice(&self, n: usize, r: usize, len: usize) -> Option<&[E]> {
-        if self.col != 1 && len > 1 {
-            return None;
-        }
-        let start = self.bases[n] + r * self.row;
-        Some(&self.buf()[start..start + len])
-    }
-
     /// These matrices with dense rows (column stride 1), copied once if they have none: what
     /// the fast kernels read. Only for an operand (q, k, v), whose shape is `lead ++ [rows, cols]`.
-    #[allow(dead_code)]
     pub(crate) fn with_dense_rows(&self, lead: &[usize], rows: usize, cols: usize) -> Self {
         if self.col == 1 || cols <= 1 {
             return self.clone();
@@ -434,11 +422,5 @@ impl<T: Float> Problem<T> {
             return T::NEG_INFINITY;
         }
         self.additive.as_ref().map_or(T::ZERO, |m| m.get(n, i, j))
-    }
-
-    /// True when a mask other than the causal one applies.
-    #[allow(dead_code)]
-    pub(crate) fn has_explicit_mask(&self) -> bool {
-        self.allow.is_some() || self.additive.is_some() || self.padding.is_some()
     }
 }
