@@ -1,13 +1,19 @@
 //! One GPT block: x + attn(ln_1(x)), then x + mlp(ln_2(x)), on `[B·T, C]` rows.
 
 use super::cache::LayerKv;
-use super::{layer_norm, linear, GptConfig, INIT_STD};
+use super::linear::linear;
+use super::{init_linear, layer_norm, GptConfig, INIT_STD};
 use kindling_autograd::attention::scaled_dot_product_attention;
 use kindling_autograd::Variable;
 use kindling_nn::{Dropout, Forward, LayerNorm, Linear, Module, TrainingFlag, Visitor};
 use kindling_tensor::attention::{AttentionConfig, AttentionMask};
 use kindling_tensor::{Float, Rng, Tensor};
 use std::sync::Mutex;
+
+/// A linear layer on `[N, in]` rows, as one op.
+fn apply<T: Float>(layer: &Linear<T>, x: &Variable<T>) -> Variable<T> {
+    linear(x, &layer.weight, layer.bias.as_ref())
+}
 
 /// The residual projections' standard deviation: 0.02/√(2·n_layer), since each block adds two
 /// branches to the residual stream.
@@ -67,8 +73,8 @@ impl<T: Float> CausalSelfAttention<T> {
     fn new(config: &GptConfig, rng: &mut Rng) -> Self {
         let c = config.n_embd;
         CausalSelfAttention {
-            c_attn: linear(c, 3 * c, INIT_STD, config.bias, rng),
-            c_proj: linear(c, c, proj_std(config), config.bias, rng),
+            c_attn: init_linear(c, 3 * c, INIT_STD, config.bias, rng),
+            c_proj: init_linear(c, c, proj_std(config), config.bias, rng),
             attn_dropout: AttentionDropout::new(config.dropout, rng),
             resid_dropout: Dropout::new(config.dropout, rng),
             n_head: config.n_head,
@@ -77,7 +83,14 @@ impl<T: Float> CausalSelfAttention<T> {
 
     /// `x` is `[B·T, C]`; with `cache`, the new keys and values are appended to it and the
     /// queries attend to everything cached.
-    fn forward(&self, x: &Variable<T>, b: usize, t: usize, cache: Option<LayerKv<'_, T>>, dropout: bool) -> Variable<T> {
+    fn forward(
+        &self,
+        x: &Variable<T>,
+        b: usize,
+        t: usize,
+        cache: Option<LayerKv<'_, T>>,
+        dropout: bool,
+    ) -> Variable<T> {
         let c = x.shape()[1];
         let (h, d) = (self.n_head, c / self.n_head);
         // q, k and v each from its third of c_attn, so each is a dense [B·T, C] viewed as
@@ -85,12 +98,8 @@ impl<T: Float> CausalSelfAttention<T> {
         // zero-filled [B·T, 3C] gradients in the backward).
         let heads = |part: usize| {
             let w = self.c_attn.weight.narrow(0, part * c, c);
-            let y = x.matmul(&w.t());
-            let y = match &self.c_attn.bias {
-                Some(bias) => &y + &bias.narrow(0, part * c, c),
-                None => y,
-            };
-            y.reshape(vec![b, t, h, d]).permute([0, 2, 1, 3])
+            let bias = self.c_attn.bias.as_ref().map(|bias| bias.narrow(0, part * c, c));
+            linear(x, &w, bias.as_ref()).reshape(vec![b, t, h, d]).permute([0, 2, 1, 3])
         };
         let (q, k, v) = (heads(0), heads(1), heads(2));
         let (p, seed) = if dropout { self.attn_dropout.draw() } else { (0.0, 0) };
@@ -108,7 +117,7 @@ impl<T: Float> CausalSelfAttention<T> {
             }
         };
         // [B, H, T, D] → [B, T, H, D] → [B·T, C] (the one copy of the block's attention).
-        let y = self.c_proj.forward(&y.permute([0, 2, 1, 3]).reshape(vec![b * t, c]));
+        let y = apply(&self.c_proj, &y.permute([0, 2, 1, 3]).reshape(vec![b * t, c]));
         if dropout {
             self.resid_dropout.forward(&y)
         } else {
@@ -128,7 +137,14 @@ impl<T: Float> Module<T> for CausalSelfAttention<T> {
 
 /// Scaled dot-product attention of q `[B, H, L, D]` over k, v `[B, H, S, D]` (the kernel
 /// family's flash-style op: one recorded op, no `L × S` matrix kept for the backward).
-fn attend<T: Float>(q: &Variable<T>, k: &Variable<T>, v: &Variable<T>, visible: Visible, p: f64, seed: u64) -> Variable<T> {
+fn attend<T: Float>(
+    q: &Variable<T>,
+    k: &Variable<T>,
+    v: &Variable<T>,
+    visible: Visible,
+    p: f64,
+    seed: u64,
+) -> Variable<T> {
     let mut cfg = AttentionConfig { dropout: p, seed, ..AttentionConfig::new() };
     match visible {
         Visible::Causal => cfg.is_causal = true,
@@ -163,14 +179,14 @@ impl<T: Float> Mlp<T> {
     fn new(config: &GptConfig, rng: &mut Rng) -> Self {
         let c = config.n_embd;
         Mlp {
-            c_fc: linear(c, 4 * c, INIT_STD, config.bias, rng),
-            c_proj: linear(4 * c, c, proj_std(config), config.bias, rng),
+            c_fc: init_linear(c, 4 * c, INIT_STD, config.bias, rng),
+            c_proj: init_linear(4 * c, c, proj_std(config), config.bias, rng),
             dropout: Dropout::new(config.dropout, rng),
         }
     }
 
     fn forward(&self, x: &Variable<T>, dropout: bool) -> Variable<T> {
-        let y = self.c_proj.forward(&self.c_fc.forward(x).gelu());
+        let y = apply(&self.c_proj, &apply(&self.c_fc, x).gelu());
         if dropout {
             self.dropout.forward(&y)
         } else {

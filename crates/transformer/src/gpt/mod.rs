@@ -25,6 +25,7 @@
 
 mod block;
 mod cache;
+mod linear;
 
 pub use cache::KvCache;
 
@@ -125,7 +126,7 @@ fn layer_norm<T: Float>(config: &GptConfig) -> LayerNorm<T> {
 }
 
 /// A `Linear(fan_in, fan_out)` with nanoGPT's initialisation: weight N(0, std²), bias zero.
-fn linear<T: Float>(fan_in: usize, fan_out: usize, std: f64, bias: bool, rng: &mut Rng) -> kindling_nn::Linear<T> {
+fn init_linear<T: Float>(fan_in: usize, fan_out: usize, std: f64, bias: bool, rng: &mut Rng) -> kindling_nn::Linear<T> {
     let weight = init::normal([fan_out, fan_in], 0.0, std, rng);
     kindling_nn::Linear::from_weights(weight, bias.then(|| Tensor::zeros([fan_out])))
 }
@@ -206,7 +207,13 @@ impl<T: Float> Gpt<T> {
 
     /// The final hidden states `[B·T, C]` (after `ln_f`) of tokens `[B, T]` at positions
     /// `start..start + T`, attending through `cache` when given.
-    pub(crate) fn hidden(&self, idx: &Tensor<i64>, start: usize, mut cache: Option<&mut KvCache<T>>, dropout: bool) -> Variable<T> {
+    pub(crate) fn hidden(
+        &self,
+        idx: &Tensor<i64>,
+        start: usize,
+        mut cache: Option<&mut KvCache<T>>,
+        dropout: bool,
+    ) -> Variable<T> {
         let (b, t) = (idx.shape()[0], idx.shape()[1]);
         let c = self.config.n_embd;
         let tok = self.transformer.wte.weight.embedding(idx); // [B, T, C]
@@ -224,7 +231,7 @@ impl<T: Float> Gpt<T> {
 
     /// The tied head: rows `[N, C]` to logits `[N, V]`.
     pub(crate) fn head(&self, hidden: &Variable<T>) -> Variable<T> {
-        hidden.matmul(&self.transformer.wte.weight.t())
+        linear::linear(hidden, &self.transformer.wte.weight, None)
     }
 }
 
@@ -237,9 +244,8 @@ impl<T: Float> Body<T> {
 
 /// Folds PyTorch's repeated head key into the embedding's: the dict our modules walk.
 fn untie(dict: &StateDict) -> Result<StateDict, StateDictError> {
-    let Some(head) = dict.get(HEAD_KEY) else { return Ok(dict.clone()) };
     let mut out = dict.clone();
-    let head = out.remove(HEAD_KEY).unwrap_or_else(|| head.clone());
+    let Some(head) = out.remove(HEAD_KEY) else { return Ok(out) };
     match out.get(WTE_KEY) {
         None => out.insert(WTE_KEY, head),
         Some(wte) if wte.shape() == head.shape() && wte.cast::<f64>().to_vec() == head.cast::<f64>().to_vec() => {}

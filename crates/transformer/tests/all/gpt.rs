@@ -74,9 +74,18 @@ fn parameter_names_are_nanogpts_and_the_head_is_the_embedding() {
     let names: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names[..2], ["transformer.wte.weight", "transformer.wpe.weight"]);
     let block0 = [
-        "ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias", "attn.c_proj.weight",
-        "attn.c_proj.bias", "ln_2.weight", "ln_2.bias", "mlp.c_fc.weight", "mlp.c_fc.bias",
-        "mlp.c_proj.weight", "mlp.c_proj.bias",
+        "ln_1.weight",
+        "ln_1.bias",
+        "attn.c_attn.weight",
+        "attn.c_attn.bias",
+        "attn.c_proj.weight",
+        "attn.c_proj.bias",
+        "ln_2.weight",
+        "ln_2.bias",
+        "mlp.c_fc.weight",
+        "mlp.c_fc.bias",
+        "mlp.c_proj.weight",
+        "mlp.c_proj.bias",
     ];
     let expected: Vec<String> = block0.iter().map(|n| format!("transformer.h.0.{n}")).collect();
     assert_eq!(names[2..14], expected[..]);
@@ -94,7 +103,8 @@ fn parameter_names_are_nanogpts_and_the_head_is_the_embedding() {
 
 #[test]
 fn initialisation_follows_nanogpt() {
-    let config = GptConfig { vocab_size: 64, block_size: 32, n_layer: 8, n_head: 4, n_embd: 128, dropout: 0.0, bias: true };
+    let config =
+        GptConfig { vocab_size: 64, block_size: 32, n_layer: 8, n_head: 4, n_embd: 128, dropout: 0.0, bias: true };
     let model = Gpt::<f64>::new(config, &mut Rng::seed(3));
     let std = |t: &Tensor<f64>| {
         let v = t.to_vec();
@@ -130,9 +140,16 @@ fn the_loss_is_gradient_checked_in_f64() {
         .named_parameters()
         .into_iter()
         .filter(|(n, _)| {
-            ["wte.weight", "wpe.weight", "h.0.attn.c_attn.weight", "h.0.ln_2.bias", "h.0.mlp.c_proj.weight", "ln_f.weight"]
-                .iter()
-                .any(|k| n.ends_with(k))
+            [
+                "wte.weight",
+                "wpe.weight",
+                "h.0.attn.c_attn.weight",
+                "h.0.ln_2.bias",
+                "h.0.mlp.c_proj.weight",
+                "ln_f.weight",
+            ]
+            .iter()
+            .any(|k| n.ends_with(k))
         })
         .map(|(_, p)| p)
         .collect();
