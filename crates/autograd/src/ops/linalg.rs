@@ -76,7 +76,12 @@ impl<T: Float> Variable<T> {
         let x2 = x.reshape(vec![rows, k]);
         let mut y = x2.matmul(&w.t());
         if let Some(b) = &b {
-            y = &y + b;
+            // Into the product's own (unshared) buffer: no second [rows, N] tensor.
+            let b = b.contiguous();
+            let b = b.as_slice().expect("contiguous");
+            for row in y.make_mut().chunks_exact_mut(n) {
+                row.iter_mut().zip(b).for_each(|(o, &bi)| *o += bi);
+            }
         }
         let mut out_shape = shape.clone();
         *out_shape.last_mut().expect("rank >= 1") = n;
