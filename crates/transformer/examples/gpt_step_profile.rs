@@ -149,7 +149,10 @@ fn cases(rng: &mut Rng) -> Vec<Case> {
         let model = Gpt::<f32>::new(GptConfig::tiny(65), rng);
         let params = model.parameters();
         let grads: Vec<Tensor<f32>> = params.iter().map(|p| Tensor::randn(p.shape(), rng)).collect();
-        let opt = std::cell::RefCell::new(AdamW::new(params.clone(), AdamWConfig { weight_decay: 0.1, ..Default::default() }));
+        let opt = std::cell::RefCell::new(AdamW::new(
+            params.clone(),
+            AdamWConfig { weight_decay: 0.1, ..Default::default() },
+        ));
         all.push(case("AdamW step (all parameters)", 1, move || {
             for (p, g) in params.iter().zip(&grads) {
                 p.set_grad(Some(g.clone()));
@@ -159,7 +162,10 @@ fn cases(rng: &mut Rng) -> Vec<Case> {
     }
     {
         let model = Gpt::<f32>::new(GptConfig::tiny(65), rng);
-        let opt = std::cell::RefCell::new(AdamW::new(model.parameters(), AdamWConfig { weight_decay: 0.1, ..Default::default() }));
+        let opt = std::cell::RefCell::new(AdamW::new(
+            model.parameters(),
+            AdamWConfig { weight_decay: 0.1, ..Default::default() },
+        ));
         let idx = Tensor::from_vec((0..ROWS).map(|i| (i * 13 % 65) as i64).collect(), [32, 64]);
         let targets = Tensor::from_vec((0..ROWS).map(|i| (i * 7 % 65) as i64).collect(), [32, 64]);
         all.push(case("WHOLE STEP (model.loss, backward, AdamW)", 1, move || {

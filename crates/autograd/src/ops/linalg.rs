@@ -75,7 +75,7 @@ impl<T: Float> Variable<T> {
         let rows = x.numel() / k.max(1);
         let x2 = x.reshape(vec![rows, k]);
         let mut y = x2.matmul(&w.t());
-        if let Some(b) = &b {
+        if let (Some(b), true) = (&b, n > 0) {
             // Into the product's own (unshared) buffer: no second [rows, N] tensor.
             let b = b.contiguous();
             let b = b.as_slice().expect("contiguous");

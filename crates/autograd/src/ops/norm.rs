@@ -50,8 +50,16 @@ impl<T: Float> Variable<T> {
         Variable::from_op("layer_norm", out.y, inputs, move |g, needs| {
             let need_w = has_w && needs[1];
             let need_b = has_b && needs[if has_w { 2 } else { 1 }];
-            let grads =
-                layer_norm_backward(g, &x, &mean, &rstd, normalized_len, w.as_ref(), &param_shape, (needs[0], need_w, need_b));
+            let grads = layer_norm_backward(
+                g,
+                &x,
+                &mean,
+                &rstd,
+                normalized_len,
+                w.as_ref(),
+                &param_shape,
+                (needs[0], need_w, need_b),
+            );
             let mut result = vec![grads.dx];
             if has_w {
                 result.push(grads.dweight);

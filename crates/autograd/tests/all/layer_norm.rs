@@ -10,7 +10,13 @@ fn randn(shape: &[usize], rng: &mut Rng) -> Tensor<f64> {
 }
 
 /// (x − mean)/√(var + eps)·γ + β from separate ops: the definition.
-fn composed(x: &Variable<f64>, axes: Vec<isize>, w: Option<&Variable<f64>>, b: Option<&Variable<f64>>, eps: f64) -> Variable<f64> {
+fn composed(
+    x: &Variable<f64>,
+    axes: Vec<isize>,
+    w: Option<&Variable<f64>>,
+    b: Option<&Variable<f64>>,
+    eps: f64,
+) -> Variable<f64> {
     let mean = x.mean(axes.clone(), true);
     let var = x.var_with_correction(axes, 0, true);
     let mut y = &(x - &mean) / &var.add_scalar(eps).sqrt();
@@ -68,7 +74,11 @@ fn matches_the_composed_formula_values_and_gradients() {
         for v in [&x, &w, &b] {
             v.zero_grad();
         }
-        let y = if fused { x.layer_norm(7, Some(&w), Some(&b), 1e-5) } else { composed(&x, vec![-1], Some(&w), Some(&b), 1e-5) };
+        let y = if fused {
+            x.layer_norm(7, Some(&w), Some(&b), 1e-5)
+        } else {
+            composed(&x, vec![-1], Some(&w), Some(&b), 1e-5)
+        };
         y.backward_with(&r);
         (y.value(), x.grad().unwrap(), w.grad().unwrap(), b.grad().unwrap())
     };

@@ -46,7 +46,9 @@ pub fn naive_backward<T: Float>(x: &[T], g: &[T], dx: &mut [T]) {
 pub fn fast_forward<T: Float>(x: &[T], out: &mut [T]) {
     assert_eq!(x.len(), out.len(), "gelu: input and output lengths differ");
     #[cfg(target_arch = "x86_64")]
-    if let (Some(x), Some(out), Level::Avx512) = (downcast_slice::<T, f32>(x), downcast_slice_mut::<T, f32>(out), level()) {
+    if let (Some(x), Some(out), Level::Avx512) =
+        (downcast_slice::<T, f32>(x), downcast_slice_mut::<T, f32>(out), level())
+    {
         // SAFETY: `level()` only reports AVX-512 when the CPU has AVX-512F.
         return par_chunks_mut(out, 64, x.len() * COST, |s, o| unsafe { avx512::forward(&x[s..s + o.len()], o) });
     }
@@ -166,14 +168,19 @@ mod tests {
             // Wide enough to reach both tails of erf, where Φ saturates.
             let x: Vec<T> = rng.vec_f64(n, -9.0, 9.0).into_iter().map(T::from_f64).collect();
             let g: Vec<T> = rng.vec_f64(n, -2.0, 2.0).into_iter().map(T::from_f64).collect();
-            let (mut yf, mut yn, mut df, mut dn) = (vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n]);
+            let (mut yf, mut yn, mut df, mut dn) =
+                (vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n], vec![T::ZERO; n]);
             fast_forward(&x, &mut yf);
             naive_forward(&x, &mut yn);
             fast_backward(&x, &g, &mut df);
             naive_backward(&x, &g, &mut dn);
             for i in 0..n {
                 let (a, b) = (yf[i].to_f64(), yn[i].to_f64());
-                assert!((a - b).abs() <= tol * (1.0 + b.abs()), "gelu n={n} i={i} x={:?}: fast {a} naive {b}", x[i].to_f64());
+                assert!(
+                    (a - b).abs() <= tol * (1.0 + b.abs()),
+                    "gelu n={n} i={i} x={:?}: fast {a} naive {b}",
+                    x[i].to_f64()
+                );
                 let (a, b) = (df[i].to_f64(), dn[i].to_f64());
                 assert!((a - b).abs() <= tol * (1.0 + b.abs()), "gelu_backward n={n} i={i}: fast {a} naive {b}");
             }

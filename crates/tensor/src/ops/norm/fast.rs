@@ -127,14 +127,12 @@ fn forward_simd<F: SimdFloat>(
     if per >= rows {
         return forward_rows(x, n, weight, bias, eps, y, mean, rstd);
     }
-    y.par_chunks_mut(per * n)
-        .zip(mean.par_chunks_mut(per))
-        .zip(rstd.par_chunks_mut(per))
-        .enumerate()
-        .for_each(|(i, ((y, mean), rstd))| {
+    y.par_chunks_mut(per * n).zip(mean.par_chunks_mut(per)).zip(rstd.par_chunks_mut(per)).enumerate().for_each(
+        |(i, ((y, mean), rstd))| {
             let x = &x[i * per * n..i * per * n + y.len()];
             forward_rows(x, n, weight, bias, eps, y, mean, rstd);
-        });
+        },
+    );
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -61,10 +61,7 @@ fn stats_shape(op: &str, shape: &[usize], normalized_len: usize) -> Vec<usize> {
         }
         size *= shape[k - 1];
     }
-    panic!(
-        "{op}: the last axes of input {} do not multiply to normalized_len {normalized_len}",
-        dims_str(shape)
-    )
+    panic!("{op}: the last axes of input {} do not multiply to normalized_len {normalized_len}", dims_str(shape))
 }
 
 fn check_affine<T: Float>(op: &str, what: &str, t: Option<&Tensor<T>>, normalized_len: usize) {
@@ -149,11 +146,7 @@ pub fn layer_norm_backward<T: Float>(
     }
     let rows = x.numel() / normalized_len;
     if mean.numel() != rows || rstd.numel() != rows {
-        panic!(
-            "{OP}: {rows} rows but mean has {} and rstd {} elements",
-            mean.numel(),
-            rstd.numel()
-        );
+        panic!("{OP}: {rows} rows but mean has {} and rstd {} elements", mean.numel(), rstd.numel());
     }
     check_affine(OP, "weight", weight, normalized_len);
     if param_shape.iter().product::<usize>() != normalized_len {

@@ -8,7 +8,8 @@ use crate::ops::simd::testing::Lcg;
 use crate::tolerance::Tolerance;
 
 /// (rows, n): odd lengths around the lane count, one row, many rows (threads), one element.
-const SHAPES: [(usize, usize); 9] = [(1, 1), (3, 7), (5, 15), (2, 16), (9, 17), (33, 63), (7, 65), (2048, 128), (3, 257)];
+const SHAPES: [(usize, usize); 9] =
+    [(1, 1), (3, 7), (5, 15), (2, 16), (9, 17), (33, 63), (7, 65), (2048, 128), (3, 257)];
 const AFFINE: [(bool, bool); 4] = [(true, true), (true, false), (false, true), (false, false)];
 
 fn close(what: &str, case: &str, a: &[f64], b: &[f64], tol: Tolerance) {
@@ -30,7 +31,12 @@ fn case<F: Float>(rng: &mut Lcg, rows: usize, n: usize) -> Case<F> {
         rng.vec_f64(len, lo, hi).into_iter().map(F::from_f64).collect()
     };
     // An offset in x, so that a one-pass variance would lose digits.
-    Case { x: v(rng, rows * n, 2.0, 5.0), dy: v(rng, rows * n, -1.0, 1.0), w: v(rng, n, 0.5, 1.5), b: v(rng, n, -1.0, 1.0) }
+    Case {
+        x: v(rng, rows * n, 2.0, 5.0),
+        dy: v(rng, rows * n, -1.0, 1.0),
+        w: v(rng, n, 0.5, 1.5),
+        b: v(rng, n, -1.0, 1.0),
+    }
 }
 
 fn compare<F: Float>(tol: Tolerance) {
