@@ -150,8 +150,9 @@ fn backward_simd<F: SimdFloat>(
     let rows = mean.len();
     let want_params = dweight.is_some() || dbias.is_some();
     if rows == 0 || n == 0 {
-        dweight.map(|w| w.fill(F::ZERO));
-        dbias.map(|b| b.fill(F::ZERO));
+        for out in [dweight, dbias].into_iter().flatten() {
+            out.fill(F::ZERO);
+        }
         return;
     }
     let blocks = rows.div_ceil(BLOCK_ROWS);
@@ -222,7 +223,7 @@ fn lane_sum<F: SimdFloat>(len: usize, f: impl Fn(usize) -> F) -> F {
     while width > 1 {
         width /= 2;
         for l in 0..width {
-            acc[l] = acc[l] + acc[l + width];
+            acc[l] += acc[l + width];
         }
     }
     (full..len).fold(acc[0], |s, j| s + f(j))
