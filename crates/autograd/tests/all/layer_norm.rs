@@ -92,10 +92,10 @@ fn matches_the_composed_formula_values_and_gradients() {
 #[test]
 fn naive_and_fast_agree_in_f32_at_the_gpt_shape() {
     let mut rng = Rng::seed(11);
-    let x = Tensor::<f32>::randn(&[4, 64, 128], &mut rng);
-    let w = Tensor::<f32>::randn(&[128], &mut rng);
-    let b = Tensor::<f32>::randn(&[128], &mut rng);
-    let r = Tensor::<f32>::randn(&[4, 64, 128], &mut rng);
+    let x = Tensor::<f32>::randn([4, 64, 128], &mut rng);
+    let w = Tensor::<f32>::randn([128], &mut rng);
+    let b = Tensor::<f32>::randn([128], &mut rng);
+    let r = Tensor::<f32>::randn([4, 64, 128], &mut rng);
     let run = |mode| {
         with_kernel_mode(mode, || {
             let (xv, wv, bv) = (Variable::param(x.clone()), Variable::param(w.clone()), Variable::param(b.clone()));
