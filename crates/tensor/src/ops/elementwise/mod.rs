@@ -497,7 +497,8 @@ impl<T: Float> std::ops::Neg for Tensor<T> {
 }
 
 impl<T: Float> Tensor<T> {
-    /// The exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)), as one pass (see [`gelu`]).
+    /// The exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)), as one fused pass (naive or fast by
+    /// `kernel_mode()`; its backward is [`Tensor::gelu_backward`]).
     pub fn gelu(&self) -> Tensor<T> {
         let x = self.contiguous();
         let xs = x.as_slice().expect("contiguous");
