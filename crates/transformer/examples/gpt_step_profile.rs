@@ -44,7 +44,8 @@ fn case(name: &str, per_step: usize, run: impl Fn() + 'static) -> Case {
     Case { name: name.to_string(), per_step, run: Box::new(run), times: Vec::new() }
 }
 
-/// y = x Wᵀ + b, forward and backward, as `kindling_nn::Linear` computes it.
+/// y = x Wᵀ + b, forward and backward, composed as matmul + transpose + broadcast add (the
+/// form before `Variable::linear`, which `kindling_nn::Linear` now calls).
 fn linear_case(name: &str, per_step: usize, n_in: usize, n_out: usize, rng: &mut Rng) -> Case {
     let (x, w, b) = (param(&[ROWS, n_in], rng), param(&[n_out, n_in], rng), param(&[n_out], rng));
     let g = Tensor::<f32>::randn([ROWS, n_out], rng);
