@@ -78,11 +78,8 @@ impl<T: Float> Forward<T> for Linear<T> {
                 dims_str(&self.weight.shape())
             );
         }
-        let y = x.matmul(&self.weight.t());
-        match &self.bias {
-            Some(b) => &y + b,
-            None => y,
-        }
+        // One recorded op (matmul, bias and their backward together; a dense weight gradient).
+        x.linear(&self.weight, self.bias.as_ref())
     }
 }
 

@@ -102,6 +102,7 @@ fn init_adam<T: Float>(param: &Tensor<T>, amsgrad: bool) -> AdamState<T> {
 }
 
 /// The Adam step shared by both: θ − η·m̂/(√v̂ + ε), after updating m and v with `g`.
+#[allow(clippy::too_many_arguments)]
 fn adam_step<T: Float>(
     param: &Tensor<T>,
     g: &Tensor<T>,
@@ -110,13 +111,21 @@ fn adam_step<T: Float>(
     (beta1, beta2): (f64, f64),
     eps: f64,
     amsgrad: bool,
+    decay: f64,
 ) -> Tensor<T> {
     state.step += 1;
     if !amsgrad {
-        if let Some(next) = fused_adam_step(param, g, state, lr, (beta1, beta2), eps) {
+        if let Some(next) = fused_adam_step(param, g, state, lr, (beta1, beta2), eps, decay) {
             return next;
         }
     }
+    let decayed;
+    let param = if decay != 1.0 {
+        decayed = param * t::<T>(decay);
+        &decayed
+    } else {
+        param
+    };
     state.exp_avg = lerp(&state.exp_avg, g, 1.0 - beta1);
     state.exp_avg_sq = &(&state.exp_avg_sq * t::<T>(beta2)) + &(&(g * t::<T>(1.0 - beta2)) * g);
     let k = state.step as f64;
@@ -135,10 +144,14 @@ fn adam_step<T: Float>(
     param + &((&state.exp_avg * t::<T>(-step_size)) / denom)
 }
 
-/// [`adam_step`] (without AMSGrad) in one pass over dense tensors, with the same operations
-/// in the same order, so the results are bit-for-bit those of the tensor-op version; the ten
-/// temporaries of the latter cost more than the arithmetic on a model of a few hundred
-/// thousand parameters. `None` when a tensor is not dense (the tensor-op version runs then).
+/// [`adam_step`] (without AMSGrad) in one pass, with the same operations in the same order,
+/// so the results are bit-for-bit those of the tensor-op version; the ten temporaries of the
+/// latter cost more than the arithmetic on a model of a few hundred thousand parameters. The
+/// parameter is first multiplied by `decay` (AdamW's decoupled weight decay, 1 − lr·λ; 1 for
+/// none), rounded as `param * decay` would round it. m and v are updated in place (the state
+/// owns them), and a gradient that is a strided view (a transposed weight's) is gathered once
+/// rather than sending the whole step down the tensor-op path. `None` when the parameter or
+/// the state is not dense (the tensor-op version runs then).
 fn fused_adam_step<T: Float>(
     param: &Tensor<T>,
     g: &Tensor<T>,
@@ -146,32 +159,43 @@ fn fused_adam_step<T: Float>(
     lr: f64,
     (beta1, beta2): (f64, f64),
     eps: f64,
+    decay: f64,
 ) -> Option<Tensor<T>> {
+    let g = g.contiguous();
     let (p, gr) = (param.as_slice()?, g.as_slice()?);
-    let (m, v) = (state.exp_avg.as_slice()?, state.exp_avg_sq.as_slice()?);
-    if gr.len() != p.len() || m.len() != p.len() || v.len() != p.len() || g.shape() != param.shape() {
+    if !state.exp_avg.is_contiguous() || !state.exp_avg_sq.is_contiguous() {
+        return None;
+    }
+    if gr.len() != p.len() || state.exp_avg.numel() != p.len() || state.exp_avg_sq.numel() != p.len() {
+        return None;
+    }
+    if g.shape() != param.shape() {
         return None;
     }
     let k = state.step as f64;
     let step_size = t::<T>(-(lr / (1.0 - beta1.powf(k))));
     let bias_correction2_sqrt = t::<T>((1.0 - beta2.powf(k)).sqrt());
     let (w, b2, one_minus_b2, eps) = (1.0 - beta1, t::<T>(beta2), t::<T>(1.0 - beta2), t::<T>(eps));
-    let (w_t, w_rest) = (t::<T>(w), t::<T>(1.0 - w));
-    let (mut new_p, mut new_m, mut new_v) = (param.to_vec(), state.exp_avg.to_vec(), state.exp_avg_sq.to_vec());
-    for i in 0..p.len() {
-        let diff = gr[i] - m[i];
+    let (w_t, w_rest, decay) = (t::<T>(w), t::<T>(1.0 - w), t::<T>(decay));
+    let mut new_p = kindling_tensor::kernel_api::zeroed_buffer::<T>(p.len());
+    let m = state.exp_avg.make_mut();
+    for (((np, &pi), &gi), mi) in new_p.iter_mut().zip(p).zip(gr).zip(m.iter_mut()) {
+        let diff = gi - *mi;
         // lerp(m, g, w), rounded as `lerp` rounds it.
-        let m1 = if w < 0.5 { m[i] + diff * w_t } else { gr[i] - diff * w_rest };
-        let v1 = v[i] * b2 + gr[i] * one_minus_b2 * gr[i];
-        let denom = v1.sqrt() / bias_correction2_sqrt + eps;
-        new_p[i] = p[i] + (m1 * step_size) / denom;
-        new_m[i] = m1;
-        new_v[i] = v1;
+        let m1 = if w < 0.5 { *mi + diff * w_t } else { gi - diff * w_rest };
+        *mi = m1;
+        // The numerator for now; divided by the denominator in the second loop.
+        *np = pi * decay;
     }
-    let shape = param.shape();
-    state.exp_avg = Tensor::from_vec(new_m, shape);
-    state.exp_avg_sq = Tensor::from_vec(new_v, shape);
-    Some(Tensor::from_vec(new_p, shape))
+    let m = state.exp_avg.as_slice().expect("dense after make_mut");
+    let v = state.exp_avg_sq.make_mut();
+    for (((np, &gi), &m1), vi) in new_p.iter_mut().zip(gr).zip(m).zip(v.iter_mut()) {
+        let v1 = *vi * b2 + gi * one_minus_b2 * gi;
+        let denom = v1.sqrt() / bias_correction2_sqrt + eps;
+        *np = *np + (m1 * step_size) / denom;
+        *vi = v1;
+    }
+    Some(Tensor::from_vec(new_p, param.shape()))
 }
 
 /// The Adam family (Adam, AdamW, Adamax, NAdam, RAdam) shares lr, betas (β1 is the momentum a
@@ -228,7 +252,7 @@ impl<T: Float> UpdateRule<T> for AdamConfig {
         if self.weight_decay != 0.0 {
             g = &g + &(param * t::<T>(self.weight_decay));
         }
-        adam_step(param, &g, state, self.lr, self.betas, self.eps, self.amsgrad)
+        adam_step(param, &g, state, self.lr, self.betas, self.eps, self.amsgrad, 1.0)
     }
 }
 
@@ -240,7 +264,7 @@ impl<T: Float> UpdateRule<T> for AdamWConfig {
     }
 
     fn update(&self, param: &Tensor<T>, grad: &Tensor<T>, state: &mut AdamState<T>) -> Tensor<T> {
-        let decayed = param * t::<T>(1.0 - self.lr * self.weight_decay);
-        adam_step(&decayed, grad, state, self.lr, self.betas, self.eps, self.amsgrad)
+        let decay = 1.0 - self.lr * self.weight_decay;
+        adam_step(param, grad, state, self.lr, self.betas, self.eps, self.amsgrad, decay)
     }
 }

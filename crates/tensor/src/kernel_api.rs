@@ -14,7 +14,7 @@
 //! - SIMD: [`SimdFloat`] and [`math`] (branch-free exp, ln, tanh, sigmoid, erf and their AVX-512
 //!   twins), [`level`] and [`with_level`] (the dispatched instruction set);
 //! - threads: [`par_chunks_mut`], [`threads_for`] and the thresholds behind them;
-//! - the fast kernels on contiguous slices: [`elementwise`], [`reduce`], [`softmax`];
+//! - the fast kernels on contiguous slices: [`elementwise`], [`reduce`], [`softmax`], [`norm`];
 //! - the convolution and pooling families below their tensor-level API: [`conv`], [`pool`]
 //!   (resolved geometries, each pass as a kernel call, the naive/fast/direct versions).
 
@@ -49,6 +49,12 @@ pub mod reduce {
 /// Fast softmax, log-softmax and logsumexp over the middle axis of `[outer, len, inner]`.
 pub mod softmax {
     pub use crate::ops::softmax::fast::{logsumexp, softmax};
+}
+
+/// Layer normalisation's kernels on contiguous `[rows, n]` slices: the `naive` oracle and the
+/// `fast` row-parallel version.
+pub mod norm {
+    pub use crate::ops::norm::{fast, naive};
 }
 
 /// Convolution below [`crate::conv`]: a resolved [`ConvGeometry`](conv::ConvGeometry), the three

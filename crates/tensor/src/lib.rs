@@ -82,6 +82,13 @@ pub mod pool {
     };
 }
 
+/// Layer normalisation on plain tensors as one fused kernel, forward (returning the per-row
+/// mean and rstd) and backward (the differentiable version is `Variable::layer_norm` in
+/// `kindling_autograd`). Its kernels are in [`kernel_api::norm`].
+pub mod norm {
+    pub use crate::ops::norm::{layer_norm, layer_norm_backward, LayerNormForward, LayerNormGrads};
+}
+
 /// Recurrent layers on plain tensors (the differentiable version is
 /// `kindling_autograd::recurrent`): one RNN, LSTM or GRU layer in one direction over a whole
 /// sequence, forward and backpropagation through time, padded batches included.

@@ -145,8 +145,20 @@ impl<T: Element> Tensor<T> {
         match self.as_slice() {
             Some(s) => out.extend_from_slice(s),
             None => {
+                // Row by row over the merged axes: a view whose innermost axis is dense (a
+                // permuted [B, H, T, D] gathered back into [B, T, H·D], say) copies whole
+                // runs instead of computing one offset per element.
                 let buf = self.buffer();
-                out.extend(self.layout.offsets().map(|o| buf[o]));
+                let walk = crate::ops::walk::RowWalk::new(self.shape(), [self.strides()], [self.layout.offset]);
+                let (inner, stride) = (walk.inner, walk.inner_strides[0]);
+                for r in 0..walk.rows() {
+                    let [start] = walk.row_starts(r);
+                    if stride == 1 {
+                        out.extend_from_slice(&buf[start..start + inner]);
+                    } else {
+                        out.extend((0..inner).map(|i| buf[start + i * stride]));
+                    }
+                }
             }
         }
         out

@@ -6,6 +6,7 @@ pub mod attention;
 pub mod conv;
 mod index;
 mod linalg;
+mod norm;
 pub mod pool;
 pub mod recurrent;
 mod reduce;

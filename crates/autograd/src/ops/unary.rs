@@ -86,16 +86,13 @@ impl<T: Float> Variable<T> {
         })
     }
 
-    /// The exact GELU, x·Φ(x) with Φ the standard normal CDF: ½x(1 + erf(x/√2)).
+    /// The exact GELU, x·Φ(x) with Φ the standard normal CDF: ½x(1 + erf(x/√2)). One fused
+    /// pass each way (`Tensor::gelu`, `Tensor::gelu_backward`); the backward is
+    /// g·(Φ(x) + x·φ(x)), φ(x) = e^(−x²/2)/√(2π).
     pub fn gelu(&self) -> Variable<T> {
         let x = self.value();
-        let cdf = &(&(&x * c::<T>(std::f64::consts::FRAC_1_SQRT_2)).erf() + T::ONE) * c::<T>(0.5);
-        let y = &x * &cdf;
-        unary("gelu", self, y, move |x, _| {
-            // Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π)
-            let pdf = &(&x.square() * c::<T>(-0.5)).exp() * c::<T>(1.0 / (2.0 * std::f64::consts::PI).sqrt());
-            &cdf + &(x * &pdf)
-        })
+        let y = x.gelu();
+        Variable::from_op("gelu", y, vec![self.clone()], move |g, _| vec![Some(x.gelu_backward(g))])
     }
 
     /// GELU's tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).

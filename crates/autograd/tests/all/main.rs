@@ -8,4 +8,6 @@ mod common;
 mod course_fixtures;
 mod errors;
 mod gradcheck_ops;
+mod layer_norm;
+mod linear_op;
 mod pool;

@@ -19,6 +19,7 @@
 //! | linalg | `crates/tensor/src/linalg.rs` | `crates/tensor/src/linalg.rs` | – | – | – | – | – | – |
 //! | pool | `crates/tensor/src/ops/pool/mod.rs` | `crates/tensor/src/ops/pool/naive.rs` | `crates/tensor/src/ops/pool/fast.rs` | `crates/autograd/src/ops/pool.rs` | `crates/nn/tests/all/conv_layers.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv_layers.rs` | – | `book/src/07-vision.md#pooling` |
 //! | attention | `crates/tensor/src/ops/attention/mod.rs` | `crates/tensor/src/ops/attention/naive.rs` | `crates/tensor/src/ops/attention/fast.rs`, `crates/tensor/src/ops/attention/tile.rs` | `crates/autograd/src/ops/attention.rs` | `crates/autograd/tests/all/attention.rs` | `crates/tensor/tests/all/attention.rs` | `cuda/kernels/attention.cu` | `book/src/13-attention.md#under-the-hood-the-attention-kernel` |
+//! | norm | `crates/tensor/src/ops/norm/mod.rs` | `crates/tensor/src/ops/norm/naive.rs` | `crates/tensor/src/ops/norm/fast.rs` | `crates/autograd/src/ops/norm.rs` | `crates/autograd/tests/all/layer_norm.rs` | `crates/tensor/src/ops/norm/fast/tests.rs` | – | – |
 //! | recurrent | `crates/tensor/src/ops/recurrent/mod.rs` | `crates/sequence/src/cell.rs` | `crates/tensor/src/ops/recurrent/fast.rs` | `crates/autograd/src/ops/recurrent.rs` | `crates/sequence/tests/all/fast_vs_naive.rs` | `crates/sequence/tests/all/fast_vs_naive.rs` | – | `book/src/10-recurrent.md#under-the-hood-the-fused-recurrent-kernel` |
 //!
 //! Checked against PyTorch as well: conv and pool in `crates/nn/tests/all/torch_conv.rs`, the
@@ -32,6 +33,7 @@ pub mod attention;
 pub mod conv;
 pub mod elementwise;
 pub mod matmul;
+pub mod norm;
 pub mod pool;
 pub mod recurrent;
 pub mod reduce;

@@ -1,6 +1,7 @@
 //! Elementwise kernels: unary math and binary arithmetic with broadcasting.
 
 pub mod fast;
+pub mod gelu;
 pub mod naive;
 
 use crate::dtype::{Float, Numeric};
@@ -492,5 +493,42 @@ impl<T: Float> std::ops::Neg for Tensor<T> {
     type Output = Tensor<T>;
     fn neg(self) -> Tensor<T> {
         unary_op(UnaryOp::Neg, &self)
+    }
+}
+
+impl<T: Float> Tensor<T> {
+    /// The exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)), as one fused pass (naive or fast by
+    /// `kernel_mode()`; its backward is [`Tensor::gelu_backward`]).
+    pub fn gelu(&self) -> Tensor<T> {
+        let x = self.contiguous();
+        let xs = x.as_slice().expect("contiguous");
+        let mut out = crate::storage::zeroed_buffer::<T>(xs.len());
+        if crate::kernels::use_fast() {
+            gelu::fast_forward(xs, &mut out);
+        } else {
+            gelu::naive_forward(xs, &mut out);
+        }
+        Tensor::from_vec(out, self.shape())
+    }
+
+    /// The gradient of [`Tensor::gelu`] at `self` for the output gradient `grad`:
+    /// grad·(Φ(x) + x·φ(x)), as one pass. Panics when the shapes differ.
+    pub fn gelu_backward(&self, grad: &Tensor<T>) -> Tensor<T> {
+        if grad.shape() != self.shape() {
+            panic!(
+                "gelu_backward: gradient of shape {} for an input of shape {}",
+                crate::shape::dims_str(grad.shape()),
+                crate::shape::dims_str(self.shape())
+            );
+        }
+        let (x, g) = (self.contiguous(), grad.contiguous());
+        let (xs, gs) = (x.as_slice().expect("contiguous"), g.as_slice().expect("contiguous"));
+        let mut out = crate::storage::zeroed_buffer::<T>(xs.len());
+        if crate::kernels::use_fast() {
+            gelu::fast_backward(xs, gs, &mut out);
+        } else {
+            gelu::naive_backward(xs, gs, &mut out);
+        }
+        Tensor::from_vec(out, self.shape())
     }
 }
