@@ -192,7 +192,7 @@ fn fused_adam_step<T: Float>(
     for (((np, &gi), &m1), vi) in new_p.iter_mut().zip(gr).zip(m).zip(v.iter_mut()) {
         let v1 = *vi * b2 + gi * one_minus_b2 * gi;
         let denom = v1.sqrt() / bias_correction2_sqrt + eps;
-        *np = *np + (m1 * step_size) / denom;
+        *np += (m1 * step_size) / denom;
         *vi = v1;
     }
     Some(Tensor::from_vec(new_p, param.shape()))

@@ -1,7 +1,6 @@
 //! One GPT block: x + attn(ln_1(x)), then x + mlp(ln_2(x)), on `[B·T, C]` rows.
 
 use super::cache::LayerKv;
-use super::linear::linear;
 use super::{init_linear, layer_norm, GptConfig, INIT_STD};
 use kindling_autograd::attention::scaled_dot_product_attention;
 use kindling_autograd::Variable;
@@ -10,9 +9,9 @@ use kindling_tensor::attention::{AttentionConfig, AttentionMask};
 use kindling_tensor::{Float, Rng, Tensor};
 use std::sync::Mutex;
 
-/// A linear layer on `[N, in]` rows, as one op.
+/// A linear layer on `[N, in]` rows, as one op (`Variable::linear`).
 fn apply<T: Float>(layer: &Linear<T>, x: &Variable<T>) -> Variable<T> {
-    linear(x, &layer.weight, layer.bias.as_ref())
+    x.linear(&layer.weight, layer.bias.as_ref())
 }
 
 /// The residual projections' standard deviation: 0.02/√(2·n_layer), since each block adds two
@@ -99,7 +98,7 @@ impl<T: Float> CausalSelfAttention<T> {
         let heads = |part: usize| {
             let w = self.c_attn.weight.narrow(0, part * c, c);
             let bias = self.c_attn.bias.as_ref().map(|bias| bias.narrow(0, part * c, c));
-            linear(x, &w, bias.as_ref()).reshape(vec![b, t, h, d]).permute([0, 2, 1, 3])
+            x.linear(&w, bias.as_ref()).reshape(vec![b, t, h, d]).permute([0, 2, 1, 3])
         };
         let (q, k, v) = (heads(0), heads(1), heads(2));
         let (p, seed) = if dropout { self.attn_dropout.draw() } else { (0.0, 0) };

@@ -25,7 +25,6 @@
 
 mod block;
 mod cache;
-mod linear;
 
 pub use cache::KvCache;
 
@@ -231,7 +230,7 @@ impl<T: Float> Gpt<T> {
 
     /// The tied head: rows `[N, C]` to logits `[N, V]`.
     pub(crate) fn head(&self, hidden: &Variable<T>) -> Variable<T> {
-        linear::linear(hidden, &self.transformer.wte.weight, None)
+        hidden.linear(&self.transformer.wte.weight, None)
     }
 }
 
