@@ -24,21 +24,11 @@ const OPTIONS: [&str; 9] =
     ["--task", "--attention", "--steps", "--hidden", "--lr", "--max-seconds", "--batch", "--max-len", "--layers"];
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).map(|i| {
-        args.get(i + 1).cloned().unwrap_or_else(|| {
-            eprintln!("ch12-seq2seq: {name} needs a value");
-            std::process::exit(2)
-        })
-    })
+    chapter_kit::flag_value("ch12-seq2seq", args, name)
 }
 
 fn number(args: &[String], name: &str) -> Option<f64> {
-    arg(args, name).map(|v| {
-        v.parse().unwrap_or_else(|_| {
-            eprintln!("ch12-seq2seq: {name} expects a number, got {v:?}");
-            std::process::exit(2)
-        })
-    })
+    chapter_kit::flag_number("ch12-seq2seq", args, name)
 }
 
 fn parse_task(name: &str) -> StringTask {

@@ -29,21 +29,11 @@ static ALLOC: CountingAlloc = CountingAlloc;
 const OPTIONS: [&str; 7] = ["--task", "--positions", "--steps", "--layers", "--lr", "--post-norm", "--memory"];
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).map(|i| {
-        args.get(i + 1).cloned().unwrap_or_else(|| {
-            eprintln!("ch13-attention: {name} needs a value");
-            std::process::exit(2)
-        })
-    })
+    chapter_kit::flag_value("ch13-attention", args, name)
 }
 
 fn number(args: &[String], name: &str) -> Option<f64> {
-    arg(args, name).map(|v| {
-        v.parse().unwrap_or_else(|_| {
-            eprintln!("ch13-attention: {name} expects a number, got {v:?}");
-            std::process::exit(2)
-        })
-    })
+    chapter_kit::flag_number("ch13-attention", args, name)
 }
 
 fn parse_task(name: &str) -> StringTask {

@@ -29,12 +29,7 @@ use kindling_transformer::gpt::{Gpt, GptConfig};
 use kindling_transformer::train::{EvalRecord, LmData, LmTrainer, Split, TrainConfig};
 
 fn number(args: &[String], name: &str, default: usize) -> usize {
-    args.iter().position(|a| a == name).map_or(default, |i| {
-        args.get(i + 1).and_then(|v| v.parse().ok()).unwrap_or_else(|| {
-            eprintln!("ch14-gpt: {name} expects a whole number");
-            std::process::exit(2)
-        })
-    })
+    chapter_kit::flag_number("ch14-gpt", args, name).unwrap_or(default)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -6,7 +6,8 @@
 //! - [`LineChart`] and [`BarChart`]: small, dependency-free SVG charts (the browser draws the
 //!   text, so no font is needed to make them);
 //! - [`best_of`]: the fastest of a few timed runs, for honest small benchmarks;
-//! - [`Output::step`]: one progress line per step of a demo.
+//! - [`Output::step`]: one progress line per step of a demo;
+//! - [`flag_value`] and [`flag_number`]: a demo's `--name value` options.
 //!
 //! Later chapters reuse all of it, so a new chapter's demo is only its own work.
 
@@ -433,9 +434,38 @@ fn axis_labels(svg: &mut String, w: f64, h: f64, x_label: &str, y_label: &str) {
     }
 }
 
+/// The value after `--name` in a demo's arguments, if the flag is there. A flag with nothing
+/// after it ends the program with status 2 and a message naming `program` and the flag.
+pub fn flag_value(program: &str, args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).map(|i| {
+        args.get(i + 1).cloned().unwrap_or_else(|| {
+            eprintln!("{program}: {name} needs a value");
+            std::process::exit(2)
+        })
+    })
+}
+
+/// [`flag_value`] read as a number; a value that is not one ends the program with status 2.
+pub fn flag_number<N: std::str::FromStr>(program: &str, args: &[String], name: &str) -> Option<N> {
+    flag_value(program, args, name).map(|v| {
+        v.parse().unwrap_or_else(|_| {
+            eprintln!("{program}: {name} expects a number, got {v:?}");
+            std::process::exit(2)
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_read_the_value_after_their_name() {
+        let args: Vec<String> = ["--steps", "300", "--task", "sort"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(flag_value("demo", &args, "--task").as_deref(), Some("sort"));
+        assert_eq!(flag_number::<usize>("demo", &args, "--steps"), Some(300));
+        assert_eq!(flag_number::<f64>("demo", &args, "--lr"), None);
+    }
 
     #[test]
     fn nice_steps_are_one_two_or_five_times_a_power_of_ten() {
