@@ -57,7 +57,7 @@ pub struct GptConfig {
 }
 
 impl GptConfig {
-    /// The tiny GPT: 4 layers, 4 heads, width 128, context 64, no dropout, biases
+    /// The tiny GPT: 4 layers, 4 heads, width 128, context 64, no dropout, biases
     /// (nanoGPT's CPU recipe for Tiny Shakespeare).
     pub fn tiny(vocab_size: usize) -> Self {
         GptConfig { vocab_size, block_size: 64, n_layer: 4, n_head: 4, n_embd: 128, dropout: 0.0, bias: true }
