@@ -16,7 +16,7 @@
 //! - losses: every `"loss"` field in `crates/nn/tests/fixtures/*.json`, named as the Rust
 //!   function (`mse_loss`), without its `_loss` suffix (`mse`), or as a method listed in
 //!   [`FIXTURE_SPELLINGS`];
-//! - layers: in `crates/{nn,vision}/tests/fixtures/*.json`, the `"op"`, `"layer"`, `"module"`
+//! - layers: in `crates/{nn,vision,sequence,transformer}/tests/fixtures/*.json`, the `"op"`, `"layer"`, `"module"`
 //!   and `"name"` fields of cases that are not losses, and the top-level keys of files keyed by
 //!   case (`layers.json`); a case covers `BatchNorm2d` when its name, split at `_`, starts with
 //!   words that spell it (`batch_norm2d`, `batchnorm2d_eval`);
@@ -57,6 +57,18 @@ const EXEMPT: &[(&str, &str)] = &[
          counterpart) is not part of the fixture environment",
     ),
     ("ResNet", "the course's small CIFAR ResNet, assembled from BasicBlock, pools and Linear; not in torch"),
+    (
+        "FeedForward",
+        "the transformer layers' feed-forward sub-layer (linear1, activation, dropout, linear2), which PyTorch \
+         has only inside nn.TransformerEncoderLayer and nn.TransformerDecoderLayer; every one of their cases in \
+         crates/transformer/tests/fixtures/layers.json runs it",
+    ),
+    (
+        "WarmupCosineLr",
+        "nanoGPT's get_lr, a plain function in its training script and no torch.optim scheduler (SequentialLR of \
+         LinearLR and CosineAnnealingLR warms up from another start and climbs back after its end); tested \
+         against the formula in crates/optim",
+    ),
     (
         "Scheduler",
         "the driver that applies an LrSchedule to an optimizer's groups; every schedule case runs through it",
@@ -279,7 +291,12 @@ fn reference_cases() -> BTreeMap<Kind, BTreeMap<String, String>> {
         let file = file.strip_prefix(root()).unwrap_or(file).display().to_string();
         cases.entry(kind).or_default().entry(name.to_string()).or_insert(file);
     };
-    for dir in ["crates/nn/tests/fixtures", "crates/vision/tests/fixtures", "crates/sequence/tests/fixtures"] {
+    for dir in [
+        "crates/nn/tests/fixtures",
+        "crates/vision/tests/fixtures",
+        "crates/sequence/tests/fixtures",
+        "crates/transformer/tests/fixtures",
+    ] {
         for path in files(&root().join(dir), ".json") {
             let doc = json(&path);
             if let Value::Object(top) = &doc {
