@@ -88,10 +88,11 @@ fn dense<T: Float>(t: &Tensor<T>) -> Tensor<T> {
 /// ```
 /// use kindling_tensor::{norm::layer_norm, Tensor};
 ///
-/// let x = Tensor::from([[1.0f64, 3.0], [2.0, 2.0]]);
+/// let x = Tensor::from([[1.0f64, 3.0], [2.0, 6.0]]);
 /// let out = layer_norm(&x, 2, None, None, 0.0);
-/// assert_eq!(out.y.to_vec(), vec![-1.0, 1.0, 0.0, 0.0]);
-/// assert_eq!(out.mean.to_vec(), vec![2.0, 2.0]);
+/// assert_eq!(out.y.to_vec(), vec![-1.0, 1.0, -1.0, 1.0]);
+/// assert_eq!(out.mean.to_vec(), vec![2.0, 4.0]);
+/// assert_eq!(out.rstd.to_vec(), vec![1.0, 0.5]); // 1/√(variance + eps)
 /// ```
 pub fn layer_norm<T: Float>(
     x: &Tensor<T>,
