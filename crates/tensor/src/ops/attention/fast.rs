@@ -45,7 +45,7 @@
 use super::tile::{ab_acc, abt, pack_padded, pack_transposed, W};
 use super::{AttentionForward, AttentionGrads, Mats, Problem};
 use crate::dtype::{downcast_slice, downcast_slice_mut};
-use crate::ops::simd::{multiversion, threads_for, SimdFloat};
+use crate::ops::simd::{fold_pairwise, multiversion, threads_for, SimdFloat};
 use crate::storage::zeroed_buffer;
 use crate::{Element, Float, Tensor};
 use rayon::prelude::*;
@@ -217,19 +217,6 @@ impl<F: SimdFloat> Scratch<F> {
     }
 }
 
-/// Folds `acc` pairwise (16 → 8 → … → 1) with constant indices, so each step is one vector op.
-#[inline(always)]
-fn tree<F: SimdFloat>(mut acc: [F; BK / 2], f: impl Fn(F, F) -> F) -> F {
-    let mut width = BK / 2;
-    while width > 1 {
-        width /= 2;
-        for j in 0..width {
-            acc[j] = f(acc[j], acc[j + width]);
-        }
-    }
-    acc[0]
-}
-
 #[inline(always)]
 fn max_skip_nan<F: SimdFloat>(a: F, b: F) -> F {
     if b > a {
@@ -249,7 +236,7 @@ fn row_max<F: SimdFloat>(slot: &[F; BK], visible: usize) -> F {
     for (j, a) in acc.iter_mut().enumerate() {
         *a = max_skip_nan(pick(j), pick(j + BK / 2));
     }
-    tree(acc, max_skip_nan)
+    fold_pairwise(acc, max_skip_nan)
 }
 
 /// `x = e^(x - m)` on the first `visible` entries of a score row, 0 after them; returns the
@@ -264,7 +251,7 @@ fn row_exp<F: SimdFloat>(slot: &mut [F; BK], visible: usize, m: F) -> F {
     for (j, a) in acc.iter_mut().enumerate() {
         *a = slot[j] + slot[j + BK / 2];
     }
-    tree(acc, |a, b| a + b)
+    fold_pairwise(acc, |a, b| a + b)
 }
 
 /// A score row's full slot in a `[rows][BK]` scratch tile.

@@ -179,6 +179,21 @@ pub const PAR_THRESHOLD: usize = 1 << 15;
 /// hold everyone up, but few enough that each chunk stays long.
 const CHUNKS_PER_THREAD: usize = 4;
 
+/// Folds lane accumulators pairwise (N → N/2 → … → 1) with constant indices: vector-wide steps
+/// first, a dependency chain of log₂ N, and the same order (so the same bits) at every SIMD
+/// level. N is a power of two.
+#[inline(always)]
+pub(crate) fn fold_pairwise<F: Copy, const N: usize>(mut acc: [F; N], f: impl Fn(F, F) -> F) -> F {
+    let mut width = N;
+    while width > 1 {
+        width /= 2;
+        for j in 0..width {
+            acc[j] = f(acc[j], acc[j + width]);
+        }
+    }
+    acc[0]
+}
+
 /// How many threads a kernel with `work` units of work should use: 1 below [`PAR_THRESHOLD`].
 #[inline]
 pub fn threads_for(work: usize) -> usize {

@@ -23,7 +23,7 @@
 //! (-inf - -inf), exactly like the naive kernel and PyTorch; logsumexp gives -inf.
 
 use crate::dtype::{downcast_slice, downcast_slice_mut, Float};
-use crate::ops::simd::{level, math, multiversion, par_chunks_mut, threads_for, Level, SimdFloat};
+use crate::ops::simd::{fold_pairwise, level, math, multiversion, par_chunks_mut, threads_for, Level, SimdFloat};
 use rayon::prelude::*;
 
 /// Accumulators in the lane folds (4 AVX-512 registers of f32).
@@ -145,21 +145,7 @@ fn block_max<F: SimdFloat>(xs: &[F]) -> F {
             acc[j] = max_skip_nan(acc[j], c[j]);
         }
     }
-    tail.iter().fold(tree(acc, max_skip_nan), |a, &b| max_skip_nan(a, b))
-}
-
-/// Folds the lane accumulators pairwise (64 → 32 → ... → 1): vector-wide steps first, and a
-/// dependency chain of 6 instead of 63.
-#[inline(always)]
-fn tree<F: Copy>(mut acc: [F; LANES], f: impl Fn(F, F) -> F) -> F {
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for j in 0..width {
-            acc[j] = f(acc[j], acc[j + width]);
-        }
-    }
-    acc[0]
+    tail.iter().fold(fold_pairwise(acc, max_skip_nan), |a, &b| max_skip_nan(a, b))
 }
 
 /// Σ e^(x - max + k) over `xs` in lane accumulators (`shift` and k from
@@ -204,7 +190,7 @@ fn block_exp_sum<F: SimdFloat>(xs: &[F], shift: F, mut out: Option<&mut [F]>) ->
             }
         }
     }
-    tree(acc, |a, b| a + b) + tail_sum
+    fold_pairwise(acc, |a, b| a + b) + tail_sum
 }
 
 /// Pass 2 over one row of a column tile: `sum[i] += exp_rel(x[i], shift[i])`, also stored in

@@ -8,7 +8,7 @@
 //! layouts take the packed path.
 
 use super::super::MatRef;
-use crate::ops::simd::{multiversion, SimdFloat};
+use crate::ops::simd::{fold_pairwise, multiversion, SimdFloat};
 use rayon::prelude::*;
 
 /// At most this many rows of `a` go through this path.
@@ -75,15 +75,7 @@ multiversion! {
         for (l, (&xv, &yv)) in xr.iter().zip(yr).enumerate() {
             acc[l] += xv * yv;
         }
-        // A fixed pairwise order: the same bits whatever the vector width.
-        let mut width = LANES;
-        while width > 1 {
-            width /= 2;
-            for l in 0..width {
-                acc[l] += acc[l + width];
-            }
-        }
-        acc[0]
+        fold_pairwise(acc, |a, b| a + b)
     }
 }
 
