@@ -123,3 +123,18 @@ fn a_weight_of_the_wrong_size_panics() {
     let w = Variable::param(Tensor::<f64>::ones([4]));
     Variable::constant(Tensor::<f64>::zeros([2, 5])).layer_norm(5, Some(&w), None, 1e-5);
 }
+
+#[test]
+#[should_panic(expected = "layer_norm: normalized_len must be at least 1, got 0 (input [2, 5])")]
+fn an_empty_normalized_len_panics() {
+    Variable::constant(Tensor::<f64>::zeros([2, 5])).layer_norm(0, None, None, 1e-5);
+}
+
+#[test]
+#[should_panic(expected = "layer_norm_backward: gradient of shape [2, 4] for an input of shape [2, 5]")]
+fn a_gradient_of_another_shape_panics_in_the_kernel() {
+    let x = Tensor::<f64>::zeros([2, 5]);
+    let fwd = kindling_tensor::norm::layer_norm(&x, 5, None, None, 1e-5);
+    let dy = Tensor::<f64>::zeros([2, 4]);
+    kindling_tensor::norm::layer_norm_backward(&dy, &x, &fwd.mean, &fwd.rstd, 5, None, &[5], (true, false, false));
+}
