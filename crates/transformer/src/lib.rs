@@ -16,6 +16,7 @@
 pub mod attention;
 pub mod generate;
 pub mod gpt;
+pub mod hf;
 pub mod layer;
 pub mod position;
 pub mod train;

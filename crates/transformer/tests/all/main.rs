@@ -3,6 +3,7 @@
 mod attention;
 mod generate;
 mod gpt;
+mod hf;
 mod layers;
 mod position;
 mod torch;
