@@ -14,6 +14,7 @@
 //! `kindling_autograd::attention`.
 
 pub mod attention;
+pub mod bert;
 pub mod generate;
 pub mod gpt;
 pub mod hf;
