@@ -37,8 +37,8 @@ pub mod wordpiece;
 
 pub use bpe::{BpeTrainOptions, ByteBpe};
 pub use corpus::{read_text, CharVocab};
-pub use hf_tokenizer::HfTokenizer;
 pub(crate) use corpus::{strip_bom, write_text_atomic};
+pub use hf_tokenizer::HfTokenizer;
 pub use normalize::{normalize, Digits, Normalize, Punctuation, UnicodeForm};
 pub use pretokenize::gpt2_pretokenize;
 pub use tfidf::{

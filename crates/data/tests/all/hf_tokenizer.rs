@@ -36,8 +36,16 @@ fn matches_hugging_face(name: &str) {
         let tokens: Vec<&str> = ids(&case["ids_plain"]).iter().map(|&id| tokenizer.id_to_token(id).unwrap()).collect();
         let want: Vec<&str> = case["tokens_plain"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
         assert_eq!(tokens, want, "{name}: tokens of {text:?}");
-        assert_eq!(tokenizer.decode(&with_special, false), case["decoded"].as_str().unwrap(), "{name}: decode of {text:?}");
-        assert_eq!(tokenizer.decode(&with_special, true), case["decoded_skip"].as_str().unwrap(), "{name}: decode (skip) of {text:?}");
+        assert_eq!(
+            tokenizer.decode(&with_special, false),
+            case["decoded"].as_str().unwrap(),
+            "{name}: decode of {text:?}"
+        );
+        assert_eq!(
+            tokenizer.decode(&with_special, true),
+            case["decoded_skip"].as_str().unwrap(),
+            "{name}: decode (skip) of {text:?}"
+        );
     }
 }
 
@@ -99,18 +107,30 @@ fn with_component(name: &str, key: &str, component: Value) -> Result<HfTokenizer
 #[test]
 fn an_unsupported_component_is_named_with_the_file() {
     let cases = [
-        ("normalizer", serde_json::json!({"type": "Precompiled", "precompiled_charsmap": ""}), "Precompiled", "`normalizer`"),
-        ("pre_tokenizer", serde_json::json!({"type": "Sequence", "pretokenizers": [{"type": "Whitespace"}, {"type": "Digits", "individual_digits": true}]}), "Digits", "`pre_tokenizer.pretokenizers[1]`"),
+        (
+            "normalizer",
+            serde_json::json!({"type": "Precompiled", "precompiled_charsmap": ""}),
+            "Precompiled",
+            "`normalizer`",
+        ),
+        (
+            "pre_tokenizer",
+            serde_json::json!({"type": "Sequence", "pretokenizers": [{"type": "Whitespace"}, {"type": "Digits", "individual_digits": true}]}),
+            "Digits",
+            "`pre_tokenizer.pretokenizers[1]`",
+        ),
         ("decoder", serde_json::json!({"type": "Metaspace", "replacement": "▁"}), "Metaspace", "`decoder`"),
         ("post_processor", serde_json::json!({"type": "Mystery"}), "Mystery", "`post_processor`"),
     ];
     for (key, component, named, at) in cases {
-        let err = with_component("wordpiece.json", key, component).err().unwrap_or_else(|| panic!("{named} was accepted"));
+        let err =
+            with_component("wordpiece.json", key, component).err().unwrap_or_else(|| panic!("{named} was accepted"));
         let message = err.to_string();
         assert!(message.contains(named) && message.contains(at) && message.contains("does not implement"), "{message}");
         assert!(message.contains("kindling-hf-tokenizer-"), "the file is not named: {message}");
     }
-    let mut model: Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("wordpiece.json")).unwrap()).unwrap();
+    let mut model: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("wordpiece.json")).unwrap()).unwrap();
     model["model"]["type"] = "Unigram".into();
     let message = with_component("wordpiece.json", "model", model["model"].clone()).err().unwrap().to_string();
     assert!(message.contains("Unigram") && message.contains("BPE or WordPiece"), "{message}");

@@ -64,7 +64,9 @@ impl ConfigJson {
     pub(crate) fn number(&self, key: &str, default: f64) -> Result<f64, HfError> {
         match self.get(key) {
             None => Ok(default),
-            Some(value) => value.as_f64().ok_or_else(|| self.config_error(format!("`{key}` must be a number, got {value}"))),
+            Some(value) => {
+                value.as_f64().ok_or_else(|| self.config_error(format!("`{key}` must be a number, got {value}")))
+            }
         }
     }
 
@@ -72,7 +74,9 @@ impl ConfigJson {
     pub(crate) fn string<'a>(&'a self, key: &str, default: &'a str) -> Result<&'a str, HfError> {
         match self.get(key) {
             None => Ok(default),
-            Some(value) => value.as_str().ok_or_else(|| self.config_error(format!("`{key}` must be a string, got {value}"))),
+            Some(value) => {
+                value.as_str().ok_or_else(|| self.config_error(format!("`{key}` must be a string, got {value}")))
+            }
         }
     }
 
@@ -80,7 +84,9 @@ impl ConfigJson {
     pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, HfError> {
         match self.get(key) {
             None => Ok(default),
-            Some(value) => value.as_bool().ok_or_else(|| self.config_error(format!("`{key}` must be true or false, got {value}"))),
+            Some(value) => {
+                value.as_bool().ok_or_else(|| self.config_error(format!("`{key}` must be true or false, got {value}")))
+            }
         }
     }
 

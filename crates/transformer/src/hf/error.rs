@@ -61,11 +61,9 @@ impl fmt::Display for HfError {
                 path.display()
             ),
             HfError::Weights(error) => write!(f, "{error} (save the model again with save_pretrained)"),
-            HfError::Mismatch { path, error } => write!(
-                f,
-                "{} does not fit the model its config.json describes: {error}",
-                path.display()
-            ),
+            HfError::Mismatch { path, error } => {
+                write!(f, "{} does not fit the model its config.json describes: {error}", path.display())
+            }
         }
     }
 }

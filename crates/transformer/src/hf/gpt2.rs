@@ -57,13 +57,14 @@ fn to_gpt_layout(dict: &StateDict) -> StateDict {
 ///
 /// Every weight of the model must be in the file and every tensor of the file must be a
 /// weight of the model ([`HfError::Mismatch`] names the keys otherwise); `lm_head.weight` may
-/// be absent (it is the token embedding) or present and equal to it. The model is in
-/// training mode, as [`Gpt::new`] leaves it, with dropout 0, so its outputs are deterministic.
+/// be absent (it is the token embedding) or present and equal to it. Returned in evaluation
+/// mode, with dropout 0.
 pub fn load_gpt2(dir: impl AsRef<Path>) -> Result<Gpt<f32>, HfError> {
     let dir = dir.as_ref();
     let config = gpt2_config_of(&ConfigJson::read(dir)?)?;
     let (path, dict) = read_weights(dir)?;
     let model = Gpt::<f32>::new(config, &mut Rng::seed(0));
     model.load_state_dict(&to_gpt_layout(&dict)).map_err(|error| HfError::Mismatch { path, error })?;
+    model.eval();
     Ok(model)
 }

@@ -5,6 +5,9 @@
 //! - [`gpt2_config`], [`load_gpt2`]: `GPT2LMHeadModel` into [`Gpt`](crate::gpt::Gpt). GPT-2's
 //!   `Conv1D` layers store their weights as `[in, out]`; they are transposed into
 //!   [`Linear`](kindling_nn::Linear)'s `[out, in]`. The head is tied to the token embedding.
+//! - [`bert_config`], [`load_bert`], [`load_bert_mlm`]: `BertModel` and `BertForMaskedLM` into
+//!   [`BertModel`](crate::bert::BertModel) and [`BertForMaskedLM`](crate::bert::BertForMaskedLM),
+//!   which carry Hugging Face's parameter names already.
 //!
 //! ```no_run
 //! use kindling_transformer::hf::load_gpt2;
@@ -19,10 +22,12 @@
 //! not implement (another attention scaling, cross-attention, an untied head) are refused
 //! with the setting's name rather than loaded into something that computes different numbers.
 
+mod bert;
 mod config;
 mod error;
 mod gpt2;
 
+pub use bert::{bert_config, load_bert, load_bert_mlm};
 pub use config::gpt2_config;
 pub use error::HfError;
 pub use gpt2::load_gpt2;

@@ -1,11 +1,12 @@
-//! Hugging Face checkpoints (tests/fixtures/hf/make_hf.py): a tiny random GPT-2 saved by
-//! `transformers` gives Hugging Face's logits, and every way a folder can be wrong is an error
-//! that names the file.
+//! Hugging Face checkpoints (tests/fixtures/hf/make_hf.py): a tiny random GPT-2, BERT and
+//! BERT masked LM saved by `transformers` give Hugging Face's outputs in f32, and every way a
+//! folder can be wrong is an error that names the file.
 
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;
+use kindling_transformer::bert::HiddenAct;
 use kindling_transformer::gpt::Activation;
-use kindling_transformer::hf::{gpt2_config, load_gpt2, HfError};
+use kindling_transformer::hf::{bert_config, gpt2_config, load_bert, load_bert_mlm, load_gpt2, HfError};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -23,8 +24,12 @@ fn expected(name: &str) -> Value {
 }
 
 fn id_rows(v: &Value) -> Tensor<i64> {
-    let rows: Vec<Vec<i64>> =
-        v.as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()).collect();
+    let rows: Vec<Vec<i64>> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect())
+        .collect();
     let (b, t) = (rows.len(), rows[0].len());
     Tensor::from_vec(rows.concat(), [b, t])
 }
@@ -94,7 +99,10 @@ fn gpt2_config_reads_the_settings() {
         (config.vocab_size, config.block_size, config.n_layer, config.n_head, config.n_embd),
         (512, 64, 2, 4, 32)
     );
-    assert_eq!((config.activation, config.layer_norm_eps, config.dropout, config.bias), (Activation::GeluTanh, 1e-5, 0.0, true));
+    assert_eq!(
+        (config.activation, config.layer_norm_eps, config.dropout, config.bias),
+        (Activation::GeluTanh, 1e-5, 0.0, true)
+    );
 }
 
 #[test]
@@ -215,5 +223,111 @@ fn a_broken_config_names_the_field() {
     std::fs::write(dir.join("config.json"), "{ not json").unwrap();
     let message = gpt2_config(&dir).err().expect("not json").to_string();
     assert!(message.contains("invalid JSON"), "{message}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The BERT fixtures' inputs: ids, token types and a mask with padding in two rows.
+fn bert_inputs(want: &Value) -> (Tensor<i64>, Tensor<i64>, Tensor<i64>) {
+    (id_rows(&want["input_ids"]), id_rows(&want["token_type_ids"]), id_rows(&want["attention_mask"]))
+}
+
+#[test]
+fn bert_hidden_states_and_pooler_match_hugging_face() {
+    let model = load_bert(fixture_dir("bert")).unwrap();
+    assert!(model.has_pooler());
+    let want = expected("bert");
+    let (ids, types, mask) = bert_inputs(&want);
+    assert!(mask.to_vec().contains(&0), "the fixture must have padding");
+    let out = model.forward(&ids, Some(&types), Some(&mask));
+    assert_eq!(out.last_hidden_state.shape(), [3, 10, 32]);
+    assert_relative("BERT hidden states", &out.last_hidden_state.value().to_vec(), &floats(&want["last_hidden_state"]));
+    let pooled = out.pooler_output.expect("a pooler");
+    assert_relative("BERT pooler output", &pooled.value().to_vec(), &floats(&want["pooler_output"]));
+}
+
+#[test]
+fn bert_mlm_logits_and_its_encoder_match_hugging_face() {
+    let model = load_bert_mlm(fixture_dir("bert_mlm")).unwrap();
+    let want = expected("bert_mlm");
+    let (ids, types, mask) = bert_inputs(&want);
+    let logits = model.forward(&ids, Some(&types), Some(&mask));
+    assert_eq!(logits.shape(), [3, 10, 600]);
+    assert_relative("BERT MLM logits", &logits.value().to_vec(), &floats(&want["logits"]));
+    let hidden = model.bert().forward(&ids, Some(&types), Some(&mask)).last_hidden_state;
+    assert_relative("BERT MLM encoder", &hidden.value().to_vec(), &floats(&want["last_hidden_state"]));
+    // The encoder alone, from the same folder: the head's keys are skipped.
+    let encoder = load_bert(fixture_dir("bert_mlm")).unwrap();
+    assert!(!encoder.has_pooler());
+    let hidden = encoder.forward(&ids, Some(&types), Some(&mask)).last_hidden_state;
+    assert_relative("BERT encoder of the MLM folder", &hidden.value().to_vec(), &floats(&want["last_hidden_state"]));
+}
+
+#[test]
+fn bert_config_reads_the_settings() {
+    let config = bert_config(fixture_dir("bert")).unwrap();
+    assert_eq!(
+        (config.vocab_size, config.hidden_size, config.num_hidden_layers, config.num_attention_heads),
+        (600, 32, 2, 4)
+    );
+    assert_eq!((config.intermediate_size, config.max_position_embeddings, config.type_vocab_size), (64, 64, 2));
+    assert_eq!((config.hidden_act, config.layer_norm_eps, config.pad_token_id), (HiddenAct::Gelu, 1e-12, 0));
+    assert_eq!((config.hidden_dropout_prob, config.attention_probs_dropout_prob), (0.0, 0.0));
+}
+
+#[test]
+fn bert_refuses_unsupported_settings_and_foreign_configs() {
+    let dir = scratch_copy("bert", "bert-unsupported");
+    let cases: [(&str, Value, &str); 4] = [
+        ("position_embedding_type", "relative_key".into(), "position_embedding_type: \"relative_key\""),
+        ("hidden_act", "silu".into(), "hidden_act: \"silu\""),
+        ("is_decoder", true.into(), "is_decoder: true"),
+        ("tie_word_embeddings", false.into(), "tie_word_embeddings: false"),
+    ];
+    for (key, value, named) in cases {
+        let original = std::fs::read(dir.join("config.json")).unwrap();
+        edit_config(&dir, |c| {
+            c.insert(key.into(), value);
+        });
+        let err = bert_config(&dir).err().unwrap_or_else(|| panic!("{key} was accepted"));
+        assert!(matches!(err, HfError::Unsupported { .. }) && err.to_string().contains(named), "{err}");
+        std::fs::write(dir.join("config.json"), original).unwrap();
+    }
+    edit_config(&dir, |c| {
+        c.insert("num_attention_heads".into(), 5.into());
+    });
+    let message = bert_config(&dir).err().expect("32 / 5").to_string();
+    assert!(message.contains("hidden_size 32 is not divisible by num_attention_heads 5"), "{message}");
+    std::fs::remove_dir_all(dir).unwrap();
+    // A GPT-2 folder is not a BERT one, and the other way round.
+    assert!(bert_config(fixture_dir("gpt2")).err().unwrap().to_string().contains("describes a `gpt2` model"));
+    assert!(gpt2_config(fixture_dir("bert")).err().unwrap().to_string().contains("describes a `bert` model"));
+}
+
+#[test]
+fn bert_weights_that_do_not_fit_are_named() {
+    let dir = scratch_copy("bert_mlm", "bert-keys");
+    edit_weights(&dir, |dict| {
+        dict.remove("cls.predictions.transform.dense.bias");
+        dict.insert("bert.encoder.layer.2.output.dense.bias", Tensor::<f32>::zeros([32]));
+    });
+    let err = load_bert_mlm(&dir).err().expect("keys do not fit");
+    let HfError::Mismatch { error, .. } = &err else { panic!("expected a mismatch, got {err:?}") };
+    assert_eq!(error.missing, ["cls.predictions.transform.dense.bias"]);
+    assert_eq!(error.unexpected, ["bert.encoder.layer.2.output.dense.bias"]);
+    // The bare encoder skips the head but still names the stray layer, without its prefix.
+    let err = load_bert(&dir).err().expect("a stray layer");
+    let HfError::Mismatch { error, .. } = &err else { panic!("expected a mismatch, got {err:?}") };
+    assert_eq!(
+        (error.missing.len(), error.unexpected.as_slice()),
+        (0, ["encoder.layer.2.output.dense.bias".to_string()].as_slice())
+    );
+    // A decoder that is not the embedding cannot be tied.
+    edit_weights(&dir, |dict| {
+        dict.insert("cls.predictions.transform.dense.bias", Tensor::<f32>::zeros([32]));
+        dict.remove("bert.encoder.layer.2.output.dense.bias");
+        dict.insert("cls.predictions.decoder.weight", Tensor::<f32>::zeros([600, 32]));
+    });
+    let err = load_bert_mlm(&dir).err().expect("untied decoder");
+    assert!(err.to_string().contains("cls.predictions.decoder.weight"), "{err}");
     std::fs::remove_dir_all(dir).unwrap();
 }

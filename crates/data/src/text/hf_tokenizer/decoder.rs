@@ -12,7 +12,10 @@ pub(super) enum Decoder {
     ByteLevel,
     /// Pieces after the first joined to the previous one when they carry the prefix, else
     /// after a space; with `cleanup`, the spaces before punctuation and contractions dropped.
-    WordPiece { prefix: String, cleanup: bool },
+    WordPiece {
+        prefix: String,
+        cleanup: bool,
+    },
     Sequence(Vec<Decoder>),
 }
 

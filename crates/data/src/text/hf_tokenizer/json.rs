@@ -92,19 +92,32 @@ impl<'a> Json<'a> {
 
     /// The array `key` as nodes.
     pub(super) fn list(&self, key: &str) -> Result<Vec<Json<'a>>, DataError> {
-        let items = self.value.get(key).and_then(Value::as_array).ok_or_else(|| self.malformed(key, "an array", "none"))?;
-        Ok(items.iter().enumerate().map(|(i, value)| Json { value, path: self.path, at: format!("{}[{i}]", self.field_name(key)) }).collect())
+        let items =
+            self.value.get(key).and_then(Value::as_array).ok_or_else(|| self.malformed(key, "an array", "none"))?;
+        Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Json { value, path: self.path, at: format!("{}[{i}]", self.field_name(key)) })
+            .collect())
     }
 
     /// This node as an array of nodes.
     pub(super) fn list_items(&self) -> Result<Vec<Json<'a>>, DataError> {
         let items = self.value.as_array().ok_or_else(|| self.malformed("", "an array", self.value.to_string()))?;
-        Ok(items.iter().enumerate().map(|(i, value)| Json { value, path: self.path, at: format!("{}[{i}]", self.at) }).collect())
+        Ok(items
+            .iter()
+            .enumerate()
+            .map(|(i, value)| Json { value, path: self.path, at: format!("{}[{i}]", self.at) })
+            .collect())
     }
 
     /// The object `key` of token → id.
     pub(super) fn vocab(&self, key: &str) -> Result<FxHashMap<String, u32>, DataError> {
-        let map = self.value.get(key).and_then(Value::as_object).ok_or_else(|| self.malformed(key, "an object of token ids", "none"))?;
+        let map = self
+            .value
+            .get(key)
+            .and_then(Value::as_object)
+            .ok_or_else(|| self.malformed(key, "an object of token ids", "none"))?;
         map.iter()
             .map(|(token, id)| match id.as_u64() {
                 Some(id) if id <= u32::MAX as u64 => Ok((token.clone(), id as u32)),
@@ -115,7 +128,11 @@ impl<'a> Json<'a> {
 
     /// BPE's merges, either `["a", "b"]` pairs or the older `"a b"` strings.
     pub(super) fn merges(&self, key: &str) -> Result<Vec<(String, String)>, DataError> {
-        let items = self.value.get(key).and_then(Value::as_array).ok_or_else(|| self.malformed(key, "an array of merges", "none"))?;
+        let items = self
+            .value
+            .get(key)
+            .and_then(Value::as_array)
+            .ok_or_else(|| self.malformed(key, "an array of merges", "none"))?;
         items
             .iter()
             .map(|item| {

@@ -93,8 +93,9 @@ impl HfTokenizer {
             action: "read",
             source,
         })?;
-        let value: Value = serde_json::from_str(&text)
-            .map_err(|error| DataError::malformed(path, "a tokenizer.json of Hugging Face tokenizers", format!("invalid JSON ({error})")))?;
+        let value: Value = serde_json::from_str(&text).map_err(|error| {
+            DataError::malformed(path, "a tokenizer.json of Hugging Face tokenizers", format!("invalid JSON ({error})"))
+        })?;
         HfTokenizer::from_json(&Json::root(&value, path))
     }
 
@@ -132,7 +133,8 @@ impl HfTokenizer {
         for token in &added {
             tokens[token.id as usize] = Some(token.content.clone());
         }
-        let post_processor = root.child("post_processor").map(|json| PostProcessor::parse(&json, &vocab)).transpose()?;
+        let post_processor =
+            root.child("post_processor").map(|json| PostProcessor::parse(&json, &vocab)).transpose()?;
         Ok(HfTokenizer {
             normalizer: root.child("normalizer").map(|json| Normalizer::parse(&json)).transpose()?,
             pre_tokenizer: root.child("pre_tokenizer").map(|json| PreTokenizer::parse(&json)).transpose()?,

@@ -65,7 +65,11 @@ impl Model {
             for (rank, pair) in json.merges("merges")?.into_iter().enumerate() {
                 let id = |token: &str| {
                     vocab.get(token).copied().ok_or_else(|| {
-                        json.malformed("merges", "merges of tokens in the vocabulary", format!("{token:?} in merge {rank}"))
+                        json.malformed(
+                            "merges",
+                            "merges of tokens in the vocabulary",
+                            format!("{token:?} in merge {rank}"),
+                        )
                     })
                 };
                 let merged = format!("{}{}", pair.0, pair.1);
@@ -95,7 +99,6 @@ impl Model {
             Model::WordPiece(wordpiece) => wordpiece.encode(piece, vocab, out),
         }
     }
-
 }
 
 impl Bpe {

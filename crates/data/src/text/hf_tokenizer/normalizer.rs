@@ -10,7 +10,12 @@ use unicode_normalization::UnicodeNormalization;
 pub(super) enum Normalizer {
     /// BERT's: clean control characters and white space, space out CJK ideographs, strip
     /// accents, lowercase.
-    Bert { clean_text: bool, chinese_chars: bool, strip_accents: bool, lowercase: bool },
+    Bert {
+        clean_text: bool,
+        chinese_chars: bool,
+        strip_accents: bool,
+        lowercase: bool,
+    },
     Lowercase,
     Nfd,
     Nfkd,
@@ -43,17 +48,15 @@ impl Normalizer {
                 Normalizer::Sequence(json.list("normalizers")?.iter().map(Normalizer::parse).collect::<Result<_, _>>()?)
             }
             other => {
-                return Err(json.unsupported(
-                    other,
-                    "BertNormalizer, Lowercase, NFD, NFKD, NFC, NFKC, StripAccents or Sequence",
-                ))
+                return Err(json
+                    .unsupported(other, "BertNormalizer, Lowercase, NFD, NFKD, NFC, NFKC, StripAccents or Sequence"))
             }
         })
     }
 
     pub(super) fn apply(&self, text: &str) -> String {
         match self {
-            Normalizer::Bert { clean_text, chinese_chars, strip_accents, lowercase } => {
+            Normalizer::Bert { clean_text, chinese_chars, strip_accents: strip, lowercase } => {
                 let mut out = String::with_capacity(text.len());
                 for c in text.chars() {
                     if *clean_text && is_bert_control(c) {
@@ -67,7 +70,7 @@ impl Normalizer {
                         out.push(c);
                     }
                 }
-                if *strip_accents {
+                if *strip {
                     out = strip_accents(&out.nfd().collect::<String>());
                 }
                 if *lowercase {

@@ -10,7 +10,10 @@ use unicode_normalization::char::is_combining_mark;
 pub(super) enum PreTokenizer {
     /// GPT-2's: optionally a leading space, the GPT-2 split, then every byte as a printable
     /// character.
-    ByteLevel { add_prefix_space: bool, use_regex: bool },
+    ByteLevel {
+        add_prefix_space: bool,
+        use_regex: bool,
+    },
     /// Split at white space (dropped) and around every punctuation character.
     Bert,
     /// Runs of word characters and runs of other non-space characters (`\w+|[^\w\s]+`).
@@ -114,7 +117,11 @@ impl PreTokenizer {
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
         || is_combining_mark(c)
-        || matches!(c, '_' | '\u{203F}' | '\u{2040}' | '\u{2054}' | '\u{FE33}' | '\u{FE34}' | '\u{FE4D}'..='\u{FE4F}' | '\u{FF3F}' | '\u{200C}' | '\u{200D}')
+        || matches!(
+            c,
+            '_' | '\u{203F}' | '\u{2040}' | '\u{2054}' | '\u{FE33}' | '\u{FE34}' | '\u{FE4D}'
+                ..='\u{FE4F}' | '\u{FF3F}' | '\u{200C}' | '\u{200D}'
+        )
 }
 
 /// BERT's punctuation: every ASCII punctuation or symbol character, and Unicode's punctuation

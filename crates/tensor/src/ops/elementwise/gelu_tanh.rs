@@ -64,10 +64,7 @@ pub fn fast_forward<T: Float>(x: &[T], out: &mut [T]) {
 
 /// [`naive_backward`] with the vector sigmoid, on threads for long slices.
 pub fn fast_backward<T: Float>(x: &[T], g: &[T], dx: &mut [T]) {
-    assert!(
-        x.len() == g.len() && x.len() == dx.len(),
-        "gelu_tanh_backward: input, gradient and output lengths differ"
-    );
+    assert!(x.len() == g.len() && x.len() == dx.len(), "gelu_tanh_backward: input, gradient and output lengths differ");
     macro_rules! run {
         ($F:ty) => {
             if let (Some(x), Some(g), Some(dx)) =
