@@ -88,7 +88,7 @@ fn vocabulary_lookups_agree() {
 
 #[test]
 fn a_missing_file_is_an_io_error_naming_it() {
-    let err = HfTokenizer::from_file("/nonexistent/tokenizer.json").err().expect("no file");
+    let err = HfTokenizer::from_file("/nonexistent/tokenizer.json").expect_err("no file");
     assert!(matches!(err, DataError::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("/nonexistent/tokenizer.json"), "{err}");
 }
@@ -140,7 +140,7 @@ fn an_unsupported_component_is_named_with_the_file() {
 fn invalid_json_is_malformed() {
     let path = std::env::temp_dir().join(format!("kindling-hf-tokenizer-broken-{}.json", std::process::id()));
     std::fs::write(&path, "{\"model\": ").unwrap();
-    let err = HfTokenizer::from_file(&path).err().expect("not JSON");
+    let err = HfTokenizer::from_file(&path).expect_err("not JSON");
     std::fs::remove_file(&path).unwrap();
     assert!(matches!(err, DataError::Malformed { .. }) && err.to_string().contains("invalid JSON"), "{err}");
 }
