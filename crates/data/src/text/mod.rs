@@ -30,6 +30,7 @@ mod corpus;
 mod hf_tokenizer;
 pub mod normalize;
 pub mod pretokenize;
+pub mod speakers;
 pub mod tfidf;
 pub mod tokenize;
 pub mod vocab;
@@ -41,6 +42,7 @@ pub(crate) use corpus::{strip_bom, write_text_atomic};
 pub use hf_tokenizer::HfTokenizer;
 pub use normalize::{normalize, Digits, Normalize, Punctuation, UnicodeForm};
 pub use pretokenize::gpt2_pretokenize;
+pub use speakers::{speaker_passages, SpeakerPassages};
 pub use tfidf::{
     cosine_similarity, nearest, CountOptions, CountVectorizer, DocFrequency, Norm, TfidfOptions, TfidfVectorizer,
     VocabularyOrder,
