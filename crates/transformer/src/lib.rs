@@ -19,3 +19,4 @@ pub mod gpt;
 pub mod layer;
 pub mod position;
 pub mod train;
+pub mod vit;

@@ -7,3 +7,4 @@ mod layers;
 mod position;
 mod torch;
 mod train;
+mod vit;
