@@ -22,7 +22,9 @@ use kindling_transformer::vit::{Vit, VitConfig, VitTrainConfig, VitTrainer};
 use std::time::Instant;
 
 fn value<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter().position(|a| a == name).map(|i| args.get(i + 1).unwrap_or_else(|| panic!("{name} needs a value")).as_str())
+    args.iter()
+        .position(|a| a == name)
+        .map(|i| args.get(i + 1).unwrap_or_else(|| panic!("{name} needs a value")).as_str())
 }
 
 fn number<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> T {
@@ -105,11 +107,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..defaults
     };
     let model = Vit::<f32>::new(config, &mut Rng::seed(train.seed));
-    println!(
-        "{config:?}\n{} parameters, {train:?}, {} threads",
-        model.num_parameters(),
-        rayon::current_num_threads()
-    );
+    println!("{config:?}\n{} parameters, {train:?}, {} threads", model.num_parameters(), rayon::current_num_threads());
     let mut trainer = VitTrainer::new(&model, &train, train_y.numel());
     let history = trainer.run((&train_x, &train_y), (&test_x, &test_y), |e| {
         println!(
