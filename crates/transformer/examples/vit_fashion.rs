@@ -1,12 +1,12 @@
 //! The vision transformer on Fashion-MNIST (book chapter 15): trains
 //! `VitConfig::fashion_mnist()` with `VitTrainConfig::fashion_mnist()` (AdamW, warm-up then
-//! cosine, flips and shifts), printing the test accuracy and the time of every epoch, and
+//! cosine; `--augment` adds flips and shifts), printing the test accuracy and the time of every epoch, and
 //! writes the curve as JSON when asked.
 //!
 //! ```text
 //! KINDLING_DATASETS=/work/shared/datasets RAYON_NUM_THREADS=2 \
 //!     cargo run --release -p kindling-transformer --example vit_fashion -- \
-//!     [--epochs 10] [--batch 128] [--lr 0.002] [--seed 0] [--max-steps N] [--no-augment] [--curve out.json]
+//!     [--epochs 8] [--batch 128] [--lr 0.002] [--seed 0] [--max-steps N] [--augment] [--curve out.json]
 //! ```
 //!
 //! `--step` instead times the training step on random images (the same model, batch and
@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         lr: number(&args, "--lr", defaults.lr),
         weight_decay: number(&args, "--wd", defaults.weight_decay),
         warmup_steps: number(&args, "--warmup-steps", defaults.warmup_steps),
-        augment: !args.iter().any(|a| a == "--no-augment"),
+        augment: args.iter().any(|a| a == "--augment"),
         max_steps_per_epoch: value(&args, "--max-steps").map(|v| v.parse().expect("--max-steps: a number")),
         seed: number(&args, "--seed", defaults.seed),
         ..defaults

@@ -29,7 +29,7 @@
 
 mod train;
 
-pub use train::{evaluate, flip_and_shift, VitEpoch, VitTrainConfig, VitTrainer};
+pub use train::{evaluate, flip_and_shift, train, VitEpoch, VitTrainConfig, VitTrainer};
 
 use crate::attention::MultiheadAttention;
 use kindling_autograd::attention::scaled_dot_product_attention;
