@@ -21,3 +21,4 @@ pub mod hf;
 pub mod layer;
 pub mod position;
 pub mod train;
+pub mod vit;

@@ -9,3 +9,4 @@ mod layers;
 mod position;
 mod torch;
 mod train;
+mod vit;
