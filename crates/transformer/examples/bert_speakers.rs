@@ -12,6 +12,14 @@
 //! The split does not leak: each speaker's last 20% of speeches (whole) are the test set, and
 //! the tokenizer and the pretraining see only the passages of the other speeches (of every
 //! speaker, not only the ten).
+//!
+//! Measured at the defaults (seed 0, release, one thread, 335 s of CPU time; 13 min of wall
+//! time on a loaded shared machine): 1,592 training and 429 test passages; the MLM loss goes
+//! from 6.77 to 5.56 nats; after 10 epochs the test accuracy is 0.196 fine-tuned and 0.247
+//! from scratch (majority class 0.138, chance 0.100). At this budget the pretraining barely
+//! gets past word frequencies, and the pretrained encoder fits the training set more slowly
+//! (train accuracy 0.52 against 0.74), so fine-tuning does **not** beat training from scratch
+//! here; larger pretraining budgets are the lever to try (`--pretrain-steps`).
 
 use kindling_data::text::speaker_passages;
 use kindling_tensor::Rng;
