@@ -18,4 +18,5 @@ pub mod generate;
 pub mod gpt;
 pub mod layer;
 pub mod position;
+pub mod seq2seq;
 pub mod train;

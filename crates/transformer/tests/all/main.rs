@@ -5,5 +5,6 @@ mod generate;
 mod gpt;
 mod layers;
 mod position;
+mod seq2seq;
 mod torch;
 mod train;
