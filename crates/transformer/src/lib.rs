@@ -14,8 +14,10 @@
 //! `kindling_autograd::attention`.
 
 pub mod attention;
+pub mod bert;
 pub mod generate;
 pub mod gpt;
 pub mod layer;
 pub mod position;
 pub mod train;
+pub mod vit;

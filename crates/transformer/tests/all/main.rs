@@ -1,9 +1,11 @@
 //! The transformer crate's integration tests, one binary (faster to link than one per file).
 
 mod attention;
+mod bert;
 mod generate;
 mod gpt;
 mod layers;
 mod position;
 mod torch;
 mod train;
+mod vit;
