@@ -14,9 +14,11 @@
 //! `kindling_autograd::attention`.
 
 pub mod attention;
+pub mod bert;
 pub mod generate;
 pub mod gpt;
 pub mod layer;
 pub mod position;
 pub mod seq2seq;
 pub mod train;
+pub mod vit;

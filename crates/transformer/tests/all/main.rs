@@ -1,6 +1,7 @@
 //! The transformer crate's integration tests, one binary (faster to link than one per file).
 
 mod attention;
+mod bert;
 mod generate;
 mod gpt;
 mod layers;
@@ -8,3 +9,4 @@ mod position;
 mod seq2seq;
 mod torch;
 mod train;
+mod vit;

@@ -1,0 +1,282 @@
+//! The heads on top of the encoder: masked language modelling (with the decoder tied to the
+//! token embedding) and sequence classification.
+
+use super::config::BertConfig;
+use super::model::{activate, apply, bert_linear, bert_norm, BertModel};
+use kindling_autograd::Variable;
+use kindling_nn::state::{self, LoadError, StateDictError};
+use kindling_nn::{CrossEntropyLoss, Dropout, Forward, LayerNorm, Linear, Module, Visitor};
+use kindling_tensor::safetensors::StateDict;
+use kindling_tensor::shape::dims_str;
+use kindling_tensor::{Float, Rng, Tensor};
+use std::path::Path;
+
+/// The label of a position the loss skips (PyTorch's and Hugging Face's `-100`).
+pub const IGNORE_INDEX: i64 = -100;
+
+/// `cls.predictions.transform`: dense, activation, LayerNorm.
+struct Transform<T: Float> {
+    dense: Linear<T>,
+    layer_norm: LayerNorm<T>,
+}
+
+impl<T: Float> Module<T> for Transform<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.child("dense", &self.dense);
+        v.child("LayerNorm", &self.layer_norm);
+    }
+}
+
+/// `cls.predictions`: the transform and the output bias (the decoder weight is the embedding).
+struct Predictions<T: Float> {
+    transform: Transform<T>,
+    bias: Variable<T>,
+}
+
+impl<T: Float> Module<T> for Predictions<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.param("bias", &self.bias);
+        v.child("transform", &self.transform);
+    }
+}
+
+/// `cls`.
+struct Cls<T: Float> {
+    predictions: Predictions<T>,
+}
+
+impl<T: Float> Module<T> for Cls<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.child("predictions", &self.predictions);
+    }
+}
+
+/// BERT with the masked-language-modelling head (Hugging Face's `BertForMaskedLM`):
+/// `bert.*` (no pooler) and `cls.predictions.{bias, transform.*}`.
+///
+/// **Tied decoder.** The head's output matrix *is* `bert.embeddings.word_embeddings.weight`
+/// (one [`Variable`], seen once by optimizers), and its bias is `cls.predictions.bias`. State
+/// dicts hold each once; loading also accepts Hugging Face's `state_dict()`, which repeats them
+/// as `cls.predictions.decoder.{weight, bias}` (they must be equal to the tied ones).
+pub struct BertForMaskedLM<T: Float = f32> {
+    bert: BertModel<T>,
+    cls: Cls<T>,
+}
+
+const DECODER_WEIGHT: &str = "cls.predictions.decoder.weight";
+const DECODER_BIAS: &str = "cls.predictions.decoder.bias";
+const WORD_EMBEDDINGS: &str = "bert.embeddings.word_embeddings.weight";
+const BIAS: &str = "cls.predictions.bias";
+
+impl<T: Float> BertForMaskedLM<T> {
+    /// A freshly initialised model (Hugging Face's initialisation; output bias zero).
+    pub fn new(config: BertConfig, rng: &mut Rng) -> Self {
+        let h = config.hidden_size;
+        let transform = Transform { dense: bert_linear(h, h, rng), layer_norm: bert_norm(&config) };
+        let bias = Variable::param(Tensor::zeros([config.vocab_size]));
+        let bert = BertModel::new(config, false, rng);
+        BertForMaskedLM { bert, cls: Cls { predictions: Predictions { transform, bias } } }
+    }
+
+    /// The encoder.
+    pub fn bert(&self) -> &BertModel<T> {
+        &self.bert
+    }
+
+    /// The hyperparameters.
+    pub fn config(&self) -> &BertConfig {
+        self.bert.config()
+    }
+
+    /// Token logits `[B, T, vocab_size]` (inputs as [`BertModel::forward`]).
+    pub fn forward(
+        &self,
+        input_ids: &Tensor<i64>,
+        token_type_ids: Option<&Tensor<i64>>,
+        attention_mask: Option<&Tensor<i64>>,
+    ) -> Variable<T> {
+        let (b, t) = self.bert.check_inputs("BertForMaskedLM::forward", input_ids, token_type_ids, attention_mask);
+        let rows = self.bert.rows(input_ids, token_type_ids, attention_mask);
+        self.head(&rows).reshape(vec![b, t, self.config().vocab_size])
+    }
+
+    /// The mean cross-entropy over the positions whose label is not −100 (labels `[B, T]`, as
+    /// [`mask_tokens`](super::mlm::mask_tokens) makes them). Only those rows go through the
+    /// head, so the vocabulary-wide product costs 15% of [`forward`](Self::forward)'s.
+    pub fn loss(
+        &self,
+        input_ids: &Tensor<i64>,
+        token_type_ids: Option<&Tensor<i64>>,
+        attention_mask: Option<&Tensor<i64>>,
+        labels: &Tensor<i64>,
+    ) -> Variable<T> {
+        self.bert.check_inputs("BertForMaskedLM::loss", input_ids, token_type_ids, attention_mask);
+        if labels.shape() != input_ids.shape() {
+            panic!(
+                "BertForMaskedLM::loss: labels of shape {} must match input_ids of shape {}",
+                dims_str(labels.shape()),
+                dims_str(input_ids.shape())
+            );
+        }
+        let labels = labels.to_vec();
+        let v = self.config().vocab_size as i64;
+        if let Some(bad) = labels.iter().find(|&&l| l != IGNORE_INDEX && !(0..v).contains(&l)) {
+            panic!("BertForMaskedLM::loss: label {bad} is neither -100 nor a token id below {v}");
+        }
+        let chosen: Vec<i64> = (0..labels.len() as i64).filter(|&i| labels[i as usize] != IGNORE_INDEX).collect();
+        if chosen.is_empty() {
+            panic!("BertForMaskedLM::loss: every label is -100, so there is nothing to predict");
+        }
+        let targets: Vec<i64> = chosen.iter().map(|&i| labels[i as usize]).collect();
+        let rows = self.bert.rows(input_ids, token_type_ids, attention_mask);
+        let n = chosen.len();
+        let picked = rows.index_select(0, &Tensor::from_vec(chosen, [n]));
+        CrossEntropyLoss::new().indices(&self.head(&picked), &Tensor::from_vec(targets, [n]))
+    }
+
+    /// `[N, H]` rows to `[N, V]` logits: transform, then the tied decoder.
+    fn head(&self, rows: &Variable<T>) -> Variable<T> {
+        let p = &self.cls.predictions;
+        let x = activate(self.config().hidden_act, &apply(&p.transform.dense, rows));
+        p.transform.layer_norm.forward(&x).linear(self.bert.word_embeddings(), Some(&p.bias))
+    }
+}
+
+/// Folds Hugging Face's repeated decoder keys into the tied ones: the dict our modules walk.
+fn untie(dict: &StateDict) -> Result<StateDict, StateDictError> {
+    let mut out = dict.clone();
+    for (repeated, tied) in [(DECODER_WEIGHT, WORD_EMBEDDINGS), (DECODER_BIAS, BIAS)] {
+        let Some(value) = out.remove(repeated) else { continue };
+        match out.get(tied) {
+            None => out.insert(tied, value),
+            Some(kept)
+                if kept.shape() == value.shape() && kept.cast::<f64>().to_vec() == value.cast::<f64>().to_vec() => {}
+            // An untied decoder does not fit a tied model: the key cannot be taken.
+            Some(_) => return Err(StateDictError { unexpected: vec![repeated.to_string()], ..Default::default() }),
+        }
+    }
+    Ok(out)
+}
+
+impl<T: Float> Module<T> for BertForMaskedLM<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.child("bert", &self.bert);
+        v.child("cls", &self.cls);
+    }
+
+    fn load_state_dict(&self, dict: &StateDict) -> Result<(), StateDictError> {
+        state::load_state_dict(self, &untie(dict)?)
+    }
+
+    fn check_state_dict(&self, dict: &StateDict) -> Result<(), StateDictError> {
+        state::check_state_dict(self, &untie(dict)?)
+    }
+
+    fn load_matching(&self, dict: &StateDict) -> StateDictError {
+        match untie(dict) {
+            Ok(dict) => state::load_matching(self, &dict),
+            Err(untied) => {
+                let mut rest = dict.clone();
+                rest.remove(DECODER_WEIGHT);
+                rest.remove(DECODER_BIAS);
+                let mut skipped = state::load_matching(self, &rest);
+                skipped.unexpected.extend(untied.unexpected);
+                skipped
+            }
+        }
+    }
+
+    fn load(&self, path: impl AsRef<Path>) -> Result<(), LoadError> {
+        let path = path.as_ref();
+        let dict = StateDict::load(path).map_err(LoadError::File)?;
+        self.load_state_dict(&dict).map_err(|error| LoadError::Mismatch { path: path.to_path_buf(), error })
+    }
+}
+
+/// BERT with a classification head on the pooled `[CLS]` vector (Hugging Face's
+/// `BertForSequenceClassification`): `bert.*` (with the pooler), dropout, `classifier.*`.
+pub struct BertForSequenceClassification<T: Float = f32> {
+    bert: BertModel<T>,
+    dropout: Dropout,
+    classifier: Linear<T>,
+}
+
+impl<T: Float> Module<T> for BertForSequenceClassification<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.child("bert", &self.bert);
+        v.child("dropout", &self.dropout);
+        v.child("classifier", &self.classifier);
+    }
+}
+
+impl<T: Float> BertForSequenceClassification<T> {
+    /// A freshly initialised classifier into `num_labels` classes.
+    pub fn new(config: BertConfig, num_labels: usize, rng: &mut Rng) -> Self {
+        if num_labels == 0 {
+            panic!("BertForSequenceClassification::new: num_labels must be positive");
+        }
+        let h = config.hidden_size;
+        let dropout = Dropout::new(config.hidden_dropout_prob, rng);
+        let bert = BertModel::new(config, true, rng);
+        let classifier = bert_linear(h, num_labels, rng);
+        BertForSequenceClassification { bert, dropout, classifier }
+    }
+
+    /// A classifier whose encoder starts as a copy of `mlm`'s (pretrained) encoder; the pooler
+    /// and the classifier are fresh, since masked-LM pretraining does not train them.
+    pub fn from_pretrained(mlm: &BertForMaskedLM<T>, num_labels: usize, rng: &mut Rng) -> Self {
+        let model = Self::new(mlm.config().clone(), num_labels, rng);
+        let skipped = model.bert.load_matching(&mlm.bert().state_dict());
+        let missing_encoder: Vec<&String> = skipped.missing.iter().filter(|k| !k.starts_with("pooler.")).collect();
+        assert!(
+            missing_encoder.is_empty() && skipped.unexpected.is_empty() && skipped.wrong_shape.is_empty(),
+            "BertForSequenceClassification::from_pretrained: the encoder did not copy whole: {skipped:?}"
+        );
+        model
+    }
+
+    /// The encoder.
+    pub fn bert(&self) -> &BertModel<T> {
+        &self.bert
+    }
+
+    /// The number of classes.
+    pub fn num_labels(&self) -> usize {
+        self.classifier.out_features()
+    }
+
+    /// Class logits `[B, num_labels]` (inputs as [`BertModel::forward`]).
+    pub fn forward(
+        &self,
+        input_ids: &Tensor<i64>,
+        token_type_ids: Option<&Tensor<i64>>,
+        attention_mask: Option<&Tensor<i64>>,
+    ) -> Variable<T> {
+        let out = self.bert.forward(input_ids, token_type_ids, attention_mask);
+        let pooled = out.pooler_output.expect("the classifier's encoder has a pooler");
+        apply(&self.classifier, &self.dropout.forward(&pooled))
+    }
+
+    /// The mean cross-entropy of class `labels` `[B]`.
+    pub fn loss(
+        &self,
+        input_ids: &Tensor<i64>,
+        token_type_ids: Option<&Tensor<i64>>,
+        attention_mask: Option<&Tensor<i64>>,
+        labels: &Tensor<i64>,
+    ) -> Variable<T> {
+        let b = input_ids.shape().first().copied().unwrap_or(0);
+        if labels.shape() != [b] {
+            panic!(
+                "BertForSequenceClassification::loss: labels of shape {} must be [B] = [{b}] for input_ids of shape {}",
+                dims_str(labels.shape()),
+                dims_str(input_ids.shape())
+            );
+        }
+        let k = self.num_labels() as i64;
+        if let Some(bad) = labels.to_vec().into_iter().find(|l| !(0..k).contains(l)) {
+            panic!("BertForSequenceClassification::loss: label {bad} is out of range 0..{k}");
+        }
+        CrossEntropyLoss::new().indices(&self.forward(input_ids, token_type_ids, attention_mask), labels)
+    }
+}
