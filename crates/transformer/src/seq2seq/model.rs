@@ -45,7 +45,7 @@ pub struct Seq2SeqTransformerConfig {
 impl Seq2SeqTransformerConfig {
     /// A small model for one shared vocabulary of `vocab` tokens with PAD 0, BOS 1 and EOS 2
     /// (the string tasks' conventions): width 64, 4 heads, 2 + 2 pre-norm layers,
-    /// feed-forward 256, ReLU, dropout 0.1, positions up to 64.
+    /// feed-forward 128, ReLU, dropout 0.1, positions up to 64.
     pub fn new(vocab: usize) -> Self {
         Seq2SeqTransformerConfig {
             src_vocab: vocab,
@@ -54,7 +54,7 @@ impl Seq2SeqTransformerConfig {
             nhead: 4,
             num_encoder_layers: 2,
             num_decoder_layers: 2,
-            dim_feedforward: 256,
+            dim_feedforward: 128,
             dropout: 0.1,
             norm_first: true,
             activation: Activation::Relu,
