@@ -20,5 +20,6 @@ pub mod gpt;
 pub mod hf;
 pub mod layer;
 pub mod position;
+pub mod seq2seq;
 pub mod train;
 pub mod vit;

@@ -7,6 +7,7 @@ mod gpt;
 mod hf;
 mod layers;
 mod position;
+mod seq2seq;
 mod torch;
 mod train;
 mod vit;
