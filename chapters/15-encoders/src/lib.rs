@@ -14,3 +14,313 @@ pub use exercises as checked;
 /// What the tests check: your code with `--features learner`, the solutions without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
+
+use chapter_kit::markdown_table;
+use kindling_data::text::wordpiece::{WordPiece, WordPieceTrainOptions};
+use kindling_nn::Module;
+use kindling_tensor::{Rng, Tensor};
+use kindling_transformer::bert::mlm::{mask_tokens, MlmMasking};
+use kindling_transformer::bert::{BertConfig, BertModel};
+use kindling_transformer::gpt::{Gpt, GptConfig};
+use kindling_transformer::vit::{Vit, VitConfig, VitEpoch, VitTrainConfig, VitTrainer};
+
+/// GPT-2 small's shape: 12 layers of 12 heads, width 768, a context of 1,024 tokens and a
+/// vocabulary of 50,257 byte-level BPE tokens, biases everywhere, no dropout.
+pub fn gpt2_small_config() -> GptConfig {
+    GptConfig { block_size: 1024, n_layer: 12, n_head: 12, n_embd: 768, ..GptConfig::tiny(50257) }
+}
+
+/// One row of the sizes table: a model's name, its shape and its parameters, counted on
+/// a model built from the configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSize {
+    /// The model.
+    pub name: &'static str,
+    /// What it is made of.
+    pub family: &'static str,
+    /// Transformer layers (blocks).
+    pub layers: usize,
+    /// Width of every token's vector.
+    pub width: usize,
+    /// Attention heads per layer.
+    pub heads: usize,
+    /// Longest input, in tokens (the position table).
+    pub context: usize,
+    /// Tokens in the vocabulary.
+    pub vocabulary: usize,
+    /// Parameters counted on the built model.
+    pub parameters: usize,
+}
+
+// ANCHOR: sizes
+/// BERT-base (with its pooler) and GPT-2 small, built with random weights and counted.
+/// Each holds about half a gigabyte of `f32`.
+pub fn model_sizes() -> Vec<ModelSize> {
+    let bert = BertConfig::base();
+    let bert_params = BertModel::<f32>::new(bert.clone(), true, &mut Rng::seed(0)).num_parameters();
+    let gpt = gpt2_small_config();
+    let gpt_params = Gpt::<f32>::new(gpt.clone(), &mut Rng::seed(0)).num_parameters();
+    vec![
+        ModelSize {
+            name: "BERT-base",
+            family: "encoder-only",
+            layers: bert.num_hidden_layers,
+            width: bert.hidden_size,
+            heads: bert.num_attention_heads,
+            context: bert.max_position_embeddings,
+            vocabulary: bert.vocab_size,
+            parameters: bert_params,
+        },
+        ModelSize {
+            name: "GPT-2 small",
+            family: "decoder-only",
+            layers: gpt.n_layer,
+            width: gpt.n_embd,
+            heads: gpt.n_head,
+            context: gpt.block_size,
+            vocabulary: gpt.vocab_size,
+            parameters: gpt_params,
+        },
+    ]
+}
+// ANCHOR_END: sizes
+
+/// The sizes as a markdown table.
+pub fn sizes_table(rows: &[ModelSize]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.to_string(),
+                r.family.to_string(),
+                r.layers.to_string(),
+                r.width.to_string(),
+                r.heads.to_string(),
+                thousands(r.context),
+                thousands(r.vocabulary),
+                thousands(r.parameters),
+            ]
+        })
+        .collect();
+    markdown_table(&["model", "family", "layers", "width", "heads", "context", "vocabulary", "parameters"], &body)
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A WordPiece vocabulary of `vocab_size` tokens learned from `text` (BERT's five special
+/// tokens first: `[PAD]` 0, `[UNK]` 1, `[CLS]` 2, `[SEP]` 3, `[MASK]` 4).
+pub fn train_wordpiece(text: &str, vocab_size: usize) -> WordPiece {
+    let words = text.split_whitespace().flat_map(split_punctuation);
+    WordPiece::train(words, vocab_size, &WordPieceTrainOptions::default())
+}
+
+/// BERT's pre-tokenisation of one white-space-free chunk: each punctuation mark is a word.
+fn split_punctuation(chunk: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = 0;
+    for (i, c) in chunk.char_indices() {
+        if !c.is_alphanumeric() {
+            words.extend((start < i).then(|| &chunk[start..i]));
+            words.push(&chunk[i..i + c.len_utf8()]);
+            start = i + c.len_utf8();
+        }
+    }
+    words.extend((start < chunk.len()).then(|| &chunk[start..]));
+    words
+}
+
+/// How the 80/10/10 rule treated a sequence: how many positions could be chosen, and of the
+/// chosen ones how many became `[MASK]`, a random token, or stayed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MaskingCounts {
+    /// Positions holding an ordinary (non-special) token.
+    pub candidates: usize,
+    /// Positions chosen for prediction (label ≠ −100).
+    pub chosen: usize,
+    /// Chosen and replaced by `[MASK]`.
+    pub masked: usize,
+    /// Chosen and replaced by another token.
+    pub random: usize,
+    /// Chosen and left as they were.
+    pub kept: usize,
+}
+
+// ANCHOR: masking
+/// Masks `ids` with BERT's rule (15% chosen; 80% `[MASK]`, 10% random, 10% unchanged) and
+/// counts what happened. `[PAD]`, `[CLS]` and `[SEP]` (and `[MASK]` itself) are never chosen.
+pub fn mask_and_count(ids: &[i64], tokenizer: &WordPiece, seed: u64) -> (Vec<i64>, Vec<i64>, MaskingCounts) {
+    let special: Vec<i64> =
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].iter().filter_map(|t| tokenizer.id(t)).map(i64::from).collect();
+    let mask_id = i64::from(tokenizer.id("[MASK]").expect("the vocabulary has [MASK]"));
+    let ids_tensor = Tensor::from_vec(ids.to_vec(), [ids.len()]);
+    let (inputs, labels) = mask_tokens(
+        &ids_tensor,
+        &special,
+        mask_id,
+        tokenizer.vocab_size(),
+        &MlmMasking::default(),
+        &mut Rng::seed(seed),
+    );
+    let (inputs, labels) = (inputs.to_vec(), labels.to_vec());
+    let mut counts = MaskingCounts::default();
+    for ((&id, &input), &label) in ids.iter().zip(&inputs).zip(&labels) {
+        counts.candidates += usize::from(!special.contains(&id));
+        if label == -100 {
+            continue;
+        }
+        counts.chosen += 1;
+        match input {
+            i if i == mask_id => counts.masked += 1,
+            i if i == id => counts.kept += 1,
+            _ => counts.random += 1,
+        }
+    }
+    (inputs, labels, counts)
+}
+// ANCHOR_END: masking
+
+/// The masking of a short passage, shown token by token: the passage, what the model reads
+/// (`[MASK]`, or a random token in italics), and what it must predict (`·` where the label is
+/// ignored).
+pub fn masking_example(tokenizer: &WordPiece, passage: &str, seed: u64) -> String {
+    let ids: Vec<i64> = tokenizer.encode(passage).into_iter().map(i64::from).collect();
+    let (inputs, labels, _) = mask_and_count(&ids, tokenizer, seed);
+    let token = |id: i64| tokenizer.vocab()[id as usize].clone();
+    let mut rows = Vec::new();
+    for (t, ((&id, &input), &label)) in ids.iter().zip(&inputs).zip(&labels).enumerate() {
+        if label == -100 {
+            continue;
+        }
+        let case = if input == id {
+            "unchanged"
+        } else if token(input) == "[MASK]" {
+            "[MASK]"
+        } else {
+            "random token"
+        };
+        rows.push(vec![t.to_string(), format!("`{}`", token(id)), format!("`{}`", token(input)), case.to_string()]);
+    }
+    let line = |xs: &[i64]| xs.iter().map(|&i| token(i)).collect::<Vec<_>>().join(" ");
+    let shown: Vec<i64> = labels.iter().map(|&l| if l == -100 { -1 } else { l }).collect();
+    let targets = shown.iter().map(|&l| if l < 0 { "·".to_string() } else { token(l) }).collect::<Vec<_>>().join(" ");
+    format!(
+        "```text\npassage: {}\ninput:   {}\nlabels:  {}\n```\n\n{}",
+        line(&ids),
+        line(&inputs),
+        targets,
+        markdown_table(&["position", "token", "model reads", "case"], &rows)
+    )
+}
+
+/// Fashion-MNIST as tensors: images `[N, 1, 28, 28]` in [0, 1] and labels `[N]`.
+pub struct Fashion {
+    /// Training images.
+    pub train_x: Tensor<f32>,
+    /// Training labels.
+    pub train_y: Tensor<i64>,
+    /// Test images.
+    pub test_x: Tensor<f32>,
+    /// Test labels.
+    pub test_y: Tensor<i64>,
+}
+
+impl Fashion {
+    /// The first `train` training and `test` test images (quick runs).
+    pub fn head(&self, train: usize, test: usize) -> Fashion {
+        let cut = |x: &Tensor<f32>, n: usize| x.narrow(0, 0, n.min(x.shape()[0])).contiguous();
+        let cut_y = |y: &Tensor<i64>, n: usize| y.narrow(0, 0, n.min(y.shape()[0])).contiguous();
+        Fashion {
+            train_x: cut(&self.train_x, train),
+            train_y: cut_y(&self.train_y, train),
+            test_x: cut(&self.test_x, test),
+            test_y: cut_y(&self.test_y, test),
+        }
+    }
+}
+
+/// Reads both splits from `datasets/fashion-mnist/`.
+pub fn load_fashion(datasets: &std::path::Path) -> Result<Fashion, kindling_data::DataError> {
+    use kindling_data::datasets::{fashion_mnist, Split};
+    let dir = datasets.join("fashion-mnist");
+    let split = |s: Split| -> Result<(Tensor<f32>, Tensor<i64>), kindling_data::DataError> {
+        let raw = fashion_mnist(&dir, s)?;
+        let n = raw.len() as isize;
+        Ok(((raw.images.cast::<f32>() * (1.0 / 255.0)).reshape([n, 1, 28, 28]), raw.labels.cast::<i64>()))
+    };
+    let (train_x, train_y) = split(Split::Train)?;
+    let (test_x, test_y) = split(Split::Test)?;
+    Ok(Fashion { train_x, train_y, test_x, test_y })
+}
+
+/// The chapter's vision transformer and its recipe (`kindling_transformer::vit`'s own).
+pub fn vit_recipe() -> (VitConfig, VitTrainConfig) {
+    (VitConfig::fashion_mnist(), VitTrainConfig::fashion_mnist())
+}
+
+/// A finished vision-transformer run.
+pub struct VitRun {
+    /// The model's shape.
+    pub config: VitConfig,
+    /// Its parameters.
+    pub parameters: usize,
+    /// One record per epoch.
+    pub history: Vec<VitEpoch>,
+}
+
+// ANCHOR: vit
+/// Trains a fresh vision transformer on `data` with `recipe`, calling `on_epoch` after each
+/// epoch's evaluation on the test set.
+pub fn train_vit(
+    config: VitConfig,
+    recipe: &VitTrainConfig,
+    data: &Fashion,
+    on_epoch: impl FnMut(&VitEpoch),
+) -> VitRun {
+    let model = Vit::<f32>::new(config.clone(), &mut Rng::seed(recipe.seed));
+    let mut trainer = VitTrainer::new(&model, recipe, data.train_y.shape()[0]);
+    let history = trainer.run((&data.train_x, &data.train_y), (&data.test_x, &data.test_y), on_epoch);
+    VitRun { config, parameters: model.num_parameters(), history }
+}
+// ANCHOR_END: vit
+
+/// The run's epochs as a markdown table.
+pub fn vit_table(run: &VitRun) -> String {
+    let rows: Vec<Vec<String>> = run
+        .history
+        .iter()
+        .map(|e| {
+            vec![
+                e.epoch.to_string(),
+                format!("{:.4}", e.train_loss),
+                format!("{:.4}", e.test_loss),
+                format!("{:.2}%", 100.0 * e.test_accuracy),
+                format!("{:.0}", e.seconds),
+            ]
+        })
+        .collect();
+    let c = &run.config;
+    format!(
+        "{}\n\nViT: {}×{} patches of {}×{}, width {}, {} layers of {} heads, MLP {}; {} parameters.",
+        markdown_table(&["epoch", "train loss", "test loss", "test accuracy", "seconds"], &rows),
+        c.image_size / c.patch_size,
+        c.image_size / c.patch_size,
+        c.patch_size,
+        c.patch_size,
+        c.dim,
+        c.depth,
+        c.heads,
+        c.mlp_dim,
+        thousands(run.parameters)
+    )
+}
