@@ -1,0 +1,94 @@
+//! Chapter 15's code in small: the masking the chapter shows, and a vision transformer that
+//! learns a toy image task in a few seconds.
+
+use ch15_encoders::*;
+use kindling_tensor::{Rng, Tensor};
+use kindling_transformer::vit::{VitConfig, VitTrainConfig};
+
+const TEXT: &str = "to be or not to be, that is the question. \
+    whether tis nobler in the mind to suffer the slings and arrows of outrageous fortune, \
+    or to take arms against a sea of troubles and by opposing end them. to die, to sleep, no more. ";
+
+#[test]
+fn thousands_groups_digits() {
+    assert_eq!(thousands(0), "0");
+    assert_eq!(thousands(999), "999");
+    assert_eq!(thousands(30522), "30,522");
+    assert_eq!(thousands(109_482_240), "109,482,240");
+}
+
+#[test]
+fn masking_follows_the_80_10_10_rule_and_spares_special_tokens() {
+    let text = TEXT.repeat(40);
+    let tokenizer = train_wordpiece(&text, 120);
+    assert_eq!(tokenizer.id("[MASK]"), Some(4));
+    let cls = i64::from(tokenizer.id("[CLS]").unwrap());
+    let mut ids: Vec<i64> = tokenizer.encode(&text).into_iter().map(i64::from).collect();
+    ids.insert(0, cls);
+    let (inputs, labels, counts) = mask_and_count(&ids, &tokenizer, 3);
+    assert_eq!(counts.candidates, ids.len() - 1, "every token but [CLS] may be chosen");
+    assert_eq!((inputs[0], labels[0]), (cls, -100), "[CLS] is never chosen");
+    assert_eq!(counts.chosen, counts.masked + counts.random + counts.kept);
+    let fraction = counts.chosen as f64 / counts.candidates as f64;
+    assert!((fraction - 0.15).abs() < 0.02, "chose {fraction}");
+    assert!((counts.masked as f64 / counts.chosen as f64 - 0.8).abs() < 0.05, "{counts:?}");
+    // The same seed masks the same way; the example shows every chosen position.
+    assert_eq!(mask_and_count(&ids, &tokenizer, 3).0, inputs);
+    let example = masking_example(&tokenizer, "to be or not to be, that is the question.", 1);
+    assert!(example.starts_with("```text\npassage: to b"), "{example}");
+    assert!(example.contains("\ninput:   ") && example.contains("\nlabels:  "), "{example}");
+    assert!(example.contains("| position | token | model reads | case |"), "{example}");
+}
+
+/// Images of one bright 4×4 patch in one of four quadrants; the label is the quadrant.
+fn quadrants(n: usize, seed: u64) -> (Tensor<f32>, Tensor<i64>) {
+    let mut rng = Rng::seed(seed);
+    let mut pixels = vec![0.0f32; n * 64];
+    let mut labels = Vec::with_capacity(n);
+    for i in 0..n {
+        let q = rng.below(4) as usize;
+        let (r0, c0) = ((q / 2) * 4, (q % 2) * 4);
+        for r in 0..4 {
+            for c in 0..4 {
+                pixels[i * 64 + (r0 + r) * 8 + c0 + c] = 0.5 + 0.5 * rng.uniform_f32();
+            }
+        }
+        labels.push(q as i64);
+    }
+    (Tensor::from_vec(pixels, [n, 1, 8, 8]), Tensor::from_vec(labels, [n]))
+}
+
+#[test]
+fn a_tiny_vision_transformer_learns_which_quadrant_is_lit() {
+    let (train_x, train_y) = quadrants(256, 1);
+    let (test_x, test_y) = quadrants(128, 2);
+    let data = Fashion { train_x, train_y, test_x, test_y };
+    let config = VitConfig {
+        image_size: 8,
+        patch_size: 4,
+        in_channels: 1,
+        num_classes: 4,
+        dim: 16,
+        depth: 1,
+        heads: 2,
+        mlp_dim: 32,
+        dropout: 0.0,
+    };
+    let recipe = VitTrainConfig {
+        epochs: 4,
+        batch_size: 32,
+        lr: 1e-2,
+        warmup_steps: 4,
+        augment: false,
+        ..VitTrainConfig::fashion_mnist()
+    };
+    let mut seen = 0;
+    let run = train_vit(config, &recipe, &data, |_| seen += 1);
+    assert_eq!(seen, 4);
+    assert_eq!(run.history.iter().map(|e| e.steps).collect::<Vec<_>>(), [8; 4]);
+    let last = run.history.last().unwrap();
+    assert!(last.test_accuracy > 0.9, "{:?}", run.history);
+    assert!(last.train_loss < 0.5 * run.history[0].train_loss.max(1.0), "{:?}", run.history);
+    let table = vit_table(&run);
+    assert!(table.contains("| 4 |") && table.contains("2×2 patches of 4×4"), "{table}");
+}
