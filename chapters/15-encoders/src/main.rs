@@ -6,7 +6,8 @@
 //!
 //! - `sizes`: BERT-base and GPT-2 small built from their configurations, parameters counted;
 //! - `masking`: BERT's 80/10/10 rule on Tiny Shakespeare, shown and counted;
-//! - `vit`: the vision transformer on Fashion-MNIST, its test accuracy per epoch.
+//! - `vit`: the vision transformer on Fashion-MNIST against chapter 7's TinyVGG, test
+//!   accuracy per epoch and training time (`--vit-epochs`, `--cnn-epochs`: 10 each).
 //!
 //! `--quick` runs every section with tiny budgets (seconds) and writes into a temporary folder
 //! instead of the book's, so a quick run never replaces the figures of a full one. Without the
@@ -28,9 +29,14 @@ struct Options {
     quick: bool,
     only: Option<String>,
     datasets: Option<PathBuf>,
+    args: Vec<String>,
 }
 
 impl Options {
+    fn number(&self, name: &str, default: usize) -> usize {
+        chapter_kit::flag_number("ch15-encoders", &self.args, name).unwrap_or(default)
+    }
+
     fn runs(&self, section: &str) -> bool {
         self.only.as_deref().is_none_or(|s| s == section)
     }
@@ -53,7 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::env::set_var("KINDLING_BOOK_GENERATED", &dir);
     }
     let out = Output::for_chapter("15-encoders")?;
-    let options = Options { quick, only, datasets: kindling_data::datasets_dir().ok() };
+    let options = Options { quick, only, datasets: kindling_data::datasets_dir().ok(), args };
 
     if options.runs("sizes") {
         sizes(&out, &options)?;
@@ -124,6 +130,7 @@ fn vit(out: &Output, options: &Options) -> Result<(), Box<dyn std::error::Error>
     };
     let data = if options.quick { data.head(512, 256) } else { data };
     let (config, mut recipe) = vit_recipe();
+    recipe.epochs = options.number("--vit-epochs", recipe.epochs);
     if options.quick {
         recipe.epochs = 1;
         recipe.max_steps_per_epoch = Some(4);
@@ -139,11 +146,28 @@ fn vit(out: &Output, options: &Options) -> Result<(), Box<dyn std::error::Error>
             e.seconds
         ))
     });
-    out.write("vit.md", &vit_table(&run))?;
-    let chart = LineChart::new("The vision transformer on Fashion-MNIST")
+    let cnn_epochs = if options.quick { 1 } else { options.number("--cnn-epochs", 10) };
+    let cnn_data = if options.quick { data.head(128, 256) } else { data };
+    out.step(&format!("vit: TinyVGG, {cnn_epochs} epochs"));
+    let (cnn_parameters, cnn) = train_tinyvgg(&cnn_data, 10, cnn_epochs, 0);
+    for e in &cnn {
+        out.step(&format!(
+            "vit: TinyVGG epoch {}: test accuracy {:.2}% ({:.0} s)",
+            e.epoch,
+            100.0 * e.test_accuracy,
+            e.seconds
+        ));
+    }
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
+    out.write(
+        "vit.md",
+        &format!("{}\n\n{}\n\nThreads: {threads}.", vit_table(&run), vit_against_cnn(&run, cnn_parameters, &cnn)),
+    )?;
+    let chart = LineChart::new("Fashion-MNIST: the vision transformer against TinyVGG")
         .x_label("epoch")
         .y_label("test accuracy (%)")
-        .series("ViT", run.history.iter().map(|e| (e.epoch as f64, 100.0 * e.test_accuracy)).collect());
+        .series("ViT", run.history.iter().map(|e| (e.epoch as f64, 100.0 * e.test_accuracy)).collect())
+        .series("TinyVGG", cnn.iter().map(|e| (e.epoch as f64, 100.0 * e.test_accuracy)).collect());
     out.write("vit.svg", &chart.to_svg())?;
     Ok(())
 }
