@@ -29,6 +29,7 @@ pub mod bpe;
 mod corpus;
 pub mod normalize;
 pub mod pretokenize;
+pub mod speakers;
 pub mod tfidf;
 pub mod tokenize;
 pub mod vocab;
@@ -39,6 +40,7 @@ pub use corpus::{read_text, CharVocab};
 pub(crate) use corpus::{strip_bom, write_text_atomic};
 pub use normalize::{normalize, Digits, Normalize, Punctuation, UnicodeForm};
 pub use pretokenize::gpt2_pretokenize;
+pub use speakers::{speaker_passages, SpeakerPassages};
 pub use tfidf::{
     cosine_similarity, nearest, CountOptions, CountVectorizer, DocFrequency, Norm, TfidfOptions, TfidfVectorizer,
     VocabularyOrder,
