@@ -6,6 +6,9 @@
 //!
 //! - `sizes`: BERT-base and GPT-2 small built from their configurations, parameters counted;
 //! - `masking`: BERT's 80/10/10 rule on Tiny Shakespeare, shown and counted;
+//! - `bert`: a small BERT pretrained with masked language modelling on Tiny Shakespeare, then
+//!   fine-tuned to tell ten speakers apart, against the same model trained from scratch; and
+//!   retrieval with its mean-pooled embeddings (`--pretrain-steps` 1000, `--epochs` 5);
 //! - `vit`: the vision transformer on Fashion-MNIST against chapter 7's TinyVGG, test
 //!   accuracy per epoch and training time (`--vit-epochs`, `--cnn-epochs`: 10 each).
 //!
@@ -23,6 +26,7 @@ use std::path::PathBuf;
 
 use ch15_encoders::*;
 use chapter_kit::{markdown_table, LineChart, Output};
+use kindling_transformer::bert::train::{train_tokenizer, FineTuneConfig, PretrainConfig};
 
 /// What the command line asked for.
 struct Options {
@@ -42,7 +46,7 @@ impl Options {
     }
 }
 
-const SECTIONS: [&str; 3] = ["sizes", "masking", "vit"];
+const SECTIONS: [&str; 4] = ["sizes", "masking", "bert", "vit"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -67,6 +71,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if options.runs("masking") {
         masking(&out, &options)?;
     }
+    if options.runs("bert") {
+        bert(&out, &options)?;
+    }
     if options.runs("vit") {
         vit(&out, &options)?;
     }
@@ -87,12 +94,13 @@ fn sizes(out: &Output, options: &Options) -> std::io::Result<()> {
 fn masking(out: &Output, options: &Options) -> std::io::Result<()> {
     let Some(text) = shakespeare(out, options, "masking") else { return Ok(()) };
     let text = if options.quick { &text[..20_000] } else { &text[..] };
-    let tokenizer = train_wordpiece(text, if options.quick { 300 } else { 2000 });
-    let ids: Vec<i64> = tokenizer.encode(text).into_iter().map(i64::from).collect();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tokenizer = train_tokenizer(&lines, if options.quick { 300 } else { 2000 });
+    let ids = encode_lines(&tokenizer, text, 512);
     let (_, _, counts) = mask_and_count(&ids, &tokenizer, 1);
     let share = |n: usize, of: usize| format!("{:.2}%", 100.0 * n as f64 / of as f64);
     let table = markdown_table(
-        &["tokens", "chosen", "of the chosen: [MASK]", "random token", "unchanged"],
+        &["ordinary tokens", "chosen", "of the chosen: [MASK]", "random token", "unchanged"],
         &[vec![
             thousands(counts.candidates),
             format!("{} ({})", thousands(counts.chosen), share(counts.chosen, counts.candidates)),
@@ -101,18 +109,163 @@ fn masking(out: &Output, options: &Options) -> std::io::Result<()> {
             share(counts.kept, counts.chosen),
         ]],
     );
-    let passage = "First Citizen: Before we proceed any further, hear me speak. All: Speak, speak. \
-                   First Citizen: You are all resolved rather to die than to famish?";
-    let example = masking_example(&tokenizer, passage, 7);
+    let passage = encode_lines(&tokenizer, &text[..text.find("Speak, speak.").map_or(100, |i| i + 14)], 64);
+    let example = masking_example(&tokenizer, &passage, 7);
     out.step(&format!("masking: {} tokens, {} chosen", counts.candidates, counts.chosen));
     out.write(
         "masking.md",
         &format!(
-            "{example}\n\nOver the whole text ({} WordPiece tokens, vocabulary {}), one masking:\n\n{table}",
+            "{example}\n\nOver the whole play ({} ids: each line as `[CLS] … [SEP]`, a WordPiece vocabulary of {}), one masking:\n\n{table}",
             thousands(ids.len()),
             tokenizer.vocab_size()
         ),
     )
+}
+
+/// BERT: pretraining, fine-tuning against training from scratch, retrieval.
+fn bert(out: &Output, options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    let Some(text) = shakespeare(out, options, "bert") else { return Ok(()) };
+    let mut settings = SpeakerSettings::chapter();
+    settings.pretrain.steps = options.number("--pretrain-steps", settings.pretrain.steps);
+    settings.fine_tune.epochs = options.number("--epochs", settings.fine_tune.epochs);
+    if options.quick {
+        settings.pretrain = PretrainConfig { steps: 3, batch_size: 8, warmup: 1, ..settings.pretrain };
+        settings.fine_tune = FineTuneConfig { epochs: 1, ..settings.fine_tune };
+        settings.vocab_size = 300;
+    }
+    let text = if options.quick { &text[..30_000] } else { &text[..] };
+    out.step(&format!(
+        "bert: pretraining {} steps of {}, then {} epochs of fine-tuning, twice",
+        settings.pretrain.steps, settings.pretrain.batch_size, settings.fine_tune.epochs
+    ));
+    let run = speaker_experiment(text, &settings);
+    let (majority, chance) = baselines(&run.test.1, run.speakers.len());
+    let loss = &run.pretrain.losses;
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+    let window = 50.min(loss.len());
+    let mut rows = Vec::new();
+    for (tuned, fresh) in run.fine_tuned.iter().zip(&run.from_scratch) {
+        rows.push(vec![
+            tuned.epoch.to_string(),
+            format!("{:.2}%", 100.0 * tuned.test_accuracy),
+            format!("{:.4}", tuned.test_loss),
+            format!("{:.2}%", 100.0 * tuned.train_accuracy),
+            format!("{:.2}%", 100.0 * fresh.test_accuracy),
+            format!("{:.4}", fresh.test_loss),
+            format!("{:.2}%", 100.0 * fresh.train_accuracy),
+        ]);
+    }
+    let seconds = |h: &[kindling_transformer::bert::train::EpochRecord]| h.last().map_or(0.0, |r| r.seconds);
+    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
+    let table = format!(
+        "{}\n\nSpeakers: {}. {} training and {} test passages; {} passages (every speech but the test ones) \
+         for the tokenizer ({} WordPiece tokens) and the pretraining. Pretraining: {} steps of {} \
+         sequences of at most {} tokens in {:.0} s, masked-LM loss {:.3} (mean of the first {window} steps) to \
+         {:.3} (last {window}). Fine-tuning: {} epochs of batches of {} at a peak learning rate of {}, {:.0} s \
+         (fine-tuned) and {:.0} s (from scratch). Always answering the most frequent speaker scores {:.2}%; \
+         chance is {:.0}%. Threads: {threads}.",
+        markdown_table(
+            &[
+                "epoch",
+                "fine-tuned: test accuracy",
+                "test loss",
+                "train accuracy",
+                "from scratch: test accuracy",
+                "test loss",
+                "train accuracy"
+            ],
+            &rows
+        ),
+        run.speakers.join(", "),
+        run.train.0.len(),
+        run.test.0.len(),
+        run.pretraining_passages,
+        run.vocab_size,
+        settings.pretrain.steps,
+        settings.pretrain.batch_size,
+        settings.max_len,
+        run.pretrain.seconds,
+        mean(&loss[..window]),
+        mean(&loss[loss.len() - window..]),
+        settings.fine_tune.epochs,
+        settings.fine_tune.batch_size,
+        settings.fine_tune.lr,
+        seconds(&run.fine_tuned),
+        seconds(&run.from_scratch),
+        100.0 * majority,
+        100.0 * chance,
+    );
+    out.write("finetune.md", &table)?;
+    let accuracy = |h: &[kindling_transformer::bert::train::EpochRecord], test: bool| -> Vec<(f64, f64)> {
+        h.iter().map(|r| (r.epoch as f64, 100.0 * if test { r.test_accuracy } else { r.train_accuracy })).collect()
+    };
+    let chart = LineChart::new("Who says this passage? Ten speakers of Tiny Shakespeare")
+        .x_label("fine-tuning epoch")
+        .y_label("accuracy (%)")
+        .series("fine-tuned: test", accuracy(&run.fine_tuned, true))
+        .series("from scratch: test", accuracy(&run.from_scratch, true))
+        .dashed_series("fine-tuned: train", accuracy(&run.fine_tuned, false))
+        .dashed_series("from scratch: train", accuracy(&run.from_scratch, false))
+        .dashed_series(
+            "majority class",
+            vec![(1.0, 100.0 * majority), (settings.fine_tune.epochs as f64, 100.0 * majority)],
+        );
+    out.write("finetune.svg", &chart.to_svg())?;
+    let smoothed: Vec<(f64, f64)> =
+        loss.chunks(20.min(loss.len()).max(1)).enumerate().map(|(i, c)| ((i * 20 + c.len()) as f64, mean(c))).collect();
+    let chart = LineChart::new("Masked-LM pretraining on Tiny Shakespeare")
+        .x_label("step")
+        .y_label("loss on the chosen tokens (nats), mean of 20 steps")
+        .series("masked-LM loss", smoothed)
+        .dashed_series(
+            "ln(vocabulary)",
+            vec![(0.0, (run.vocab_size as f64).ln()), (loss.len() as f64, (run.vocab_size as f64).ln())],
+        );
+    out.write("pretrain.svg", &chart.to_svg())?;
+    out.step(&format!(
+        "bert: test accuracy fine-tuned {:.2}%, from scratch {:.2}%",
+        100.0 * run.fine_tuned.last().map_or(0.0, |r| r.test_accuracy),
+        100.0 * run.from_scratch.last().map_or(0.0, |r| r.test_accuracy)
+    ));
+    out.write("retrieval.md", &retrieval_report(&run, settings.max_len))?;
+    Ok(())
+}
+
+/// Three test passages as queries over the training passages, and how often the nearest
+/// training passage has the same speaker, for three encoders.
+fn retrieval_report(run: &SpeakerExperiment, max_len: usize) -> String {
+    let queries: Vec<usize> = [0, run.test.0.len() / 3, 2 * run.test.0.len() / 3].into_iter().collect();
+    let texts: Vec<String> = queries.iter().map(|&q| run.test.0[q].clone()).collect();
+    let hits = retrieve(run.encoder.bert(), &run.tokenizer, &run.train.0, &texts, 3, max_len);
+    let mut report = String::new();
+    for (&q, found) in queries.iter().zip(&hits) {
+        report.push_str(&format!("**Query** ({}): {}\n\n", run.speakers[run.test.1[q]], run.test.0[q]));
+        let rows: Vec<Vec<String>> = found
+            .iter()
+            .map(|&(row, similarity)| {
+                vec![format!("{similarity:.3}"), run.speakers[run.train.1[row]].clone(), run.train.0[row].clone()]
+            })
+            .collect();
+        report.push_str(&markdown_table(&["cosine", "speaker", "nearest training passages"], &rows));
+        report.push_str("\n\n");
+    }
+    let rows = vec![
+        vec![
+            "untrained (random weights)".to_string(),
+            format!("{:.2}%", 100.0 * nearest_same_speaker(run, &run.untrained, max_len)),
+        ],
+        vec![
+            "pretrained with masked-LM".to_string(),
+            format!("{:.2}%", 100.0 * nearest_same_speaker(run, run.encoder.bert(), max_len)),
+        ],
+        vec![
+            "fine-tuned on the speakers".to_string(),
+            format!("{:.2}%", 100.0 * nearest_same_speaker(run, run.classifier.bert(), max_len)),
+        ],
+    ];
+    report.push_str("How often the nearest training passage of a test passage has the same speaker:\n\n");
+    report.push_str(&markdown_table(&["encoder (mean pooling)", "same speaker"], &rows));
+    report
 }
 
 /// The vision transformer on Fashion-MNIST.

@@ -3,6 +3,7 @@
 
 use ch15_encoders::*;
 use kindling_tensor::{Rng, Tensor};
+use kindling_transformer::bert::train::{train_tokenizer, CLS_ID, SEP_ID};
 use kindling_transformer::vit::{VitConfig, VitTrainConfig};
 
 const TEXT: &str = "to be or not to be, that is the question. \
@@ -19,23 +20,26 @@ fn thousands_groups_digits() {
 
 #[test]
 fn masking_follows_the_80_10_10_rule_and_spares_special_tokens() {
-    let text = TEXT.repeat(40);
-    let tokenizer = train_wordpiece(&text, 120);
+    let text = format!("{}\n", TEXT).repeat(40);
+    let tokenizer = train_tokenizer(&[TEXT], 120);
     assert_eq!(tokenizer.id("[MASK]"), Some(4));
-    let cls = i64::from(tokenizer.id("[CLS]").unwrap());
-    let mut ids: Vec<i64> = tokenizer.encode(&text).into_iter().map(i64::from).collect();
-    ids.insert(0, cls);
+    let ids = encode_lines(&tokenizer, &text, 64);
+    assert_eq!(ids.len() % 40, 0);
     let (inputs, labels, counts) = mask_and_count(&ids, &tokenizer, 3);
-    assert_eq!(counts.candidates, ids.len() - 1, "every token but [CLS] may be chosen");
-    assert_eq!((inputs[0], labels[0]), (cls, -100), "[CLS] is never chosen");
+    assert_eq!(counts.candidates, ids.len() - 80, "every token but [CLS] and [SEP] may be chosen");
+    for (t, (&id, &label)) in ids.iter().zip(&labels).enumerate() {
+        if id == CLS_ID || id == SEP_ID {
+            assert_eq!((inputs[t], label), (id, -100), "[CLS] and [SEP] are never chosen");
+        }
+    }
     assert_eq!(counts.chosen, counts.masked + counts.random + counts.kept);
     let fraction = counts.chosen as f64 / counts.candidates as f64;
     assert!((fraction - 0.15).abs() < 0.02, "chose {fraction}");
     assert!((counts.masked as f64 / counts.chosen as f64 - 0.8).abs() < 0.05, "{counts:?}");
     // The same seed masks the same way; the example shows every chosen position.
     assert_eq!(mask_and_count(&ids, &tokenizer, 3).0, inputs);
-    let example = masking_example(&tokenizer, "to be or not to be, that is the question.", 1);
-    assert!(example.starts_with("```text\npassage: to b"), "{example}");
+    let example = masking_example(&tokenizer, &encode_lines(&tokenizer, "To be, or not to be", 16), 1);
+    assert!(example.starts_with("```text\npassage: [CLS] to be , or no"), "{example}");
     assert!(example.contains("\ninput:   ") && example.contains("\nlabels:  "), "{example}");
     assert!(example.contains("| position | token | model reads | case |"), "{example}");
 }
