@@ -3,7 +3,7 @@
 
 use ch15_encoders::*;
 use kindling_tensor::{Rng, Tensor};
-use kindling_transformer::bert::train::{train_tokenizer, CLS_ID, SEP_ID};
+use kindling_transformer::bert::train::{train_tokenizer, FineTuneConfig, PretrainConfig, CLS_ID, SEP_ID};
 use kindling_transformer::vit::{VitConfig, VitTrainConfig};
 
 const TEXT: &str = "to be or not to be, that is the question. \
@@ -95,4 +95,52 @@ fn a_tiny_vision_transformer_learns_which_quadrant_is_lit() {
     assert!(last.train_loss < 0.5 * run.history[0].train_loss.max(1.0), "{:?}", run.history);
     let table = vit_table(&run);
     assert!(table.contains("| 4 |") && table.contains("2×2 patches of 4×4"), "{table}");
+}
+
+/// A play of three speakers with words of their own, in a dozen scenes.
+fn toy_play() -> String {
+    let lines = [
+        ("KING", "the crown and the throne are mine, my lords, and the realm obeys the crown"),
+        ("FOOL", "a jest, a song, a merry tune; the fool laughs and sings and dances all day"),
+        ("NURSE", "the child must sleep, the milk is warm, and the cradle rocks by the fire"),
+    ];
+    let mut play = String::new();
+    for scene in 0..12 {
+        for (i, (speaker, words)) in lines.iter().enumerate() {
+            let shift = (scene + i) % 5;
+            let rotated: Vec<&str> = words.split(' ').cycle().skip(shift).take(14).collect();
+            play.push_str(&format!("{speaker}:\n{}.\n\n", rotated.join(" ")));
+        }
+    }
+    play
+}
+
+#[test]
+fn fine_tuning_and_retrieval_run_end_to_end_on_a_toy_play() {
+    let settings = SpeakerSettings {
+        speakers: 3,
+        vocab_size: 80,
+        max_len: 24,
+        pretrain: PretrainConfig { steps: 6, batch_size: 8, warmup: 2, ..PretrainConfig::default() },
+        fine_tune: FineTuneConfig { epochs: 12, batch_size: 8, lr: 2e-3, ..FineTuneConfig::default() },
+        seed: 0,
+    };
+    let run = speaker_experiment(&toy_play(), &settings);
+    assert_eq!(run.speakers.len(), 3);
+    assert_eq!(run.pretrain.losses.len(), 6);
+    assert_eq!((run.fine_tuned.len(), run.from_scratch.len()), (12, 12));
+    // The held-out speeches are kept out of the pretraining text.
+    assert_eq!(run.pretraining_passages, run.train.0.len());
+    assert_eq!(run.train.0.len() + run.test.0.len(), 36);
+    // Words tell the speakers apart: both models learn it.
+    for history in [&run.fine_tuned, &run.from_scratch] {
+        assert!(history[11].test_accuracy > 0.9, "{history:?}");
+    }
+    let (majority, chance) = baselines(&run.test.1, 3);
+    assert!((chance - 1.0 / 3.0).abs() < 1e-12 && majority >= chance);
+    // Each test speech's nearest training speech, by the fine-tuned encoder, has its speaker.
+    assert!(nearest_same_speaker(&run, run.classifier.bert(), 24) > 0.9);
+    let hits = retrieve(run.encoder.bert(), &run.tokenizer, &run.train.0, &run.test.0[..2], 4, 24);
+    assert_eq!(hits.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4]);
+    assert!(hits[0].windows(2).all(|w| w[0].1 >= w[1].1), "most similar first: {hits:?}");
 }
