@@ -29,7 +29,7 @@
 
 mod train;
 
-pub use train::{evaluate, flip_and_shift, VitEpoch, VitTrainConfig, VitTrainer};
+pub use train::{evaluate, flip_and_shift, train, VitEpoch, VitTrainConfig, VitTrainer};
 
 use crate::attention::MultiheadAttention;
 use kindling_autograd::attention::scaled_dot_product_attention;
@@ -280,7 +280,8 @@ impl<T: Float> Vit<T> {
         let dropout = Dropout::new(config.dropout, rng);
         let layers = (0..config.depth).map(|_| EncoderBlock::new(&config, rng)).collect();
         let encoder = Encoder { pos_embedding, dropout, layers, ln: LayerNorm::new([d]).eps(LN_EPS) };
-        let head = Linear::from_weights(Tensor::zeros([config.num_classes, d]), Some(Tensor::zeros([config.num_classes])));
+        let head =
+            Linear::from_weights(Tensor::zeros([config.num_classes, d]), Some(Tensor::zeros([config.num_classes])));
         Vit { config, conv_weight, conv_bias, class_token, encoder, heads: Heads { head } }
     }
 

@@ -35,18 +35,19 @@ pub struct VitTrainConfig {
 }
 
 impl VitTrainConfig {
-    /// The chapter's recipe for [`super::VitConfig::fashion_mnist`]: 10 epochs of batches of
-    /// 128, AdamW at 2·10⁻³ with weight decay 0.05, 200 warm-up steps, cosine to 10⁻⁵, flips
-    /// and shifts.
+    /// The chapter's recipe for [`super::VitConfig::fashion_mnist`]: 8 epochs of batches of
+    /// 128, AdamW at 2·10⁻³ with weight decay 0.05, 200 warm-up steps, cosine to 10⁻⁵, no
+    /// augmentation (flips and shifts slowed a 10-epoch run down: 81.7% against 84.8% without
+    /// them after 2-3 epochs).
     pub fn fashion_mnist() -> Self {
         VitTrainConfig {
-            epochs: 10,
+            epochs: 8,
             batch_size: 128,
             lr: 2e-3,
             weight_decay: 0.05,
             warmup_steps: 200,
             min_lr: 1e-5,
-            augment: true,
+            augment: false,
             max_steps_per_epoch: None,
             seed: 0,
         }
@@ -223,4 +224,32 @@ pub fn flip_and_shift<T: Float>(x: &Tensor<T>, max_shift: usize, rng: &mut Rng) 
         }
     }
     Tensor::from_vec(out, s)
+}
+
+/// Trains `model` on `train` (`images [N, C, H, W]`, `labels [N]`) with `config`, evaluating
+/// on `test` after every epoch and handing each record to `on_epoch`: a whole run in one call
+/// (a demo's quick budget is `max_steps_per_epoch`).
+///
+/// ```
+/// use kindling_tensor::{Rng, Tensor};
+/// use kindling_transformer::vit::{train, Vit, VitConfig, VitTrainConfig};
+///
+/// let config = VitConfig { image_size: 8, patch_size: 4, in_channels: 1, num_classes: 2, dim: 8,
+///                          depth: 1, heads: 2, mlp_dim: 16, dropout: 0.0 };
+/// let model = Vit::<f32>::new(config, &mut Rng::seed(0));
+/// let images = Tensor::rand([8, 1, 8, 8], &mut Rng::seed(1));
+/// let labels = Tensor::from_vec(vec![0i64, 1, 0, 1, 0, 1, 0, 1], [8]);
+/// let quick = VitTrainConfig { epochs: 2, batch_size: 4, max_steps_per_epoch: Some(1), warmup_steps: 0,
+///                              ..VitTrainConfig::fashion_mnist() };
+/// let history = train(&model, &quick, (&images, &labels), (&images, &labels), |_| {});
+/// assert_eq!((history.len(), history[1].steps), (2, 1));
+/// ```
+pub fn train<T: Float>(
+    model: &Vit<T>,
+    config: &VitTrainConfig,
+    train: (&Tensor<T>, &Tensor<i64>),
+    test: (&Tensor<T>, &Tensor<i64>),
+    on_epoch: impl FnMut(&VitEpoch),
+) -> Vec<VitEpoch> {
+    VitTrainer::new(model, config, train.0.shape()[0]).run(train, test, on_epoch)
 }

@@ -60,7 +60,8 @@ fn vit_matches_torch_logits_and_gradients_in_f64() {
     for (key, p) in model.named_parameters() {
         p.set_value(tensor(&case["params"][&key]));
     }
-    let labels = Tensor::from_vec(case["labels"].as_array().unwrap().iter().map(|l| l.as_i64().unwrap()).collect(), [3]);
+    let labels =
+        Tensor::from_vec(case["labels"].as_array().unwrap().iter().map(|l| l.as_i64().unwrap()).collect(), [3]);
     for mode in [KernelMode::Naive, KernelMode::Fast] {
         with_kernel_mode(mode, || {
             model.zero_grad();
@@ -121,7 +122,7 @@ fn flip_and_shift_moves_pixels_and_keeps_the_batch() {
     let mut rng = Rng::seed(3);
     let outs: Vec<Vec<f32>> = (0..20).map(|_| flip_and_shift(&x, 0, &mut rng).to_vec()).collect();
     assert!(outs.iter().all(|o| *o == x.to_vec() || *o == mirror));
-    assert!(outs.iter().any(|o| *o == mirror) && outs.iter().any(|o| *o == x.to_vec()));
+    assert!(outs.contains(&mirror) && outs.contains(&x.to_vec()));
     // With shifts, pixels move but are never invented: each output pixel is 0 or an input pixel.
     let shifted = flip_and_shift(&x, 1, &mut rng);
     assert_eq!(shifted.shape(), [1, 1, 3, 3]);
