@@ -6,7 +6,7 @@
 //! ```text
 //! KINDLING_DATASETS=/work/shared/datasets RAYON_NUM_THREADS=1 \
 //!     cargo run --release -p kindling-transformer --example bert_speakers -- \
-//!     [--pretrain-steps 600] [--epochs 4] [--vocab 1500] [--seed 0] [--out curves.json]
+//!     [--pretrain-steps 1200] [--epochs 6] [--vocab 1500] [--seed 0] [--out curves.json]
 //! ```
 //!
 //! The split does not leak: each speaker's last 20% of speeches (whole) are the test set, and
@@ -48,8 +48,8 @@ fn records(history: &[EpochRecord]) -> serde_json::Value {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let pretrain_steps = number(&args, "--pretrain-steps", 600);
-    let epochs = number(&args, "--epochs", 4);
+    let pretrain_steps = number(&args, "--pretrain-steps", 1200);
+    let epochs = number(&args, "--epochs", 6);
     let vocab_size = number(&args, "--vocab", 1500);
     let seed = number(&args, "--seed", 0) as u64;
     let Some(root) = std::env::var_os("KINDLING_DATASETS") else {

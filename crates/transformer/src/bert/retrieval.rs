@@ -1,5 +1,5 @@
 //! Sentence embeddings and retrieval: a passage's vector is the mean of its tokens' last
-//! hidden states ([`mean_pool`](super::mean_pool)), and the passages nearest a query are those
+//! hidden states ([`mean_pool`](super::mean_pool())), and the passages nearest a query are those
 //! of highest cosine similarity, the retrieval step of retrieval-augmented generation.
 
 use super::{mean_pool, BertModel};
@@ -45,7 +45,7 @@ pub fn pad_batch(batch: &[Vec<i64>], max_len: usize, pad: i64) -> (Tensor<i64>, 
 
 /// The `k` rows of `corpus` `[N, H]` nearest `query` `[H]` by cosine similarity, as
 /// `(row, similarity)` pairs, most similar first (ties in row order): the TF-IDF chapter's
-/// [`nearest`](kindling_data::text::nearest), on learned embeddings.
+/// [`kindling_data::text::nearest`], on learned embeddings.
 pub fn top_k<T: Float>(query: &Tensor<T>, corpus: &Tensor<T>, k: usize) -> Vec<(usize, f64)> {
     nearest(query, corpus, k).into_iter().map(|(row, similarity)| (row, similarity.to_f64())).collect()
 }

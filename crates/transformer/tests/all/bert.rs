@@ -333,3 +333,25 @@ fn retrieval_finds_the_passage_itself_first() {
     assert_eq!(ids.to_vec(), [2, 5, 6, 7, 2, 9, 3, 0]);
     assert_eq!(mask.to_vec(), [1, 1, 1, 1, 1, 1, 1, 0]);
 }
+
+#[test]
+fn the_speaker_task_on_tiny_shakespeare() {
+    use std::io::Write;
+    let dir = match kindling_data::datasets_dir() {
+        Ok(dir) => dir.join("tinyshakespeare"),
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "SKIPPED: KINDLING_DATASETS is unset ({e})");
+            return;
+        }
+    };
+    let text = kindling_data::datasets::tiny_shakespeare(&dir).expect("tinyshakespeare/input.txt reads");
+    let task = kindling_data::text::speaker_passages(&text, 10);
+    assert_eq!(task.speakers[..3], ["GLOUCESTER", "DUKE VINCENTIO", "MENENIUS"]);
+    let (train, test) = task.split(0.2);
+    assert_eq!((train.len(), test.len()), (1592, 429));
+    for label in 0..10 {
+        let last_train = train.speeches.iter().zip(&train.labels).filter(|(_, &l)| l == label).map(|(s, _)| *s).max();
+        let first_test = test.speeches.iter().zip(&test.labels).filter(|(_, &l)| l == label).map(|(s, _)| *s).min();
+        assert!(last_train < first_test, "speaker {label}: a test speech comes before a training one");
+    }
+}
