@@ -1,6 +1,7 @@
 //! The transformer's layers (book chapter 13), with `torch.nn`'s names and defaults so a
 //! PyTorch state dict loads: [`TransformerEncoderLayer`], [`TransformerDecoderLayer`], the
-//! stack [`TransformerEncoder`] and the position-wise [`FeedForward`] sub-layer.
+//! stacks [`TransformerEncoder`] and [`TransformerDecoder`] and the position-wise
+//! [`FeedForward`] sub-layer.
 //!
 //! Every layer comes in two forms:
 //! - **post-norm** (the 2017 transformer, BERT; PyTorch's default): `x = norm(x + sublayer(x))`;
@@ -420,5 +421,63 @@ impl<T: Float> Module<T> for TransformerEncoder<T> {
 impl<T: Float> Forward<T> for TransformerEncoder<T> {
     fn forward(&self, src: &Variable<T>) -> Variable<T> {
         self.encode(src, &AttentionMasks::none())
+    }
+}
+
+/// A stack of decoder layers `layers.0.*`, `layers.1.*`, ... with an optional final LayerNorm
+/// `norm.*` (`nn.TransformerDecoder`). Every layer attends to the same memory, the encoder's
+/// output, with the same masks.
+///
+/// ```
+/// use kindling_autograd::Variable;
+/// use kindling_nn::{LayerNorm, Module};
+/// use kindling_tensor::{Rng, Tensor};
+/// use kindling_transformer::layer::{AttentionMasks, TransformerDecoder, TransformerDecoderLayer};
+///
+/// let mut rng = Rng::seed(0);
+/// let layers = (0..2).map(|_| TransformerDecoderLayer::<f32>::new(16, 4, 32, &mut rng).batch_first(true)).collect();
+/// let decoder = TransformerDecoder::new(layers, Some(LayerNorm::new([16])));
+/// let tgt = Variable::constant(Tensor::randn([2, 3, 16], &mut rng));
+/// let memory = Variable::constant(Tensor::randn([2, 5, 16], &mut rng));
+/// let out = decoder.decode(&tgt, &memory, &AttentionMasks::causal(), &AttentionMasks::none());
+/// assert_eq!(out.shape(), [2, 3, 16]);
+/// assert_eq!(decoder.named_parameters().last().unwrap().0, "norm.bias");
+/// ```
+pub struct TransformerDecoder<T: Float = f32> {
+    /// The layers, applied in order.
+    pub layers: Vec<TransformerDecoderLayer<T>>,
+    /// Applied after the last layer.
+    pub norm: Option<LayerNorm<T>>,
+}
+
+impl<T: Float> TransformerDecoder<T> {
+    /// The given layers and final norm (PyTorch copies one layer N times; here each layer is
+    /// built separately, or loaded from a state dict).
+    pub fn new(layers: Vec<TransformerDecoderLayer<T>>, norm: Option<LayerNorm<T>>) -> Self {
+        assert!(!layers.is_empty(), "TransformerDecoder: a stack needs at least one layer");
+        TransformerDecoder { layers, norm }
+    }
+
+    /// Every layer on the target `tgt` given `memory`, with the target's masks and the
+    /// memory's (as [`TransformerDecoderLayer::decode`]), then the final norm.
+    pub fn decode(
+        &self,
+        tgt: &Variable<T>,
+        memory: &Variable<T>,
+        tgt_masks: &AttentionMasks<T>,
+        memory_masks: &AttentionMasks<T>,
+    ) -> Variable<T> {
+        let x = self.layers.iter().fold(tgt.clone(), |x, layer| layer.decode(&x, memory, tgt_masks, memory_masks));
+        match &self.norm {
+            Some(norm) => norm.call(&x),
+            None => x,
+        }
+    }
+}
+
+impl<T: Float> Module<T> for TransformerDecoder<T> {
+    fn visit(&self, v: &mut Visitor<'_, T>) {
+        v.child("layers", &self.layers);
+        v.child("norm", &self.norm);
     }
 }

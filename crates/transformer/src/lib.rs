@@ -19,5 +19,6 @@ pub mod generate;
 pub mod gpt;
 pub mod layer;
 pub mod position;
+pub mod seq2seq;
 pub mod train;
 pub mod vit;

@@ -6,6 +6,7 @@ mod generate;
 mod gpt;
 mod layers;
 mod position;
+mod seq2seq;
 mod torch;
 mod train;
 mod vit;

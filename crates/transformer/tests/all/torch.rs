@@ -9,8 +9,10 @@ use kindling_nn::Module;
 use kindling_tensor::{assert_close, with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
 use kindling_transformer::attention::{MhaMask, MhaOptions, MultiheadAttention};
 use kindling_transformer::layer::{
-    Activation, AttentionMasks, TransformerDecoderLayer, TransformerEncoder, TransformerEncoderLayer,
+    Activation, AttentionMasks, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer,
 };
+use kindling_transformer::seq2seq::{Transformer, TransformerMasks};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -148,6 +150,14 @@ fn encoder_layer(case: &Value, rng: &mut Rng) -> TransformerEncoderLayer<f64> {
         .dropout(0.0)
 }
 
+fn decoder_layer(case: &Value, rng: &mut Rng) -> TransformerDecoderLayer<f64> {
+    TransformerDecoderLayer::new(size(case, "d_model"), size(case, "nhead"), size(case, "dim_feedforward"), rng)
+        .norm_first(flag(case, "norm_first"))
+        .activation(activation(case))
+        .batch_first(flag(case, "batch_first"))
+        .dropout(0.0)
+}
+
 fn run_layer_case(case: &Value) {
     let name = case["name"].as_str().unwrap();
     let mut rng = Rng::seed(2);
@@ -176,16 +186,7 @@ fn run_layer_case(case: &Value) {
             check_grads(name, module.as_ref(), &[("src", &src)], &case["grads"]);
         }
         "decoder" => {
-            let layer = TransformerDecoderLayer::<f64>::new(
-                size(case, "d_model"),
-                size(case, "nhead"),
-                size(case, "dim_feedforward"),
-                &mut rng,
-            )
-            .norm_first(flag(case, "norm_first"))
-            .activation(activation(case))
-            .batch_first(flag(case, "batch_first"))
-            .dropout(0.0);
+            let layer = decoder_layer(case, &mut rng);
             load(name, &layer, case);
             let (tgt, memory) = (Variable::param(tensor(&case["tgt"])), Variable::param(tensor(&case["memory"])));
             let tgt_masks = masks(&case["tgt_mask"], &case["tgt_key_padding_mask"], flag(case, "tgt_is_causal"));
@@ -205,4 +206,65 @@ fn transformer_layers_match_pytorch() {
     let cases = all["layers"].as_array().unwrap();
     assert_eq!(cases.len(), 9);
     each_mode(|| cases.iter().for_each(run_layer_case));
+}
+
+/// nn.TransformerDecoder and nn.Transformer: the stacks' names (`layers.{i}`, `norm`,
+/// `encoder.*`, `decoder.*`), their order, and the masks passed to every layer.
+fn run_stack_case(case: &Value) {
+    let name = case["name"].as_str().unwrap();
+    let mut rng = Rng::seed(3);
+    let upstream = tensor(&case["upstream"]["out"]);
+    let tgt = Variable::param(tensor(&case["tgt"]));
+    match case["module"].as_str().unwrap() {
+        "TransformerDecoder" => {
+            let layers = (0..size(case, "num_layers")).map(|_| decoder_layer(case, &mut rng)).collect();
+            let norm = flag(case, "final_norm").then(|| LayerNorm::new([size(case, "d_model")]));
+            let stack = TransformerDecoder::new(layers, norm);
+            load(name, &stack, case);
+            let memory = Variable::param(tensor(&case["memory"]));
+            let tgt_masks = masks(&case["tgt_mask"], &case["tgt_key_padding_mask"], flag(case, "tgt_is_causal"));
+            let memory_masks = masks(&case["memory_mask"], &case["memory_key_padding_mask"], false);
+            let out = stack.decode(&tgt, &memory, &tgt_masks, &memory_masks);
+            assert_close(&out.value(), &tensor(&case["out"]), TORCH_F64);
+            weighted_sum(&out, &upstream).backward();
+            check_grads(name, &stack, &[("tgt", &tgt), ("memory", &memory)], &case["grads"]);
+        }
+        "Transformer" => {
+            let model = Transformer::<f64>::new(
+                size(case, "d_model"),
+                size(case, "nhead"),
+                size(case, "num_encoder_layers"),
+                size(case, "num_decoder_layers"),
+                size(case, "dim_feedforward"),
+                &mut rng,
+            )
+            .norm_first(flag(case, "norm_first"))
+            .activation(activation(case))
+            .batch_first(flag(case, "batch_first"))
+            .dropout(0.0);
+            load(name, &model, case);
+            let src = Variable::param(tensor(&case["src"]));
+            let padding = &case["src_key_padding_mask"];
+            let m = TransformerMasks {
+                src: masks(&Value::Null, padding, false),
+                tgt: masks(&case["tgt_mask"], &Value::Null, flag(case, "tgt_is_causal")),
+                memory: masks(&case["memory_mask"], padding, false),
+            };
+            let out = model.forward(&src, &tgt, &m);
+            assert_close(&out.value(), &tensor(&case["out"]), TORCH_F64);
+            weighted_sum(&out, &upstream).backward();
+            check_grads(name, &model, &[("src", &src), ("tgt", &tgt)], &case["grads"]);
+        }
+        other => panic!("unknown stack module {other}"),
+    }
+}
+
+#[test]
+fn decoder_stack_and_transformer_match_pytorch() {
+    let all = fixtures();
+    let cases = all["stacks"].as_array().unwrap();
+    let modules: Vec<&str> = cases.iter().map(|c| c["module"].as_str().unwrap()).collect();
+    assert_eq!(modules.iter().filter(|m| **m == "TransformerDecoder").count(), 3);
+    assert_eq!(modules.iter().filter(|m| **m == "Transformer").count(), 3);
+    each_mode(|| cases.iter().for_each(run_stack_case));
 }
