@@ -8,7 +8,7 @@ use kindling_optim::schedule::{LrSchedule, WarmupCosineLr};
 use kindling_optim::split_for_weight_decay;
 use kindling_tensor::Rng;
 use kindling_transformer::generate::{filtered_logits, Sampler};
-use kindling_transformer::gpt::{Gpt, GptConfig};
+use kindling_transformer::gpt::{Activation, Gpt, GptConfig};
 use kindling_transformer::train::{LmData, Split};
 
 #[test]
@@ -121,6 +121,8 @@ fn ex14_6_counts_other_shapes_with_and_without_bias() {
             n_embd: width,
             dropout: 0.0,
             bias,
+            activation: Activation::Gelu,
+            layer_norm_eps: 1e-5,
         };
         let model = Gpt::<f32>::new(config, &mut Rng::seed(1));
         assert_eq!(gpt_num_parameters(&config), model.num_parameters(), "{config:?}");

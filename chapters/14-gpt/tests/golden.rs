@@ -14,7 +14,7 @@ const TEXT: &str = "to be or not to be, that is the question. \
     or to take arms against a sea of troubles and by opposing end them. to die, to sleep, no more. ";
 
 fn small(vocab: usize, dropout: f64) -> GptConfig {
-    GptConfig { vocab_size: vocab, block_size: 16, n_layer: 1, n_head: 2, n_embd: 32, dropout, bias: true }
+    GptConfig { block_size: 16, n_layer: 1, n_head: 2, n_embd: 32, dropout, ..GptConfig::tiny(vocab) }
 }
 
 fn recipe(max_iters: usize) -> TrainConfig {

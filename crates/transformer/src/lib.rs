@@ -17,6 +17,7 @@ pub mod attention;
 pub mod bert;
 pub mod generate;
 pub mod gpt;
+pub mod hf;
 pub mod layer;
 pub mod position;
 pub mod seq2seq;

@@ -95,20 +95,12 @@ impl<T: Float> Variable<T> {
         Variable::from_op("gelu", y, vec![self.clone()], move |g, _| vec![Some(x.gelu_backward(g))])
     }
 
-    /// GELU's tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    /// GELU's tanh approximation (GPT-2's `gelu_new`): ½x(1 + tanh(√(2/π)(x + 0.044715x³))).
+    /// One fused pass each way (`Tensor::gelu_tanh`, `Tensor::gelu_tanh_backward`).
     pub fn gelu_tanh(&self) -> Variable<T> {
-        const K: f64 = 0.044715;
-        let s = (2.0 / std::f64::consts::PI).sqrt();
         let x = self.value();
-        let u = &(&x + &(&x.powf(c(3.0)) * c::<T>(K))) * c::<T>(s);
-        let t = u.tanh();
-        let y = &(&x * &(&t + T::ONE)) * c::<T>(0.5);
-        unary("gelu_tanh", self, y, move |x, _| {
-            let du = &(&x.square() * c::<T>(3.0 * K * s)) + c::<T>(s);
-            let left = &(&t + T::ONE) * c::<T>(0.5);
-            let right = &(&(x * &((-t.square()) + T::ONE)) * &du) * c::<T>(0.5);
-            &left + &right
-        })
+        let y = x.gelu_tanh();
+        Variable::from_op("gelu_tanh", y, vec![self.clone()], move |g, _| vec![Some(x.gelu_tanh_backward(g))])
     }
 
     /// SiLU (swish): x·σ(x).

@@ -6,7 +6,7 @@
 //! 2. **Pre-tokenise** ([`words`], [`gpt2_pretokenize`]): cut the text into word-sized pieces.
 //! 3. **Model**: map pieces to ids, with a word [`Vocab`] (special tokens, frequency cut-offs)
 //!    or a subword tokenizer: byte-level BPE ([`ByteBpe`], GPT-2 style) or [`WordPiece`]
-//!    (BERT style).
+//!    (BERT style). [`HfTokenizer`] runs a `tokenizer.json` of Hugging Face `tokenizers`.
 //! 4. **Features** ([`tfidf`]): bag of words and TF-IDF matrices as scikit-learn computes them
 //!    ([`CountVectorizer`], [`TfidfVectorizer`]), with [`cosine_similarity`] and [`nearest`]
 //!    rows for retrieval.
@@ -27,6 +27,7 @@
 
 pub mod bpe;
 mod corpus;
+mod hf_tokenizer;
 pub mod normalize;
 pub mod pretokenize;
 pub mod speakers;
@@ -38,6 +39,7 @@ pub mod wordpiece;
 pub use bpe::{BpeTrainOptions, ByteBpe};
 pub use corpus::{read_text, CharVocab};
 pub(crate) use corpus::{strip_bom, write_text_atomic};
+pub use hf_tokenizer::HfTokenizer;
 pub use normalize::{normalize, Digits, Normalize, Punctuation, UnicodeForm};
 pub use pretokenize::gpt2_pretokenize;
 pub use speakers::{speaker_passages, SpeakerPassages};

@@ -3,6 +3,7 @@
 
 mod damaged_files;
 mod download;
+mod hf_tokenizer;
 mod loader;
 mod preprocess;
 mod readers;

@@ -1,7 +1,7 @@
 //! One GPT block: x + attn(ln_1(x)), then x + mlp(ln_2(x)), on `[B·T, C]` rows.
 
 use super::cache::LayerKv;
-use super::{init_linear, layer_norm, GptConfig, INIT_STD};
+use super::{init_linear, layer_norm, Activation, GptConfig, INIT_STD};
 use kindling_autograd::attention::scaled_dot_product_attention;
 use kindling_autograd::Variable;
 use kindling_nn::{Dropout, Forward, LayerNorm, Linear, Module, TrainingFlag, Visitor};
@@ -159,11 +159,12 @@ fn attend<T: Float>(
     scaled_dot_product_attention(q, k, v, &cfg)
 }
 
-/// c_fc (C → 4C), GELU, c_proj (4C → C), dropout.
+/// c_fc (C → 4C), GELU (exact or tanh), c_proj (4C → C), dropout.
 pub(super) struct Mlp<T: Float> {
     c_fc: Linear<T>,
     c_proj: Linear<T>,
     dropout: Dropout,
+    activation: Activation,
 }
 
 impl<T: Float> Module<T> for Mlp<T> {
@@ -181,11 +182,17 @@ impl<T: Float> Mlp<T> {
             c_fc: init_linear(c, 4 * c, INIT_STD, config.bias, rng),
             c_proj: init_linear(4 * c, c, proj_std(config), config.bias, rng),
             dropout: Dropout::new(config.dropout, rng),
+            activation: config.activation,
         }
     }
 
     fn forward(&self, x: &Variable<T>, dropout: bool) -> Variable<T> {
-        let y = apply(&self.c_proj, &apply(&self.c_fc, x).gelu());
+        let hidden = apply(&self.c_fc, x);
+        let hidden = match self.activation {
+            Activation::Gelu => hidden.gelu(),
+            Activation::GeluTanh => hidden.gelu_tanh(),
+        };
+        let y = apply(&self.c_proj, &hidden);
         if dropout {
             self.dropout.forward(&y)
         } else {

@@ -6,7 +6,7 @@
 //! use kindling_transformer::gpt::{Gpt, GptConfig};
 //! use kindling_tensor::{Rng, Tensor};
 //!
-//! let config = GptConfig { vocab_size: 11, block_size: 8, n_layer: 2, n_head: 2, n_embd: 16, dropout: 0.0, bias: true };
+//! let config = GptConfig { vocab_size: 11, block_size: 8, n_layer: 2, n_head: 2, n_embd: 16, ..GptConfig::tiny(11) };
 //! let model = Gpt::<f32>::new(config, &mut Rng::seed(0));
 //! let idx = Tensor::from([[1i64, 2, 3], [4, 5, 6]]);
 //! assert_eq!(model.forward(&idx).shape(), [2, 3, 11]);
@@ -37,7 +37,18 @@ use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Tensor};
 use std::path::Path;
 
-/// The GPT's hyperparameters, nanoGPT's `GPTConfig`.
+/// The activation between the MLP's two linear layers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Activation {
+    /// The exact GELU, x·Φ(x) (nanoGPT's `nn.GELU()`).
+    #[default]
+    Gelu,
+    /// GELU's tanh approximation (GPT-2's `gelu_new`, PyTorch's `gelu(approximate="tanh")`).
+    GeluTanh,
+}
+
+/// The GPT's hyperparameters: nanoGPT's `GPTConfig`, plus the activation and the LayerNorm
+/// epsilon so that Hugging Face's GPT-2 fits too.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GptConfig {
     /// Number of token ids (65 for Tiny Shakespeare's characters).
@@ -54,13 +65,27 @@ pub struct GptConfig {
     pub dropout: f64,
     /// Biases in the linear layers and the LayerNorms.
     pub bias: bool,
+    /// The MLP's activation (exact GELU by default; GPT-2 uses the tanh approximation).
+    pub activation: Activation,
+    /// The LayerNorms' epsilon (1e-5, PyTorch's default and GPT-2's).
+    pub layer_norm_eps: f64,
 }
 
 impl GptConfig {
-    /// The tiny GPT: 4 layers, 4 heads, width 128, context 64, no dropout, biases
-    /// (nanoGPT's CPU recipe for Tiny Shakespeare).
+    /// The tiny GPT: 4 layers, 4 heads, width 128, context 64, no dropout, biases, exact GELU,
+    /// LayerNorm epsilon 1e-5 (nanoGPT's CPU recipe for Tiny Shakespeare).
     pub fn tiny(vocab_size: usize) -> Self {
-        GptConfig { vocab_size, block_size: 64, n_layer: 4, n_head: 4, n_embd: 128, dropout: 0.0, bias: true }
+        GptConfig {
+            vocab_size,
+            block_size: 64,
+            n_layer: 4,
+            n_head: 4,
+            n_embd: 128,
+            dropout: 0.0,
+            bias: true,
+            activation: Activation::Gelu,
+            layer_norm_eps: 1e-5,
+        }
     }
 
     /// The width of one head, `n_embd / n_head`.
@@ -78,6 +103,9 @@ impl GptConfig {
         }
         if !(0.0..1.0).contains(&self.dropout) {
             panic!("GptConfig: dropout {} is outside [0, 1)", self.dropout);
+        }
+        if !(self.layer_norm_eps > 0.0 && self.layer_norm_eps.is_finite()) {
+            panic!("GptConfig: layer_norm_eps {} must be positive and finite", self.layer_norm_eps);
         }
     }
 }
@@ -116,7 +144,7 @@ const WTE_KEY: &str = "transformer.wte.weight";
 
 /// A `LayerNorm(n_embd)` with or without its bias.
 fn layer_norm<T: Float>(config: &GptConfig) -> LayerNorm<T> {
-    let norm = LayerNorm::new([config.n_embd]);
+    let norm = LayerNorm::new([config.n_embd]).eps(config.layer_norm_eps);
     if config.bias {
         norm
     } else {

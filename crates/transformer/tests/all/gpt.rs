@@ -33,7 +33,7 @@ fn fixture() -> Value {
 }
 
 fn small(bias: bool) -> GptConfig {
-    GptConfig { vocab_size: 11, block_size: 8, n_layer: 2, n_head: 2, n_embd: 16, dropout: 0.0, bias }
+    GptConfig { vocab_size: 11, block_size: 8, n_layer: 2, n_head: 2, n_embd: 16, bias, ..GptConfig::tiny(11) }
 }
 
 fn model_f64(config: GptConfig, seed: u64) -> Gpt<f64> {
@@ -103,8 +103,7 @@ fn parameter_names_are_nanogpts_and_the_head_is_the_embedding() {
 
 #[test]
 fn initialisation_follows_nanogpt() {
-    let config =
-        GptConfig { vocab_size: 64, block_size: 32, n_layer: 8, n_head: 4, n_embd: 128, dropout: 0.0, bias: true };
+    let config = GptConfig { block_size: 32, n_layer: 8, ..GptConfig::tiny(64) };
     let model = Gpt::<f64>::new(config, &mut Rng::seed(3));
     let std = |t: &Tensor<f64>| {
         let v = t.to_vec();
@@ -127,7 +126,7 @@ fn initialisation_follows_nanogpt() {
 
 #[test]
 fn the_loss_is_gradient_checked_in_f64() {
-    let config = GptConfig { vocab_size: 7, block_size: 5, n_layer: 1, n_head: 2, n_embd: 4, dropout: 0.0, bias: true };
+    let config = GptConfig { vocab_size: 7, block_size: 5, n_layer: 1, n_head: 2, n_embd: 4, ..GptConfig::tiny(7) };
     let model = model_f64(config, 5);
     // Order-one weights, so the check is not swamped by a loss that hardly moves.
     let mut rng = Rng::seed(9);

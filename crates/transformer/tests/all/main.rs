@@ -4,6 +4,7 @@ mod attention;
 mod bert;
 mod generate;
 mod gpt;
+mod hf;
 mod layers;
 mod position;
 mod seq2seq;

@@ -2,6 +2,7 @@
 
 pub mod fast;
 pub mod gelu;
+pub mod gelu_tanh;
 pub mod naive;
 
 use crate::dtype::{Float, Numeric};
