@@ -118,7 +118,8 @@ fn by_length(outputs: &[Vec<i64>], pairs: &StringPairs) -> Vec<(usize, f64, usiz
 /// Chapter 12's recurrent model and training loop: a bidirectional GRU encoder of 2 × 64, a
 /// GRU decoder of 128 with Luong (general) attention, full teacher forcing, Adam, clipping at 1.
 fn recurrent(b: &Budget, train: &StringPairs, held_out: &StringPairs) -> Outcome {
-    let config = Seq2SeqConfig::new(STRING_VOCAB).embed(32).hidden(64).attention_dim(64).attention(Attention::Multiplicative);
+    let config =
+        Seq2SeqConfig::new(STRING_VOCAB).embed(32).hidden(64).attention_dim(64).attention(Attention::Multiplicative);
     let model = Seq2Seq::<f32>::new(config.clone(), &mut Rng::seed(SEED));
     let mut rng = Rng::seed(SEED + 1);
     let mut optimizer = Adam::new(model.parameters(), AdamConfig { lr: b.recurrent_lr, ..Default::default() });
@@ -174,9 +175,12 @@ fn transformer(b: &Budget, train: &StringPairs, held_out: &StringPairs) -> Outco
     let options = TrainOptions { steps: b.steps, seed: SEED + 1, ..TrainOptions::for_string_task(b.task) };
     let log = train_pairs(&model, &train.sources, &train.targets, &options, |_, _| {});
     let start = Instant::now();
-    let greedy_out: Vec<Vec<i64>> = held_out.sources.chunks(256).flat_map(|c| model.greedy(c, b.max_output())).collect();
-    let beam_out: Vec<Vec<i64>> =
-        held_out.sources[..BEAM_EXAMPLES].chunks(256).flat_map(|c| model.beam_search(c, BEAM, b.max_output(), ALPHA)).collect();
+    let greedy_out: Vec<Vec<i64>> =
+        held_out.sources.chunks(256).flat_map(|c| model.greedy(c, b.max_output())).collect();
+    let beam_out: Vec<Vec<i64>> = held_out.sources[..BEAM_EXAMPLES]
+        .chunks(256)
+        .flat_map(|c| model.beam_search(c, BEAM, b.max_output(), ALPHA))
+        .collect();
     Outcome {
         model: "transformer (this chapter)",
         task: b.task,
@@ -274,7 +278,8 @@ fn main() -> std::io::Result<()> {
             ]
         })
         .collect();
-    let headers = ["task", "model", "parameters", "steps", "training time", "exact match (greedy)", "exact match (beam 4)"];
+    let headers =
+        ["task", "model", "parameters", "steps", "training time", "exact match (greedy)", "exact match (beam 4)"];
     println!("\n{}", markdown_table(&headers, &rows));
     println!("Held-out sets of {N_HELD_OUT} examples; release build, {threads} thread(s), budget scale {scale}.");
     for o in &outcomes {

@@ -29,15 +29,16 @@ use kindling_transformer::bert::train::{
     encode, fine_tune, pretrain_mlm, train_tokenizer, EpochRecord, FineTuneConfig, PretrainConfig, PretrainCurve,
 };
 use kindling_transformer::bert::{BertConfig, BertForMaskedLM, BertForSequenceClassification, BertModel};
-use kindling_transformer::gpt::{Gpt, GptConfig};
+use kindling_transformer::gpt::{Activation, Gpt, GptConfig};
 use kindling_transformer::vit::{Vit, VitConfig, VitEpoch, VitTrainConfig, VitTrainer};
 use kindling_vision::models::TinyVgg;
 use std::collections::HashSet;
 
 /// GPT-2 small's shape: 12 layers of 12 heads, width 768, a context of 1,024 tokens and a
-/// vocabulary of 50,257 byte-level BPE tokens, biases everywhere, no dropout.
+/// vocabulary of 50,257 byte-level BPE tokens, biases everywhere, no dropout, the tanh GELU.
 pub fn gpt2_small_config() -> GptConfig {
-    GptConfig { block_size: 1024, n_layer: 12, n_head: 12, n_embd: 768, ..GptConfig::tiny(50257) }
+    let shape = GptConfig { block_size: 1024, n_layer: 12, n_head: 12, n_embd: 768, ..GptConfig::tiny(50257) };
+    GptConfig { activation: Activation::GeluTanh, layer_norm_eps: 1e-5, ..shape }
 }
 
 /// One row of the sizes table: a model's name, its shape and its parameters, counted on
@@ -437,15 +438,16 @@ pub struct SpeakerSettings {
 }
 
 impl SpeakerSettings {
-    /// The chapter's run: ten speakers, 1,500 WordPiece tokens, inputs of 64 tokens, the
-    /// library's default pretraining (1,000 steps of 32) and fine-tuning (5 epochs of 32).
+    /// The chapter's run: ten speakers, 1,500 WordPiece tokens, inputs of 64 tokens, 1,200
+    /// pretraining steps of 32 sequences and 6 epochs of fine-tuning in batches of 32 (the
+    /// library's recipes otherwise).
     pub fn chapter() -> Self {
         SpeakerSettings {
             speakers: 10,
             vocab_size: 1500,
             max_len: 64,
-            pretrain: PretrainConfig::default(),
-            fine_tune: FineTuneConfig::default(),
+            pretrain: PretrainConfig { steps: 1200, ..PretrainConfig::default() },
+            fine_tune: FineTuneConfig { epochs: 6, ..FineTuneConfig::default() },
             seed: 0,
         }
     }
@@ -561,4 +563,177 @@ pub fn nearest_same_speaker(experiment: &SpeakerExperiment, encoder: &BertModel<
 pub fn baselines(labels: &[usize], classes: usize) -> (f64, f64) {
     let majority = (0..classes).map(|c| labels.iter().filter(|&&l| l == c).count()).max().unwrap_or(0);
     (majority as f64 / labels.len().max(1) as f64, 1.0 / classes.max(1) as f64)
+}
+
+/// One model on one task, as the example `encoder_decoder_vs_recurrent` reports it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seq2SeqRun {
+    /// The model's name.
+    pub model: String,
+    /// `reverse`, `sort` or `add`.
+    pub task: String,
+    /// Its parameters.
+    pub parameters: usize,
+    /// Training steps.
+    pub steps: usize,
+    /// Seconds of training.
+    pub train_seconds: f64,
+    /// Held-out exact match, greedy decoding.
+    pub greedy_exact_match: f64,
+    /// Held-out exact match, beam search.
+    pub beam_exact_match: f64,
+    /// Greedy exact match per source length.
+    pub by_length: Vec<(usize, f64)>,
+}
+
+/// The example's whole report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Seq2SeqReport {
+    /// Rayon threads of the run.
+    pub threads: String,
+    /// The share of chapter 12's budgets.
+    pub scale: f64,
+    /// Held-out examples per task.
+    pub held_out: usize,
+    /// The beam's width.
+    pub beam: usize,
+    /// Every model on every task.
+    pub runs: Vec<Seq2SeqRun>,
+}
+
+impl Seq2SeqReport {
+    /// Reads the JSON; the error says which field is missing or malformed.
+    pub fn parse(json: &str) -> Result<Seq2SeqReport, String> {
+        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON ({e})"))?;
+        let num = |v: &serde_json::Value, k: &str| v[k].as_f64().ok_or_else(|| format!("no number {k:?}"));
+        let text =
+            |v: &serde_json::Value, k: &str| v[k].as_str().map(String::from).ok_or_else(|| format!("no text {k:?}"));
+        let mut runs = Vec::new();
+        for r in v["runs"].as_array().ok_or("no \"runs\" list")? {
+            let by_length = r["by_length"]
+                .as_array()
+                .ok_or("no \"by_length\" list")?
+                .iter()
+                .map(|p| Some((p[0].as_u64()? as usize, p[1].as_f64()?)))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("a malformed \"by_length\" entry")?;
+            runs.push(Seq2SeqRun {
+                model: text(r, "model")?,
+                task: text(r, "task")?,
+                parameters: num(r, "parameters")? as usize,
+                steps: num(r, "steps")? as usize,
+                train_seconds: num(r, "train_seconds")?,
+                greedy_exact_match: num(r, "greedy_exact_match")?,
+                beam_exact_match: num(r, "beam_exact_match")?,
+                by_length,
+            });
+        }
+        Ok(Seq2SeqReport {
+            threads: text(&v, "threads")?,
+            scale: num(&v, "scale")?,
+            held_out: num(&v, "n_held_out")? as usize,
+            beam: num(&v, "beam")? as usize,
+            runs,
+        })
+    }
+
+    /// The tasks, in the report's order.
+    pub fn tasks(&self) -> Vec<String> {
+        let mut tasks: Vec<String> = Vec::new();
+        for r in &self.runs {
+            if !tasks.contains(&r.task) {
+                tasks.push(r.task.clone());
+            }
+        }
+        tasks
+    }
+
+    /// The results as a markdown table, with the run's settings below.
+    pub fn table(&self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .runs
+            .iter()
+            .map(|r| {
+                vec![
+                    r.task.clone(),
+                    r.model.clone(),
+                    thousands(r.parameters),
+                    thousands(r.steps),
+                    format!("{:.0}", r.train_seconds),
+                    format!("{:.2}%", 100.0 * r.greedy_exact_match),
+                    format!("{:.2}%", 100.0 * r.beam_exact_match),
+                    format!("{:.2}%", 100.0 * r.by_length.iter().map(|p| p.1).fold(1.0, f64::min)),
+                ]
+            })
+            .collect();
+        format!(
+            "{}\n\nExact match on {} held-out examples per task (beam {} on the first 500); the worst \
+             source length is the lowest exact match of any one length. Training time in seconds on \
+             {} thread(s); budgets at {} of chapter 12's.",
+            markdown_table(
+                &["task", "model", "parameters", "steps", "training s", "exact match, greedy", "beam", "worst length"],
+                &rows
+            ),
+            thousands(self.held_out),
+            self.beam,
+            self.threads,
+            self.scale
+        )
+    }
+}
+
+/// A vision-transformer run read back from the JSON that the example `vit_fashion` writes
+/// (`--curve`): its epochs and parameters; `config` is the model it trained.
+pub fn read_vit_curve(json: &str, config: VitConfig) -> Result<VitRun, String> {
+    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON ({e})"))?;
+    let field = |e: &serde_json::Value, k: &str| e[k].as_f64().ok_or_else(|| format!("an epoch without {k:?}"));
+    let mut history = Vec::new();
+    for e in v["epochs"].as_array().ok_or("no \"epochs\" list")? {
+        history.push(VitEpoch {
+            epoch: field(e, "epoch")? as usize,
+            train_loss: field(e, "train_loss")?,
+            test_loss: field(e, "test_loss")?,
+            test_accuracy: field(e, "test_accuracy")?,
+            seconds: field(e, "seconds")?,
+            steps: field(e, "steps")? as usize,
+        });
+    }
+    let parameters = v["parameters"].as_u64().ok_or("no \"parameters\"")? as usize;
+    Ok(VitRun { config, parameters, history })
+}
+
+/// The median milliseconds of one training step (forward, backward, AdamW / Adam) on a batch
+/// of 128 images, for the chapter's ViT and for TinyVGG, timed in `rounds` alternating rounds
+/// of `steps` steps each, so that both see the same load.
+pub fn step_times(data: &Fashion, rounds: usize, steps: usize) -> (f64, f64) {
+    let (config, recipe) = vit_recipe();
+    let vit = Vit::<f32>::new(config, &mut Rng::seed(0));
+    let n = data.train_y.shape()[0];
+    let mut vit_trainer = VitTrainer::new(&vit, &recipe, n);
+    let cnn = TinyVgg::<f32>::new(1, 10, 10, (28, 28), &mut Rng::seed(0));
+    let mut adam = Adam::new(cnn.parameters(), AdamConfig { lr: 3e-3, ..Default::default() });
+    let batch = 128.min(n);
+    let x = data.train_x.narrow(0, 0, batch).contiguous();
+    let y = data.train_y.narrow(0, 0, batch).contiguous();
+    let (mut vit_ms, mut cnn_ms) = (Vec::new(), Vec::new());
+    for _ in 0..rounds.max(1) {
+        let start = std::time::Instant::now();
+        for _ in 0..steps.max(1) {
+            vit_trainer.step(x.clone(), &y);
+        }
+        vit_ms.push(start.elapsed().as_secs_f64() * 1e3 / steps.max(1) as f64);
+        let start = std::time::Instant::now();
+        for _ in 0..steps.max(1) {
+            adam.zero_grad();
+            let loss = cross_entropy(&cnn.forward(&Variable::constant(x.clone())), &y);
+            loss.backward();
+            adam.step();
+        }
+        cnn_ms.push(start.elapsed().as_secs_f64() * 1e3 / steps.max(1) as f64);
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(vit_ms), median(cnn_ms))
 }

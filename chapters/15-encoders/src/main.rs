@@ -8,9 +8,16 @@
 //! - `masking`: BERT's 80/10/10 rule on Tiny Shakespeare, shown and counted;
 //! - `bert`: a small BERT pretrained with masked language modelling on Tiny Shakespeare, then
 //!   fine-tuned to tell ten speakers apart, against the same model trained from scratch; and
-//!   retrieval with its mean-pooled embeddings (`--pretrain-steps` 1000, `--epochs` 5);
+//!   retrieval with its mean-pooled embeddings (`--pretrain-steps` 1200, `--epochs` 6);
+//! - `seq2seq`: the encoder–decoder transformer against chapter 12's recurrent model, drawn
+//!   from the JSON that `cargo run --release -p ch15-encoders --example
+//!   encoder_decoder_vs_recurrent -- --json book/src/generated/15-encoders/seq2seq.json`
+//!   writes (`--seq2seq-json` names another file; skipped when there is none);
 //! - `vit`: the vision transformer on Fashion-MNIST against chapter 7's TinyVGG, test
-//!   accuracy per epoch and training time (`--vit-epochs`, `--cnn-epochs`: 10 each).
+//!   accuracy per epoch, and one training step of each timed alternately (`--vit-epochs` 8,
+//!   `--cnn-epochs` 10; `--vit-curve PATH` draws the ViT from the JSON that `cargo run
+//!   --release -p kindling-transformer --example vit_fashion -- --curve PATH` wrote instead of
+//!   training it again).
 //!
 //! `--quick` runs every section with tiny budgets (seconds) and writes into a temporary folder
 //! instead of the book's, so a quick run never replaces the figures of a full one. Without the
@@ -46,7 +53,7 @@ impl Options {
     }
 }
 
-const SECTIONS: [&str; 4] = ["sizes", "masking", "bert", "vit"];
+const SECTIONS: [&str; 5] = ["sizes", "masking", "bert", "seq2seq", "vit"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -73,6 +80,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if options.runs("bert") {
         bert(&out, &options)?;
+    }
+    if options.runs("seq2seq") {
+        seq2seq(&out, &options)?;
     }
     if options.runs("vit") {
         vit(&out, &options)?;
@@ -268,7 +278,34 @@ fn retrieval_report(run: &SpeakerExperiment, max_len: usize) -> String {
     report
 }
 
-/// The vision transformer on Fashion-MNIST.
+/// The encoder–decoder transformer against the recurrent model, from the example's JSON.
+fn seq2seq(out: &Output, options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    let default =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/generated/15-encoders/seq2seq.json");
+    let path = chapter_kit::flag_value("ch15-encoders", &options.args, "--seq2seq-json").map_or(default, PathBuf::from);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        out.step(&format!(
+            "seq2seq: SKIPPED: no {} (run the example encoder_decoder_vs_recurrent with --json first)",
+            path.display()
+        ));
+        return Ok(());
+    };
+    let report = Seq2SeqReport::parse(&text).map_err(|e| format!("seq2seq: {}: {e}", path.display()))?;
+    out.write("seq2seq.md", &report.table())?;
+    for task in report.tasks() {
+        let mut chart = LineChart::new(&format!("{task}: held-out exact match by source length"))
+            .x_label("source length")
+            .y_label("exact match, greedy (%)")
+            .include_y(0.0, 100.0);
+        for run in report.runs.iter().filter(|r| r.task == task) {
+            chart = chart.series(&run.model, run.by_length.iter().map(|&(l, em)| (l as f64, 100.0 * em)).collect());
+        }
+        out.write(&format!("seq2seq-{task}.svg"), &chart.to_svg())?;
+    }
+    Ok(())
+}
+
+/// The vision transformer on Fashion-MNIST against TinyVGG.
 fn vit(out: &Output, options: &Options) -> Result<(), Box<dyn std::error::Error>> {
     let Some(dir) = &options.datasets else {
         out.step("vit: SKIPPED: KINDLING_DATASETS is not set; the files of an earlier run stay");
@@ -289,16 +326,26 @@ fn vit(out: &Output, options: &Options) -> Result<(), Box<dyn std::error::Error>
         recipe.max_steps_per_epoch = Some(4);
         recipe.warmup_steps = 1;
     }
-    out.step(&format!("vit: {} epochs of {} training images", recipe.epochs, data.train_y.shape()[0]));
-    let run = train_vit(config, &recipe, &data, |e| {
-        out.step(&format!(
-            "vit: epoch {}: train loss {:.4}, test accuracy {:.2}% ({:.0} s)",
-            e.epoch,
-            e.train_loss,
-            100.0 * e.test_accuracy,
-            e.seconds
-        ))
-    });
+    // The ViT's curve: this run's, or the one the example vit_fashion wrote with --curve.
+    let curve = chapter_kit::flag_value("ch15-encoders", &options.args, "--vit-curve");
+    let run = match curve.filter(|_| !options.quick) {
+        Some(path) => {
+            out.step(&format!("vit: the curve of {path}"));
+            read_vit_curve(&std::fs::read_to_string(&path)?, config).map_err(|e| format!("vit: {path}: {e}"))?
+        }
+        None => {
+            out.step(&format!("vit: {} epochs of {} training images", recipe.epochs, data.train_y.shape()[0]));
+            train_vit(config, &recipe, &data, |e| {
+                out.step(&format!(
+                    "vit: epoch {}: train loss {:.4}, test accuracy {:.2}% ({:.0} s)",
+                    e.epoch,
+                    e.train_loss,
+                    100.0 * e.test_accuracy,
+                    e.seconds
+                ))
+            })
+        }
+    };
     let cnn_epochs = if options.quick { 1 } else { options.number("--cnn-epochs", 10) };
     let cnn_data = if options.quick { data.head(128, 256) } else { data };
     out.step(&format!("vit: TinyVGG, {cnn_epochs} epochs"));
@@ -311,10 +358,22 @@ fn vit(out: &Output, options: &Options) -> Result<(), Box<dyn std::error::Error>
             e.seconds
         ));
     }
+    let rounds = if options.quick { 1 } else { 5 };
+    let steps = step_times(&cnn_data, rounds, if options.quick { 2 } else { 20 });
+    out.step(&format!("vit: one training step, ViT {:.1} ms, TinyVGG {:.1} ms", steps.0, steps.1));
     let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "all cores".into());
     out.write(
         "vit.md",
-        &format!("{}\n\n{}\n\nThreads: {threads}.", vit_table(&run), vit_against_cnn(&run, cnn_parameters, &cnn)),
+        &format!(
+            "{}\n\n{}\n\nOne training step on a batch of 128, median of {rounds} alternating rounds of {} steps each \
+             (the same process, {threads} thread(s)): ViT {:.1} ms, TinyVGG {:.1} ms, {:.1}× apart.",
+            vit_table(&run),
+            vit_against_cnn(&run, cnn_parameters, &cnn),
+            if options.quick { 2 } else { 20 },
+            steps.0,
+            steps.1,
+            steps.0 / steps.1
+        ),
     )?;
     let chart = LineChart::new("Fashion-MNIST: the vision transformer against TinyVGG")
         .x_label("epoch")
