@@ -17,7 +17,9 @@
 //!   accuracy per epoch, and one training step of each timed alternately (`--vit-epochs` 8,
 //!   `--cnn-epochs` 10; `--vit-curve PATH` draws the ViT from the JSON that `cargo run
 //!   --release -p kindling-transformer --example vit_fashion -- --curve PATH` wrote instead of
-//!   training it again).
+//!   training it again);
+//! - `hf`: the GPT-2 and BERT checkpoints and the tokenizers saved by Hugging Face in the test
+//!   fixtures, loaded and compared with the outputs and ids Hugging Face computed.
 //!
 //! `--quick` runs every section with tiny budgets (seconds) and writes into a temporary folder
 //! instead of the book's, so a quick run never replaces the figures of a full one. Without the
@@ -53,7 +55,7 @@ impl Options {
     }
 }
 
-const SECTIONS: [&str; 5] = ["sizes", "masking", "bert", "seq2seq", "vit"];
+const SECTIONS: [&str; 6] = ["sizes", "masking", "bert", "seq2seq", "vit", "hf"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -86,6 +88,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     if options.runs("vit") {
         vit(&out, &options)?;
+    }
+    if options.runs("hf") {
+        hf(&out)?;
     }
     Ok(())
 }
@@ -381,6 +386,37 @@ fn vit(out: &Output, options: &Options) -> Result<(), Box<dyn std::error::Error>
         .series("ViT", run.history.iter().map(|e| (e.epoch as f64, 100.0 * e.test_accuracy)).collect())
         .series("TinyVGG", cnn.iter().map(|e| (e.epoch as f64, 100.0 * e.test_accuracy)).collect());
     out.write("vit.svg", &chart.to_svg())?;
+    Ok(())
+}
+
+/// Hugging Face checkpoints and tokenizers against the outputs and ids they recorded.
+fn hf(out: &Output) -> Result<(), Box<dyn std::error::Error>> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let models = hf_parity(&root.join("crates/transformer/tests/fixtures/hf"))?;
+    let rows: Vec<Vec<String>> = models
+        .iter()
+        .map(|p| vec![p.what.clone(), thousands(p.count), format!("{:.1e}", p.max_abs), format!("{:.1e}", p.max_rel)])
+        .collect();
+    let tokenizers = tokenizer_parity(&root.join("crates/data/tests/fixtures/hf"))?;
+    let names = |n: &str| match n {
+        "bpe" => "byte-level BPE (GPT-2's kind)",
+        "wordpiece" => "WordPiece with BERT's normaliser and template",
+        _ => "WordPiece with a sequence of normalisers",
+    };
+    let token_rows: Vec<Vec<String>> =
+        tokenizers.iter().map(|(n, equal, all)| vec![names(n).to_string(), format!("{equal} of {all}")]).collect();
+    for p in &models {
+        out.step(&format!("hf: {}: largest difference {:.1e} ({:.1e} relative)", p.what, p.max_abs, p.max_rel));
+    }
+    out.write(
+        "hf.md",
+        &format!(
+            "{}\n\nLargest difference over every number, absolute and relative to the largest \
+             magnitude of Hugging Face's output; both sides in `f32`.\n\n{}",
+            markdown_table(&["checkpoint: output", "numbers", "largest difference", "relative"], &rows),
+            markdown_table(&["tokenizer.json", "strings encoded to the same ids"], &token_rows)
+        ),
+    )?;
     Ok(())
 }
 

@@ -144,3 +144,40 @@ fn fine_tuning_and_retrieval_run_end_to_end_on_a_toy_play() {
     assert_eq!(hits.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4]);
     assert!(hits[0].windows(2).all(|w| w[0].1 >= w[1].1), "most similar first: {hits:?}");
 }
+
+#[test]
+fn hugging_face_checkpoints_and_tokenizers_agree_with_what_transformers_computed() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let models = hf_parity(&root.join("crates/transformer/tests/fixtures/hf")).unwrap();
+    assert_eq!(models.len(), 4);
+    for p in &models {
+        assert!(p.count > 0 && p.max_rel < 1e-5, "{p:?}");
+    }
+    for (name, equal, all) in tokenizer_parity(&root.join("crates/data/tests/fixtures/hf")).unwrap() {
+        assert_eq!(equal, all, "{name}");
+    }
+    // The measure itself: the largest gap, relative to the largest reference value.
+    let p = parity("x", &[1.0, -2.0, 3.5], &[1.0, -2.5, 4.0]);
+    assert_eq!((p.count, p.max_abs, p.max_rel), (3, 0.5, 0.125));
+}
+
+#[test]
+fn the_comparison_examples_json_reads_back() {
+    let json = r#"{"threads":"1","scale":0.25,"n_train":100,"n_held_out":20,"beam":4,"alpha":0.6,"runs":[
+        {"model":"transformer","task":"reverse","parameters":10,"steps":5,"train_seconds":1.5,"decode_seconds":0.1,
+         "greedy_exact_match":0.9,"beam_exact_match":0.95,"by_length":[[5,1.0,10],[6,0.8,10]],"losses":[[1,2.0]]},
+        {"model":"GRU","task":"reverse","parameters":8,"steps":5,"train_seconds":1.0,"decode_seconds":0.1,
+         "greedy_exact_match":0.7,"beam_exact_match":0.75,"by_length":[[5,0.9,10],[6,0.5,10]],"losses":[]}]}"#;
+    let report = Seq2SeqReport::parse(json).unwrap();
+    assert_eq!(report.tasks(), ["reverse"]);
+    assert_eq!(report.runs[1].by_length, [(5, 0.9), (6, 0.5)]);
+    let table = report.table();
+    assert!(table.contains("| reverse | GRU | 8 | 5 | 1 | 70.00% | 75.00% | 50.00% |"), "{table}");
+    assert!(Seq2SeqReport::parse("{\"runs\": 3}").unwrap_err().contains("runs"));
+
+    let curve = r#"{"epochs":[{"epoch":1,"seconds":80.0,"steps":469,"test_accuracy":0.8,"test_loss":0.5,"train_loss":0.9}],
+                    "parameters":205962}"#;
+    let run = read_vit_curve(curve, VitConfig::fashion_mnist()).unwrap();
+    assert_eq!((run.parameters, run.history.len(), run.history[0].steps), (205962, 1, 469));
+    assert!(read_vit_curve("{}", VitConfig::fashion_mnist()).is_err());
+}
