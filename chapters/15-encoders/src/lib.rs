@@ -73,7 +73,7 @@ pub fn model_sizes() -> Vec<ModelSize> {
     let bert = BertConfig::base();
     let bert_params = BertModel::<f32>::new(bert.clone(), true, &mut Rng::seed(0)).num_parameters();
     let gpt = gpt2_small_config();
-    let gpt_params = Gpt::<f32>::new(gpt.clone(), &mut Rng::seed(0)).num_parameters();
+    let gpt_params = Gpt::<f32>::new(gpt, &mut Rng::seed(0)).num_parameters();
     vec![
         ModelSize {
             name: "BERT-base",
@@ -124,7 +124,7 @@ pub fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -284,7 +284,7 @@ pub fn train_vit(
     data: &Fashion,
     on_epoch: impl FnMut(&VitEpoch),
 ) -> VitRun {
-    let model = Vit::<f32>::new(config.clone(), &mut Rng::seed(recipe.seed));
+    let model = Vit::<f32>::new(config, &mut Rng::seed(recipe.seed));
     let mut trainer = VitTrainer::new(&model, recipe, data.train_y.shape()[0]);
     let history = trainer.run((&data.train_x, &data.train_y), (&data.test_x, &data.test_y), on_epoch);
     VitRun { config, parameters: model.num_parameters(), history }
@@ -825,10 +825,20 @@ pub fn hf_parity(dir: &Path) -> Result<Vec<Parity>, Box<dyn std::error::Error>> 
 }
 // ANCHOR_END: hf
 
+/// How one `tokenizer.json` fared on the awkward strings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenizerParity {
+    /// The file's stem (`bpe`, `wordpiece`, `wordpiece_seq`).
+    pub name: String,
+    /// Strings encoded to exactly Hugging Face's ids.
+    pub equal: usize,
+    /// Strings tried.
+    pub strings: usize,
+}
+
 /// Encodes the awkward strings of `cases.json` with each `tokenizer.json` of `dir` and counts
-/// the strings whose ids equal those Hugging Face `tokenizers` produced: `(tokenizer, equal,
-/// strings)`.
-pub fn tokenizer_parity(dir: &Path) -> Result<Vec<(String, usize, usize)>, Box<dyn std::error::Error>> {
+/// the strings whose ids (special tokens added) equal those Hugging Face `tokenizers` produced.
+pub fn tokenizer_parity(dir: &Path) -> Result<Vec<TokenizerParity>, Box<dyn std::error::Error>> {
     let path = dir.join("cases.json");
     let cases: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)?;
@@ -848,7 +858,7 @@ pub fn tokenizer_parity(dir: &Path) -> Result<Vec<(String, usize, usize)>, Box<d
                 ours == ids
             })
             .count();
-        out.push((name.to_string(), equal, strings.len()));
+        out.push(TokenizerParity { name: name.to_string(), equal, strings: strings.len() });
     }
     Ok(out)
 }

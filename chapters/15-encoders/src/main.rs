@@ -404,7 +404,7 @@ fn hf(out: &Output) -> Result<(), Box<dyn std::error::Error>> {
         _ => "WordPiece with a sequence of normalisers",
     };
     let token_rows: Vec<Vec<String>> =
-        tokenizers.iter().map(|(n, equal, all)| vec![names(n).to_string(), format!("{equal} of {all}")]).collect();
+        tokenizers.iter().map(|t| vec![names(&t.name).to_string(), format!("{} of {}", t.equal, t.strings)]).collect();
     for p in &models {
         out.step(&format!("hf: {}: largest difference {:.1e} ({:.1e} relative)", p.what, p.max_abs, p.max_rel));
     }

@@ -153,8 +153,10 @@ fn hugging_face_checkpoints_and_tokenizers_agree_with_what_transformers_computed
     for p in &models {
         assert!(p.count > 0 && p.max_rel < 1e-5, "{p:?}");
     }
-    for (name, equal, all) in tokenizer_parity(&root.join("crates/data/tests/fixtures/hf")).unwrap() {
-        assert_eq!(equal, all, "{name}");
+    let tokenizers = tokenizer_parity(&root.join("crates/data/tests/fixtures/hf")).unwrap();
+    assert_eq!(tokenizers.len(), 3);
+    for t in tokenizers {
+        assert!(t.strings > 30 && t.equal == t.strings, "{t:?}");
     }
     // The measure itself: the largest gap, relative to the largest reference value.
     let p = parity("x", &[1.0, -2.0, 3.5], &[1.0, -2.5, 4.0]);
