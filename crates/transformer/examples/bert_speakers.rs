@@ -6,12 +6,21 @@
 //! ```text
 //! KINDLING_DATASETS=/work/shared/datasets RAYON_NUM_THREADS=1 \
 //!     cargo run --release -p kindling-transformer --example bert_speakers -- \
-//!     [--pretrain-steps 1200] [--epochs 6] [--vocab 1500] [--seed 0] [--out curves.json]
+//!     [--pretrain-steps 2000] [--epochs 10] [--vocab 1500] [--seed 0] [--out curves.json]
 //! ```
 //!
 //! The split does not leak: each speaker's last 20% of speeches (whole) are the test set, and
 //! the tokenizer and the pretraining see only the passages of the other speeches (of every
 //! speaker, not only the ten).
+//!
+//! Measured at the defaults (seed 0, release, one thread, 335 s of CPU time; 13 min of wall
+//! time on a loaded shared machine): 1,592 training and 429 test passages; the MLM loss goes
+//! from 6.77 to 5.56 nats; after 10 epochs the test accuracy is 0.196 fine-tuned and 0.247
+//! from scratch (majority class 0.138, chance 0.100); with `--seed 1`, 0.191 fine-tuned and
+//! 0.175 from scratch. One test accuracy on 429 passages has a standard error of about 0.02,
+//! so at this budget neither start is reliably better: the pretraining barely gets past word
+//! frequencies (loss 5.5 nats). Larger pretraining budgets are the lever to try
+//! (`--pretrain-steps`).
 
 use kindling_data::text::speaker_passages;
 use kindling_tensor::Rng;
@@ -48,8 +57,8 @@ fn records(history: &[EpochRecord]) -> serde_json::Value {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let pretrain_steps = number(&args, "--pretrain-steps", 1200);
-    let epochs = number(&args, "--epochs", 6);
+    let pretrain_steps = number(&args, "--pretrain-steps", 2000);
+    let epochs = number(&args, "--epochs", 10);
     let vocab_size = number(&args, "--vocab", 1500);
     let seed = number(&args, "--seed", 0) as u64;
     let Some(root) = std::env::var_os("KINDLING_DATASETS") else {
@@ -89,7 +98,9 @@ fn main() {
     println!("vocabulary {}; model {config:?}", tokenizer.vocab_size());
 
     let mlm = BertForMaskedLM::<f32>::new(config.clone(), &mut Rng::seed(seed));
-    let pretrain = PretrainConfig { steps: pretrain_steps, seed, ..PretrainConfig::default() };
+    // Twice the library default rate: a short run on a small model learns faster (1e-3 left
+    // the loss at 5.6 nats after 1,200 steps).
+    let pretrain = PretrainConfig { steps: pretrain_steps, lr: 2e-3, warmup: 100, seed, ..PretrainConfig::default() };
     let curve = pretrain_mlm(&mlm, &pretraining, &pretrain);
     let tail = |xs: &[f64]| xs[xs.len().saturating_sub(50)..].iter().sum::<f64>() / xs.len().clamp(1, 50) as f64;
     println!(
@@ -157,7 +168,7 @@ fn main() {
 
     if let Some(out) = arg(&args, "--out") {
         let report = json!({
-            "settings": {"pretrain_steps": pretrain_steps, "pretrain_batch": pretrain.batch_size, "epochs": epochs,
+            "settings": {"pretrain_steps": pretrain_steps, "pretrain_batch": pretrain.batch_size, "pretrain_lr": pretrain.lr, "fine_tune_lr": fine.lr, "epochs": epochs,
                          "fine_tune_batch": fine.batch_size, "vocab_size": tokenizer.vocab_size(), "max_len": MAX_LEN,
                          "hidden_size": mlm.config().hidden_size, "layers": mlm.config().num_hidden_layers, "seed": seed},
             "speakers": task.speakers,

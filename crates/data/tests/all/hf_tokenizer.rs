@@ -88,7 +88,7 @@ fn vocabulary_lookups_agree() {
 
 #[test]
 fn a_missing_file_is_an_io_error_naming_it() {
-    let err = HfTokenizer::from_file("/nonexistent/tokenizer.json").err().expect("no file");
+    let err = HfTokenizer::from_file("/nonexistent/tokenizer.json").expect_err("no file");
     assert!(matches!(err, DataError::Io { .. }), "{err:?}");
     assert!(err.to_string().contains("/nonexistent/tokenizer.json"), "{err}");
 }
@@ -140,7 +140,34 @@ fn an_unsupported_component_is_named_with_the_file() {
 fn invalid_json_is_malformed() {
     let path = std::env::temp_dir().join(format!("kindling-hf-tokenizer-broken-{}.json", std::process::id()));
     std::fs::write(&path, "{\"model\": ").unwrap();
-    let err = HfTokenizer::from_file(&path).err().expect("not JSON");
+    let err = HfTokenizer::from_file(&path).expect_err("not JSON");
     std::fs::remove_file(&path).unwrap();
     assert!(matches!(err, DataError::Malformed { .. }) && err.to_string().contains("invalid JSON"), "{err}");
+}
+
+/// NFKC, WhitespaceSplit, RobertaProcessing and a Sequence decoder, in a small hand-made file;
+/// the expected ids and texts are what Hugging Face `tokenizers` 0.23 gives for it.
+#[test]
+fn nfkc_whitespace_split_and_roberta_processing_match_hugging_face() {
+    let json = r###"{"version":"1.0","truncation":null,"padding":null,"added_tokens":[],
+        "normalizer":{"type":"Sequence","normalizers":[{"type":"NFKC"},{"type":"Lowercase"}]},
+        "pre_tokenizer":{"type":"WhitespaceSplit"},
+        "post_processor":{"type":"RobertaProcessing","sep":["</s>",2],"cls":["<s>",1],"trim_offsets":true,"add_prefix_space":true},
+        "decoder":{"type":"Sequence","decoders":[{"type":"WordPiece","prefix":"##","cleanup":false}]},
+        "model":{"type":"WordPiece","unk_token":"[UNK]","continuing_subword_prefix":"##","max_input_chars_per_word":100,
+            "vocab":{"[UNK]":0,"<s>":1,"</s>":2,"fi":3,"##ne":4,"abc":5,"123":6,"##4":7,"x":8,"é":9,"e":10}}}"###;
+    let path = std::env::temp_dir().join(format!("kindling-hf-tokenizer-nfkc-{}.json", std::process::id()));
+    std::fs::write(&path, json).unwrap();
+    let tokenizer = HfTokenizer::from_file(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let cases: [(&str, &[u32], &str); 3] = [
+        ("ﬁne ＡＢＣ １２３４ X", &[1, 3, 4, 5, 6, 7, 8, 2], "<s> fine abc 1234 x </s>"),
+        ("É e\u{301} ǅ", &[1, 9, 9, 0, 2], "<s> é é [UNK] </s>"),
+        ("", &[1, 2], "<s> </s>"),
+    ];
+    for (text, ids, decoded) in cases {
+        assert_eq!(tokenizer.encode(text, true), ids, "{text:?}");
+        assert_eq!(tokenizer.encode(text, false), ids[1..ids.len() - 1], "{text:?} without special tokens");
+        assert_eq!(tokenizer.decode(ids, false), decoded, "{text:?}");
+    }
 }

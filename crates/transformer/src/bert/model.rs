@@ -318,7 +318,8 @@ impl<T: Float> BertModel<T> {
     /// Encodes token ids `[B, T]` (T ≤ `max_position_embeddings`). `token_type_ids` `[B, T]`
     /// default to zeros; `attention_mask` `[B, T]` holds 1 for a token and 0 for padding
     /// (Hugging Face's convention): padding is never attended to, and its own outputs are
-    /// computed but meaningless. Panics on shapes or ids that do not fit, naming them.
+    /// computed but meaningless. Panics on shapes or ids that do not fit, naming them, and on
+    /// a sequence with no token.
     pub fn forward(
         &self,
         input_ids: &Tensor<i64>,
@@ -398,6 +399,10 @@ impl<T: Float> BertModel<T> {
         }
         if let Some(mask) = attention_mask {
             in_range("attention_mask value", mask, 2);
+            // A sequence of padding only has no key to attend to.
+            if let Some(empty) = mask.to_vec().chunks(t).position(|row| !row.contains(&1)) {
+                panic!("{op}: attention_mask row {empty} is all 0 (a sequence needs at least one token)");
+            }
         }
         (b, t)
     }

@@ -355,3 +355,10 @@ fn the_speaker_task_on_tiny_shakespeare() {
         assert!(last_train < first_test, "speaker {label}: a test speech comes before a training one");
     }
 }
+
+#[test]
+#[should_panic(expected = "BertModel::forward: attention_mask row 1 is all 0 (a sequence needs at least one token)")]
+fn a_sequence_of_padding_only_panics() {
+    let model = BertModel::<f64>::new(small(12), false, &mut Rng::seed(0));
+    model.forward(&Tensor::from([[1i64, 2], [0, 0]]), None, Some(&Tensor::from([[1i64, 1], [0, 0]])));
+}

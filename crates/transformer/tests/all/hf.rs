@@ -207,21 +207,21 @@ fn a_broken_config_names_the_field() {
     edit_config(&dir, |c| {
         c.remove("n_embd");
     });
-    let message = gpt2_config(&dir).err().expect("no n_embd").to_string();
+    let message = gpt2_config(&dir).expect_err("no n_embd").to_string();
     assert!(message.contains("`n_embd` is missing") && message.contains("config.json"), "{message}");
     edit_config(&dir, |c| {
         c.insert("n_embd".into(), "wide".into());
         c.insert("model_type".into(), "gpt2".into());
     });
-    let message = gpt2_config(&dir).err().expect("n_embd is text").to_string();
+    let message = gpt2_config(&dir).expect_err("n_embd is text").to_string();
     assert!(message.contains("`n_embd` must be a positive integer, got \"wide\""), "{message}");
     edit_config(&dir, |c| {
         c.insert("model_type".into(), "bert".into());
     });
-    let message = gpt2_config(&dir).err().expect("a bert config").to_string();
+    let message = gpt2_config(&dir).expect_err("a bert config").to_string();
     assert!(message.contains("describes a `bert` model"), "{message}");
     std::fs::write(dir.join("config.json"), "{ not json").unwrap();
-    let message = gpt2_config(&dir).err().expect("not json").to_string();
+    let message = gpt2_config(&dir).expect_err("not json").to_string();
     assert!(message.contains("invalid JSON"), "{message}");
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -295,7 +295,7 @@ fn bert_refuses_unsupported_settings_and_foreign_configs() {
     edit_config(&dir, |c| {
         c.insert("num_attention_heads".into(), 5.into());
     });
-    let message = bert_config(&dir).err().expect("32 / 5").to_string();
+    let message = bert_config(&dir).expect_err("32 / 5").to_string();
     assert!(message.contains("hidden_size 32 is not divisible by num_attention_heads 5"), "{message}");
     std::fs::remove_dir_all(dir).unwrap();
     // A GPT-2 folder is not a BERT one, and the other way round.
