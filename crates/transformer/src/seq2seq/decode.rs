@@ -27,7 +27,12 @@ impl<T: Float> Seq2SeqTransformer<T> {
     }
 
     /// Next-token log-probabilities `[rows][tgt_vocab]` after each prefix (all of one length).
-    fn next_log_probs(&self, prefixes: &[Vec<i64>], memory: &Variable<T>, padding: Option<&Tensor<bool>>) -> Vec<Vec<f64>> {
+    fn next_log_probs(
+        &self,
+        prefixes: &[Vec<i64>],
+        memory: &Variable<T>,
+        padding: Option<&Tensor<bool>>,
+    ) -> Vec<Vec<f64>> {
         let (rows, len, v) = (prefixes.len(), prefixes[0].len(), self.config.tgt_vocab);
         let tgt_in = Tensor::from_vec(prefixes.concat(), [rows, len]);
         let logits = self.decode(&tgt_in, memory, padding).value();
@@ -105,7 +110,8 @@ impl<T: Float> Seq2SeqTransformer<T> {
             let memory = memory.index_select(0, &repeat);
             let padding = padding.map(|p| {
                 let (s, data) = (p.shape()[1], p.to_vec());
-                let rows: Vec<bool> = (0..n * beam).flat_map(|r| data[r / beam * s..(r / beam + 1) * s].to_vec()).collect();
+                let rows: Vec<bool> =
+                    (0..n * beam).flat_map(|r| data[r / beam * s..(r / beam + 1) * s].to_vec()).collect();
                 Tensor::from_vec(rows, [n * beam, s])
             });
             let mut prefixes: Vec<Vec<i64>> = vec![Vec::new(); n * beam];

@@ -209,7 +209,8 @@ impl<T: Float> Seq2SeqTransformer<T> {
     pub fn encode(&self, src: &Tensor<i64>) -> (Variable<T>, Option<Tensor<bool>>) {
         let x = self.embed("Seq2SeqTransformer::encode", &self.src_tok_emb, src, self.config.src_vocab);
         let padding = self.source_padding(src);
-        let memory = self.transformer.encode(&x, &AttentionMasks { key_padding_mask: padding.clone(), ..Default::default() });
+        let memory =
+            self.transformer.encode(&x, &AttentionMasks { key_padding_mask: padding.clone(), ..Default::default() });
         (memory, padding)
     }
 
@@ -261,4 +262,3 @@ impl<T: Float> Module<T> for Seq2SeqTransformer<T> {
         v.child("generator", &self.generator);
     }
 }
-

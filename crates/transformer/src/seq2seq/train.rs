@@ -3,9 +3,9 @@
 //! `sources` and `targets`).
 
 use super::model::{Seq2SeqTransformer, Seq2SeqTransformerConfig};
+use kindling_data::synthetic::StringTask;
 use kindling_nn::Module;
 use kindling_optim::{clip_grad_norm, Adam, AdamConfig, Optimizer};
-use kindling_data::synthetic::StringTask;
 use kindling_sequence::pad_sequences;
 use kindling_tensor::{Float, Rng, Tensor};
 use std::time::Instant;
@@ -35,7 +35,11 @@ impl PairBatch {
         let (src, _) = pad_sequences(sources, config.pad, true);
         let tgt_in: Vec<Vec<i64>> = targets.iter().map(|t| [&[config.bos], &t[..]].concat()).collect();
         let tgt_out: Vec<Vec<i64>> = targets.iter().map(|t| [&t[..], &[config.eos]].concat()).collect();
-        PairBatch { src, tgt_in: pad_sequences(&tgt_in, config.pad, true).0, tgt_out: pad_sequences(&tgt_out, config.pad, true).0 }
+        PairBatch {
+            src,
+            tgt_in: pad_sequences(&tgt_in, config.pad, true).0,
+            tgt_out: pad_sequences(&tgt_out, config.pad, true).0,
+        }
     }
 }
 

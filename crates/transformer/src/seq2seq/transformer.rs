@@ -78,10 +78,12 @@ impl<T: Float> Transformer<T> {
             "Transformer::new: both stacks need at least one layer, got {num_encoder_layers} encoder and \
              {num_decoder_layers} decoder layers"
         );
-        let encoder_layers =
-            (0..num_encoder_layers).map(|_| TransformerEncoderLayer::new(d_model, nhead, dim_feedforward, rng)).collect();
-        let decoder_layers =
-            (0..num_decoder_layers).map(|_| TransformerDecoderLayer::new(d_model, nhead, dim_feedforward, rng)).collect();
+        let encoder_layers = (0..num_encoder_layers)
+            .map(|_| TransformerEncoderLayer::new(d_model, nhead, dim_feedforward, rng))
+            .collect();
+        let decoder_layers = (0..num_decoder_layers)
+            .map(|_| TransformerDecoderLayer::new(d_model, nhead, dim_feedforward, rng))
+            .collect();
         let model = Transformer {
             encoder: TransformerEncoder::new(encoder_layers, Some(LayerNorm::new([d_model]))),
             decoder: TransformerDecoder::new(decoder_layers, Some(LayerNorm::new([d_model]))),
