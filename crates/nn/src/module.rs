@@ -131,12 +131,16 @@ pub trait Module<T: Float = f32> {
         state::save(self, path.as_ref())
     }
 
-    /// Loads a safetensors file written by [`Module::save`] or by PyTorch.
+    /// Loads a safetensors file written by [`Module::save`] or by PyTorch, through
+    /// [`Module::load_state_dict`] (so a module that overrides it, tied weights say, loads
+    /// files the same way).
     fn load(&self, path: impl AsRef<Path>) -> Result<(), LoadError>
     where
         Self: Sized,
     {
-        state::load(self, path.as_ref())
+        let path = path.as_ref();
+        let dict = StateDict::load(path).map_err(LoadError::File)?;
+        self.load_state_dict(&dict).map_err(|error| LoadError::Mismatch { path: path.to_path_buf(), error })
     }
 
     /// The state of every layer's random generator (dropout), by layer path, as four-word

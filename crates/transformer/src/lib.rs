@@ -1,4 +1,4 @@
-//! Kindling's attention layers and transformer models (book chapters 13 and 14).
+//! Kindling's attention layers and transformer models (book chapters 13, 14 and 15).
 //!
 //! - [`attention`]: multi-head attention with PyTorch's parameter layout.
 //! - [`position`]: positional encodings (sinusoidal, learned, rotary).
@@ -8,6 +8,12 @@
 //! - [`generate`]: decoding: greedy, temperature, top-k, top-p, repetition penalty.
 //! - [`train`]: nanoGPT's training loop: warm-up then cosine, weight decay on matrices only,
 //!   gradient clipping, evaluation, checkpoints that resume exactly.
+//! - [`bert`]: a BERT encoder with Hugging Face's names: masked-LM and classification heads,
+//!   the 80/10/10 masking rule, mean-pooled sentence embeddings and retrieval.
+//! - [`seq2seq`]: PyTorch's `nn.Transformer` and an encoder–decoder model with greedy and beam
+//!   decoding.
+//! - [`vit`]: a vision transformer with torchvision's names.
+//! - [`hf`]: GPT-2 and BERT checkpoints saved by Hugging Face `transformers`.
 //!
 //! The attention kernels themselves (naive and flash-style) are a kernel family of the tensor
 //! crate (`kindling_tensor::attention`), differentiable through
@@ -21,5 +27,6 @@ pub mod hf;
 pub mod layer;
 pub mod position;
 pub mod seq2seq;
+mod tied;
 pub mod train;
 pub mod vit;

@@ -3,13 +3,13 @@
 
 use super::config::BertConfig;
 use super::model::{activate, apply, bert_linear, bert_norm, BertModel};
+use crate::tied::{self, untie, TiedKey};
 use kindling_autograd::Variable;
-use kindling_nn::state::{self, LoadError, StateDictError};
+use kindling_nn::state::{self, StateDictError};
 use kindling_nn::{CrossEntropyLoss, Dropout, Forward, LayerNorm, Linear, Module, Visitor};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Tensor};
-use std::path::Path;
 
 /// The label of a position the loss skips (PyTorch's and Hugging Face's `-100`).
 pub const IGNORE_INDEX: i64 = -100;
@@ -142,21 +142,8 @@ impl<T: Float> BertForMaskedLM<T> {
     }
 }
 
-/// Folds Hugging Face's repeated decoder keys into the tied ones: the dict our modules walk.
-fn untie(dict: &StateDict) -> Result<StateDict, StateDictError> {
-    let mut out = dict.clone();
-    for (repeated, tied) in [(DECODER_WEIGHT, WORD_EMBEDDINGS), (DECODER_BIAS, BIAS)] {
-        let Some(value) = out.remove(repeated) else { continue };
-        match out.get(tied) {
-            None => out.insert(tied, value),
-            Some(kept)
-                if kept.shape() == value.shape() && kept.cast::<f64>().to_vec() == value.cast::<f64>().to_vec() => {}
-            // An untied decoder does not fit a tied model: the key cannot be taken.
-            Some(_) => return Err(StateDictError { unexpected: vec![repeated.to_string()], ..Default::default() }),
-        }
-    }
-    Ok(out)
-}
+/// Hugging Face's repeated decoder keys, folded onto the tied word embedding and bias.
+const TIED: [TiedKey; 2] = [(DECODER_WEIGHT, WORD_EMBEDDINGS), (DECODER_BIAS, BIAS)];
 
 impl<T: Float> Module<T> for BertForMaskedLM<T> {
     fn visit(&self, v: &mut Visitor<'_, T>) {
@@ -165,31 +152,15 @@ impl<T: Float> Module<T> for BertForMaskedLM<T> {
     }
 
     fn load_state_dict(&self, dict: &StateDict) -> Result<(), StateDictError> {
-        state::load_state_dict(self, &untie(dict)?)
+        state::load_state_dict(self, &untie(dict, &TIED)?)
     }
 
     fn check_state_dict(&self, dict: &StateDict) -> Result<(), StateDictError> {
-        state::check_state_dict(self, &untie(dict)?)
+        state::check_state_dict(self, &untie(dict, &TIED)?)
     }
 
     fn load_matching(&self, dict: &StateDict) -> StateDictError {
-        match untie(dict) {
-            Ok(dict) => state::load_matching(self, &dict),
-            Err(untied) => {
-                let mut rest = dict.clone();
-                rest.remove(DECODER_WEIGHT);
-                rest.remove(DECODER_BIAS);
-                let mut skipped = state::load_matching(self, &rest);
-                skipped.unexpected.extend(untied.unexpected);
-                skipped
-            }
-        }
-    }
-
-    fn load(&self, path: impl AsRef<Path>) -> Result<(), LoadError> {
-        let path = path.as_ref();
-        let dict = StateDict::load(path).map_err(LoadError::File)?;
-        self.load_state_dict(&dict).map_err(|error| LoadError::Mismatch { path: path.to_path_buf(), error })
+        tied::load_matching(self, dict, &TIED)
     }
 }
 

@@ -28,14 +28,14 @@ mod cache;
 
 pub use cache::KvCache;
 
+use crate::tied::{self, untie, TiedKey};
 use block::Block;
 use kindling_autograd::Variable;
-use kindling_nn::state::{self, LoadError, StateDictError};
+use kindling_nn::state::{self, StateDictError};
 use kindling_nn::{init, CrossEntropyLoss, Dropout, Forward, LayerNorm, Module, Visitor};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::shape::dims_str;
 use kindling_tensor::{Float, Rng, Tensor};
-use std::path::Path;
 
 /// The activation between the MLP's two linear layers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -269,18 +269,8 @@ impl<T: Float> Body<T> {
     }
 }
 
-/// Folds PyTorch's repeated head key into the embedding's: the dict our modules walk.
-fn untie(dict: &StateDict) -> Result<StateDict, StateDictError> {
-    let mut out = dict.clone();
-    let Some(head) = out.remove(HEAD_KEY) else { return Ok(out) };
-    match out.get(WTE_KEY) {
-        None => out.insert(WTE_KEY, head),
-        Some(wte) if wte.shape() == head.shape() && wte.cast::<f64>().to_vec() == head.cast::<f64>().to_vec() => {}
-        // Untied weights do not fit a tied model: the head is a key we cannot take.
-        Some(_) => return Err(StateDictError { unexpected: vec![HEAD_KEY.to_string()], ..Default::default() }),
-    }
-    Ok(out)
-}
+/// PyTorch's repeated head key, folded onto the embedding's.
+const TIED: [TiedKey; 1] = [(HEAD_KEY, WTE_KEY)];
 
 impl<T: Float> Module<T> for Gpt<T> {
     fn visit(&self, v: &mut Visitor<'_, T>) {
@@ -289,29 +279,14 @@ impl<T: Float> Module<T> for Gpt<T> {
     }
 
     fn load_state_dict(&self, dict: &StateDict) -> Result<(), StateDictError> {
-        state::load_state_dict(self, &untie(dict)?)
+        state::load_state_dict(self, &untie(dict, &TIED)?)
     }
 
     fn check_state_dict(&self, dict: &StateDict) -> Result<(), StateDictError> {
-        state::check_state_dict(self, &untie(dict)?)
+        state::check_state_dict(self, &untie(dict, &TIED)?)
     }
 
     fn load_matching(&self, dict: &StateDict) -> StateDictError {
-        match untie(dict) {
-            Ok(dict) => state::load_matching(self, &dict),
-            Err(head) => {
-                let mut without_head = dict.clone();
-                without_head.remove(HEAD_KEY);
-                let mut skipped = state::load_matching(self, &without_head);
-                skipped.unexpected.extend(head.unexpected);
-                skipped
-            }
-        }
-    }
-
-    fn load(&self, path: impl AsRef<Path>) -> Result<(), LoadError> {
-        let path = path.as_ref();
-        let dict = StateDict::load(path).map_err(LoadError::File)?;
-        self.load_state_dict(&dict).map_err(|error| LoadError::Mismatch { path: path.to_path_buf(), error })
+        tied::load_matching(self, dict, &TIED)
     }
 }
