@@ -28,7 +28,7 @@ use kindling_transformer::bert::retrieval::{embed, top_k};
 use kindling_transformer::bert::train::{
     encode, fine_tune, pretrain_mlm, train_tokenizer, EpochRecord, FineTuneConfig, PretrainConfig,
 };
-use kindling_transformer::bert::{BertConfig, BertForMaskedLM, BertForSequenceClassification};
+use kindling_transformer::bert::{BertConfig, BertForMaskedLM, BertForSequenceClassification, Pooling};
 use serde_json::json;
 use std::collections::HashSet;
 
@@ -61,6 +61,11 @@ fn main() {
     let epochs = number(&args, "--epochs", 10);
     let vocab_size = number(&args, "--vocab", 1500);
     let seed = number(&args, "--seed", 0) as u64;
+    let pooling = match arg(&args, "--pooling").as_deref() {
+        None | Some("mean") => Pooling::Mean,
+        Some("cls") => Pooling::Cls,
+        Some(other) => panic!("--pooling takes mean or cls, got {other}"),
+    };
     let Some(root) = std::env::var_os("KINDLING_DATASETS") else {
         eprintln!("bert_speakers: set KINDLING_DATASETS to the folder holding tinyshakespeare/input.txt");
         std::process::exit(2);
@@ -116,9 +121,11 @@ fn main() {
     let train_y = train.labels.as_slice();
     let test_y = test.labels.as_slice();
     let pretrained =
-        BertForSequenceClassification::from_pretrained(&mlm, task.speakers.len(), &mut Rng::seed(seed + 1));
+        BertForSequenceClassification::from_pretrained(&mlm, task.speakers.len(), &mut Rng::seed(seed + 1))
+            .pooling(pooling);
     let from_pretrained = fine_tune(&pretrained, (&train_x, train_y), (&test_x, test_y), &fine);
-    let scratch = BertForSequenceClassification::<f32>::new(config, task.speakers.len(), &mut Rng::seed(seed + 1));
+    let scratch = BertForSequenceClassification::<f32>::new(config, task.speakers.len(), &mut Rng::seed(seed + 1))
+        .pooling(pooling);
     let from_scratch = fine_tune(&scratch, (&train_x, train_y), (&test_x, test_y), &fine);
     for (name, history) in [("fine-tuned", &from_pretrained), ("from scratch", &from_scratch)] {
         for r in history.iter() {

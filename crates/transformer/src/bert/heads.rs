@@ -164,12 +164,26 @@ impl<T: Float> Module<T> for BertForMaskedLM<T> {
     }
 }
 
-/// BERT with a classification head on the pooled `[CLS]` vector (Hugging Face's
-/// `BertForSequenceClassification`): `bert.*` (with the pooler), dropout, `classifier.*`.
+/// How a classifier turns a sequence's token vectors into one vector.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Pooling {
+    /// Hugging Face's: the pooler, tanh(dense(the `[CLS]` vector)).
+    #[default]
+    Cls,
+    /// The mean of the real tokens' vectors ([`mean_pool`](super::mean_pool)), with no pooler.
+    /// Masked-LM pretraining never predicts at `[CLS]`, so its vector there is untrained; the
+    /// other tokens' vectors are what pretraining shaped.
+    Mean,
+}
+
+/// BERT with a classification head on a pooled vector (Hugging Face's
+/// `BertForSequenceClassification`): `bert.*` (with the pooler for [`Pooling::Cls`]),
+/// dropout, `classifier.*`.
 pub struct BertForSequenceClassification<T: Float = f32> {
     bert: BertModel<T>,
     dropout: Dropout,
     classifier: Linear<T>,
+    pooling: Pooling,
 }
 
 impl<T: Float> Module<T> for BertForSequenceClassification<T> {
@@ -190,7 +204,16 @@ impl<T: Float> BertForSequenceClassification<T> {
         let dropout = Dropout::new(config.hidden_dropout_prob, rng);
         let bert = BertModel::new(config, true, rng);
         let classifier = bert_linear(h, num_labels, rng);
-        BertForSequenceClassification { bert, dropout, classifier }
+        BertForSequenceClassification { bert, dropout, classifier, pooling: Pooling::Cls }
+    }
+
+    /// Pools with `pooling`; [`Pooling::Mean`] drops the pooler and its parameters.
+    pub fn pooling(mut self, pooling: Pooling) -> Self {
+        if pooling == Pooling::Mean {
+            self.bert.pooler = None;
+        }
+        self.pooling = pooling;
+        self
     }
 
     /// A classifier whose encoder starts as a copy of `mlm`'s (pretrained) encoder; the pooler
@@ -224,7 +247,13 @@ impl<T: Float> BertForSequenceClassification<T> {
         attention_mask: Option<&Tensor<i64>>,
     ) -> Variable<T> {
         let out = self.bert.forward(input_ids, token_type_ids, attention_mask);
-        let pooled = out.pooler_output.expect("the classifier's encoder has a pooler");
+        let pooled = match self.pooling {
+            Pooling::Cls => out.pooler_output.expect("the classifier's encoder has a pooler"),
+            Pooling::Mean => match attention_mask {
+                Some(mask) => super::mean_pool(&out.last_hidden_state, mask),
+                None => out.last_hidden_state.mean(1, false),
+            },
+        };
         apply(&self.classifier, &self.dropout.forward(&pooled))
     }
 

@@ -34,7 +34,7 @@ pub mod retrieval;
 pub mod train;
 
 pub use config::{BertConfig, HiddenAct};
-pub use heads::{BertForMaskedLM, BertForSequenceClassification, IGNORE_INDEX};
+pub use heads::{BertForMaskedLM, BertForSequenceClassification, Pooling, IGNORE_INDEX};
 pub use model::{BertModel, BertOutput};
 
 use kindling_autograd::Variable;

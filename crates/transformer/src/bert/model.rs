@@ -252,7 +252,7 @@ impl<T: Float> Module<T> for Encoder<T> {
 }
 
 /// `pooler`: tanh(dense(first token's vector)).
-struct Pooler<T: Float> {
+pub(super) struct Pooler<T: Float> {
     dense: Linear<T>,
 }
 
@@ -275,7 +275,7 @@ pub struct BertModel<T: Float = f32> {
     config: BertConfig,
     embeddings: Embeddings<T>,
     encoder: Encoder<T>,
-    pooler: Option<Pooler<T>>,
+    pub(super) pooler: Option<Pooler<T>>,
 }
 
 impl<T: Float> Module<T> for BertModel<T> {
