@@ -108,36 +108,13 @@ impl<T: Float> Tensor<T> {
     /// one fused pass (naive or fast by `kernel_mode()`; its backward is
     /// [`Tensor::gelu_tanh_backward`]).
     pub fn gelu_tanh(&self) -> Tensor<T> {
-        let x = self.contiguous();
-        let xs = x.as_slice().expect("contiguous");
-        let mut out = crate::storage::zeroed_buffer::<T>(xs.len());
-        if crate::kernels::use_fast() {
-            fast_forward(xs, &mut out);
-        } else {
-            naive_forward(xs, &mut out);
-        }
-        Tensor::from_vec(out, self.shape())
+        super::fused_pass(self, fast_forward, naive_forward)
     }
 
     /// The gradient of [`Tensor::gelu_tanh`] at `self` for the output gradient `grad`, as one
     /// pass. Panics when the shapes differ.
     pub fn gelu_tanh_backward(&self, grad: &Tensor<T>) -> Tensor<T> {
-        if grad.shape() != self.shape() {
-            panic!(
-                "gelu_tanh_backward: gradient of shape {} for an input of shape {}",
-                crate::shape::dims_str(grad.shape()),
-                crate::shape::dims_str(self.shape())
-            );
-        }
-        let (x, g) = (self.contiguous(), grad.contiguous());
-        let (xs, gs) = (x.as_slice().expect("contiguous"), g.as_slice().expect("contiguous"));
-        let mut out = crate::storage::zeroed_buffer::<T>(xs.len());
-        if crate::kernels::use_fast() {
-            fast_backward(xs, gs, &mut out);
-        } else {
-            naive_backward(xs, gs, &mut out);
-        }
-        Tensor::from_vec(out, self.shape())
+        super::fused_backward_pass("gelu_tanh_backward", self, grad, fast_backward, naive_backward)
     }
 }
 

@@ -501,35 +501,53 @@ impl<T: Float> Tensor<T> {
     /// The exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)), as one fused pass (naive or fast by
     /// `kernel_mode()`; its backward is [`Tensor::gelu_backward`]).
     pub fn gelu(&self) -> Tensor<T> {
-        let x = self.contiguous();
-        let xs = x.as_slice().expect("contiguous");
-        let mut out = crate::storage::zeroed_buffer::<T>(xs.len());
-        if crate::kernels::use_fast() {
-            gelu::fast_forward(xs, &mut out);
-        } else {
-            gelu::naive_forward(xs, &mut out);
-        }
-        Tensor::from_vec(out, self.shape())
+        fused_pass(self, gelu::fast_forward, gelu::naive_forward)
     }
 
     /// The gradient of [`Tensor::gelu`] at `self` for the output gradient `grad`:
     /// grad·(Φ(x) + x·φ(x)), as one pass. Panics when the shapes differ.
     pub fn gelu_backward(&self, grad: &Tensor<T>) -> Tensor<T> {
-        if grad.shape() != self.shape() {
-            panic!(
-                "gelu_backward: gradient of shape {} for an input of shape {}",
-                crate::shape::dims_str(grad.shape()),
-                crate::shape::dims_str(self.shape())
-            );
-        }
-        let (x, g) = (self.contiguous(), grad.contiguous());
-        let (xs, gs) = (x.as_slice().expect("contiguous"), g.as_slice().expect("contiguous"));
-        let mut out = crate::storage::zeroed_buffer::<T>(xs.len());
-        if crate::kernels::use_fast() {
-            gelu::fast_backward(xs, gs, &mut out);
-        } else {
-            gelu::naive_backward(xs, gs, &mut out);
-        }
-        Tensor::from_vec(out, self.shape())
+        fused_backward_pass("gelu_backward", self, grad, gelu::fast_backward, gelu::naive_backward)
     }
+}
+
+/// One fused elementwise pass over a contiguous copy of `x`: `fast` or `naive` by
+/// `kernel_mode()` (the GELU family).
+pub(super) fn fused_pass<T: Float>(x: &Tensor<T>, fast: fn(&[T], &mut [T]), naive: fn(&[T], &mut [T])) -> Tensor<T> {
+    let c = x.contiguous();
+    let xs = c.as_slice().expect("contiguous");
+    let mut out = crate::storage::zeroed_buffer::<T>(xs.len());
+    if crate::kernels::use_fast() {
+        fast(xs, &mut out);
+    } else {
+        naive(xs, &mut out);
+    }
+    Tensor::from_vec(out, x.shape())
+}
+
+/// The backward twin of [`fused_pass`]: the input gradient from `x` and the output gradient
+/// `grad` in one pass. Panics, naming `op`, when the shapes differ.
+pub(super) fn fused_backward_pass<T: Float>(
+    op: &str,
+    x: &Tensor<T>,
+    grad: &Tensor<T>,
+    fast: fn(&[T], &[T], &mut [T]),
+    naive: fn(&[T], &[T], &mut [T]),
+) -> Tensor<T> {
+    if grad.shape() != x.shape() {
+        panic!(
+            "{op}: gradient of shape {} for an input of shape {}",
+            crate::shape::dims_str(grad.shape()),
+            crate::shape::dims_str(x.shape())
+        );
+    }
+    let (c, g) = (x.contiguous(), grad.contiguous());
+    let (xs, gs) = (c.as_slice().expect("contiguous"), g.as_slice().expect("contiguous"));
+    let mut out = crate::storage::zeroed_buffer::<T>(xs.len());
+    if crate::kernels::use_fast() {
+        fast(xs, gs, &mut out);
+    } else {
+        naive(xs, gs, &mut out);
+    }
+    Tensor::from_vec(out, x.shape())
 }
