@@ -38,7 +38,10 @@ mod index;
 pub mod io;
 pub mod kernel_api;
 mod kernels;
-pub mod linalg;
+/// Dense linear algebra: decompositions, solvers and norms (see [`ops::linalg`]).
+pub mod linalg {
+    pub use crate::ops::linalg::*;
+}
 mod ops;
 mod random;
 mod rearrange;

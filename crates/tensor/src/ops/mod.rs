@@ -16,7 +16,7 @@
 //! | softmax | `crates/tensor/src/ops/softmax/mod.rs` | `crates/tensor/src/ops/softmax/naive.rs` | `crates/tensor/src/ops/softmax/fast.rs` | `crates/autograd/src/ops/reduce.rs` | `crates/autograd/tests/all/gradcheck_ops.rs` | `crates/tensor/tests/all/naive_vs_fast.rs` | `cuda/kernels/softmax.cu` | `book/src/02-autograd.md#the-softmax-jacobian` |
 //! | matmul | `crates/tensor/src/ops/matmul/mod.rs` | `crates/tensor/src/ops/matmul/naive.rs` | `crates/tensor/src/ops/matmul/fast.rs`, `crates/tensor/src/ops/matmul/fast/kernels.rs` | `crates/autograd/src/ops/linalg.rs` | `crates/autograd/tests/all/gradcheck_ops.rs` | `crates/tensor/tests/all/naive_vs_fast.rs` | `cuda/kernels/sgemm.cu` | `book/src/01-tensors.md#from-three-loops-to-the-peak-of-the-processor` |
 //! | conv | `crates/tensor/src/ops/conv/mod.rs` | `crates/tensor/src/ops/conv/naive.rs` | `crates/tensor/src/ops/conv/fast.rs`, `crates/tensor/src/ops/conv/direct.rs` | `crates/autograd/src/ops/conv.rs` | `crates/nn/tests/all/conv.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv.rs`, `crates/nn/tests/all/conv1d.rs` | `cuda/kernels/conv.cu` | `book/src/07-vision.md#under-the-hood-from-seven-loops-to-a-matrix-product` |
-//! | linalg | `crates/tensor/src/linalg.rs` | `crates/tensor/src/linalg.rs` | – | – | – | – | – | – |
+//! | linalg | `crates/tensor/src/ops/linalg/mod.rs` | `crates/tensor/src/ops/linalg/qr.rs` | – | – | – | – | – | – |
 //! | pool | `crates/tensor/src/ops/pool/mod.rs` | `crates/tensor/src/ops/pool/naive.rs` | `crates/tensor/src/ops/pool/fast.rs` | `crates/autograd/src/ops/pool.rs` | `crates/nn/tests/all/conv_layers.rs`, `crates/nn/tests/all/conv1d.rs` | `crates/nn/tests/all/conv_layers.rs` | – | `book/src/07-vision.md#pooling` |
 //! | attention | `crates/tensor/src/ops/attention/mod.rs` | `crates/tensor/src/ops/attention/naive.rs` | `crates/tensor/src/ops/attention/fast.rs`, `crates/tensor/src/ops/attention/tile.rs` | `crates/autograd/src/ops/attention.rs` | `crates/autograd/tests/all/attention.rs` | `crates/tensor/tests/all/attention.rs` | `cuda/kernels/attention.cu` | `book/src/13-attention.md#under-the-hood-the-attention-kernel` |
 //! | norm | `crates/tensor/src/ops/norm/mod.rs` | `crates/tensor/src/ops/norm/naive.rs` | `crates/tensor/src/ops/norm/fast.rs` | `crates/autograd/src/ops/norm.rs` | `crates/autograd/tests/all/layer_norm.rs` | `crates/tensor/src/ops/norm/fast/tests.rs` | – | – |
@@ -32,6 +32,7 @@
 pub mod attention;
 pub mod conv;
 pub mod elementwise;
+pub mod linalg;
 pub mod matmul;
 pub mod norm;
 pub mod pool;

@@ -1,8 +1,4 @@
-//! Dense linear algebra: the QR decomposition.
-//!
-//! Small and exact rather than fast: these routines run once per initialisation or per
-//! analysis, never inside a training step, so they work in f64 on plain row-major buffers and
-//! use the textbook algorithm.
+//! The QR decomposition by Householder reflections.
 
 use crate::shape::dims_str;
 use crate::{Float, Tensor};

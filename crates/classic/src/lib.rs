@@ -1,0 +1,20 @@
+//! Classic machine learning on Kindling's tensors: no autograd, no training loop, just
+//! estimators that are configured, fitted and asked for predictions, in the shape a
+//! scikit-learn user will recognise.
+//!
+//! Every estimator works in f64 on a `[samples, features]` tensor and follows one convention
+//! ([`estimator`]): configure with builder methods, `fit`, then `predict`, `predict_proba`,
+//! `transform` or `score`. Pipelines chain transformers in front of an estimator; cross-
+//! validation and grid search work over any of them; every fitted model is saved and loaded
+//! as safetensors ([`persist`]).
+//!
+//! The crate stands on `kindling-tensor` (its `linalg` and `stats`), `kindling-data`
+//! (preprocessing, splits) and `kindling-metrics`, never on autograd (DESIGN.md, "Layers").
+
+pub mod error;
+pub mod estimator;
+pub mod persist;
+
+pub use error::ClassicError;
+pub use estimator::{Classifier, PredictProba, Regressor, Supervised, Target, Transformer};
+pub use persist::Persist;
