@@ -85,14 +85,19 @@ fn lstsq_square_tall_wide_and_rank_deficient() {
         for (m, cols) in [(n, n), (2 * n, n), (n, 2 * n)] {
             let a = Tensor::<f64>::randn([m, cols], &mut rng);
             let b = Tensor::<f64>::randn([m, 3], &mut rng);
-            naive_vs_fast(&format!("lstsq {m}x{cols}"), Tolerance::new(1e-9, 1e-9), || linalg::lstsq(&a, &b, None).solution);
+            naive_vs_fast(&format!("lstsq {m}x{cols}"), Tolerance::new(1e-9, 1e-9), || {
+                linalg::lstsq(&a, &b, None).solution
+            });
         }
         // Rank n/2 (at least 1): a product of two thin factors.
         let r = (n / 2).max(1);
         let a = Tensor::<f64>::randn([2 * n, r], &mut rng).matmul(&Tensor::randn([r, n], &mut rng));
         let b = Tensor::<f64>::randn([2 * n], &mut rng);
-        let ranks = [KernelMode::Naive, KernelMode::Fast].map(|mode| with_kernel_mode(mode, || linalg::lstsq(&a, &b, None).rank));
+        let ranks = [KernelMode::Naive, KernelMode::Fast]
+            .map(|mode| with_kernel_mode(mode, || linalg::lstsq(&a, &b, None).rank));
         assert_eq!(ranks, [r, r], "lstsq rank-deficient n={n}");
-        naive_vs_fast(&format!("lstsq rank {r} of {n}"), Tolerance::new(1e-8, 1e-8), || linalg::lstsq(&a, &b, None).solution);
+        naive_vs_fast(&format!("lstsq rank {r} of {n}"), Tolerance::new(1e-8, 1e-8), || {
+            linalg::lstsq(&a, &b, None).solution
+        });
     }
 }

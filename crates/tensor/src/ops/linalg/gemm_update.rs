@@ -6,7 +6,14 @@ use crate::ops::matmul::{fast::gemm, MatRef};
 /// `C −= A·B`, where C is the `a.rows × b.cols` block starting at `c[offset]` of a row-major
 /// matrix with row stride `ldc`. The GEMM overwrites its output, so the product goes to
 /// `scratch` (grown as needed, reused across calls) and is subtracted from there.
-pub(crate) fn gemm_sub(a: MatRef<f64>, b: MatRef<f64>, c: &mut [f64], offset: usize, ldc: usize, scratch: &mut Vec<f64>) {
+pub(crate) fn gemm_sub(
+    a: MatRef<f64>,
+    b: MatRef<f64>,
+    c: &mut [f64],
+    offset: usize,
+    ldc: usize,
+    scratch: &mut Vec<f64>,
+) {
     let (rows, cols) = (a.rows, b.cols);
     if rows == 0 || cols == 0 || a.cols == 0 {
         return;

@@ -6,8 +6,8 @@ pub mod naive;
 
 use super::triangular::{lower_in_place, lower_transposed_in_place};
 use super::{check_finite, matrix_tensor, rhs_f64, solution_tensor, square_f64, LinalgError};
-use crate::shape::dims_str;
 use crate::kernels::use_fast;
+use crate::shape::dims_str;
 use crate::{Float, Tensor};
 
 /// The lower factor of a Cholesky factorisation, naive or fast by the kernel mode.

@@ -49,7 +49,8 @@ pub fn solve_upper(u: &[f64], n: usize, b: &mut [f64], k: usize) {
         let i0 = block * BLOCK;
         let w = BLOCK.min(n - i0);
         let (rest, solved) = b.split_at_mut((i0 + w) * k);
-        let u_block = MatRef { data: u, offset: i0 * n + i0 + w, rows: w, cols: n - i0 - w, row_stride: n, col_stride: 1 };
+        let u_block =
+            MatRef { data: u, offset: i0 * n + i0 + w, rows: w, cols: n - i0 - w, row_stride: n, col_stride: 1 };
         gemm_sub(u_block, MatRef::row_major(solved, n - i0 - w, k), rest, i0 * k, k, &mut scratch);
         substitute_upper(&|i, j| u[i * n + j], i0, w, &mut rest[i0 * k..], k);
     }
@@ -68,7 +69,8 @@ pub fn solve_lower_transposed(l: &[f64], n: usize, b: &mut [f64], k: usize) {
         let w = BLOCK.min(n - i0);
         let (rest, solved) = b.split_at_mut((i0 + w) * k);
         // Rows i0..i0+w, columns i0+w..n of Lᵀ: the transpose of L's rows i0+w..n, columns i0..i0+w.
-        let below = MatRef { data: l, offset: (i0 + w) * n + i0, rows: n - i0 - w, cols: w, row_stride: n, col_stride: 1 };
+        let below =
+            MatRef { data: l, offset: (i0 + w) * n + i0, rows: n - i0 - w, cols: w, row_stride: n, col_stride: 1 };
         gemm_sub(below.t(), MatRef::row_major(solved, n - i0 - w, k), rest, i0 * k, k, &mut scratch);
         substitute_upper(&|i, j| l[j * n + i], i0, w, &mut rest[i0 * k..], k);
     }
