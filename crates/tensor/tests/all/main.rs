@@ -9,6 +9,7 @@ mod errors;
 mod kernel_index;
 mod linalg;
 mod linalg_fast;
+mod linalg_numpy;
 mod naive_vs_fast;
 mod ops;
 mod pool;
