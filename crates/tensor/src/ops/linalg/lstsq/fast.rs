@@ -20,7 +20,8 @@
 //!   The rank decision can differ from `gelsd`'s (singular values) only for a matrix whose
 //!   trailing singular values straddle the threshold.
 
-use super::super::triangular::upper_in_place;
+use crate::ops::linalg::gemm_update::dot;
+use crate::ops::linalg::triangular::upper_in_place;
 
 /// As [`super::naive::solve`]: the minimum-norm least-squares solution (`n × k`) and the rank.
 pub fn solve(a: &[f64], m: usize, n: usize, b: &[f64], k: usize, rcond: f64) -> (Vec<f64>, usize) {
@@ -175,17 +176,4 @@ fn reduce_trapezoid(t: &mut [f64], r: usize, n: usize) -> Vec<(f64, Vec<f64>)> {
         reflectors[i] = (tau, v);
     }
     reflectors
-}
-
-/// A dot product with eight partial sums, which the compiler keeps in vector registers.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut acc = [0.0; 8];
-    let (a8, b8) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = a8.remainder().iter().zip(b8.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in a8.zip(b8) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    acc.iter().sum::<f64>() + tail
 }

@@ -90,9 +90,8 @@ impl<T: Float> Lu<T> {
     }
 }
 
-/// Factors `a` and fails, naming `op`, when it is singular.
-fn factor_checked<T: Float>(op: &'static str, a: &Tensor<T>) -> Result<Lu<T>, LinalgError> {
-    let (mut packed, n) = square_f64(op, a);
+/// Factors the `n × n` values `packed` and fails, naming `op`, when they are singular.
+fn factor_checked<T: Float>(op: &'static str, mut packed: Vec<f64>, n: usize) -> Result<Lu<T>, LinalgError> {
     check_finite(op, &packed)?;
     let factored = factor(&mut packed, n);
     if let Some(index) = factored.zero_pivot {
@@ -119,7 +118,8 @@ fn factor_checked<T: Float>(op: &'static str, a: &Tensor<T>) -> Result<Lu<T>, Li
 /// assert!(x.allclose(&Tensor::from([1.0, 2.0]), Tolerance::STRICT));
 /// ```
 pub fn lu<T: Float>(a: &Tensor<T>) -> Result<Lu<T>, LinalgError> {
-    factor_checked("lu", a)
+    let (values, n) = square_f64("lu", a);
+    factor_checked("lu", values, n)
 }
 
 /// Solves `A·x = b` for a square, non-singular `a` by LU with partial pivoting.
@@ -138,9 +138,9 @@ pub fn lu<T: Float>(a: &Tensor<T>) -> Result<Lu<T>, LinalgError> {
 /// ```
 pub fn solve<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Result<Tensor<T>, LinalgError> {
     const OP: &str = "solve";
-    let n = super::square_f64(OP, a).1;
+    let (values, n) = square_f64(OP, a);
     let (b, k, vector) = rhs_f64(OP, b, n);
-    let lu = factor_checked(OP, a)?;
+    let lu = factor_checked::<T>(OP, values, n)?;
     Ok(solution_tensor(lu.solve_f64(&b, k), n, k, vector))
 }
 
@@ -159,8 +159,8 @@ pub fn solve<T: Float>(a: &Tensor<T>, b: &Tensor<T>) -> Result<Tensor<T>, Linalg
 /// assert!(a.matmul(&a_inv).allclose(&Tensor::eye(2), Tolerance::STRICT));
 /// ```
 pub fn inv<T: Float>(a: &Tensor<T>) -> Result<Tensor<T>, LinalgError> {
-    let lu = factor_checked("inv", a)?;
-    let n = lu.n;
+    let (values, n) = square_f64("inv", a);
+    let lu = factor_checked::<T>("inv", values, n)?;
     let mut identity = vec![0.0; n * n];
     (0..n).for_each(|i| identity[i * n + i] = 1.0);
     Ok(matrix_tensor(lu.solve_f64(&identity, n), n, n))

@@ -10,10 +10,12 @@
 //! - v2 blocked, left-looking (here): rows in blocks of [`BLOCK`]; a block first subtracts what
 //!   the solved rows contribute, `B_i −= L_{i,0:i}·X_{0:i}`, as one GEMM, then substitutes
 //!   within its diagonal block. Nearly all of the `n²·k` multiply-adds run in the GEMM. Below
-//!   [`MIN_RHS`] right-hand sides the GEMM's packing does not pay and v1 runs.
+//!   [`MIN_RHS`] right-hand sides the GEMM's packing does not pay and v1 runs, except for a
+//!   single right-hand side with `L` or `U` (a vector solve, the common case), which takes
+//!   each `x_i` as one vectorised dot product of a row of the matrix with the solved `x`.
 
 use super::naive;
-use crate::ops::linalg::gemm_update::gemm_sub;
+use crate::ops::linalg::gemm_update::{dot, gemm_sub};
 use crate::ops::matmul::MatRef;
 
 /// Rows per block.
@@ -25,6 +27,14 @@ pub const MIN_RHS: usize = 8;
 
 /// `L·X = B` in place (`b` is row-major `n × k`); `unit_diagonal` as in the naive version.
 pub fn solve_lower(l: &[f64], n: usize, b: &mut [f64], k: usize, unit_diagonal: bool) {
+    if k == 1 {
+        for i in 0..n {
+            let (solved, rest) = b.split_at_mut(i);
+            let x = rest[0] - dot(&l[i * n..i * n + i], solved);
+            rest[0] = if unit_diagonal { x } else { x / l[i * n + i] };
+        }
+        return;
+    }
     if k < MIN_RHS || n <= BLOCK {
         return naive::solve_lower(l, n, b, k, unit_diagonal);
     }
@@ -40,6 +50,13 @@ pub fn solve_lower(l: &[f64], n: usize, b: &mut [f64], k: usize, unit_diagonal: 
 
 /// `U·X = B` in place.
 pub fn solve_upper(u: &[f64], n: usize, b: &mut [f64], k: usize) {
+    if k == 1 {
+        for i in (0..n).rev() {
+            let (head, solved) = b.split_at_mut(i + 1);
+            head[i] = (head[i] - dot(&u[i * n + i + 1..(i + 1) * n], solved)) / u[i * n + i];
+        }
+        return;
+    }
     if k < MIN_RHS || n <= BLOCK {
         return naive::solve_upper(u, n, b, k);
     }
