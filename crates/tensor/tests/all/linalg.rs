@@ -248,3 +248,14 @@ fn f32_inputs_are_computed_in_f64() {
     assert_close(&x, &Tensor::from([1.0f32, 2.0]), Tolerance::DEFAULT);
     assert_eq!(linalg::cholesky(&a).unwrap().to_vec(), vec![2.0f32, 0.0, 1.0, 2.0]);
 }
+
+#[test]
+fn lstsq_of_a_nan_is_nan_not_zeros() {
+    for mode in MODES {
+        let a = Tensor::from([[1.0f64, f64::NAN], [0.0, 1.0], [1.0, 1.0]]);
+        let fit = with_kernel_mode(mode, || linalg::lstsq(&a, &Tensor::from([1.0, 2.0, 3.0]), None));
+        assert_eq!(fit.rank, 0);
+        assert!(fit.solution.to_vec().iter().all(|v| v.is_nan()), "{mode:?}: {:?}", fit.solution);
+        assert!(fit.residuals.is_none());
+    }
+}

@@ -18,7 +18,11 @@
 //!   contiguous row and every reflector is applied as a dot product and an axpy over
 //!   contiguous memory. Unblocked: level-2 work, memory-bound above a few hundred columns.
 //!   The rank decision can differ from `gelsd`'s (singular values) only for a matrix whose
-//!   trailing singular values straddle the threshold.
+//!   trailing singular values straddle the threshold. Against NumPy's `lstsq` (`gelsd`), one
+//!   thread: 0.28× NumPy's time at 128², 0.59× at 512², 0.64× at 1024²; tall 2n × n: 0.14×
+//!   at n = 128, 0.91× at 512, 1.05× at 1024 (there the unblocked reflections, memory-bound,
+//!   lose to `gelsd`'s QR-first blocked path; a blocked pivoted QR, LAPACK's `laqps`, is the
+//!   next version).
 
 use crate::ops::linalg::gemm_update::dot;
 use crate::ops::linalg::triangular::upper_in_place;

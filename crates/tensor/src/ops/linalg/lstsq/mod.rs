@@ -4,7 +4,7 @@
 pub mod fast;
 pub mod naive;
 
-use super::{matrix_f64, rhs_f64, solution_tensor};
+use super::{check_finite, matrix_f64, rhs_f64, solution_tensor};
 use crate::kernels::use_fast;
 use crate::shape::dims_str;
 use crate::{Float, Tensor};
@@ -37,7 +37,15 @@ pub(crate) fn solve_f64(a: &[f64], m: usize, n: usize, b: &[f64], k: usize, rcon
 /// `b` is a vector `[m]` or a matrix `[m, k]` (one problem per column). `rcond` sets the
 /// numerical rank: singular values at most `rcond · σ_max` count as zero; `None` means
 /// `f64::EPSILON · max(m, n)`, NumPy's default. Never fails: a singular `A` is what least
-/// squares is for. Panics when `a` is not 2-D or `b` does not have `m` rows.
+/// squares is for; a NaN or an infinity in `a` or `b` gives a solution of NaNs with rank 0.
+/// Panics when `a` is not 2-D or `b` does not have `m` rows.
+///
+/// The naive kernel computes the SVD (one-sided Jacobi), as NumPy's `gelsd`, and keeps the
+/// singular values above `rcond · σ_max`; the fast one uses QR with column pivoting and a
+/// complete orthogonal decomposition, as LAPACK's `gelsy`, and keeps the leading `|R_kk|`
+/// above `rcond · |R_00|`. They agree on the rank unless singular values sit at the
+/// threshold, and with an explicit `rcond` that drops a small but non-negligible singular
+/// value the two truncations differ by about the ratio of the dropped to the last kept one.
 ///
 /// ```
 /// use kindling_tensor::{linalg, Tensor, Tolerance};
@@ -60,6 +68,11 @@ pub fn lstsq<T: Float>(a: &Tensor<T>, b: &Tensor<T>, rcond: Option<f64>) -> Lsts
     }
     let (b_values, k, vector) = rhs_f64(OP, b, m);
     let rcond = rcond.unwrap_or(f64::EPSILON * m.max(n) as f64);
+    if check_finite(OP, &a_values).and(check_finite(OP, &b_values)).is_err() {
+        // No rank can be read off a NaN: say so in every entry rather than return zeros.
+        let solution = solution_tensor(vec![f64::NAN; n * k], n, k, vector);
+        return Lstsq { solution, residuals: None, rank: 0 };
+    }
     let (x, rank) = solve_f64(&a_values, m, n, &b_values, k, rcond);
     let residuals = (rank == n && m > n).then(|| {
         let mut sums = vec![0.0; k];
