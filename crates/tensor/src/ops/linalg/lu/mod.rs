@@ -125,7 +125,7 @@ pub fn lu<T: Float>(a: &Tensor<T>) -> Result<Lu<T>, LinalgError> {
 /// Solves `A·x = b` for a square, non-singular `a` by LU with partial pivoting.
 ///
 /// `b` is a vector `[n]` or a matrix `[n, k]`; the solution has the same shape. Fails with
-/// [`LinalgError::Singular`] when `a` is singular (use [`super::lstsq`] for a least-squares
+/// [`LinalgError::Singular`] when `a` is singular (use [`lstsq`](fn@super::lstsq) for a least-squares
 /// or minimum-norm answer) and [`LinalgError::NonFinite`] for a NaN or an infinity. Panics
 /// when `a` is not square or `b` does not have `n` rows.
 ///
