@@ -25,9 +25,9 @@
 //!   column's norm after every step, so only half the flops can move to the GEMM). A/B in
 //!   one run (release, one thread): 10–25% faster than v2 at 512 and 1024, square and tall.
 //!   Against NumPy's `lstsq` (`gelsd`, SVD-based), one thread, medians of 3 alternating
-//!   rounds: 0.33× NumPy's time at 128², 0.58× at 256², 0.94× at 512², 0.57× at 1024²; tall
-//!   2n × n: 0.45× at n = 128, 0.56× at 256, 1.07× at 512, 1.05× at 1024 (`gelsd` on a tall
-//!   matrix first runs a blocked unpivoted QR, all level 3).
+//!   rounds: 0.31× NumPy's time at 128², 0.40× at 256², 0.50× at 512² (15 ms), 0.54× at
+//!   1024²; tall 2n × n: 0.45× at n = 128, 0.62× at 256, 0.76× at 512 (45 ms), 0.97× at 1024
+//!   (`gelsd` on a tall matrix first runs a blocked unpivoted QR, all level 3).
 
 use crate::ops::linalg::gemm_update::{copy_block, dot, gemm_sub};
 use crate::ops::linalg::triangular::upper_in_place;

@@ -15,9 +15,11 @@
 //! - v3 recursive panels (here, as LAPACK's `getrf2`): a panel is split into halves, the left
 //!   half factored (recursively), the right half updated by the same solve-and-GEMM step as
 //!   the trailing matrix, then factored; below [`LEAF`] columns v1 runs. The panels' flops
-//!   move onto the GEMM too. Det (the factorisation alone) vs NumPy, one thread: 1.04× NumPy's
-//!   time at 512, 1.01× at 1024 (v2: 1.09×, 1.09×). Panels of 128 instead of 64: 1.29× at
-//!   512 (the smaller GEMMs of 64 suit this GEMM better).
+//!   move onto the GEMM too. Det (the factorisation alone) vs NumPy, one thread, medians of 3
+//!   alternating rounds: 1.07× NumPy's time at 128, 1.16× at 256, 1.08× at 512 (3.2 ms),
+//!   1.02× at 1024 (21 ms); `solve` 1.11×, 1.19×, 1.07×, 1.05×; `inv` 0.87×, 0.74×, 0.80×,
+//!   0.94×. v2 on the same day, a noisier hour: det 1.09× at 512 and 1024. Panels of 128
+//!   instead of 64: 1.29× at 512 (the smaller GEMMs of 64 suit this GEMM better).
 
 use super::naive::{self, Factored};
 use crate::ops::linalg::gemm_update::{copy_block, gemm_sub};
