@@ -13,6 +13,7 @@
 
 pub mod error;
 pub mod estimator;
+pub mod linear;
 pub mod persist;
 
 pub use error::ClassicError;
