@@ -17,14 +17,14 @@
 mod coordinate_descent;
 mod lbfgs;
 mod logistic;
-// mod ols;
-// mod ridge;
+mod ols;
+mod ridge;
 // NBK's perceptron lives beside these: `mod perceptron; pub use perceptron::Perceptron;`
 
 pub use coordinate_descent::{alpha_grid, enet_path, lasso_path, ElasticNet, Lasso, RegularisationPath};
 pub use logistic::{LogisticRegression, Penalty};
-// pub use ols::{LinearRegression, LstsqSolver};
-// pub use ridge::Ridge;
+pub use ols::{LinearRegression, LstsqSolver};
+pub use ridge::Ridge;
 
 use crate::ClassicError;
 use kindling_tensor::safetensors::StateDict;
@@ -176,6 +176,18 @@ impl LinearFit {
         let single = read_meta(state, "single_target")?;
         Ok(LinearFit { coef, intercept, single })
     }
+}
+
+/// The Cholesky factor of a symmetric positive semi-definite `gram`, or `None` when it is
+/// singular to working precision: Cholesky itself only fails on a pivot ≤ 0, but rounding
+/// usually leaves an exactly singular `XᵀX` a tiny positive pivot, and solving with it gives
+/// garbage, so a pivot² below `ε·size·max diagonal` also counts as singular.
+pub(crate) fn cholesky_or_singular(gram: &Tensor<f64>) -> Option<Tensor<f64>> {
+    let size = gram.shape()[0];
+    let l = kindling_tensor::linalg::cholesky(gram).ok()?;
+    let largest = (0..size).map(|i| gram.get(&[i, i])).fold(0.0f64, f64::max);
+    let smallest_pivot = (0..size).map(|i| l.get(&[i, i]).powi(2)).fold(f64::INFINITY, f64::min);
+    (largest > 0.0 && smallest_pivot > f64::EPSILON * size as f64 * largest).then_some(l)
 }
 
 /// A hyperparameter saved as metadata, parsed back.

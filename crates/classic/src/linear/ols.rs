@@ -1,15 +1,18 @@
 //! [`LinearRegression`]: ordinary least squares, `min ‖y − Xw − b‖²`.
 //!
 //! Three ways to solve it, kept side by side because the book compares them:
-//! - QR least squares (the default, [`linalg::lstsq`]): works on `X` itself, so the error
-//!   grows with `cond(X)`; rank-deficient `X` gets the minimum-norm solution, as scikit-learn's.
-//! - SVD (where the tensor crate has it): the same minimum-norm answer through the
-//!   pseudo-inverse, with small singular values cut off explicitly.
+//! - Householder QR (the default): `X = QR`, then `R w = Qᵀy` by back substitution. It works
+//!   on `X` itself, so the error grows with `cond(X)`, not its square. When `R` has a
+//!   negligible diagonal entry (`X` is rank deficient) or `X` is wider than tall, the answer is
+//!   not unique and the solver hands over to the SVD for the minimum-norm one, which is what
+//!   scikit-learn returns.
+//! - SVD ([`linalg::lstsq`]): the minimum-norm least-squares solution, singular values below
+//!   `ε·max(n, p)·σ_max` counted as zero.
 //! - The normal equation `XᵀX w = Xᵀy` by Cholesky: the textbook formula, fast, but forming
 //!   `XᵀX` squares the condition number, so an ill-conditioned design (high-degree polynomial
 //!   features) loses twice the digits; and a rank-deficient `X` makes it fail outright.
 
-use super::{centre, check_finite, check_fit_shapes, read_meta, targets_of, LinearFit};
+use super::{centre, check_finite, cholesky_or_singular, check_fit_shapes, read_meta, targets_of, LinearFit};
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::linalg;
 use kindling_tensor::safetensors::StateDict;
@@ -18,8 +21,11 @@ use kindling_tensor::Tensor;
 /// How [`LinearRegression`] solves the least-squares problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LstsqSolver {
-    /// Householder QR least squares on `X` (minimum-norm when rank-deficient). The default.
+    /// Householder QR and back substitution; the SVD's minimum-norm solution when `X` is
+    /// rank deficient. The default.
     Qr,
+    /// The SVD's minimum-norm least-squares solution ([`linalg::lstsq`]).
+    Svd,
     /// The normal equation `XᵀX w = Xᵀy` by Cholesky: squares the condition number; errors
     /// on a rank-deficient `X`.
     NormalEquation,
@@ -29,6 +35,7 @@ impl LstsqSolver {
     fn as_str(self) -> &'static str {
         match self {
             LstsqSolver::Qr => "qr",
+            LstsqSolver::Svd => "svd",
             LstsqSolver::NormalEquation => "normal_equation",
         }
     }
@@ -36,6 +43,7 @@ impl LstsqSolver {
     fn parse(text: &str) -> Result<Self, String> {
         match text {
             "qr" => Ok(LstsqSolver::Qr),
+            "svd" => Ok(LstsqSolver::Svd),
             "normal_equation" => Ok(LstsqSolver::NormalEquation),
             other => Err(format!("unknown solver {other:?}")),
         }
@@ -138,20 +146,21 @@ impl LinearRegression {
         let a = Tensor::from_vec(xc, [n, p]);
         let b = Tensor::from_vec(yc, [n, k]);
         let solution = match self.solver {
-            LstsqSolver::Qr => {
-                let result = linalg::lstsq(&a, &b, None);
-                self.rank = result.rank;
-                result.solution
-            }
+            LstsqSolver::Qr => match qr_solve(&a, &b) {
+                Some(solution) => {
+                    self.rank = p;
+                    solution
+                }
+                None => self.svd_solve(&a, &b),
+            },
+            LstsqSolver::Svd => self.svd_solve(&a, &b),
             LstsqSolver::NormalEquation => {
                 let gram = a.t().matmul(&a);
-                let l = linalg::cholesky(&gram).map_err(|e| {
+                let l = cholesky_or_singular(&gram).ok_or_else(|| {
                     ClassicError::data(
                         name,
-                        format!(
-                            "the normal equations XᵀX w = Xᵀy cannot be solved by Cholesky ({e}): \
-                             the features are linearly dependent; use LstsqSolver::Qr"
-                        ),
+                        "XᵀX is singular to working precision, so the normal equations cannot be solved \
+                         by Cholesky: the features are linearly dependent (or nearly); use LstsqSolver::Qr",
                     )
                 })?;
                 self.rank = p;
@@ -163,6 +172,30 @@ impl LinearRegression {
         self.fit = Some(LinearFit::from_centred(w, k, &x_mean, &y_mean, single));
         Ok(())
     }
+}
+
+impl LinearRegression {
+    fn svd_solve(&mut self, a: &Tensor<f64>, b: &Tensor<f64>) -> Tensor<f64> {
+        let result = linalg::lstsq(a, b, None);
+        self.rank = result.rank;
+        result.solution
+    }
+}
+
+/// `R w = Qᵀb` for a tall, full-rank `a`; `None` when `a` is wide or `R` has a diagonal entry
+/// below `ε·max(n, p)·max|R_ii|` (numerically rank deficient: the SVD decides then).
+fn qr_solve(a: &Tensor<f64>, b: &Tensor<f64>) -> Option<Tensor<f64>> {
+    let (n, p) = (a.shape()[0], a.shape()[1]);
+    if n < p {
+        return None;
+    }
+    let (q, r) = linalg::qr(a);
+    let diagonal: Vec<f64> = (0..p).map(|i| r.get(&[i, i]).abs()).collect();
+    let largest = diagonal.iter().fold(0.0f64, |m, v| m.max(*v));
+    if largest == 0.0 || diagonal.iter().any(|&d| d <= f64::EPSILON * n as f64 * largest) {
+        return None;
+    }
+    linalg::solve_triangular(&r, &q.t().matmul(b), false).ok()
 }
 
 impl Supervised for LinearRegression {

@@ -6,7 +6,7 @@
 //! `Xᵀ (XXᵀ + αI)⁻¹ y` (push-through identity), an `n × n` system instead. scikit-learn's
 //! `Ridge(solver="cholesky")` makes the same choice.
 
-use super::{centre, check_finite, check_fit_shapes, check_non_negative, read_meta, targets_of, LinearFit};
+use super::{centre, check_finite, cholesky_or_singular, check_fit_shapes, check_non_negative, read_meta, targets_of, LinearFit};
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::linalg;
 use kindling_tensor::safetensors::StateDict;
@@ -97,10 +97,11 @@ impl Ridge {
         let (yc, y_mean) = centre(y, n, k, self.fit_intercept);
         let a = Tensor::from_vec(xc, [n, p]);
         let b = Tensor::from_vec(yc, [n, k]);
-        let singular = |e: linalg::LinalgError| {
+        let singular = || {
             ClassicError::data(
                 name,
-                format!("XᵀX + αI is not positive definite ({e}); use alpha > 0, or LinearRegression for least squares"),
+                "XᵀX + αI is singular to working precision (α is 0 or tiny and the features are linearly \
+                 dependent); use alpha > 0, or LinearRegression for the minimum-norm least-squares fit",
             )
         };
         let add_diagonal = |m: Tensor<f64>, size: usize| {
@@ -110,10 +111,10 @@ impl Ridge {
             m
         };
         let solution = if n >= p {
-            let l = linalg::cholesky(&add_diagonal(a.t().matmul(&a), p)).map_err(singular)?;
+            let l = cholesky_or_singular(&add_diagonal(a.t().matmul(&a), p)).ok_or_else(singular)?;
             linalg::cholesky_solve(&l, &a.t().matmul(&b))
         } else {
-            let l = linalg::cholesky(&add_diagonal(a.matmul(&a.t()), n)).map_err(singular)?;
+            let l = cholesky_or_singular(&add_diagonal(a.matmul(&a.t()), n)).ok_or_else(singular)?;
             a.t().matmul(&linalg::cholesky_solve(&l, &b))
         };
         let w = solution.t().to_vec();
