@@ -68,7 +68,13 @@ fn the_path_equals_separate_fits_and_grows_from_all_zeros() {
     for (i, &a) in alphas.iter().enumerate() {
         let mut model = Lasso::new().alpha(a).tol(1e-10).max_iter(100_000);
         model.fit(&x, &y).unwrap();
-        assert_close(&format!("path at alpha {a}"), &path.coefs.select(0, i).to_vec(), &model.coef().to_vec(), 1e-3, 1e-3);
+        assert_close(
+            &format!("path at alpha {a}"),
+            &path.coefs.select(0, i).to_vec(),
+            &model.coef().to_vec(),
+            1e-3,
+            1e-3,
+        );
         assert!((path.intercepts[i] - model.intercept()).abs() < 1e-2);
     }
     let enet = enet_path(&x, &y, 0.5, &alphas).unwrap();

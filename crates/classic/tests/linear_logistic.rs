@@ -3,7 +3,7 @@
 mod linear_support;
 
 use kindling_classic::linear::{LogisticRegression, Penalty};
-use kindling_classic::{Classifier, ClassicError, Persist, PredictProba, Supervised};
+use kindling_classic::{ClassicError, Classifier, Persist, PredictProba, Supervised};
 use kindling_tensor::Tensor;
 use linear_support::{assert_close, fixture, floats, ints, matrix};
 

@@ -63,7 +63,13 @@ fn polynomial_regression_recovers_y_equals_x_squared() {
     let features = PolynomialFeatures::new(2).include_bias(false).fit_transform(&x);
     let mut model = LinearRegression::new();
     model.fit(&features, &y).unwrap();
-    assert_close("(β0, β1, β2)", &[model.intercept(), model.coef().get(&[0]), model.coef().get(&[1])], &[0.0, 0.0, 1.0], 1e-10, 0.0);
+    assert_close(
+        "(β0, β1, β2)",
+        &[model.intercept(), model.coef().get(&[0]), model.coef().get(&[1])],
+        &[0.0, 0.0, 1.0],
+        1e-10,
+        0.0,
+    );
     assert_eq!(model.score(&features, &y), 1.0);
 }
 
@@ -75,7 +81,11 @@ fn the_normal_equation_loses_digits_that_qr_keeps() {
     let x = Tensor::linspace(0.0f64, 10.0, 60).reshape([60, 1]);
     let features = PolynomialFeatures::new(8).include_bias(false).fit_transform(&x);
     let truth = [1.0, -0.5, 0.25, 0.3, -0.2, 0.05, -0.004, 1e-4];
-    let y: Vec<f64> = features.to_vec().chunks_exact(8).map(|r| 2.0 + r.iter().zip(&truth).map(|(a, b)| a * b).sum::<f64>()).collect();
+    let y: Vec<f64> = features
+        .to_vec()
+        .chunks_exact(8)
+        .map(|r| 2.0 + r.iter().zip(&truth).map(|(a, b)| a * b).sum::<f64>())
+        .collect();
     let relative_error = |coef: &[f64]| {
         let num: f64 = coef.iter().zip(&truth).map(|(a, b)| (a - b).powi(2)).sum();
         (num / truth.iter().map(|b| b * b).sum::<f64>()).sqrt()

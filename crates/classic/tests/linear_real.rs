@@ -93,7 +93,10 @@ fn diabetes_lasso_path_matches_scikit_learn() {
         worst.0 = worst.0.max(max_abs_diff(&got, w));
         worst.1 = worst.1.max(max_abs_diff(&default_path.coefs.select(0, i).to_vec(), w));
     }
-    eprintln!("lasso path, 12 alphas: max |coef − scikit-learn| = {:.1e} (tol 1e-12), {:.1e} (default tol)", worst.0, worst.1);
+    eprintln!(
+        "lasso path, 12 alphas: max |coef − scikit-learn| = {:.1e} (tol 1e-12), {:.1e} (default tol)",
+        worst.0, worst.1
+    );
     // With the default tolerance the path stops early on the gap, still close in R² terms.
     assert!(worst.1 < 0.5, "{}", worst.1);
 }

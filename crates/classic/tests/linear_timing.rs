@@ -65,7 +65,13 @@ fn linear_models_fit_and_predict_times() {
         ("wine", read_csv(dir.join("sklearn-small/wine.csv"))),
     ] {
         let (x, y, test) = split(&xs, &ys, &real[name]);
-        time_model(&format!("{name} LogisticRegression"), LogisticRegression::new().max_iter(1000), &x, &labels(&y), &test);
+        time_model(
+            &format!("{name} LogisticRegression"),
+            LogisticRegression::new().max_iter(1000),
+            &x,
+            &labels(&y),
+            &test,
+        );
     }
     let (train_x, train_y) = read_plain_csv(dir.join("optdigits/optdigits.tra"));
     let (test_x, _) = read_plain_csv(dir.join("optdigits/optdigits.tes"));
@@ -73,4 +79,3 @@ fn linear_models_fit_and_predict_times() {
     let (x, test) = standardise(&take(&train_x, &all(train_x.len())), &take(&test_x, &all(test_x.len())));
     time_model("optdigits LogisticRegression", LogisticRegression::new(), &x, &labels(&train_y), &test);
 }
-

@@ -250,7 +250,11 @@ impl ElasticNet {
     fn check_params(&self) -> Result<(), ClassicError> {
         check_non_negative(self.name, "alpha", self.alpha)?;
         if !(0.0..=1.0).contains(&self.l1_ratio) {
-            return Err(ClassicError::param(self.name, "l1_ratio", format!("must be in [0, 1], got {}", self.l1_ratio)));
+            return Err(ClassicError::param(
+                self.name,
+                "l1_ratio",
+                format!("must be in [0, 1], got {}", self.l1_ratio),
+            ));
         }
         check_non_negative(self.name, "tol", self.tol)
     }
@@ -289,7 +293,8 @@ impl ElasticNet {
         }
         sorted.sort_by(|a, b| b.total_cmp(a));
         let mut w = vec![0.0; data.p];
-        let (mut coefs, mut intercepts, mut dual_gaps, mut iterations) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut coefs, mut intercepts, mut dual_gaps, mut iterations) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for &alpha in &sorted {
             let outcome = self.solve_one(&data, alpha, &mut w);
             coefs.extend_from_slice(&w);
@@ -501,7 +506,12 @@ pub fn lasso_path(x: &Tensor<f64>, y: &[f64], alphas: &[f64]) -> Result<Regulari
 }
 
 /// [`lasso_path`] for the elastic net with L1 share `l1_ratio`.
-pub fn enet_path(x: &Tensor<f64>, y: &[f64], l1_ratio: f64, alphas: &[f64]) -> Result<RegularisationPath, ClassicError> {
+pub fn enet_path(
+    x: &Tensor<f64>,
+    y: &[f64],
+    l1_ratio: f64,
+    alphas: &[f64],
+) -> Result<RegularisationPath, ClassicError> {
     ElasticNet::new().l1_ratio(l1_ratio).path(x, y, alphas)
 }
 

@@ -278,10 +278,7 @@ impl Supervised for LogisticRegression {
         if classes.len() < 2 {
             return Err(ClassicError::data(
                 name,
-                format!(
-                    "y holds a single class ({}); a classifier needs samples of at least two classes",
-                    classes[0]
-                ),
+                format!("y holds a single class ({}); a classifier needs samples of at least two classes", classes[0]),
             ));
         }
         let labels: Vec<usize> = y.iter().map(|v| classes.binary_search(v).expect("seen")).collect();
@@ -395,8 +392,7 @@ impl Persist for LogisticRegression {
             .fit_intercept(read_meta(state, "fit_intercept")?)
             .max_iter(read_meta(state, "max_iter")?)
             .tol(read_meta(state, "tol")?);
-        model.fit =
-            Some(LogisticFit { classes, coef, intercept, iterations: 0, converged: true, objective: f64::NAN });
+        model.fit = Some(LogisticFit { classes, coef, intercept, iterations: 0, converged: true, objective: f64::NAN });
         Ok(model)
     }
 }

@@ -149,7 +149,9 @@ impl LinearFit {
         }
         let mut out = x.matmul(&self.coef.t()).contiguous();
         let k = self.intercept.len();
-        out.make_mut().chunks_exact_mut(k).for_each(|row| row.iter_mut().zip(&self.intercept).for_each(|(v, b)| *v += b));
+        out.make_mut()
+            .chunks_exact_mut(k)
+            .for_each(|row| row.iter_mut().zip(&self.intercept).for_each(|(v, b)| *v += b));
         out
     }
 

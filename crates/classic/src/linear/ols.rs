@@ -6,13 +6,13 @@
 //!   negligible diagonal entry (`X` is rank deficient) or `X` is wider than tall, the answer is
 //!   not unique and the solver hands over to the SVD for the minimum-norm one, which is what
 //!   scikit-learn returns.
-//! - SVD ([`linalg::lstsq`]): the minimum-norm least-squares solution, singular values below
+//! - SVD ([`linalg::lstsq()`]): the minimum-norm least-squares solution, singular values below
 //!   `ε·max(n, p)·σ_max` counted as zero.
 //! - The normal equation `XᵀX w = Xᵀy` by Cholesky: the textbook formula, fast, but forming
 //!   `XᵀX` squares the condition number, so an ill-conditioned design (high-degree polynomial
 //!   features) loses twice the digits; and a rank-deficient `X` makes it fail outright.
 
-use super::{centre, check_finite, cholesky_or_singular, check_fit_shapes, read_meta, targets_of, LinearFit};
+use super::{centre, check_finite, check_fit_shapes, cholesky_or_singular, read_meta, targets_of, LinearFit};
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::linalg;
 use kindling_tensor::safetensors::StateDict;
@@ -24,7 +24,7 @@ pub enum LstsqSolver {
     /// Householder QR and back substitution; the SVD's minimum-norm solution when `X` is
     /// rank deficient. The default.
     Qr,
-    /// The SVD's minimum-norm least-squares solution ([`linalg::lstsq`]).
+    /// The SVD's minimum-norm least-squares solution ([`linalg::lstsq()`]).
     Svd,
     /// The normal equation `XᵀX w = Xᵀy` by Cholesky: squares the condition number; errors
     /// on a rank-deficient `X`.
@@ -99,9 +99,7 @@ impl LinearRegression {
     }
 
     fn fitted(&self, what: &str) -> &LinearFit {
-        self.fit
-            .as_ref()
-            .unwrap_or_else(|| panic!("LinearRegression::{what}: the model is not fitted; call fit first"))
+        self.fit.as_ref().unwrap_or_else(|| panic!("LinearRegression::{what}: the model is not fitted; call fit first"))
     }
 
     /// `[features]` after a one-target fit, `[targets, features]` after [`Self::fit_multi`].
@@ -231,8 +229,9 @@ impl Persist for LinearRegression {
 
     fn from_state(state: &StateDict) -> Result<Self, String> {
         let solver: String = read_meta(state, "solver")?;
-        let mut model =
-            LinearRegression::new().fit_intercept(read_meta(state, "fit_intercept")?).solver(LstsqSolver::parse(&solver)?);
+        let mut model = LinearRegression::new()
+            .fit_intercept(read_meta(state, "fit_intercept")?)
+            .solver(LstsqSolver::parse(&solver)?);
         model.rank = read_meta(state, "rank")?;
         model.fit = Some(LinearFit::read(state)?);
         Ok(model)

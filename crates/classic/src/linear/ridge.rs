@@ -6,7 +6,9 @@
 //! `Xᵀ (XXᵀ + αI)⁻¹ y` (push-through identity), an `n × n` system instead. scikit-learn's
 //! `Ridge(solver="cholesky")` makes the same choice.
 
-use super::{centre, check_finite, cholesky_or_singular, check_fit_shapes, check_non_negative, read_meta, targets_of, LinearFit};
+use super::{
+    centre, check_finite, check_fit_shapes, check_non_negative, cholesky_or_singular, read_meta, targets_of, LinearFit,
+};
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::linalg;
 use kindling_tensor::safetensors::StateDict;
@@ -154,7 +156,8 @@ impl Persist for Ridge {
     }
 
     fn from_state(state: &StateDict) -> Result<Self, String> {
-        let mut model = Ridge::new().alpha(read_meta(state, "alpha")?).fit_intercept(read_meta(state, "fit_intercept")?);
+        let mut model =
+            Ridge::new().alpha(read_meta(state, "alpha")?).fit_intercept(read_meta(state, "fit_intercept")?);
         model.fit = Some(LinearFit::read(state)?);
         Ok(model)
     }

@@ -38,7 +38,11 @@ pub fn matrix(v: &Value) -> Tensor<f64> {
 pub fn assert_close(what: &str, got: &[f64], want: &[f64], atol: f64, rtol: f64) {
     assert_eq!(got.len(), want.len(), "{what}: {} values, expected {}", got.len(), want.len());
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= atol + rtol * w.abs(), "{what}[{i}]: got {g}, scikit-learn {w} (diff {:e})", (g - w).abs());
+        assert!(
+            (g - w).abs() <= atol + rtol * w.abs(),
+            "{what}[{i}]: got {g}, scikit-learn {w} (diff {:e})",
+            (g - w).abs()
+        );
     }
 }
 
@@ -73,7 +77,8 @@ pub fn read_csv(path: PathBuf) -> (Vec<Vec<f64>>, Vec<f64>) {
 /// The iris file: four measurements and the species as 0, 1, 2 (sorted names).
 pub fn read_iris(path: PathBuf) -> (Vec<Vec<f64>>, Vec<f64>) {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect::<Vec<_>>()).filter(|r| r.len() == 5).collect();
+    let rows: Vec<Vec<&str>> =
+        text.lines().map(|l| l.split(',').collect::<Vec<_>>()).filter(|r| r.len() == 5).collect();
     let mut names: Vec<&str> = rows.iter().map(|r| r[4]).collect();
     names.sort_unstable();
     names.dedup();
