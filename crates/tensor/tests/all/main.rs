@@ -8,6 +8,7 @@ mod course_fixtures;
 mod errors;
 mod kernel_index;
 mod linalg;
+mod linalg_fast;
 mod naive_vs_fast;
 mod ops;
 mod pool;

@@ -8,6 +8,7 @@
 //! squares).
 
 pub mod cholesky;
+mod gemm_update;
 pub mod lstsq;
 pub mod lu;
 pub mod qr;

@@ -1,16 +1,22 @@
 //! The Cholesky factorisation `A = L·Lᵀ` of a symmetric positive-definite matrix, and the
 //! solve that uses it (half the work of LU, and no pivoting needed).
 
+pub mod fast;
 pub mod naive;
 
 use super::triangular::{lower_in_place, lower_transposed_in_place};
 use super::{check_finite, matrix_tensor, rhs_f64, solution_tensor, square_f64, LinalgError};
+use crate::kernels::use_fast;
 use crate::shape::dims_str;
 use crate::{Float, Tensor};
 
 /// The lower factor of a Cholesky factorisation, naive or fast by the kernel mode.
 pub(crate) fn factor(a: &[f64], n: usize) -> Result<Vec<f64>, usize> {
-    naive::factor(a, n)
+    if use_fast() {
+        fast::factor(a, n)
+    } else {
+        naive::factor(a, n)
+    }
 }
 
 /// The Cholesky factor of a symmetric positive-definite matrix: the lower-triangular `L`

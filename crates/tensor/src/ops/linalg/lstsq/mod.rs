@@ -1,9 +1,11 @@
 //! Linear least squares, `min ‖A·x − b‖₂`, with the minimum-norm solution when `A` is rank
 //! deficient (as NumPy's `lstsq`, which calls LAPACK's `gelsd`).
 
+pub mod fast;
 pub mod naive;
 
 use super::{matrix_f64, rhs_f64, solution_tensor};
+use crate::kernels::use_fast;
 use crate::shape::dims_str;
 use crate::{Float, Tensor};
 
@@ -22,7 +24,11 @@ pub struct Lstsq<T: Float> {
 
 /// The solution and the rank, naive or fast by the kernel mode.
 pub(crate) fn solve_f64(a: &[f64], m: usize, n: usize, b: &[f64], k: usize, rcond: f64) -> (Vec<f64>, usize) {
-    naive::solve(a, m, n, b, k, rcond)
+    if use_fast() {
+        fast::solve(a, m, n, b, k, rcond)
+    } else {
+        naive::solve(a, m, n, b, k, rcond)
+    }
 }
 
 /// The least-squares solution of `A·x ≈ b` for an `m × n` `a`: the `x` that minimises

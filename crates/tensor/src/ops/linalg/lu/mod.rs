@@ -1,16 +1,22 @@
 //! The LU factorisation with partial pivoting, `P·A = L·U`, and what it gives: `solve`, the
 //! inverse, the determinant and its logarithm.
 
+pub mod fast;
 pub mod naive;
 
 use super::triangular::{lower_in_place, upper_in_place};
 use super::{check_finite, matrix_tensor, rhs_f64, solution_tensor, square_f64, LinalgError};
+use crate::kernels::use_fast;
 use crate::{Float, Tensor};
 use std::marker::PhantomData;
 
 /// Factors `a` in place, naive or fast by the kernel mode.
 pub(crate) fn factor(a: &mut [f64], n: usize) -> naive::Factored {
-    naive::factor(a, n)
+    if use_fast() {
+        fast::factor(a, n)
+    } else {
+        naive::factor(a, n)
+    }
 }
 
 /// An LU factorisation with partial pivoting, `P·A = L·U`: `L` unit lower triangular, `U`

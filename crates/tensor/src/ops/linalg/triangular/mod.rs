@@ -1,9 +1,11 @@
 //! Triangular solves: forward substitution for a lower-triangular matrix, back substitution
 //! for an upper one. They finish every other solver here (Cholesky, LU, least squares).
 
+pub mod fast;
 pub mod naive;
 
 use super::{check_finite, rhs_f64, solution_tensor, square_f64, LinalgError};
+use crate::kernels::use_fast;
 use crate::{Float, Tensor};
 
 /// The first zero on the diagonal of a square row-major matrix, if any.
@@ -13,17 +15,29 @@ pub(crate) fn first_zero_diagonal(a: &[f64], n: usize) -> Option<usize> {
 
 /// `L·X = B` in place, naive or fast by the kernel mode.
 pub(crate) fn lower_in_place(l: &[f64], n: usize, b: &mut [f64], k: usize, unit_diagonal: bool) {
-    naive::solve_lower(l, n, b, k, unit_diagonal)
+    if use_fast() {
+        fast::solve_lower(l, n, b, k, unit_diagonal)
+    } else {
+        naive::solve_lower(l, n, b, k, unit_diagonal)
+    }
 }
 
 /// `U·X = B` in place, naive or fast by the kernel mode.
 pub(crate) fn upper_in_place(u: &[f64], n: usize, b: &mut [f64], k: usize) {
-    naive::solve_upper(u, n, b, k)
+    if use_fast() {
+        fast::solve_upper(u, n, b, k)
+    } else {
+        naive::solve_upper(u, n, b, k)
+    }
 }
 
 /// `Lᵀ·X = B` in place for a lower-triangular `l`, naive or fast by the kernel mode.
 pub(crate) fn lower_transposed_in_place(l: &[f64], n: usize, b: &mut [f64], k: usize) {
-    naive::solve_lower_transposed(l, n, b, k)
+    if use_fast() {
+        fast::solve_lower_transposed(l, n, b, k)
+    } else {
+        naive::solve_lower_transposed(l, n, b, k)
+    }
 }
 
 /// Solves `A·x = b` for a triangular `a`: lower when `lower` is true (only the diagonal and
