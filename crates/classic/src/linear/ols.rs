@@ -4,10 +4,10 @@
 //! - Householder QR (the default): `X = QR`, then `R w = Qᵀy` by back substitution. It works
 //!   on `X` itself, so the error grows with `cond(X)`, not its square. When `R` has a
 //!   negligible diagonal entry (`X` is rank deficient) or `X` is wider than tall, the answer is
-//!   not unique and the solver hands over to the SVD for the minimum-norm one, which is what
-//!   scikit-learn returns.
-//! - SVD ([`linalg::lstsq()`]): the minimum-norm least-squares solution, singular values below
-//!   `ε·max(n, p)·σ_max` counted as zero.
+//!   not unique and the solver hands over to [`linalg::lstsq()`] for the minimum-norm one,
+//!   which is what scikit-learn returns.
+//! - SVD (the one-sided Jacobi SVD behind the naive [`linalg::lstsq()`]): the minimum-norm
+//!   least-squares solution, singular values below `ε·max(n, p)·σ_max` counted as zero.
 //! - The normal equation `XᵀX w = Xᵀy` by Cholesky: the textbook formula, fast, but forming
 //!   `XᵀX` squares the condition number, so an ill-conditioned design (high-degree polynomial
 //!   features) loses twice the digits; and a rank-deficient `X` makes it fail outright.
@@ -16,15 +16,15 @@ use super::{centre, check_finite, check_fit_shapes, cholesky_or_singular, read_m
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::linalg;
 use kindling_tensor::safetensors::StateDict;
-use kindling_tensor::Tensor;
+use kindling_tensor::{with_kernel_mode, KernelMode, Tensor};
 
 /// How [`LinearRegression`] solves the least-squares problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LstsqSolver {
-    /// Householder QR and back substitution; the SVD's minimum-norm solution when `X` is
-    /// rank deficient. The default.
+    /// Householder QR and back substitution; [`linalg::lstsq()`]'s minimum-norm solution when
+    /// `X` is rank deficient. The default.
     Qr,
-    /// The SVD's minimum-norm least-squares solution ([`linalg::lstsq()`]).
+    /// The SVD's minimum-norm least-squares solution (one-sided Jacobi).
     Svd,
     /// The normal equation `XᵀX w = Xᵀy` by Cholesky: squares the condition number; errors
     /// on a rank-deficient `X`.
@@ -149,7 +149,11 @@ impl LinearRegression {
                     self.rank = p;
                     solution
                 }
-                None => self.svd_solve(&a, &b),
+                None => {
+                    let result = linalg::lstsq(&a, &b, None);
+                    self.rank = result.rank;
+                    result.solution
+                }
             },
             LstsqSolver::Svd => self.svd_solve(&a, &b),
             LstsqSolver::NormalEquation => {
@@ -173,15 +177,17 @@ impl LinearRegression {
 }
 
 impl LinearRegression {
+    /// The minimum-norm solution through the SVD: the tensor crate's naive `lstsq` kernel is a
+    /// one-sided Jacobi SVD (its fast one is a pivoted QR), so it is asked for by name here.
     fn svd_solve(&mut self, a: &Tensor<f64>, b: &Tensor<f64>) -> Tensor<f64> {
-        let result = linalg::lstsq(a, b, None);
+        let result = with_kernel_mode(KernelMode::Naive, || linalg::lstsq(a, b, None));
         self.rank = result.rank;
         result.solution
     }
 }
 
 /// `R w = Qᵀb` for a tall, full-rank `a`; `None` when `a` is wide or `R` has a diagonal entry
-/// below `ε·max(n, p)·max|R_ii|` (numerically rank deficient: the SVD decides then).
+/// below `ε·n·max|R_ii|` (numerically rank deficient: the minimum-norm solver decides then).
 fn qr_solve(a: &Tensor<f64>, b: &Tensor<f64>) -> Option<Tensor<f64>> {
     let (n, p) = (a.shape()[0], a.shape()[1]);
     if n < p {
