@@ -145,3 +145,22 @@ fn saved_models_predict_the_same() {
     assert!(err.to_string().contains("holds a Lasso, not a ElasticNet"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// With no L1 share the elastic net is ridge with α scaled by n (the 1/2n in front of the
+/// squared error), and with α = 0 the lasso is least squares: both reached by the sweeps,
+/// each stopped by its own form of the gap.
+#[test]
+fn the_limits_of_the_elastic_net_are_ridge_and_least_squares() {
+    let (x, y, _) = data();
+    let mut enet = ElasticNet::new().alpha(0.3).l1_ratio(0.0).tol(1e-14).max_iter(100_000);
+    enet.fit(&x, &y).unwrap();
+    let mut ridge = kindling_classic::linear::Ridge::new().alpha(0.3 * 50.0);
+    ridge.fit(&x, &y).unwrap();
+    assert_close("enet ρ=0 vs ridge", &enet.coef().to_vec(), &ridge.coef().to_vec(), 1e-8, 1e-8);
+    let mut lasso = Lasso::new().alpha(0.0).tol(1e-14).max_iter(100_000);
+    lasso.fit(&x, &y).unwrap();
+    let mut ols = kindling_classic::linear::LinearRegression::new();
+    ols.fit(&x, &y).unwrap();
+    assert_close("lasso α=0 vs OLS", &lasso.coef().to_vec(), &ols.coef().to_vec(), 1e-8, 1e-8);
+    assert!((lasso.intercept() - ols.intercept()).abs() < 1e-8);
+}

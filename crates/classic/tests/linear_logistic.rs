@@ -133,3 +133,16 @@ fn saved_models_predict_the_same() {
     assert_eq!(back.predict_proba(&x).to_vec(), model.predict_proba(&x).to_vec());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn without_an_intercept_the_intercept_stays_zero() {
+    let (x, y, c, cc) = case("multi");
+    let mut model = LogisticRegression::new().c(cc).fit_intercept(false);
+    model.fit(&x, &y).unwrap();
+    assert_eq!(model.intercept(), &[0.0, 0.0, 0.0]);
+    // Fewer free parameters: the objective cannot beat the fit with an intercept.
+    let mut with = LogisticRegression::new().c(cc).tol(1e-10).max_iter(1000);
+    with.fit(&x, &y).unwrap();
+    assert!(model.objective() >= with.objective());
+    assert!(model.objective() < c["l2"]["objective"].as_f64().unwrap() * 1.5);
+}
