@@ -237,7 +237,8 @@ impl ElasticNet {
         self.fitted("intercept").intercept(self.name)
     }
 
-    /// The duality gap the last `fit` ended with (scaled by `n`, as scikit-learn's `dual_gap_`).
+    /// The duality gap the last `fit` ended with, divided by `n` (the objective's scale), as
+    /// scikit-learn's `dual_gap_`.
     pub fn dual_gap(&self) -> f64 {
         self.dual_gap
     }
