@@ -13,6 +13,9 @@
 
 pub mod error;
 pub mod estimator;
+pub mod linear;
+pub mod naive_bayes;
+pub mod neighbors;
 pub mod persist;
 
 pub use error::ClassicError;

@@ -1,0 +1,2 @@
+mod perceptron;
+pub use perceptron::Perceptron;
