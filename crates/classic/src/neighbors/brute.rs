@@ -10,8 +10,10 @@
 //!   of the k smallest in O(n) per row, and a sort of those k only.
 //!
 //! Both break distance ties by the lower training index. The GEMM form rounds differently
-//! from the direct sum (and can give a tiny positive distance for an identical point, clamped
-//! at 0 when it would be negative), so the two agree to about 1e-12 relative, not bitwise.
+//! from the direct sum (an identical point can come out at 1e-8 instead of 0), so v2 uses it
+//! only to choose the k nearest and then recomputes their distances directly: the reported
+//! distances are the naive ones, and the chosen rows differ only if two candidates are within
+//! rounding (about 1e-15 relative) of each other at the k-th place.
 
 use super::{Metric, NeighbourLists};
 use kindling_tensor::Tensor;
@@ -75,12 +77,22 @@ impl BruteIndex {
                 Metric::Euclidean => self.squared_euclidean(block, b, dims),
                 Metric::Manhattan => manhattan(train, block, dims, n),
             };
-            let chosen: Vec<Vec<u32>> = distances.par_chunks(n).map(|row| k_smallest(row, k)).collect();
-            for (row, picked) in distances.chunks(n).zip(chosen) {
-                for j in picked {
-                    let d = row[j as usize];
-                    out.push(j as usize, if metric == Metric::Euclidean { d.sqrt() } else { d });
-                }
+            let chosen: Vec<Vec<(f64, usize)>> = distances
+                .par_chunks(n)
+                .zip(block.par_chunks(dims.max(1)))
+                .map(|(row, query)| {
+                    // The GEMM form chooses; the k winners' distances are then recomputed
+                    // directly, so an identical point is at exactly 0, as in the naive search.
+                    let mut picked: Vec<(f64, usize)> = k_smallest(row, k)
+                        .into_iter()
+                        .map(|j| (distance(metric, query, &train[j as usize * dims..(j as usize + 1) * dims]), j as usize))
+                        .collect();
+                    picked.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    picked
+                })
+                .collect();
+            for (d, j) in chosen.into_iter().flatten() {
+                out.push(j, d);
             }
         }
         out
