@@ -223,7 +223,7 @@ fn optdigits_accuracy_is_close_to_scikit_learn() {
     let mut scaler = StandardScaler::new();
     let (s_train, s_test) = (scaler.fit_transform(&x_train), scaler.transform(&x_test));
 
-    // scikit-learn 1.9.1 on the same split (fixtures/naive_bayes/bench_naive_bayes.py):
+    // scikit-learn 1.9.1 on the same split (fixtures/neighbors/peer_scikit_learn.py):
     // GaussianNB 0.7173 standardised / 0.7863 raw, MultinomialNB 0.8893 on raw counts,
     // BernoulliNB (threshold 8) 0.8809.
     let mut gaussian = GaussianNb::new();
@@ -240,5 +240,41 @@ fn optdigits_accuracy_is_close_to_scikit_learn() {
     eprintln!("optdigits: gaussian {standardised:.4} standardised, {raw:.4} raw; multinomial {counts:.4}; bernoulli {binary:.4}");
     for (ours, theirs) in [(standardised, 0.7173), (raw, 0.7863), (counts, 0.8893), (binary, 0.8809)] {
         assert!((ours - theirs).abs() <= 0.01, "{ours} vs scikit-learn's {theirs}");
+    }
+}
+
+/// Median fit and predict milliseconds over 7 runs.
+fn time_it<M: Supervised<Target = i64>>(model: &mut M, train: &(Tensor<f64>, Vec<i64>), test: &Tensor<f64>) -> (f64, f64) {
+    let (mut fits, mut predicts) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        let t = std::time::Instant::now();
+        model.fit(&train.0, &train.1).unwrap();
+        fits.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = std::time::Instant::now();
+        std::hint::black_box(model.predict(test));
+        predicts.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    fits.sort_by(f64::total_cmp);
+    predicts.sort_by(f64::total_cmp);
+    (fits[3], predicts[3])
+}
+
+/// Prints fit and predict medians on optdigits (run with --release --ignored --nocapture and
+/// RAYON_NUM_THREADS=1; fixtures/neighbors/peer_scikit_learn.py times scikit-learn the same way).
+#[test]
+#[ignore]
+fn timing() {
+    let Some([train, (x_test, _)]) = optdigits() else { return };
+    let mut scaler = StandardScaler::new();
+    let standardised = (scaler.fit_transform(&train.0), train.1.clone());
+    let s_test = scaler.transform(&x_test);
+    let rows = [
+        ("GaussianNb optdigits std", time_it(&mut GaussianNb::new(), &standardised, &s_test)),
+        ("GaussianNb optdigits raw", time_it(&mut GaussianNb::new(), &train, &x_test)),
+        ("MultinomialNb optdigits raw", time_it(&mut MultinomialNb::new(), &train, &x_test)),
+        ("BernoulliNb(8) optdigits raw", time_it(&mut BernoulliNb::new().binarize(Some(8.0)), &train, &x_test)),
+    ];
+    for (name, (fit, predict)) in rows {
+        println!("kindling {name:30} fit {fit:8.3} ms  predict {predict:8.3} ms");
     }
 }

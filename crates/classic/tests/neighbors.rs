@@ -247,7 +247,7 @@ fn optdigits() -> Option<[(Tensor<f64>, Vec<i64>); 2]> {
 fn optdigits_accuracy_is_close_to_scikit_learn() {
     let Some([(x_train, y_train), (x_test, y_test)]) = optdigits() else { return };
     // scikit-learn 1.9.1, KNeighborsClassifier(5) on the same standardised split:
-    // 0.9649 (fixtures/neighbors/bench_neighbors.py).
+    // 0.9649 (fixtures/neighbors/peer_scikit_learn.py).
     let mut model = KNeighborsClassifier::new(5);
     model.fit(&x_train, &y_train).unwrap();
     let accuracy = model.score(&x_test, &y_test);
@@ -256,7 +256,7 @@ fn optdigits_accuracy_is_close_to_scikit_learn() {
 }
 
 /// Prints fit and predict medians on optdigits (run with --release --ignored --nocapture and
-/// RAYON_NUM_THREADS=1; bench_neighbors.py times scikit-learn the same way).
+/// RAYON_NUM_THREADS=1; fixtures/neighbors/peer_scikit_learn.py times scikit-learn the same way).
 #[test]
 #[ignore]
 fn timing() {
@@ -277,3 +277,4 @@ fn timing() {
     }
     println!("kindling knn optdigits: fit {:.2} ms, predict {:.2} ms", median(fits) * 1e3, median(predicts) * 1e3);
 }
+

@@ -221,3 +221,27 @@ fn write_splits() {
     std::fs::write(out, serde_json::Value::Object(json).to_string()).unwrap();
 }
 
+
+/// Prints fit and predict medians (seed 0) on each dataset (run with --release --ignored
+/// --nocapture and RAYON_NUM_THREADS=1; peer_scikit_learn.py times scikit-learn the same way).
+#[test]
+#[ignore]
+fn timing() {
+    let Some(dir) = datasets() else { return };
+    for name in ["iris", "breast_cancer", "wine", "optdigits"] {
+        let [(x_train, y_train), (x_test, _)] = if name == "optdigits" { optdigits(&dir) } else { small_split(&dir, name) };
+        let (mut fits, mut predicts) = (Vec::new(), Vec::new());
+        for _ in 0..7 {
+            let mut model = Perceptron::new();
+            let t = std::time::Instant::now();
+            model.fit(&x_train, &y_train).unwrap();
+            fits.push(t.elapsed().as_secs_f64() * 1e3);
+            let t = std::time::Instant::now();
+            std::hint::black_box(model.predict(&x_test));
+            predicts.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        fits.sort_by(f64::total_cmp);
+        predicts.sort_by(f64::total_cmp);
+        println!("kindling Perceptron {name:20} fit {:8.3} ms  predict {:8.3} ms", fits[3], predicts[3]);
+    }
+}

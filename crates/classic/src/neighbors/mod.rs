@@ -111,7 +111,8 @@ pub(crate) struct Search {
     weights: Weights,
     metric: Metric,
     algorithm: Algorithm,
-    fitted: Option<(Index, Vec<f64>, usize, usize)>,
+    /// The index, the training rows `[rows, dims]`, rows, dims.
+    fitted: Option<(Index, Tensor<f64>, usize, usize)>,
 }
 
 impl Search {
@@ -134,7 +135,8 @@ impl Search {
                 format!("k = {} is more than the {rows} training samples; lower k or fit on more data", self.k),
             ));
         }
-        self.fitted = Some((self.build(&values, rows, dims), values, rows, dims));
+        let index = self.build(&values, rows, dims);
+        self.fitted = Some((index, Tensor::from_vec(values, [rows, dims]), rows, dims));
         Ok(())
     }
 
@@ -168,8 +170,10 @@ impl Search {
         }
         match (index, kernel_mode()) {
             (Index::Tree(tree), _) => tree.query_rows(&queries, self.k),
-            (Index::Brute(_), KernelMode::Naive) => brute::naive(train, &queries, *dims, self.k, self.metric),
-            (Index::Brute(brute), KernelMode::Fast) => brute.fast(&queries, *dims, self.k, self.metric),
+            (Index::Brute(_), KernelMode::Naive) => {
+                brute::naive(train.as_slice().expect("contiguous"), &queries, *dims, self.k, self.metric)
+            }
+            (Index::Brute(brute), KernelMode::Fast) => brute.fast(train, &queries, *dims, self.k, self.metric),
         }
     }
 
@@ -201,7 +205,8 @@ impl Search {
     fn save(&self, state: &mut kindling_tensor::safetensors::StateDict, name: &str) {
         let (_, train, rows, dims) =
             self.fitted.as_ref().unwrap_or_else(|| panic!("{name}::to_state: the model is not fitted; call fit first"));
-        state.insert("x", Tensor::from_vec(train.clone(), [*rows, *dims]));
+        debug_assert_eq!(train.shape(), &[*rows, *dims]);
+        state.insert("x", train.clone());
         state.set_metadata("k", self.k.to_string());
         state.set_metadata("weights", if self.weights == Weights::Uniform { "uniform" } else { "distance" });
         state.set_metadata("metric", self.metric.as_str());
@@ -232,8 +237,9 @@ impl Search {
             return Err(format!("x has shape {:?}, which does not fit k = {}", x.shape(), search.k));
         }
         let (rows, dims) = (x.shape()[0], x.shape()[1]);
-        let values = x.to_vec();
-        search.fitted = Some((search.build(&values, rows, dims), values, rows, dims));
+        let x = x.contiguous();
+        let index = search.build(x.as_slice().expect("contiguous"), rows, dims);
+        search.fitted = Some((index, x, rows, dims));
         Ok(search)
     }
 }
