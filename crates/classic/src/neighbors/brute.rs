@@ -88,13 +88,10 @@ impl BruteIndex {
                 .zip(block.par_chunks(dims.max(1)))
                 .map(|(row, query)| {
                     let candidates = match metric {
-                        Metric::Euclidean => {
-                            // ‖q‖² is the same for every candidate, so ‖t‖² − 2·q·t orders
-                            // them as the squared distance does.
-                            let keys: Vec<f64> = self.norms.iter().zip(row).map(|(t, p)| t - 2.0 * p).collect();
-                            k_smallest(&keys, k)
-                        }
-                        Metric::Manhattan => k_smallest(row, k),
+                        // ‖q‖² is the same for every candidate, so ‖t‖² − 2·q·t orders them
+                        // as the squared distance does.
+                        Metric::Euclidean => k_smallest_by(n, k, |j| self.norms[j] - 2.0 * row[j]),
+                        Metric::Manhattan => k_smallest_by(n, k, |j| row[j]),
                     };
                     // The product form chooses; the k winners' distances are then recomputed
                     // directly, so an identical point is at exactly 0, as in the naive search.
@@ -126,40 +123,48 @@ fn manhattan(train: &[f64], block: &[f64], dims: usize, n: usize) -> Vec<f64> {
 /// partial selection (`select_nth_unstable`, v2) over all n candidates.
 const SCAN_MAX_K: usize = 32;
 
-/// The positions of the k smallest values, nearest first, ties by lower position.
-fn k_smallest(values: &[f64], k: usize) -> Vec<usize> {
-    if k <= SCAN_MAX_K {
-        // One comparison with the current k-th best per candidate; scanning in index order
-        // with a strict `<` keeps the lower index on a tie.
-        let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
-        let mut worst = f64::INFINITY;
-        // Chunks of 8 whose smallest value cannot enter are skipped after one SIMD-friendly
-        // minimum, which is most of them once the buffer holds good candidates.
-        for (c, chunk) in values.chunks(8).enumerate() {
-            let smallest = chunk.iter().fold(f64::INFINITY, |m, &v| if v < m { v } else { m });
-            if smallest >= worst && best.len() == k {
-                continue;
-            }
-            for (i, &d) in chunk.iter().enumerate() {
-                if d < worst || best.len() < k {
-                    if best.len() == k {
-                        best.pop();
-                    }
-                    let at = best.partition_point(|b| b.0 <= d);
-                    best.insert(at, (d, c * 8 + i));
-                    if best.len() == k {
-                        worst = best[k - 1].0;
-                    }
+/// The positions `0..n` of the k smallest `key(j)`, nearest first, ties by lower position.
+#[inline(always)]
+fn k_smallest_by(n: usize, k: usize, key: impl Fn(usize) -> f64) -> Vec<usize> {
+    if k > SCAN_MAX_K {
+        let values: Vec<f64> = (0..n).map(key).collect();
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        if k < n {
+            order.select_nth_unstable_by(k - 1, |&a, &b| closer(&values, a, b));
+            order.truncate(k);
+        }
+        order.sort_unstable_by(|&a, &b| closer(&values, a, b));
+        return order.into_iter().map(|j| j as usize).collect();
+    }
+    // One comparison with the current k-th best per candidate; scanning in index order with
+    // a strict `<` keeps the lower index on a tie. Keys are made 8 at a time, and a chunk
+    // whose smallest key cannot enter is skipped after one minimum (most chunks, once the
+    // buffer holds good candidates); no n-long array is written.
+    let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
+    let mut worst = f64::INFINITY;
+    let mut chunk = [0.0f64; 8];
+    for start in (0..n).step_by(8) {
+        let len = 8.min(n - start);
+        let mut smallest = f64::INFINITY;
+        for (i, slot) in chunk[..len].iter_mut().enumerate() {
+            *slot = key(start + i);
+            smallest = if *slot < smallest { *slot } else { smallest };
+        }
+        if smallest >= worst && best.len() == k {
+            continue;
+        }
+        for (i, &d) in chunk[..len].iter().enumerate() {
+            if d < worst || best.len() < k {
+                if best.len() == k {
+                    best.pop();
+                }
+                let at = best.partition_point(|b| b.0 <= d);
+                best.insert(at, (d, start + i));
+                if best.len() == k {
+                    worst = best[k - 1].0;
                 }
             }
         }
-        return best.into_iter().map(|(_, j)| j).collect();
     }
-    let mut order: Vec<u32> = (0..values.len() as u32).collect();
-    if k < order.len() {
-        order.select_nth_unstable_by(k - 1, |&a, &b| closer(values, a, b));
-        order.truncate(k);
-    }
-    order.sort_unstable_by(|&a, &b| closer(values, a, b));
-    order.into_iter().map(|j| j as usize).collect()
+    best.into_iter().map(|(_, j)| j).collect()
 }
