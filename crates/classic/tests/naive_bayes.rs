@@ -10,13 +10,19 @@ use serde_json::Value;
 const PARAMS: Tolerance = Tolerance { atol: 1e-10, rtol: 1e-10 };
 
 fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/naive_bayes/naive_bayes.json"))
-        .expect("fixture naive_bayes.json");
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/naive_bayes/naive_bayes.json"))
+            .expect("fixture naive_bayes.json");
     serde_json::from_str(&text).unwrap()
 }
 
 fn matrix(v: &Value) -> Tensor<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect();
+    let rows: Vec<Vec<f64>> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+        .collect();
     let cols = rows[0].len();
     Tensor::from_vec(rows.concat(), [rows.len(), cols])
 }
@@ -30,7 +36,12 @@ fn labels(v: &Value) -> Vec<i64> {
 }
 
 /// Fits `model` on the problem, then checks probabilities, log-probabilities and predictions.
-fn check_outputs<M: PredictProba>(model: &mut M, problem: &Value, case: &Value, log_proba: impl Fn(&M, &Tensor<f64>) -> Tensor<f64>) {
+fn check_outputs<M: PredictProba>(
+    model: &mut M,
+    problem: &Value,
+    case: &Value,
+    log_proba: impl Fn(&M, &Tensor<f64>) -> Tensor<f64>,
+) {
     let x_test = matrix(&problem["x_test"]);
     assert_close(&model.predict_proba(&x_test), &matrix(&case["proba"]), PARAMS);
     assert_close(&log_proba(model, &x_test), &matrix(&case["log_proba"]), PARAMS);
@@ -59,7 +70,11 @@ fn gaussian_matches_scikit_learn() {
         assert_close(&model.means(), &matrix(&case["theta"]), PARAMS);
         assert_close(&model.variances(), &matrix(&case["var"]), PARAMS);
         assert!((model.epsilon() - case["epsilon"].as_f64().unwrap()).abs() < 1e-15, "{name}: epsilon");
-        assert_close(&Tensor::from_slice(model.class_prior()), &Tensor::from_slice(&floats(&case["class_prior"])), PARAMS);
+        assert_close(
+            &Tensor::from_slice(model.class_prior()),
+            &Tensor::from_slice(&floats(&case["class_prior"])),
+            PARAMS,
+        );
         check_outputs(&mut model, problem, case, |m, x| m.predict_log_proba(x));
     }
 }
@@ -78,7 +93,11 @@ fn multinomial_matches_scikit_learn() {
         };
         model.fit(&x, &y).unwrap();
         assert_close(&model.feature_log_prob(), &matrix(&case["feature_log_prob"]), PARAMS);
-        assert_close(&Tensor::from_slice(model.class_log_prior()), &Tensor::from_slice(&floats(&case["class_log_prior"])), PARAMS);
+        assert_close(
+            &Tensor::from_slice(model.class_log_prior()),
+            &Tensor::from_slice(&floats(&case["class_log_prior"])),
+            PARAMS,
+        );
         check_outputs(&mut model, problem, case, |m, x| m.predict_log_proba(x));
     }
 }
@@ -95,7 +114,11 @@ fn bernoulli_matches_scikit_learn() {
             .fit_prior(case["fit_prior"].as_bool().unwrap());
         model.fit(&x, &y).unwrap();
         assert_close(&model.feature_log_prob(), &matrix(&case["feature_log_prob"]), PARAMS);
-        assert_close(&Tensor::from_slice(model.class_log_prior()), &Tensor::from_slice(&floats(&case["class_log_prior"])), PARAMS);
+        assert_close(
+            &Tensor::from_slice(model.class_log_prior()),
+            &Tensor::from_slice(&floats(&case["class_log_prior"])),
+            PARAMS,
+        );
         check_outputs(&mut model, problem, case, |m, x| m.predict_log_proba(x));
     }
 }
@@ -124,19 +147,28 @@ fn save_and_load_give_the_same_predictions() {
     gaussian.fit(&matrix(&g["x"]), &labels(&g["y"])).unwrap();
     gaussian.save(dir.join("g.safetensors")).unwrap();
     let back = GaussianNb::load(dir.join("g.safetensors")).unwrap();
-    assert_eq!(back.predict_proba(&matrix(&g["x_test"])).to_vec(), gaussian.predict_proba(&matrix(&g["x_test"])).to_vec());
+    assert_eq!(
+        back.predict_proba(&matrix(&g["x_test"])).to_vec(),
+        gaussian.predict_proba(&matrix(&g["x_test"])).to_vec()
+    );
 
     let mut multinomial = MultinomialNb::new().alpha(0.3);
     multinomial.fit(&matrix(&m["x"]), &labels(&m["y"])).unwrap();
     multinomial.save(dir.join("m.safetensors")).unwrap();
     let back = MultinomialNb::load(dir.join("m.safetensors")).unwrap();
-    assert_eq!(back.predict_proba(&matrix(&m["x_test"])).to_vec(), multinomial.predict_proba(&matrix(&m["x_test"])).to_vec());
+    assert_eq!(
+        back.predict_proba(&matrix(&m["x_test"])).to_vec(),
+        multinomial.predict_proba(&matrix(&m["x_test"])).to_vec()
+    );
 
     let mut bernoulli = BernoulliNb::new().binarize(Some(2.0));
     bernoulli.fit(&matrix(&m["x"]), &labels(&m["y"])).unwrap();
     bernoulli.save(dir.join("b.safetensors")).unwrap();
     let back = BernoulliNb::load(dir.join("b.safetensors")).unwrap();
-    assert_eq!(back.predict_proba(&matrix(&m["x_test"])).to_vec(), bernoulli.predict_proba(&matrix(&m["x_test"])).to_vec());
+    assert_eq!(
+        back.predict_proba(&matrix(&m["x_test"])).to_vec(),
+        bernoulli.predict_proba(&matrix(&m["x_test"])).to_vec()
+    );
 
     let err = BernoulliNb::load(dir.join("m.safetensors")).unwrap_err().to_string();
     assert!(err.contains("holds a MultinomialNb, not a BernoulliNb"), "{err}");
@@ -162,7 +194,10 @@ fn nan_inputs_are_refused() {
         MultinomialNb::new().fit(&x, &[0, 1]).unwrap_err(),
         BernoulliNb::new().fit(&x, &[0, 1]).unwrap_err(),
     ] {
-        assert!(err.to_string().ends_with("x holds NaN at row 1, column 0; impute or drop missing values first"), "{err}");
+        assert!(
+            err.to_string().ends_with("x holds NaN at row 1, column 0; impute or drop missing values first"),
+            "{err}"
+        );
     }
 }
 
@@ -244,7 +279,11 @@ fn optdigits_accuracy_is_close_to_scikit_learn() {
 }
 
 /// Median fit and predict milliseconds over 7 runs.
-fn time_it<M: Supervised<Target = i64>>(model: &mut M, train: &(Tensor<f64>, Vec<i64>), test: &Tensor<f64>) -> (f64, f64) {
+fn time_it<M: Supervised<Target = i64>>(
+    model: &mut M,
+    train: &(Tensor<f64>, Vec<i64>),
+    test: &Tensor<f64>,
+) -> (f64, f64) {
     let (mut fits, mut predicts) = (Vec::new(), Vec::new());
     for _ in 0..7 {
         let t = std::time::Instant::now();

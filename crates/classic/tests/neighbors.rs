@@ -18,7 +18,12 @@ fn fixture() -> Value {
 }
 
 fn matrix(v: &Value) -> Tensor<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect();
+    let rows: Vec<Vec<f64>> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+        .collect();
     let cols = rows[0].len();
     Tensor::from_vec(rows.concat(), [rows.len(), cols])
 }
@@ -60,7 +65,11 @@ fn every_search_matches_scikit_learn() {
 
                     let mut reg = KNeighborsRegressor::new(k).weights(weights).metric(metric).algorithm(algorithm);
                     reg.fit(&x, &target).unwrap();
-                    assert_close(&Tensor::from_slice(&reg.predict(&x_test)), &Tensor::from_slice(&floats(&case["regress"])), NEAR);
+                    assert_close(
+                        &Tensor::from_slice(&reg.predict(&x_test)),
+                        &Tensor::from_slice(&floats(&case["regress"])),
+                        NEAR,
+                    );
                 });
             }
         }
@@ -91,7 +100,9 @@ fn random_matrix(rng: &mut Rng, rows: usize, cols: usize) -> Tensor<f64> {
 fn the_gemm_search_agrees_with_the_naive_loop() {
     let mut rng = Rng::seed(3);
     // Sizes around the 256-row query block and odd widths.
-    for (train_rows, query_rows, dims, k) in [(1, 5, 3, 1), (7, 300, 1, 3), (63, 257, 17, 7), (65, 513, 64, 10), (257, 40, 5, 257)] {
+    for (train_rows, query_rows, dims, k) in
+        [(1, 5, 3, 1), (7, 300, 1, 3), (63, 257, 17, 7), (65, 513, 64, 10), (257, 40, 5, 257)]
+    {
         let x = random_matrix(&mut rng, train_rows, dims);
         let q = random_matrix(&mut rng, query_rows, dims);
         let y: Vec<i64> = (0..train_rows as i64).map(|i| i % 3).collect();
@@ -129,7 +140,11 @@ fn the_kd_tree_finds_what_brute_force_finds_even_with_duplicates() {
                 let found = tree.query(query, k);
                 let indices: Vec<i64> = found.iter().map(|n| n.index as i64).collect();
                 let distances: Vec<f64> = found.iter().map(|n| n.distance).collect();
-                assert_eq!(indices, i[row * k..(row + 1) * k], "{rows}x{dims} k={k} leaf={leaf} {metric:?} query {row}");
+                assert_eq!(
+                    indices,
+                    i[row * k..(row + 1) * k],
+                    "{rows}x{dims} k={k} leaf={leaf} {metric:?} query {row}"
+                );
                 assert_eq!(distances, d[row * k..(row + 1) * k], "{rows}x{dims} {metric:?} query {row}");
             }
         }
@@ -172,7 +187,10 @@ fn k_larger_than_the_training_set_is_refused() {
     let x = Tensor::from([[0.0], [1.0], [2.0]]);
     let err = KNeighborsClassifier::new(4).fit(&x, &[0, 1, 1]).unwrap_err();
     assert!(matches!(err, ClassicError::Data { .. }));
-    assert_eq!(err.to_string(), "KNeighborsClassifier: k = 4 is more than the 3 training samples; lower k or fit on more data");
+    assert_eq!(
+        err.to_string(),
+        "KNeighborsClassifier: k = 4 is more than the 3 training samples; lower k or fit on more data"
+    );
     let err = KNeighborsRegressor::new(0).fit(&x, &[0.0, 1.0, 1.0]).unwrap_err();
     assert_eq!(err.to_string(), "KNeighborsRegressor: k must be at least 1");
 }
@@ -181,7 +199,10 @@ fn k_larger_than_the_training_set_is_refused() {
 fn nan_inputs_are_refused() {
     let x = Tensor::from([[0.0, 1.0], [1.0, f64::NAN]]);
     let err = KNeighborsClassifier::new(1).fit(&x, &[0, 1]).unwrap_err();
-    assert_eq!(err.to_string(), "KNeighborsClassifier: x holds NaN at row 1, column 1; impute or drop missing values first");
+    assert_eq!(
+        err.to_string(),
+        "KNeighborsClassifier: x holds NaN at row 1, column 1; impute or drop missing values first"
+    );
     let ok = Tensor::from([[0.0, 1.0], [1.0, 2.0]]);
     let err = KNeighborsRegressor::new(1).fit(&ok, &[0.0, f64::NAN]).unwrap_err();
     assert_eq!(err.to_string(), "KNeighborsRegressor: y holds NaN at position 1; drop or impute it first");
@@ -277,4 +298,3 @@ fn timing() {
     }
     println!("kindling knn optdigits: fit {:.2} ms, predict {:.2} ms", median(fits) * 1e3, median(predicts) * 1e3);
 }
-

@@ -189,9 +189,11 @@ fn accuracy_is_close_to_scikit_learn() {
     // the order of the samples (iris: from 0.78 to 0.98 on 45 test samples), and our order
     // comes from another generator, so we compare means over ten seeds: within 0.06 on the
     // small sets (about two standard errors of the difference) and 0.01 on optdigits.
-    let peers = [("iris", 0.9222, 0.06), ("breast_cancer", 0.9702, 0.06), ("wine", 0.9849, 0.06), ("optdigits", 0.9238, 0.01)];
+    let peers =
+        [("iris", 0.9222, 0.06), ("breast_cancer", 0.9702, 0.06), ("wine", 0.9849, 0.06), ("optdigits", 0.9238, 0.01)];
     for (name, theirs, within) in peers {
-        let [(x_train, y_train), (x_test, y_test)] = if name == "optdigits" { optdigits(&dir) } else { small_split(&dir, name) };
+        let [(x_train, y_train), (x_test, y_test)] =
+            if name == "optdigits" { optdigits(&dir) } else { small_split(&dir, name) };
         let accuracies: Vec<f64> = (0..10)
             .map(|seed| {
                 let mut model = Perceptron::new().seed(seed);
@@ -200,7 +202,10 @@ fn accuracy_is_close_to_scikit_learn() {
             })
             .collect();
         let ours = accuracies.iter().sum::<f64>() / 10.0;
-        eprintln!("{name}: perceptron mean {ours:.4} over seeds 0..9 (scikit-learn {theirs:.4}), seed 0: {:.4}", accuracies[0]);
+        eprintln!(
+            "{name}: perceptron mean {ours:.4} over seeds 0..9 (scikit-learn {theirs:.4}), seed 0: {:.4}",
+            accuracies[0]
+        );
         assert!((ours - theirs).abs() <= within, "{name}: {ours} vs scikit-learn's {theirs}");
     }
 }
@@ -221,7 +226,6 @@ fn write_splits() {
     std::fs::write(out, serde_json::Value::Object(json).to_string()).unwrap();
 }
 
-
 /// Prints fit and predict medians (seed 0) on each dataset (run with --release --ignored
 /// --nocapture and RAYON_NUM_THREADS=1; peer_scikit_learn.py times scikit-learn the same way).
 #[test]
@@ -229,7 +233,8 @@ fn write_splits() {
 fn timing() {
     let Some(dir) = datasets() else { return };
     for name in ["iris", "breast_cancer", "wine", "optdigits"] {
-        let [(x_train, y_train), (x_test, _)] = if name == "optdigits" { optdigits(&dir) } else { small_split(&dir, name) };
+        let [(x_train, y_train), (x_test, _)] =
+            if name == "optdigits" { optdigits(&dir) } else { small_split(&dir, name) };
         let (mut fits, mut predicts) = (Vec::new(), Vec::new());
         for _ in 0..7 {
             let mut model = Perceptron::new();

@@ -236,17 +236,20 @@ impl Supervised for Perceptron {
         input::check_targets("Perceptron::fit", rows, y.len());
         input::check_not_empty(NAME, rows)?;
         input::check_finite(NAME, &values, cols)?;
-        if !(self.eta0 > 0.0) {
+        if self.eta0.is_nan() || self.eta0 <= 0.0 {
             return Err(ClassicError::param(NAME, "eta0", format!("must be > 0, got {}", self.eta0)));
         }
         if let Penalty::L1(alpha) | Penalty::L2(alpha) = self.penalty {
-            if !(alpha >= 0.0) {
+            if alpha.is_nan() || alpha < 0.0 {
                 return Err(ClassicError::param(NAME, "alpha", format!("must be ≥ 0, got {alpha}")));
             }
         }
         let (classes, codes) = input::encode_labels(y);
         if classes.len() < 2 {
-            return Err(ClassicError::data(NAME, format!("y has only the class {:?}; a classifier needs at least two", classes)));
+            return Err(ClassicError::data(
+                NAME,
+                format!("y has only the class {:?}; a classifier needs at least two", classes),
+            ));
         }
         // Two classes: one perceptron for the second class; more: one per class.
         let positives: Vec<usize> = if classes.len() == 2 { vec![1] } else { (0..classes.len()).collect() };

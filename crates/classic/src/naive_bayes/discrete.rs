@@ -40,7 +40,7 @@ fn class_log_prior(counts: &[usize], fit_prior: bool) -> Vec<f64> {
 }
 
 fn check_alpha(estimator: &'static str, alpha: f64) -> Result<(), ClassicError> {
-    if !(alpha >= 0.0) {
+    if alpha.is_nan() || alpha < 0.0 {
         return Err(ClassicError::param(estimator, "alpha", format!("must be ≥ 0, got {alpha}")));
     }
     Ok(())
@@ -314,8 +314,8 @@ impl BernoulliNb {
         let present = Tensor::from_vec(self.binarized(values), [rows, cols]);
         let mut joint = present.matmul(&Tensor::from_vec(log_odds, [k, cols]).t()).contiguous().to_vec();
         for row in joint.chunks_mut(k) {
-            for c in 0..k {
-                row[c] += f.class_log_prior[c] + self.absent_log_prob[c];
+            for ((v, prior), absent) in row.iter_mut().zip(&f.class_log_prior).zip(&self.absent_log_prob) {
+                *v += prior + absent;
             }
         }
         (joint, k)

@@ -141,7 +141,7 @@ impl Supervised for GaussianNb {
         input::check_targets("GaussianNb::fit", rows, y.len());
         input::check_not_empty(NAME, rows)?;
         input::check_finite(NAME, &values, cols)?;
-        if !(self.var_smoothing >= 0.0) {
+        if self.var_smoothing.is_nan() || self.var_smoothing < 0.0 {
             return Err(ClassicError::param(NAME, "var_smoothing", format!("must be ≥ 0, got {}", self.var_smoothing)));
         }
         let (classes, codes) = input::encode_labels(y);
@@ -174,9 +174,13 @@ impl Supervised for GaussianNb {
             None => counts.iter().map(|&n| n as f64 / rows as f64).collect(),
             Some(p) => {
                 if p.len() != k {
-                    return Err(ClassicError::param(NAME, "priors", format!("has {} values but y has {k} classes", p.len())));
+                    return Err(ClassicError::param(
+                        NAME,
+                        "priors",
+                        format!("has {} values but y has {k} classes", p.len()),
+                    ));
                 }
-                if p.iter().any(|v| !(*v >= 0.0)) || (p.iter().sum::<f64>() - 1.0).abs() > 1e-8 {
+                if p.iter().any(|v| v.is_nan() || *v < 0.0) || (p.iter().sum::<f64>() - 1.0).abs() > 1e-8 {
                     return Err(ClassicError::param(NAME, "priors", "must be non-negative and sum to 1"));
                 }
                 p.clone()
@@ -240,7 +244,11 @@ impl Persist for GaussianNb {
         let features = *means.shape().last().ok_or("means has no axes")?;
         let priors = match state.metadata().get("priors") {
             None => None,
-            Some(text) => Some(text.split(',').map(|v| v.parse::<f64>().map_err(|_| "priors do not parse".to_string())).collect::<Result<_, _>>()?),
+            Some(text) => Some(
+                text.split(',')
+                    .map(|v| v.parse::<f64>().map_err(|_| "priors do not parse".to_string()))
+                    .collect::<Result<_, _>>()?,
+            ),
         };
         let fitted = Fitted {
             features,
@@ -251,7 +259,8 @@ impl Persist for GaussianNb {
             classes,
         };
         let k = fitted.classes.len();
-        if fitted.class_prior.len() != k || fitted.means.len() != k * features || fitted.variances.len() != k * features {
+        if fitted.class_prior.len() != k || fitted.means.len() != k * features || fitted.variances.len() != k * features
+        {
             return Err(format!("the arrays disagree with {k} classes and {features} features"));
         }
         Ok(GaussianNb { var_smoothing: input::state_meta(state, "var_smoothing")?, priors, fitted: Some(fitted) })

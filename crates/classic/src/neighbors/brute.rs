@@ -69,7 +69,14 @@ impl BruteIndex {
 
     /// v2/v3: the k nearest training rows of each query, blocked over queries.
     /// `train_rows` is the `[n, dims]` training tensor the index was built from.
-    pub(crate) fn fast(&self, train_rows: &Tensor<f64>, queries: &[f64], dims: usize, k: usize, metric: Metric) -> NeighbourLists {
+    pub(crate) fn fast(
+        &self,
+        train_rows: &Tensor<f64>,
+        queries: &[f64],
+        dims: usize,
+        k: usize,
+        metric: Metric,
+    ) -> NeighbourLists {
         let n = self.norms.len();
         let rows = queries.len() / dims.max(1);
         let mut out = NeighbourLists::with_capacity(rows, k);

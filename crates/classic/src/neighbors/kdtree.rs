@@ -60,7 +60,11 @@ impl KdTree {
     /// rows per leaf (scikit-learn uses 30). Panics unless `x` is 2-D with a row, or when
     /// `leaf_size` is 0.
     pub fn build(x: &Tensor<f64>, metric: Metric, leaf_size: usize) -> KdTree {
-        assert!(x.rank() == 2 && x.shape()[0] > 0, "KdTree::build: x must be [samples, features] with a row, got {:?}", x.shape());
+        assert!(
+            x.rank() == 2 && x.shape()[0] > 0,
+            "KdTree::build: x must be [samples, features] with a row, got {:?}",
+            x.shape()
+        );
         assert!(leaf_size > 0, "KdTree::build: leaf_size must be at least 1");
         let (rows, dims) = (x.shape()[0], x.shape()[1]);
         let mut tree = KdTree {
@@ -142,7 +146,12 @@ impl KdTree {
     /// The `k` nearest rows to `query`, nearest first, ties by lower index. Panics when
     /// `query` has the wrong length or `k` exceeds the number of rows.
     pub fn query(&self, query: &[f64], k: usize) -> Vec<Neighbour> {
-        assert!(query.len() == self.dims, "KdTree::query: the tree has {} features but the query has {}", self.dims, query.len());
+        assert!(
+            query.len() == self.dims,
+            "KdTree::query: the tree has {} features but the query has {}",
+            self.dims,
+            query.len()
+        );
         assert!(k <= self.len(), "KdTree::query: k = {k} exceeds the {} rows in the tree", self.len());
         let mut best: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
         if k > 0 {

@@ -72,7 +72,10 @@ impl Supervised for KNeighborsRegressor {
         self.search.fit(NAME, x, y.len())?;
         if let Some(at) = y.iter().position(|v| !v.is_finite()) {
             self.search.fitted = None;
-            return Err(ClassicError::data(NAME, format!("y holds {} at position {at}; drop or impute it first", y[at])));
+            return Err(ClassicError::data(
+                NAME,
+                format!("y holds {} at position {at}; drop or impute it first", y[at]),
+            ));
         }
         self.targets = y.to_vec();
         Ok(())
