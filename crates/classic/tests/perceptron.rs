@@ -3,6 +3,8 @@
 //! KINDLING_DATASETS is set (fixtures/neighbors/peer_scikit_learn.py measures scikit-learn's side).
 
 use kindling_classic::linear::Perceptron;
+use kindling_classic::naive_bayes::GaussianNb;
+use kindling_classic::neighbors::KNeighborsClassifier;
 use kindling_classic::{ClassicError, Classifier, Persist, Supervised};
 use kindling_data::csv::{read_csv, CsvOptions};
 use kindling_data::preprocess::{StandardScaler, Transform};
@@ -210,6 +212,28 @@ fn accuracy_is_close_to_scikit_learn() {
     }
 }
 
+/// GaussianNb and k-NN are deterministic, so on the same splits they must score exactly what
+/// scikit-learn scores (peer_scikit_learn.py). They are checked here because this file holds
+/// the small datasets' loaders.
+#[test]
+fn naive_bayes_and_knn_score_what_scikit_learn_scores_on_the_small_sets() {
+    let Some(dir) = datasets() else { return };
+    for (name, gaussian_peer, knn_peer) in
+        [("iris", 1.0, 0.9778), ("breast_cancer", 0.9532, 0.9649), ("wine", 0.9811, 0.9434)]
+    {
+        let [(x_train, y_train), (x_test, y_test)] = small_split(&dir, name);
+        let mut gaussian = GaussianNb::new();
+        gaussian.fit(&x_train, &y_train).unwrap();
+        let mut knn = KNeighborsClassifier::new(5);
+        knn.fit(&x_train, &y_train).unwrap();
+        let (g, k) = (gaussian.score(&x_test, &y_test), knn.score(&x_test, &y_test));
+        eprintln!(
+            "{name}: GaussianNb {g:.4} (scikit-learn {gaussian_peer:.4}), k-NN {k:.4} (scikit-learn {knn_peer:.4})"
+        );
+        assert!((g - gaussian_peer).abs() < 1e-4 && (k - knn_peer).abs() < 1e-4, "{name}: {g} {k}");
+    }
+}
+
 /// Writes the small datasets' split positions for peer_scikit_learn.py (run with --ignored and
 /// NBK_SPLITS_OUT=path).
 #[test]
@@ -248,5 +272,31 @@ fn timing() {
         fits.sort_by(f64::total_cmp);
         predicts.sort_by(f64::total_cmp);
         println!("kindling Perceptron {name:20} fit {:8.3} ms  predict {:8.3} ms", fits[3], predicts[3]);
+        if name != "optdigits" {
+            let (fit, predict) = median_times(&mut GaussianNb::new(), &x_train, &y_train, &x_test);
+            println!("kindling GaussianNb {name:20} fit {fit:8.3} ms  predict {predict:8.3} ms");
+            let (fit, predict) = median_times(&mut KNeighborsClassifier::new(5), &x_train, &y_train, &x_test);
+            println!("kindling KNN5 {name:26} fit {fit:8.3} ms  predict {predict:8.3} ms");
+        }
     }
+}
+
+fn median_times<M: Supervised<Target = i64>>(
+    model: &mut M,
+    x: &Tensor<f64>,
+    y: &[i64],
+    test: &Tensor<f64>,
+) -> (f64, f64) {
+    let (mut fits, mut predicts) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        let t = std::time::Instant::now();
+        model.fit(x, y).unwrap();
+        fits.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = std::time::Instant::now();
+        std::hint::black_box(model.predict(test));
+        predicts.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    fits.sort_by(f64::total_cmp);
+    predicts.sort_by(f64::total_cmp);
+    (fits[3], predicts[3])
 }
