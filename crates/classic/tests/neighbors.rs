@@ -297,4 +297,23 @@ fn timing() {
         predicts.push(t.elapsed().as_secs_f64());
     }
     println!("kindling knn optdigits: fit {:.2} ms, predict {:.2} ms", median(fits) * 1e3, median(predicts) * 1e3);
+
+    // Where the Auto rule's threshold comes from: tree against brute force as features grow.
+    let mut rng = Rng::seed(11);
+    for dims in [2, 8, 16, 32] {
+        let x = random_matrix(&mut rng, 20_000, dims);
+        let q = random_matrix(&mut rng, 2_000, dims);
+        let y: Vec<i64> = (0..20_000).map(|i| i % 3).collect();
+        let mut line = format!("random 20000 x {dims}, 2000 queries, k = 5:");
+        for algorithm in [Algorithm::KdTree, Algorithm::Brute] {
+            let mut model = KNeighborsClassifier::new(5).algorithm(algorithm);
+            let t = std::time::Instant::now();
+            model.fit(&x, &y).unwrap();
+            let fit = t.elapsed().as_secs_f64() * 1e3;
+            let t = std::time::Instant::now();
+            std::hint::black_box(model.predict(&q));
+            line += &format!(" {algorithm:?} fit {fit:.1} ms predict {:.1} ms;", t.elapsed().as_secs_f64() * 1e3);
+        }
+        println!("{line}");
+    }
 }
