@@ -99,7 +99,7 @@ fn random_matrix(rng: &mut Rng, rows: usize, cols: usize) -> Tensor<f64> {
 #[test]
 fn the_gemm_search_agrees_with_the_naive_loop() {
     let mut rng = Rng::seed(3);
-    // Sizes around the 256-row query block and odd widths.
+    // Query counts across the 512-row block (513), odd widths, k up to n.
     for (train_rows, query_rows, dims, k) in
         [(1, 5, 3, 1), (7, 300, 1, 3), (63, 257, 17, 7), (65, 513, 64, 10), (257, 40, 5, 257)]
     {
