@@ -13,8 +13,12 @@
 
 pub mod error;
 pub mod estimator;
-pub mod linear;
 pub mod persist;
+
+// The models.
+pub mod linear;
+pub mod naive_bayes;
+pub mod neighbors;
 
 pub use error::ClassicError;
 pub use estimator::{Classifier, PredictProba, Regressor, Supervised, Target, Transformer};
