@@ -70,11 +70,7 @@ pub fn argsort<T: Numeric>(x: &Tensor<T>, axis: isize) -> Tensor<i64> {
 pub fn topk<T: Numeric>(x: &Tensor<T>, k: usize, axis: isize, largest: bool) -> (Tensor<T>, Tensor<i64>) {
     let lanes = Lanes::new("topk", x, axis);
     if k > lanes.len {
-        panic!(
-            "topk: k = {k} exceeds the length {} of axis {axis} (shape {})",
-            lanes.len,
-            dims_str(x.shape())
-        );
+        panic!("topk: k = {k} exceeds the length {} of axis {axis} (shape {})", lanes.len, dims_str(x.shape()));
     }
     let mut values = Vec::with_capacity(k * lanes.reduced_shape.iter().product::<usize>());
     let mut indices = Vec::with_capacity(values.capacity());

@@ -286,9 +286,10 @@ impl Multinomial {
         if counts.iter().any(|&c| c < 0) || counts.iter().sum::<i64>() as u64 != self.n {
             return f64::NEG_INFINITY;
         }
-        counts.iter().zip(&self.probs).fold(ln_gamma(self.n as f64 + 1.0), |acc, (&c, &p)| {
-            acc + xlogy(c as f64, p) - ln_gamma(c as f64 + 1.0)
-        })
+        counts
+            .iter()
+            .zip(&self.probs)
+            .fold(ln_gamma(self.n as f64 + 1.0), |acc, (&c, &p)| acc + xlogy(c as f64, p) - ln_gamma(c as f64 + 1.0))
     }
 
     /// The probability of the counts.
