@@ -91,7 +91,8 @@ fn gamma_continued_fraction(a: f64, x: f64) -> f64 {
 }
 
 fn check_gamma_args(op: &str, a: f64, x: f64) {
-    if !(a > 0.0 && a.is_finite()) || !(x >= 0.0) {
+    let valid = a > 0.0 && a.is_finite() && x >= 0.0;
+    if !valid {
         panic!("{op}: needs a > 0 and x ≥ 0, got a = {a}, x = {x}");
     }
 }
@@ -170,7 +171,8 @@ fn beta_continued_fraction(a: f64, b: f64, x: f64) -> f64 {
 /// assert!((beta_inc(2.0, 1.0, 0.3) - 0.09).abs() < 1e-15);
 /// ```
 pub fn beta_inc(a: f64, b: f64, x: f64) -> f64 {
-    if !(a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite()) || !(0.0..=1.0).contains(&x) {
+    let valid = a > 0.0 && b > 0.0 && a.is_finite() && b.is_finite() && (0.0..=1.0).contains(&x);
+    if !valid {
         panic!("beta_inc: needs a, b > 0 and 0 ≤ x ≤ 1, got a = {a}, b = {b}, x = {x}");
     }
     if x == 0.0 || x == 1.0 {
