@@ -16,5 +16,6 @@ mod stats_describe;
 mod stats_distributions;
 mod stats_fixtures;
 mod stats_order;
+mod stats_properties;
 mod stats_sampling;
 mod stats_special;
