@@ -103,6 +103,9 @@ fn discrete_samplers_have_the_right_moments_and_frequencies() {
     check_discrete("Binomial(10, 0.35)", &Binomial::new(10, 0.35), 12);
     check_discrete("Binomial(50, 0.9)", &Binomial::new(50, 0.9), 13);
     check_discrete("Binomial(1000, 0.3)", &Binomial::new(1000, 0.3), 14);
+    check_discrete("Binomial(25, 0.45)", &Binomial::new(25, 0.45), 24);
+    check_discrete("Binomial(200, 0.5)", &Binomial::new(200, 0.5), 25);
+    check_discrete("Binomial(300, 0.96)", &Binomial::new(300, 0.96), 26);
     check_discrete("Binomial(100000, 0.002)", &Binomial::new(100_000, 0.002), 15);
     check_discrete("Poisson(0.8)", &Poisson::new(0.8), 16);
     check_discrete("Poisson(9.5)", &Poisson::new(9.5), 17);
@@ -117,7 +120,7 @@ fn extreme_binomials_are_exact_at_the_edges() {
     assert!(Binomial::new(7, 0.0).sample_n(&mut rng, 100).to_vec().iter().all(|&k| k == 0));
     assert!(Binomial::new(7, 1.0).sample_n(&mut rng, 100).to_vec().iter().all(|&k| k == 7));
     assert!(Binomial::new(0, 0.4).sample_n(&mut rng, 100).to_vec().iter().all(|&k| k == 0));
-    // A large n through many splits: mean within 5 standard errors over 2,000 draws.
+    // A huge n (transformed rejection): mean within 5 standard errors over 2,000 draws.
     let b = Binomial::new(1_000_000_000, 0.37);
     let xs: Vec<f64> = b.sample_n(&mut rng, 2_000).to_vec().iter().map(|&k| k as f64).collect();
     let mean = xs.iter().sum::<f64>() / xs.len() as f64;

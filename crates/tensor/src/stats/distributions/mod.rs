@@ -21,9 +21,9 @@
 //! Samplers: the normal by Marsaglia's polar method ([`Rng::normal_f64`]); the gamma by
 //! Marsaglia and Tsang's squeeze (with the `U^{1/a}` boost below shape 1); the beta from two
 //! gammas, in logarithms so small shapes do not underflow; the Poisson by inversion below a
-//! mean of 10 and Hörmann's transformed rejection (PTRS) above; the binomial by inversion when
-//! `n·min(p, 1−p) < 10`, and above that by splitting at a beta-distributed order statistic
-//! until it is small enough. All of them are exact: no normal approximation anywhere.
+//! mean of 10 and Hörmann's transformed rejection (PTRS) above; the binomial likewise, by
+//! inversion when `n·min(p, 1−p) < 10` and Hörmann's BTRS above. All of them are exact (a
+//! rejection step accepts with exactly the target probability): no normal approximation.
 
 mod continuous;
 mod discrete;

@@ -34,13 +34,6 @@ pub(super) fn ln_gamma_sample(rng: &mut Rng, shape: f64) -> f64 {
     }
 }
 
-/// A Beta(a, b) draw from two gamma draws.
-fn beta_sample(rng: &mut Rng, a: f64, b: f64) -> f64 {
-    let ln_x = ln_gamma_sample(rng, a);
-    let ln_y = ln_gamma_sample(rng, b);
-    1.0 / (1.0 + (ln_y - ln_x).exp())
-}
-
 /// Below this mean, the binomial and the Poisson are drawn by inversion.
 const INVERSION_MEAN: f64 = 10.0;
 
@@ -65,34 +58,69 @@ fn binomial_inversion(rng: &mut Rng, n: u64, p: f64) -> u64 {
     }
 }
 
-/// An exact Binomial(n, p) draw. While `n·min(p, 1−p)` is large it splits at the middle order
-/// statistic of n uniforms, X ~ Beta(i, n+1−i): if X ≥ p, the successes are the uniforms below
-/// p among the i−1 below X, a Binomial(i−1, p/X); otherwise all i are successes and the rest
-/// are a Binomial(n−i, (p−X)/(1−X)). Each split halves n, then inversion finishes.
+/// An exact Binomial(n, p) draw: inversion when `n·min(p, 1−p) < 10`, Hörmann's BTRS
+/// (transformed rejection with squeeze, 1993) above; `p > 1/2` is drawn as `n − Bin(n, 1−p)`.
 pub(super) fn binomial_sample(rng: &mut Rng, n: u64, p: f64) -> u64 {
-    let (mut n, mut p, mut successes) = (n, p, 0u64);
+    if n == 0 || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    if p > 0.5 {
+        return n - binomial_sample(rng, n, 1.0 - p);
+    }
+    if (n as f64) * p < INVERSION_MEAN {
+        binomial_inversion(rng, n, p)
+    } else {
+        binomial_btrs(rng, n, p)
+    }
+}
+
+/// `ln k! − [(k + ½)·ln(k + 1) − (k + 1) + ½·ln 2π]`: what Stirling's formula misses.
+fn stirling_tail(k: f64) -> f64 {
+    if k < 10.0 {
+        ln_gamma(k + 1.0) - ((k + 0.5) * (k + 1.0).ln() - (k + 1.0) + 0.5 * (2.0 * std::f64::consts::PI).ln())
+    } else {
+        let k1 = k + 1.0;
+        let k1sq = k1 * k1;
+        (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / 1260.0 / k1sq) / k1sq) / k1
+    }
+}
+
+fn binomial_btrs(rng: &mut Rng, n: u64, p: f64) -> u64 {
+    let nf = n as f64;
+    let spq = (nf * p * (1.0 - p)).sqrt();
+    let b = 1.15 + 2.53 * spq;
+    let a = -0.0873 + 0.0248 * b + 0.01 * p;
+    let c = nf * p + 0.5;
+    let v_r = 0.92 - 4.2 / b;
+    let r = p / (1.0 - p);
+    let alpha = (2.83 + 5.1 / b) * spq;
+    let m = ((nf + 1.0) * p).floor();
+    // ln f(m) relative terms that do not depend on k.
+    let mode_part = (m + 0.5) * ((m + 1.0) / (r * (nf - m + 1.0))).ln() + stirling_tail(m) + stirling_tail(nf - m);
     loop {
-        if n == 0 || p <= 0.0 {
-            return successes;
+        let u = rng.uniform_f64() - 0.5;
+        let v = open_uniform(rng);
+        let us = 0.5 - u.abs();
+        let k = ((2.0 * a / us + b) * u + c).floor();
+        if k < 0.0 || k > nf {
+            continue;
         }
-        if p >= 1.0 {
-            return successes + n;
+        // The squeeze: most draws are accepted here.
+        if us >= 0.07 && v <= v_r {
+            return k as u64;
         }
-        let flip = p > 0.5;
-        let small_p = if flip { 1.0 - p } else { p };
-        if (n as f64) * small_p < INVERSION_MEAN {
-            let k = binomial_inversion(rng, n, small_p);
-            return successes + if flip { n - k } else { k };
-        }
-        let i = n / 2 + 1;
-        let x = beta_sample(rng, i as f64, (n + 1 - i) as f64);
-        if x >= p {
-            n = i - 1;
-            p /= x;
-        } else {
-            successes += i;
-            n -= i;
-            p = (p - x) / (1.0 - x);
+        // The full test: the hat against ln f(k)/f(m), Stirling's formula plus its tails.
+        let lhs = (v * alpha / (a / (us * us) + b)).ln();
+        let rhs = mode_part
+            + (nf + 1.0) * ((nf - m + 1.0) / (nf - k + 1.0)).ln()
+            + (k + 0.5) * ((nf - k + 1.0) * r / (k + 1.0)).ln()
+            - stirling_tail(k)
+            - stirling_tail(nf - k);
+        if lhs <= rhs {
+            return k as u64;
         }
     }
 }
