@@ -21,6 +21,7 @@
 mod describe;
 pub mod distributions;
 mod order;
+mod radix;
 pub mod special;
 mod unique;
 

@@ -1,5 +1,6 @@
 //! Ordering along an axis: sort, argsort, top-k and binary search into a sorted tensor.
 
+use super::radix::{keys_of, radix_sort, write_from_keys, RADIX_MIN_LEN};
 use super::{total_cmp, Lanes};
 use crate::dtype::Numeric;
 use crate::shape::dims_str;
@@ -17,10 +18,23 @@ pub fn sort<T: Numeric>(x: &Tensor<T>, axis: isize) -> Tensor<T> {
     let mut lanes = Lanes::new("sort", x, axis);
     let len = lanes.len;
     for lane in lanes.data.chunks_mut(len.max(1)) {
-        lane.sort_by(total_cmp);
+        sort_lane(lane);
     }
     let data = std::mem::take(&mut lanes.data);
     lanes.restore(data, len)
+}
+
+/// Sorts one lane ascending, NaN last: a radix sort on long lanes of the numeric types, else
+/// a comparison sort (unstable is fine: equal values are interchangeable).
+fn sort_lane<T: Numeric>(lane: &mut [T]) {
+    if lane.len() >= RADIX_MIN_LEN {
+        if let Some((mut keys, bytes)) = keys_of(lane, false) {
+            radix_sort(&mut keys, &mut Vec::new(), bytes);
+            write_from_keys(lane, &keys);
+            return;
+        }
+    }
+    lane.sort_unstable_by(total_cmp);
 }
 
 /// The values along `axis` in descending order (NaN first, the reverse of [`sort`]).
@@ -28,7 +42,9 @@ pub fn sort_descending<T: Numeric>(x: &Tensor<T>, axis: isize) -> Tensor<T> {
     let mut lanes = Lanes::new("sort_descending", x, axis);
     let len = lanes.len;
     for lane in lanes.data.chunks_mut(len.max(1)) {
-        lane.sort_by(|a, b| total_cmp(b, a));
+        // Reversing an ascending sort puts NaN first; equal values are interchangeable.
+        sort_lane(lane);
+        lane.reverse();
     }
     let data = std::mem::take(&mut lanes.data);
     lanes.restore(data, len)
@@ -47,6 +63,15 @@ pub fn argsort<T: Numeric>(x: &Tensor<T>, axis: isize) -> Tensor<i64> {
     let mut out = Vec::with_capacity(lanes.data.len());
     let mut order: Vec<usize> = Vec::with_capacity(lanes.len);
     for lane in lanes.lanes() {
+        if lane.len() >= RADIX_MIN_LEN && lane.len() <= u32::MAX as usize {
+            if let Some((mut keys, bytes)) = keys_of(lane, true) {
+                // LSD radix sort is stable, so ties keep their index order.
+                let mut positions: Vec<u32> = (0..lane.len() as u32).collect();
+                radix_sort(&mut keys, &mut positions, bytes);
+                out.extend(positions.iter().map(|&i| i as i64));
+                continue;
+            }
+        }
         order.clear();
         order.extend(0..lane.len());
         // `sort_by` is a stable merge sort, so ties stay in index order.

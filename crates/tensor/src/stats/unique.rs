@@ -55,15 +55,19 @@ pub fn unique<T: Numeric>(x: &Tensor<T>) -> Unique<T> {
     }
 }
 
-fn check_bins(op: &str, x: &Tensor<i64>) -> Vec<i64> {
+/// `x` as a dense 1-D tensor (no copy when it already is one), checked for negative values;
+/// and the number of bins it needs.
+fn check_bins(op: &str, x: &Tensor<i64>, minlength: usize) -> (Tensor<i64>, usize) {
     if x.rank() != 1 {
         panic!("{op}: expects a 1-D tensor of non-negative integers, got shape {}", dims_str(x.shape()));
     }
-    let values = x.to_vec();
+    let dense = x.contiguous();
+    let values = dense.as_slice().expect("contiguous");
     if let Some((i, v)) = values.iter().enumerate().find(|(_, &v)| v < 0) {
         panic!("{op}: values must be non-negative, but element {i} is {v}");
     }
-    values
+    let bins = values.iter().max().map_or(0, |&m| m as usize + 1).max(minlength);
+    (dense, bins)
 }
 
 /// How often each of `0, 1, …, max(x)` occurs in the 1-D `x`, padded with zeros to at least
@@ -76,10 +80,9 @@ fn check_bins(op: &str, x: &Tensor<i64>) -> Vec<i64> {
 /// assert_eq!(stats::bincount(&x, 6).to_vec(), vec![1, 2, 0, 1, 0, 0]);
 /// ```
 pub fn bincount(x: &Tensor<i64>, minlength: usize) -> Tensor<i64> {
-    let values = check_bins("bincount", x);
-    let bins = values.iter().map(|&v| v as usize + 1).max().unwrap_or(0).max(minlength);
+    let (dense, bins) = check_bins("bincount", x, minlength);
     let mut counts = vec![0i64; bins];
-    for v in values {
+    for &v in dense.as_slice().expect("contiguous") {
         counts[v as usize] += 1;
     }
     Tensor::from_vec(counts, [bins])
@@ -95,7 +98,7 @@ pub fn bincount(x: &Tensor<i64>, minlength: usize) -> Tensor<i64> {
 /// assert_eq!(stats::bincount_weighted(&x, &w, 0).to_vec(), vec![0.0, 0.75, 0.0, 2.0]);
 /// ```
 pub fn bincount_weighted<T: Float>(x: &Tensor<i64>, weights: &Tensor<T>, minlength: usize) -> Tensor<T> {
-    let values = check_bins("bincount_weighted", x);
+    let (dense, bins) = check_bins("bincount_weighted", x, minlength);
     if weights.shape() != x.shape() {
         panic!(
             "bincount_weighted: weights of shape {} do not match x of shape {}",
@@ -103,9 +106,8 @@ pub fn bincount_weighted<T: Float>(x: &Tensor<i64>, weights: &Tensor<T>, minleng
             dims_str(x.shape())
         );
     }
-    let bins = values.iter().map(|&v| v as usize + 1).max().unwrap_or(0).max(minlength);
     let mut sums = vec![T::ZERO; bins];
-    for (v, w) in values.into_iter().zip(weights.to_vec()) {
+    for (&v, w) in dense.as_slice().expect("contiguous").iter().zip(weights.to_vec()) {
         sums[v as usize] += w;
     }
     Tensor::from_vec(sums, [bins])

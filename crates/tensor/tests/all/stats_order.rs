@@ -136,3 +136,68 @@ fn bincount_rejects_negative_values() {
     let msg = err.downcast_ref::<String>().unwrap();
     assert!(msg.contains("bincount: values must be non-negative, but element 1 is -2"), "{msg}");
 }
+
+/// Long lanes take the radix path; check it against the standard library's sorts on values
+/// with ties, both zeros, infinities and NaN, for every numeric type.
+mod long_lanes {
+    use kindling_tensor::{stats, Element, Numeric, Rng, Tensor};
+
+    fn oracle_argsort<T: Numeric>(v: &[T]) -> Vec<i64> {
+        let mut idx: Vec<usize> = (0..v.len()).collect();
+        idx.sort_by(|&i, &j| match v[i].partial_cmp(&v[j]) {
+            Some(o) => o,
+            None => v[i].is_nan().cmp(&v[j].is_nan()),
+        });
+        idx.into_iter().map(|i| i as i64).collect()
+    }
+
+    fn same<T: Numeric>(a: &[T], b: &[T]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan()))
+    }
+
+    fn check<T: Numeric + Element>(values: Vec<T>, rows: usize) {
+        let cols = values.len() / rows;
+        let t = Tensor::from_vec(values, [rows, cols]);
+        let sorted = stats::sort(&t, 1).to_vec();
+        let order = stats::argsort(&t, 1).to_vec();
+        let desc = stats::sort_descending(&t, 1).to_vec();
+        for r in 0..rows {
+            let lane = &t.to_vec()[r * cols..(r + 1) * cols];
+            let want = oracle_argsort(lane);
+            let want_values: Vec<T> = want.iter().map(|&i| lane[i as usize]).collect();
+            assert!(same(&sorted[r * cols..(r + 1) * cols], &want_values), "sort of {}", T::DTYPE.name());
+            assert_eq!(&order[r * cols..(r + 1) * cols], &want[..], "argsort of {}", T::DTYPE.name());
+            let mut rev = want_values.clone();
+            rev.reverse();
+            assert!(same(&desc[r * cols..(r + 1) * cols], &rev), "sort_descending of {}", T::DTYPE.name());
+        }
+        // Along axis 0 of the transposed view: strided lanes.
+        let tt = t.transpose(0, 1);
+        assert!(same(&stats::sort(&tt, 0).transpose(0, 1).to_vec(), &sorted));
+        assert_eq!(stats::argsort(&tt, 0).transpose(0, 1).to_vec(), order);
+    }
+
+    #[test]
+    fn radix_sorts_match_comparison_sorts() {
+        let mut rng = Rng::seed(5);
+        let specials = [0.0, -0.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, -f64::NAN, 1e-310, -1e-310];
+        let floats: Vec<f64> =
+            (0..3 * 1500)
+                .map(|i| {
+                    if i % 37 == 0 {
+                        specials[i / 37 % specials.len()]
+                    } else {
+                        (rng.normal_f64() * 4.0).round() / 2.0
+                    }
+                })
+                .collect();
+        check(floats.clone(), 3);
+        check(floats.iter().map(|&x| x as f32).collect(), 3);
+        let ints: Vec<i64> = (0..2 * 2000).map(|_| rng.below(600) as i64 - 300).collect();
+        check(ints.clone(), 2);
+        check(ints.iter().map(|&x| x as i32 * 1_000_003).collect(), 2);
+        check(ints.iter().map(|&x| (x + 300) as u8).collect(), 2);
+        let wide: Vec<i64> = (0..1000).map(|_| rng.next_u64() as i64).collect();
+        check(wide, 1);
+    }
+}
