@@ -2,7 +2,7 @@
 
 use super::samplers::ln_gamma_sample;
 use super::{check_positive, xlog1py, xlogy, Continuous};
-use crate::stats::special::{beta_inc, erfc, gamma_p, ln_beta, ln_gamma};
+use crate::stats::special::{beta_inc, erfc, gamma_p, ln_beta, ln_binomial_term, ln_gamma, ln_poisson_term};
 use crate::Rng;
 use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
@@ -201,7 +201,15 @@ impl Continuous for Gamma {
             return f64::NEG_INFINITY;
         }
         let y = x / self.scale;
-        xlogy(self.shape - 1.0, y) - y - ln_gamma(self.shape) - self.scale.ln()
+        if y == 0.0 {
+            return xlogy(self.shape - 1.0, y) - ln_gamma(self.shape) - self.scale.ln();
+        }
+        // Loader's form, as R's dgamma: accurate for large shapes.
+        if self.shape < 1.0 {
+            ln_poisson_term(self.shape, y) + (self.shape / x).ln()
+        } else {
+            ln_poisson_term(self.shape - 1.0, y) - self.scale.ln()
+        }
     }
 
     fn cdf(&self, x: f64) -> f64 {
@@ -253,7 +261,12 @@ impl Continuous for Beta {
         if !(0.0..=1.0).contains(&x) {
             return f64::NEG_INFINITY;
         }
-        xlogy(self.a - 1.0, x) + xlog1py(self.b - 1.0, -x) - ln_beta(self.a, self.b)
+        if self.a <= 2.0 || self.b <= 2.0 || x == 0.0 || x == 1.0 {
+            xlogy(self.a - 1.0, x) + xlog1py(self.b - 1.0, -x) - ln_beta(self.a, self.b)
+        } else {
+            // Loader's form, as R's dbeta: accurate for large shapes.
+            (self.a + self.b - 1.0).ln() + ln_binomial_term(self.a - 1.0, self.a + self.b - 2.0, x, 1.0 - x)
+        }
     }
 
     fn cdf(&self, x: f64) -> f64 {

@@ -1,8 +1,8 @@
 //! Discrete distributions: Bernoulli, binomial, Poisson, categorical, multinomial.
 
 use super::samplers::{binomial_sample, poisson_sample};
-use super::{check_positive, check_probability, xlog1py, xlogy, Discrete};
-use crate::stats::special::{beta_inc, gamma_q, ln_gamma};
+use super::{check_positive, check_probability, xlogy, Discrete};
+use crate::stats::special::{beta_inc, gamma_q, ln_binomial_term, ln_gamma, ln_poisson_term};
 use crate::{Rng, Tensor};
 
 /// One trial that succeeds (1) with probability `p` (`scipy.stats.bernoulli(p)`).
@@ -88,9 +88,7 @@ impl Discrete for Binomial {
         if k < 0 || k as u64 > self.n {
             return f64::NEG_INFINITY;
         }
-        let (n, k) = (self.n as f64, k as f64);
-        let ln_choose = ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0);
-        ln_choose + xlogy(k, self.p) + xlog1py(n - k, -self.p)
+        ln_binomial_term(k as f64, self.n as f64, self.p, 1.0 - self.p)
     }
 
     fn cdf(&self, k: i64) -> f64 {
@@ -142,8 +140,7 @@ impl Discrete for Poisson {
         if k < 0 {
             return f64::NEG_INFINITY;
         }
-        let k = k as f64;
-        k * self.rate.ln() - self.rate - ln_gamma(k + 1.0)
+        ln_poisson_term(k as f64, self.rate)
     }
 
     fn cdf(&self, k: i64) -> f64 {
