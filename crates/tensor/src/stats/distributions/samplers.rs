@@ -98,7 +98,7 @@ fn binomial_btrs(rng: &mut Rng, n: u64, p: f64) -> u64 {
     let r = p / (1.0 - p);
     let alpha = (2.83 + 5.1 / b) * spq;
     let m = ((nf + 1.0) * p).floor();
-    // ln f(m) relative terms that do not depend on k.
+    // The parts of ln f(k)/f(m) that do not depend on k.
     let mode_part = (m + 0.5) * ((m + 1.0) / (r * (nf - m + 1.0))).ln() + stirling_tail(m) + stirling_tail(nf - m);
     loop {
         let u = rng.uniform_f64() - 0.5;
