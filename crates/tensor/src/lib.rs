@@ -39,7 +39,7 @@ mod index;
 pub mod io;
 pub mod kernel_api;
 mod kernels;
-/// Dense linear algebra: decompositions, solvers and norms (see [`ops::linalg`]).
+/// Dense linear algebra: decompositions, solvers and norms, each with a naive and a fast kernel.
 pub mod linalg {
     pub use crate::ops::linalg::*;
 }
