@@ -79,8 +79,8 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|")
     for key, (score, fit, predict) in rust.items():
         p_score, p_fit, p_predict = python[key]
-        print(f"| {key[0]} | {key[1]} | {score:.4f} | {p_score:.4f} | {fit * 1e3:.3f} | {p_fit * 1e3:.3f} | "
-              f"{fit / p_fit:.2f} | {predict * 1e3:.3f} | {p_predict * 1e3:.3f} | {predict / p_predict:.2f} |")
+        print(f"| {key[0]} | {key[1]} | {score:.4f} | {p_score:.4f} | {fit * 1e3:.3g} | {p_fit * 1e3:.3g} | "
+              f"{fit / p_fit:.3g} | {predict * 1e3:.3g} | {p_predict * 1e3:.3g} | {predict / p_predict:.3g} |")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 //! one model, so cross-validation refits the scaler on each training fold and never lets
 //! statistics of the held-out rows leak into it.
 //!
+//! A pipeline is not yet saved as one file ([`Persist`](crate::Persist)): kindling-data's
+//! scalers cannot be rebuilt from saved statistics. Save the fitted estimator
+//! ([`Pipeline::estimator`]) and refit the steps, which are cheap.
+//!
 //! ```
 //! use kindling_classic::pipeline::Pipeline;
 //! use kindling_classic::{ClassicError, Supervised, Transformer};
