@@ -6,12 +6,14 @@
 //! ([`estimator`]): configure with builder methods, `fit`, then `predict`, `predict_proba`,
 //! `transform` or `score`. Pipelines ([`pipeline`]) chain transformers ([`preprocessing`]) in
 //! front of an estimator; cross-validation and grid search ([`model_selection`]) work over any
-//! of them; every fitted model is saved and loaded as safetensors ([`persist`]).
+//! of them; every fitted model is saved and loaded as safetensors ([`persist`]). [`contract`]
+//! checks the convention for any estimator, in its tests.
 //!
 //! The crate stands on `kindling-tensor` (its `linalg` and `stats`), `kindling-data`
 //! (preprocessing, splits) and `kindling-metrics`, never on autograd (DESIGN.md, "Layers").
 
 // The convention and its plumbing.
+pub mod contract;
 pub mod error;
 pub mod estimator;
 pub mod persist;

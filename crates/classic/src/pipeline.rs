@@ -70,7 +70,8 @@ impl<T: Transformer + 'static> Step for T {
 pub struct Pipeline<E> {
     steps: Vec<Box<dyn Step>>,
     estimator: E,
-    fitted: bool,
+    /// The number of input features seen by `fit`; `None` before.
+    fitted: Option<usize>,
 }
 
 impl<E: Clone> Clone for Pipeline<E> {
@@ -86,7 +87,7 @@ impl<E: Clone> Clone for Pipeline<E> {
 impl<E> Pipeline<E> {
     /// A pipeline with no steps yet in front of `estimator`.
     pub fn new(estimator: E) -> Self {
-        Pipeline { steps: Vec::new(), estimator, fitted: false }
+        Pipeline { steps: Vec::new(), estimator, fitted: None }
     }
 
     /// Adds `transformer` after the steps already there.
@@ -107,7 +108,16 @@ impl<E> Pipeline<E> {
 
     /// `x` after every step: what the estimator sees. Panics before `fit`.
     pub fn transform(&self, x: &Tensor<f64>) -> Tensor<f64> {
-        assert!(self.fitted, "Pipeline::transform: the pipeline is not fitted; call fit first");
+        self.checked_transform("Pipeline::transform", x)
+    }
+
+    fn checked_transform(&self, op: &str, x: &Tensor<f64>) -> Tensor<f64> {
+        let Some(features) = self.fitted else { panic!("{op}: the pipeline is not fitted; call fit first") };
+        assert!(
+            x.rank() == 2 && x.shape()[1] == features,
+            "{op}: the pipeline was fitted on {features} features but x has shape {:?}",
+            x.shape()
+        );
         self.steps.iter().fold(x.clone(), |acc, s| s.transform(&acc))
     }
 }
@@ -127,19 +137,18 @@ impl<E: Supervised> Supervised for Pipeline<E> {
             x.shape(),
             y.len()
         );
-        self.fitted = false;
+        self.fitted = None;
         let mut current = x.clone();
         for step in &mut self.steps {
             current = step.fit_transform(&current)?;
         }
         self.estimator.fit(&current, y)?;
-        self.fitted = true;
+        self.fitted = Some(x.shape()[1]);
         Ok(())
     }
 
     fn predict(&self, x: &Tensor<f64>) -> Vec<E::Target> {
-        assert!(self.fitted, "Pipeline::predict: the pipeline is not fitted; call fit first");
-        self.estimator.predict(&self.transform(x))
+        self.estimator.predict(&self.checked_transform("Pipeline::predict", x))
     }
 }
 
@@ -151,8 +160,7 @@ impl<E: Classifier> Classifier for Pipeline<E> {
 
 impl<E: PredictProba> PredictProba for Pipeline<E> {
     fn predict_proba(&self, x: &Tensor<f64>) -> Tensor<f64> {
-        assert!(self.fitted, "Pipeline::predict_proba: the pipeline is not fitted; call fit first");
-        self.estimator.predict_proba(&self.transform(x))
+        self.estimator.predict_proba(&self.checked_transform("Pipeline::predict_proba", x))
     }
 }
 

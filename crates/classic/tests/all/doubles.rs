@@ -4,6 +4,15 @@ use kindling_classic::{ClassicError, Classifier, Persist, PredictProba, Regresso
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;
 
+/// The shape checks every estimator makes, with the messages the convention asks for.
+pub fn check_fit(name: &str, x: &Tensor<f64>, targets: usize) {
+    assert!(x.shape()[0] == targets, "{name}::fit: x has {} rows but y has {targets} values", x.shape()[0]);
+}
+
+pub fn check_predict(name: &str, x: &Tensor<f64>, fitted: usize) {
+    assert!(x.shape()[1] == fitted, "{name}::predict: fitted on {fitted} features but x has {}", x.shape()[1]);
+}
+
 /// Rows of `x` as vectors.
 pub fn rows(x: &Tensor<f64>) -> Vec<Vec<f64>> {
     let d = x.shape()[1];
@@ -31,6 +40,7 @@ impl Supervised for NearestCentroid {
     }
 
     fn fit(&mut self, x: &Tensor<f64>, y: &[i64]) -> Result<(), ClassicError> {
+        check_fit("NearestCentroid", x, y.len());
         let mut classes = y.to_vec();
         classes.sort_unstable();
         classes.dedup();
@@ -51,6 +61,7 @@ impl Supervised for NearestCentroid {
 
     fn predict(&self, x: &Tensor<f64>) -> Vec<i64> {
         assert!(!self.classes.is_empty(), "NearestCentroid::predict: not fitted");
+        check_predict("NearestCentroid", x, self.centroids[0].len());
         rows(x)
             .iter()
             .map(|r| {
@@ -109,6 +120,7 @@ impl Persist for NearestCentroid {
 #[derive(Clone, Debug, Default)]
 pub struct MeanRegressor {
     pub mean: Option<f64>,
+    pub features: usize,
 }
 
 impl Supervised for MeanRegressor {
@@ -118,7 +130,9 @@ impl Supervised for MeanRegressor {
         "MeanRegressor"
     }
 
-    fn fit(&mut self, _x: &Tensor<f64>, y: &[f64]) -> Result<(), ClassicError> {
+    fn fit(&mut self, x: &Tensor<f64>, y: &[f64]) -> Result<(), ClassicError> {
+        check_fit("MeanRegressor", x, y.len());
+        self.features = x.shape()[1];
         if y.iter().any(|v| v.is_nan()) {
             return Err(ClassicError::data("MeanRegressor", "y holds a NaN; drop or impute it"));
         }
@@ -127,7 +141,9 @@ impl Supervised for MeanRegressor {
     }
 
     fn predict(&self, x: &Tensor<f64>) -> Vec<f64> {
-        vec![self.mean.expect("MeanRegressor::predict: not fitted"); x.shape()[0]]
+        let mean = self.mean.expect("MeanRegressor::predict: not fitted");
+        check_predict("MeanRegressor", x, self.features);
+        vec![mean; x.shape()[0]]
     }
 }
 

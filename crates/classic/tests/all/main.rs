@@ -2,6 +2,7 @@
 //! small estimators written here as test doubles so the plumbing is tested apart from the
 //! real models.
 
+mod contract;
 mod doubles;
 mod model_selection;
 mod persist;

@@ -12,12 +12,14 @@ impl Persist for MeanRegressor {
     fn to_state(&self) -> StateDict {
         let mut state = StateDict::new();
         state.insert("mean", Tensor::from_vec(vec![self.mean.expect("MeanRegressor::to_state: not fitted")], [1]));
+        state.set_metadata("features", self.features.to_string());
         state
     }
 
     fn from_state(state: &StateDict) -> Result<Self, String> {
         let mean = state.get("mean").ok_or("no \"mean\" tensor")?.cast::<f64>().to_vec()[0];
-        Ok(MeanRegressor { mean: Some(mean) })
+        let features = state.metadata().get("features").and_then(|f| f.parse().ok()).unwrap_or(1);
+        Ok(MeanRegressor { mean: Some(mean), features })
     }
 }
 
@@ -44,7 +46,7 @@ fn a_saved_model_loads_back_with_the_same_predictions() {
 #[test]
 fn loading_checks_the_kind() {
     let path = scratch("mean.safetensors");
-    MeanRegressor { mean: Some(2.5) }.save(&path).unwrap();
+    MeanRegressor { mean: Some(2.5), features: 1 }.save(&path).unwrap();
     let err = NearestCentroid::load(&path).unwrap_err().to_string();
     assert_eq!(err, format!("{}: holds a MeanRegressor, not a NearestCentroid", path.display()));
     assert_eq!(MeanRegressor::load(&path).unwrap().mean, Some(2.5));
@@ -67,7 +69,7 @@ fn a_malformed_state_and_a_missing_folder_are_errors_that_say_what() {
     assert!(err.ends_with("is not a valid MeanRegressor: no \"mean\" tensor"), "{err}");
 
     let nowhere = scratch("no-such-folder").join("model.safetensors");
-    let err = MeanRegressor { mean: Some(1.0) }.save(&nowhere).unwrap_err().to_string();
+    let err = MeanRegressor { mean: Some(1.0), features: 1 }.save(&nowhere).unwrap_err().to_string();
     assert!(err.contains("could not save the MeanRegressor") && err.contains("check that the folder exists"), "{err}");
     let err = MeanRegressor::load(&nowhere).unwrap_err().to_string();
     assert!(err.contains("could not load a MeanRegressor"), "{err}");
