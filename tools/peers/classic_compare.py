@@ -66,20 +66,22 @@ def main():
         for results in rounds[side]:
             for row in results:
                 key = (row["dataset"], row["estimator"])
-                entry = cases.setdefault(key, {"score": row["score"], "fit": [], "predict": []})
-                entry["fit"].append(row["fit_s"])
-                entry["predict"].append(row["predict_s"])
+                number = lambda v: float("nan") if v is None else v  # a failed case is null
+                entry = cases.setdefault(key, {"score": number(row["score"]), "fit": [], "predict": []})
+                entry["fit"].append(number(row["fit_s"]))
+                entry["predict"].append(number(row["predict_s"]))
         return {k: (v["score"], statistics.median(v["fit"]), statistics.median(v["predict"])) for k, v in cases.items()}
 
     rust, python = summary("rust"), summary("python")
     print(f"Median of {args.rounds} alternating rounds x {args.repeats} repeats, one thread; times in ms; "
           "ratio = Kindling / scikit-learn (below 1: Kindling faster).\n")
-    print("| dataset | estimator | score Kindling | score sklearn | fit Kindling | fit sklearn | fit ratio "
+    print("| dataset | estimator | score Kindling | score sklearn | Δ points | fit Kindling | fit sklearn | fit ratio "
           "| predict Kindling | predict sklearn | predict ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for key, (score, fit, predict) in rust.items():
         p_score, p_fit, p_predict = python[key]
-        print(f"| {key[0]} | {key[1]} | {score:.4f} | {p_score:.4f} | {fit * 1e3:.3g} | {p_fit * 1e3:.3g} | "
+        print(f"| {key[0]} | {key[1]} | {score:.4f} | {p_score:.4f} | {(score - p_score) * 100:+.2f} | "
+              f"{fit * 1e3:.3g} | {p_fit * 1e3:.3g} | "
               f"{fit / p_fit:.3g} | {predict * 1e3:.3g} | {p_predict * 1e3:.3g} | {predict / p_predict:.3g} |")
 
 
