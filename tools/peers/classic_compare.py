@@ -37,6 +37,9 @@ def main():
     parser.add_argument("--only", help="only the cases whose 'dataset/estimator' contains this")
     parser.add_argument("--no-build", action="store_true", help="use the example binary already built")
     parser.add_argument("--python", default=sys.executable)
+    parser.add_argument("--sklearn-splits", action="store_true",
+                        help="both sides use scikit-learn's train_test_split(random_state=0) positions "
+                             "(the course's figures) instead of kindling-data's seed-0 split")
     args = parser.parse_args()
     env = dict(os.environ, **ONE_THREAD)
     if not env.get("KINDLING_DATASETS"):
@@ -48,11 +51,17 @@ def main():
     binary = os.path.join(target, "release", "examples", "classic_vs_sklearn")
     splits = os.path.join(args.workdir, "splits.json")
 
+    given = []
+    if args.sklearn_splits:
+        made = os.path.join(args.workdir, "sklearn-splits.json")
+        run([args.python, os.path.join(HERE, "classic_sklearn.py"), "--make-splits", made], env)
+        given = ["--read-splits", made]
+
     rounds = {"rust": [], "python": []}
     for r in range(args.rounds):
         rust_out = os.path.join(args.workdir, f"rust-{r}.json")
         py_out = os.path.join(args.workdir, f"python-{r}.json")
-        cmd = [binary, "--splits", splits, "--results", rust_out, "--repeats", str(args.repeats)]
+        cmd = [binary, "--splits", splits, "--results", rust_out, "--repeats", str(args.repeats)] + given
         if args.only:
             cmd += ["--only", args.only]
         run(cmd, env)
@@ -73,8 +82,9 @@ def main():
         return {k: (v["score"], statistics.median(v["fit"]), statistics.median(v["predict"])) for k, v in cases.items()}
 
     rust, python = summary("rust"), summary("python")
+    source = "scikit-learn's train_test_split(random_state=0)" if args.sklearn_splits else "kindling-data, seed 0"
     print(f"Median of {args.rounds} alternating rounds x {args.repeats} repeats, one thread; times in ms; "
-          "ratio = Kindling / scikit-learn (below 1: Kindling faster).\n")
+          f"ratio = Kindling / scikit-learn (below 1: Kindling faster); splits from {source}.\n")
     print("| dataset | estimator | score Kindling | score sklearn | Δ points | fit Kindling | fit sklearn | fit ratio "
           "| predict Kindling | predict sklearn | predict ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")

@@ -87,6 +87,28 @@ def load(root, splits):
     return out
 
 
+def sklearn_splits(root):
+    """scikit-learn's own train_test_split(test_size=0.3, random_state=0), stratified for the
+    classification tables: the split behind the course's published figures."""
+    from sklearn.model_selection import train_test_split
+
+    n_tra = sum(1 for line in open(os.path.join(root, "optdigits", "optdigits.tra")) if line.strip())
+    n_tes = sum(1 for line in open(os.path.join(root, "optdigits", "optdigits.tes")) if line.strip())
+    out = {"optdigits": {"train": list(range(n_tra)), "test": list(range(n_tes))}}
+    small = os.path.join(root, "sklearn-small")
+    tables = {
+        "iris": read_iris(os.path.join(root, "iris", "iris.data")),
+        "breast_cancer": read_csv(os.path.join(small, "breast_cancer.csv")),
+        "wine": read_csv(os.path.join(small, "wine.csv")),
+        "diabetes": read_csv(os.path.join(small, "diabetes.csv")),
+    }
+    for name, (x, y) in tables.items():
+        stratify = None if name == "diabetes" else y
+        train, test = train_test_split(np.arange(len(y)), test_size=0.3, random_state=0, stratify=stratify)
+        out[name] = {"train": train.tolist(), "test": test.tolist()}
+    return out
+
+
 def measure(make, data, raw, repeats):
     x_train, x_test, y_train, y_test, regression = data
     if not raw:
@@ -108,13 +130,20 @@ def measure(make, data, raw, repeats):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=os.environ.get("KINDLING_DATASETS"))
-    parser.add_argument("--splits", required=True)
-    parser.add_argument("--cases", required=True, help="the Rust side's results JSON (its case list)")
-    parser.add_argument("--results", required=True)
+    parser.add_argument("--splits", help="the split positions the Rust side used")
+    parser.add_argument("--cases", help="the Rust side's results JSON (its case list)")
+    parser.add_argument("--results")
+    parser.add_argument("--make-splits", help="only write scikit-learn's own splits to this file")
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     if not args.datasets:
         raise SystemExit("set KINDLING_DATASETS or pass --datasets (the folder holding sklearn-small/, optdigits/, iris/)")
+    if args.make_splits:
+        with open(args.make_splits, "w") as f:
+            json.dump(sklearn_splits(args.datasets), f)
+        return
+    if not (args.splits and args.cases and args.results):
+        raise SystemExit("classic_sklearn.py: give --splits, --cases and --results (or --make-splits)")
     warnings.simplefilter("ignore")  # convergence warnings are part of the comparison, not errors
     data = load(args.datasets, json.load(open(args.splits)))
     rows = []
