@@ -4,7 +4,8 @@
 //! Folds come from `kindling_data::split` ([`k_fold`](kindling_data::k_fold),
 //! [`stratified_k_fold`](kindling_data::stratified_k_fold)). Each fold fits a fresh clone of
 //! the model, so the model passed in is never touched; folds run in parallel on rayon's pool
-//! and the scores come back in fold order, the same on any number of threads.
+//! and the scores come back in fold order, the same on any number of threads. The book's
+//! chapter 16 ("Classic machine learning") uses them to choose a regularisation strength.
 //!
 //! ```
 //! use kindling_classic::model_selection::{cross_val_score, stratified_train_test_split, GridSearch};
