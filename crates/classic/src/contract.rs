@@ -163,3 +163,27 @@ pub fn check_persist<E: Supervised + Persist>(model: &E, x: &Tensor<f64>, y: &[E
     let _ = std::fs::remove_file(&path);
     assert_eq!(loaded.predict(x), first.predict(x), "{name}: the loaded model predicts differently");
 }
+
+/// A NaN or an infinity in `x` makes `fit` return an error (a [`crate::ClassicError`] that
+/// says where), neither a panic nor a silently poisoned model. Models that never read `x`
+/// cannot keep this rule, so it is a check of its own.
+pub fn check_rejects_non_finite<E: Supervised>(model: &E, x: &Tensor<f64>, y: &[E::Target]) {
+    let name = model.name();
+    for bad in [f64::NAN, f64::INFINITY] {
+        let mut values = x.to_vec();
+        let last = values.len() - 1;
+        values[last] = bad;
+        let poisoned = Tensor::from_vec(values, x.shape().to_vec());
+        let mut m = model.clone();
+        let outcome = panic_message(|| {
+            if m.fit(&poisoned, y).is_ok() {
+                panic!("accepted");
+            }
+        });
+        match outcome {
+            None => {}
+            Some(msg) if msg == "accepted" => panic!("{name}: fit accepted an x holding {bad}"),
+            Some(msg) => panic!("{name}: fit panicked on an x holding {bad} instead of returning an error: {msg}"),
+        }
+    }
+}

@@ -2,7 +2,9 @@
 //! broken estimator (which each check must catch).
 
 use crate::doubles::{blobs, check_fit, check_predict, LineRegressor, MeanRegressor, NearestCentroid};
-use kindling_classic::contract::{check_classifier, check_persist, check_predict_proba, check_supervised};
+use kindling_classic::contract::{
+    check_classifier, check_persist, check_predict_proba, check_rejects_non_finite, check_supervised,
+};
 use kindling_classic::pipeline::Pipeline;
 use kindling_classic::{ClassicError, Supervised};
 use kindling_data::{PolynomialFeatures, StandardScaler};
@@ -112,5 +114,39 @@ fn the_classifier_check_catches_a_model_that_reads_labels_as_numbers() {
     check_supervised(&AlwaysZero::default(), &x, &y);
     let msg = failure(|| check_classifier(&AlwaysZero::default(), &x, &y));
     assert!(msg.contains("AlwaysZero: renaming the labels changes the predictions"), "{msg}");
-    let _ = LineRegressor::default();
+}
+
+/// Refuses a non-finite x, else predicts the training mean.
+#[derive(Clone, Default)]
+struct Careful(MeanRegressor);
+
+impl Supervised for Careful {
+    type Target = f64;
+    fn name(&self) -> &'static str {
+        "Careful"
+    }
+    fn fit(&mut self, x: &Tensor<f64>, y: &[f64]) -> Result<(), ClassicError> {
+        if x.to_vec().iter().any(|v| !v.is_finite()) {
+            return Err(ClassicError::data("Careful", "x holds a NaN or an infinity"));
+        }
+        self.0.fit(x, y)
+    }
+    fn predict(&self, x: &Tensor<f64>) -> Vec<f64> {
+        self.0.predict(x)
+    }
+}
+
+#[test]
+fn the_non_finite_check_tells_refusing_from_accepting_and_panicking() {
+    let (x, y) = line_data();
+    check_rejects_non_finite(&Careful::default(), &x, &y);
+    let msg = failure(|| check_rejects_non_finite(&MeanRegressor::default(), &x, &y));
+    assert_eq!(msg, "MeanRegressor: fit accepted an x holding NaN");
+    // The scaler turns an infinity into an error, but NaN is "missing" to it and reaches the model.
+    let msg = failure(|| {
+        check_rejects_non_finite(&Pipeline::new(MeanRegressor::default()).step(StandardScaler::new()), &x, &y)
+    });
+    assert_eq!(msg, "Pipeline: fit accepted an x holding NaN");
+    let msg = failure(|| check_rejects_non_finite(&LineRegressor::default(), &x, &y));
+    assert!(msg.starts_with("LineRegressor: fit accepted an x holding NaN"), "{msg}");
 }
