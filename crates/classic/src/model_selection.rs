@@ -89,11 +89,28 @@ pub fn stratified_train_test_split(labels: &[i64], test_fraction: f64, seed: u64
     TrainTest { train: split.train, test: split.test }
 }
 
+/// A score of predictions against the actual values, higher is better, with the arguments in
+/// the metrics' order (actual first): `kindling_metrics::metrics::accuracy`, or a closure such
+/// as `|y, p| -mse(y, p)` for an error (negated, as scikit-learn's `neg_mean_squared_error`).
+pub type Scorer<T> = fn(&[T], &[T]) -> f64;
+
 /// Fits a fresh clone of `estimator` on each fold's training rows and scores it on the fold's
-/// test rows with [`Supervised::score`] (accuracy or R²). A fold whose fit fails scores NaN,
-/// as scikit-learn's default `error_score`; use [`try_cross_val_score`] to get the error.
+/// test rows with the target's default score (accuracy or R², as [`Supervised::score`]). A fold
+/// whose fit fails scores NaN, as scikit-learn's default `error_score`; use
+/// [`try_cross_val_score`] to get the error.
 pub fn cross_val_score<E: Supervised>(estimator: &E, x: &Tensor<f64>, y: &[E::Target], folds: &[Fold]) -> Vec<f64> {
-    fold_results(estimator, x, y, folds).into_iter().map(|r| r.unwrap_or(f64::NAN)).collect()
+    cross_val_score_with(estimator, x, y, folds, E::Target::default_score)
+}
+
+/// [`cross_val_score`] with another score (a [`Scorer`]).
+pub fn cross_val_score_with<E: Supervised>(
+    estimator: &E,
+    x: &Tensor<f64>,
+    y: &[E::Target],
+    folds: &[Fold],
+    scorer: Scorer<E::Target>,
+) -> Vec<f64> {
+    fold_results(estimator, x, y, folds, scorer).into_iter().map(|r| r.unwrap_or(f64::NAN)).collect()
 }
 
 /// [`cross_val_score`], but the first failing fold's error (in fold order) is returned.
@@ -103,7 +120,7 @@ pub fn try_cross_val_score<E: Supervised>(
     y: &[E::Target],
     folds: &[Fold],
 ) -> Result<Vec<f64>, ClassicError> {
-    fold_results(estimator, x, y, folds).into_iter().collect()
+    fold_results(estimator, x, y, folds, E::Target::default_score).into_iter().collect()
 }
 
 fn fold_results<E: Supervised>(
@@ -111,6 +128,7 @@ fn fold_results<E: Supervised>(
     x: &Tensor<f64>,
     y: &[E::Target],
     folds: &[Fold],
+    scorer: Scorer<E::Target>,
 ) -> Vec<Result<f64, ClassicError>> {
     assert!(
         x.rank() == 2 && x.shape()[0] == y.len(),
@@ -128,7 +146,7 @@ fn fold_results<E: Supervised>(
         .map(|fold| {
             let mut model = estimator.clone();
             model.fit(&take_rows(x, &fold.train), &take(y, &fold.train))?;
-            Ok(model.score(&take_rows(x, &fold.test), &take(y, &fold.test)))
+            Ok(scorer(&take(y, &fold.test), &model.predict(&take_rows(x, &fold.test))))
         })
         .collect()
 }
@@ -145,11 +163,11 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
 /// `GridSearchCV`: every candidate `P` is turned into a model by `build`, scored on every
 /// fold, and the best mean score wins (the first candidate on a tie); the winner is then refit
 /// on all the data.
-pub struct GridSearch<P, E, B> {
+pub struct GridSearch<P, E: Supervised, B> {
     candidates: Vec<P>,
     build: B,
     folds: Option<Vec<Fold>>,
-    _model: std::marker::PhantomData<fn() -> E>,
+    scorer: Option<Scorer<E::Target>>,
 }
 
 impl<P, E, B> GridSearch<P, E, B>
@@ -162,7 +180,13 @@ where
     /// Panics on an empty list.
     pub fn new(candidates: Vec<P>, build: B) -> Self {
         assert!(!candidates.is_empty(), "GridSearch::new: no candidates to search");
-        GridSearch { candidates, build, folds: None, _model: std::marker::PhantomData }
+        GridSearch { candidates, build, folds: None, scorer: None }
+    }
+
+    /// The score to rank candidates by (default: [`Supervised::score`], accuracy or R²).
+    pub fn scoring(mut self, scorer: Scorer<E::Target>) -> Self {
+        self.scorer = Some(scorer);
+        self
     }
 
     /// The folds to score on (default: 5 folds, stratified for labels, as
@@ -180,7 +204,9 @@ where
         let mut fold_scores = Vec::with_capacity(self.candidates.len());
         let mut first_error = None;
         for params in &self.candidates {
-            match try_cross_val_score(&(self.build)(params), x, y, &folds) {
+            let scorer = self.scorer.unwrap_or(E::Target::default_score);
+            let results = fold_results(&(self.build)(params), x, y, &folds, scorer);
+            match results.into_iter().collect::<Result<Vec<f64>, ClassicError>>() {
                 Ok(scores) => fold_scores.push(scores),
                 Err(e) => {
                     first_error.get_or_insert(e);

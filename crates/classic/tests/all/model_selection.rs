@@ -2,12 +2,13 @@
 
 use crate::doubles::{blobs, LineRegressor, MeanRegressor, NearestCentroid};
 use kindling_classic::model_selection::{
-    cross_val_score, stratified_train_test_split, take, take_rows, train_test_split, try_cross_val_score, GridSearch,
+    cross_val_score, cross_val_score_with, stratified_train_test_split, take, take_rows, train_test_split,
+    try_cross_val_score, GridSearch,
 };
 use kindling_classic::pipeline::Pipeline;
 use kindling_classic::{ClassicError, Regressor, Supervised};
 use kindling_data::{k_fold, stratified_k_fold, StandardScaler};
-use kindling_metrics::metrics::r2_score;
+use kindling_metrics::metrics::{mae, r2_score};
 use kindling_tensor::Tensor;
 
 /// A line fitted by least squares whose slope is then multiplied by `shrink`.
@@ -165,4 +166,25 @@ fn stratified_split_keeps_the_class_proportions() {
 #[should_panic(expected = "train_test_split: test_fraction must be strictly between 0 and 1, got 1")]
 fn a_test_fraction_of_one_is_refused() {
     train_test_split(10, 1.0, 0);
+}
+
+#[test]
+fn another_score_ranks_the_candidates() {
+    let (x, y) = line_data(30);
+    let folds = k_fold(30, 5, Some(7));
+    let negative_mae: fn(&[f64], &[f64]) -> f64 = |y, p| -mae(y, p);
+    let scores = cross_val_score_with(&shrunk(0.5), &x, &y, &folds, negative_mae);
+    for (fold, &score) in folds.iter().zip(&scores) {
+        let mut model = shrunk(0.5);
+        model.fit(&take_rows(&x, &fold.train), &take(&y, &fold.train)).unwrap();
+        assert_eq!(score, -mae(&take(&y, &fold.test), &model.predict(&take_rows(&x, &fold.test))));
+    }
+    let result = GridSearch::new(vec![0.5, 1.0, 1.5], |&s| shrunk(s))
+        .folds(folds.clone())
+        .scoring(negative_mae)
+        .fit(&x, &y)
+        .unwrap();
+    assert_eq!(result.fold_scores[0], scores);
+    assert_eq!(result.best_params, 1.0);
+    assert!(result.best_score < 0.0);
 }
