@@ -16,6 +16,7 @@
 pub mod contract;
 pub mod error;
 pub mod estimator;
+pub mod linear;
 pub mod persist;
 
 // Putting models together and choosing them.

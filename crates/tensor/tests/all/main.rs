@@ -7,6 +7,8 @@ mod attention;
 mod course_fixtures;
 mod errors;
 mod kernel_index;
+mod linalg;
+mod linalg_fast;
 mod naive_vs_fast;
 mod ops;
 mod pool;
