@@ -16,8 +16,12 @@
 pub mod contract;
 pub mod error;
 pub mod estimator;
-pub mod linear;
 pub mod persist;
+
+// The models.
+pub mod linear;
+pub mod naive_bayes;
+pub mod neighbors;
 
 // Putting models together and choosing them.
 pub mod model_selection;

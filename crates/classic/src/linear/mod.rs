@@ -19,11 +19,12 @@ mod lbfgs;
 mod logistic;
 mod ols;
 mod ridge;
-// NBK's perceptron lives beside these: `mod perceptron; pub use perceptron::Perceptron;`
+mod perceptron;
 
 pub use coordinate_descent::{alpha_grid, enet_path, lasso_path, ElasticNet, Lasso, RegularisationPath};
 pub use logistic::{LogisticRegression, Penalty};
 pub use ols::{LinearRegression, LstsqSolver};
+pub use perceptron::Perceptron;
 pub use ridge::Ridge;
 
 use crate::ClassicError;
