@@ -17,7 +17,10 @@
 //! standardised with a scaler fitted on the training part (MultinomialNB reads the raw pixel
 //! counts of optdigits instead: it needs counts, not standardised values).
 
+use kindling_classic::linear::{ElasticNet, Lasso, LinearRegression, LogisticRegression, Penalty, Perceptron, Ridge};
 use kindling_classic::model_selection::{stratified_train_test_split, take, take_rows, train_test_split, TrainTest};
+use kindling_classic::naive_bayes::{BernoulliNb, GaussianNb, MultinomialNb};
+use kindling_classic::neighbors::{KNeighborsClassifier, KNeighborsRegressor};
 use kindling_classic::{ClassicError, Classifier, Supervised, Target, Transformer};
 use kindling_data::{datasets, StandardScaler};
 use kindling_tensor::Tensor;
@@ -278,9 +281,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     for data in [&optdigits, &iris, &breast_cancer, &wine] {
         case!(data, "NearestCentroid", NearestCentroid::default());
+        case!(data, "LogisticRegression", LogisticRegression::new().c(1.0).max_iter(1000));
+        case!(data, "LogisticRegression(L1)", LogisticRegression::new().c(1.0).penalty(Penalty::L1).max_iter(1000));
+        case!(data, "Perceptron", Perceptron::new());
+        case!(data, "KNeighborsClassifier(5)", KNeighborsClassifier::new(5));
+        case!(data, "GaussianNB", GaussianNb::new());
+        case!(data, "BernoulliNB", BernoulliNb::new().alpha(1.0).binarize(Some(0.0)));
     }
-    // The models of LIN and NBK join here once their branches are merged (one line each).
-    let _ = &diabetes;
+    case!(raw optdigits, "MultinomialNB", MultinomialNb::new().alpha(1.0));
+    case!(diabetes, "LinearRegression", LinearRegression::new());
+    case!(diabetes, "Ridge(1.0)", Ridge::new().alpha(1.0));
+    case!(diabetes, "Lasso(0.1)", Lasso::new().alpha(0.1));
+    case!(diabetes, "ElasticNet(0.1, 0.5)", ElasticNet::new().alpha(0.1).l1_ratio(0.5));
+    case!(diabetes, "KNeighborsRegressor(5)", KNeighborsRegressor::new(5));
 
     println!("| dataset | estimator | score | fit (s) | predict (s) |");
     println!("|---|---|---|---|---|");

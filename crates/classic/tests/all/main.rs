@@ -3,6 +3,7 @@
 //! real models.
 
 mod contract;
+mod contract_models;
 mod doubles;
 mod model_selection;
 mod persist;
