@@ -17,6 +17,7 @@
 //! | `clone(est)`                 | `est.clone()` (an unfitted copy is the config)   |
 
 use crate::ClassicError;
+use kindling_data::Fold;
 use kindling_tensor::Tensor;
 
 /// What a model predicts: class labels (`i64`) or real values (`f64`). Each kind brings the
@@ -24,17 +25,30 @@ use kindling_tensor::Tensor;
 pub trait Target: Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     /// Accuracy for labels, R² for real values.
     fn default_score(actual: &[Self], predicted: &[Self]) -> f64;
+
+    /// The folds model selection uses when none are given, as scikit-learn's `cv=k`: stratified
+    /// k-fold for labels (shuffled with seed 0, since kindling-data's stratified folds shuffle),
+    /// plain unshuffled k-fold for real values.
+    fn default_folds(y: &[Self], k: usize) -> Vec<Fold>;
 }
 
 impl Target for i64 {
     fn default_score(actual: &[i64], predicted: &[i64]) -> f64 {
         kindling_metrics::metrics::accuracy(actual, predicted)
     }
+
+    fn default_folds(y: &[i64], k: usize) -> Vec<Fold> {
+        kindling_data::stratified_k_fold(y, k, 0)
+    }
 }
 
 impl Target for f64 {
     fn default_score(actual: &[f64], predicted: &[f64]) -> f64 {
         kindling_metrics::metrics::r2_score(actual, predicted)
+    }
+
+    fn default_folds(y: &[f64], k: usize) -> Vec<Fold> {
+        kindling_data::k_fold(y.len(), k, None)
     }
 }
 

@@ -4,13 +4,16 @@
 //!
 //! Every estimator works in f64 on a `[samples, features]` tensor and follows one convention
 //! ([`estimator`]): configure with builder methods, `fit`, then `predict`, `predict_proba`,
-//! `transform` or `score`. Pipelines chain transformers in front of an estimator; cross-
-//! validation and grid search work over any of them; every fitted model is saved and loaded
-//! as safetensors ([`persist`]).
+//! `transform` or `score`. Pipelines ([`pipeline`]) chain transformers ([`preprocessing`]) in
+//! front of an estimator; cross-validation and grid search ([`model_selection`]) work over any
+//! of them; every fitted model is saved and loaded as safetensors ([`persist`]). [`contract`]
+//! checks the convention for any estimator, in its tests.
 //!
 //! The crate stands on `kindling-tensor` (its `linalg` and `stats`), `kindling-data`
 //! (preprocessing, splits) and `kindling-metrics`, never on autograd (DESIGN.md, "Layers").
 
+// The convention and its plumbing.
+pub mod contract;
 pub mod error;
 pub mod estimator;
 pub mod persist;
@@ -19,6 +22,11 @@ pub mod persist;
 pub mod linear;
 pub mod naive_bayes;
 pub mod neighbors;
+
+// Putting models together and choosing them.
+pub mod model_selection;
+pub mod pipeline;
+pub mod preprocessing;
 
 pub use error::ClassicError;
 pub use estimator::{Classifier, PredictProba, Regressor, Supervised, Target, Transformer};

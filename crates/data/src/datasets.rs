@@ -1,5 +1,7 @@
 //! Real datasets on disk: where they live (`KINDLING_DATASETS`, `KINDLING_CACHE`) and readers
-//! for the standard files of MNIST, Fashion-MNIST, Iris and Tiny Shakespeare.
+//! for the standard files of MNIST, Fashion-MNIST, Iris and Tiny Shakespeare, and the small
+//! tables of classic machine learning (breast cancer, wine, diabetes, digits, optdigits), read
+//! in `f64`.
 //!
 //! The datasets folder has one subfolder per dataset, laid out as the downloader writes them:
 //!
@@ -10,6 +12,8 @@
 //!   fashion-mnist/  (the same four file names)
 //!   tinyshakespeare/input.txt
 //!   iris/iris.data
+//!   sklearn-small/  breast_cancer.csv  wine.csv  diabetes.csv  digits.csv
+//!   optdigits/      optdigits.tra  optdigits.tes
 //! ```
 
 use crate::csv::{parse_csv, ColumnType, CsvOptions};
@@ -17,8 +21,12 @@ use crate::dataset::TensorDataset;
 use crate::error::DataError;
 use crate::idx::read_idx_u8;
 use crate::preprocess::LabelEncoder;
-use kindling_tensor::Tensor;
+use kindling_tensor::{Element, Tensor};
 use std::path::{Path, PathBuf};
+
+pub use crate::tabular::{
+    breast_cancer, diabetes, digits_small, optdigits, optdigits_file_name, wine, RegressionTable, TARGET_COLUMN,
+};
 
 /// The environment variable naming the folder that holds the real datasets.
 pub const DATASETS_ENV: &str = "KINDLING_DATASETS";
@@ -163,11 +171,13 @@ pub fn fashion_mnist(dir: impl AsRef<Path>, split: Split) -> Result<LabeledImage
     mnist(dir, split)
 }
 
-/// A small table of numeric features with a class label per row.
+/// A small table of numeric features with a class label per row. The features are `f32` for
+/// the neural chapters ([`iris`]) and `f64` for the classic estimators (the scikit-learn
+/// tables: [`breast_cancer`], [`wine`], [`digits_small`], [`optdigits`], which scikit-learn also reads in double precision).
 #[derive(Clone, Debug)]
-pub struct LabeledTable {
+pub struct LabeledTable<F: Element = f32> {
     /// `[N, features]`.
-    pub features: Tensor<f32>,
+    pub features: Tensor<F>,
     /// `[N]` class indices into `classes`.
     pub labels: Tensor<i64>,
     /// The class names, in label order.
@@ -179,6 +189,17 @@ pub struct LabeledTable {
 /// Reads Fisher's Iris data, `dir/iris.data` (150 rows: four measurements in centimetres and
 /// the species, numbered in order of first appearance: setosa 0, versicolor 1, virginica 2).
 pub fn iris(dir: impl AsRef<Path>) -> Result<LabeledTable, DataError> {
+    let table = iris_f64(dir)?;
+    Ok(LabeledTable {
+        features: table.features.cast::<f32>(),
+        labels: table.labels,
+        classes: table.classes,
+        feature_names: table.feature_names,
+    })
+}
+
+/// [`iris`] with `f64` features, as the classic estimators (and scikit-learn) read it.
+pub fn iris_f64(dir: impl AsRef<Path>) -> Result<LabeledTable<f64>, DataError> {
     let path = dir.as_ref().join("iris.data");
     let text = crate::text::read_text(&path)?;
     let names = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
@@ -188,12 +209,12 @@ pub fn iris(dir: impl AsRef<Path>) -> Result<LabeledTable, DataError> {
         options = options.column_type(n, ColumnType::Numeric);
     }
     let table = parse_csv(&text, &path, &options.column_type("species", ColumnType::Categorical))?;
-    let x = table.to_tensor(&names)?.cast::<f32>();
+    let features = table.to_tensor(&names)?;
     let species: Vec<String> = table.categorical("species")?.iter().map(|s| s.clone().unwrap_or_default()).collect();
     let mut encoder = LabelEncoder::new();
     let labels = encoder.fit_transform(&species);
     Ok(LabeledTable {
-        features: x,
+        features,
         labels,
         classes: encoder.categories().to_vec(),
         feature_names: names.iter().map(|s| s.to_string()).collect(),

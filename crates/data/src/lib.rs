@@ -74,12 +74,13 @@ pub mod preprocess;
 mod sampler;
 pub mod split;
 pub mod synthetic;
+mod tabular;
 pub mod text;
 
 pub use dataset::{Dataset, Stack, Subset, TensorDataset};
 pub use datasets::{
-    cache_dir, datasets_dir, fashion_mnist, iris, mnist, tiny_shakespeare, LabeledImages, LabeledTable, Split,
-    MNIST_CLASSES,
+    breast_cancer, cache_dir, datasets_dir, diabetes, digits_small, fashion_mnist, iris, iris_f64, mnist, optdigits,
+    tiny_shakespeare, wine, LabeledImages, LabeledTable, RegressionTable, Split, MNIST_CLASSES,
 };
 pub use download::{download, Downloader, RemoteDataset};
 pub use error::DataError;

@@ -18,8 +18,8 @@ mod coordinate_descent;
 mod lbfgs;
 mod logistic;
 mod ols;
-mod ridge;
 mod perceptron;
+mod ridge;
 
 pub use coordinate_descent::{alpha_grid, enet_path, lasso_path, ElasticNet, Lasso, RegularisationPath};
 pub use logistic::{LogisticRegression, Penalty};

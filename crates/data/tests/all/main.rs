@@ -11,5 +11,6 @@ mod real_data;
 mod splits;
 mod strided;
 mod synthetic;
+mod tabular_data;
 mod text;
 mod tfidf;

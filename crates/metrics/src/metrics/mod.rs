@@ -15,6 +15,10 @@
 //!   drawing the ROC curve with diagonal (trapezoid) steps through ties.
 //! - Generated sequences ([`text`]): BLEU as sacrebleu or NLTK computes it, exact match and
 //!   token accuracy.
+//! - Average precision is scikit-learn's Σ (Rₙ − Rₙ₋₁) Pₙ over the precision-recall curve;
+//!   [`pr_auc`] is the trapezoidal area under the same curve.
+//! - Cohen's κ and the Matthews correlation read labels as any `i64` codes (the confusion
+//!   matrix is built over the labels seen on either side).
 //! - R² = 1 − SS_res / SS_tot: 1 for a perfect fit, 0 for always predicting the mean,
 //!   negative for worse than that.
 //!
@@ -30,6 +34,7 @@
 //! assert!((cm.f1_average(Average::Micro) - 4.0 / 6.0).abs() < 1e-12);
 //! ```
 
+mod agreement;
 mod classification;
 mod confusion;
 mod ranking;
@@ -37,10 +42,11 @@ mod regression;
 mod streaming;
 pub mod text;
 
+pub use agreement::{cohen_kappa, matthews_corrcoef, KappaWeights};
 pub use classification::{accuracy, binary_log_loss, class_probabilities, log_loss, predicted_classes, LOG_LOSS_EPS};
 pub use confusion::{Average, ConfusionMatrix};
-pub use ranking::roc_auc;
-pub use regression::{mae, mse, r2_score, rmse};
+pub use ranking::{average_precision, pr_auc, precision_recall_curve, roc_auc, PrecisionRecallCurve};
+pub use regression::{adjusted_r2, mae, mape, mse, r2_score, rmse};
 pub use streaming::{Accuracy, ClassScore, ErrorKind, LogLoss, Metric, RegressionError, RocAuc, Score, R2};
 pub use text::{bleu, exact_match, sentence_bleu, token_accuracy, Bleu, BleuOptions, Smoothing};
 

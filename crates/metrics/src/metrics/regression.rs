@@ -43,3 +43,25 @@ pub(super) fn r2_from_sums(ss_res: f64, ss_tot: f64) -> f64 {
         1.0 - ss_res / ss_tot
     }
 }
+
+/// R² adjusted for the number of features `p` fitted on `n` samples:
+/// 1 − (1 − R²)(n − 1)/(n − p − 1). Unlike R² it can fall when a useless feature is added.
+/// Panics unless `n > p + 1` (the correction is undefined otherwise).
+pub fn adjusted_r2(targets: &[f64], predictions: &[f64], n_features: usize) -> f64 {
+    let n = targets.len();
+    assert!(
+        n > n_features + 1,
+        "adjusted_r2: needs more samples than features + 1, got {n} samples and {n_features} features"
+    );
+    let r2 = r2_score(targets, predictions);
+    1.0 - (1.0 - r2) * (n - 1) as f64 / (n - n_features - 1) as f64
+}
+
+/// Mean absolute percentage error as scikit-learn computes it: the mean of
+/// |y − ŷ| / max(|y|, ε) with ε = `f64::EPSILON`, a fraction (0.05 is 5%), not a percentage.
+/// A zero target with a nonzero error gives a huge value, which is MAPE's known weakness.
+pub fn mape(targets: &[f64], predictions: &[f64]) -> f64 {
+    same_len("mape", targets.len(), predictions.len());
+    let sum: f64 = targets.iter().zip(predictions).map(|(t, p)| (t - p).abs() / t.abs().max(f64::EPSILON)).sum();
+    ratio(sum, targets.len() as f64)
+}
