@@ -100,8 +100,8 @@ impl GaussianNb {
     /// Each sample's unnormalised log posterior per class, `[samples × classes]` row-major.
     fn joint_log_likelihood(&self, op: &str, x: &Tensor<f64>) -> (Vec<f64>, usize) {
         let f = self.fitted(op);
-        let (values, rows, cols) = matrix(op, x);
-        input::check_features(op, f.features, cols);
+        let (values, rows, cols) = matrix(&format!("{NAME}::{op}"), x);
+        input::check_features(&format!("{NAME}::{op}"), f.features, cols);
         let k = f.classes.len();
         // The constant part of each class's score does not depend on the sample.
         let constants: Vec<f64> = (0..k)

@@ -82,8 +82,6 @@ fn l1_logistic_regression_keeps_the_contract() {
 }
 
 #[test]
-#[ignore = "GaussianNb::predict panics with \"predict: the model was fitted on 2 features but x has 3\", without the \
-            model's name (naive_bayes/gaussian.rs passes \"predict\" as the op); run with --ignored once fixed"]
 fn gaussian_nb_keeps_the_contract() {
     let (x, y) = blobs(8);
     check_predict_proba(&GaussianNb::new(), &x, &y);
