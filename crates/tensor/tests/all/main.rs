@@ -7,6 +7,7 @@ mod attention;
 mod course_fixtures;
 mod errors;
 mod kernel_index;
+mod linalg_spectral;
 mod naive_vs_fast;
 mod ops;
 mod pool;

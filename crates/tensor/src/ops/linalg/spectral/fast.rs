@@ -1,0 +1,72 @@
+//! Fast symmetric eigendecomposition and SVD.
+//!
+//! # Version catalogue
+//!
+//! Milliseconds at n = 512, one thread, against NumPy/LAPACK (`OPENBLAS_NUM_THREADS=1`) in the
+//! same run; figures and the comparison script in `crates/tensor/NOTES.md`-style form are in
+//! the bench's header. Bench: `cargo bench -p kindling-tensor --bench linalg_spectral --
+//! <group>` with the group named on each line.
+//!
+//! - v1 naive (`super::naive`): cyclic Jacobi for `eigh`, one-sided Jacobi for `svd`
+//!   (`eigh/naive`, `svd/naive`). About ten sweeps of n²/2 rotations, each touching whole rows.
+//! - v2 tridiagonal `eigh` (`eigh`): Householder reduction to tridiagonal form, implicit QL for
+//!   the eigenvalues (O(n²)), inverse iteration for the tridiagonal eigenvectors (O(n²) outside
+//!   clusters), and the reflectors applied back to them as rank-one row updates (`eigh/fast`).
+//! - v3 preconditioned Jacobi `svd` (`svd`): the eigenvectors V of AᵀA (v2, with the GEMM
+//!   for AᵀA) make the columns of A·V nearly orthogonal, so one-sided Jacobi finishes in one
+//!   or two sweeps instead of ten. Jacobi on A·V (not the eigenvalues of AᵀA) gives the
+//!   singular values, so the small ones keep the accuracy the squaring would lose
+//!   (`svd/fast`).
+
+use super::naive::one_sided_jacobi;
+use super::tridiagonal::{apply_q, tridiagonal_eigh, tridiagonalise};
+use crate::ops::linalg::LinalgError;
+use crate::ops::matmul::fast::gemm;
+use crate::ops::matmul::MatRef;
+
+/// The symmetric eigendecomposition of a row-major `n × n` matrix: `(values, vt)` with the
+/// values ascending and the eigenvectors as the rows of `vt` (`None` unless `vectors`).
+pub fn eigh(a: &[f64], n: usize, vectors: bool) -> Result<(Vec<f64>, Option<Vec<f64>>), LinalgError> {
+    let mut work = a.to_vec();
+    let (d, e, tau) = tridiagonalise(&mut work, n);
+    let (values, z) = tridiagonal_eigh(&d, &e, vectors)?;
+    let vt = z.map(|mut z| {
+        apply_q(&work, &tau, n, &mut z, n);
+        transpose(&z, n, n)
+    });
+    Ok((values, vt))
+}
+
+/// The SVD of a row-major `m × n` matrix with `m >= n`: `(bt, vt)` as [`super::naive::svd`]
+/// returns them (rows of `bt` orthogonal, their norms the singular values).
+pub fn svd(a: &[f64], m: usize, n: usize) -> Result<(Vec<f64>, Vec<f64>), LinalgError> {
+    assert!(m >= n, "svd (fast): expects m >= n, got {m}x{n}");
+    let a_ref = MatRef::row_major(a, m, n);
+    let mut gram = vec![0.0; n * n];
+    gemm(a_ref.t(), a_ref, &mut gram);
+    // Rounding in the product can break the symmetry the reduction relies on.
+    for i in 0..n {
+        for j in i + 1..n {
+            let mean = 0.5 * (gram[i * n + j] + gram[j * n + i]);
+            gram[i * n + j] = mean;
+            gram[j * n + i] = mean;
+        }
+    }
+    let (_, vt) = eigh(&gram, n, true)?;
+    let mut vt = vt.expect("eigh was asked for vectors");
+    // Bᵀ = Vᵀ·Aᵀ: the columns of A·V, each a contiguous row for the rotations.
+    let mut bt = vec![0.0; n * m];
+    gemm(MatRef::row_major(&vt, n, n), a_ref.t(), &mut bt);
+    one_sided_jacobi(&mut bt, &mut vt, m, n)?;
+    Ok((bt, vt))
+}
+
+fn transpose(x: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    let mut out = vec![0.0; rows * cols];
+    for i in 0..rows {
+        for j in 0..cols {
+            out[j * rows + i] = x[i * cols + j];
+        }
+    }
+    out
+}
