@@ -27,13 +27,19 @@ use crate::ops::matmul::MatRef;
 /// The symmetric eigendecomposition of a row-major `n × n` matrix: `(values, vt)` with the
 /// values ascending and the eigenvectors as the rows of `vt` (`None` unless `vectors`).
 pub fn eigh(a: &[f64], n: usize, vectors: bool) -> Result<(Vec<f64>, Option<Vec<f64>>), LinalgError> {
+    let t0 = std::time::Instant::now();
     let mut work = a.to_vec();
-    let (d, e, tau) = tridiagonalise(&mut work, n);
+    let (d, e, tau, reflectors) = tridiagonalise(&mut work, n);
+    let t1 = t0.elapsed();
     let (values, z) = tridiagonal_eigh(&d, &e, vectors)?;
+    let t2 = t0.elapsed();
     let vt = z.map(|mut z| {
-        apply_q(&work, &tau, n, &mut z, n);
+        apply_q(&reflectors, &tau, n, &mut z, n);
         transpose(&z, n, n)
     });
+    if std::env::var("PROF").is_ok() {
+        eprintln!("PROF tri {t1:?} tridiag_eigh {t2:?} total {:?}", t0.elapsed());
+    }
     Ok((values, vt))
 }
 
@@ -57,7 +63,11 @@ pub fn svd(a: &[f64], m: usize, n: usize) -> Result<(Vec<f64>, Vec<f64>), Linalg
     // Bᵀ = Vᵀ·Aᵀ: the columns of A·V, each a contiguous row for the rotations.
     let mut bt = vec![0.0; n * m];
     gemm(MatRef::row_major(&vt, n, n), a_ref.t(), &mut bt);
+    let t0 = std::time::Instant::now();
     one_sided_jacobi(&mut bt, &mut vt, m, n)?;
+    if std::env::var("PROF").is_ok() {
+        eprintln!("PROF jacobi {:?}", t0.elapsed());
+    }
     Ok((bt, vt))
 }
 

@@ -4,8 +4,11 @@
 
 use super::naive::dot;
 use crate::ops::linalg::LinalgError;
+use crate::ops::matmul::fast::gemm;
+use crate::ops::matmul::MatRef;
 
-/// QL iterations allowed per eigenvalue (two or three are typical).
+/// QL iterations allowed per eigenvalue, on average over a block (two or three are typical;
+/// a graded matrix can need many more for a few of them).
 const MAX_QL_ITERATIONS: usize = 30;
 
 /// Inverse-iteration solves per eigenvector: each gains about 1/ε once the eigenvalue is
@@ -14,88 +17,161 @@ const INVERSE_ITERATIONS: usize = 3;
 
 /// Eigenvalues closer than this fraction of ‖T‖ share a cluster: their vectors are
 /// re-orthogonalised against each other (inverse iteration alone would let them drift
-/// together).
+/// together). Farther apart, the vectors are orthogonal to ε/gap ≤ 1e-13 by themselves.
 const CLUSTER_GAP: f64 = 1e-3;
 
-/// The reduction A = Q·T·Qᵀ, overwriting the row-major `n × n` symmetric `a`.
+/// Reflectors applied per GEMM in [`apply_q`].
+const WY_BLOCK: usize = 32;
+
+/// The reduction A = Q·T·Qᵀ of the row-major `n × n` symmetric `a` (only its lower triangle
+/// is read; it is overwritten).
 ///
-/// Returns `(d, e, tau)`: T's diagonal, its off-diagonal (`n − 1` values), and the reflector
-/// scales. Reflector `k` is `H = I − τ·v·vᵀ` with `v` zero up to position `k`, one at `k + 1`
-/// and the rest stored in row `k` of `a` after column `k + 1`; Q = H₀·H₁⋯.
-pub fn tridiagonalise(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
-    let mut d = vec![0.0; n];
-    let mut e = vec![0.0; n.saturating_sub(1)];
+/// Returns `(d, e, tau, reflectors)`: T's diagonal, its off-diagonal (`n − 1` values), the
+/// reflector scales and a row-major `n × n` buffer whose row `k` holds reflector `k`'s vector
+/// `v` from column `k + 1` on (`v[k + 1] = 1`); reflector `k` is `H = I − τ·v·vᵀ` and
+/// Q = H₀·H₁⋯.
+///
+/// Step k turns the trailing block S into H·S·H = S − v·wᵀ − w·vᵀ, with p = τ·S·v and
+/// w = p − (τ/2)(pᵀv)·v. Only the lower triangle is kept, and each step's update shares one
+/// pass over the rows with the next step's product S·v (whose v is found first, from the
+/// updated column alone): one read of the matrix per step instead of four.
+pub fn tridiagonalise(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>) {
+    let mut d: Vec<f64> = (0..n).map(|i| a[i * n + i]).collect();
+    let mut e: Vec<f64> = (1..n).map(|i| a[i * n + i - 1]).collect();
     let mut tau = vec![0.0; n.saturating_sub(2)];
-    let mut p = vec![0.0; n];
-    for k in 0..n.saturating_sub(2) {
-        d[k] = a[k * n + k];
-        // Column k below the diagonal is row k right of it (A stays symmetric).
-        let x = &mut a[k * n + k + 1..(k + 1) * n];
-        let alpha = x[0];
-        let tail_norm = dot(&x[1..], &x[1..]).sqrt();
-        if tail_norm == 0.0 {
-            e[k] = alpha;
-            continue;
+    let mut reflectors = vec![0.0; n * n];
+    if n < 3 {
+        return (d, e, tau, reflectors);
+    }
+    let mut v: Vec<f64> = (1..n).map(|i| a[i * n]).collect();
+    (e[0], tau[0]) = householder(&mut v);
+    let mut p = vec![0.0; n - 1];
+    for i in 1..n {
+        lower_row_times(&a[i * n + 1..=i * n + i], &v, &mut p, tau[0]);
+    }
+    for k in 0..n - 2 {
+        let off = k + 1;
+        let r = n - off;
+        let half = 0.5 * tau[k] * dot(&p, &v);
+        let w: Vec<f64> = p.iter().zip(&v).map(|(pi, vi)| pi - half * vi).collect();
+        reflectors[k * n + off..(k + 1) * n].copy_from_slice(&v);
+        let has_next = k + 1 < n - 2;
+        let mut next_v = Vec::new();
+        if has_next {
+            // The updated column off (rows off..): its diagonal, then the next reflector.
+            let column: Vec<f64> = (off..n).map(|i| a[i * n + off] - v[i - off] * w[0] - w[i - off] * v[0]).collect();
+            d[off] = column[0];
+            next_v = column[1..].to_vec();
+            (e[off], tau[off]) = householder(&mut next_v);
         }
-        // β takes the sign opposite to α so that α − β adds magnitudes.
-        let beta = -alpha.signum() * alpha.hypot(tail_norm);
-        tau[k] = (beta - alpha) / beta;
-        let scale = 1.0 / (alpha - beta);
-        x[0] = 1.0;
-        x[1..].iter_mut().for_each(|v| *v *= scale);
-        e[k] = beta;
-        let v = x.to_vec();
-        // The trailing block S (rows and columns k+1..) becomes H·S·H = S − v·wᵀ − w·vᵀ with
-        // p = τ·S·v and w = p − (τ/2)(pᵀv)·v.
-        let r = n - k - 1;
-        let start = (k + 1) * n + k + 1;
-        for i in 0..r {
-            p[i] = tau[k] * dot(&a[start + i * n..start + i * n + r], &v);
-        }
-        let half = 0.5 * tau[k] * dot(&p[..r], &v);
-        for i in 0..r {
-            p[i] -= half * v[i];
-        }
-        let w = &p[..r];
-        for i in 0..r {
-            let row = &mut a[start + i * n..start + i * n + r];
-            let (vi, wi) = (v[i], w[i]);
-            for ((s, vj), wj) in row.iter_mut().zip(&v).zip(w) {
-                *s -= vi * wj + wi * vj;
+        let mut next_p = vec![0.0; r.saturating_sub(1)];
+        for i in off..n {
+            let (vi, wi) = (v[i - off], w[i - off]);
+            let row = &mut a[i * n + off..=i * n + i];
+            row.iter_mut().zip(&v).zip(&w).for_each(|((s, vj), wj)| *s -= vi * wj + wi * vj);
+            if has_next && i > off {
+                lower_row_times(&row[1..], &next_v, &mut next_p, 1.0);
             }
         }
+        if has_next {
+            let t = tau[off];
+            next_p.iter_mut().for_each(|x| *x *= t);
+            v = next_v;
+            p = next_p;
+        }
     }
-    if n >= 2 {
-        d[n - 2] = a[(n - 2) * n + n - 2];
-        e[n - 2] = a[(n - 2) * n + n - 1];
-    }
-    if n >= 1 {
-        d[n - 1] = a[(n - 1) * n + n - 1];
-    }
-    (d, e, tau)
+    d[n - 2] = a[(n - 2) * n + n - 2];
+    d[n - 1] = a[(n - 1) * n + n - 1];
+    e[n - 2] = a[(n - 1) * n + n - 2];
+    (d, e, tau, reflectors)
 }
 
-/// V = Q·Z for a row-major `n × cols` matrix `z`, applying the reflectors left in `a` by
-/// [`tridiagonalise`], last first: each is a rank-one update of whole rows.
-pub fn apply_q(a: &[f64], tau: &[f64], n: usize, z: &mut [f64], cols: usize) {
-    let mut w = vec![0.0; cols];
-    for k in (0..tau.len()).rev() {
-        if tau[k] == 0.0 {
-            continue;
+/// Turns `x` into a reflector's `v` (`v[0] = 1`) with `(I − τ·v·vᵀ)·x = β·e₀`; returns `(β, τ)`.
+/// A vector already along e₀ needs no reflection: τ = 0.
+fn householder(x: &mut [f64]) -> (f64, f64) {
+    let alpha = x[0];
+    let tail_norm = dot(&x[1..], &x[1..]).sqrt();
+    if tail_norm == 0.0 {
+        x[0] = 1.0;
+        x[1..].iter_mut().for_each(|v| *v = 0.0);
+        return (alpha, 0.0);
+    }
+    // β takes the sign opposite to α so that α − β adds magnitudes.
+    let beta = -alpha.signum() * alpha.hypot(tail_norm);
+    let scale = 1.0 / (alpha - beta);
+    x[0] = 1.0;
+    x[1..].iter_mut().for_each(|v| *v *= scale);
+    (beta, (beta - alpha) / beta)
+}
+
+/// Row `i` of a symmetric matrix's lower triangle (`row` = entries 0..=i) times `v`, into
+/// `p`: the row gives p[i] a dot product and, as the column above the diagonal, adds
+/// v[i]·row to p[0..i].
+fn lower_row_times(row: &[f64], v: &[f64], p: &mut [f64], scale: f64) {
+    let i = row.len() - 1;
+    let vi = scale * v[i];
+    p[i] += scale * dot(&row[..i], &v[..i]) + row[i] * vi;
+    p[..i].iter_mut().zip(&row[..i]).for_each(|(pj, s)| *pj += vi * s);
+}
+
+/// V = Q·Z for a row-major `n × cols` matrix `z`, with the reflectors of [`tridiagonalise`]:
+/// blocks of [`WY_BLOCK`] of them at once, last block first, as I − Y·T·Yᵀ (T upper
+/// triangular), which is two GEMMs per block.
+pub fn apply_q(reflectors: &[f64], tau: &[f64], n: usize, z: &mut [f64], cols: usize) {
+    let count = tau.len();
+    let mut block_start = count / WY_BLOCK * WY_BLOCK;
+    if block_start == count && count > 0 {
+        block_start -= WY_BLOCK;
+    }
+    loop {
+        let nb = (count - block_start).min(WY_BLOCK);
+        if nb > 0 {
+            apply_block(reflectors, &tau[block_start..block_start + nb], n, block_start, z, cols);
         }
-        let v = &a[k * n + k + 1..(k + 1) * n];
-        // w = vᵀ·Z (rows k+1..), then Z −= τ·v·wᵀ; v[0] is the implicit one.
-        w.copy_from_slice(&z[(k + 1) * cols..(k + 2) * cols]);
-        for (i, &vi) in v.iter().enumerate().skip(1) {
-            let row = &z[(k + 1 + i) * cols..(k + 2 + i) * cols];
-            w.iter_mut().zip(row).for_each(|(wj, zj)| *wj += vi * zj);
+        if block_start == 0 {
+            break;
         }
-        for (i, &vi) in v.iter().enumerate() {
-            let f = tau[k] * if i == 0 { 1.0 } else { vi };
-            let row = &mut z[(k + 1 + i) * cols..(k + 2 + i) * cols];
-            row.iter_mut().zip(&w).for_each(|(zj, wj)| *zj -= f * wj);
+        block_start -= WY_BLOCK;
+    }
+}
+
+/// Z ← (I − Y·T·Yᵀ)·Z for reflectors `k0 .. k0 + nb`, acting on rows `k0 + 1 ..` of Z.
+fn apply_block(reflectors: &[f64], tau: &[f64], n: usize, k0: usize, z: &mut [f64], cols: usize) {
+    let nb = tau.len();
+    let rows = n - k0 - 1;
+    // Y: rows × nb, column j is reflector k0 + j (zero above its leading one).
+    let mut y = vec![0.0; rows * nb];
+    for j in 0..nb {
+        let k = k0 + j;
+        for i in j..rows {
+            y[i * nb + j] = reflectors[k * n + k0 + 1 + i];
         }
     }
+    // T (nb × nb, upper): T[j][j] = τⱼ, T[..j][j] = −τⱼ·T[..j][..j]·(Y[:, ..j]ᵀ·yⱼ).
+    let mut t = vec![0.0; nb * nb];
+    for j in 0..nb {
+        let overlaps: Vec<f64> = (0..j).map(|l| (j..rows).map(|i| y[i * nb + l] * y[i * nb + j]).sum()).collect();
+        for l in 0..j {
+            t[l * nb + j] = -tau[j] * (l..j).map(|q| t[l * nb + q] * overlaps[q]).sum::<f64>();
+        }
+        t[j * nb + j] = tau[j];
+    }
+    let z_block = &mut z[(k0 + 1) * cols..n * cols];
+    let y_ref = MatRef::row_major(&y, rows, nb);
+    let mut w = vec![0.0; nb * cols];
+    gemm(y_ref.t(), MatRef::row_major(z_block, rows, cols), &mut w);
+    // W ← T·W, row by row from the top (T is upper triangular, so row l reads rows ≥ l).
+    for l in 0..nb {
+        let mut acc = vec![0.0; cols];
+        for q in l..nb {
+            let tlq = t[l * nb + q];
+            acc.iter_mut().zip(&w[q * cols..(q + 1) * cols]).for_each(|(a, x)| *a += tlq * x);
+        }
+        w[l * cols..(l + 1) * cols].copy_from_slice(&acc);
+    }
+    let mut yw = vec![0.0; rows * cols];
+    gemm(y_ref, MatRef::row_major(&w, nb, cols), &mut yw);
+    z_block.iter_mut().zip(&yw).for_each(|(zi, u)| *zi -= u);
 }
 
 /// The eigenvalues (ascending) and, when asked, eigenvectors of the symmetric tridiagonal
@@ -138,8 +214,8 @@ fn ql_eigenvalues(d: &[f64], e: &[f64]) -> Result<Vec<f64>, LinalgError> {
     let n = d.len();
     let mut d = d.to_vec();
     let mut e: Vec<f64> = e.iter().copied().chain(std::iter::once(0.0)).collect();
+    let mut iterations = 0;
     for l in 0..n {
-        let mut iterations = 0;
         loop {
             // The first negligible off-diagonal at or after l closes the active block [l, m].
             let mut m = l;
@@ -150,7 +226,7 @@ fn ql_eigenvalues(d: &[f64], e: &[f64]) -> Result<Vec<f64>, LinalgError> {
                 break;
             }
             iterations += 1;
-            if iterations > MAX_QL_ITERATIONS {
+            if iterations > MAX_QL_ITERATIONS * n {
                 return Err(LinalgError::NoConvergence { op: "eigh", iterations: MAX_QL_ITERATIONS * n });
             }
             // Shift: the eigenvalue of the top 2×2 block nearer to d[l].
@@ -205,16 +281,15 @@ fn inverse_iteration(d: &[f64], e: &[f64], values: &[f64]) -> Vec<f64> {
         .fold(0.0, f64::max);
     // Equal eigenvalues would give equal solves: nudge each just past its neighbour.
     let nudge = 10.0 * f64::EPSILON * norm;
-    let mut cluster_start = 0;
     let mut previous = f64::NEG_INFINITY;
     let mut x = vec![0.0; k];
     let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
     for (j, &value) in values.iter().enumerate() {
         let mut lambda = value;
+        // The vectors found for values within CLUSTER_GAP below this one (a window, not the
+        // whole chain of close values, which on a dense spectrum would be everything).
+        let cluster_start = values[..j].partition_point(|&v| value - v > CLUSTER_GAP * norm);
         if j > 0 {
-            if lambda - values[j - 1] > CLUSTER_GAP * norm {
-                cluster_start = j;
-            }
             if lambda <= previous + nudge {
                 lambda = previous + nudge;
             }
