@@ -231,14 +231,16 @@ fn ql_eigenvalues(d: &[f64], e: &[f64]) -> Result<Vec<f64>, LinalgError> {
             }
             // Shift: the eigenvalue of the top 2×2 block nearer to d[l].
             let g0 = (d[l + 1] - d[l]) / (2.0 * e[l]);
-            let r0 = g0.hypot(1.0);
+            // (hypot is exact but several times slower than a square root; the scaled inputs
+            // cannot overflow the squares except for a huge g0, where r0 = |g0| anyway.)
+            let r0 = if g0.abs() > 1e100 { g0.abs() } else { (g0 * g0 + 1.0).sqrt() };
             let mut g = d[m] - d[l] + e[l] / (g0 + r0.copysign(g0));
             let (mut s, mut c, mut p) = (1.0, 1.0, 0.0);
             let mut deflated = false;
             for i in (l..m).rev() {
                 let f = s * e[i];
                 let b = c * e[i];
-                let r = f.hypot(g);
+                let r = (f * f + g * g).sqrt();
                 e[i + 1] = r;
                 if r == 0.0 {
                     // An exact zero appeared mid-chase: the block split; restart on it.
