@@ -70,11 +70,11 @@ fn check_eigh(what: &str, a: &[f64], n: usize, eig: &linalg::Eigh<f64>, scale: f
     let orth = orthogonality_error(&v, n, n);
     assert!(orth < 1e-12 * (n as f64).max(1.0), "{what}: VᵀV − I off by {orth:e}");
     // A·V = V·diag(w).
-    for j in 0..n {
+    for (j, &wj) in w.iter().enumerate() {
         let vj = column(&v, n, j);
         for i in 0..n {
             let av: f64 = (0..n).map(|k| a[i * n + k] * vj[k]).sum();
-            let err = (av - w[j] * vj[i]).abs();
+            let err = (av - wj * vj[i]).abs();
             assert!(err < 1e-13 * scale * n as f64 + 1e-300, "{what}: (A·v − λ·v)[{i}] = {err:e} for λ{j}");
         }
         let largest = vj.iter().copied().fold(0.0f64, |b, x| if x.abs() > b.abs() { x } else { b });

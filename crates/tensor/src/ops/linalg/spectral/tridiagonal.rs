@@ -291,10 +291,8 @@ fn inverse_iteration(d: &[f64], e: &[f64], values: &[f64]) -> Vec<f64> {
         // The vectors found for values within CLUSTER_GAP below this one (a window, not the
         // whole chain of close values, which on a dense spectrum would be everything).
         let cluster_start = values[..j].partition_point(|&v| value - v > CLUSTER_GAP * norm);
-        if j > 0 {
-            if lambda <= previous + nudge {
-                lambda = previous + nudge;
-            }
+        if lambda <= previous + nudge {
+            lambda = previous + nudge;
         }
         previous = lambda;
         let lu = TridiagonalLu::new(d, e, lambda, f64::EPSILON * norm.max(f64::MIN_POSITIVE));
