@@ -9,19 +9,19 @@ use crate::ops::matmul::MatRef;
 
 /// QL iterations allowed per eigenvalue, on average over a block (two or three are typical;
 /// a graded matrix can need many more for a few of them).
-const MAX_QL_ITERATIONS: usize = 30;
+pub const MAX_QL_ITERATIONS: usize = 30;
 
 /// Inverse-iteration solves per eigenvector: each gains about 1/ε once the eigenvalue is
 /// accurate, so two reach full precision and the third is insurance.
-const INVERSE_ITERATIONS: usize = 3;
+pub const INVERSE_ITERATIONS: usize = 3;
 
 /// Eigenvalues closer than this fraction of ‖T‖ share a cluster: their vectors are
 /// re-orthogonalised against each other (inverse iteration alone would let them drift
 /// together). Farther apart, the vectors are orthogonal to ε/gap ≤ 1e-13 by themselves.
-const CLUSTER_GAP: f64 = 1e-3;
+pub const CLUSTER_GAP: f64 = 1e-3;
 
 /// Reflectors applied per GEMM in [`apply_q`].
-const WY_BLOCK: usize = 32;
+pub const WY_BLOCK: usize = 32;
 
 /// The reduction A = Q·T·Qᵀ of the row-major `n × n` symmetric `a` (only its lower triangle
 /// is read; it is overwritten).
