@@ -68,9 +68,10 @@ pub fn tridiagonalise(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>,
         for i in off..n {
             let (vi, wi) = (v[i - off], w[i - off]);
             let row = &mut a[i * n + off..=i * n + i];
-            row.iter_mut().zip(&v).zip(&w).for_each(|((s, vj), wj)| *s -= vi * wj + wi * vj);
             if has_next && i > off {
-                lower_row_times(&row[1..], &next_v, &mut next_p, 1.0);
+                update_and_multiply(row, &v, &w, vi, wi, &next_v, &mut next_p);
+            } else {
+                row.iter_mut().zip(&v).zip(&w).for_each(|((s, vj), wj)| *s -= vi * wj + wi * vj);
             }
         }
         if has_next {
@@ -84,6 +85,49 @@ pub fn tridiagonalise(a: &mut [f64], n: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>,
     d[n - 1] = a[(n - 1) * n + n - 1];
     e[n - 2] = a[(n - 1) * n + n - 2];
     (d, e, tau, reflectors)
+}
+
+/// One row of the fused pass: `row −= vi·w + wi·v` (the entries 0..=i of the lower triangle),
+/// then the updated entries 1..=i times `next_v` into `next_p`, as [`lower_row_times`] does,
+/// in a single loop over the row (eight lanes of partial sums for the dot product).
+fn update_and_multiply(row: &mut [f64], v: &[f64], w: &[f64], vi: f64, wi: f64, next_v: &[f64], next_p: &mut [f64]) {
+    let len = row.len();
+    let i = len - 2; // this row's index in next_v / next_p
+    row[0] -= vi * w[0] + wi * v[0];
+    let nvi = next_v[i];
+    let mut acc = [0.0f64; 8];
+    let body = len - 2; // strictly below the diagonal, from entry 1
+    let chunks = body / 8 * 8;
+    {
+        let (r, vv, ww) = (&mut row[1..1 + chunks], &v[1..1 + chunks], &w[1..1 + chunks]);
+        let (nv, np) = (&next_v[..chunks], &mut next_p[..chunks]);
+        for ((((rc, vc), wc), nvc), npc) in r
+            .chunks_exact_mut(8)
+            .zip(vv.chunks_exact(8))
+            .zip(ww.chunks_exact(8))
+            .zip(nv.chunks_exact(8))
+            .zip(np.chunks_exact_mut(8))
+        {
+            for l in 0..8 {
+                let s = rc[l] - (vi * wc[l] + wi * vc[l]);
+                rc[l] = s;
+                acc[l] += s * nvc[l];
+                npc[l] += nvi * s;
+            }
+        }
+    }
+    let mut sum: f64 = acc.iter().sum();
+    for j in 1 + chunks..len {
+        let s = row[j] - (vi * w[j] + wi * v[j]);
+        row[j] = s;
+        if j < len - 1 {
+            sum += s * next_v[j - 1];
+            next_p[j - 1] += nvi * s;
+        } else {
+            sum += s * nvi;
+        }
+    }
+    next_p[i] += sum;
 }
 
 /// Turns `x` into a reflector's `v` (`v[0] = 1`) with `(I − τ·v·vᵀ)·x = β·e₀`; returns `(β, τ)`.
