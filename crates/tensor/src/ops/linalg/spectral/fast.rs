@@ -2,22 +2,31 @@
 //!
 //! # Version catalogue
 //!
-//! Milliseconds at n = 512, one thread, against NumPy/LAPACK (`OPENBLAS_NUM_THREADS=1`) in the
-//! same run; figures and the comparison script in `crates/tensor/NOTES.md`-style form are in
-//! the bench's header. Bench: `cargo bench -p kindling-tensor --bench linalg_spectral --
-//! <group>` with the group named on each line.
+//! Milliseconds at n = 512 (f64, one thread, the shared 2-core VM under load, so read the
+//! ratios: NumPy/OpenBLAS `eigh` took 54 ms and `svd` 120 ms in the same run). Bench:
+//! `cargo bench -p kindling-tensor --bench linalg_spectral -- <group>` with the group named on
+//! each line; `SPECTRAL_TABLE=n` on the same bench prints one line of medians for a driver
+//! that alternates with NumPy (`examples/linalg_vs_numpy.rs` does that for every op).
 //!
 //! - v1 naive (`super::naive`): cyclic Jacobi for `eigh`, one-sided Jacobi for `svd`
-//!   (`eigh/naive`, `svd/naive`). About ten sweeps of n²/2 rotations, each touching whole rows.
-//! - v2 tridiagonal `eigh` (`eigh`): Householder reduction to tridiagonal form, implicit QL for
-//!   the eigenvalues (O(n²)), inverse iteration for the tridiagonal eigenvectors (O(n²) outside
-//!   clusters), and the reflectors applied back to them as rank-one row updates (`eigh/fast`).
-//! - v3 preconditioned Jacobi `svd` (`svd`): the eigenvectors V of AᵀA (v2, with the GEMM
-//!   for AᵀA) make the columns of A·V nearly orthogonal, so one-sided Jacobi finishes in one
-//!   or two sweeps instead of ten. Jacobi on A·V (not the eigenvalues of AᵀA) gives the
-//!   singular values, so the small ones keep the accuracy the squaring would lose
-//!   (`svd/fast`). The inner products of each sweep come from one GEMM, recomputed only for
-//!   pairs whose rows were rotated in the sweep.
+//!   (`eigh/naive`, `svd/naive`): 80 and 31 ms already at n = 128 (fast: 4.3 and 5.8).
+//! - v2 tridiagonal `eigh`: Householder reduction to tridiagonal form, implicit QL for the
+//!   eigenvalues (O(n²)), inverse iteration for the tridiagonal eigenvectors, the reflectors
+//!   applied back one rank-one update at a time: about 150.
+//! - v3 one pass per reduction step (`tridiagonal::tridiagonalise`): the lower triangle only,
+//!   and each step's update shares its pass over the rows with the next step's product S·v;
+//!   the reflectors applied back 32 at a time as I − Y·T·Yᵀ on the GEMM
+//!   (`tridiagonal::apply_q`); re-orthogonalisation in a window of close eigenvalues rather
+//!   than along whole chains of them: 85 (`eigh/fast`; 32 without vectors, `eigvalsh/fast`).
+//!   Tried and dropped: LAPACK's panel scheme (`sytrd`: A·v corrected by the panel's V and
+//!   W, the trailing update as one GEMM) ran slower here (80 against 70 for the reduction),
+//!   the per-step corrections costing more than the GEMM saved.
+//! - v4 preconditioned Jacobi `svd` (`svd`): the eigenvectors V of AᵀA (v3, with the GEMM
+//!   for AᵀA) make the columns of A·V nearly orthogonal, so one-sided Jacobi finishes in a
+//!   sweep or two instead of ten; the inner products of a sweep come from one GEMM,
+//!   recomputed only for pairs whose rows were rotated. Jacobi on A·V (not the eigenvalues of
+//!   AᵀA) gives the singular values, so the small ones keep the accuracy that squaring would
+//!   lose: 128 (`svd/fast`), and 148 for 1024×512 (`svd_tall/fast`, NumPy 256).
 
 use super::naive::{dot, rotate_rows, rotation, MAX_SWEEPS};
 use super::tridiagonal::{apply_q, tridiagonal_eigh, tridiagonalise};
