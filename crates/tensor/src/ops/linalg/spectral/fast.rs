@@ -76,7 +76,7 @@ pub fn svd(a: &[f64], m: usize, n: usize) -> Result<(Vec<f64>, Vec<f64>), Linalg
 /// pairs touching a row rotated during the sweep recompute theirs. A well-conditioned matrix
 /// then costs one GEMM and no rotation.
 fn jacobi_polish(bt: &mut [f64], vt: &mut [f64], m: usize, n: usize) -> Result<(), LinalgError> {
-    let tol = f64::EPSILON * m.max(1) as f64;
+    let tol = f64::EPSILON * m.max(8) as f64;
     let mut gram = vec![0.0; n * n];
     for _sweep in 0..MAX_SWEEPS {
         let rows = MatRef::row_major(bt, n, m);

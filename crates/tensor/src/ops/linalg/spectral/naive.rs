@@ -73,11 +73,12 @@ pub fn svd(a: &[f64], m: usize, n: usize) -> Result<(Vec<f64>, Vec<f64>), Linalg
 /// Rotates pairs of rows of `bt` (`n` rows of length `m`) until they are mutually orthogonal,
 /// applying the same rotations to the rows of `vt` (`n × n`).
 ///
-/// A pair is left alone when the cosine of its angle is below `m·ε`: orthogonal to working
-/// precision. The row norms are computed once a sweep and again after each rotation (not
+/// A pair is left alone when the cosine of its angle is below `max(m, 8)·ε`: orthogonal to
+/// working precision (the floor keeps a short column's rounding from re-triggering the same
+/// rotation forever). The row norms are computed once a sweep and again after each rotation (not
 /// updated by formula, which would lose the small ones to cancellation).
 pub fn one_sided_jacobi(bt: &mut [f64], vt: &mut [f64], m: usize, n: usize) -> Result<(), LinalgError> {
-    let tol = f64::EPSILON * m.max(1) as f64;
+    let tol = f64::EPSILON * m.max(8) as f64;
     for _sweep in 0..MAX_SWEEPS {
         let mut norms2: Vec<f64> = (0..n).map(|i| dot(&bt[i * m..(i + 1) * m], &bt[i * m..(i + 1) * m])).collect();
         let mut rotated = false;
