@@ -441,3 +441,33 @@ fn fast_eigh_handles_clusters_and_near_ties() {
         check_eigh(name, &values, size, &fast, scale);
     }
 }
+
+/// Many small random shapes on both paths, including duplicated columns (exact rank loss)
+/// and integer matrices (exact ties): reconstruction and orthogonality every time.
+#[test]
+fn small_random_shapes_decompose_on_both_paths() {
+    let mut rng = Rng::seed(2024);
+    for case in 0..60 {
+        let m = 1 + (rng.next_u64() % 12) as usize;
+        let n = 1 + (rng.next_u64() % 12) as usize;
+        let mut values = Tensor::<f64>::randn([m, n], &mut rng).to_vec();
+        if case % 3 == 1 && n > 1 {
+            for i in 0..m {
+                values[i * n + n - 1] = values[i * n]; // a repeated column
+            }
+        }
+        if case % 3 == 2 {
+            values.iter_mut().for_each(|v| *v = (*v * 2.0).round());
+        }
+        let a = Tensor::from_vec(values.clone(), [m, n]);
+        let sym: Vec<f64> =
+            (0..n * n).map(|k| values[(k / n) % m * n + k % n] + values[(k % n) % m * n + k / n]).collect();
+        for mode in MODES {
+            let svd = with_kernel_mode(mode, || linalg::svd(&a)).unwrap();
+            check_svd(&format!("case {case} {m}x{n} {mode:?}"), &values, m, n, &svd);
+            let eig = with_kernel_mode(mode, || linalg::eigh(&Tensor::from_vec(sym.clone(), [n, n]))).unwrap();
+            let scale = eig.values.to_vec().iter().fold(0.0f64, |mx, v| mx.max(v.abs())).max(1e-300);
+            check_eigh(&format!("case {case} sym {n} {mode:?}"), &sym, n, &eig, scale);
+        }
+    }
+}
