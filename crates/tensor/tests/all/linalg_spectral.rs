@@ -417,7 +417,7 @@ fn fast_eigh_handles_clusters_and_near_ties() {
         [m, m],
     );
     let graded = Tensor::from_vec(
-        (0..40 * 40)
+        (0..40 * 40usize)
             .map(|k| {
                 if k / 40 == k % 40 {
                     10f64.powi(-((k / 40) as i32) / 3)
