@@ -19,8 +19,9 @@
 //!   (`tridiagonal::apply_q`); re-orthogonalisation in a window of close eigenvalues rather
 //!   than along whole chains of them: 85 (`eigh/fast`; 32 without vectors, `eigvalsh/fast`).
 //!   Tried and dropped: LAPACK's panel scheme (`sytrd`: A·v corrected by the panel's V and
-//!   W, the trailing update as one GEMM) ran slower here (80 against 70 for the reduction),
-//!   the per-step corrections costing more than the GEMM saved.
+//!   W, the trailing update as one GEMM) ran slower here: 14.0 against 11.4 ms for the
+//!   reduction alone at 512, timed alternately in one process on a quiet moment; the fused
+//!   pass already reads the matrix once per step, and the GEMM then adds the other triangle.
 //! - v4 preconditioned Jacobi `svd` (`svd`): the eigenvectors V of AᵀA (v3, with the GEMM
 //!   for AᵀA) make the columns of A·V nearly orthogonal, so one-sided Jacobi finishes in a
 //!   sweep or two instead of ten; the inner products of a sweep come from one GEMM,
