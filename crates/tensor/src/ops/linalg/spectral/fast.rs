@@ -2,32 +2,36 @@
 //!
 //! # Version catalogue
 //!
-//! Milliseconds at n = 512 (f64, one thread, the shared 2-core VM under load, so read the
-//! ratios: NumPy/OpenBLAS `eigh` took 54 ms and `svd` 120 ms in the same run). Bench:
-//! `cargo bench -p kindling-tensor --bench linalg_spectral -- <group>` with the group named on
-//! each line; `SPECTRAL_TABLE=n` on the same bench prints one line of medians for a driver
-//! that alternates with NumPy (`examples/linalg_vs_numpy.rs` does that for every op).
+//! f64, one thread, n = 512 unless noted, against NumPy 2.4/OpenBLAS (`OPENBLAS_NUM_THREADS=1`)
+//! alternating in one run on the shared 2-core VM (medians of 7 rounds; the load moves both
+//! sides, so read the ratios). Bench: `cargo bench -p kindling-tensor --bench linalg_spectral
+//! -- <group>` with the group named on each line; `SPECTRAL_TABLE=n` on the same bench prints
+//! one line of medians for a driver that alternates it with NumPy.
 //!
 //! - v1 naive (`super::naive`): cyclic Jacobi for `eigh`, one-sided Jacobi for `svd`
-//!   (`eigh/naive`, `svd/naive`): 80 and 31 ms already at n = 128 (fast: 4.3 and 5.8).
+//!   (`eigh/naive`, `svd/naive`): at n = 128 already 80 and 31 ms, against 4.3 and 5.8 for
+//!   v3/v4 in the same run.
 //! - v2 tridiagonal `eigh`: Householder reduction to tridiagonal form, implicit QL for the
 //!   eigenvalues (O(n²)), inverse iteration for the tridiagonal eigenvectors, the reflectors
-//!   applied back one rank-one update at a time: about 150.
-//! - v3 one pass per reduction step (`tridiagonal::tridiagonalise`): the lower triangle only,
-//!   and each step's update shares its pass over the rows with the next step's product S·v;
-//!   the reflectors applied back 32 at a time as I − Y·T·Yᵀ on the GEMM
+//!   applied back one rank-one update at a time: about 4× NumPy's time.
+//! - v3 (`eigh/fast`, `eigvalsh/fast`): one pass over the matrix per reduction step
+//!   (`tridiagonal::tridiagonalise`: the lower triangle only, each step's update sharing its
+//!   pass over the rows with the next step's product S·v); the reflectors applied back 32 at
+//!   a time as I − Y·T·Yᵀ on the GEMM, to the eigenvectors held as rows
 //!   (`tridiagonal::apply_q`); re-orthogonalisation in a window of close eigenvalues rather
-//!   than along whole chains of them: 85 (`eigh/fast`; 32 without vectors, `eigvalsh/fast`).
+//!   than along whole chains of them. `eigh` 37 ms (NumPy 23, ratio 1.6): reduction 11,
+//!   QL 4, inverse iteration 10, back-transformation 9; `eigvalsh` 18 (NumPy 10, 1.8).
 //!   Tried and dropped: LAPACK's panel scheme (`sytrd`: A·v corrected by the panel's V and
 //!   W, the trailing update as one GEMM) ran slower here: 14.0 against 11.4 ms for the
-//!   reduction alone at 512, timed alternately in one process on a quiet moment; the fused
-//!   pass already reads the matrix once per step, and the GEMM then adds the other triangle.
-//! - v4 preconditioned Jacobi `svd` (`svd`): the eigenvectors V of AᵀA (v3, with the GEMM
-//!   for AᵀA) make the columns of A·V nearly orthogonal, so one-sided Jacobi finishes in a
-//!   sweep or two instead of ten; the inner products of a sweep come from one GEMM,
-//!   recomputed only for pairs whose rows were rotated. Jacobi on A·V (not the eigenvalues of
-//!   AᵀA) gives the singular values, so the small ones keep the accuracy that squaring would
-//!   lose: 128 (`svd/fast`), and 148 for 1024×512 (`svd_tall/fast`, NumPy 256).
+//!   reduction alone, timed alternately in one process; the fused pass already reads the
+//!   matrix once per step, and the GEMM then adds the other triangle.
+//! - v4 preconditioned Jacobi `svd` (`svd/fast`, `svd_tall/fast`): the eigenvectors V of AᵀA
+//!   (v3, with the GEMM for AᵀA) make the columns of A·V nearly orthogonal, so one-sided
+//!   Jacobi finishes in a sweep or two instead of ten; the inner products of a sweep come
+//!   from one GEMM, recomputed only for pairs whose rows were rotated. Jacobi on A·V (not the
+//!   eigenvalues of AᵀA) gives the singular values, so the small ones keep the accuracy that
+//!   squaring would lose. 512×512: 59 ms (NumPy 55, ratio 1.07); 1024×512: 65 (NumPy 96,
+//!   0.68).
 
 use super::naive::{dot, rotate_rows, rotation, MAX_SWEEPS};
 use super::tridiagonal::{apply_q, tridiagonal_eigh, tridiagonalise};
@@ -41,9 +45,9 @@ pub fn eigh(a: &[f64], n: usize, vectors: bool) -> Result<(Vec<f64>, Option<Vec<
     let mut work = a.to_vec();
     let (d, e, tau, reflectors) = tridiagonalise(&mut work, n);
     let (values, z) = tridiagonal_eigh(&d, &e, vectors)?;
-    let vt = z.map(|mut z| {
-        apply_q(&reflectors, &tau, n, &mut z, n);
-        transpose(&z, n, n)
+    let vt = z.map(|mut zt| {
+        apply_q(&reflectors, &tau, n, &mut zt, n);
+        zt
     });
     Ok((values, vt))
 }
@@ -114,14 +118,4 @@ fn jacobi_polish(bt: &mut [f64], vt: &mut [f64], m: usize, n: usize) -> Result<(
         }
     }
     Err(LinalgError::NoConvergence { op: "svd", iterations: MAX_SWEEPS })
-}
-
-fn transpose(x: &[f64], rows: usize, cols: usize) -> Vec<f64> {
-    let mut out = vec![0.0; rows * cols];
-    for i in 0..rows {
-        for j in 0..cols {
-            out[j * rows + i] = x[i * cols + j];
-        }
-    }
-    out
 }

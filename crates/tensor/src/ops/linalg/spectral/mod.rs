@@ -60,12 +60,13 @@ pub fn eigh<T: Float>(a: &Tensor<T>) -> Result<Eigh<T>, LinalgError> {
     };
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&i, &j| values[i].total_cmp(&values[j]));
-    let mut vectors = vec![0.0; n * n];
-    for (col, &src) in order.iter().enumerate() {
-        let mut v = vt[src * n..(src + 1) * n].to_vec();
-        fix_sign(&mut v, &mut []);
-        v.iter().enumerate().for_each(|(i, x)| vectors[i * n + col] = *x);
+    let mut sorted = Vec::with_capacity(n * n);
+    for &src in &order {
+        let start = sorted.len();
+        sorted.extend_from_slice(&vt[src * n..(src + 1) * n]);
+        fix_sign(&mut sorted[start..], &mut []);
     }
+    let vectors = transpose(&sorted, n, n);
     values = order.iter().map(|&i| values[i] / scale).collect();
     Ok(Eigh { values: to_tensor(values, &[n]), vectors: to_tensor(vectors, &[n, n]) })
 }
@@ -95,10 +96,7 @@ pub fn svd<T: Float>(a: &Tensor<T>) -> Result<Svd<T>, LinalgError> {
     let parts = decompose(a, "svd")?;
     let (m, n) = (a.shape()[0], a.shape()[1]);
     let p = parts.s.len();
-    let mut u = vec![0.0; m * p];
-    for (j, row) in parts.ut.chunks_exact(m.max(1)).take(p).enumerate() {
-        row.iter().enumerate().for_each(|(i, x)| u[i * p + j] = *x);
-    }
+    let u = transpose(&parts.ut, p, m);
     Ok(Svd { u: to_tensor(u, &[m, p]), s: to_tensor(parts.s, &[p]), vt: to_tensor(parts.vt, &[p, n]) })
 }
 
@@ -267,6 +265,23 @@ fn power_of_two_scale(x: &[f64]) -> f64 {
     }
     let exponent = (max.log2().floor() as i32 + 1).clamp(-1000, 1000);
     2f64.powi(-exponent)
+}
+
+/// The transpose of a row-major `rows × cols` matrix, in 32×32 tiles so that both the reads
+/// and the writes stay within a few cache lines at a time.
+fn transpose(x: &[f64], rows: usize, cols: usize) -> Vec<f64> {
+    const TILE: usize = 32;
+    let mut out = vec![0.0; rows * cols];
+    for i0 in (0..rows).step_by(TILE) {
+        for j0 in (0..cols).step_by(TILE) {
+            for i in i0..(i0 + TILE).min(rows) {
+                for j in j0..(j0 + TILE).min(cols) {
+                    out[j * rows + i] = x[i * cols + j];
+                }
+            }
+        }
+    }
+    out
 }
 
 fn to_tensor<T: Float>(values: Vec<f64>, shape: &[usize]) -> Tensor<T> {

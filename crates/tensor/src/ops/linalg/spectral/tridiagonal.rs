@@ -158,10 +158,11 @@ fn lower_row_times(row: &[f64], v: &[f64], p: &mut [f64], scale: f64) {
     p[..i].iter_mut().zip(&row[..i]).for_each(|(pj, s)| *pj += vi * s);
 }
 
-/// V = Q·Z for a row-major `n × cols` matrix `z`, with the reflectors of [`tridiagonalise`]:
-/// blocks of [`WY_BLOCK`] of them at once, last block first, as I − Y·T·Yᵀ (T upper
-/// triangular), which is two GEMMs per block.
-pub fn apply_q(reflectors: &[f64], tau: &[f64], n: usize, z: &mut [f64], cols: usize) {
+/// Multiplies each row `x` of the row-major `rows × n` matrix `zt` by Q (x ← Q·x, that is
+/// Zᵀ ← Zᵀ·Qᵀ), with the reflectors of [`tridiagonalise`]: [`WY_BLOCK`] of them at once, last
+/// block first, as I − Y·T·Yᵀ (T upper triangular), which is two GEMMs per block. Working on
+/// the rows keeps each eigenvector contiguous from inverse iteration to the result.
+pub fn apply_q(reflectors: &[f64], tau: &[f64], n: usize, zt: &mut [f64], rows: usize) {
     let count = tau.len();
     let mut block_start = count / WY_BLOCK * WY_BLOCK;
     if block_start == count && count > 0 {
@@ -170,7 +171,7 @@ pub fn apply_q(reflectors: &[f64], tau: &[f64], n: usize, z: &mut [f64], cols: u
     loop {
         let nb = (count - block_start).min(WY_BLOCK);
         if nb > 0 {
-            apply_block(reflectors, &tau[block_start..block_start + nb], n, block_start, z, cols);
+            apply_block(reflectors, &tau[block_start..block_start + nb], n, block_start, zt, rows);
         }
         if block_start == 0 {
             break;
@@ -179,49 +180,50 @@ pub fn apply_q(reflectors: &[f64], tau: &[f64], n: usize, z: &mut [f64], cols: u
     }
 }
 
-/// Z ← (I − Y·T·Yᵀ)·Z for reflectors `k0 .. k0 + nb`, acting on rows `k0 + 1 ..` of Z.
-fn apply_block(reflectors: &[f64], tau: &[f64], n: usize, k0: usize, z: &mut [f64], cols: usize) {
+/// Zᵀ ← Zᵀ·(I − Y·T·Yᵀ)ᵀ = Zᵀ − (Zᵀ·Y)·Tᵀ·Yᵀ for reflectors `k0 .. k0 + nb`, which touch
+/// coordinates `k0 + 1 ..` only.
+fn apply_block(reflectors: &[f64], tau: &[f64], n: usize, k0: usize, zt: &mut [f64], rows: usize) {
     let nb = tau.len();
-    let rows = n - k0 - 1;
-    // Y: rows × nb, column j is reflector k0 + j (zero above its leading one).
-    let mut y = vec![0.0; rows * nb];
+    let len = n - k0 - 1;
+    // Y: len × nb, column j is reflector k0 + j (zero above its leading one).
+    let mut y = vec![0.0; len * nb];
     for j in 0..nb {
         let k = k0 + j;
-        for i in j..rows {
+        for i in j..len {
             y[i * nb + j] = reflectors[k * n + k0 + 1 + i];
         }
     }
     // T (nb × nb, upper): T[j][j] = τⱼ, T[..j][j] = −τⱼ·T[..j][..j]·(Y[:, ..j]ᵀ·yⱼ).
     let mut t = vec![0.0; nb * nb];
     for j in 0..nb {
-        let overlaps: Vec<f64> = (0..j).map(|l| (j..rows).map(|i| y[i * nb + l] * y[i * nb + j]).sum()).collect();
+        let overlaps: Vec<f64> = (0..j).map(|l| (j..len).map(|i| y[i * nb + l] * y[i * nb + j]).sum()).collect();
         for l in 0..j {
             t[l * nb + j] = -tau[j] * (l..j).map(|q| t[l * nb + q] * overlaps[q]).sum::<f64>();
         }
         t[j * nb + j] = tau[j];
     }
-    let z_block = &mut z[(k0 + 1) * cols..n * cols];
-    let y_ref = MatRef::row_major(&y, rows, nb);
-    let mut w = vec![0.0; nb * cols];
-    gemm(y_ref.t(), MatRef::row_major(z_block, rows, cols), &mut w);
-    // W ← T·W, row by row from the top (T is upper triangular, so row l reads rows ≥ l).
-    for l in 0..nb {
-        let mut acc = vec![0.0; cols];
-        for q in l..nb {
-            let tlq = t[l * nb + q];
-            acc.iter_mut().zip(&w[q * cols..(q + 1) * cols]).for_each(|(a, x)| *a += tlq * x);
+    let y_ref = MatRef::row_major(&y, len, nb);
+    let z_cols = MatRef { data: &*zt, offset: k0 + 1, rows, cols: len, row_stride: n, col_stride: 1 };
+    let mut w = vec![0.0; rows * nb];
+    gemm(z_cols, y_ref, &mut w);
+    // W ← W·Tᵀ: entry l of a row takes entries q ≥ l, so ascending l reads only old values.
+    for row in w.chunks_exact_mut(nb) {
+        for l in 0..nb {
+            row[l] = (l..nb).map(|q| row[q] * t[l * nb + q]).sum();
         }
-        w[l * cols..(l + 1) * cols].copy_from_slice(&acc);
     }
-    let mut yw = vec![0.0; rows * cols];
-    gemm(y_ref, MatRef::row_major(&w, nb, cols), &mut yw);
-    z_block.iter_mut().zip(&yw).for_each(|(zi, u)| *zi -= u);
+    let mut update = vec![0.0; rows * len];
+    gemm(MatRef::row_major(&w, rows, nb), y_ref.t(), &mut update);
+    for (r, u) in update.chunks_exact(len.max(1)).enumerate().take(rows) {
+        let dst = &mut zt[r * n + k0 + 1..(r + 1) * n];
+        dst.iter_mut().zip(u).for_each(|(z, u)| *z -= u);
+    }
 }
 
 /// The eigenvalues (ascending) and, when asked, eigenvectors of the symmetric tridiagonal
 /// matrix with diagonal `d` and off-diagonal `e`.
 ///
-/// Vectors come back as a row-major `n × n` matrix whose column `j` belongs to value `j`.
+/// Vectors come back as the rows of a row-major `n × n` matrix (row `j` for value `j`).
 pub fn tridiagonal_eigh(d: &[f64], e: &[f64], vectors: bool) -> Result<(Vec<f64>, Option<Vec<f64>>), LinalgError> {
     let n = d.len();
     let mut values = Vec::with_capacity(n);
@@ -240,9 +242,8 @@ pub fn tridiagonal_eigh(d: &[f64], e: &[f64], vectors: bool) -> Result<(Vec<f64>
             let vecs = inverse_iteration(bd, be, &block_values);
             let k = hi - lo;
             for (j, vec) in vecs.chunks_exact(k).enumerate() {
-                for (i, x) in vec.iter().enumerate() {
-                    z[(lo + i) * n + values.len() + j] = *x;
-                }
+                let row = (values.len() + j) * n + lo;
+                z[row..row + k].copy_from_slice(vec);
             }
         }
         values.extend(block_values);
