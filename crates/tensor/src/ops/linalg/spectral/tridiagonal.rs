@@ -294,8 +294,9 @@ fn ql_eigenvalues(d: &[f64], e: &[f64]) -> Result<Vec<f64>, LinalgError> {
                     deflated = true;
                     break;
                 }
-                s = f / r;
-                c = g / r;
+                let inverse_r = 1.0 / r;
+                s = f * inverse_r;
+                c = g * inverse_r;
                 let g1 = d[i + 1] - p;
                 let r1 = (d[i] - g1) * s + 2.0 * c * b;
                 p = s * r1;
@@ -427,21 +428,25 @@ impl TridiagonalLu {
     /// Overwrites `x` with (T − λI)⁻¹·x.
     fn solve(&self, x: &mut [f64]) {
         let k = x.len();
+        // The swaps follow the signs of the data, so a branch on them mispredicts about half
+        // the time; selects carry no prediction.
+        let mut carry = x[0];
         for i in 0..k - 1 {
-            if self.swapped[i] {
-                x.swap(i, i + 1);
-            }
-            x[i + 1] -= self.multipliers[i] * x[i];
+            let next = x[i + 1];
+            let swap = self.swapped[i];
+            let top = if swap { next } else { carry };
+            let bottom = if swap { carry } else { next };
+            x[i] = top;
+            carry = bottom - self.multipliers[i] * top;
         }
+        x[k - 1] = carry;
+        // Back substitution; super1 and super2 are zero past the end, so no bounds tests.
+        let (mut after1, mut after2) = (0.0, 0.0);
         for i in (0..k).rev() {
-            let mut v = x[i];
-            if i + 1 < k {
-                v -= self.super1[i] * x[i + 1];
-            }
-            if i + 2 < k {
-                v -= self.super2[i] * x[i + 2];
-            }
-            x[i] = v * self.inverse_diag[i];
+            let v = (x[i] - self.super1[i] * after1 - self.super2[i] * after2) * self.inverse_diag[i];
+            x[i] = v;
+            after2 = after1;
+            after1 = v;
         }
     }
 }
