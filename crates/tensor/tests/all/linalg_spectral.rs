@@ -471,3 +471,23 @@ fn small_random_shapes_decompose_on_both_paths() {
         }
     }
 }
+
+/// As NumPy's `eigh`, only the lower triangle is read: whatever is above the diagonal (here
+/// NaN and noise) changes nothing.
+#[test]
+fn eigh_reads_only_the_lower_triangle() {
+    let n = 70;
+    let sym = random_symmetric(n, 5);
+    let mut lower_only = sym.clone();
+    for i in 0..n {
+        for j in i + 1..n {
+            lower_only[i * n + j] = if (i + j) % 7 == 0 { f64::NAN } else { 1e3 * (i as f64 - j as f64) };
+        }
+    }
+    for mode in MODES {
+        let want = with_kernel_mode(mode, || linalg::eigh(&Tensor::from_vec(sym.clone(), [n, n]))).unwrap();
+        let got = with_kernel_mode(mode, || linalg::eigh(&Tensor::from_vec(lower_only.clone(), [n, n]))).unwrap();
+        assert_eq!(got.values.to_vec(), want.values.to_vec(), "{mode:?}: values");
+        assert_eq!(got.vectors.to_vec(), want.vectors.to_vec(), "{mode:?}: vectors");
+    }
+}
