@@ -15,6 +15,11 @@ pub mod error;
 pub mod estimator;
 pub mod persist;
 
+// The models.
+pub mod linear;
+pub mod naive_bayes;
+pub mod neighbors;
+
 pub use error::ClassicError;
 pub use estimator::{Classifier, PredictProba, Regressor, Supervised, Target, Transformer};
 pub use persist::Persist;

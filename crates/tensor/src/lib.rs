@@ -22,7 +22,8 @@
 //!
 //! - The crate root: everything a model, a loss or a training loop needs ([`Tensor`], the
 //!   element types, [`Rng`], [`Shape`] and [`Axes`], the kernel switch, [`Tolerance`]), plus the
-//!   modules [`shape`] (axis and broadcasting helpers), [`linalg`], [`conv`], [`pool`] and
+//!   modules [`shape`] (axis and broadcasting helpers), [`linalg`], [`stats`] (sorting,
+//!   quantiles, covariance, probability distributions), [`conv`], [`pool`] and
 //!   [`attention`] (convolution, pooling and attention on plain tensors), [`safetensors`], [`io`] (files written
 //!   all-or-nothing) and [`tolerance`].
 //! - [`kernel_api`]: buffers, the GEMM, SIMD math and the slice-level fast kernels, for people
@@ -47,6 +48,7 @@ mod random;
 mod rearrange;
 pub mod safetensors;
 pub mod shape;
+pub mod stats;
 mod storage;
 mod tensor;
 #[cfg(any(test, feature = "testing"))]

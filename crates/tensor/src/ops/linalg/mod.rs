@@ -7,9 +7,21 @@
 //! [`LinalgError`], because a caller can sensibly react to it (regularise, fall back to least
 //! squares).
 
+pub mod cholesky;
+mod gemm_update;
+pub mod lstsq;
+pub mod lu;
 pub mod qr;
+pub mod triangular;
 
+pub use cholesky::{cholesky, cholesky_solve};
+pub use lstsq::{lstsq, Lstsq};
+pub use lu::{det, inv, lu, slogdet, solve, Lu};
 pub use qr::{householder_qr, qr};
+pub use triangular::solve_triangular;
+
+use crate::shape::dims_str;
+use crate::{Float, Tensor};
 
 // --- L2: eigendecomposition, SVD and norms (spectral/, norms.rs) ---
 pub mod norms;
@@ -73,3 +85,60 @@ impl fmt::Display for LinalgError {
 }
 
 impl std::error::Error for LinalgError {}
+
+/// A 2-D tensor's values in f64, row-major, with its shape. Panics naming `op` otherwise.
+pub(crate) fn matrix_f64<T: Float>(op: &str, what: &str, a: &Tensor<T>) -> (Vec<f64>, usize, usize) {
+    if a.rank() != 2 {
+        panic!("{op}: {what} must be a 2-D tensor, got shape {}", dims_str(a.shape()));
+    }
+    let values = a.to_vec().into_iter().map(T::to_f64).collect();
+    (values, a.shape()[0], a.shape()[1])
+}
+
+/// A square 2-D tensor's values in f64 and its order. Panics naming `op` otherwise.
+pub(crate) fn square_f64<T: Float>(op: &str, a: &Tensor<T>) -> (Vec<f64>, usize) {
+    let (values, m, n) = matrix_f64(op, "the matrix", a);
+    if m != n {
+        panic!("{op}: expects a square matrix, got shape {}", dims_str(a.shape()));
+    }
+    (values, n)
+}
+
+/// A right-hand side: a vector `[n]` (one column) or a matrix `[n, k]`, as an `n × k` row-major
+/// buffer, with `k` and whether it was a vector. Panics naming `op` unless it has `n` rows.
+pub(crate) fn rhs_f64<T: Float>(op: &str, b: &Tensor<T>, n: usize) -> (Vec<f64>, usize, bool) {
+    let (k, vector) = match b.shape() {
+        [rows] if *rows == n => (1, true),
+        [rows, k] if *rows == n => (*k, false),
+        _ => panic!(
+            "{op}: the right-hand side must have shape [{n}] or [{n}, k] to match the matrix, got {}",
+            dims_str(b.shape())
+        ),
+    };
+    (b.to_vec().into_iter().map(T::to_f64).collect(), k, vector)
+}
+
+/// Back from f64: a `rows × k` buffer as `[rows]` when the right-hand side was a vector, else
+/// `[rows, k]`.
+pub(crate) fn solution_tensor<T: Float>(x: Vec<f64>, rows: usize, k: usize, vector: bool) -> Tensor<T> {
+    let values: Vec<T> = x.into_iter().map(T::from_f64).collect();
+    if vector {
+        Tensor::from_vec(values, [rows])
+    } else {
+        Tensor::from_vec(values, [rows, k])
+    }
+}
+
+/// A row-major `rows × cols` f64 buffer as a tensor of `T`.
+pub(crate) fn matrix_tensor<T: Float>(x: Vec<f64>, rows: usize, cols: usize) -> Tensor<T> {
+    Tensor::from_vec(x.into_iter().map(T::from_f64).collect(), [rows, cols])
+}
+
+/// Fails with [`LinalgError::NonFinite`] when any value is a NaN or an infinity.
+pub(crate) fn check_finite(op: &'static str, values: &[f64]) -> Result<(), LinalgError> {
+    if values.iter().all(|v| v.is_finite()) {
+        Ok(())
+    } else {
+        Err(LinalgError::NonFinite { op })
+    }
+}
