@@ -5,8 +5,9 @@
 //! f64, one thread, n = 512 unless noted, against NumPy 2.4/OpenBLAS (`OPENBLAS_NUM_THREADS=1`)
 //! alternating in one run on the shared 2-core VM (medians of 7 rounds; the load moves both
 //! sides, so read the ratios). Bench: `cargo bench -p kindling-tensor --bench linalg_spectral
-//! -- <group>` with the group named on each line; `SPECTRAL_TABLE=n` on the same bench prints
-//! one line of medians for a driver that alternates it with NumPy.
+//! -- <group>` with the group named on each line. Against NumPy: `cargo run --release -p
+//! kindling-tensor --example linalg_vs_numpy -- --ops eigh,eigvalsh,svd,svd_tall 512`
+//! (`SPECTRAL_TABLE=n` on the bench prints one line of medians, for an outside driver).
 //!
 //! - v1 naive (`super::naive`): cyclic Jacobi for `eigh`, one-sided Jacobi for `svd`
 //!   (`eigh/naive`, `svd/naive`): at n = 128 already 80 and 31 ms, against 4.3 and 5.8 for
