@@ -36,6 +36,15 @@ def tall(n, rng):
     return rng.standard_normal((2 * n, n))
 
 
+def symmetric(n, rng):
+    g = rng.standard_normal((n, n))
+    return (g + g.T) / 2
+
+
+def gaussian(n, rng):
+    return rng.standard_normal((n, n))
+
+
 # name: (input matrix, the call timed on (a, b) with b a vector of a's row count)
 OPS = {
     "cholesky": (spd, lambda a, b: np.linalg.cholesky(a)),
@@ -44,6 +53,10 @@ OPS = {
     "det": (general, lambda a, b: np.linalg.det(a)),
     "lstsq": (general, lambda a, b: np.linalg.lstsq(a, b, rcond=None)),
     "lstsq_tall": (tall, lambda a, b: np.linalg.lstsq(a, b, rcond=None)),
+    "eigh": (symmetric, lambda a, b: np.linalg.eigh(a)),
+    "eigvalsh": (symmetric, lambda a, b: np.linalg.eigvalsh(a)),
+    "svd": (gaussian, lambda a, b: np.linalg.svd(a, full_matrices=False)),
+    "svd_tall": (tall, lambda a, b: np.linalg.svd(a, full_matrices=False)),
 }
 
 

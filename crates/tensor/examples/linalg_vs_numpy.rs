@@ -25,6 +25,10 @@ enum Input {
     General,
     /// Gaussian `2n × n`.
     Tall,
+    /// `(G + Gᵀ)/2`, G Gaussian (for the symmetric eigendecomposition).
+    Symmetric,
+    /// Gaussian `n × n` (for the SVD).
+    Gaussian,
 }
 
 type Call = fn(&Tensor<f64>, &Tensor<f64>);
@@ -40,6 +44,10 @@ const OPS: &[(&str, Input, Call)] = &[
     }),
     ("lstsq", Input::General, |a, b| drop(black_box(linalg::lstsq(a, b, None)))),
     ("lstsq_tall", Input::Tall, |a, b| drop(black_box(linalg::lstsq(a, b, None)))),
+    ("eigh", Input::Symmetric, |a, _| drop(black_box(linalg::eigh(a).unwrap()))),
+    ("eigvalsh", Input::Symmetric, |a, _| drop(black_box(linalg::eigvalsh(a).unwrap()))),
+    ("svd", Input::Gaussian, |a, _| drop(black_box(linalg::svd(a).unwrap()))),
+    ("svd_tall", Input::Tall, |a, _| drop(black_box(linalg::svd(a).unwrap()))),
 ];
 
 fn make(input: Input, n: usize, rng: &mut Rng) -> Tensor<f64> {
@@ -50,6 +58,11 @@ fn make(input: Input, n: usize, rng: &mut Rng) -> Tensor<f64> {
         }
         Input::General => Tensor::<f64>::randn([n, n], rng) + Tensor::eye(n) * (n as f64).sqrt(),
         Input::Tall => Tensor::<f64>::randn([2 * n, n], rng),
+        Input::Symmetric => {
+            let g = Tensor::<f64>::randn([n, n], rng);
+            (&g + &g.t()) * 0.5
+        }
+        Input::Gaussian => Tensor::<f64>::randn([n, n], rng),
     }
 }
 

@@ -10,6 +10,7 @@ mod kernel_index;
 mod linalg;
 mod linalg_fast;
 mod linalg_numpy;
+mod linalg_spectral;
 mod naive_vs_fast;
 mod ops;
 mod pool;

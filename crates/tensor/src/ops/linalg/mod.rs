@@ -23,6 +23,13 @@ pub use triangular::solve_triangular;
 use crate::shape::dims_str;
 use crate::{Float, Tensor};
 
+// --- L2: eigendecomposition, SVD and norms (spectral/, norms.rs) ---
+pub mod norms;
+pub mod spectral;
+pub use norms::{matrix_norm, vector_norm, MatrixNorm};
+pub use spectral::{cond, eigh, eigvalsh, matrix_rank, pinv, svd, svdvals, Eigh, Svd};
+// --- end L2 ---
+
 use std::fmt;
 
 /// Why a decomposition or a solve could not be computed for these values.
