@@ -6,7 +6,7 @@
 //!   negligible diagonal entry (`X` is rank deficient) or `X` is wider than tall, the answer is
 //!   not unique and the solver hands over to [`linalg::lstsq()`] for the minimum-norm one,
 //!   which is what scikit-learn returns.
-//! - SVD (the one-sided Jacobi SVD behind the naive [`linalg::lstsq()`]): the minimum-norm
+//! - SVD ([`linalg::svd()`]): the minimum-norm
 //!   least-squares solution, singular values below `ε·max(n, p)·σ_max` counted as zero.
 //! - The normal equation `XᵀX w = Xᵀy` by Cholesky: the textbook formula, fast, but forming
 //!   `XᵀX` squares the condition number, so an ill-conditioned design (high-degree polynomial
@@ -16,7 +16,7 @@ use super::{centre, check_finite, check_fit_shapes, cholesky_or_singular, read_m
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::linalg;
 use kindling_tensor::safetensors::StateDict;
-use kindling_tensor::{with_kernel_mode, KernelMode, Tensor};
+use kindling_tensor::Tensor;
 
 /// How [`LinearRegression`] solves the least-squares problem.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl LinearRegression {
                     result.solution
                 }
             },
-            LstsqSolver::Svd => self.svd_solve(&a, &b),
+            LstsqSolver::Svd => self.svd_solve(&a, &b)?,
             LstsqSolver::NormalEquation => {
                 let gram = a.t().matmul(&a);
                 let l = cholesky_or_singular(&gram).ok_or_else(|| {
@@ -177,12 +177,17 @@ impl LinearRegression {
 }
 
 impl LinearRegression {
-    /// The minimum-norm solution through the SVD: the tensor crate's naive `lstsq` kernel is a
-    /// one-sided Jacobi SVD (its fast one is a pivoted QR), so it is asked for by name here.
-    fn svd_solve(&mut self, a: &Tensor<f64>, b: &Tensor<f64>) -> Tensor<f64> {
-        let result = with_kernel_mode(KernelMode::Naive, || linalg::lstsq(a, b, None));
-        self.rank = result.rank;
-        result.solution
+    /// The minimum-norm solution `V·diag(1/σ)·Uᵀ·b` through the SVD, singular values at most
+    /// `ε·max(n, p)·σ_max` counted as zero (NumPy's `lstsq` default).
+    fn svd_solve(&mut self, a: &Tensor<f64>, b: &Tensor<f64>) -> Result<Tensor<f64>, ClassicError> {
+        let linalg::Svd { u, s, vt } =
+            linalg::svd(a).map_err(|e| ClassicError::data("LinearRegression", e.to_string()))?;
+        let s = s.to_vec();
+        let cutoff = f64::EPSILON * a.shape()[0].max(a.shape()[1]) as f64 * s.first().copied().unwrap_or(0.0);
+        let inverse: Vec<f64> = s.iter().map(|&v| if v > cutoff { 1.0 / v } else { 0.0 }).collect();
+        self.rank = inverse.iter().filter(|&&v| v != 0.0).count();
+        let scaled = &u.t().matmul(b) * &Tensor::from_vec(inverse, [s.len(), 1]);
+        Ok(vt.t().matmul(&scaled))
     }
 }
 
