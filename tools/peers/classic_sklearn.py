@@ -29,6 +29,7 @@ ESTIMATORS = {
         C=1.0, l1_ratio=1.0, solver="saga", max_iter=1000, random_state=0
     ),
     "Perceptron": lambda: linear_model.Perceptron(random_state=0),
+    "Perceptron(no shuffle)": lambda: linear_model.Perceptron(shuffle=False),
     "KNeighborsClassifier(5)": lambda: neighbors.KNeighborsClassifier(5),
     "GaussianNB": lambda: naive_bayes.GaussianNB(),
     "MultinomialNB": lambda: naive_bayes.MultinomialNB(alpha=1.0),

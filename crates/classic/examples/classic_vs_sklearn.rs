@@ -284,6 +284,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         case!(data, "LogisticRegression", LogisticRegression::new().c(1.0).max_iter(1000));
         case!(data, "LogisticRegression(L1)", LogisticRegression::new().c(1.0).penalty(Penalty::L1).max_iter(1000));
         case!(data, "Perceptron", Perceptron::new());
+        // Unshuffled, the perceptron visits the samples in the same order on both sides, so the
+        // two runs must agree; shuffled, each library draws its own order.
+        case!(data, "Perceptron(no shuffle)", Perceptron::new().shuffle(false));
         case!(data, "KNeighborsClassifier(5)", KNeighborsClassifier::new(5));
         case!(data, "GaussianNB", GaussianNb::new());
         case!(data, "BernoulliNB", BernoulliNb::new().alpha(1.0).binarize(Some(0.0)));
