@@ -18,6 +18,7 @@
 
 use crate::ClassicError;
 use kindling_data::Fold;
+use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;
 
 /// What a model predicts: class labels (`i64`) or real values (`f64`). Each kind brings the
@@ -106,5 +107,19 @@ pub trait Transformer: Clone + Send + Sync {
     fn fit_transform(&mut self, x: &Tensor<f64>) -> Result<Tensor<f64>, ClassicError> {
         self.fit(x)?;
         Ok(self.transform(x))
+    }
+
+    /// What `fit` learned, as named tensors and metadata, so a saved
+    /// [`Pipeline`](crate::pipeline::Pipeline) can hold the step; `None` (the default) for a
+    /// step that cannot be saved. Panics when the step is not fitted.
+    fn state(&self) -> Option<StateDict> {
+        None
+    }
+
+    /// Takes back what [`Transformer::state`] gave, replacing the step's configuration and
+    /// fitted values; `Err` says what is missing or malformed.
+    fn restore(&mut self, state: &StateDict) -> Result<(), String> {
+        let _ = state;
+        Err(format!("{} cannot be restored from a file", self.name()))
     }
 }

@@ -2,9 +2,10 @@
 //! one model, so cross-validation refits the scaler on each training fold and never lets
 //! statistics of the held-out rows leak into it.
 //!
-//! A pipeline is not yet saved as one file ([`Persist`](crate::Persist)): kindling-data's
-//! scalers cannot be rebuilt from saved statistics. Save the fitted estimator
-//! ([`Pipeline::estimator`]) and refit the steps, which are cheap.
+//! A fitted pipeline is saved as one safetensors file ([`Pipeline::save`]): every step's
+//! learned values and the estimator's, under `step0.`, `step1.`, … and `estimator.`. Its steps
+//! are boxed, so loading cannot know their types from the file alone: [`Pipeline::load_into`]
+//! fills an unfitted pipeline built with the same steps, and checks that they match.
 //!
 //! ```
 //! use kindling_classic::pipeline::Pipeline;
@@ -34,8 +35,11 @@
 //! # Ok::<(), ClassicError>(())
 //! ```
 
-use crate::{ClassicError, Classifier, PredictProba, Regressor, Supervised, Transformer};
+use crate::persist::KIND_KEY;
+use crate::{ClassicError, Classifier, Persist, PredictProba, Regressor, Supervised, Transformer};
+use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;
+use std::path::Path;
 
 /// A [`Transformer`] behind a box, so steps of different types share one list. Cloning goes
 /// through `clone_box` because `Clone` itself cannot be called on a trait object.
@@ -44,6 +48,8 @@ trait Step: Send + Sync {
     fn fit_transform(&mut self, x: &Tensor<f64>) -> Result<Tensor<f64>, ClassicError>;
     fn transform(&self, x: &Tensor<f64>) -> Tensor<f64>;
     fn clone_box(&self) -> Box<dyn Step>;
+    fn state(&self) -> Option<StateDict>;
+    fn restore(&mut self, state: &StateDict) -> Result<(), String>;
 }
 
 impl<T: Transformer + 'static> Step for T {
@@ -61,6 +67,14 @@ impl<T: Transformer + 'static> Step for T {
 
     fn clone_box(&self) -> Box<dyn Step> {
         Box::new(self.clone())
+    }
+
+    fn state(&self) -> Option<StateDict> {
+        Transformer::state(self)
+    }
+
+    fn restore(&mut self, state: &StateDict) -> Result<(), String> {
+        Transformer::restore(self, state)
     }
 }
 
@@ -120,6 +134,86 @@ impl<E> Pipeline<E> {
         );
         self.steps.iter().fold(x.clone(), |acc, s| s.transform(&acc))
     }
+}
+
+/// The kind a saved pipeline carries in its metadata.
+const PIPELINE_KIND: &str = "Pipeline";
+
+impl<E: Persist> Pipeline<E> {
+    /// Writes the fitted pipeline to `path` atomically: each step's fitted values, the
+    /// estimator's, the steps' names and the number of input features. Panics before `fit`;
+    /// fails when a step cannot be saved ([`Transformer::state`] gives `None`).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ClassicError> {
+        let path = path.as_ref();
+        let Some(features) = self.fitted else { panic!("Pipeline::save: the pipeline is not fitted; call fit first") };
+        let io = |reason: String| ClassicError::Io { path: path.to_path_buf(), reason };
+        let mut state = StateDict::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            let part = step.state().ok_or_else(|| io(format!("step {i} ({}) cannot be saved", step.name())))?;
+            nest(&mut state, &format!("step{i}"), &part);
+        }
+        nest(&mut state, "estimator", &self.estimator.to_state());
+        state.set_metadata(KIND_KEY, PIPELINE_KIND);
+        state.set_metadata("steps", self.step_names().join(","));
+        state.set_metadata("estimator", E::KIND);
+        state.set_metadata("features", features.to_string());
+        state
+            .save(path)
+            .map_err(|e| io(format!("could not save the pipeline: {e} (check that the folder exists and is writable)")))
+    }
+
+    /// Fills this unfitted pipeline (built with the same steps, in the same order, and the
+    /// same kind of estimator) from a file written by [`Pipeline::save`].
+    pub fn load_into(mut self, path: impl AsRef<Path>) -> Result<Self, ClassicError> {
+        let path = path.as_ref();
+        let io = |reason: String| ClassicError::Io { path: path.to_path_buf(), reason };
+        let state = StateDict::load(path).map_err(|e| io(format!("could not load a pipeline: {e}")))?;
+        let meta = |key: &str| state.metadata().get(key).cloned().unwrap_or_default();
+        if meta(KIND_KEY) != PIPELINE_KIND {
+            return Err(io(format!("holds a {:?}, not a saved Pipeline", meta(KIND_KEY))));
+        }
+        let (saved_steps, expected_steps) = (meta("steps"), self.step_names().join(","));
+        if saved_steps != expected_steps || meta("estimator") != E::KIND {
+            return Err(io(format!(
+                "holds steps [{saved_steps}] and a {}, but this pipeline has steps [{expected_steps}] and a {}; \
+                 build it with the same steps to load it",
+                meta("estimator"),
+                E::KIND
+            )));
+        }
+        let features = meta("features").parse().map_err(|_| io("has no valid \"features\" entry".to_string()))?;
+        for (i, step) in self.steps.iter_mut().enumerate() {
+            let name = step.name();
+            step.restore(&unnest(&state, &format!("step{i}")))
+                .map_err(|reason| io(format!("step {i} ({name}) is not valid: {reason}")))?;
+        }
+        self.estimator = E::from_state(&unnest(&state, "estimator"))
+            .map_err(|reason| io(format!("is not a valid {}: {reason}", E::KIND)))?;
+        self.fitted = Some(features);
+        Ok(self)
+    }
+}
+
+/// Copies `part`'s tensors and metadata into `into` under `prefix.`.
+fn nest(into: &mut StateDict, prefix: &str, part: &StateDict) {
+    for (name, tensor) in part.iter() {
+        into.insert(format!("{prefix}.{name}"), tensor.clone());
+    }
+    for (key, value) in part.metadata() {
+        into.set_metadata(format!("{prefix}.{key}"), value.clone());
+    }
+}
+
+/// The tensors and metadata stored under `prefix.`, with the prefix removed.
+fn unnest(state: &StateDict, prefix: &str) -> StateDict {
+    let mut part = state.sub(prefix);
+    let dotted = format!("{prefix}.");
+    for (key, value) in state.metadata() {
+        if let Some(rest) = key.strip_prefix(&dotted) {
+            part.set_metadata(rest, value.clone());
+        }
+    }
+    part
 }
 
 impl<E: Supervised> Supervised for Pipeline<E> {

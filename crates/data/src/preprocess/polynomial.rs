@@ -38,6 +38,26 @@ impl PolynomialFeatures {
         self
     }
 
+    /// The highest total power of a term.
+    pub fn degree(&self) -> usize {
+        self.degree
+    }
+
+    /// Whether the constant column comes first.
+    pub fn has_bias(&self) -> bool {
+        self.include_bias
+    }
+
+    /// Whether only products of distinct features are kept.
+    pub fn is_interaction_only(&self) -> bool {
+        self.interaction_only
+    }
+
+    /// The number of input columns seen by `fit` (`None` before).
+    pub fn input_features(&self) -> Option<usize> {
+        self.terms.as_ref().map(|(inputs, _)| *inputs)
+    }
+
     /// The fitted terms, each as the list of input columns multiplied together (`[]` is the bias).
     pub fn terms(&self) -> Option<&[Vec<usize>]> {
         self.terms.as_ref().map(|(_, t)| t.as_slice())

@@ -41,6 +41,19 @@ impl MinMaxScaler {
         MinMaxScaler { low, high, fitted: None }
     }
 
+    /// A scaler to `[low, high]` already fitted to these per-column minima and maxima, as
+    /// [`MinMaxScaler::min_max`] returns them: how a saved scaler comes back. Panics unless
+    /// `low < high` and the two lengths agree.
+    pub fn from_min_max(low: f64, high: f64, min: Vec<f64>, max: Vec<f64>) -> Self {
+        assert_eq!(min.len(), max.len(), "MinMaxScaler::from_min_max: {} minima but {} maxima", min.len(), max.len());
+        MinMaxScaler { fitted: Some((min, max)), ..Self::with_range(low, high) }
+    }
+
+    /// The target range `(low, high)`.
+    pub fn range(&self) -> (f64, f64) {
+        (self.low, self.high)
+    }
+
     /// The fitted per-column minima and maxima.
     pub fn min_max(&self) -> Option<(&[f64], &[f64])> {
         self.fitted.as_ref().map(|(a, b)| (a.as_slice(), b.as_slice()))
@@ -110,6 +123,20 @@ impl StandardScaler {
     /// An unfitted scaler.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A scaler already fitted to these per-column means and (population) standard
+    /// deviations, as [`StandardScaler::mean_std`] returns them: how a saved scaler comes back.
+    /// Panics when the two lengths differ.
+    pub fn from_mean_std(mean: Vec<f64>, std: Vec<f64>) -> Self {
+        assert_eq!(
+            mean.len(),
+            std.len(),
+            "StandardScaler::from_mean_std: {} means but {} standard deviations",
+            mean.len(),
+            std.len()
+        );
+        StandardScaler { fitted: Some((mean, std)) }
     }
 
     /// The fitted per-column means and standard deviations.
