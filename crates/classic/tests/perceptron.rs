@@ -237,7 +237,7 @@ fn naive_bayes_and_knn_score_what_scikit_learn_scores_on_the_small_sets() {
 /// Writes the small datasets' split positions for peer_scikit_learn.py (run with --ignored and
 /// NBK_SPLITS_OUT=path).
 #[test]
-#[ignore]
+#[ignore = "writes the split file peer_scikit_learn.py reads: run by hand to regenerate the scikit-learn figures"]
 fn write_splits() {
     let Some(dir) = datasets() else { return };
     let out = std::env::var("NBK_SPLITS_OUT").expect("NBK_SPLITS_OUT");
@@ -248,55 +248,4 @@ fn write_splits() {
         json.insert(name.into(), serde_json::json!({"train": split.train, "test": split.test}));
     }
     std::fs::write(out, serde_json::Value::Object(json).to_string()).unwrap();
-}
-
-/// Prints fit and predict medians (seed 0) on each dataset (run with --release --ignored
-/// --nocapture and RAYON_NUM_THREADS=1; peer_scikit_learn.py times scikit-learn the same way).
-#[test]
-#[ignore]
-fn timing() {
-    let Some(dir) = datasets() else { return };
-    for name in ["iris", "breast_cancer", "wine", "optdigits"] {
-        let [(x_train, y_train), (x_test, _)] =
-            if name == "optdigits" { optdigits(&dir) } else { small_split(&dir, name) };
-        let (mut fits, mut predicts) = (Vec::new(), Vec::new());
-        for _ in 0..7 {
-            let mut model = Perceptron::new();
-            let t = std::time::Instant::now();
-            model.fit(&x_train, &y_train).unwrap();
-            fits.push(t.elapsed().as_secs_f64() * 1e3);
-            let t = std::time::Instant::now();
-            std::hint::black_box(model.predict(&x_test));
-            predicts.push(t.elapsed().as_secs_f64() * 1e3);
-        }
-        fits.sort_by(f64::total_cmp);
-        predicts.sort_by(f64::total_cmp);
-        println!("kindling Perceptron {name:20} fit {:8.3} ms  predict {:8.3} ms", fits[3], predicts[3]);
-        if name != "optdigits" {
-            let (fit, predict) = median_times(&mut GaussianNb::new(), &x_train, &y_train, &x_test);
-            println!("kindling GaussianNb {name:20} fit {fit:8.3} ms  predict {predict:8.3} ms");
-            let (fit, predict) = median_times(&mut KNeighborsClassifier::new(5), &x_train, &y_train, &x_test);
-            println!("kindling KNN5 {name:26} fit {fit:8.3} ms  predict {predict:8.3} ms");
-        }
-    }
-}
-
-fn median_times<M: Supervised<Target = i64>>(
-    model: &mut M,
-    x: &Tensor<f64>,
-    y: &[i64],
-    test: &Tensor<f64>,
-) -> (f64, f64) {
-    let (mut fits, mut predicts) = (Vec::new(), Vec::new());
-    for _ in 0..7 {
-        let t = std::time::Instant::now();
-        model.fit(x, y).unwrap();
-        fits.push(t.elapsed().as_secs_f64() * 1e3);
-        let t = std::time::Instant::now();
-        std::hint::black_box(model.predict(test));
-        predicts.push(t.elapsed().as_secs_f64() * 1e3);
-    }
-    fits.sort_by(f64::total_cmp);
-    predicts.sort_by(f64::total_cmp);
-    (fits[3], predicts[3])
 }
