@@ -3,6 +3,7 @@
 
 use kindling_classic::naive_bayes::{BernoulliNb, GaussianNb, MultinomialNb};
 use kindling_classic::{ClassicError, Persist, PredictProba, Supervised};
+use kindling_data::datasets::{self, Split};
 use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_tensor::{assert_close, Tensor, Tolerance};
 use serde_json::Value;
@@ -238,18 +239,11 @@ fn optdigits() -> Option<[(Tensor<f64>, Vec<i64>); 2]> {
         eprintln!("skipped: KINDLING_DATASETS is unset");
         return None;
     };
-    let read = |file: &str| {
-        let text = std::fs::read_to_string(std::path::Path::new(&dir).join("optdigits").join(file)).unwrap();
-        let (mut x, mut y) = (Vec::new(), Vec::new());
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            let v: Vec<f64> = line.split(',').map(|f| f.trim().parse().unwrap()).collect();
-            x.extend_from_slice(&v[..64]);
-            y.push(v[64] as i64);
-        }
-        let rows = y.len();
-        (Tensor::from_vec(x, [rows, 64]), y)
+    let read = |split| {
+        let table = datasets::optdigits(std::path::Path::new(&dir).join("optdigits"), split).unwrap();
+        (table.features, table.labels.to_vec())
     };
-    Some([read("optdigits.tra"), read("optdigits.tes")])
+    Some([read(Split::Train), read(Split::Test)])
 }
 
 #[test]
