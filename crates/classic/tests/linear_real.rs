@@ -60,7 +60,7 @@ fn diabetes_regressions_match_scikit_learn() {
     let Some(dir) = datasets() else { return };
     let real = fixture("real.json");
     let case = &real["diabetes"];
-    let (xs, ys) = read_csv(dir.join("sklearn-small/diabetes.csv"));
+    let (xs, ys) = load(&dir, "diabetes");
     for (scaled, fits) in [(true, case.clone()), (false, case["as_shipped"].clone())] {
         let s = split(&xs, &ys, case, scaled);
         let tag = if scaled { "standardised" } else { "as shipped" };
@@ -80,7 +80,7 @@ fn diabetes_lasso_path_matches_scikit_learn() {
     let Some(dir) = datasets() else { return };
     let real = fixture("real.json");
     let case = &real["diabetes"];
-    let (xs, ys) = read_csv(dir.join("sklearn-small/diabetes.csv"));
+    let (xs, ys) = load(&dir, "diabetes");
     let s = split(&xs, &ys, case, true);
     let alphas = floats(&case["path_alphas"]);
     let path = Lasso::new().tol(1e-12).max_iter(100_000).path(&s.train_x, &s.train_y, &alphas).unwrap();
@@ -116,11 +116,11 @@ fn check_classifier(name: &str, xs: &[Vec<f64>], ys: &[f64], case: &serde_json::
 fn logistic_regression_on_the_small_datasets_matches_scikit_learn() {
     let Some(dir) = datasets() else { return };
     let real = fixture("real.json");
-    let (xs, ys) = read_iris(dir.join("iris/iris.data"));
+    let (xs, ys) = load(&dir, "iris");
     check_classifier("iris", &xs, &ys, &real["iris"]);
-    let (xs, ys) = read_csv(dir.join("sklearn-small/breast_cancer.csv"));
+    let (xs, ys) = load(&dir, "breast_cancer");
     check_classifier("breast cancer", &xs, &ys, &real["breast_cancer"]);
-    let (xs, ys) = read_csv(dir.join("sklearn-small/wine.csv"));
+    let (xs, ys) = load(&dir, "wine");
     check_classifier("wine", &xs, &ys, &real["wine"]);
 }
 
@@ -128,8 +128,8 @@ fn logistic_regression_on_the_small_datasets_matches_scikit_learn() {
 fn logistic_regression_on_optdigits_matches_scikit_learn() {
     let Some(dir) = datasets() else { return };
     let real = fixture("real.json");
-    let (train_x, train_y) = read_plain_csv(dir.join("optdigits/optdigits.tra"));
-    let (test_x, test_y) = read_plain_csv(dir.join("optdigits/optdigits.tes"));
+    let (train_x, train_y) = load(&dir, "optdigits_train");
+    let (test_x, test_y) = load(&dir, "optdigits_test");
     let all_train: Vec<usize> = (0..train_x.len()).collect();
     let all_test: Vec<usize> = (0..test_x.len()).collect();
     let (xtr, xte) = standardise(&take(&train_x, &all_train), &take(&test_x, &all_test));

@@ -3,7 +3,7 @@
 
 use kindling_tensor::Tensor;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `fixtures/linear/<file>`, parsed.
 pub fn fixture(file: &str) -> Value {
@@ -61,43 +61,27 @@ pub fn datasets() -> Option<PathBuf> {
     }
 }
 
-/// A numeric CSV with a header: features (all columns but the last) and the last column.
-pub fn read_csv(path: PathBuf) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut xs = Vec::new();
-    let mut ys = Vec::new();
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let mut values: Vec<f64> = line.split(',').map(|v| v.trim().parse().unwrap()).collect();
-        ys.push(values.pop().unwrap());
-        xs.push(values);
+/// One of the real datasets, read through kindling-data's loaders, as rows of features and
+/// the target (the class label as a float for the classifiers): `"diabetes"`, `"iris"`,
+/// `"breast_cancer"`, `"wine"`, `"optdigits_train"` or `"optdigits_test"`.
+pub fn load(dir: &Path, name: &str) -> (Vec<Vec<f64>>, Vec<f64>) {
+    use kindling_data::datasets::{self, Split};
+    let rows = |t: &Tensor<f64>| t.to_vec().chunks(t.shape()[1]).map(<[f64]>::to_vec).collect::<Vec<_>>();
+    let small = dir.join("sklearn-small");
+    let table = match name {
+        "diabetes" => {
+            let table = datasets::diabetes(&small).unwrap();
+            return (rows(&table.features), table.targets.to_vec());
+        }
+        "iris" => datasets::iris_f64(dir.join("iris")),
+        "breast_cancer" => datasets::breast_cancer(&small),
+        "wine" => datasets::wine(&small),
+        "optdigits_train" => datasets::optdigits(dir.join("optdigits"), Split::Train),
+        "optdigits_test" => datasets::optdigits(dir.join("optdigits"), Split::Test),
+        other => panic!("no dataset {other:?}"),
     }
-    (xs, ys)
-}
-
-/// The iris file: four measurements and the species as 0, 1, 2 (sorted names).
-pub fn read_iris(path: PathBuf) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let rows: Vec<Vec<&str>> =
-        text.lines().map(|l| l.split(',').collect::<Vec<_>>()).filter(|r| r.len() == 5).collect();
-    let mut names: Vec<&str> = rows.iter().map(|r| r[4]).collect();
-    names.sort_unstable();
-    names.dedup();
-    let xs = rows.iter().map(|r| r[..4].iter().map(|v| v.parse().unwrap()).collect()).collect();
-    let ys = rows.iter().map(|r| names.iter().position(|n| *n == r[4]).unwrap() as f64).collect();
-    (xs, ys)
-}
-
-/// A headerless numeric CSV (optdigits): features and the last column.
-pub fn read_plain_csv(path: PathBuf) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut xs = Vec::new();
-    let mut ys = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let mut values: Vec<f64> = line.split(',').map(|v| v.trim().parse().unwrap()).collect();
-        ys.push(values.pop().unwrap());
-        xs.push(values);
-    }
-    (xs, ys)
+    .unwrap();
+    (rows(&table.features), table.labels.to_vec().into_iter().map(|l| l as f64).collect())
 }
 
 /// The rows at `idx`, as a tensor.
