@@ -3,10 +3,11 @@
 //! KINDLING_DATASETS is set (fixtures/neighbors/peer_scikit_learn.py measures scikit-learn's side).
 
 use kindling_classic::linear::Perceptron;
+use kindling_classic::model_selection::take_rows;
 use kindling_classic::naive_bayes::GaussianNb;
 use kindling_classic::neighbors::KNeighborsClassifier;
 use kindling_classic::{ClassicError, Classifier, Persist, Supervised};
-use kindling_data::csv::{read_csv, CsvOptions};
+use kindling_data::datasets::{self, Split};
 use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_data::split::stratified_train_val_test_split;
 use kindling_tensor::{Rng, Tensor};
@@ -127,48 +128,34 @@ fn a_target_of_the_wrong_length_panics() {
     let _ = Perceptron::new().fit(&Tensor::from([[0.0], [1.0], [2.0]]), &[0, 1]);
 }
 
-/// A labelled table: the `target` column of a scikit-learn CSV, or iris' species names.
+/// A labelled table, read through kindling-data's loaders.
 fn load(dir: &Path, name: &str) -> (Tensor<f64>, Vec<i64>) {
-    if name == "iris" {
-        let names = ["sepal_length", "sepal_width", "petal_length", "petal_width", "species"];
-        let table = read_csv(dir.join("iris/iris.data"), &CsvOptions::new().header(false).names(&names)).unwrap();
-        let species = table.categorical("species").unwrap();
-        let mut kinds: Vec<&str> = species.iter().map(|s| s.as_deref().unwrap()).collect();
-        kinds.sort();
-        kinds.dedup();
-        let y = species.iter().map(|s| kinds.binary_search(&s.as_deref().unwrap()).unwrap() as i64).collect();
-        return (table.to_tensor(&names[..4]).unwrap(), y);
+    let table = match name {
+        "iris" => datasets::iris_f64(dir.join("iris")),
+        "breast_cancer" => datasets::breast_cancer(dir.join("sklearn-small")),
+        "wine" => datasets::wine(dir.join("sklearn-small")),
+        other => panic!("no dataset {other:?}"),
     }
-    let table = read_csv(dir.join(format!("sklearn-small/{name}.csv")), &CsvOptions::new()).unwrap();
-    let features: Vec<&str> = table.numeric_names().into_iter().filter(|n| *n != "target").collect();
-    let y = table.numeric("target").unwrap().iter().map(|v| *v as i64).collect();
-    (table.to_tensor(&features).unwrap(), y)
-}
-
-fn rows(x: &Tensor<f64>, at: &[usize]) -> Tensor<f64> {
-    let (v, d) = (x.to_vec(), x.shape()[1]);
-    Tensor::from_vec(at.iter().flat_map(|&i| v[i * d..(i + 1) * d].to_vec()).collect(), [at.len(), d])
+    .unwrap();
+    (table.features, table.labels.to_vec())
 }
 
 /// Standardised (train, test) parts of a small dataset: stratified 70/30, seed 0.
 fn small_split(dir: &Path, name: &str) -> [(Tensor<f64>, Vec<i64>); 2] {
     let (x, y) = load(dir, name);
     let split = stratified_train_val_test_split(&y, [0.7, 0.0, 0.3], 0);
-    let pick = |at: &[usize]| (rows(&x, at), at.iter().map(|&i| y[i]).collect::<Vec<_>>());
+    let pick = |at: &[usize]| (take_rows(&x, at), at.iter().map(|&i| y[i]).collect::<Vec<_>>());
     let ((train, y_train), (test, y_test)) = (pick(&split.train), pick(&split.test));
     let mut scaler = StandardScaler::new();
     [(scaler.fit_transform(&train), y_train), (scaler.transform(&test), y_test)]
 }
 
 fn optdigits(dir: &Path) -> [(Tensor<f64>, Vec<i64>); 2] {
-    let read = |file: &str| {
-        let table = read_csv(dir.join("optdigits").join(file), &CsvOptions::new().header(false)).unwrap();
-        let names: Vec<String> = (0..64).map(|i| i.to_string()).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let y = table.numeric("64").unwrap().iter().map(|v| *v as i64).collect::<Vec<_>>();
-        (table.to_tensor(&names).unwrap(), y)
+    let read = |split| {
+        let table = datasets::optdigits(dir.join("optdigits"), split).unwrap();
+        (table.features, table.labels.to_vec())
     };
-    let ((train, y_train), (test, y_test)) = (read("optdigits.tra"), read("optdigits.tes"));
+    let ((train, y_train), (test, y_test)) = (read(Split::Train), read(Split::Test));
     let mut scaler = StandardScaler::new();
     [(scaler.fit_transform(&train), y_train), (scaler.transform(&test), y_test)]
 }
