@@ -17,7 +17,7 @@ import time
 import warnings
 
 import numpy as np
-from sklearn import linear_model, naive_bayes, neighbors
+from sklearn import ensemble, linear_model, naive_bayes, neighbors, svm, tree
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import StandardScaler
 
@@ -39,6 +39,14 @@ ESTIMATORS = {
     "Lasso(0.1)": lambda: linear_model.Lasso(alpha=0.1),
     "ElasticNet(0.1, 0.5)": lambda: linear_model.ElasticNet(alpha=0.1, l1_ratio=0.5),
     "KNeighborsRegressor(5)": lambda: neighbors.KNeighborsRegressor(5),
+    # Chapter 17: trees and forests.
+
+    # Chapter 17: AdaBoost and gradient boosting.
+
+    # Chapter 17: histogram gradient boosting.
+
+    # Chapter 17: support vector machines.
+
 }
 # Read on the raw features (counts), not standardised ones.
 RAW = {"MultinomialNB"}

@@ -298,6 +298,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     case!(diabetes, "ElasticNet(0.1, 0.5)", ElasticNet::new().alpha(0.1).l1_ratio(0.5));
     case!(diabetes, "KNeighborsRegressor(5)", KNeighborsRegressor::new(5));
 
+    // Chapter 17: trees and forests.
+
+    // Chapter 17: AdaBoost and gradient boosting.
+
+    // Chapter 17: histogram gradient boosting.
+
+    // Chapter 17: support vector machines.
+
+    // Chapter 17: clustering and PCA (unsupervised rows).
+
     println!("| dataset | estimator | score | fit (s) | predict (s) |");
     println!("|---|---|---|---|---|");
     for r in &rows {

@@ -91,6 +91,25 @@ pub trait PredictProba: Classifier {
 /// A model of real values.
 pub trait Regressor: Supervised<Target = f64> {}
 
+/// A model that groups rows without targets (k-means, Gaussian mixtures, agglomerative
+/// clustering). Cluster ids run from 0 to the number of clusters less one.
+pub trait Clusterer: Clone + Send + Sync {
+    /// The model's name in messages.
+    fn name(&self) -> &'static str;
+
+    /// Learns the clusters of `x` (`[samples, features]`), replacing an earlier fit.
+    fn fit(&mut self, x: &Tensor<f64>) -> Result<(), ClassicError>;
+
+    /// The cluster of each row `fit` saw. Panics when the model is not fitted.
+    fn labels(&self) -> &[usize];
+
+    /// `fit`, then the training rows' clusters.
+    fn fit_predict(&mut self, x: &Tensor<f64>) -> Result<Vec<usize>, ClassicError> {
+        self.fit(x)?;
+        Ok(self.labels().to_vec())
+    }
+}
+
 /// An unsupervised step that learns from `x` alone and rewrites it (a scaler, polynomial
 /// features, later PCA).
 pub trait Transformer: Clone + Send + Sync {

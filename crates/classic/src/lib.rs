@@ -23,11 +23,18 @@ pub mod linear;
 pub mod naive_bayes;
 pub mod neighbors;
 
+// Trees, ensembles, margins and clusters (chapter 17).
+pub mod cluster;
+pub mod decomposition;
+pub mod ensemble;
+pub mod svm;
+pub mod tree;
+
 // Putting models together and choosing them.
 pub mod model_selection;
 pub mod pipeline;
 pub mod preprocessing;
 
 pub use error::ClassicError;
-pub use estimator::{Classifier, PredictProba, Regressor, Supervised, Target, Transformer};
+pub use estimator::{Classifier, Clusterer, PredictProba, Regressor, Supervised, Target, Transformer};
 pub use persist::Persist;

@@ -36,6 +36,7 @@
 
 mod agreement;
 mod classification;
+mod clustering;
 mod confusion;
 mod ranking;
 mod regression;
@@ -44,6 +45,8 @@ pub mod text;
 
 pub use agreement::{cohen_kappa, matthews_corrcoef, KappaWeights};
 pub use classification::{accuracy, binary_log_loss, class_probabilities, log_loss, predicted_classes, LOG_LOSS_EPS};
+// Clustering metrics (owner: clustering).
+
 pub use confusion::{Average, ConfusionMatrix};
 pub use ranking::{average_precision, pr_auc, precision_recall_curve, roc_auc, PrecisionRecallCurve};
 pub use regression::{adjusted_r2, mae, mape, mse, r2_score, rmse};

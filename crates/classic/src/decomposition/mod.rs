@@ -1,0 +1,1 @@
+//! Matrix decompositions as transformers: principal component analysis.

@@ -1,0 +1,8 @@
+//! Ensembles of trees: random forests and extra trees, AdaBoost, gradient boosting and
+//! histogram-based gradient boosting.
+
+// Random forests and extra trees (owner: trees).
+
+// AdaBoost and exact gradient boosting (owner: boosting).
+
+// Histogram-based gradient boosting (owner: histogram boosting).
