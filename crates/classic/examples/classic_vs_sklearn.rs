@@ -304,7 +304,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Chapter 17: histogram gradient boosting.
     {
-        use kindling_classic::ensemble::{EarlyStopping, HistGradientBoostingClassifier, HistGradientBoostingRegressor};
+        use kindling_classic::ensemble::{
+            EarlyStopping, HistGradientBoostingClassifier, HistGradientBoostingRegressor,
+        };
         let hgb_c = HistGradientBoostingClassifier::new().max_iter(100).early_stopping(EarlyStopping::Off);
         case!(optdigits, "HistGradientBoostingClassifier(100)", hgb_c);
         let hgb_r = HistGradientBoostingRegressor::new().max_iter(100).early_stopping(EarlyStopping::Off);

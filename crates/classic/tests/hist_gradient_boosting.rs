@@ -46,14 +46,17 @@ fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
     }
 }
 
-fn leaf_counts<'a>(trees: impl Iterator<Item = &'a kindling_classic::ensemble::hist_gradient_boosting::HistTree>) -> Vec<i64> {
+fn leaf_counts<'a>(
+    trees: impl Iterator<Item = &'a kindling_classic::ensemble::hist_gradient_boosting::HistTree>,
+) -> Vec<i64> {
     trees.map(|t| t.leaf_count() as i64).collect()
 }
 
 #[test]
 fn bin_cut_points_match_scikit_learns_bin_mapper_exactly() {
     let fx = fixture();
-    let bits = |v: &Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|b| f64::from_bits(b.as_u64().unwrap())).collect() };
+    let bits =
+        |v: &Value| -> Vec<f64> { v.as_array().unwrap().iter().map(|b| f64::from_bits(b.as_u64().unwrap())).collect() };
     let x_rows: Vec<Vec<f64>> = fx["bins"]["x_bits"].as_array().unwrap().iter().map(bits).collect();
     let x = Tensor::from_vec(x_rows.concat(), [x_rows.len(), 4]);
     for max_bins in [255usize, 16] {
@@ -110,12 +113,12 @@ fn short_classification_runs_match_scikit_learn() {
         assert_eq!(leaf_counts(model.trees().iter()), labels(&case["leaves"]), "{name}: leaves per tree");
         let raw = model.decision_function(&x_test).to_vec();
         let want_raw: Vec<f64> = match &case["raw"].as_array().unwrap()[0] {
-            Value::Array(_) => case["raw"].as_array().unwrap().iter().flat_map(|r| floats(r)).collect(),
+            Value::Array(_) => case["raw"].as_array().unwrap().iter().flat_map(floats).collect(),
             _ => floats(&case["raw"]),
         };
         assert_close(&format!("{name} raw"), &raw, &want_raw, 1e-9);
         let proba = model.predict_proba(&x_test).to_vec();
-        let want_proba: Vec<f64> = case["proba"].as_array().unwrap().iter().flat_map(|r| floats(r)).collect();
+        let want_proba: Vec<f64> = case["proba"].as_array().unwrap().iter().flat_map(floats).collect();
         assert_close(&format!("{name} proba"), &proba, &want_proba, 1e-9);
     }
 }
@@ -129,8 +132,10 @@ fn random_data(rows: usize, cols: usize, seed: u64) -> Tensor<f64> {
 fn the_naive_split_finder_grows_the_same_trees() {
     let x = random_data(240, 6, 7);
     let v = x.to_vec();
-    let y_real: Vec<f64> = (0..240).map(|r| v[r * 6] * 3.0 + v[r * 6 + 1].sin() + v[r * 6 + 2] * v[r * 6 + 3]).collect();
-    let y_class: Vec<i64> = (0..240).map(|r| (v[r * 6] + v[r * 6 + 4] > 0.0) as i64 + (v[r * 6 + 5] > 0.8) as i64).collect();
+    let y_real: Vec<f64> =
+        (0..240).map(|r| v[r * 6] * 3.0 + v[r * 6 + 1].sin() + v[r * 6 + 2] * v[r * 6 + 3]).collect();
+    let y_class: Vec<i64> =
+        (0..240).map(|r| (v[r * 6] + v[r * 6 + 4] > 0.0) as i64 + (v[r * 6 + 5] > 0.8) as i64).collect();
     let y_binary: Vec<i64> = y_class.iter().map(|&c| i64::from(c > 0)).collect();
 
     let regressor = HistGradientBoostingRegressor::new().max_iter(8).min_samples_leaf(5).max_bins(32);
@@ -316,7 +321,8 @@ fn diabetes_r2_is_close_to_scikit_learn() {
     let table = datasets::diabetes(dir.join("sklearn-small")).unwrap();
     let (x, y) = (table.features, table.targets.to_vec());
     let real = &fixture()["real"]["diabetes"];
-    let index = |v: &Value| -> Vec<usize> { v.as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect() };
+    let index =
+        |v: &Value| -> Vec<usize> { v.as_array().unwrap().iter().map(|i| i.as_u64().unwrap() as usize).collect() };
     let (train, test) = (index(&real["train"]), index(&real["test"]));
     let mut scaler = StandardScaler::new();
     let x_train = scaler.fit_transform(&take_rows(&x, &train));
@@ -328,4 +334,23 @@ fn diabetes_r2_is_close_to_scikit_learn() {
     eprintln!("diabetes: R² {r2:.6} (scikit-learn {want:.6})");
     // Same rows, same bins, no randomness: the same model up to rounding.
     assert!((r2 - want).abs() <= 1e-6, "R² {r2} vs scikit-learn's {want}");
+}
+
+#[test]
+fn the_same_trees_on_one_thread_and_on_four() {
+    // Big enough that the root's histogram is shared out among threads.
+    let x = random_data(2000, 40, 13);
+    let v = x.to_vec();
+    let y: Vec<i64> = (0..2000).map(|r| i64::from(v[r * 40] + v[r * 40 + 7] * v[r * 40 + 39] > 0.0)).collect();
+    let fit_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mut model = HistGradientBoostingClassifier::new().max_iter(4);
+        pool.install(|| model.fit(&x, &y)).unwrap();
+        model
+    };
+    let (one, four) = (fit_on(1), fit_on(4));
+    for (a, b) in one.trees().iter().zip(four.trees()) {
+        assert_eq!(a.splits(), b.splits());
+        assert_eq!(a.leaf_values(), b.leaf_values());
+    }
 }
