@@ -4,7 +4,10 @@
 mod kmeans;
 mod kmeans_lloyd;
 mod minibatch;
+mod mixture;
+mod mixture_gaussian;
 pub use kmeans::{elbow, Init, KMeans};
 pub use minibatch::MiniBatchKMeans;
+pub use mixture::{Covariance, GaussianMixture, MixtureInit};
 
 // Agglomerative clustering and the dendrogram (owner: agglomerative).
