@@ -251,3 +251,23 @@ fn optdigits_adjusted_rand_is_within_scikit_learns_spread() {
     eprintln!("optdigits MiniBatchKMeans(10) ARI {ari:.4}");
     assert!((0.4424 - 0.01..=0.5737 + 0.01).contains(&ari), "{ari}");
 }
+
+#[test]
+fn stranded_mini_batch_centers_are_reassigned() {
+    let x = blobs(7);
+    let start = Tensor::from_vec(vec![0.0, 0.0, 100.0, 100.0, -100.0, -100.0], [3, 2]);
+    let fit = |ratio: f64| {
+        let mut model =
+            MiniBatchKMeans::new(3).batch_size(32).seed(1).init(Init::Centers(start.clone())).reassignment_ratio(ratio);
+        model.fit(&x).unwrap();
+        let mut used = model.labels().to_vec();
+        used.sort_unstable();
+        used.dedup();
+        (used.len(), model.inertia())
+    };
+    let (stranded, stranded_inertia) = fit(0.0);
+    let (moved, moved_inertia) = fit(0.01);
+    assert_eq!(stranded, 1, "without reassignment the two far centers never win a row");
+    assert_eq!(moved, 3, "reassignment brings the far centers onto the data");
+    assert!(moved_inertia < 0.5 * stranded_inertia, "{moved_inertia} vs {stranded_inertia}");
+}
