@@ -210,7 +210,7 @@ pub(crate) fn lloyd(rows: &Rows, mut centers: Vec<f64>, k: usize, max_iter: usiz
 
 /// Each cluster's mean. An empty cluster takes the row farthest from its current center
 /// (which leaves its old cluster), as scikit-learn relocates them.
-fn means(rows: &Rows, old: &[f64], labels: &[usize], k: usize) -> Vec<f64> {
+pub(crate) fn means(rows: &Rows, old: &[f64], labels: &[usize], k: usize) -> Vec<f64> {
     let d = rows.d;
     let mut sums = vec![0.0; k * d];
     let mut counts = vec![0.0; k];
