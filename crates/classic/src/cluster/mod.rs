@@ -3,3 +3,9 @@
 // k-means, mini-batch k-means and Gaussian mixtures (owner: clustering).
 
 // Agglomerative clustering and the dendrogram (owner: agglomerative).
+pub mod agglomerative;
+pub mod dendrogram;
+mod linkage_fast;
+mod linkage_naive;
+pub use agglomerative::{fcluster, linkage, AgglomerativeClustering, Linkage, Merge};
+pub use dendrogram::{dendrogram_svg, dendrogram_svg_lastp};
