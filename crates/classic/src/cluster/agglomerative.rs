@@ -44,9 +44,9 @@
 use super::{linkage_fast, linkage_naive};
 use crate::persist::Persist;
 use crate::{ClassicError, Clusterer};
-use kindling_tensor::{kernel_mode, KernelMode};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;
+use kindling_tensor::{kernel_mode, KernelMode};
 use std::fmt;
 use std::str::FromStr;
 
@@ -132,27 +132,42 @@ pub fn linkage(x: &Tensor<f64>, method: Linkage) -> Vec<Merge> {
     }
 }
 
-/// Cuts the tree into `k` clusters by undoing its last k − 1 merges. Cluster ids follow the
-/// leaves from left to right (each row's `left` child first), as SciPy's
-/// `fcluster(Z, k, 'maxclust')` numbers them, from 0 instead of 1. Panics unless
-/// 1 ≤ k ≤ n.
+/// Cuts the tree into `k` clusters by undoing its last k − 1 merges, numbered exactly as
+/// SciPy's `fcluster(Z, k, 'maxclust')` numbers them, from 0 instead of 1: a walk from the root
+/// visits a node's merged children (left, then right) before naming its single points, and
+/// numbers clusters in the order it meets them. Panics unless 1 ≤ k ≤ n.
 pub fn fcluster(merges: &[Merge], k: usize) -> Vec<usize> {
     let n = merges.len() + 1;
     assert!((1..=n).contains(&k), "fcluster: k = {k}, but the tree has {n} points");
-    // Clusters are the nodes with id < 2n − k (formed before the last k − 1 merges); they
-    // are numbered in the order a left-first walk from the root meets them.
+    if n == 1 {
+        return vec![0];
+    }
+    // Clusters are the nodes with id < 2n − k (formed before the last k − 1 merges).
     let cut = 2 * n - k;
     let mut labels = vec![0; n];
-    let mut next = 0;
-    let mut stack = vec![2 * n - 2];
-    while let Some(node) = stack.pop() {
-        if node < cut {
-            paint(merges, node, next, &mut labels);
-            next += 1;
+    let mut count = 0;
+    // The cluster being painted: the highest node below the cut on the current path.
+    let mut leader = None;
+    let mut stack = vec![(2 * n - 2, false)];
+    while let Some((node, children_done)) = stack.pop() {
+        let m = merges[node - n];
+        if !children_done {
+            if leader.is_none() && node < cut {
+                leader = Some(node);
+                count += 1;
+            }
+            stack.push((node, true));
+            stack.extend([m.right, m.left].into_iter().filter(|&c| c >= n).map(|c| (c, false)));
         } else {
-            let m = merges[node - n];
-            stack.push(m.right);
-            stack.push(m.left);
+            for point in [m.left, m.right].into_iter().filter(|&c| c < n) {
+                if leader.is_none() {
+                    count += 1;
+                }
+                labels[point] = count - 1;
+            }
+            if leader == Some(node) {
+                leader = None;
+            }
         }
     }
     labels

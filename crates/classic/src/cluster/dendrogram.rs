@@ -111,7 +111,11 @@ fn axis(svg: &mut String, top_height: f64, y_of: &impl Fn(f64) -> f64) {
         let h = top_height * i as f64 / 4.0;
         let y = y_of(h);
         let _ = writeln!(svg, r#"<line x1="{:.1}" y1="{y:.1}" x2="{x}" y2="{y:.1}" stroke="black"/>"#, x - 4.0);
-        let _ = writeln!(svg, r#"<text x="{:.1}" y="{y:.1}" text-anchor="end" dominant-baseline="middle">{h:.3}</text>"#, x - 6.0);
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{y:.1}" text-anchor="end" dominant-baseline="middle">{h:.3}</text>"#,
+            x - 6.0
+        );
     }
     let _ = writeln!(
         svg,

@@ -35,8 +35,7 @@ pub(crate) fn linkage(rows: &[f64], n: usize, dims: usize, linkage: Linkage) -> 
         let (left, right) = (id[bi].min(id[bj]), id[bi].max(id[bj]));
         merges.push(Merge { left, right, distance: best, size: size[bi] + size[bj] });
         for k in (0..n).filter(|&k| active[k] && k != bi && k != bj) {
-            let updated =
-                lance_williams(linkage, d[k * n + bi], d[k * n + bj], best, size[bi], size[bj], size[k]);
+            let updated = lance_williams(linkage, d[k * n + bi], d[k * n + bj], best, size[bi], size[bj], size[k]);
             d[k * n + bi] = updated;
             d[bi * n + k] = updated;
         }

@@ -346,7 +346,10 @@ impl Transformer for Pca {
     fn restore(&mut self, state: &StateDict) -> Result<(), String> {
         let meta = |key: &str| state.metadata().get(key).cloned().ok_or_else(|| format!("no {key:?} in the metadata"));
         let tensor = |name: &str| {
-            state.get(name).map(|t| (t.shape().to_vec(), t.cast::<f64>().to_vec())).ok_or_else(|| format!("no tensor {name:?}"))
+            state
+                .get(name)
+                .map(|t| (t.shape().to_vec(), t.cast::<f64>().to_vec()))
+                .ok_or_else(|| format!("no tensor {name:?}"))
         };
         let (mean_shape, mean) = tensor("mean")?;
         let (shape, components) = tensor("components")?;
@@ -355,10 +358,7 @@ impl Transformer for Pca {
         let singular_values = tensor("singular_values")?.1;
         let d = mean.len();
         let k = explained_variance.len();
-        if mean_shape.len() != 1
-            || shape != [k, d]
-            || explained_variance_ratio.len() != k
-            || singular_values.len() != k
+        if mean_shape.len() != 1 || shape != [k, d] || explained_variance_ratio.len() != k || singular_values.len() != k
         {
             return Err(format!("components of shape {shape:?} do not match {k} variances and {d} means"));
         }
