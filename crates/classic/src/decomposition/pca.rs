@@ -178,14 +178,21 @@ impl Pca {
     }
 }
 
-/// Centred copy of `x` and the column means.
+/// Centred copy of the rows (`n × d`, row-major) and the column means.
 fn centre(values: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
     let mut mean = vec![0.0; d];
-    for row in values.chunks(d.max(1)) {
-        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+    for row in values.chunks_exact(d) {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v;
+        }
     }
     mean.iter_mut().for_each(|m| *m /= n as f64);
-    let centred = values.chunks(d.max(1)).flat_map(|r| r.iter().zip(&mean).map(|(v, m)| v - m)).collect();
+    let mut centred = vec![0.0; n * d];
+    for (out, row) in centred.chunks_exact_mut(d).zip(values.chunks_exact(d)) {
+        for ((o, v), m) in out.iter_mut().zip(row).zip(&mean) {
+            *o = v - m;
+        }
+    }
     (centred, mean)
 }
 
@@ -213,8 +220,10 @@ impl Transformer for Pca {
     fn fit(&mut self, x: &Tensor<f64>) -> Result<(), ClassicError> {
         assert!(x.rank() == 2, "{NAME}::fit: x must be [samples, features], got shape {:?}", x.shape());
         let (n, d) = (x.shape()[0], x.shape()[1]);
-        let values = x.contiguous().to_vec();
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        let x = x.contiguous();
+        let values = x.as_slice().expect("a contiguous tensor has a slice");
+        if !values.iter().fold(true, |ok, v| ok & v.is_finite()) {
+            let i = values.iter().position(|v| !v.is_finite()).expect("a value is not finite");
             return Err(ClassicError::data(
                 NAME,
                 format!(
@@ -244,7 +253,7 @@ impl Transformer for Pca {
             }
             _ => {}
         }
-        let (centred, mean) = centre(&values, n, d);
+        let (centred, mean) = centre(values, n, d);
         let covariance = match self.solver {
             PcaSolver::Auto => d <= 1000 && n >= 10 * d,
             PcaSolver::Full => false,
