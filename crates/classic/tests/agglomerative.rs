@@ -8,6 +8,7 @@ use kindling_classic::cluster::{
 use kindling_classic::{ClassicError, Clusterer, Persist};
 use kindling_data::datasets::{self, Split};
 use kindling_data::preprocess::{StandardScaler, Transform};
+use kindling_metrics::metrics::adjusted_rand_index;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use serde_json::Value;
 
@@ -39,28 +40,6 @@ fn matrix(v: &Value) -> Tensor<f64> {
 
 fn codes(labels: &[usize]) -> Vec<i64> {
     labels.iter().map(|&l| l as i64).collect()
-}
-
-/// The adjusted Rand index (Hubert and Arabie), from the contingency table; kept here so the
-/// test does not lean on the metrics crate's version, written in parallel.
-fn adjusted_rand_index(a: &[i64], b: &[i64]) -> f64 {
-    use std::collections::HashMap;
-    let pairs = |c: f64| c * (c - 1.0) / 2.0;
-    let mut table: HashMap<(i64, i64), f64> = HashMap::new();
-    let (mut rows, mut cols): (HashMap<i64, f64>, HashMap<i64, f64>) = (HashMap::new(), HashMap::new());
-    for (&x, &y) in a.iter().zip(b) {
-        *table.entry((x, y)).or_default() += 1.0;
-        *rows.entry(x).or_default() += 1.0;
-        *cols.entry(y).or_default() += 1.0;
-    }
-    let index: f64 = table.values().map(|&c| pairs(c)).sum();
-    let (sum_a, sum_b): (f64, f64) = (rows.values().map(|&c| pairs(c)).sum(), cols.values().map(|&c| pairs(c)).sum());
-    let expected = sum_a * sum_b / pairs(a.len() as f64);
-    let max = 0.5 * (sum_a + sum_b);
-    if max == expected {
-        return 1.0;
-    }
-    (index - expected) / (max - expected)
 }
 
 /// Same partition, whatever the numbering.
