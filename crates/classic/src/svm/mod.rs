@@ -13,8 +13,8 @@
 
 pub(crate) mod cache;
 pub(crate) mod kernel;
-pub(crate) mod smo;
 mod persist;
+pub(crate) mod smo;
 mod svc;
 mod train;
 
