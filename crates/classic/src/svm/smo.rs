@@ -131,8 +131,8 @@ pub(crate) fn solve(
     let mut score = y.to_vec();
     let diag = rows.diag().to_vec();
     let mut freedom = Freedom { up: vec![false; l], down: vec![false; l] };
-    for t in 0..l {
-        freedom.set(t, 0.0, y[t], c);
+    for (t, &yt) in y.iter().enumerate() {
+        freedom.set(t, 0.0, yt, c);
     }
     let mut iterations = 0;
     let mut converged = false;

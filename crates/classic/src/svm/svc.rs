@@ -185,11 +185,9 @@ impl Svc {
         let mut out = vec![0.0; (k - 1) * n_sv];
         let class_of = class_of_support(&fit.n_support);
         for (s, &c) in class_of.iter().enumerate() {
-            let mut row = 0;
-            for other in (0..k).filter(|&o| o != c) {
+            for (row, other) in (0..k).filter(|&o| o != c).enumerate() {
                 let p = pair_index(c.min(other), c.max(other), k);
                 out[row * n_sv + s] = sign * fit.coef[s * problems + p];
-                row += 1;
             }
         }
         Tensor::from_vec(out, [k - 1, n_sv])
