@@ -217,6 +217,8 @@ fn errors_say_what_to_do() {
     let err = Svc::new().fit(&x, &[4, 4, 4]).unwrap_err();
     assert!(matches!(err, ClassicError::Data { .. }));
     assert_eq!(err.to_string(), "Svc: y holds only one class (4); an SVM needs samples of at least two classes");
+    let err = Svc::new().fit(&Tensor::from_vec(Vec::<f64>::new(), [3, 0]), &[0, 1, 1]).unwrap_err();
+    assert_eq!(err.to_string(), "Svc: x has no features; an SVM needs at least one column");
     let err = Svc::new().c(0.0).fit(&x, &[0, 1, 1]).unwrap_err();
     assert_eq!(err.to_string(), "Svc: c must be positive and finite, got 0");
     let err = Svc::new().gamma(Gamma::Value(-1.0)).fit(&x, &[0, 1, 1]).unwrap_err();

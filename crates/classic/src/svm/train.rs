@@ -59,6 +59,9 @@ pub(super) fn fit(svc: &Svc, x: &Tensor<f64>, y: &[i64]) -> Result<SvcFit, Class
     input::check_targets(&op, rows, y.len());
     check_params(svc)?;
     input::check_not_empty(NAME, rows)?;
+    if dims == 0 {
+        return Err(ClassicError::data(NAME, "x has no features; an SVM needs at least one column"));
+    }
     input::check_finite(NAME, &values, dims)?;
     let (classes, codes) = input::encode_labels(y);
     let k = classes.len();
