@@ -15,10 +15,14 @@
 //! - v5 threads (`versions::v5_threaded`), rectangles handed out dynamically: 218 on 2 (`v5_threaded_sgemm`).
 //! - v6 skinny products (`skinny`): at most 4 rows of `a` (decoding with a KV cache) read `b` in
 //!   place, as dot products or scaled-row sums, instead of packing it (`skinny_sgemm`).
+//! - v7 narrow products (`narrow`): at most 16 columns of `c` (k-means distances, ten logits)
+//!   from a small panel of `b` held in L1, four rows of `a` at a time, instead of a 32- or
+//!   64-column tile that is mostly padding.
 //!
 //! Chapter: "Matrix multiplication, from three loops to 90% of peak".
 
 pub mod kernels;
+pub mod narrow;
 mod pack;
 pub mod skinny;
 #[cfg(test)]
@@ -71,11 +75,44 @@ fn gemm_with_threads<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T], thread
     }
 }
 
+/// The block depth of the packed kernel this machine would run, so the narrow path groups its
+/// sums the same way.
+fn narrow_kc<T: 'static>() -> usize {
+    use kernels::MicroKernel;
+    let f32 = std::any::TypeId::of::<T>() == std::any::TypeId::of::<f32>();
+    #[cfg(target_arch = "x86_64")]
+    {
+        if f32 && kernels::Avx512F32::available() {
+            return kernels::Avx512F32::KC;
+        }
+        if f32 && kernels::Avx2F32::available() {
+            return kernels::Avx2F32::KC;
+        }
+        if !f32 && kernels::Avx512F64::available() {
+            return kernels::Avx512F64::KC;
+        }
+        if !f32 && kernels::Avx2F64::available() {
+            return kernels::Avx2F64::KC;
+        }
+    }
+    if f32 {
+        kernels::Portable::<f32, 4, 16>::KC
+    } else {
+        kernels::Portable::<f64, 4, 8>::KC
+    }
+}
+
 /// v5 with an explicit thread count.
 fn gemm_f32(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32], threads: usize) {
     if a.rows <= skinny::SKINNY_MAX_ROWS
         && a.rows * b.cols * a.cols >= PACKED_MIN_MACS
         && skinny::gemm(a, b, c, threads)
+    {
+        return;
+    }
+    if a.rows > skinny::SKINNY_MAX_ROWS
+        && a.rows * b.cols * a.cols >= PACKED_MIN_MACS
+        && narrow::gemm(a, b, c, threads, narrow_kc::<f32>())
     {
         return;
     }
@@ -95,6 +132,12 @@ fn gemm_f64(a: MatRef<f64>, b: MatRef<f64>, c: &mut [f64], threads: usize) {
     if a.rows <= skinny::SKINNY_MAX_ROWS
         && a.rows * b.cols * a.cols >= PACKED_MIN_MACS
         && skinny::gemm(a, b, c, threads)
+    {
+        return;
+    }
+    if a.rows > skinny::SKINNY_MAX_ROWS
+        && a.rows * b.cols * a.cols >= PACKED_MIN_MACS
+        && narrow::gemm(a, b, c, threads, narrow_kc::<f64>())
     {
         return;
     }

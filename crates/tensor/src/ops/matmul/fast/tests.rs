@@ -296,6 +296,40 @@ fn skinny_products_match_naive() {
     check_grid::<f64>(&shapes, &all_layout_pairs(), &[("gemm", gemm)]);
 }
 
+/// Products with at most 16 columns (k-means distances, ten logits) through the dispatcher
+/// and through the narrow path itself, on one thread and on the pool, past one `kc` block.
+#[test]
+fn narrow_products_match_naive() {
+    let shapes: Vec<(usize, usize, usize)> = [1, 5, 10, 16]
+        .iter()
+        .flat_map(|&n| [(5, 64, n), (7, 1, n), (301, 64, n), (1031, 300, n), (600, 3, n)])
+        .collect();
+    let narrow_f32: Gemm<f32> = |a, b, c| assert!(narrow::gemm(a, b, c, 1, 256), "narrow path refused");
+    let narrow_f64: Gemm<f64> = |a, b, c| assert!(narrow::gemm(a, b, c, 2, 128), "narrow path refused");
+    let row_layouts =
+        [(Layout::RowMajor, Layout::RowMajor), (Layout::Offset, Layout::ColMajor), (Layout::RowMajor, Layout::Strided)];
+    one_thread(|| check_grid::<f32>(&shapes, &row_layouts, &[("gemm", gemm), ("narrow", narrow_f32)]));
+    check_grid::<f64>(&shapes, &row_layouts, &[("gemm", gemm), ("narrow", narrow_f64)]);
+}
+
+/// The narrow path groups its sums as the packed kernel does, so where both fuse their
+/// multiply-adds the two give the same bits.
+#[test]
+fn narrow_path_matches_packed_bits() {
+    #[cfg(target_arch = "x86_64")]
+    if kernels::Avx512F64::available() {
+        let mut rng = Lcg(11);
+        let (m, k, n) = (203, 300, 10);
+        let sa = make::<f64>(&mut rng, m, k, Layout::RowMajor);
+        let sb = make::<f64>(&mut rng, k, n, Layout::ColMajor);
+        let (a, b) = (view(&sa, m, k), view(&sb, k, n));
+        let (mut packed, mut narrowed) = (vec![f64::NAN; m * n], vec![f64::NAN; m * n]);
+        gemm_threaded::<kernels::Avx512F64>(a, b, &mut packed, 1);
+        assert!(narrow::gemm(a, b, &mut narrowed, 1, kernels::Avx512F64::KC));
+        assert_eq!(packed, narrowed);
+    }
+}
+
 /// One row spread over threads (the output split into column chunks) gives the serial result.
 #[test]
 fn skinny_threaded_row_matches_serial() {
