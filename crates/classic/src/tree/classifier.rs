@@ -8,7 +8,7 @@ use super::{tree_builders, Criterion, TreeParams};
 use crate::naive_bayes::input;
 use crate::{ClassicError, Classifier, Persist, PredictProba, Supervised};
 use kindling_tensor::safetensors::StateDict;
-use kindling_tensor::{kernel_mode, Tensor};
+use kindling_tensor::{kernel_mode, KernelMode, Tensor};
 
 const NAME: &str = "DecisionTreeClassifier";
 
@@ -64,7 +64,7 @@ impl DecisionTreeClassifier {
         input::check_targets(&format!("{NAME}::fit"), data.rows, y.len());
         let (classes, codes) = input::encode_labels(y);
         let codes: Vec<u32> = codes.into_iter().map(|c| c as u32).collect();
-        self.fit_encoded(data, &codes, classes, sample_weight)
+        self.fit_encoded(data, &codes, classes, sample_weight, kernel_mode())
     }
 
     /// The fit behind every entry: labels already coded as positions in `classes`.
@@ -74,6 +74,7 @@ impl DecisionTreeClassifier {
         codes: &[u32],
         classes: Vec<i64>,
         sample_weight: Option<&[f64]>,
+        mode: KernelMode,
     ) -> Result<(), ClassicError> {
         if self.params.criterion == Criterion::SquaredError {
             return Err(ClassicError::param(NAME, "criterion", "must be Gini or Entropy for classification"));
@@ -88,8 +89,18 @@ impl DecisionTreeClassifier {
         };
         check_fit_input(NAME, &self.params, data, weights)?;
         let task = Task { criterion: self.params.criterion, classes: classes.len(), codes, targets: &[], weights };
-        self.tree = Some(grow(data, &task, &self.params, classes, kernel_mode()));
+        self.tree = Some(grow(data, &task, &self.params, classes, mode));
         Ok(())
+    }
+
+    /// A tree with these hyperparameters (the forests' template).
+    pub(crate) fn with_params(params: TreeParams) -> Self {
+        DecisionTreeClassifier { params, tree: None }
+    }
+
+    /// The fitted tree, taken out of the model.
+    pub(crate) fn into_tree(self) -> Option<Tree> {
+        self.tree
     }
 
     /// The fitted tree. Panics before `fit`.

@@ -9,7 +9,7 @@ use super::{tree_builders, Criterion, TreeParams};
 use crate::naive_bayes::input;
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::safetensors::StateDict;
-use kindling_tensor::{kernel_mode, Tensor};
+use kindling_tensor::{kernel_mode, KernelMode, Tensor};
 
 const NAME: &str = "DecisionTreeRegressor";
 
@@ -62,6 +62,27 @@ impl DecisionTreeRegressor {
         y: &[f64],
         sample_weight: Option<&[f64]>,
     ) -> Result<(), ClassicError> {
+        self.fit_with_mode(data, y, sample_weight, kernel_mode())
+    }
+
+    /// A tree with these hyperparameters (the forests' template).
+    pub(crate) fn with_params(params: TreeParams) -> Self {
+        DecisionTreeRegressor { params, tree: None }
+    }
+
+    /// The fitted tree, taken out of the model.
+    pub(crate) fn into_tree(self) -> Option<Tree> {
+        self.tree
+    }
+
+    /// `fit_prepared` with the kernel mode given (forests read it once, on the calling thread).
+    pub(crate) fn fit_with_mode(
+        &mut self,
+        data: &TreeData,
+        y: &[f64],
+        sample_weight: Option<&[f64]>,
+        mode: KernelMode,
+    ) -> Result<(), ClassicError> {
         input::check_targets(&format!("{NAME}::fit"), data.rows, y.len());
         if self.params.criterion != Criterion::SquaredError {
             return Err(ClassicError::param(NAME, "criterion", "must be SquaredError for regression"));
@@ -79,7 +100,7 @@ impl DecisionTreeRegressor {
         };
         check_fit_input(NAME, &self.params, data, weights)?;
         let task = Task { criterion: Criterion::SquaredError, classes: 0, codes: &[], targets: y, weights };
-        self.tree = Some(grow(data, &task, &self.params, Vec::new(), kernel_mode()));
+        self.tree = Some(grow(data, &task, &self.params, Vec::new(), mode));
         Ok(())
     }
 
