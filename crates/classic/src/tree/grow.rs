@@ -79,21 +79,22 @@ impl NodeRows for Presorted {
         for &r in &split_list[left_rows..] {
             self.goes_left[r as usize] = false;
         }
+        self.scratch.resize(end - start, 0);
         for g in (0..data.features).filter(|&g| g != f) {
             let list = &mut self.lists[g * n + start..g * n + end];
-            // Stable: left rows keep their order at the front, right rows in the scratch.
-            self.scratch.clear();
-            let mut write = 0;
+            // Stable and branch-free (the side of a row is a coin flip to the branch
+            // predictor): every row is written to both places, and only the cursor of its own
+            // side moves. Writing `list[write]` is safe as `write <= i`.
+            let (mut write, mut spill) = (0, 0);
             for i in 0..list.len() {
                 let r = list[i];
-                if self.goes_left[r as usize] {
-                    list[write] = r;
-                    write += 1;
-                } else {
-                    self.scratch.push(r);
-                }
+                let left = self.goes_left[r as usize] as usize;
+                list[write] = r;
+                self.scratch[spill] = r;
+                write += left;
+                spill += 1 - left;
             }
-            list[write..].copy_from_slice(&self.scratch);
+            list[write..].copy_from_slice(&self.scratch[..spill]);
         }
     }
 }
@@ -314,8 +315,17 @@ pub(crate) fn grow(data: &TreeData, task: &Task, params: &TreeParams, classes: V
             if n == data.rows {
                 lists.extend_from_slice(&data.sorted);
             } else {
+                let in_bag: Vec<usize> = task.weights.iter().map(|&w| (w > 0.0) as usize).collect();
+                let mut buffer = vec![0u32; n + 1];
                 for f in 0..data.features {
-                    lists.extend(data.sorted(f).iter().filter(|&&r| task.weights[r as usize] > 0.0));
+                    // Branch-free filter: write every row, advance past those in the bag (the
+                    // spare last slot takes the rows after the last one kept).
+                    let mut write = 0;
+                    for &r in data.sorted(f) {
+                        buffer[write] = r;
+                        write += in_bag[r as usize];
+                    }
+                    lists.extend_from_slice(&buffer[..n]);
                 }
             }
             let rows = Presorted { lists, n, goes_left: vec![false; data.rows], scratch: Vec::with_capacity(n) };
