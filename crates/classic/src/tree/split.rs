@@ -169,12 +169,13 @@ pub(crate) fn best_threshold(
 }
 
 /// The split of one feature at a given `threshold` (rows with values ≤ it go left), or `None`
-/// when a side keeps fewer than `min_leaf` rows.
+/// when a side keeps fewer than `min_leaf` rows. `rows` may come in any order; the left sums
+/// follow it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn threshold_split(
     task: &Task,
     column: &[f64],
-    sorted: &[u32],
+    rows: &[u32],
     total: &[f64],
     min_leaf: usize,
     threshold: f64,
@@ -183,11 +184,13 @@ pub(crate) fn threshold_split(
 ) -> Option<Candidate> {
     left.fill(0.0);
     let mut p = 0;
-    while p < sorted.len() && column[sorted[p] as usize] <= threshold {
-        task.add(left, sorted[p] as usize);
-        p += 1;
+    for &r in rows {
+        if column[r as usize] <= threshold {
+            task.add(left, r as usize);
+            p += 1;
+        }
     }
-    if p < min_leaf || sorted.len() - p < min_leaf {
+    if p < min_leaf || rows.len() - p < min_leaf {
         return None;
     }
     for ((r, t), l) in right.iter_mut().zip(total).zip(left.iter()) {
