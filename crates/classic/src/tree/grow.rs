@@ -239,10 +239,12 @@ impl<R: NodeRows> Grower<'_, R> {
                 }
                 Splitter::Random => {
                     let rows = self.rows.ascending(open.start, open.end);
-                    let (lo, hi) = rows.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &r| {
+                    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+                    for &r in rows {
                         let v = column[r as usize];
-                        (lo.min(v), hi.max(v))
-                    });
+                        lo = if v < lo { v } else { lo };
+                        hi = if v > hi { v } else { hi };
+                    }
                     if hi <= lo + FEATURE_THRESHOLD {
                         continue;
                     }

@@ -55,6 +55,20 @@ impl Task<'_> {
         }
     }
 
+    /// `add` times `keep` (0 or 1), for branch-free scans; the same sums as `add` when 1.
+    #[inline(always)]
+    pub(crate) fn add_if(&self, stats: &mut [f64], row: usize, keep: f64) {
+        let w = self.weights[row] * keep;
+        stats[0] += w;
+        if self.criterion == Criterion::SquaredError {
+            let wy = w * self.targets[row];
+            stats[1] += wy;
+            stats[2] += wy * self.targets[row];
+        } else {
+            stats[1 + self.codes[row] as usize] += w;
+        }
+    }
+
     /// Statistics of `rows`, summed in the order given.
     pub(crate) fn stats_of(&self, rows: &[u32]) -> Vec<f64> {
         let mut stats = vec![0.0; self.width()];
@@ -185,10 +199,10 @@ pub(crate) fn threshold_split(
     left.fill(0.0);
     let mut p = 0;
     for &r in rows {
-        if column[r as usize] <= threshold {
-            task.add(left, r as usize);
-            p += 1;
-        }
+        // Branch-free: which side a row falls on is unpredictable.
+        let keep = (column[r as usize] <= threshold) as usize;
+        task.add_if(left, r as usize, keep as f64);
+        p += keep;
     }
     if p < min_leaf || rows.len() - p < min_leaf {
         return None;
