@@ -15,6 +15,10 @@
 //! - v5 known constants: a feature found constant in a node stays constant below it, so its
 //!   children skip it without a look and no split partitions its list again (as scikit-learn
 //!   tracks its constant features).
+//! - (tried, dropped) two copies of the lists alternating by depth, each row written straight
+//!   to its place in the children's copy: no scratch and no copy back, but 13% slower on the
+//!   100-tree forest (0.36 s against 0.32 s), the second copy costing more cache than the copy
+//!   back it saves.
 //!
 //! Every view presents the rows that feed a running sum in the same order as the naive one
 //! (by value then row for the best splitter, by row for the random one), and the search,
@@ -126,7 +130,7 @@ impl NodeRows for Presorted {
     }
 }
 
-/// v2 for the random splitter, which needs no order at all: one list of rows, kept in
+/// v4 for the random splitter, which needs no order at all: one list of rows, kept in
 /// ascending row order by stable partitions, scanned for each visited feature's range and
 /// left side (scikit-learn's random splitter works the same way).
 pub(crate) struct Unsorted {
