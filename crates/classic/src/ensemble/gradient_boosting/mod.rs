@@ -17,7 +17,7 @@ pub use classifier::GradientBoostingClassifier;
 pub use regressor::GradientBoostingRegressor;
 
 use crate::tree::{DecisionTreeRegressor, MaxFeatures, TreeData};
-use crate::ClassicError;
+use crate::{ClassicError, Persist};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};
 use support::{check_positive, nest_state, sample_mask, state_f64, state_meta, unnest_state};
@@ -211,7 +211,6 @@ impl Ensemble {
     }
 
     fn load(state: &StateDict, learning_rate: f64) -> Result<Self, String> {
-        use crate::Persist;
         let init = state_f64(state, "init")?;
         let count: usize = state_meta(state, "trees")?;
         let trees = (0..count)
