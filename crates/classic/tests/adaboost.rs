@@ -183,3 +183,18 @@ fn optdigits_accuracy_is_within_a_point_of_scikit_learn() {
     let staged = model.staged_score(&x_test, &y_test);
     assert_eq!(*staged.last().unwrap(), accuracy);
 }
+
+#[test]
+fn naive_and_fast_trees_boost_alike() {
+    use kindling_tensor::{with_kernel_mode, KernelMode};
+    let all = fixture("boost.json");
+    let (x, x_test, y) = (matrix(&all["x"]), matrix(&all["x_test"]), ints(&all["y3"]));
+    let decision = |mode| {
+        with_kernel_mode(mode, || {
+            let mut m = AdaBoostClassifier::new(10).estimator(DecisionTreeClassifier::new().max_depth(Some(2)));
+            m.fit(&x, &y).unwrap();
+            m.decision_function(&x_test).to_vec()
+        })
+    };
+    assert_close("naive vs fast", &decision(KernelMode::Naive), &decision(KernelMode::Fast), 1e-10);
+}

@@ -43,11 +43,9 @@ fn classifier_matches_scikit_learn_stage_by_stage() {
     for (name, want) in all["gradient_boosting_classifier"].as_object().unwrap() {
         let (mut model, target, weighted) = match name.as_str() {
             "binary" => (GradientBoostingClassifier::new(20).min_samples_leaf(5), "y2", false),
-            "multi_weighted" => (
-                GradientBoostingClassifier::new(15).max_depth(2).learning_rate(0.3).min_samples_leaf(5),
-                "y3",
-                true,
-            ),
+            "multi_weighted" => {
+                (GradientBoostingClassifier::new(15).max_depth(2).learning_rate(0.3).min_samples_leaf(5), "y3", true)
+            }
             "multi_depth3_weighted" => {
                 (GradientBoostingClassifier::new(15).learning_rate(0.3).min_samples_leaf(5), "y3", true)
             }
@@ -256,4 +254,29 @@ fn diabetes_r2_is_scikit_learns() {
     let theirs = want["r2"].as_f64().unwrap();
     eprintln!("diabetes GradientBoostingRegressor(100): R² {r2:.6}, scikit-learn {theirs:.6}");
     assert!((r2 - theirs).abs() <= 0.01, "R² {r2} vs scikit-learn {theirs}");
+}
+
+#[test]
+fn naive_and_fast_trees_boost_alike() {
+    use kindling_tensor::{with_kernel_mode, KernelMode};
+    let all = fixture("boost.json");
+    let (x, x_test, w) = (matrix(&all["x"]), matrix(&all["x_test"]), floats(&all["w"]));
+    let y = ints(&all["y3"]);
+    let classifier = |mode| {
+        with_kernel_mode(mode, || {
+            let mut m = GradientBoostingClassifier::new(10).min_samples_leaf(5);
+            m.fit_weighted(&x, &y, &w).unwrap();
+            m.decision_function(&x_test).to_vec()
+        })
+    };
+    assert_close("naive vs fast classifier", &classifier(KernelMode::Naive), &classifier(KernelMode::Fast), 1e-10);
+    let yr = floats(&all["yr"]);
+    let regressor = |mode| {
+        with_kernel_mode(mode, || {
+            let mut m = GradientBoostingRegressor::new(10).subsample(0.8).min_samples_leaf(5);
+            m.fit(&x, &yr).unwrap();
+            m.predict(&x_test)
+        })
+    };
+    assert_close("naive vs fast regressor", &regressor(KernelMode::Naive), &regressor(KernelMode::Fast), 1e-10);
 }

@@ -2,8 +2,8 @@
 //! with a weight that grows with its accuracy.
 
 use super::gradient_boosting::support::{
-    argmax_rows, check_features, check_fit_input, check_positive, encode_classes, nest_state, softmax_rows,
-    state_f64, state_i64, state_meta, unnest_state,
+    argmax_rows, check_features, check_fit_input, check_positive, encode_classes, nest_state, softmax_rows, state_f64,
+    state_i64, state_meta, unnest_state,
 };
 use crate::tree::{DecisionTreeClassifier, TreeData};
 use crate::{ClassicError, Classifier, Persist, PredictProba, Supervised};
@@ -253,7 +253,12 @@ impl AdaBoostClassifier {
 
     /// The accuracy on `(x, y)` after each tree (the "error against number of trees" curve).
     pub fn staged_score(&self, x: &Tensor<f64>, y: &[i64]) -> Vec<f64> {
-        assert!(x.shape()[0] == y.len(), "{NAME}::staged_score: x has {} rows but y has {} values", x.shape()[0], y.len());
+        assert!(
+            x.shape()[0] == y.len(),
+            "{NAME}::staged_score: x has {} rows but y has {} values",
+            x.shape()[0],
+            y.len()
+        );
         self.staged_predict(x).iter().map(|p| kindling_metrics::metrics::accuracy(y, p)).collect()
     }
 }

@@ -296,8 +296,7 @@ fn initial_raw(targets: &Targets<'_>, weight: &[f64]) -> Vec<f64> {
             let classes = loss.width().max(2);
             let mut prior = vec![0.0; classes];
             codes.iter().zip(weight).for_each(|(&c, w)| prior[c] += w);
-            let prior: Vec<f64> =
-                prior.iter().map(|p| (p / total).clamp(f64::EPSILON, 1.0 - f64::EPSILON)).collect();
+            let prior: Vec<f64> = prior.iter().map(|p| (p / total).clamp(f64::EPSILON, 1.0 - f64::EPSILON)).collect();
             if loss == Loss::Binomial {
                 vec![(prior[1] / (1.0 - prior[1])).ln()]
             } else {
