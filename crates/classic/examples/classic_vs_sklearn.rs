@@ -342,6 +342,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     case!(diabetes, "RandomForestRegressor(100)", kindling_classic::ensemble::RandomForestRegressor::new(100));
 
     // Chapter 17: AdaBoost and gradient boosting.
+    case!(optdigits, "AdaBoostClassifier(100)", kindling_classic::ensemble::AdaBoostClassifier::new(100));
+    case!(
+        optdigits,
+        "GradientBoostingClassifier(100)",
+        kindling_classic::ensemble::GradientBoostingClassifier::new(100)
+    );
+    case!(diabetes, "GradientBoostingRegressor(100)", kindling_classic::ensemble::GradientBoostingRegressor::new(100));
 
     // Chapter 17: histogram gradient boosting.
     {
