@@ -6,7 +6,7 @@
 //! `tools/peers/classic_compare.py --only KMeans`):
 //! - v1 naive ([`KernelMode::Naive`]): Σ (xᵢ − cᵢ)² by a direct loop over (row, center) pairs.
 //!   Obviously right; the oracle in the tests.
-//! - v2 fast: ‖x‖² − 2x·c + ‖c‖², the n·k·d products as one GEMM (`Tensor::matmul`). For the
+//! - v2 fast: ‖x‖² − 2x·c + ‖c‖², the n·k·d products as one GEMM (`kernel_api::gemm` on the row buffer). For the
 //!   nearest center ‖x‖² is the same for every candidate, so only ‖c‖² − 2x·c is compared.
 //!
 //!   (Tried: a direct loop reading each row once against the k = 10 centers held in L1; on
@@ -15,13 +15,13 @@
 //! Both pick the lower center index on an exact tie; the GEMM form rounds differently from the
 //! direct sum, so the two can differ only where two centers are within rounding of each other.
 
-use kindling_tensor::{kernel_mode, KernelMode, Rng, Tensor};
+use kindling_tensor::kernel_api::{gemm, MatRef};
+use kindling_tensor::{kernel_mode, KernelMode, Rng};
 
 /// The rows being clustered, with what every distance step needs.
 pub(crate) struct Rows {
-    /// The same values twice: a plain buffer for the loops, a tensor for the GEMM.
+    /// Row-major `[n, d]`.
     values: Vec<f64>,
-    pub(crate) tensor: Tensor<f64>,
     pub(crate) n: usize,
     pub(crate) d: usize,
     /// ‖xᵢ‖² of each row.
@@ -31,7 +31,19 @@ pub(crate) struct Rows {
 impl Rows {
     pub(crate) fn new(values: Vec<f64>, n: usize, d: usize) -> Self {
         let norms = values.chunks(d.max(1)).take(n).map(|r| r.iter().map(|v| v * v).sum()).collect();
-        Rows { tensor: Tensor::from_vec(values.clone(), [n, d]), values, n, d, norms }
+        Rows { values, n, d, norms }
+    }
+
+    /// Rows `picked` of `from`, written over this one's buffers (mini-batch k-means draws a
+    /// new batch every step; reusing the memory spares the page faults of a fresh buffer).
+    pub(crate) fn refill(&mut self, from: &Rows, picked: &[usize]) {
+        self.values.clear();
+        self.norms.clear();
+        for &i in picked {
+            self.values.extend_from_slice(from.row(i));
+            self.norms.push(from.norms[i]);
+        }
+        (self.n, self.d) = (picked.len(), from.d);
     }
 
     pub(crate) fn values(&self) -> &[f64] {
@@ -49,7 +61,12 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
 
 /// `[n, m]` products of every row with each of the m row-major `others`, through the GEMM.
 fn products_with(rows: &Rows, others: &[f64], m: usize) -> Vec<f64> {
-    rows.tensor.matmul(&Tensor::from_vec(others.to_vec(), [m, rows.d]).t()).contiguous().to_vec()
+    let d = rows.d;
+    let mut out = vec![0.0; rows.n * m];
+    let x = MatRef { data: &rows.values, offset: 0, rows: rows.n, cols: d, row_stride: d, col_stride: 1 };
+    let others_t = MatRef { data: others, offset: 0, rows: d, cols: m, row_stride: 1, col_stride: d };
+    gemm(x, others_t, &mut out);
+    out
 }
 
 /// The nearest center of each row and the squared distance to it (`centers`: k × d row-major).
@@ -249,9 +266,9 @@ pub(crate) fn scaled_tolerance(rows: &Rows, tol: f64) -> f64 {
         return 0.0;
     }
     let (n, d) = (rows.n as f64, rows.d);
-    let mean: Vec<f64> = (0..d).map(|j| rows.values.iter().skip(j).step_by(d).sum::<f64>() / n).collect();
+    let mean: Vec<f64> = (0..d).map(|j| rows.values().iter().skip(j).step_by(d).sum::<f64>() / n).collect();
     let mut squares = vec![0.0; d];
-    for row in rows.values.chunks(d.max(1)) {
+    for row in rows.values().chunks(d.max(1)) {
         for ((s, v), m) in squares.iter_mut().zip(row).zip(&mean) {
             *s += (v - m) * (v - m);
         }

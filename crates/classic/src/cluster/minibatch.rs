@@ -139,7 +139,9 @@ impl MiniBatchKMeans {
     }
 
     fn subset(rows: &Rows, picked: &[usize]) -> Rows {
-        Rows::new(picked.iter().flat_map(|&i| rows.row(i).iter().copied()).collect(), picked.len(), rows.d)
+        let mut out = Rows::new(Vec::new(), 0, rows.d);
+        out.refill(rows, picked);
+        out
     }
 
     /// The initial centers: the best of `n_init` starts, each drawn from its own random subset,
@@ -215,10 +217,11 @@ impl Clusterer for MiniBatchKMeans {
         let mut since_reassign = 0;
         let mut plateau = Plateau { smoothed: None, lowest: None, without_improvement: 0 };
         let mut taken = 0;
+        let (mut picked, mut sample) = (vec![0; batch], Rows::new(Vec::new(), 0, d));
         for step in 0..steps {
             taken = step + 1;
-            let picked: Vec<usize> = (0..batch).map(|_| rng.below(n as u64) as usize).collect();
-            let sample = Self::subset(&rows, &picked);
+            picked.iter_mut().for_each(|p| *p = rng.below(n as u64) as usize);
+            sample.refill(&rows, &picked);
             let (labels, distances) = lloyd::nearest(&sample, &centers, self.k);
             // Reassign on the first step (no counts yet) and then every 10 passes' worth of rows.
             since_reassign += batch;
