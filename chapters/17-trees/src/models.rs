@@ -1,0 +1,1 @@
+//! Fits of the library estimators that the chapter includes (filled in as they land).
