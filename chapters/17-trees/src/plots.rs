@@ -87,13 +87,19 @@ pub fn scatter_by_class(
         height: 440.0,
     };
     let mut svg = header(width, height, title);
+    // One style rule per class keeps each of the thousands of points to a few bytes.
+    svg.push_str("<style>circle.p{r:2.2px;fill-opacity:0.75}");
+    for (c, color) in PALETTE.iter().enumerate() {
+        let _ = write!(svg, " .c{c}{{fill:{color}}}");
+    }
+    svg.push_str("</style>\n");
     for (&(x, y), &label) in points.iter().zip(labels) {
         let _ = writeln!(
             svg,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.2\" fill=\"{}\" fill-opacity=\"0.75\"/>",
+            "<circle class=\"p c{}\" cx=\"{:.0}\" cy=\"{:.0}\" r=\"2.2\"/>",
+            label % PALETTE.len(),
             frame.px(x),
-            frame.py(y),
-            PALETTE[label % PALETTE.len()]
+            frame.py(y)
         );
     }
     frame.border(&mut svg, axes.0, axes.1);
