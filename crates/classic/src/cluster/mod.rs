@@ -1,5 +1,13 @@
 //! Clustering: k-means, mini-batch k-means, Gaussian mixtures and agglomerative clustering.
 
 // k-means, mini-batch k-means and Gaussian mixtures (owner: clustering).
+mod kmeans;
+mod kmeans_lloyd;
+mod minibatch;
+mod mixture;
+mod mixture_gaussian;
+pub use kmeans::{elbow, Init, KMeans};
+pub use minibatch::MiniBatchKMeans;
+pub use mixture::{Covariance, GaussianMixture, MixtureInit};
 
 // Agglomerative clustering and the dendrogram (owner: agglomerative).

@@ -46,6 +46,10 @@ pub mod text;
 pub use agreement::{cohen_kappa, matthews_corrcoef, KappaWeights};
 pub use classification::{accuracy, binary_log_loss, class_probabilities, log_loss, predicted_classes, LOG_LOSS_EPS};
 // Clustering metrics (owner: clustering).
+pub use clustering::{
+    adjusted_rand_index, davies_bouldin_score, inertia, mutual_info, normalized_mutual_info, silhouette_samples,
+    silhouette_score,
+};
 
 pub use confusion::{Average, ConfusionMatrix};
 pub use ranking::{average_precision, pr_auc, precision_recall_curve, roc_auc, PrecisionRecallCurve};
