@@ -11,3 +11,9 @@ pub use minibatch::MiniBatchKMeans;
 pub use mixture::{Covariance, GaussianMixture, MixtureInit};
 
 // Agglomerative clustering and the dendrogram (owner: agglomerative).
+pub mod agglomerative;
+pub mod dendrogram;
+mod linkage_fast;
+mod linkage_naive;
+pub use agglomerative::{fcluster, linkage, AgglomerativeClustering, Linkage, Merge};
+pub use dendrogram::{dendrogram_svg, dendrogram_svg_lastp};
