@@ -6,3 +6,5 @@
 // AdaBoost and exact gradient boosting (owner: boosting).
 
 // Histogram-based gradient boosting (owner: histogram boosting).
+pub mod hist_gradient_boosting;
+pub use hist_gradient_boosting::{EarlyStopping, HistGradientBoostingClassifier, HistGradientBoostingRegressor};
