@@ -5,14 +5,26 @@
 //! Sections, in order (`--only` runs one):
 //!
 //! - `tree-by-hand`: the fruit table's impurities and every candidate threshold;
-//! - `pca`: PCA of optdigits by SVD, the 2-D projection and the explained variance.
+//! - `svm`: linear, polynomial and RBF support vector machines on the two moons, and the
+//!   effect of C and γ, with the support vectors circled;
+//! - `hist-boosting`: histogram gradient boosting on optdigits, with and without early
+//!   stopping (needs the data);
+//! - `clustering`: the elbow curve, k-means++ against random starts, every clustering method
+//!   scored against the digits, and a dendrogram (needs the data);
+//! - `pca`: PCA of optdigits by SVD, the 2-D projection and the explained variance, checked
+//!   against the library's `Pca` (needs the data).
 //!
 //! Timings run on one thread (the rule for comparisons with scikit-learn); `--threads N`
 //! changes that. Everything goes to `book/src/generated/17-trees/`.
 
+use ch17_trees::models::*;
 use ch17_trees::plots;
 use ch17_trees::*;
 use chapter_kit::{markdown_table, LineChart, Output};
+use kindling_classic::cluster::{dendrogram_svg_lastp, linkage, KMeans, Init, Linkage};
+use kindling_classic::svm::{Gamma, Kernel, Svc};
+use kindling_classic::{Clusterer, Supervised};
+use kindling_tensor::Tensor;
 use kindling_data::datasets::{self, Split};
 use std::path::PathBuf;
 
@@ -29,7 +41,13 @@ fn main() -> Result {
     let threads = chapter_kit::flag_number(PROGRAM, &args, "--threads").unwrap_or(1);
     rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()?;
     let out = Output::for_chapter("17-trees")?;
-    let sections: [Section; 2] = [("tree-by-hand", tree_by_hand), ("pca", pca)];
+    let sections: [Section; 5] = [
+        ("tree-by-hand", tree_by_hand),
+        ("svm", svm),
+        ("hist-boosting", hist_boosting_section),
+        ("clustering", clustering),
+        ("pca", pca),
+    ];
     if let Some(name) = &only {
         if !sections.iter().any(|(s, _)| s == name) {
             let names: Vec<&str> = sections.iter().map(|(s, _)| *s).collect();
@@ -156,6 +174,214 @@ fn pca(out: &Output) -> Result {
         vec!["components for 99%".into(), needed(0.99).to_string()],
         vec!["components with zero variance".into(), variance.iter().filter(|&&v| v < 1e-20).count().to_string()],
     ];
+    let (library, _) = project(&x, 2)?;
+    let difference = library.explained_variance_ratio().iter().zip(&ratio).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let rows = [rows, vec![vec!["library Pca, largest difference in the ratios".into(), format!("{difference:.1e}")]]].concat();
     out.write("pca.md", &markdown_table(&["", "optdigits, standardised"], &rows))?;
+    Ok(())
+}
+
+/// The two moons as `f64` points and labels.
+fn moons(n: usize, noise: f32, seed: u64) -> (Tensor<f64>, Vec<i64>, Vec<(f64, f64)>) {
+    let (points, labels) = kindling_data::synthetic::moons(n, noise, seed);
+    let values: Vec<f64> = points.to_vec().into_iter().map(f64::from).collect();
+    let pairs = values.chunks(2).map(|p| (p[0], p[1])).collect();
+    (Tensor::from_vec(values, [n, 2]), labels.to_vec(), pairs)
+}
+
+/// The regions, margin band and support vectors of a fitted two-class `svc`.
+fn svm_picture(title: &str, svc: &Svc, points: &[(f64, f64)], y: &[i64]) -> String {
+    let mut support = vec![false; points.len()];
+    svc.support().iter().for_each(|&i| support[i] = true);
+    let labels: Vec<usize> = y.iter().map(|&l| l as usize).collect();
+    plots::decision_regions(title, points, &labels, &support, 120, |grid| {
+        svc.decision_function(&Tensor::from_vec(grid.to_vec(), [grid.len() / 2, 2])).to_vec()
+    })
+}
+
+fn svm(out: &Output) -> Result {
+    out.step("support vector machines on the two moons: three kernels, then C and γ");
+    let (x, y, points) = moons(200, 0.2, 17);
+    let (x_test, y_test, _) = moons(1000, 0.2, 18);
+    let mut rows = Vec::new();
+    for (name, kernel) in three_kernels() {
+        let svc = fit_svc(&x, &y, kernel, 1.0, Gamma::Scale)?;
+        let (train, test) = (svc.score(&x, &y), svc.score(&x_test, &y_test));
+        rows.push(vec![
+            name.to_string(),
+            "1".into(),
+            "scale".into(),
+            svc.support().len().to_string(),
+            format!("{train:.3}"),
+            format!("{test:.3}"),
+        ]);
+        let file = format!("svm-{}.svg", name.split([' ', ',']).next().unwrap_or(name).to_lowercase());
+        let title = format!("{name} kernel: {} support vectors, test accuracy {test:.3}", svc.support().len());
+        out.write(&file, &svm_picture(&title, &svc, &points, &y))?;
+    }
+    for (c, gamma) in [(0.1, 1.0), (100.0, 1.0), (1.0, 0.1), (1.0, 50.0)] {
+        let svc = fit_svc(&x, &y, Kernel::Rbf, c, Gamma::Value(gamma))?;
+        let (train, test) = (svc.score(&x, &y), svc.score(&x_test, &y_test));
+        rows.push(vec![
+            "RBF".into(),
+            format!("{c}"),
+            format!("{gamma}"),
+            svc.support().len().to_string(),
+            format!("{train:.3}"),
+            format!("{test:.3}"),
+        ]);
+        let title = format!("RBF, C = {c}, γ = {gamma}: {} support vectors, test {test:.3}", svc.support().len());
+        out.write(&format!("svm-rbf-c{c}-gamma{gamma}.svg"), &svm_picture(&title, &svc, &points, &y))?;
+    }
+    out.write(
+        "svm-moons.md",
+        &format!(
+            "{}\n200 training points, 1,000 fresh test points from the same distribution (noise 0.2).\n",
+            markdown_table(&["kernel", "C", "γ", "support vectors", "training accuracy", "test accuracy"], &rows)
+        ),
+    )?;
+    Ok(())
+}
+
+/// optdigits' training and test files, standardised with the training part's scaler.
+fn optdigits_scaled(dir: &std::path::Path) -> Result<(Tensor<f64>, Vec<i64>, Tensor<f64>, Vec<i64>)> {
+    let train = datasets::optdigits(dir.join("optdigits"), Split::Train)?;
+    let test = datasets::optdigits(dir.join("optdigits"), Split::Test)?;
+    let (xtr, xte) = scale_pair(&train.features, &test.features);
+    Ok((xtr, train.labels.to_vec(), xte, test.labels.to_vec()))
+}
+
+fn hist_boosting_section(out: &Output) -> Result {
+    let Some(dir) = datasets_dir(out, "hist-boosting") else { return Ok(()) };
+    out.step("histogram gradient boosting on optdigits: 100 rounds, then early stopping");
+    let (xtr, ytr, xte, yte) = optdigits_scaled(&dir)?;
+    let (full, accuracy, seconds) = hist_boosting((&xtr, &ytr), (&xte, &yte), 100, false)?;
+    let (stopped, stopped_accuracy, stopped_seconds) = hist_boosting((&xtr, &ytr), (&xte, &yte), 500, true)?;
+    let leaves: usize = full.trees().iter().map(|t| t.leaf_count()).sum();
+    let rows = vec![
+        vec![
+            "100 rounds, no early stopping".into(),
+            full.n_iter().to_string(),
+            full.trees().len().to_string(),
+            leaves.to_string(),
+            format!("{accuracy:.4}"),
+            format!("{seconds:.2}"),
+        ],
+        vec![
+            "up to 500 rounds, early stopping on 10% of the rows".into(),
+            stopped.n_iter().to_string(),
+            stopped.trees().len().to_string(),
+            stopped.trees().iter().map(|t| t.leaf_count()).sum::<usize>().to_string(),
+            format!("{stopped_accuracy:.4}"),
+            format!("{stopped_seconds:.2}"),
+        ],
+    ];
+    out.write(
+        "hist-boosting.md",
+        &format!(
+            "{}\nTen classes: every round grows one tree per class. One thread; fit time only.\n",
+            markdown_table(&["run", "rounds", "trees", "leaves in all", "test accuracy", "fit (s)"], &rows)
+        ),
+    )?;
+    let validation = stopped.validation_score();
+    let train_score = stopped.train_score();
+    let chart = LineChart::new("Early stopping: the scores histogram boosting watched")
+        .x_label("round")
+        .y_label("score (negative log loss)")
+        .series("training rows", train_score.iter().enumerate().map(|(i, &s)| (i as f64, s)).collect())
+        .series("validation rows (10%)", validation.iter().enumerate().map(|(i, &s)| (i as f64, s)).collect());
+    out.write("hist-early-stopping.svg", &chart.to_svg())?;
+    Ok(())
+}
+
+fn clustering(out: &Output) -> Result {
+    let Some(dir) = datasets_dir(out, "clustering") else { return Ok(()) };
+    let train = datasets::optdigits(dir.join("optdigits"), Split::Train)?;
+    let x = standardise(&train.features);
+    let truth = train.labels.to_vec();
+
+    out.step("the elbow: k-means inertia for k = 1..20 on optdigits (3 restarts each)");
+    let ks: Vec<usize> = (1..=20).collect();
+    let curve = kindling_classic::cluster::elbow(&x, &ks, 3, 0)?;
+    let chart = LineChart::new("k-means on optdigits (standardised): the elbow curve")
+        .x_label("number of clusters k")
+        .y_label("inertia (sum of squared distances)")
+        .series("best of 3 restarts", curve.iter().map(|&(k, i)| (k as f64, i)).collect());
+    out.write("elbow.svg", &chart.include_y(0.0, curve[0].1).to_svg())?;
+
+    out.step("k-means++ against random starts: 20 single runs each, on optdigits and on 16 blobs");
+    let mut rows = Vec::new();
+    let centers: Vec<[f32; 2]> = (0..16).map(|i| [(i % 4) as f32 * 6.0, (i / 4) as f32 * 6.0]).collect();
+    let (blobs, _) = kindling_data::synthetic::blobs(1600, &centers, 1.0, 17);
+    let blobs = Tensor::from_vec(blobs.to_vec().into_iter().map(f64::from).collect::<Vec<_>>(), [1600, 2]);
+    for (data, x, k) in [("optdigits, k = 10", &x, 10), ("16 blobs on a 4 × 4 grid, k = 16", &blobs, 16)] {
+        for (name, init) in [("k-means++", Init::KMeansPlusPlus), ("random rows", Init::Random)] {
+            let mut inertias = Vec::new();
+            let mut iterations = 0;
+            for seed in 0..20 {
+                let mut model = KMeans::new(k).n_init(1).init(init.clone()).seed(seed);
+                model.fit(x)?;
+                inertias.push(model.inertia());
+                iterations += model.n_iter();
+            }
+            let best = inertias.iter().copied().fold(f64::INFINITY, f64::min);
+            let worst = inertias.iter().copied().fold(0.0, f64::max);
+            let mean = inertias.iter().sum::<f64>() / 20.0;
+            let near_best = inertias.iter().filter(|&&i| i <= best * 1.001).count();
+            rows.push(vec![
+                data.to_string(),
+                name.to_string(),
+                format!("{best:.0}"),
+                format!("{mean:.0}"),
+                format!("{worst:.0}"),
+                format!("{near_best} of 20"),
+                format!("{:.1}", iterations as f64 / 20.0),
+            ]);
+        }
+    }
+    out.write(
+        "kmeans-init.md",
+        &markdown_table(
+            &["data", "start", "best inertia", "mean", "worst", "within 0.1% of the best", "mean Lloyd iterations"],
+            &rows,
+        ),
+    )?;
+
+    out.step("every clustering method on optdigits, scored against the digits");
+    let scores = cluster_and_score(&x, &truth, 10, 0)?;
+    let rows: Vec<Vec<String>> = scores
+        .iter()
+        .map(|s| {
+            vec![
+                s.method.clone(),
+                format!("{:.3}", s.ari),
+                format!("{:.3}", s.nmi),
+                format!("{:.3}", s.silhouette),
+                format!("{:.2}", s.seconds),
+            ]
+        })
+        .collect();
+    let mut truth_row = vec!["the digit labels themselves".to_string(), "1".into(), "1".into()];
+    truth_row.push(format!("{:.3}", kindling_metrics::metrics::silhouette_score(&x, &truth)));
+    truth_row.push("–".into());
+    let mut all = rows;
+    all.push(truth_row);
+    out.write(
+        "clustering.md",
+        &format!(
+            "{}\n3,823 training digits, 64 standardised pixels, 10 clusters; one thread.\n",
+            markdown_table(&["method", "ARI", "NMI", "silhouette", "seconds"], &all)
+        ),
+    )?;
+
+    out.step("a dendrogram: Ward linkage of 30 digits, 3 of each of 0 to 9");
+    let mut picked = Vec::new();
+    for digit in 0..10 {
+        picked.extend(truth.iter().enumerate().filter(|(_, &l)| l == digit).take(3).map(|(i, _)| i));
+    }
+    let sample = kindling_classic::model_selection::take_rows(&x, &picked);
+    let names: Vec<String> = picked.iter().map(|&i| truth[i].to_string()).collect();
+    let merges = linkage(&sample, Linkage::Ward);
+    out.write("dendrogram.svg", &dendrogram_svg_lastp(&merges, Some(&names), 30))?;
     Ok(())
 }

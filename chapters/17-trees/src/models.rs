@@ -1,1 +1,111 @@
-//! Fits of the library estimators that the chapter includes (filled in as they land).
+//! The library's estimators as the chapter uses them: the code the book includes from the
+//! `ANCHOR` markers, and the measurements the demo turns into plots and tables.
+
+use kindling_classic::cluster::{AgglomerativeClustering, GaussianMixture, KMeans, Linkage, MiniBatchKMeans};
+use kindling_classic::decomposition::Pca;
+use kindling_classic::ensemble::{EarlyStopping, HistGradientBoostingClassifier};
+use kindling_classic::svm::{Gamma, Kernel, Svc};
+use kindling_classic::{ClassicError, Clusterer, Supervised, Transformer};
+use kindling_metrics::metrics::{adjusted_rand_index, normalized_mutual_info, silhouette_score};
+use kindling_tensor::Tensor;
+use std::time::Instant;
+
+/// The test error (1 − accuracy) after each stage of a staged prediction.
+pub fn staged_errors(staged: &[Vec<i64>], truth: &[i64]) -> Vec<f64> {
+    staged.iter().map(|p| 1.0 - kindling_metrics::metrics::accuracy(truth, p)).collect()
+}
+
+/// Seconds `f` took, and what it returned.
+pub fn timed<R>(f: impl FnOnce() -> R) -> (f64, R) {
+    let start = Instant::now();
+    let r = f();
+    (start.elapsed().as_secs_f64(), r)
+}
+
+// ANCHOR: svm_kernels
+/// A support vector classifier with the given kernel, C and γ, fitted on `(x, y)`.
+pub fn fit_svc(x: &Tensor<f64>, y: &[i64], kernel: Kernel, c: f64, gamma: Gamma) -> Result<Svc, ClassicError> {
+    let mut svc = Svc::new().kernel(kernel).c(c).gamma(gamma);
+    svc.fit(x, y)?;
+    Ok(svc)
+}
+
+/// The three kernels of the chapter's pictures, scikit-learn's defaults otherwise.
+pub fn three_kernels() -> [(&'static str, Kernel); 3] {
+    [
+        ("linear", Kernel::Linear),
+        ("polynomial, degree 3", Kernel::Poly { degree: 3, coef0: 1.0 }),
+        ("RBF", Kernel::Rbf),
+    ]
+}
+// ANCHOR_END: svm_kernels
+
+// ANCHOR: hist_boosting
+/// Histogram gradient boosting on optdigits-sized data: scikit-learn's defaults (255 bins,
+/// 31 leaves per tree, learning rate 0.1) for `max_iter` rounds, with or without stopping
+/// early on a 10% validation split. Returns the model, its test accuracy and the fit time.
+pub fn hist_boosting(
+    train: (&Tensor<f64>, &[i64]),
+    test: (&Tensor<f64>, &[i64]),
+    max_iter: usize,
+    early_stopping: bool,
+) -> Result<(HistGradientBoostingClassifier, f64, f64), ClassicError> {
+    let stopping = if early_stopping { EarlyStopping::On } else { EarlyStopping::Off };
+    let mut model = HistGradientBoostingClassifier::new().max_iter(max_iter).early_stopping(stopping).seed(0);
+    let (seconds, fitted) = timed(|| model.fit(train.0, train.1));
+    fitted?;
+    let accuracy = model.score(test.0, test.1);
+    Ok((model, accuracy, seconds))
+}
+// ANCHOR_END: hist_boosting
+
+/// How well one clustering of the digits agrees with the true digits, and how compact it is.
+#[derive(Clone, Debug)]
+pub struct ClusterScore {
+    pub method: String,
+    /// Adjusted Rand index against the digit labels: 0 for chance, 1 for the same partition.
+    pub ari: f64,
+    /// Normalised mutual information against the labels (arithmetic mean normalisation).
+    pub nmi: f64,
+    /// Mean silhouette in the clustered space (needs no labels).
+    pub silhouette: f64,
+    pub seconds: f64,
+}
+
+// ANCHOR: clustering
+/// Clusters `x` into `k` groups with every method of the chapter and scores each partition
+/// against `truth` (which no method sees).
+pub fn cluster_and_score(x: &Tensor<f64>, truth: &[i64], k: usize, seed: u64) -> Result<Vec<ClusterScore>, ClassicError> {
+    let methods: Vec<(String, Box<dyn Fn() -> Result<Vec<usize>, ClassicError>>)> = vec![
+        ("k-means (k-means++, 10 restarts)".into(), Box::new(move || KMeans::new(k).n_init(10).seed(seed).fit_predict(x))),
+        ("mini-batch k-means (batch 1024, 3 restarts)".into(), Box::new(move || MiniBatchKMeans::new(k).seed(seed).fit_predict(x))),
+        ("agglomerative, Ward".into(), Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Ward).fit_predict(x))),
+        ("agglomerative, average".into(), Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Average).fit_predict(x))),
+        ("agglomerative, single".into(), Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Single).fit_predict(x))),
+        ("Gaussian mixture (full covariances)".into(), Box::new(move || GaussianMixture::new(k).seed(seed).fit_predict(x))),
+    ];
+    methods
+        .into_iter()
+        .map(|(method, run)| {
+            let (seconds, labels) = timed(run);
+            let labels: Vec<i64> = labels?.into_iter().map(|l| l as i64).collect();
+            Ok(ClusterScore {
+                method,
+                ari: adjusted_rand_index(truth, &labels),
+                nmi: normalized_mutual_info(truth, &labels),
+                silhouette: silhouette_score(x, &labels),
+                seconds,
+            })
+        })
+        .collect()
+}
+// ANCHOR_END: clustering
+
+// ANCHOR: pca_library
+/// The library's PCA: `n_components` directions fitted on `x`, and `x` projected onto them.
+pub fn project(x: &Tensor<f64>, n_components: usize) -> Result<(Pca, Tensor<f64>), ClassicError> {
+    let mut pca = Pca::new(n_components);
+    let z = pca.fit_transform(x)?;
+    Ok((pca, z))
+}
+// ANCHOR_END: pca_library

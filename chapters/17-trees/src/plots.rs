@@ -159,6 +159,7 @@ pub fn decision_regions(
     let fills = [(PALETTE[0], 0.35), (PALETTE[0], 0.15), (PALETTE[1], 0.15), (PALETTE[1], 0.35)];
     let mut svg = header(width, height, title);
     let (cell_w, cell_h) = (frame.width / resolution as f64, frame.height / resolution as f64);
+    svg.push_str("<g shape-rendering=\"crispEdges\">\n");
     for j in 0..resolution {
         // One rectangle per run of equal shade along the row keeps the file small.
         let row: Vec<usize> = (0..resolution).map(|i| shade(values[j * resolution + i])).collect();
@@ -178,6 +179,7 @@ pub fn decision_regions(
             }
         }
     }
+    svg.push_str("</g>\n");
     for ((&(x, y), &label), &is_support) in points.iter().zip(labels).zip(support) {
         let ring = if is_support { " stroke=\"black\" stroke-width=\"1.5\"" } else { "" };
         let _ = writeln!(
