@@ -2,6 +2,9 @@
 //! histogram-based gradient boosting.
 
 // Random forests and extra trees (owner: trees).
+pub mod forest;
+mod forest_models;
+pub use forest::{ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor};
 
 // AdaBoost and exact gradient boosting (owner: boosting).
 

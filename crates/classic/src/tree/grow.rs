@@ -1,0 +1,346 @@
+//! Growing a tree: depth-first (scikit-learn's `DepthFirstTreeBuilder`) or best-first under a
+//! leaf budget (`BestFirstTreeBuilder`), over one of two ways to see a node's rows in sorted
+//! order:
+//!
+//! - v1 [`Resorting`] (naive): the node's rows sit in one list; every node sorts them again for
+//!   each feature it visits, O(n log n) per feature per node.
+//! - v2 [`Presorted`] (fast): every feature's rows are sorted once ([`TreeData`]); a node owns
+//!   the same range `[start, end)` of every feature's list, and a split partitions each list
+//!   stably into its left and right part, O(n) per feature per node with no comparisons.
+//!
+//! Both present each node's rows in the same order (by value, then row index), and the search,
+//! statistics and decisions are shared, so the two grow the same tree bit for bit.
+
+use super::data::TreeData;
+use super::split::{best_threshold, threshold_split, Candidate, Task, FEATURE_THRESHOLD};
+use super::structure::Tree;
+use super::{Splitter, TreeParams};
+use kindling_tensor::{KernelMode, Rng};
+
+/// scikit-learn's `EPSILON`: impurity at or below it is pure.
+const EPSILON: f64 = f64::EPSILON;
+
+/// A node's rows in ascending order of one feature.
+pub(crate) trait NodeRows {
+    /// The rows of `[start, end)` sorted by feature `f` (value, then row index).
+    fn sorted(&mut self, data: &TreeData, f: usize, start: usize, end: usize) -> &[u32];
+    /// Splits `[start, end)` so that the first `left_rows` rows of feature `f`'s order come
+    /// first (the left child) in every list.
+    fn partition(&mut self, data: &TreeData, f: usize, start: usize, end: usize, left_rows: usize);
+}
+
+/// v1: one list of the node's rows, sorted again for every feature visited.
+pub(crate) struct Resorting {
+    rows: Vec<u32>,
+    buffer: Vec<u32>,
+}
+
+impl Resorting {
+    fn sort_by_feature(rows: &mut [u32], column: &[f64]) {
+        rows.sort_by(|&a, &b| column[a as usize].total_cmp(&column[b as usize]).then(a.cmp(&b)));
+    }
+}
+
+impl NodeRows for Resorting {
+    fn sorted(&mut self, data: &TreeData, f: usize, start: usize, end: usize) -> &[u32] {
+        self.buffer.clear();
+        self.buffer.extend_from_slice(&self.rows[start..end]);
+        Self::sort_by_feature(&mut self.buffer, data.column(f));
+        &self.buffer
+    }
+
+    fn partition(&mut self, data: &TreeData, f: usize, start: usize, end: usize, _left_rows: usize) {
+        // Sorted by f, the left child is the prefix.
+        Self::sort_by_feature(&mut self.rows[start..end], data.column(f));
+    }
+}
+
+/// v2: every feature's rows sorted once, partitioned as nodes split.
+pub(crate) struct Presorted {
+    /// `lists[f * n ..][..n]`: feature f's rows in order; a node owns `[start, end)` of each.
+    lists: Vec<u32>,
+    n: usize,
+    goes_left: Vec<bool>,
+    scratch: Vec<u32>,
+}
+
+impl NodeRows for Presorted {
+    #[inline]
+    fn sorted(&mut self, _data: &TreeData, f: usize, start: usize, end: usize) -> &[u32] {
+        &self.lists[f * self.n + start..f * self.n + end]
+    }
+
+    fn partition(&mut self, data: &TreeData, f: usize, start: usize, end: usize, left_rows: usize) {
+        let n = self.n;
+        let split_list = &self.lists[f * n + start..f * n + end];
+        for &r in &split_list[..left_rows] {
+            self.goes_left[r as usize] = true;
+        }
+        for &r in &split_list[left_rows..] {
+            self.goes_left[r as usize] = false;
+        }
+        for g in (0..data.features).filter(|&g| g != f) {
+            let list = &mut self.lists[g * n + start..g * n + end];
+            // Stable: left rows keep their order at the front, right rows in the scratch.
+            self.scratch.clear();
+            let mut write = 0;
+            for i in 0..list.len() {
+                let r = list[i];
+                if self.goes_left[r as usize] {
+                    list[write] = r;
+                    write += 1;
+                } else {
+                    self.scratch.push(r);
+                }
+            }
+            list[write..].copy_from_slice(&self.scratch);
+        }
+    }
+}
+
+/// A node waiting to be decided.
+struct Open {
+    start: usize,
+    end: usize,
+    depth: usize,
+    /// The parent's id and whether this is its left child (`None` for the root).
+    parent: Option<(usize, bool)>,
+    stats: Vec<f64>,
+    impurity: f64,
+}
+
+/// A node's chosen split, with both children's statistics.
+struct Plan {
+    feature: usize,
+    threshold: f64,
+    left_rows: usize,
+    improvement: f64,
+    left: (Vec<f64>, f64),
+    right: (Vec<f64>, f64),
+}
+
+struct Grower<'a, R: NodeRows> {
+    data: &'a TreeData,
+    task: &'a Task<'a>,
+    params: &'a TreeParams,
+    rows: R,
+    rng: Rng,
+    max_features: usize,
+    /// The feature order, reshuffled in place as nodes draw from it.
+    order: Vec<usize>,
+    root_weight: f64,
+    left: Vec<f64>,
+    right: Vec<f64>,
+}
+
+impl<R: NodeRows> Grower<'_, R> {
+    /// The split `open` should make, or `None` when it stays a leaf.
+    fn plan(&mut self, open: &Open) -> Option<Plan> {
+        let n = open.end - open.start;
+        let p = self.params;
+        let w = open.stats[0];
+        if p.max_depth.is_some_and(|d| open.depth >= d)
+            || n < p.min_samples_split
+            || n < 2 * p.min_samples_leaf
+            || open.impurity <= EPSILON
+        {
+            return None;
+        }
+        let d = self.data.features;
+        let ordered = self.max_features >= d && p.splitter == Splitter::Best;
+        let (mut visited, mut found_varying) = (0, false);
+        let mut best: Option<(usize, Candidate)> = None;
+        for i in 0..d {
+            if visited >= self.max_features && found_varying {
+                break;
+            }
+            // Draw the next feature without replacement (a lazy Fisher–Yates shuffle).
+            let f = if ordered {
+                i
+            } else {
+                let j = i + self.rng.below((d - i) as u64) as usize;
+                self.order.swap(i, j);
+                self.order[i]
+            };
+            visited += 1;
+            let column = self.data.column(f);
+            let sorted = self.rows.sorted(self.data, f, open.start, open.end);
+            let (lo, hi) = (column[sorted[0] as usize], column[sorted[n - 1] as usize]);
+            if hi <= lo + FEATURE_THRESHOLD {
+                continue;
+            }
+            found_varying = true;
+            let candidate = match p.splitter {
+                Splitter::Best => best_threshold(
+                    self.task,
+                    column,
+                    sorted,
+                    &open.stats,
+                    p.min_samples_leaf,
+                    &mut self.left,
+                    &mut self.right,
+                ),
+                Splitter::Random => {
+                    let mut t = lo + (hi - lo) * self.rng.uniform_f64();
+                    if t >= hi {
+                        t = lo;
+                    }
+                    threshold_split(
+                        self.task,
+                        column,
+                        sorted,
+                        &open.stats,
+                        p.min_samples_leaf,
+                        t,
+                        &mut self.left,
+                        &mut self.right,
+                    )
+                }
+            };
+            if let Some(c) = candidate {
+                if best.is_none_or(|(_, b)| c.proxy > b.proxy) {
+                    best = Some((f, c));
+                }
+            }
+        }
+        let (feature, c) = best?;
+        let sorted = self.rows.sorted(self.data, feature, open.start, open.end);
+        let left = self.task.stats_of(&sorted[..c.left_rows]);
+        let right = self.task.stats_of(&sorted[c.left_rows..]);
+        let (li, ri) = (self.task.impurity(&left), self.task.impurity(&right));
+        let improvement = (w / self.root_weight) * (open.impurity - left[0] / w * li - right[0] / w * ri);
+        if improvement + EPSILON < p.min_impurity_decrease {
+            return None;
+        }
+        Some(Plan {
+            feature,
+            threshold: c.threshold,
+            left_rows: c.left_rows,
+            improvement,
+            left: (left, li),
+            right: (right, ri),
+        })
+    }
+
+    fn add_node(&mut self, tree: &mut Tree, open: &Open) -> usize {
+        let id = tree.push_leaf(open.impurity, open.end - open.start, open.stats[0], &self.task.value(&open.stats));
+        if let Some((parent, is_left)) = open.parent {
+            if is_left {
+                tree.left[parent] = id;
+            } else {
+                tree.right[parent] = id;
+            }
+        }
+        id
+    }
+
+    /// Records the split in the tree, partitions the rows and returns the two children.
+    fn split(&mut self, tree: &mut Tree, id: usize, open: Open, plan: Plan) -> (Open, Open) {
+        self.rows.partition(self.data, plan.feature, open.start, open.end, plan.left_rows);
+        tree.feature[id] = plan.feature;
+        tree.threshold[id] = plan.threshold;
+        let mid = open.start + plan.left_rows;
+        let child = |(stats, impurity): (Vec<f64>, f64), start, end, is_left| Open {
+            start,
+            end,
+            depth: open.depth + 1,
+            parent: Some((id, is_left)),
+            stats,
+            impurity,
+        };
+        (child(plan.left, open.start, mid, true), child(plan.right, mid, open.end, false))
+    }
+
+    /// scikit-learn's depth-first order: node ids in preorder, left subtree first.
+    fn depth_first(&mut self, tree: &mut Tree, root: Open) {
+        let mut stack = vec![root];
+        while let Some(open) = stack.pop() {
+            let id = self.add_node(tree, &open);
+            if let Some(plan) = self.plan(&open) {
+                let (left, right) = self.split(tree, id, open, plan);
+                stack.push(right);
+                stack.push(left);
+            }
+        }
+    }
+
+    /// Best-first under a leaf budget: every node is planned when it is created; the open node
+    /// with the largest improvement is split next (ties: the lower node id), until the budget
+    /// of `max_leaf_nodes − 1` splits is spent.
+    fn best_first(&mut self, tree: &mut Tree, root: Open, max_leaves: usize) {
+        let mut splits_left = max_leaves - 1;
+        let mut frontier: Vec<(usize, Open, Plan)> = Vec::new();
+        let id = self.add_node(tree, &root);
+        if let Some(plan) = self.plan(&root) {
+            frontier.push((id, root, plan));
+        }
+        while splits_left > 0 && !frontier.is_empty() {
+            let mut at = 0;
+            for (i, entry) in frontier.iter().enumerate() {
+                let best = &frontier[at];
+                if entry.2.improvement > best.2.improvement
+                    || (entry.2.improvement == best.2.improvement && entry.0 < best.0)
+                {
+                    at = i;
+                }
+            }
+            let (id, open, plan) = frontier.swap_remove(at);
+            splits_left -= 1;
+            let (left, right) = self.split(tree, id, open, plan);
+            for child in [left, right] {
+                let child_id = self.add_node(tree, &child);
+                if let Some(plan) = self.plan(&child) {
+                    frontier.push((child_id, child, plan));
+                }
+            }
+        }
+    }
+}
+
+/// Grows one tree on the rows of `data` with positive weight.
+pub(crate) fn grow(data: &TreeData, task: &Task, params: &TreeParams, classes: Vec<i64>, mode: KernelMode) -> Tree {
+    let in_bag: Vec<u32> = (0..data.rows as u32).filter(|&r| task.weights[r as usize] > 0.0).collect();
+    let stats = task.stats_of(&in_bag);
+    let root = Open { start: 0, end: in_bag.len(), depth: 0, parent: None, impurity: task.impurity(&stats), stats };
+    let mut tree = Tree::empty(data.features, task.value_width(), classes);
+    match mode {
+        KernelMode::Naive => {
+            let rows = Resorting { rows: in_bag, buffer: Vec::new() };
+            run(data, task, params, rows, root, &mut tree);
+        }
+        KernelMode::Fast => {
+            let n = in_bag.len();
+            let mut lists = Vec::with_capacity(n * data.features);
+            if n == data.rows {
+                lists.extend_from_slice(&data.sorted);
+            } else {
+                for f in 0..data.features {
+                    lists.extend(data.sorted(f).iter().filter(|&&r| task.weights[r as usize] > 0.0));
+                }
+            }
+            let rows = Presorted { lists, n, goes_left: vec![false; data.rows], scratch: Vec::with_capacity(n) };
+            run(data, task, params, rows, root, &mut tree);
+        }
+    }
+    tree
+}
+
+fn run<R: NodeRows>(data: &TreeData, task: &Task, params: &TreeParams, rows: R, root: Open, tree: &mut Tree) {
+    let width = task.width();
+    let mut grower = Grower {
+        data,
+        task,
+        params,
+        rows,
+        rng: Rng::seed(params.seed),
+        max_features: params.max_features.resolve(data.features),
+        order: (0..data.features).collect(),
+        root_weight: root.stats[0],
+        left: vec![0.0; width],
+        right: vec![0.0; width],
+    };
+    match params.max_leaf_nodes {
+        None => grower.depth_first(tree, root),
+        Some(leaves) => grower.best_first(tree, root, leaves),
+    }
+}
