@@ -5,6 +5,10 @@
 //! Sections, in order (`--only` runs one):
 //!
 //! - `tree-by-hand`: the fruit table's impurities and every candidate threshold;
+//! - `trees`: the fruit tree drawn by the library, a depth-3 tree on the digits, and accuracy
+//!   against depth (needs the data for the digits);
+//! - `ensembles`: test error against the number of trees for forests and boosting, the
+//!   out-of-bag score, and feature importances as 8 × 8 pictures (needs the data);
 //! - `svm`: linear, polynomial and RBF support vector machines on the two moons, and the
 //!   effect of C and γ, with the support vectors circled;
 //! - `hist-boosting`: histogram gradient boosting on optdigits, with and without early
@@ -23,7 +27,8 @@ use ch17_trees::*;
 use chapter_kit::{markdown_table, LineChart, Output};
 use kindling_classic::cluster::{dendrogram_svg_lastp, linkage, KMeans, Init, Linkage};
 use kindling_classic::svm::{Gamma, Kernel, Svc};
-use kindling_classic::{Clusterer, Supervised};
+use kindling_classic::tree::DecisionTreeClassifier;
+use kindling_classic::{Classifier, Clusterer, Supervised};
 use kindling_tensor::Tensor;
 use kindling_data::datasets::{self, Split};
 use std::path::PathBuf;
@@ -41,8 +46,10 @@ fn main() -> Result {
     let threads = chapter_kit::flag_number(PROGRAM, &args, "--threads").unwrap_or(1);
     rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()?;
     let out = Output::for_chapter("17-trees")?;
-    let sections: [Section; 5] = [
+    let sections: [Section; 7] = [
         ("tree-by-hand", tree_by_hand),
+        ("trees", trees),
+        ("ensembles", ensembles),
         ("svm", svm),
         ("hist-boosting", hist_boosting_section),
         ("clustering", clustering),
@@ -383,5 +390,126 @@ fn clustering(out: &Output) -> Result {
     let names: Vec<String> = picked.iter().map(|&i| truth[i].to_string()).collect();
     let merges = linkage(&sample, Linkage::Ward);
     out.write("dendrogram.svg", &dendrogram_svg_lastp(&merges, Some(&names), 30))?;
+    Ok(())
+}
+
+/// Names for the 64 pixels of an 8 × 8 digit: "px r,c".
+fn pixel_names() -> Vec<String> {
+    (0..64).map(|p| format!("px {},{}", p / 8, p % 8)).collect()
+}
+
+fn trees(out: &Output) -> Result {
+    out.step("the fruit tree, grown by the library");
+    let (x, y, features, classes) = fruit();
+    let y: Vec<i64> = y.iter().map(|&c| c as i64).collect();
+    let mut tree = DecisionTreeClassifier::new().seed(0);
+    tree.fit(&x, &y)?;
+    let feature_names: Vec<String> = features.iter().map(|f| f.to_string()).collect();
+    let class_names: Vec<String> = classes.iter().map(|c| c.to_string()).collect();
+    let fitted = tree.tree();
+    // The library's root must be the split found by hand in `tree-by-hand`.
+    assert_eq!(fitted.split(0), Some((1, 8.75)), "the root split differs from the hand computation");
+    out.write("fruit-tree.svg", &fitted.export_svg(Some(&feature_names), Some(&class_names)))?;
+    out.write("fruit-tree.txt", &fitted.export_text(Some(&feature_names)))?;
+
+    let Some(dir) = datasets_dir(out, "trees") else { return Ok(()) };
+    let (xtr, ytr, xte, yte) = optdigits_raw(&dir)?;
+    out.step("a depth-3 tree on the digits (raw pixel counts 0–16)");
+    let mut small = DecisionTreeClassifier::new().max_depth(Some(3)).seed(0);
+    small.fit(&xtr, &ytr)?;
+    let digit_names: Vec<String> = (0..10).map(|d| d.to_string()).collect();
+    out.write("digits-tree.svg", &small.tree().export_svg(Some(&pixel_names()), Some(&digit_names)))?;
+
+    out.step("accuracy against depth on optdigits");
+    let depths: Vec<Option<usize>> = (1..=16).map(Some).chain([None]).collect();
+    let curve = accuracy_by_depth((&xtr, &ytr), (&xte, &yte), &depths)?;
+    let full_depth = {
+        let mut t = DecisionTreeClassifier::new().seed(0);
+        t.fit(&xtr, &ytr)?;
+        t.tree().depth()
+    };
+    let at = |d: Option<usize>| d.unwrap_or(full_depth) as f64;
+    let chart = LineChart::new("One decision tree on optdigits: accuracy against depth")
+        .x_label("maximum depth (the last point: unlimited)")
+        .y_label("accuracy")
+        .series("training", curve.iter().map(|r| (at(r.0), r.1)).collect())
+        .series("test", curve.iter().map(|r| (at(r.0), r.2)).collect())
+        .include_y(0.0, 1.0);
+    out.write("tree-depth.svg", &chart.to_svg())?;
+    let rows: Vec<Vec<String>> = curve
+        .iter()
+        .filter(|r| matches!(r.0, Some(1 | 2 | 3 | 4 | 6 | 8 | 10 | 12) | None))
+        .map(|r| {
+            vec![
+                r.0.map_or(format!("unlimited ({full_depth})"), |d| d.to_string()),
+                r.3.to_string(),
+                format!("{:.4}", r.1),
+                format!("{:.4}", r.2),
+            ]
+        })
+        .collect();
+    out.write("tree-depth.md", &markdown_table(&["maximum depth", "leaves", "training accuracy", "test accuracy"], &rows))?;
+    Ok(())
+}
+
+/// optdigits' training and test files as shipped (pixel counts 0–16): trees do not need scaling.
+fn optdigits_raw(dir: &std::path::Path) -> Result<(Tensor<f64>, Vec<i64>, Tensor<f64>, Vec<i64>)> {
+    let train = datasets::optdigits(dir.join("optdigits"), Split::Train)?;
+    let test = datasets::optdigits(dir.join("optdigits"), Split::Test)?;
+    Ok((train.features, train.labels.to_vec(), test.features, test.labels.to_vec()))
+}
+
+fn ensembles(out: &Output) -> Result {
+    let Some(dir) = datasets_dir(out, "ensembles") else { return Ok(()) };
+    let (xtr, ytr, xte, yte) = optdigits_scaled(&dir)?;
+    let n_trees = 200;
+    out.step(&format!("forests of {n_trees} trees on optdigits: test error against the number of trees"));
+    let (forest_seconds, fitted) = timed(|| fit_forests(&xtr, &ytr, n_trees, 0));
+    let (forest, extra) = fitted?;
+    let forest_curve = forest_staged_errors(forest.trees(), forest.classes(), &xte, &yte);
+    let extra_curve = forest_staged_errors(extra.trees(), extra.classes(), &xte, &yte);
+    let mut single = DecisionTreeClassifier::new().seed(0);
+    single.fit(&xtr, &ytr)?;
+    let single_error = 1.0 - single.score(&xte, &yte);
+    let (hist, _, _) = hist_boosting((&xtr, &ytr), (&xte, &yte), 100, false)?;
+    let hist_curve = staged_errors(&hist.staged_predict(&xte), &yte);
+    let line = |c: &[f64]| c.iter().enumerate().map(|(i, &e)| ((i + 1) as f64, e)).collect::<Vec<_>>();
+    let chart = LineChart::new("Test error on optdigits against the number of trees")
+        .x_label("trees (boosting: rounds of 10 trees, one per class)")
+        .y_label("test error")
+        .series("random forest", line(&forest_curve))
+        .series("extra trees", line(&extra_curve))
+        .series("histogram boosting", line(&hist_curve))
+        .dashed_series("one full-depth tree", vec![(1.0, single_error), (n_trees as f64, single_error)])
+        .include_y(0.0, 0.2);
+    out.write("ensemble-error.svg", &chart.to_svg())?;
+    let pick = |c: &[f64], m: usize| format!("{:.4}", 1.0 - c[m.min(c.len()) - 1]);
+    let rows = vec![
+        vec!["one tree".to_string(), format!("{:.4}", 1.0 - single_error), "–".into(), "–".into(), "–".into()],
+        vec!["random forest".into(), pick(&forest_curve, 1), pick(&forest_curve, 10), pick(&forest_curve, 100), pick(&forest_curve, 200)],
+        vec!["extra trees".into(), pick(&extra_curve, 1), pick(&extra_curve, 10), pick(&extra_curve, 100), pick(&extra_curve, 200)],
+        vec!["histogram boosting (rounds)".into(), pick(&hist_curve, 1), pick(&hist_curve, 10), pick(&hist_curve, 100), "–".into()],
+    ];
+    let oob = forest.oob_score_value().unwrap_or(f64::NAN);
+    out.write(
+        "ensemble-accuracy.md",
+        &format!(
+            "{}\nTest accuracy of the first m trees (for boosting, of the first m rounds). The forest's \
+             out-of-bag accuracy, estimated from the training rows alone: {oob:.4}. Both forests took \
+             {forest_seconds:.2} s to fit on one thread.\n",
+            markdown_table(&["model", "m = 1", "m = 10", "m = 100", "m = 200"], &rows)
+        ),
+    )?;
+
+    out.step("feature importances as 8 × 8 pictures");
+    let importances = forest.feature_importances();
+    out.write(
+        "importances-forest.svg",
+        &plots::pixel_heatmap("Random forest: impurity decrease per pixel (%)", &importances, 100.0),
+    )?;
+    out.write(
+        "importances-tree.svg",
+        &plots::pixel_heatmap("One tree: impurity decrease per pixel (%)", &single.feature_importances(), 100.0),
+    )?;
     Ok(())
 }

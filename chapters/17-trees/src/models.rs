@@ -3,7 +3,10 @@
 
 use kindling_classic::cluster::{AgglomerativeClustering, GaussianMixture, KMeans, Linkage, MiniBatchKMeans};
 use kindling_classic::decomposition::Pca;
-use kindling_classic::ensemble::{EarlyStopping, HistGradientBoostingClassifier};
+use kindling_classic::ensemble::{
+    EarlyStopping, ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier,
+};
+use kindling_classic::tree::{DecisionTreeClassifier, Tree};
 use kindling_classic::svm::{Gamma, Kernel, Svc};
 use kindling_classic::{ClassicError, Clusterer, Supervised, Transformer};
 use kindling_metrics::metrics::{adjusted_rand_index, normalized_mutual_info, silhouette_score};
@@ -21,6 +24,67 @@ pub fn timed<R>(f: impl FnOnce() -> R) -> (f64, R) {
     let r = f();
     (start.elapsed().as_secs_f64(), r)
 }
+
+// ANCHOR: depth
+/// Training and test accuracy of one CART tree for each depth limit (`None`: grow until
+/// every leaf is pure), and its number of leaves.
+pub fn accuracy_by_depth(
+    train: (&Tensor<f64>, &[i64]),
+    test: (&Tensor<f64>, &[i64]),
+    depths: &[Option<usize>],
+) -> Result<Vec<(Option<usize>, f64, f64, usize)>, ClassicError> {
+    depths
+        .iter()
+        .map(|&depth| {
+            let mut tree = DecisionTreeClassifier::new().max_depth(depth).seed(0);
+            tree.fit(train.0, train.1)?;
+            Ok((depth, tree.score(train.0, train.1), tree.score(test.0, test.1), tree.tree().leaf_count()))
+        })
+        .collect()
+}
+// ANCHOR_END: depth
+
+// ANCHOR: forest_staged
+/// The test error of a forest's first m trees, for m = 1..=n: each tree votes with its
+/// leaf's class shares and the shares are averaged, as `predict_proba` does with all of them.
+/// `classes` maps a column of the shares to its label.
+pub fn forest_staged_errors(trees: &[Tree], classes: &[i64], x: &Tensor<f64>, truth: &[i64]) -> Vec<f64> {
+    let (n, k) = (x.shape()[0], classes.len());
+    let mut summed = vec![0.0; n * k];
+    trees
+        .iter()
+        .map(|tree| {
+            for (row, leaf) in tree.apply(x).into_iter().enumerate() {
+                summed[row * k..(row + 1) * k].iter_mut().zip(tree.value(leaf)).for_each(|(s, v)| *s += v);
+            }
+            let wrong = summed
+                .chunks(k)
+                .zip(truth)
+                .filter(|(shares, &t)| {
+                    let best = (0..k).fold(0, |b, c| if shares[c] > shares[b] { c } else { b });
+                    classes[best] != t
+                })
+                .count();
+            wrong as f64 / n as f64
+        })
+        .collect()
+}
+
+/// A random forest (bootstrap rows, √features per split) and extra trees (all rows, random
+/// thresholds), `n_trees` each, with the forest's out-of-bag score.
+pub fn fit_forests(
+    x: &Tensor<f64>,
+    y: &[i64],
+    n_trees: usize,
+    seed: u64,
+) -> Result<(RandomForestClassifier, ExtraTreesClassifier), ClassicError> {
+    let mut forest = RandomForestClassifier::new(n_trees).oob_score(true).seed(seed);
+    forest.fit(x, y)?;
+    let mut extra = ExtraTreesClassifier::new(n_trees).seed(seed);
+    extra.fit(x, y)?;
+    Ok((forest, extra))
+}
+// ANCHOR_END: forest_staged
 
 // ANCHOR: svm_kernels
 /// A support vector classifier with the given kernel, C and γ, fitted on `(x, y)`.
