@@ -290,13 +290,25 @@ fn hist_boosting_section(out: &Output) -> Result {
             markdown_table(&["run", "rounds", "trees", "leaves in all", "test accuracy", "fit (s)"], &rows)
         ),
     )?;
+    // The recorded scores are negative losses; the chart shows the losses from round 5 on.
+    let loss = |scores: &[f64]| scores.iter().enumerate().skip(5).map(|(i, &s)| (i as f64, -s)).collect::<Vec<_>>();
     let validation = stopped.validation_score();
-    let train_score = stopped.train_score();
-    let chart = LineChart::new("Early stopping: the scores histogram boosting watched")
+    let best = (0..validation.len()).fold(0, |b, i| if validation[i] > validation[b] { i } else { b });
+    let chart = LineChart::new("Early stopping: the log loss histogram boosting watched")
         .x_label("round")
-        .y_label("score (negative log loss)")
-        .series("training rows", train_score.iter().enumerate().map(|(i, &s)| (i as f64, s)).collect())
-        .series("validation rows (10%)", validation.iter().enumerate().map(|(i, &s)| (i as f64, s)).collect());
+        .y_label("log loss")
+        .series("training rows (90%)", loss(stopped.train_score()))
+        .series("validation rows (10%)", loss(validation))
+        .include_y(0.0, 0.5);
+    out.write(
+        "hist-early-stopping.md",
+        &format!(
+            "The validation log loss was lowest after round {best} ({:.4}); the run stopped after round {} ({:.4}).\n",
+            -validation[best],
+            validation.len() - 1,
+            -validation[validation.len() - 1]
+        ),
+    )?;
     out.write("hist-early-stopping.svg", &chart.to_svg())?;
     Ok(())
 }
@@ -417,8 +429,7 @@ fn trees(out: &Output) -> Result {
     out.step("a depth-3 tree on the digits (raw pixel counts 0–16)");
     let mut small = DecisionTreeClassifier::new().max_depth(Some(3)).seed(0);
     small.fit(&xtr, &ytr)?;
-    let digit_names: Vec<String> = (0..10).map(|d| d.to_string()).collect();
-    out.write("digits-tree.svg", &small.tree().export_svg(Some(&pixel_names()), Some(&digit_names)))?;
+    out.write("digits-tree.txt", &small.tree().export_text(Some(&pixel_names())))?;
 
     out.step("accuracy against depth on optdigits");
     let depths: Vec<Option<usize>> = (1..=16).map(Some).chain([None]).collect();
