@@ -183,7 +183,13 @@ pub fn bin_codes(values: &[f64], edges: &[f64]) -> Vec<u8> {
 
 /// The per-bin sums of the gradients and hessians of `rows`: one pass over the rows, however
 /// many thresholds the split search will then try.
-pub fn gradient_histogram(codes: &[u8], gradients: &[f64], hessians: &[f64], rows: &[usize], bins: usize) -> (Vec<f64>, Vec<f64>) {
+pub fn gradient_histogram(
+    codes: &[u8],
+    gradients: &[f64],
+    hessians: &[f64],
+    rows: &[usize],
+    bins: usize,
+) -> (Vec<f64>, Vec<f64>) {
     let (mut g, mut h) = (vec![0.0; bins], vec![0.0; bins]);
     for &i in rows {
         g[codes[i] as usize] += gradients[i];

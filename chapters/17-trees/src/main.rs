@@ -25,12 +25,12 @@ use ch17_trees::models::*;
 use ch17_trees::plots;
 use ch17_trees::*;
 use chapter_kit::{markdown_table, LineChart, Output};
-use kindling_classic::cluster::{dendrogram_svg_lastp, linkage, KMeans, Init, Linkage};
+use kindling_classic::cluster::{dendrogram_svg_lastp, linkage, Init, KMeans, Linkage};
 use kindling_classic::svm::{Gamma, Kernel, Svc};
 use kindling_classic::tree::DecisionTreeClassifier;
 use kindling_classic::{Classifier, Clusterer, Supervised};
-use kindling_tensor::Tensor;
 use kindling_data::datasets::{self, Split};
+use kindling_tensor::Tensor;
 use std::path::PathBuf;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -112,8 +112,11 @@ fn tree_by_hand(out: &Output) -> Result {
             ]);
         }
         if *feature == "diameter" {
-            let relative = |c: &[Candidate], root: f64| c.iter().map(|c| (c.threshold, c.weighted_impurity / root)).collect();
-            chart = chart.series("Gini", relative(&gini, root_gini)).dashed_series("entropy", relative(&entropy, root_entropy));
+            let relative =
+                |c: &[Candidate], root: f64| c.iter().map(|c| (c.threshold, c.weighted_impurity / root)).collect();
+            chart = chart
+                .series("Gini", relative(&gini, root_gini))
+                .dashed_series("entropy", relative(&entropy, root_entropy));
         }
     }
     let header = format!("right (>): {}", classes.join(" / "));
@@ -149,7 +152,10 @@ fn pca(out: &Output) -> Result {
     out.write(
         "pca-digits.svg",
         &plots::scatter_by_class(
-            &format!("optdigits on its first two principal components ({:.1}% of the variance)", 100.0 * (ratio[0] + ratio[1])),
+            &format!(
+                "optdigits on its first two principal components ({:.1}% of the variance)",
+                100.0 * (ratio[0] + ratio[1])
+            ),
             &points,
             &labels,
             &names,
@@ -182,8 +188,10 @@ fn pca(out: &Output) -> Result {
         vec!["components with zero variance".into(), variance.iter().filter(|&&v| v < 1e-20).count().to_string()],
     ];
     let (library, _) = project(&x, 2)?;
-    let difference = library.explained_variance_ratio().iter().zip(&ratio).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-    let rows = [rows, vec![vec!["library Pca, largest difference in the ratios".into(), format!("{difference:.1e}")]]].concat();
+    let difference =
+        library.explained_variance_ratio().iter().zip(&ratio).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+    let rows = [rows, vec![vec!["library Pca, largest difference in the ratios".into(), format!("{difference:.1e}")]]]
+        .concat();
     out.write("pca.md", &markdown_table(&["", "optdigits, standardised"], &rows))?;
     Ok(())
 }
@@ -459,7 +467,10 @@ fn trees(out: &Output) -> Result {
             ]
         })
         .collect();
-    out.write("tree-depth.md", &markdown_table(&["maximum depth", "leaves", "training accuracy", "test accuracy"], &rows))?;
+    out.write(
+        "tree-depth.md",
+        &markdown_table(&["maximum depth", "leaves", "training accuracy", "test accuracy"], &rows),
+    )?;
     Ok(())
 }
 
@@ -497,9 +508,27 @@ fn ensembles(out: &Output) -> Result {
     let pick = |c: &[f64], m: usize| format!("{:.4}", 1.0 - c[m.min(c.len()) - 1]);
     let rows = vec![
         vec!["one tree".to_string(), format!("{:.4}", 1.0 - single_error), "–".into(), "–".into(), "–".into()],
-        vec!["random forest".into(), pick(&forest_curve, 1), pick(&forest_curve, 10), pick(&forest_curve, 100), pick(&forest_curve, 200)],
-        vec!["extra trees".into(), pick(&extra_curve, 1), pick(&extra_curve, 10), pick(&extra_curve, 100), pick(&extra_curve, 200)],
-        vec!["histogram boosting (rounds)".into(), pick(&hist_curve, 1), pick(&hist_curve, 10), pick(&hist_curve, 100), "–".into()],
+        vec![
+            "random forest".into(),
+            pick(&forest_curve, 1),
+            pick(&forest_curve, 10),
+            pick(&forest_curve, 100),
+            pick(&forest_curve, 200),
+        ],
+        vec![
+            "extra trees".into(),
+            pick(&extra_curve, 1),
+            pick(&extra_curve, 10),
+            pick(&extra_curve, 100),
+            pick(&extra_curve, 200),
+        ],
+        vec![
+            "histogram boosting (rounds)".into(),
+            pick(&hist_curve, 1),
+            pick(&hist_curve, 10),
+            pick(&hist_curve, 100),
+            "–".into(),
+        ],
     ];
     let oob = forest.oob_score_value().unwrap_or(f64::NAN);
     out.write(

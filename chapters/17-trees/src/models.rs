@@ -6,8 +6,8 @@ use kindling_classic::decomposition::Pca;
 use kindling_classic::ensemble::{
     EarlyStopping, ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier,
 };
-use kindling_classic::tree::{DecisionTreeClassifier, Tree};
 use kindling_classic::svm::{Gamma, Kernel, Svc};
+use kindling_classic::tree::{DecisionTreeClassifier, Tree};
 use kindling_classic::{ClassicError, Clusterer, Supervised, Transformer};
 use kindling_metrics::metrics::{adjusted_rand_index, normalized_mutual_info, silhouette_score};
 use kindling_tensor::Tensor;
@@ -96,11 +96,7 @@ pub fn fit_svc(x: &Tensor<f64>, y: &[i64], kernel: Kernel, c: f64, gamma: Gamma)
 
 /// The three kernels of the chapter's pictures, scikit-learn's defaults otherwise.
 pub fn three_kernels() -> [(&'static str, Kernel); 3] {
-    [
-        ("linear", Kernel::Linear),
-        ("polynomial, degree 3", Kernel::Poly { degree: 3, coef0: 1.0 }),
-        ("RBF", Kernel::Rbf),
-    ]
+    [("linear", Kernel::Linear), ("polynomial, degree 3", Kernel::Poly { degree: 3, coef0: 1.0 }), ("RBF", Kernel::Rbf)]
 }
 // ANCHOR_END: svm_kernels
 
@@ -139,14 +135,37 @@ pub struct ClusterScore {
 // ANCHOR: clustering
 /// Clusters `x` into `k` groups with every method of the chapter and scores each partition
 /// against `truth` (which no method sees).
-pub fn cluster_and_score(x: &Tensor<f64>, truth: &[i64], k: usize, seed: u64) -> Result<Vec<ClusterScore>, ClassicError> {
+pub fn cluster_and_score(
+    x: &Tensor<f64>,
+    truth: &[i64],
+    k: usize,
+    seed: u64,
+) -> Result<Vec<ClusterScore>, ClassicError> {
     let methods: Vec<(String, Box<dyn Fn() -> Result<Vec<usize>, ClassicError>>)> = vec![
-        ("k-means (k-means++, 10 restarts)".into(), Box::new(move || KMeans::new(k).n_init(10).seed(seed).fit_predict(x))),
-        ("mini-batch k-means (batch 1024, 3 restarts)".into(), Box::new(move || MiniBatchKMeans::new(k).seed(seed).fit_predict(x))),
-        ("agglomerative, Ward".into(), Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Ward).fit_predict(x))),
-        ("agglomerative, average".into(), Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Average).fit_predict(x))),
-        ("agglomerative, single".into(), Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Single).fit_predict(x))),
-        ("Gaussian mixture (full covariances)".into(), Box::new(move || GaussianMixture::new(k).seed(seed).fit_predict(x))),
+        (
+            "k-means (k-means++, 10 restarts)".into(),
+            Box::new(move || KMeans::new(k).n_init(10).seed(seed).fit_predict(x)),
+        ),
+        (
+            "mini-batch k-means (batch 1024, 3 restarts)".into(),
+            Box::new(move || MiniBatchKMeans::new(k).seed(seed).fit_predict(x)),
+        ),
+        (
+            "agglomerative, Ward".into(),
+            Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Ward).fit_predict(x)),
+        ),
+        (
+            "agglomerative, average".into(),
+            Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Average).fit_predict(x)),
+        ),
+        (
+            "agglomerative, single".into(),
+            Box::new(move || AgglomerativeClustering::new(k).linkage(Linkage::Single).fit_predict(x)),
+        ),
+        (
+            "Gaussian mixture (full covariances)".into(),
+            Box::new(move || GaussianMixture::new(k).seed(seed).fit_predict(x)),
+        ),
     ];
     methods
         .into_iter()

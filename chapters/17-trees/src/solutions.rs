@@ -68,7 +68,8 @@ pub fn kmeans_step(x: &Tensor<f64>, centers: &Tensor<f64>) -> (Vec<usize>, Tenso
         sizes[best] += 1;
         sums[best * d..(best + 1) * d].iter_mut().zip(row).for_each(|(s, v)| *s += v);
     }
-    let moved: Vec<f64> = (0..k * d).map(|i| if sizes[i / d] > 0 { sums[i] / sizes[i / d] as f64 } else { cs[i] }).collect();
+    let moved: Vec<f64> =
+        (0..k * d).map(|i| if sizes[i / d] > 0 { sums[i] / sizes[i / d] as f64 } else { cs[i] }).collect();
     (labels, Tensor::from_vec(moved, [k, d]), inertia)
 }
 
@@ -91,7 +92,10 @@ pub fn silhouette_of(x: &Tensor<f64>, labels: &[usize], i: usize) -> f64 {
         return 0.0;
     }
     let a = sums[own] / sizes[own] as f64;
-    let b = (0..clusters).filter(|&c| c != own && sizes[c] > 0).map(|c| sums[c] / sizes[c] as f64).fold(f64::INFINITY, f64::min);
+    let b = (0..clusters)
+        .filter(|&c| c != own && sizes[c] > 0)
+        .map(|c| sums[c] / sizes[c] as f64)
+        .fold(f64::INFINITY, f64::min);
     (b - a) / a.max(b)
 }
 

@@ -56,7 +56,10 @@ fn ex17_2_the_best_threshold_matches_a_scikit_learn_stump() {
         let classes = y.iter().max().unwrap() + 1;
         let (threshold, weighted) = best_threshold(&x, &y, classes).expect("a split exists");
         assert_eq!(threshold, case["threshold"].as_f64().unwrap(), "case {i}: threshold");
-        assert!((weighted - case["weighted_gini"].as_f64().unwrap()).abs() < 1e-12, "case {i}: weighted Gini {weighted}");
+        assert!(
+            (weighted - case["weighted_gini"].as_f64().unwrap()).abs() < 1e-12,
+            "case {i}: weighted Gini {weighted}"
+        );
     }
 }
 
@@ -174,7 +177,8 @@ fn ex17_6_mistakes_gain_weight_and_chance_level_earns_nothing() {
 #[test]
 fn ex17_7_explained_variance_matches_scikit_learns_pca() {
     let f = &fixtures()["pca"];
-    let (variance, ratio) = explained_variance(&numbers(&f["singular_values"]), f["n_samples"].as_u64().unwrap() as usize);
+    let (variance, ratio) =
+        explained_variance(&numbers(&f["singular_values"]), f["n_samples"].as_u64().unwrap() as usize);
     assert_all_close(&variance, &numbers(&f["explained_variance"]), 1e-12, "explained_variance_");
     assert_all_close(&ratio, &numbers(&f["explained_variance_ratio"]), 1e-12, "explained_variance_ratio_");
 }

@@ -43,7 +43,10 @@ fn the_scan_finds_scikit_learns_stump() {
         let y: Vec<usize> = numbers(&case["y"]).iter().map(|&c| c as usize).collect();
         let classes = y.iter().max().unwrap() + 1;
         let candidates = scan_thresholds(&x, &y, classes, Impurity::Gini);
-        let best = candidates.iter().fold(&candidates[0], |b, c| if c.weighted_impurity < b.weighted_impurity { c } else { b });
+        let best =
+            candidates
+                .iter()
+                .fold(&candidates[0], |b, c| if c.weighted_impurity < b.weighted_impurity { c } else { b });
         assert_eq!(best.threshold, case["threshold"].as_f64().unwrap());
         assert!((best.weighted_impurity - case["weighted_gini"].as_f64().unwrap()).abs() < 1e-12);
         for c in &candidates {
@@ -138,8 +141,11 @@ fn pca_of_optdigits_explains_what_scikit_learn_says() {
         eprintln!("skipped: KINDLING_DATASETS is unset");
         return;
     };
-    let train = kindling_data::datasets::optdigits(std::path::Path::new(&dir).join("optdigits"), kindling_data::datasets::Split::Train)
-        .expect("optdigits loads");
+    let train = kindling_data::datasets::optdigits(
+        std::path::Path::new(&dir).join("optdigits"),
+        kindling_data::datasets::Split::Train,
+    )
+    .expect("optdigits loads");
     let x = standardise(&train.features);
     let (_, projected, variance) = pca_by_hand(&x, 2);
     let total: f64 = {
@@ -151,4 +157,114 @@ fn pca_of_optdigits_explains_what_scikit_learn_says() {
     let f = &fixtures()["optdigits_pca"];
     close(&ratio, &numbers(&f["explained_variance_ratio"]), 1e-10, "explained variance ratio");
     close(&projected.narrow(0, 0, 5).to_vec(), &matrix(&f["first_rows_projected"]).to_vec(), 1e-8, "projection");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The library's estimators as the chapter uses them (small data: seconds in a debug build)
+// ---------------------------------------------------------------------------------------------
+
+use ch17_trees::models::*;
+use kindling_classic::tree::DecisionTreeClassifier;
+use kindling_classic::{Classifier, Supervised};
+
+/// Four well-separated groups in the plane, `per` points each, labelled 0..4.
+fn four_groups(per: usize, seed: u64) -> (Tensor<f64>, Vec<i64>) {
+    let mut rng = Rng::seed(seed);
+    let centres = [(0.0, 0.0), (6.0, 0.0), (0.0, 6.0), (6.0, 6.0)];
+    let mut values = Vec::new();
+    let mut labels = Vec::new();
+    for (label, (cx, cy)) in centres.iter().enumerate() {
+        for _ in 0..per {
+            values.extend([cx + rng.normal_f64(), cy + rng.normal_f64()]);
+            labels.push(label as i64);
+        }
+    }
+    (Tensor::from_vec(values, [4 * per, 2]), labels)
+}
+
+#[test]
+fn the_library_tree_agrees_with_the_hand_computation() {
+    let (x, y, _, _) = fruit();
+    let y: Vec<i64> = y.iter().map(|&c| c as i64).collect();
+    let mut tree = DecisionTreeClassifier::new();
+    tree.fit(&x, &y).unwrap();
+    assert_eq!(tree.tree().split(0), Some((1, 8.75)), "root: diameter ≤ 8.75");
+    assert!((tree.tree().impurity(0) - 94.0 / 144.0).abs() < 1e-12);
+    assert_eq!(tree.score(&x, &y), 1.0, "an unlimited tree is perfect on its training rows");
+    let text = tree.tree().export_text(Some(&["weight".to_string(), "diameter".to_string()]));
+    assert!(text.starts_with("|--- diameter <= 8.75"), "{text}");
+}
+
+#[test]
+fn depth_limits_bound_the_leaves_and_training_accuracy_grows() {
+    let (x, y) = four_groups(40, 1);
+    let curve = accuracy_by_depth((&x, &y), (&x, &y), &[Some(1), Some(2), Some(3), None]).unwrap();
+    for &(depth, _, _, leaves) in &curve {
+        if let Some(d) = depth {
+            assert!(leaves <= 1 << d, "depth {d}: {leaves} leaves");
+        }
+    }
+    assert!(curve.windows(2).all(|w| w[1].1 >= w[0].1), "training accuracy must not fall with depth: {curve:?}");
+    assert_eq!(curve[3].1, 1.0);
+}
+
+#[test]
+fn a_forests_staged_error_ends_at_its_own_error() {
+    let (x, y) = four_groups(30, 2);
+    let (xt, yt) = four_groups(30, 3);
+    let (forest, extra) = fit_forests(&x, &y, 15, 0).unwrap();
+    for (name, trees, classes, score) in [
+        ("random forest", forest.trees(), forest.classes(), forest.score(&xt, &yt)),
+        ("extra trees", extra.trees(), extra.classes(), extra.score(&xt, &yt)),
+    ] {
+        let curve = forest_staged_errors(trees, classes, &xt, &yt);
+        assert_eq!(curve.len(), 15, "{name}");
+        assert!((curve[14] - (1.0 - score)).abs() < 1e-12, "{name}: staged {} vs predict {}", curve[14], 1.0 - score);
+    }
+    let oob = forest.oob_score_value().expect("asked for the OOB score");
+    assert!(oob > 0.9, "OOB accuracy on separated groups: {oob}");
+}
+
+#[test]
+fn svm_kernels_separate_what_they_should() {
+    let (x, y) = four_groups(25, 4);
+    // Two classes: the diagonal groups against the others (XOR): no line separates them.
+    let xor: Vec<i64> = y.iter().map(|&l| i64::from(l == 1 || l == 2)).collect();
+    let scores: Vec<f64> = three_kernels()
+        .iter()
+        .map(|&(_, kernel)| {
+            let svc = fit_svc(&x, &xor, kernel, 1.0, kindling_classic::svm::Gamma::Scale).unwrap();
+            svc.score(&x, &xor)
+        })
+        .collect();
+    assert!(scores[0] < 0.8, "a linear SVM cannot solve XOR: {scores:?}");
+    assert!(scores[2] > 0.95, "the RBF kernel can: {scores:?}");
+}
+
+#[test]
+fn clustering_separated_groups_is_easy_for_most_methods() {
+    let (x, y) = four_groups(25, 5);
+    let scores = cluster_and_score(&x, &y, 4, 0).unwrap();
+    assert_eq!(scores.len(), 6);
+    for s in &scores {
+        assert!((-0.5..=1.0).contains(&s.ari) && (0.0..=1.0 + 1e-12).contains(&s.nmi), "{s:?}");
+    }
+    let ward = scores.iter().find(|s| s.method.contains("Ward")).unwrap();
+    let kmeans = &scores[0];
+    assert!(ward.ari > 0.9 && kmeans.ari > 0.9, "{ward:?} {kmeans:?}");
+}
+
+#[test]
+fn histogram_boosting_and_the_library_pca_run_on_small_data() {
+    let (x, y) = four_groups(30, 6);
+    let (model, accuracy, _) = hist_boosting((&x, &y), (&x, &y), 10, false).unwrap();
+    assert_eq!(model.n_iter(), 10);
+    assert!(accuracy > 0.95, "{accuracy}");
+    let errors = staged_errors(&model.staged_predict(&x), &y);
+    assert_eq!(errors.len(), 10);
+    assert!((errors[9] - (1.0 - accuracy)).abs() < 1e-12);
+    let (pca, z) = project(&x, 2).unwrap();
+    let (_, by_hand, variance) = pca_by_hand(&x, 2);
+    close(pca.explained_variance(), &variance, 1e-10, "explained variance");
+    close(&z.to_vec(), &by_hand.to_vec(), 1e-9, "projection");
 }
