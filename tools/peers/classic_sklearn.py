@@ -42,6 +42,9 @@ ESTIMATORS = {
     # Chapter 17: trees and forests.
 
     # Chapter 17: AdaBoost and gradient boosting.
+    "AdaBoostClassifier(100)": lambda: ensemble.AdaBoostClassifier(n_estimators=100, random_state=0),
+    "GradientBoostingClassifier(100)": lambda: ensemble.GradientBoostingClassifier(n_estimators=100, random_state=0),
+    "GradientBoostingRegressor(100)": lambda: ensemble.GradientBoostingRegressor(n_estimators=100, random_state=0),
 
     # Chapter 17: histogram gradient boosting.
 

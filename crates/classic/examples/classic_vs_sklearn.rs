@@ -301,6 +301,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Chapter 17: trees and forests.
 
     // Chapter 17: AdaBoost and gradient boosting.
+    case!(optdigits, "AdaBoostClassifier(100)", kindling_classic::ensemble::AdaBoostClassifier::new(100));
+    case!(
+        optdigits,
+        "GradientBoostingClassifier(100)",
+        kindling_classic::ensemble::GradientBoostingClassifier::new(100)
+    );
+    case!(diabetes, "GradientBoostingRegressor(100)", kindling_classic::ensemble::GradientBoostingRegressor::new(100));
 
     // Chapter 17: histogram gradient boosting.
 

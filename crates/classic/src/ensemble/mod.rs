@@ -7,6 +7,10 @@ mod forest_models;
 pub use forest::{ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor};
 
 // AdaBoost and exact gradient boosting (owner: boosting).
+pub mod adaboost;
+pub mod gradient_boosting;
+pub use adaboost::AdaBoostClassifier;
+pub use gradient_boosting::{GradientBoostingClassifier, GradientBoostingRegressor};
 
 // Histogram-based gradient boosting (owner: histogram boosting).
 pub mod hist_gradient_boosting;
