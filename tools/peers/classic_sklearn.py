@@ -47,6 +47,12 @@ ESTIMATORS = {
     "GradientBoostingRegressor(100)": lambda: ensemble.GradientBoostingRegressor(n_estimators=100, random_state=0),
 
     # Chapter 17: histogram gradient boosting.
+    "HistGradientBoostingClassifier(100)": lambda: ensemble.HistGradientBoostingClassifier(
+        max_iter=100, early_stopping=False, random_state=0
+    ),
+    "HistGradientBoostingRegressor(100)": lambda: ensemble.HistGradientBoostingRegressor(
+        max_iter=100, early_stopping=False, random_state=0
+    ),
 
     # Chapter 17: support vector machines.
 

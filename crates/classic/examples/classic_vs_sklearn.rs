@@ -310,6 +310,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     case!(diabetes, "GradientBoostingRegressor(100)", kindling_classic::ensemble::GradientBoostingRegressor::new(100));
 
     // Chapter 17: histogram gradient boosting.
+    {
+        use kindling_classic::ensemble::{
+            EarlyStopping, HistGradientBoostingClassifier, HistGradientBoostingRegressor,
+        };
+        let hgb_c = HistGradientBoostingClassifier::new().max_iter(100).early_stopping(EarlyStopping::Off);
+        case!(optdigits, "HistGradientBoostingClassifier(100)", hgb_c);
+        let hgb_r = HistGradientBoostingRegressor::new().max_iter(100).early_stopping(EarlyStopping::Off);
+        case!(diabetes, "HistGradientBoostingRegressor(100)", hgb_r);
+    }
 
     // Chapter 17: support vector machines.
 

@@ -7,7 +7,7 @@
 //! `k / max_bins` quantiles (`k = 1 .. max_bins - 1`) by NumPy's `averaged_inverted_cdf` rule,
 //! duplicates removed. A value `v` falls in bin `i` when `cut[i - 1] < v <= cut[i]`.
 
-use kindling_tensor::Rng;
+use kindling_tensor::{Rng, Tensor};
 
 /// Quantiles are taken from at most this many rows (scikit-learn's `subsample`).
 pub(crate) const QUANTILE_SUBSAMPLE: usize = 200_000;
@@ -38,6 +38,32 @@ impl Binned {
 }
 
 impl BinMapper {
+    /// Learns the cut points of every column of `x` (`[samples, features]`, finite values),
+    /// at most `max_bins` bins per feature; `seed` picks the rows when there are more than
+    /// 200 000 (quantiles come from a subsample, as scikit-learn's).
+    pub fn learn(x: &Tensor<f64>, max_bins: usize, seed: u64) -> BinMapper {
+        assert!(x.rank() == 2, "BinMapper::learn: x must be [samples, features], got shape {:?}", x.shape());
+        assert!((2..=255).contains(&max_bins), "BinMapper::learn: max_bins must be in 2..=255, got {max_bins}");
+        let (rows, cols) = (x.shape()[0], x.shape()[1]);
+        BinMapper::fit(&x.contiguous().to_vec(), rows, cols, max_bins, seed)
+    }
+
+    /// Each feature's increasing cut points.
+    pub fn cuts(&self) -> &[Vec<f64>] {
+        &self.cuts
+    }
+
+    /// The bins of `x`, column-major (feature `f` of row `r` at `f * samples + r`).
+    pub fn bin(&self, x: &Tensor<f64>) -> Vec<u8> {
+        let cols = self.cuts.len();
+        assert!(
+            x.rank() == 2 && x.shape()[1] == cols,
+            "BinMapper::bin: learned on {cols} features but x has shape {:?}",
+            x.shape()
+        );
+        self.transform(&x.contiguous().to_vec(), x.shape()[0]).bins
+    }
+
     /// Learns the cut points of each column of the row-major `x` (`rows × cols`, finite values).
     pub(crate) fn fit(x: &[f64], rows: usize, cols: usize, max_bins: usize, seed: u64) -> BinMapper {
         let sample: Option<Vec<usize>> = (rows > QUANTILE_SUBSAMPLE).then(|| {

@@ -189,8 +189,9 @@ pub(crate) fn fit(
     let k = loss.outputs();
     let baseline = loss.baseline(&y_train);
     let mut raw: Vec<f64> = (0..n).flat_map(|_| baseline.iter().copied()).collect();
-    let mut raw_val: Vec<f64> =
-        validation.as_ref().map_or(Vec::new(), |(_, yv)| (0..yv.len()).flat_map(|_| baseline.iter().copied()).collect());
+    let mut raw_val: Vec<f64> = validation
+        .as_ref()
+        .map_or(Vec::new(), |(_, yv)| (0..yv.len()).flat_map(|_| baseline.iter().copied()).collect());
     let mut train_score = Vec::new();
     let mut validation_score = Vec::new();
     let record = |raw: &[f64], raw_val: &[f64], train: &mut Vec<f64>, val: &mut Vec<f64>| {

@@ -212,13 +212,13 @@ impl Grower<'_, '_> {
             for node in std::mem::take(&mut self.open) {
                 self.finish(node);
             }
-            parent.hist.take().map(|h| ws.pool.push(h));
+            ws.pool.extend(parent.hist.take());
             return;
         }
         if self.limits.max_depth == Some(depth) {
             self.finish(left);
             self.finish(right);
-            parent.hist.take().map(|h| ws.pool.push(h));
+            ws.pool.extend(parent.hist.take());
             return;
         }
         let msl = self.limits.rules.min_samples_leaf;
@@ -232,6 +232,8 @@ impl Grower<'_, '_> {
             let small = self.build(ws, s_start, s_stop);
             histogram::subtract(&mut big, &small);
             (left.hist, right.hist) = if left_smaller { (Some(small), Some(big)) } else { (Some(big), Some(small)) };
+        } else {
+            ws.pool.extend(parent.hist.take());
         }
         for (node, go) in [(left, split_left), (right, split_right)] {
             if go {

@@ -44,9 +44,13 @@ impl Layout {
     }
 }
 
+/// Below this many (row, feature) updates a histogram is built on one thread.
+const PARALLEL_WORK: usize = 1 << 16;
+
 /// Fills `hist` (zeroed first) from the rows `rows` of the column-major bins, with gradients
 /// and hessians already gathered in the order of `rows`. `CONST_HESS`: hessians are all 1 and
-/// not summed (counts stand in for them).
+/// not summed (counts stand in for them). With more than one rayon thread, features are shared
+/// out among them (each feature's sums are the same either way).
 pub(crate) fn build<const CONST_HESS: bool>(
     hist: &mut [BinStats],
     layout: &Layout,
@@ -57,19 +61,64 @@ pub(crate) fn build<const CONST_HESS: bool>(
     hess: &[f32],
 ) {
     hist.iter_mut().for_each(|b| *b = BinStats::default());
+    let threads = rayon::current_num_threads();
+    let features = &layout.splittable;
+    if threads == 1 || rows.len() * features.len() < PARALLEL_WORK || features.len() < 2 {
+        build_part::<CONST_HESS>(hist, 0, features, layout, columns, n_rows, rows, grad, hess);
+        return;
+    }
+    // Consecutive features own consecutive, disjoint stretches of the histogram.
+    let mut parts = Vec::new();
+    let mut rest = hist;
+    let mut consumed = 0;
+    for group in features.chunks(features.len().div_ceil(threads)) {
+        let start = layout.offsets[group[0]];
+        let end = layout.offsets[group[group.len() - 1]] + layout.bins[group[group.len() - 1]];
+        let (_, tail) = std::mem::take(&mut rest).split_at_mut(start - consumed);
+        let (part, tail) = tail.split_at_mut(end - start);
+        parts.push((start, group, part));
+        rest = tail;
+        consumed = end;
+    }
+    use rayon::prelude::*;
+    parts.into_par_iter().for_each(|(base, group, part)| {
+        build_part::<CONST_HESS>(part, base, group, layout, columns, n_rows, rows, grad, hess)
+    });
+}
+
+/// [`build`] for the features `features`, into `hist`, which starts at bin `base` of the full
+/// histogram and is already zeroed.
+#[allow(clippy::too_many_arguments)]
+fn build_part<const CONST_HESS: bool>(
+    hist: &mut [BinStats],
+    base: usize,
+    features: &[usize],
+    layout: &Layout,
+    columns: &[u8],
+    n_rows: usize,
+    rows: &[u32],
+    grad: &[f32],
+    hess: &[f32],
+) {
     let m = rows.len();
     assert!(grad.len() == m && (CONST_HESS || hess.len() == m));
     let col = |f: usize| &columns[f * n_rows..(f + 1) * n_rows];
     // Bins are u8 and every bin of a column was produced under the feature's bin count, so
     // `offset + bin` stays inside the feature's slice; rows are < n_rows.
-    let mut chunks = layout.splittable.chunks_exact(4);
+    let last = features.last().map_or(0, |&f| layout.offsets[f] + layout.bins[f]);
+    assert!(last <= base + hist.len() && features.iter().all(|&f| layout.offsets[f] >= base));
+    let mut chunks = features.chunks_exact(4);
     for four in &mut chunks {
         let (c0, c1, c2, c3) = (col(four[0]), col(four[1]), col(four[2]), col(four[3]));
-        let (o0, o1, o2, o3) =
-            (layout.offsets[four[0]], layout.offsets[four[1]], layout.offsets[four[2]], layout.offsets[four[3]]);
+        let (o0, o1, o2, o3) = (
+            layout.offsets[four[0]] - base,
+            layout.offsets[four[1]] - base,
+            layout.offsets[four[2]] - base,
+            layout.offsets[four[3]] - base,
+        );
         for i in 0..m {
             // SAFETY: i < m = rows.len() = grad.len() (= hess.len() unless CONST_HESS); every row
-            // index is < n_rows, the columns' length; offset + bin < layout.total = hist.len().
+            // index is < n_rows, the columns' length; offset - base + bin < hist.len() (asserted above).
             unsafe {
                 let r = *rows.get_unchecked(i) as usize;
                 let g = f64::from(*grad.get_unchecked(i));
@@ -86,7 +135,7 @@ pub(crate) fn build<const CONST_HESS: bool>(
         }
     }
     for &f in chunks.remainder() {
-        let (c, o) = (col(f), layout.offsets[f]);
+        let (c, o) = (col(f), layout.offsets[f] - base);
         for i in 0..m {
             // SAFETY: as above.
             unsafe {

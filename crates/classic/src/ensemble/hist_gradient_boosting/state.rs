@@ -92,7 +92,9 @@ pub(crate) fn load(state: &StateDict) -> Result<(Params, Booster), String> {
     if outputs == 0 || sizes.len() % outputs != 0 || sizes.iter().any(|&s| s < 1) {
         return Err("tree_sizes does not hold whole rounds of non-empty trees".into());
     }
-    if [feature.len(), bin.len(), left.len(), right.len(), threshold.len(), value.len()].iter().any(|&l| l as i64 != total)
+    if [feature.len(), bin.len(), left.len(), right.len(), threshold.len(), value.len()]
+        .iter()
+        .any(|&l| l as i64 != total)
     {
         return Err("the node arrays do not match tree_sizes".into());
     }
