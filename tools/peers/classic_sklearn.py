@@ -55,6 +55,9 @@ ESTIMATORS = {
     ),
 
     # Chapter 17: support vector machines.
+    "SVC(rbf)": lambda: svm.SVC(C=1.0, kernel="rbf", gamma="scale"),
+    "SVC(linear)": lambda: svm.SVC(C=1.0, kernel="linear"),
+    "SVC(poly)": lambda: svm.SVC(C=1.0, kernel="poly", degree=3, coef0=0.0, gamma="scale"),
 
 }
 # Read on the raw features (counts), not standardised ones.

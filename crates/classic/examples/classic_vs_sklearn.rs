@@ -321,6 +321,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Chapter 17: support vector machines.
+    for data in [&optdigits, &iris, &breast_cancer, &wine] {
+        case!(data, "SVC(rbf)", kindling_classic::svm::Svc::new().c(1.0).kernel(kindling_classic::svm::Kernel::Rbf));
+    }
+    case!(optdigits, "SVC(linear)", kindling_classic::svm::Svc::new().kernel(kindling_classic::svm::Kernel::Linear));
+    let cubic = kindling_classic::svm::Kernel::Poly { degree: 3, coef0: 0.0 };
+    case!(optdigits, "SVC(poly)", kindling_classic::svm::Svc::new().kernel(cubic));
 
     // Chapter 17: clustering and PCA (unsupervised rows).
 

@@ -1,4 +1,4 @@
-//! The kernel cache: rows of Q (Qᵢⱼ = yᵢyⱼk(xᵢ, xⱼ)) kept under a byte budget, the least
+//! The kernel cache: rows of K (Kᵢⱼ = k(xᵢ, xⱼ)) kept under a byte budget, the least
 //! recently used row evicted first, as libsvm's `Cache`.
 //!
 //! SMO asks for two rows per iteration (the working pair), and the same rows come back again
@@ -6,13 +6,14 @@
 //! computes the missing rows of the pair together, as one block through the GEMM.
 
 use super::kernel::{KernelFn, Rows};
-use super::smo::QMatrix;
+use super::smo::KernelRows;
 
-/// Q for one binary subproblem, rows computed on demand and cached.
-pub(crate) struct CachedQ<'a> {
+/// K for one binary subproblem, rows computed on demand and cached.
+pub(crate) struct CachedRows<'a> {
     kernel: KernelFn,
     x: Rows<'a>,
-    y: &'a [f64],
+    /// `x` transposed, for the GEMM.
+    x_t: Vec<f64>,
     diag: Vec<f64>,
     rows: Vec<Option<Box<[f64]>>>,
     /// When each row was last asked for (a counter, larger = more recent).
@@ -24,15 +25,16 @@ pub(crate) struct CachedQ<'a> {
     pub computed: usize,
 }
 
-impl<'a> CachedQ<'a> {
-    /// `x`: the subproblem's rows; `y`: their ±1 labels; `budget_bytes`: the cache size
-    /// (at least two rows are always kept, whatever the budget).
-    pub fn new(kernel: KernelFn, x: Rows<'a>, y: &'a [f64], budget_bytes: f64) -> Self {
+impl<'a> CachedRows<'a> {
+    /// `x`: the subproblem's rows; `budget_bytes`: the cache size (at least two rows are
+    /// always kept, whatever the budget).
+    pub fn new(kernel: KernelFn, x: Rows<'a>, budget_bytes: f64) -> Self {
         let l = x.rows;
         let diag = (0..l).map(|i| kernel.value(x.row(i), x.row(i))).collect();
         let row_bytes = (l.max(1) * std::mem::size_of::<f64>()) as f64;
         let room = ((budget_bytes / row_bytes) as usize).max(2);
-        CachedQ { kernel, x, y, diag, rows: vec![None; l], last_used: vec![0; l], clock: 0, room, computed: 0 }
+        let x_t = x.transposed();
+        CachedRows { kernel, x, x_t, diag, rows: vec![None; l], last_used: vec![0; l], clock: 0, room, computed: 0 }
     }
 
     /// Makes sure the listed rows are present (computing the missing ones as one block) and
@@ -51,11 +53,9 @@ impl<'a> CachedQ<'a> {
         }
         let l = self.x.rows;
         let mut block = vec![0.0; missing.len() * l];
-        self.kernel.rows_of(&self.x, &missing, &self.x, &mut block);
+        self.kernel.rows_of(&self.x, &missing, &self.x, &self.x_t, &mut block);
         for (&i, chunk) in missing.iter().zip(block.chunks(l)) {
-            let yi = self.y[i];
-            let row: Box<[f64]> = chunk.iter().zip(self.y).map(|(k, yj)| yi * yj * k).collect();
-            self.rows[i] = Some(row);
+            self.rows[i] = Some(chunk.into());
             self.room -= 1;
         }
         self.computed += missing.len();
@@ -72,7 +72,7 @@ impl<'a> CachedQ<'a> {
     }
 }
 
-impl QMatrix for CachedQ<'_> {
+impl KernelRows for CachedRows<'_> {
     fn len(&self) -> usize {
         self.x.rows
     }

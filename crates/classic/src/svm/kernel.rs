@@ -38,6 +38,17 @@ impl<'a> Rows<'a> {
     fn mat(&self) -> MatRef<'_, f64> {
         MatRef::row_major(self.data, self.rows, self.dims)
     }
+
+    /// The rows transposed, `[dims, rows]` row-major.
+    pub fn transposed(&self) -> Vec<f64> {
+        let mut out = vec![0.0; self.rows * self.dims];
+        for (i, r) in self.data.chunks(self.dims.max(1)).take(self.rows).enumerate() {
+            for (k, v) in r.iter().enumerate() {
+                out[k * self.rows + i] = *v;
+            }
+        }
+        out
+    }
 }
 
 fn row(data: &[f64], dims: usize, i: usize) -> &[f64] {
@@ -72,17 +83,21 @@ impl KernelFn {
         self.finish(out, n, &left.norms, &right.norms);
     }
 
-    /// Kernel rows for the listed rows of `left` against all of `right`, into `out`
-    /// (`[picked.len(), right.rows]`): the picked rows are gathered so that the GEMM reads a
-    /// contiguous block.
-    pub fn rows_of(&self, left: &Rows<'_>, picked: &[usize], right: &Rows<'_>, out: &mut [f64]) {
+    /// Kernel rows for the listed rows of `left` against all rows of `right`, into `out`
+    /// (`[picked.len(), right.rows]`). `right_t` is `right` transposed (`[dims, right.rows]`
+    /// row-major): with a handful of picked rows the GEMM then sums scaled rows of `right_t`,
+    /// long contiguous vectors, instead of one short dot product per output.
+    pub fn rows_of(&self, left: &Rows<'_>, picked: &[usize], right: &Rows<'_>, right_t: &[f64], out: &mut [f64]) {
         let mut gathered = Vec::with_capacity(picked.len() * left.dims);
         for &i in picked {
             gathered.extend_from_slice(left.row(i));
         }
+        let n = right.rows;
+        let out = &mut out[..picked.len() * n];
+        let a = MatRef::row_major(&gathered, picked.len(), left.dims);
+        gemm(a, MatRef::row_major(right_t, left.dims, n), out);
         let norms: Vec<f64> = picked.iter().map(|&i| left.norms[i]).collect();
-        let block = Rows { data: &gathered, rows: picked.len(), dims: left.dims, norms };
-        self.block(&block, right, out);
+        self.finish(out, n, &norms, &right.norms);
     }
 
     /// Turns dot products into kernel values in place (`out` is `[m, n]`).

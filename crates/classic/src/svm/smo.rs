@@ -18,44 +18,43 @@ use super::kernel::{KernelFn, Rows};
 /// The step used when a pair's curvature is not positive (a non-PSD kernel such as sigmoid).
 const TAU: f64 = 1e-12;
 
-/// Access to the rows of Q for the solver.
-pub(crate) trait QMatrix {
+/// Access to kernel rows for the solver (K, not Q: the labels are applied in the updates).
+pub(crate) trait KernelRows {
     /// l, the number of variables.
     fn len(&self) -> usize;
-    /// Qᵢᵢ for every i.
+    /// Kᵢᵢ for every i.
     fn diag(&self) -> &[f64];
-    /// Row i of Q.
+    /// Row i of K.
     fn row(&mut self, i: usize) -> &[f64];
-    /// Rows i and j of Q together.
+    /// Rows i and j of K together.
     fn pair(&mut self, i: usize, j: usize) -> (&[f64], &[f64]);
 }
 
-/// The naive twin: every entry of Q computed from the kernel's definition when it is asked
+/// The naive twin: every kernel entry computed from the kernel's definition when it is asked
 /// for, no cache and no GEMM.
-pub(crate) struct NaiveQ<'a> {
+pub(crate) struct NaiveRows<'a> {
     kernel: KernelFn,
     x: Rows<'a>,
-    y: &'a [f64],
     diag: Vec<f64>,
     first: Vec<f64>,
     second: Vec<f64>,
 }
 
-impl<'a> NaiveQ<'a> {
-    pub fn new(kernel: KernelFn, x: Rows<'a>, y: &'a [f64]) -> Self {
+impl<'a> NaiveRows<'a> {
+    pub fn new(kernel: KernelFn, x: Rows<'a>) -> Self {
         let l = x.rows;
         let diag = (0..l).map(|i| kernel.value(x.row(i), x.row(i))).collect();
-        NaiveQ { kernel, x, y, diag, first: vec![0.0; l], second: vec![0.0; l] }
+        NaiveRows { kernel, x, diag, first: vec![0.0; l], second: vec![0.0; l] }
     }
 
-    fn fill(kernel: &KernelFn, x: &Rows<'_>, y: &[f64], i: usize, out: &mut [f64]) {
+    fn fill(kernel: &KernelFn, x: &Rows<'_>, i: usize, out: &mut [f64]) {
         for (j, v) in out.iter_mut().enumerate() {
-            *v = y[i] * y[j] * kernel.value(x.row(i), x.row(j));
+            *v = kernel.value(x.row(i), x.row(j));
         }
     }
 }
 
-impl QMatrix for NaiveQ<'_> {
+impl KernelRows for NaiveRows<'_> {
     fn len(&self) -> usize {
         self.x.rows
     }
@@ -65,13 +64,13 @@ impl QMatrix for NaiveQ<'_> {
     }
 
     fn row(&mut self, i: usize) -> &[f64] {
-        Self::fill(&self.kernel, &self.x, self.y, i, &mut self.first);
+        Self::fill(&self.kernel, &self.x, i, &mut self.first);
         &self.first
     }
 
     fn pair(&mut self, i: usize, j: usize) -> (&[f64], &[f64]) {
-        Self::fill(&self.kernel, &self.x, self.y, i, &mut self.first);
-        Self::fill(&self.kernel, &self.x, self.y, j, &mut self.second);
+        Self::fill(&self.kernel, &self.x, i, &mut self.first);
+        Self::fill(&self.kernel, &self.x, j, &mut self.second);
         (&self.first, &self.second)
     }
 }
@@ -89,90 +88,101 @@ pub(crate) struct Solution {
     pub converged: bool,
 }
 
+/// Which way each αₜ may still move inside the box, as the selection reads it.
+struct Freedom {
+    /// αₜ can move so that −yₜ∇ₜ's side grows: yₜ = +1 below C, or yₜ = −1 above 0.
+    up: Vec<bool>,
+    /// The other direction: yₜ = +1 above 0, or yₜ = −1 below C.
+    down: Vec<bool>,
+}
+
+impl Freedom {
+    fn set(&mut self, t: usize, a: f64, y: f64, c: f64) {
+        let (below_c, above_0) = (a < c, a > 0.0);
+        self.up[t] = if y > 0.0 { below_c } else { above_0 };
+        self.down[t] = if y > 0.0 { above_0 } else { below_c };
+    }
+}
+
 /// Solves the dual for labels `y` (±1) with box `[0, c]`, stopping at KKT gap `tol` or after
 /// `max_iter` iterations.
-pub(crate) fn solve(q: &mut impl QMatrix, y: &[f64], c: f64, tol: f64, max_iter: usize) -> Solution {
-    let l = q.len();
+///
+/// The solver keeps sₜ = −yₜ∇ₜ rather than the gradient ∇ = Qα − 1 itself: the selection
+/// compares exactly these scores, and the update sₜ −= yᵢΔαᵢKᵢₜ + yⱼΔαⱼKⱼₜ reads kernel rows
+/// with no label products.
+pub(crate) fn solve(rows: &mut impl KernelRows, y: &[f64], c: f64, tol: f64, max_iter: usize) -> Solution {
+    let l = rows.len();
     let mut alpha = vec![0.0; l];
-    // ∇ of the objective: Qα − 1, which is −1 at α = 0.
-    let mut grad = vec![-1.0; l];
-    let diag = q.diag().to_vec();
+    // At α = 0, ∇ = −1, so s = y.
+    let mut score = y.to_vec();
+    let diag = rows.diag().to_vec();
+    let mut freedom = Freedom { up: vec![false; l], down: vec![false; l] };
+    for t in 0..l {
+        freedom.set(t, 0.0, y[t], c);
+    }
     let mut iterations = 0;
     let mut converged = false;
     while iterations < max_iter {
-        let Some((i, j)) = select_pair(q, &alpha, &grad, y, &diag, c, tol) else {
+        let Some((i, j)) = select_pair(rows, &score, &freedom, &diag, tol) else {
             converged = true;
             break;
         };
         iterations += 1;
         let (old_i, old_j) = (alpha[i], alpha[j]);
-        let (q_i, q_j) = q.pair(i, j);
-        let (new_i, new_j) = solve_pair(old_i, old_j, y[i] != y[j], grad[i], grad[j], diag[i] + diag[j], q_i[j], c);
+        let (k_i, k_j) = rows.pair(i, j);
+        let (grad_i, grad_j) = (-y[i] * score[i], -y[j] * score[j]);
+        let q_ij = y[i] * y[j] * k_i[j];
+        let (new_i, new_j) = solve_pair(old_i, old_j, y[i] != y[j], grad_i, grad_j, diag[i] + diag[j], q_ij, c);
         alpha[i] = new_i;
         alpha[j] = new_j;
-        let (di, dj) = (new_i - old_i, new_j - old_j);
-        for ((g, a), b) in grad.iter_mut().zip(q_i).zip(q_j) {
-            *g += a * di + b * dj;
+        let (wi, wj) = (y[i] * (new_i - old_i), y[j] * (new_j - old_j));
+        for ((s, a), b) in score.iter_mut().zip(k_i).zip(k_j) {
+            *s -= a * wi + b * wj;
         }
+        freedom.set(i, new_i, y[i], c);
+        freedom.set(j, new_j, y[j], c);
     }
-    let rho = bias(&alpha, &grad, y, c);
-    let objective = alpha.iter().zip(&grad).map(|(a, g)| a * (g - 1.0)).sum::<f64>() / 2.0;
+    let rho = bias(&alpha, &score, y, c);
+    // ½αᵀQα − Σα = ½ Σ αₜ(∇ₜ − 1), with ∇ₜ = −yₜsₜ.
+    let objective = alpha.iter().zip(&score).zip(y).map(|((a, s), yt)| a * (-yt * s - 1.0)).sum::<f64>() / 2.0;
     Solution { alpha, rho, objective, iterations, converged }
-}
-
-fn may_go_up(a: f64, y: f64, c: f64) -> bool {
-    if y > 0.0 {
-        a < c
-    } else {
-        a > 0.0
-    }
-}
-
-fn may_go_down(a: f64, y: f64, c: f64) -> bool {
-    if y > 0.0 {
-        a > 0.0
-    } else {
-        a < c
-    }
 }
 
 /// WSS 2, or `None` when the maximal violation is below `tol`.
 fn select_pair(
-    q: &mut impl QMatrix,
-    alpha: &[f64],
-    grad: &[f64],
-    y: &[f64],
+    rows: &mut impl KernelRows,
+    score: &[f64],
+    freedom: &Freedom,
     diag: &[f64],
-    c: f64,
     tol: f64,
 ) -> Option<(usize, usize)> {
-    // m(α) = max over "up" indices of −yᵢ∇ᵢ (ties: the later index, as libsvm's ≥).
+    // m(α) = the largest score among the indices that may move up (ties: the later index, as
+    // libsvm's ≥).
     let mut top = f64::NEG_INFINITY;
     let mut i = usize::MAX;
-    for t in 0..alpha.len() {
-        if may_go_up(alpha[t], y[t], c) && -y[t] * grad[t] >= top {
-            top = -y[t] * grad[t];
+    for (t, (&s, &up)) in score.iter().zip(&freedom.up).enumerate() {
+        if up && s >= top {
+            top = s;
             i = t;
         }
     }
     if i == usize::MAX {
         return None;
     }
-    let q_i = q.row(i);
-    // M(α) = min over "down" indices of −yⱼ∇ⱼ, kept as its negation `bottom`.
+    let k_i = rows.row(i);
+    // M(α) = the smallest score among the indices that may move down, kept as −M in `bottom`;
+    // j, among those violating against i, decreases the objective most (ties: the later).
     let mut bottom = f64::NEG_INFINITY;
     let mut best = f64::INFINITY;
     let mut j = usize::MAX;
-    for t in 0..alpha.len() {
-        if !may_go_down(alpha[t], y[t], c) {
+    for t in 0..score.len() {
+        if !freedom.down[t] {
             continue;
         }
-        let score = y[t] * grad[t];
-        bottom = bottom.max(score);
-        let violation = top + score;
+        bottom = bottom.max(-score[t]);
+        let violation = top - score[t];
         if violation > 0.0 {
-            // yᵢyₜ·Qᵢₜ = k(xᵢ, xₜ), so the curvature is Kᵢᵢ + Kₜₜ − 2Kᵢₜ whatever the signs.
-            let curvature = diag[i] + diag[t] - 2.0 * y[i] * y[t] * q_i[t];
+            let curvature = diag[i] + diag[t] - 2.0 * k_i[t];
             let gain = -violation * violation / if curvature > 0.0 { curvature } else { TAU };
             if gain <= best {
                 best = gain;
@@ -247,11 +257,11 @@ fn positive(curvature: f64) -> f64 {
 /// rho as libsvm computes it: the mean of yᵢ∇ᵢ over the free αᵢ (0 < αᵢ < C), where the KKT
 /// conditions make it exact; with none free, the midpoint of the interval the bounded ones
 /// leave.
-fn bias(alpha: &[f64], grad: &[f64], y: &[f64], c: f64) -> f64 {
+fn bias(alpha: &[f64], score: &[f64], y: &[f64], c: f64) -> f64 {
     let (mut upper, mut lower) = (f64::INFINITY, f64::NEG_INFINITY);
     let (mut free, mut sum) = (0usize, 0.0);
     for t in 0..alpha.len() {
-        let yg = y[t] * grad[t];
+        let yg = -score[t];
         let at_upper = alpha[t] >= c;
         let at_lower = alpha[t] <= 0.0;
         if at_upper == at_lower {

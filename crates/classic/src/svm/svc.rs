@@ -1,8 +1,8 @@
 //! [`Svc`]: C-support vector classification (libsvm's C-SVC, scikit-learn's `SVC`).
 
-use super::cache::CachedQ;
+use super::cache::CachedRows;
 use super::kernel::{KernelFn, Rows};
-use super::smo::{self, NaiveQ, Solution};
+use super::smo::{self, NaiveRows, Solution};
 use super::{Gamma, Kernel, MultiClass};
 use crate::naive_bayes::input;
 use crate::{ClassicError, Classifier, Supervised};
@@ -365,10 +365,14 @@ pub(super) fn solve_binary(
     let l = rows.len();
     let max_iter = svc.max_iter.unwrap_or_else(|| 10_000_000usize.max(100 * l));
     match kernel_mode() {
-        KernelMode::Naive => smo::solve(&mut NaiveQ::new(kernel, sub, y), y, svc.c, svc.tol, max_iter),
+        KernelMode::Naive => smo::solve(&mut NaiveRows::new(kernel, sub), y, svc.c, svc.tol, max_iter),
         KernelMode::Fast => {
-            let mut q = CachedQ::new(kernel, sub, y, svc.cache_mb * 1e6);
-            smo::solve(&mut q, y, svc.c, svc.tol, max_iter)
+            let mut q = CachedRows::new(kernel, sub, svc.cache_mb * 1e6);
+            let s = smo::solve(&mut q, y, svc.c, svc.tol, max_iter);
+            if std::env::var_os("SVM_DEBUG").is_some() {
+                eprintln!("l {l} rows computed {} iterations {}", q.computed, s.iterations);
+            }
+            s
         }
     }
 }
