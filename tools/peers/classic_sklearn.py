@@ -17,8 +17,8 @@ import time
 import warnings
 
 import numpy as np
-from sklearn import ensemble, linear_model, naive_bayes, neighbors, svm, tree
-from sklearn.metrics import accuracy_score, r2_score
+from sklearn import cluster, ensemble, linear_model, mixture, naive_bayes, neighbors, svm, tree
+from sklearn.metrics import accuracy_score, adjusted_rand_score, r2_score
 from sklearn.preprocessing import StandardScaler
 
 # The estimators by the names the Rust side uses, with the same hyperparameters.
@@ -62,6 +62,34 @@ ESTIMATORS = {
 }
 # Read on the raw features (counts), not standardised ones.
 RAW = {"MultinomialNB"}
+
+# Chapter 17: clustering and PCA (unsupervised rows). Fitted on the standardised training rows;
+# the score is the adjusted Rand index of their clusters against the true labels, and predict
+# is timed on the test rows (classic_vs_sklearn.rs's measure_unsupervised).
+UNSUPERVISED = {
+    "KMeans(10)": lambda: cluster.KMeans(10, n_init=10, random_state=0),
+    "MiniBatchKMeans(10)": lambda: cluster.MiniBatchKMeans(10, n_init=3, random_state=0),
+    "GaussianMixture(10, diag)": lambda: mixture.GaussianMixture(10, covariance_type="diag", random_state=0),
+    # Agglomerative clustering and PCA rows (lead adds)
+}
+
+
+def measure_unsupervised(make, data, repeats):
+    x_train, x_test, y_train, _, _ = data
+    scaler = StandardScaler().fit(x_train)
+    x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+    fits, predicts, score = [], [], float("nan")
+    for _ in range(repeats):
+        model = make()
+        start = time.perf_counter()
+        model.fit(x_train)
+        fits.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        model.predict(x_test)
+        predicts.append(time.perf_counter() - start)
+        labels = model.labels_ if hasattr(model, "labels_") else model.predict(x_train)
+        score = adjusted_rand_score(y_train, labels)
+    return float(score), statistics.median(fits), statistics.median(predicts)
 
 
 def read_csv(path):
@@ -170,6 +198,11 @@ def main():
     rows = []
     for case in json.load(open(args.cases)):
         name = case["estimator"]
+        if name in UNSUPERVISED:
+            score, fit_s, predict_s = measure_unsupervised(UNSUPERVISED[name], data[case["dataset"]], args.repeats)
+            rows.append({"dataset": case["dataset"], "estimator": name, "score": score, "fit_s": fit_s,
+                         "predict_s": predict_s})
+            continue
         if name not in ESTIMATORS:
             raise SystemExit(f"classic_sklearn.py: no scikit-learn estimator is named {name!r}; add it to ESTIMATORS")
         score, fit_s, predict_s = measure(ESTIMATORS[name], data[case["dataset"]], name in RAW, args.repeats)

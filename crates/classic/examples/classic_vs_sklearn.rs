@@ -114,6 +114,34 @@ fn measure<E: Supervised>(data: &Prepared<E::Target>, raw: bool, name: &str, mod
     Row { dataset: data.name, estimator: name.to_string(), score, fit_s: median(fits), predict_s: median(predicts) }
 }
 
+/// The unsupervised rows (chapter 17's clustering): fits a fresh clone on the training rows
+/// `repeats` times; the score is the adjusted Rand index of the training rows' clusters
+/// against the true labels, and predict is timed on the test rows.
+fn measure_unsupervised<C: kindling_classic::Clusterer>(
+    data: &Prepared<i64>,
+    name: &str,
+    model: C,
+    predict: impl Fn(&C, &Tensor<f64>) -> Vec<usize>,
+    repeats: usize,
+) -> Row {
+    let (mut fits, mut predicts, mut score) = (Vec::new(), Vec::new(), f64::NAN);
+    for _ in 0..repeats {
+        let mut fitted = model.clone();
+        let start = Instant::now();
+        if let Err(e) = fitted.fit(&data.x_train) {
+            eprintln!("classic_vs_sklearn: {name} on {}: {e}", data.name);
+            return Row { dataset: data.name, estimator: name.to_string(), score: f64::NAN, fit_s: f64::NAN, predict_s: f64::NAN };
+        }
+        fits.push(start.elapsed().as_secs_f64());
+        let start = Instant::now();
+        let _ = predict(&fitted, &data.x_test);
+        predicts.push(start.elapsed().as_secs_f64());
+        let clusters: Vec<i64> = fitted.labels().iter().map(|&c| c as i64).collect();
+        score = kindling_metrics::metrics::adjusted_rand_index(&data.y_train, &clusters);
+    }
+    Row { dataset: data.name, estimator: name.to_string(), score, fit_s: median(fits), predict_s: median(predicts) }
+}
+
 /// A harness check with an answer known on both sides: scikit-learn's `NearestCentroid`
 /// (Euclidean distance to each class mean). Its scores must agree exactly, which shows that
 /// both sides read the same rows and standardise them the same way.
@@ -329,6 +357,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     case!(optdigits, "SVC(poly)", kindling_classic::svm::Svc::new().kernel(cubic));
 
     // Chapter 17: clustering and PCA (unsupervised rows).
+    // Score: the adjusted Rand index of the clusters of optdigits' (standardised) training rows
+    // against the true digits; predict is timed on the test rows.
+    {
+        use kindling_classic::cluster::{Covariance, GaussianMixture, KMeans, MiniBatchKMeans};
+        if wanted(optdigits.name, "KMeans(10)") {
+            let model = KMeans::new(10).n_init(10);
+            rows.push(measure_unsupervised(&optdigits, "KMeans(10)", model, |m, x| m.predict(x), repeats));
+        }
+        if wanted(optdigits.name, "MiniBatchKMeans(10)") {
+            let model = MiniBatchKMeans::new(10).n_init(3);
+            rows.push(measure_unsupervised(&optdigits, "MiniBatchKMeans(10)", model, |m, x| m.predict(x), repeats));
+        }
+        if wanted(optdigits.name, "GaussianMixture(10, diag)") {
+            let model = GaussianMixture::new(10).covariance(Covariance::Diag);
+            rows.push(measure_unsupervised(&optdigits, "GaussianMixture(10, diag)", model, |m, x| m.predict(x), repeats));
+        }
+    }
+    // Agglomerative clustering and PCA rows (lead adds)
 
     println!("| dataset | estimator | score | fit (s) | predict (s) |");
     println!("|---|---|---|---|---|");
