@@ -35,16 +35,23 @@ pub(crate) fn linkage(rows: &[f64], n: usize, dims: usize, linkage: Linkage) -> 
     if n < 2 {
         return Vec::new();
     }
-    let mut d = distances(rows, n, dims);
-    let pairs = match linkage {
+    // Ward runs on squared distances: its update is a weighted sum of squares, so storing
+    // them saves a square root per update and two squarings; the heights are rooted at the end.
+    let squared = linkage == Linkage::Ward;
+    let mut d = distances(rows, n, dims, squared);
+    let mut pairs = match linkage {
         Linkage::Single => prim(&d, n),
         _ => nn_chain(&mut d, n, linkage),
     };
+    if squared {
+        pairs.iter_mut().for_each(|p| p.2 = p.2.sqrt());
+    }
     label(pairs, n)
 }
 
-/// The full, symmetric `n × n` matrix of Euclidean distances, through the GEMM.
-fn distances(rows: &[f64], n: usize, dims: usize) -> Vec<f64> {
+/// The full, symmetric `n × n` matrix of Euclidean distances (or their squares), through the
+/// GEMM.
+fn distances(rows: &[f64], n: usize, dims: usize, squared: bool) -> Vec<f64> {
     // Centring first shrinks ‖a‖² and ‖b‖², and with them the cancellation in the product
     // form; distances do not change.
     let mut mean = vec![0.0; dims];
@@ -54,25 +61,26 @@ fn distances(rows: &[f64], n: usize, dims: usize) -> Vec<f64> {
     mean.iter_mut().for_each(|m| *m /= n as f64);
     let centred: Vec<f64> = rows.chunks(dims.max(1)).flat_map(|r| r.iter().zip(&mean).map(|(v, m)| v - m)).collect();
     let norms: Vec<f64> = centred.chunks(dims.max(1)).map(|r| r.iter().map(|v| v * v).sum()).collect();
-    let all = Tensor::from_vec(centred.clone(), [n, dims]);
-    let all_t = all.t();
     let mut d = vec![0.0; n * n];
     for start in (0..n).step_by(BLOCK) {
         let b = BLOCK.min(n - start);
+        // Upper triangle only (columns from `start` on); the lower is its mirror, so the
+        // matrix is exactly symmetric and the GEMM does half the work.
+        let width = n - start;
         let block = Tensor::from_vec(centred[start * dims..(start + b) * dims].to_vec(), [b, dims]);
-        let products = block.matmul(&all_t).contiguous();
+        let tail = Tensor::from_vec(centred[start * dims..].to_vec(), [width, dims]);
+        let products = block.matmul(&tail.t()).contiguous();
         let products = products.as_slice().expect("a fresh product is contiguous");
         for r in 0..b {
             let i = start + r;
-            // Upper triangle only; the lower is its mirror, so the matrix is exactly symmetric.
             for j in i + 1..n {
                 let scale = norms[i] + norms[j];
-                let mut sq = scale - 2.0 * products[r * n + j];
+                let mut sq = scale - 2.0 * products[r * width + j - start];
                 if sq < CANCELLATION * scale {
                     let (a, c) = (&centred[i * dims..(i + 1) * dims], &centred[j * dims..(j + 1) * dims]);
                     sq = a.iter().zip(c).map(|(x, y)| (x - y) * (x - y)).sum();
                 }
-                d[i * n + j] = sq.max(0.0).sqrt();
+                d[i * n + j] = if squared { sq.max(0.0) } else { sq.max(0.0).sqrt() };
             }
         }
     }
@@ -95,24 +103,20 @@ fn mirror_upper(d: &mut [f64], n: usize) {
 }
 
 /// Ward, complete or average linkage by the nearest-neighbour chain, on the distance matrix
-/// `d` (overwritten). Returns the merges as (slot x, slot y, distance) with x < y, in the
-/// order found. Ties: a cluster's nearest neighbour is its predecessor in the chain if that
-/// is among the nearest, else the lowest slot.
+/// `d` (overwritten; squared distances for Ward). Returns the merges as (slot x, slot y,
+/// distance) with x < y, in the order found. Ties: a cluster's nearest neighbour is its
+/// predecessor in the chain if that is among the nearest, else the lowest slot.
+///
+/// Only rows are read, and the active slots are kept in a sorted list, so a retired slot costs
+/// nothing; the one strided access per update is the write that keeps the matrix symmetric.
 fn nn_chain(d: &mut [f64], n: usize, linkage: Linkage) -> Vec<(usize, usize, f64)> {
-    // The diagonal and retired slots hold +∞, so the row scan needs no test of activity.
-    for i in 0..n {
-        d[i * n + i] = f64::INFINITY;
-    }
     let mut size = vec![1usize; n];
+    let mut active: Vec<usize> = (0..n).collect();
     let mut chain: Vec<usize> = Vec::with_capacity(n);
     let mut merges = Vec::with_capacity(n - 1);
-    let mut first_active = 0;
     for _ in 0..n - 1 {
         if chain.is_empty() {
-            while size[first_active] == 0 {
-                first_active += 1;
-            }
-            chain.push(first_active);
+            chain.push(active[0]);
         }
         let (a, b, dist) = loop {
             let x = chain[chain.len() - 1];
@@ -121,9 +125,10 @@ fn nn_chain(d: &mut [f64], n: usize, linkage: Linkage) -> Vec<(usize, usize, f64
                 Some(p) => (p, d[x * n + p]),
                 None => (usize::MAX, f64::INFINITY),
             };
-            for (i, &v) in d[x * n..(x + 1) * n].iter().enumerate() {
-                if v < best {
-                    (y, best) = (i, v);
+            let row = &d[x * n..(x + 1) * n];
+            for &i in &active {
+                if row[i] < best && i != x {
+                    (y, best) = (i, row[i]);
                 }
             }
             if Some(y) == previous {
@@ -134,23 +139,33 @@ fn nn_chain(d: &mut [f64], n: usize, linkage: Linkage) -> Vec<(usize, usize, f64
         };
         let (x, y) = (a.min(b), a.max(b));
         let (nx, ny) = (size[x], size[y]);
-        for k in 0..n {
-            if size[k] == 0 || k == x || k == y {
+        for &k in &active {
+            if k == x || k == y {
                 continue;
             }
-            let updated = lance_williams(linkage, d[k * n + x], d[k * n + y], dist, nx, ny, size[k]);
+            let updated = update(linkage, d[x * n + k], d[y * n + k], dist, nx, ny, size[k]);
             d[y * n + k] = updated;
             d[k * n + y] = updated;
         }
-        for k in 0..n {
-            d[x * n + k] = f64::INFINITY;
-            d[k * n + x] = f64::INFINITY;
-        }
         size[y] = nx + ny;
         size[x] = 0;
+        let at = active.binary_search(&x).expect("x is active");
+        active.remove(at);
         merges.push((x, y, dist));
     }
     merges
+}
+
+/// The Lance–Williams update on the matrix's own scale: squared distances for Ward.
+#[inline(always)]
+fn update(linkage: Linkage, dki: f64, dkj: f64, dij: f64, ni: usize, nj: usize, nk: usize) -> f64 {
+    match linkage {
+        Linkage::Ward => {
+            let (ni, nj, nk) = (ni as f64, nj as f64, nk as f64);
+            (((nk + ni) * dki + (nk + nj) * dkj - nk * dij) / (ni + nj + nk)).max(0.0)
+        }
+        _ => lance_williams(linkage, dki, dkj, dij, ni, nj, nk),
+    }
 }
 
 /// Single linkage by Prim's algorithm from point 0: each step adds the point nearest to the
