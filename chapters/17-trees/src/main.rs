@@ -485,59 +485,76 @@ fn ensembles(out: &Output) -> Result {
     let Some(dir) = datasets_dir(out, "ensembles") else { return Ok(()) };
     let (xtr, ytr, xte, yte) = optdigits_scaled(&dir)?;
     let n_trees = 200;
-    out.step(&format!("forests of {n_trees} trees on optdigits: test error against the number of trees"));
-    let (forest_seconds, fitted) = timed(|| fit_forests(&xtr, &ytr, n_trees, 0));
-    let (forest, extra) = fitted?;
+    out.step(&format!("forests of {n_trees} trees and boosting on optdigits: test error against the number of trees"));
+    let (forest_seconds, forest) = timed(|| random_forest(&xtr, &ytr, n_trees, 0));
+    let forest = forest?;
+    let (extra_seconds, extra) = timed(|| extra_trees(&xtr, &ytr, n_trees, 0));
+    let extra = extra?;
+    let (ada_seconds, ada) = timed(|| adaboost(&xtr, &ytr, n_trees, 0));
+    let ada = ada?;
+    let (gb_seconds, gb) = timed(|| gradient_boosting(&xtr, &ytr, 100, 0));
+    let gb = gb?;
+    let (hist, _, hist_seconds) = hist_boosting((&xtr, &ytr), (&xte, &yte), 100, false)?;
+    let mut single = DecisionTreeClassifier::new().seed(0);
+    let (single_seconds, fitted) = timed(|| single.fit(&xtr, &ytr));
+    fitted?;
+    let single_error = 1.0 - single.score(&xte, &yte);
     let forest_curve = forest_staged_errors(forest.trees(), forest.classes(), &xte, &yte);
     let extra_curve = forest_staged_errors(extra.trees(), extra.classes(), &xte, &yte);
-    let mut single = DecisionTreeClassifier::new().seed(0);
-    single.fit(&xtr, &ytr)?;
-    let single_error = 1.0 - single.score(&xte, &yte);
-    let (hist, _, _) = hist_boosting((&xtr, &ytr), (&xte, &yte), 100, false)?;
+    let ada_curve = staged_errors(&ada.staged_predict(&xte), &yte);
+    let gb_curve = staged_errors(&gb.staged_predict(&xte), &yte);
     let hist_curve = staged_errors(&hist.staged_predict(&xte), &yte);
     let line = |c: &[f64]| c.iter().enumerate().map(|(i, &e)| ((i + 1) as f64, e)).collect::<Vec<_>>();
     let chart = LineChart::new("Test error on optdigits against the number of trees")
-        .x_label("trees (boosting: rounds of 10 trees, one per class)")
+        .x_label("trees (gradient and histogram boosting: rounds of 10 trees, one per class)")
         .y_label("test error")
         .series("random forest", line(&forest_curve))
         .series("extra trees", line(&extra_curve))
+        .series("AdaBoost (stumps)", line(&ada_curve))
+        .series("gradient boosting", line(&gb_curve))
+        .series("histogram boosting", line(&hist_curve))
+        .dashed_series("one full-depth tree", vec![(1.0, single_error), (n_trees as f64, single_error)])
+        .include_y(0.0, 0.5);
+    out.write("ensemble-error.svg", &chart.to_svg())?;
+    let zoom = LineChart::new("The same, without AdaBoost: the strong ensembles up close")
+        .x_label("trees (gradient and histogram boosting: rounds of 10 trees, one per class)")
+        .y_label("test error")
+        .series("random forest", line(&forest_curve))
+        .series("extra trees", line(&extra_curve))
+        .series("gradient boosting", line(&gb_curve))
         .series("histogram boosting", line(&hist_curve))
         .dashed_series("one full-depth tree", vec![(1.0, single_error), (n_trees as f64, single_error)])
         .include_y(0.0, 0.2);
-    out.write("ensemble-error.svg", &chart.to_svg())?;
-    let pick = |c: &[f64], m: usize| format!("{:.4}", 1.0 - c[m.min(c.len()) - 1]);
+    out.write("ensemble-error-zoom.svg", &zoom.to_svg())?;
+    let pick = |c: &[f64], m: usize| if m <= c.len() { format!("{:.4}", 1.0 - c[m - 1]) } else { "–".into() };
+    let row = |name: &str, c: &[f64], seconds: f64| {
+        vec![name.to_string(), pick(c, 1), pick(c, 10), pick(c, 100), pick(c, 200), format!("{seconds:.2}")]
+    };
     let rows = vec![
-        vec!["one tree".to_string(), format!("{:.4}", 1.0 - single_error), "–".into(), "–".into(), "–".into()],
         vec![
-            "random forest".into(),
-            pick(&forest_curve, 1),
-            pick(&forest_curve, 10),
-            pick(&forest_curve, 100),
-            pick(&forest_curve, 200),
-        ],
-        vec![
-            "extra trees".into(),
-            pick(&extra_curve, 1),
-            pick(&extra_curve, 10),
-            pick(&extra_curve, 100),
-            pick(&extra_curve, 200),
-        ],
-        vec![
-            "histogram boosting (rounds)".into(),
-            pick(&hist_curve, 1),
-            pick(&hist_curve, 10),
-            pick(&hist_curve, 100),
+            "one full-depth tree".to_string(),
+            format!("{:.4}", 1.0 - single_error),
             "–".into(),
+            "–".into(),
+            "–".into(),
+            format!("{single_seconds:.2}"),
         ],
+        row("random forest", &forest_curve, forest_seconds),
+        row("extra trees", &extra_curve, extra_seconds),
+        row("AdaBoost, stumps", &ada_curve, ada_seconds),
+        row("gradient boosting, depth 3 (rounds)", &gb_curve, gb_seconds),
+        row("histogram boosting (rounds)", &hist_curve, hist_seconds),
     ];
     let oob = forest.oob_score_value().unwrap_or(f64::NAN);
     out.write(
         "ensemble-accuracy.md",
         &format!(
-            "{}\nTest accuracy of the first m trees (for boosting, of the first m rounds). The forest's \
-             out-of-bag accuracy, estimated from the training rows alone: {oob:.4}. Both forests took \
-             {forest_seconds:.2} s to fit on one thread.\n",
-            markdown_table(&["model", "m = 1", "m = 10", "m = 100", "m = 200"], &rows)
+            "{}\nTest accuracy of the first m trees (for gradient and histogram boosting, of the first m \
+             rounds); fit time of the whole model on one thread (the forest's includes its out-of-bag \
+             score). AdaBoost kept {} stumps. The forest's out-of-bag accuracy, estimated from the \
+             training rows alone: {oob:.4}.\n",
+            markdown_table(&["model", "m = 1", "m = 10", "m = 100", "m = 200", "fit (s)"], &rows),
+            ada.estimators().len()
         ),
     )?;
 

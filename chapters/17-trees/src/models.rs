@@ -4,7 +4,8 @@
 use kindling_classic::cluster::{AgglomerativeClustering, GaussianMixture, KMeans, Linkage, MiniBatchKMeans};
 use kindling_classic::decomposition::Pca;
 use kindling_classic::ensemble::{
-    EarlyStopping, ExtraTreesClassifier, HistGradientBoostingClassifier, RandomForestClassifier,
+    AdaBoostClassifier, EarlyStopping, ExtraTreesClassifier, GradientBoostingClassifier,
+    HistGradientBoostingClassifier, RandomForestClassifier,
 };
 use kindling_classic::svm::{Gamma, Kernel, Svc};
 use kindling_classic::tree::{DecisionTreeClassifier, Tree};
@@ -70,21 +71,53 @@ pub fn forest_staged_errors(trees: &[Tree], classes: &[i64], x: &Tensor<f64>, tr
         .collect()
 }
 
-/// A random forest (bootstrap rows, √features per split) and extra trees (all rows, random
-/// thresholds), `n_trees` each, with the forest's out-of-bag score.
-pub fn fit_forests(
+/// A random forest: `n_trees` trees, each on a bootstrap sample, √features per split, and the
+/// out-of-bag score.
+pub fn random_forest(
     x: &Tensor<f64>,
     y: &[i64],
     n_trees: usize,
     seed: u64,
-) -> Result<(RandomForestClassifier, ExtraTreesClassifier), ClassicError> {
+) -> Result<RandomForestClassifier, ClassicError> {
     let mut forest = RandomForestClassifier::new(n_trees).oob_score(true).seed(seed);
     forest.fit(x, y)?;
+    Ok(forest)
+}
+
+/// Extra trees: every row for every tree, one random threshold per candidate feature.
+pub fn extra_trees(
+    x: &Tensor<f64>,
+    y: &[i64],
+    n_trees: usize,
+    seed: u64,
+) -> Result<ExtraTreesClassifier, ClassicError> {
     let mut extra = ExtraTreesClassifier::new(n_trees).seed(seed);
     extra.fit(x, y)?;
-    Ok((forest, extra))
+    Ok(extra)
 }
 // ANCHOR_END: forest_staged
+
+// ANCHOR: boosting
+/// AdaBoost (SAMME) over `rounds` stumps, scikit-learn's default weak learner.
+pub fn adaboost(x: &Tensor<f64>, y: &[i64], rounds: usize, seed: u64) -> Result<AdaBoostClassifier, ClassicError> {
+    let mut model = AdaBoostClassifier::new(rounds).seed(seed);
+    model.fit(x, y)?;
+    Ok(model)
+}
+
+/// Gradient boosting with exact splits: `rounds` rounds of one depth-3 regression tree per
+/// class, each fitted to the negative gradient of the log loss and shrunk by 0.1.
+pub fn gradient_boosting(
+    x: &Tensor<f64>,
+    y: &[i64],
+    rounds: usize,
+    seed: u64,
+) -> Result<GradientBoostingClassifier, ClassicError> {
+    let mut model = GradientBoostingClassifier::new(rounds).learning_rate(0.1).max_depth(3).seed(seed);
+    model.fit(x, y)?;
+    Ok(model)
+}
+// ANCHOR_END: boosting
 
 // ANCHOR: svm_kernels
 /// A support vector classifier with the given kernel, C and γ, fitted on `(x, y)`.

@@ -212,7 +212,7 @@ fn depth_limits_bound_the_leaves_and_training_accuracy_grows() {
 fn a_forests_staged_error_ends_at_its_own_error() {
     let (x, y) = four_groups(30, 2);
     let (xt, yt) = four_groups(30, 3);
-    let (forest, extra) = fit_forests(&x, &y, 15, 0).unwrap();
+    let (forest, extra) = (random_forest(&x, &y, 15, 0).unwrap(), extra_trees(&x, &y, 15, 0).unwrap());
     for (name, trees, classes, score) in [
         ("random forest", forest.trees(), forest.classes(), forest.score(&xt, &yt)),
         ("extra trees", extra.trees(), extra.classes(), extra.score(&xt, &yt)),
@@ -267,4 +267,22 @@ fn histogram_boosting_and_the_library_pca_run_on_small_data() {
     let (_, by_hand, variance) = pca_by_hand(&x, 2);
     close(pca.explained_variance(), &variance, 1e-10, "explained variance");
     close(&z.to_vec(), &by_hand.to_vec(), 1e-9, "projection");
+}
+
+#[test]
+fn boosting_rounds_stage_up_to_the_final_model() {
+    let (x, y) = four_groups(20, 7);
+    let ada = adaboost(&x, &y, 8, 0).unwrap();
+    let gb = gradient_boosting(&x, &y, 8, 0).unwrap();
+    for (name, staged, score) in [
+        ("AdaBoost", ada.staged_predict(&x), ada.score(&x, &y)),
+        ("gradient boosting", gb.staged_predict(&x), gb.score(&x, &y)),
+    ] {
+        let errors = staged_errors(&staged, &y);
+        assert!(!errors.is_empty() && errors.len() <= 8, "{name}: {} stages", errors.len());
+        assert!((errors[errors.len() - 1] - (1.0 - score)).abs() < 1e-12, "{name}");
+    }
+    assert!(gb.score(&x, &y) > 0.95, "gradient boosting on separated groups");
+    // SAMME: every stump that was kept did better than chance over four classes.
+    assert!(ada.estimator_errors().iter().all(|&e| e < 0.75), "{:?}", ada.estimator_errors());
 }
