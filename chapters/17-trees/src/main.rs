@@ -25,7 +25,7 @@ use ch17_trees::models::*;
 use ch17_trees::plots;
 use ch17_trees::*;
 use chapter_kit::{markdown_table, LineChart, Output};
-use kindling_classic::cluster::{dendrogram_svg_lastp, linkage, Init, KMeans, Linkage};
+use kindling_classic::cluster::{dendrogram_svg_lastp, linkage, GaussianMixture, Init, KMeans, Linkage};
 use kindling_classic::svm::{Gamma, Kernel, Svc};
 use kindling_classic::tree::DecisionTreeClassifier;
 use kindling_classic::{Classifier, Clusterer, Supervised};
@@ -259,7 +259,10 @@ fn svm(out: &Output) -> Result {
 }
 
 /// optdigits' training and test files, standardised with the training part's scaler.
-fn optdigits_scaled(dir: &std::path::Path) -> Result<(Tensor<f64>, Vec<i64>, Tensor<f64>, Vec<i64>)> {
+/// Training features and labels, then test features and labels.
+type TrainTest = (Tensor<f64>, Vec<i64>, Tensor<f64>, Vec<i64>);
+
+fn optdigits_scaled(dir: &std::path::Path) -> Result<TrainTest> {
     let train = datasets::optdigits(dir.join("optdigits"), Split::Train)?;
     let test = datasets::optdigits(dir.join("optdigits"), Split::Test)?;
     let (xtr, xte) = scale_pair(&train.features, &test.features);
@@ -401,6 +404,30 @@ fn clustering(out: &Output) -> Result {
         ),
     )?;
 
+    out.step("Gaussian mixtures on 10 principal components: BIC against k");
+    let (_, reduced) = project(&x, 10)?;
+    let mut bic = Vec::new();
+    for k in 2..=20 {
+        let mut mixture = GaussianMixture::new(k).seed(0);
+        mixture.fit(&reduced)?;
+        let labels: Vec<i64> = mixture.labels().iter().map(|&l| l as i64).collect();
+        bic.push((k, mixture.bic(&reduced), kindling_metrics::metrics::adjusted_rand_index(&truth, &labels)));
+    }
+    let best = bic.iter().fold(bic[0], |b, &r| if r.1 < b.1 { r } else { b });
+    let chart = LineChart::new("Gaussian mixtures (full covariances) on optdigits' first 10 components")
+        .x_label("number of components k")
+        .y_label("BIC (lower is better)")
+        .series("BIC", bic.iter().map(|&(k, b, _)| (k as f64, b)).collect());
+    out.write("gmm-bic.svg", &chart.to_svg())?;
+    let at_ten = bic.iter().find(|r| r.0 == 10).expect("k = 10 was fitted");
+    out.write(
+        "gmm-bic.md",
+        &format!(
+            "The BIC is lowest at k = {} (ARI against the digits {:.3}); at k = 10 the ARI is {:.3}.\n",
+            best.0, best.2, at_ten.2
+        ),
+    )?;
+
     out.step("a dendrogram: Ward linkage of 30 digits, 3 of each of 0 to 9");
     let mut picked = Vec::new();
     for digit in 0..10 {
@@ -447,23 +474,23 @@ fn trees(out: &Output) -> Result {
         t.fit(&xtr, &ytr)?;
         t.tree().depth()
     };
-    let at = |d: Option<usize>| d.unwrap_or(full_depth) as f64;
+    let at = |r: &DepthRow| r.max_depth.unwrap_or(full_depth) as f64;
     let chart = LineChart::new("One decision tree on optdigits: accuracy against depth")
         .x_label("maximum depth (the last point: unlimited)")
         .y_label("accuracy")
-        .series("training", curve.iter().map(|r| (at(r.0), r.1)).collect())
-        .series("test", curve.iter().map(|r| (at(r.0), r.2)).collect())
+        .series("training", curve.iter().map(|r| (at(r), r.train_accuracy)).collect())
+        .series("test", curve.iter().map(|r| (at(r), r.test_accuracy)).collect())
         .include_y(0.0, 1.0);
     out.write("tree-depth.svg", &chart.to_svg())?;
     let rows: Vec<Vec<String>> = curve
         .iter()
-        .filter(|r| matches!(r.0, Some(1 | 2 | 3 | 4 | 6 | 8 | 10 | 12) | None))
+        .filter(|r| matches!(r.max_depth, Some(1 | 2 | 3 | 4 | 6 | 8 | 10 | 12) | None))
         .map(|r| {
             vec![
-                r.0.map_or(format!("unlimited ({full_depth})"), |d| d.to_string()),
-                r.3.to_string(),
-                format!("{:.4}", r.1),
-                format!("{:.4}", r.2),
+                r.max_depth.map_or(format!("unlimited ({full_depth})"), |d| d.to_string()),
+                r.leaves.to_string(),
+                format!("{:.4}", r.train_accuracy),
+                format!("{:.4}", r.test_accuracy),
             ]
         })
         .collect();
@@ -475,7 +502,7 @@ fn trees(out: &Output) -> Result {
 }
 
 /// optdigits' training and test files as shipped (pixel counts 0–16): trees do not need scaling.
-fn optdigits_raw(dir: &std::path::Path) -> Result<(Tensor<f64>, Vec<i64>, Tensor<f64>, Vec<i64>)> {
+fn optdigits_raw(dir: &std::path::Path) -> Result<TrainTest> {
     let train = datasets::optdigits(dir.join("optdigits"), Split::Train)?;
     let test = datasets::optdigits(dir.join("optdigits"), Split::Test)?;
     Ok((train.features, train.labels.to_vec(), test.features, test.labels.to_vec()))

@@ -27,19 +27,33 @@ pub fn timed<R>(f: impl FnOnce() -> R) -> (f64, R) {
 }
 
 // ANCHOR: depth
-/// Training and test accuracy of one CART tree for each depth limit (`None`: grow until
-/// every leaf is pure), and its number of leaves.
+/// One tree of a depth sweep: its limit (`None`: grow until every leaf is pure), accuracies
+/// and size.
+#[derive(Clone, Debug)]
+pub struct DepthRow {
+    pub max_depth: Option<usize>,
+    pub train_accuracy: f64,
+    pub test_accuracy: f64,
+    pub leaves: usize,
+}
+
+/// Fits one CART tree for each depth limit and scores it on both parts.
 pub fn accuracy_by_depth(
     train: (&Tensor<f64>, &[i64]),
     test: (&Tensor<f64>, &[i64]),
     depths: &[Option<usize>],
-) -> Result<Vec<(Option<usize>, f64, f64, usize)>, ClassicError> {
+) -> Result<Vec<DepthRow>, ClassicError> {
     depths
         .iter()
-        .map(|&depth| {
-            let mut tree = DecisionTreeClassifier::new().max_depth(depth).seed(0);
+        .map(|&max_depth| {
+            let mut tree = DecisionTreeClassifier::new().max_depth(max_depth).seed(0);
             tree.fit(train.0, train.1)?;
-            Ok((depth, tree.score(train.0, train.1), tree.score(test.0, test.1), tree.tree().leaf_count()))
+            Ok(DepthRow {
+                max_depth,
+                train_accuracy: tree.score(train.0, train.1),
+                test_accuracy: tree.score(test.0, test.1),
+                leaves: tree.tree().leaf_count(),
+            })
         })
         .collect()
 }
@@ -174,7 +188,8 @@ pub fn cluster_and_score(
     k: usize,
     seed: u64,
 ) -> Result<Vec<ClusterScore>, ClassicError> {
-    let methods: Vec<(String, Box<dyn Fn() -> Result<Vec<usize>, ClassicError>>)> = vec![
+    type Method<'a> = (String, Box<dyn Fn() -> Result<Vec<usize>, ClassicError> + 'a>);
+    let methods: Vec<Method> = vec![
         (
             "k-means (k-means++, 10 restarts)".into(),
             Box::new(move || KMeans::new(k).n_init(10).seed(seed).fit_predict(x)),

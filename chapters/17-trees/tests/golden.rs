@@ -199,13 +199,16 @@ fn the_library_tree_agrees_with_the_hand_computation() {
 fn depth_limits_bound_the_leaves_and_training_accuracy_grows() {
     let (x, y) = four_groups(40, 1);
     let curve = accuracy_by_depth((&x, &y), (&x, &y), &[Some(1), Some(2), Some(3), None]).unwrap();
-    for &(depth, _, _, leaves) in &curve {
-        if let Some(d) = depth {
-            assert!(leaves <= 1 << d, "depth {d}: {leaves} leaves");
+    for row in &curve {
+        if let Some(d) = row.max_depth {
+            assert!(row.leaves <= 1 << d, "depth {d}: {} leaves", row.leaves);
         }
     }
-    assert!(curve.windows(2).all(|w| w[1].1 >= w[0].1), "training accuracy must not fall with depth: {curve:?}");
-    assert_eq!(curve[3].1, 1.0);
+    assert!(
+        curve.windows(2).all(|w| w[1].train_accuracy >= w[0].train_accuracy),
+        "training accuracy must not fall with depth: {curve:?}"
+    );
+    assert_eq!(curve[3].train_accuracy, 1.0);
 }
 
 #[test]
