@@ -335,9 +335,9 @@ fn clustering(out: &Output) -> Result {
     let curve = kindling_classic::cluster::elbow(&x, &ks, 3, 0)?;
     let chart = LineChart::new("k-means on optdigits (standardised): the elbow curve")
         .x_label("number of clusters k")
-        .y_label("inertia (sum of squared distances)")
-        .series("best of 3 restarts", curve.iter().map(|&(k, i)| (k as f64, i)).collect());
-    out.write("elbow.svg", &chart.include_y(0.0, curve[0].1).to_svg())?;
+        .y_label("inertia in thousands")
+        .series("best of 3 restarts", curve.iter().map(|&(k, i)| (k as f64, i / 1e3)).collect());
+    out.write("elbow.svg", &chart.include_y(0.0, curve[0].1 / 1e3).to_svg())?;
 
     out.step("k-means++ against random starts: 20 single runs each, on optdigits and on 16 blobs");
     let mut rows = Vec::new();
@@ -416,8 +416,8 @@ fn clustering(out: &Output) -> Result {
     let best = bic.iter().fold(bic[0], |b, &r| if r.1 < b.1 { r } else { b });
     let chart = LineChart::new("Gaussian mixtures (full covariances) on optdigits' first 10 components")
         .x_label("number of components k")
-        .y_label("BIC (lower is better)")
-        .series("BIC", bic.iter().map(|&(k, b, _)| (k as f64, b)).collect());
+        .y_label("BIC in thousands (lower is better)")
+        .series("BIC", bic.iter().map(|&(k, b, _)| (k as f64, b / 1e3)).collect());
     out.write("gmm-bic.svg", &chart.to_svg())?;
     let at_ten = bic.iter().find(|r| r.0 == 10).expect("k = 10 was fitted");
     out.write(
