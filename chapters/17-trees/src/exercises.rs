@@ -60,7 +60,7 @@ pub fn silhouette_of(x: &Tensor<f64>, labels: &[usize], i: usize) -> f64 {
 // ANCHOR_END: ex17_4
 
 // ANCHOR: ex17_5
-/// Exercise 17.5. The RBF kernel matrix K[i][j] = exp(−γ·‖aᵢ − bⱼ‖²) between the rows of
+/// Exercise 17.5. The RBF kernel matrix K(i, j) = exp(−γ·‖aᵢ − bⱼ‖²) between the rows of
 /// `a` (`[n, d]`) and `b` (`[m, d]`), as an `[n, m]` tensor.
 pub fn rbf_kernel(a: &Tensor<f64>, b: &Tensor<f64>, gamma: f64) -> Tensor<f64> {
     // TODO(17.5): the squared distances through one matrix product, as in exercise 16.6
@@ -80,8 +80,9 @@ pub fn gamma_scale(x: &Tensor<f64>) -> f64 {
 /// Exercise 17.6. One round of AdaBoost's SAMME update. `weights` are the current sample
 /// weights (they sum to 1), `correct[i]` says whether this round's weak learner classified
 /// row i correctly, `n_classes` is K. Returns `(error, alpha, new_weights)`: the weighted
-/// error ε = Σ wᵢ·[wrong]; the learner's weight α = learning_rate · (ln((1 − ε)/ε) + ln(K − 1));
-/// and the weights with every misclassified row multiplied by e^α, normalised to sum 1.
+/// error ε = Σ wᵢ over the misclassified rows; the learner's weight
+/// α = learning_rate · (ln((1 − ε)/ε) + ln(K − 1)); and the weights with every misclassified
+/// row multiplied by e^α, normalised to sum 1.
 pub fn samme_round(weights: &[f64], correct: &[bool], n_classes: usize, learning_rate: f64) -> (f64, f64, Vec<f64>) {
     // TODO(17.6)
     unimplemented!("exercise 17.6: samme_round")
