@@ -15,6 +15,8 @@
 //!   stopping (needs the data);
 //! - `clustering`: the elbow curve, k-means++ against random starts, every clustering method
 //!   scored against the digits, and a dendrogram (needs the data);
+//! - `naive-fast`: every estimator's readable twin (`KernelMode::Naive`) against its fast path
+//!   on optdigits: times and whether the results agree (needs the data);
 //! - `pca`: PCA of optdigits by SVD, the 2-D projection and the explained variance, checked
 //!   against the library's `Pca` (needs the data).
 //!
@@ -25,12 +27,14 @@ use ch17_trees::models::*;
 use ch17_trees::plots;
 use ch17_trees::*;
 use chapter_kit::{markdown_table, LineChart, Output};
+use kindling_classic::cluster::AgglomerativeClustering;
 use kindling_classic::cluster::{dendrogram_svg_lastp, linkage, GaussianMixture, Init, KMeans, Linkage};
+use kindling_classic::ensemble::RandomForestClassifier;
 use kindling_classic::svm::{Gamma, Kernel, Svc};
 use kindling_classic::tree::DecisionTreeClassifier;
 use kindling_classic::{Classifier, Clusterer, Supervised};
 use kindling_data::datasets::{self, Split};
-use kindling_tensor::Tensor;
+use kindling_tensor::{with_kernel_mode, KernelMode, Tensor};
 use std::path::PathBuf;
 
 type Result<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -46,13 +50,14 @@ fn main() -> Result {
     let threads = chapter_kit::flag_number(PROGRAM, &args, "--threads").unwrap_or(1);
     rayon::ThreadPoolBuilder::new().num_threads(threads).build_global()?;
     let out = Output::for_chapter("17-trees")?;
-    let sections: [Section; 7] = [
+    let sections: [Section; 8] = [
         ("tree-by-hand", tree_by_hand),
         ("trees", trees),
         ("ensembles", ensembles),
         ("svm", svm),
         ("hist-boosting", hist_boosting_section),
         ("clustering", clustering),
+        ("naive-fast", naive_fast),
         ("pca", pca),
     ];
     if let Some(name) = &only {
@@ -594,6 +599,72 @@ fn ensembles(out: &Output) -> Result {
     out.write(
         "importances-tree.svg",
         &plots::pixel_heatmap("One tree: impurity decrease per pixel (%)", &single.feature_importances(), 100.0),
+    )?;
+    Ok(())
+}
+
+/// Runs `fit_and_predict` under the naive and the fast kernels: the naive run once (it can be
+/// slow), the fast one best of 3; returns a table row.
+fn compare_modes<R: PartialEq>(name: &str, fit_and_predict: impl Fn() -> R) -> Vec<String> {
+    let (naive, naive_result) = chapter_kit::best_of(1, || with_kernel_mode(KernelMode::Naive, &fit_and_predict));
+    let (fast, fast_result) = chapter_kit::best_of(3, || with_kernel_mode(KernelMode::Fast, &fit_and_predict));
+    let (naive, fast) = (naive.as_secs_f64(), fast.as_secs_f64());
+    vec![
+        name.to_string(),
+        format!("{:.3}", naive),
+        format!("{:.3}", fast),
+        format!("{:.1}×", naive / fast),
+        if naive_result == fast_result { "yes" } else { "no" }.to_string(),
+    ]
+}
+
+fn naive_fast(out: &Output) -> Result {
+    let Some(dir) = datasets_dir(out, "naive-fast") else { return Ok(()) };
+    out.step("naive twins against fast paths on optdigits (one thread)");
+    let (xtr, ytr, xte, _) = optdigits_scaled(&dir)?;
+    let first_thousand: Vec<usize> = (0..1000).collect();
+    let sample = kindling_classic::model_selection::take_rows(&xtr, &first_thousand);
+    let fail = |e: kindling_classic::ClassicError| panic!("naive-fast: {e}");
+    let rows = vec![
+        compare_modes("decision tree, full depth (re-sorting each node / presorted)", || {
+            let mut tree = DecisionTreeClassifier::new().seed(0);
+            tree.fit(&xtr, &ytr).unwrap_or_else(fail);
+            tree.predict(&xte)
+        }),
+        compare_modes("random forest, 20 trees", || {
+            let mut forest = RandomForestClassifier::new(20).seed(0);
+            forest.fit(&xtr, &ytr).unwrap_or_else(fail);
+            forest.predict(&xte)
+        }),
+        compare_modes("histogram boosting, 5 rounds (rescanning rows / histograms)", || {
+            let mut model = kindling_classic::ensemble::HistGradientBoostingClassifier::new().max_iter(5).seed(0);
+            model.fit(&xtr, &ytr).unwrap_or_else(fail);
+            model.predict(&xte)
+        }),
+        compare_modes("SVC, RBF (kernel rows on demand / cached GEMM rows)", || {
+            let mut svc = Svc::new();
+            svc.fit(&xtr, &ytr).unwrap_or_else(fail);
+            svc.predict(&xte)
+        }),
+        compare_modes("k-means, k = 10, one start (loops / GEMM distances)", || {
+            let mut model = KMeans::new(10).n_init(1).seed(0);
+            model.fit(&xtr).unwrap_or_else(fail);
+            model.labels().to_vec()
+        }),
+        compare_modes("Ward linkage, 1,000 rows (Lance–Williams rescans / NN-chain)", || {
+            let mut model = AgglomerativeClustering::new(10).linkage(Linkage::Ward);
+            model.fit(&sample).unwrap_or_else(fail);
+            model.labels().to_vec()
+        }),
+    ];
+    out.write(
+        "naive-fast.md",
+        &format!(
+            "{}\nFit and predict on optdigits (standardised), one thread; the naive run once, the fast \
+             one best of 3. \"Same result\": identical test predictions (cluster labels for k-means and \
+             Ward).\n",
+            markdown_table(&["estimator (naive / fast)", "naive (s)", "fast (s)", "speed-up", "same result"], &rows)
+        ),
     )?;
     Ok(())
 }
