@@ -40,6 +40,11 @@ ESTIMATORS = {
     "ElasticNet(0.1, 0.5)": lambda: linear_model.ElasticNet(alpha=0.1, l1_ratio=0.5),
     "KNeighborsRegressor(5)": lambda: neighbors.KNeighborsRegressor(5),
     # Chapter 17: trees and forests.
+    "DecisionTreeClassifier": lambda: tree.DecisionTreeClassifier(random_state=0),
+    "RandomForestClassifier(100)": lambda: ensemble.RandomForestClassifier(100, random_state=0),
+    "ExtraTreesClassifier(100)": lambda: ensemble.ExtraTreesClassifier(100, random_state=0),
+    "DecisionTreeRegressor": lambda: tree.DecisionTreeRegressor(random_state=0),
+    "RandomForestRegressor(100)": lambda: ensemble.RandomForestRegressor(100, random_state=0),
 
     # Chapter 17: AdaBoost and gradient boosting.
     "AdaBoostClassifier(100)": lambda: ensemble.AdaBoostClassifier(n_estimators=100, random_state=0),

@@ -327,6 +327,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     case!(diabetes, "KNeighborsRegressor(5)", KNeighborsRegressor::new(5));
 
     // Chapter 17: trees and forests.
+    case!(optdigits, "DecisionTreeClassifier", kindling_classic::tree::DecisionTreeClassifier::new());
+    case!(optdigits, "RandomForestClassifier(100)", kindling_classic::ensemble::RandomForestClassifier::new(100));
+    case!(optdigits, "ExtraTreesClassifier(100)", kindling_classic::ensemble::ExtraTreesClassifier::new(100));
+    case!(diabetes, "DecisionTreeRegressor", kindling_classic::tree::DecisionTreeRegressor::new());
+    case!(diabetes, "RandomForestRegressor(100)", kindling_classic::ensemble::RandomForestRegressor::new(100));
 
     // Chapter 17: AdaBoost and gradient boosting.
     case!(optdigits, "AdaBoostClassifier(100)", kindling_classic::ensemble::AdaBoostClassifier::new(100));

@@ -15,7 +15,7 @@
 //!
 //! The four estimators ([`RandomForestClassifier`], [`RandomForestRegressor`],
 //! [`ExtraTreesClassifier`], [`ExtraTreesRegressor`]) are defined in `forest_models.rs` over
-//! the shared [`Forest`] below.
+//! the shared `Forest` below.
 
 pub use super::forest_models::{
     ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor,
@@ -234,7 +234,7 @@ impl Forest {
         let first = trees.first().ok_or("a forest needs at least one tree")?;
         let (features, width, classes) = (first.features, first.width, first.classes.clone());
         if trees.iter().any(|t| t.features != features || t.width != width || t.classes != classes)
-            || classification != !classes.is_empty()
+            || classification == classes.is_empty()
         {
             return Err("the trees disagree on features or classes".into());
         }

@@ -55,6 +55,20 @@ impl Task<'_> {
         }
     }
 
+    /// `add` times `keep` (0 or 1), for branch-free scans; the same sums as `add` when 1.
+    #[inline(always)]
+    pub(crate) fn add_if(&self, stats: &mut [f64], row: usize, keep: f64) {
+        let w = self.weights[row] * keep;
+        stats[0] += w;
+        if self.criterion == Criterion::SquaredError {
+            let wy = w * self.targets[row];
+            stats[1] += wy;
+            stats[2] += wy * self.targets[row];
+        } else {
+            stats[1 + self.codes[row] as usize] += w;
+        }
+    }
+
     /// Statistics of `rows`, summed in the order given.
     pub(crate) fn stats_of(&self, rows: &[u32]) -> Vec<f64> {
         let mut stats = vec![0.0; self.width()];
@@ -169,12 +183,13 @@ pub(crate) fn best_threshold(
 }
 
 /// The split of one feature at a given `threshold` (rows with values ≤ it go left), or `None`
-/// when a side keeps fewer than `min_leaf` rows.
+/// when a side keeps fewer than `min_leaf` rows. `rows` may come in any order; the left sums
+/// follow it.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn threshold_split(
     task: &Task,
     column: &[f64],
-    sorted: &[u32],
+    rows: &[u32],
     total: &[f64],
     min_leaf: usize,
     threshold: f64,
@@ -183,11 +198,13 @@ pub(crate) fn threshold_split(
 ) -> Option<Candidate> {
     left.fill(0.0);
     let mut p = 0;
-    while p < sorted.len() && column[sorted[p] as usize] <= threshold {
-        task.add(left, sorted[p] as usize);
-        p += 1;
+    for &r in rows {
+        // Branch-free: which side a row falls on is unpredictable.
+        let keep = (column[r as usize] <= threshold) as usize;
+        task.add_if(left, r as usize, keep as f64);
+        p += keep;
     }
-    if p < min_leaf || sorted.len() - p < min_leaf {
+    if p < min_leaf || rows.len() - p < min_leaf {
         return None;
     }
     for ((r, t), l) in right.iter_mut().zip(total).zip(left.iter()) {
