@@ -230,8 +230,8 @@ fn optdigits_accuracy_is_within_a_point_of_scikit_learn() {
     let theirs = want["accuracy"].as_f64().unwrap();
     eprintln!("optdigits GradientBoosting(100): {accuracy:.4}, scikit-learn {theirs:.4}");
     assert!((accuracy - theirs).abs() <= 0.01, "accuracy {accuracy} vs scikit-learn {theirs}");
-    // The same trees up to split ties: the training losses follow scikit-learn's closely.
-    assert_close("optdigits train_score", model.train_score(), &floats(&want["train_score"]), 1e-3);
+    // The trees cut the training rows exactly as scikit-learn's do: the losses agree to rounding.
+    assert_close("optdigits train_score", model.train_score(), &floats(&want["train_score"]), 1e-10);
 }
 
 #[test]
@@ -253,6 +253,11 @@ fn diabetes_r2_is_scikit_learns() {
     let want = &fixture("boost_real.json")["diabetes_gradient_boosting_100"];
     let theirs = want["r2"].as_f64().unwrap();
     eprintln!("diabetes GradientBoostingRegressor(100): R² {r2:.6}, scikit-learn {theirs:.6}");
+    // The training rows are split exactly as scikit-learn splits them (its losses agree to
+    // rounding); ties between features that cut the training rows alike are broken
+    // differently, which moves test rows: scikit-learn's own R² ranges over 0.457–0.463 for
+    // random_state 0–7.
+    assert_close("diabetes train_score", model.train_score(), &floats(&want["train_score"]), 1e-10);
     assert!((r2 - theirs).abs() <= 0.01, "R² {r2} vs scikit-learn {theirs}");
 }
 

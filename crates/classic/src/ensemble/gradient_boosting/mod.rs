@@ -156,13 +156,15 @@ impl Ensemble {
 
     /// Raw predictions `[samples × width]` after each stage, passed to `visit(stage, raw)`.
     fn visit_stages(&self, x: &Tensor<f64>, mut visit: impl FnMut(usize, &[f64])) {
+        // One row-major copy of x serves every tree (`Tree::apply` would copy it per tree).
+        let values = x.contiguous().to_vec();
         let rows = x.shape()[0];
         let mut raw: Vec<f64> = (0..rows).flat_map(|_| self.init.iter().copied()).collect();
         for (stage, trees) in self.trees.chunks(self.width).enumerate() {
             for (k, tree) in trees.iter().enumerate() {
                 let fitted = tree.tree();
-                for (i, leaf) in fitted.apply(x).into_iter().enumerate() {
-                    raw[i * self.width + k] += self.learning_rate * fitted.value(leaf)[0];
+                for (i, row) in values.chunks(self.features.max(1)).enumerate() {
+                    raw[i * self.width + k] += self.learning_rate * fitted.value(fitted.leaf_of(row))[0];
                 }
             }
             visit(stage, &raw);
@@ -258,6 +260,8 @@ fn boost(
     let in_bag = ((config.subsample * rows as f64) as usize).max(1);
     let mut trees = Vec::with_capacity(config.n_estimators * width);
     let mut train_score = Vec::with_capacity(config.n_estimators);
+    let values = x.contiguous().to_vec();
+    let features = x.shape()[1].max(1);
     let mut neg_gradient = vec![0.0; rows * width];
     let mut column = vec![0.0; rows];
     let unweighted = sample_weight.is_none() && config.subsample >= 1.0;
@@ -270,7 +274,7 @@ fn boost(
             column.iter_mut().enumerate().for_each(|(i, c)| *c = neg_gradient[i * width + k]);
             let mut tree = config.tree(rng.next_u64());
             tree.fit_prepared(&data, &column, if unweighted { None } else { Some(&bag_weight) })?;
-            let leaves = tree.tree().apply(x);
+            let leaves: Vec<usize> = values.chunks(features).map(|row| tree.tree().leaf_of(row)).collect();
             if loss != Loss::Squared {
                 newton_leaves(&mut tree, &leaves, &column, &probability, k, width, &bag_weight, loss);
             }
