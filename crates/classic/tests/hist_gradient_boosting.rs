@@ -354,3 +354,22 @@ fn the_same_trees_on_one_thread_and_on_four() {
         assert_eq!(a.leaf_values(), b.leaf_values());
     }
 }
+
+#[test]
+fn tiny_data_fits_a_constant_and_early_stopping_copes() {
+    // Too few rows to split (fewer than 2 × min_samples_leaf): every tree is one leaf, and the
+    // model predicts the mean.
+    let x = Tensor::from([[1.0], [2.0], [3.0]]);
+    let mut model = HistGradientBoostingRegressor::new().max_iter(3);
+    model.fit(&x, &[1.0, 2.0, 6.0]).unwrap();
+    assert!(model.trees().iter().all(|t| t.node_count() == 1));
+    for p in model.predict(&x) {
+        assert!((p - 3.0).abs() < 1e-12, "{p}");
+    }
+    // Early stopping on eight rows: the held-out part is tiny but the fit still ends.
+    let x = random_data(8, 2, 3);
+    let y = [0, 1, 0, 1, 0, 1, 0, 1];
+    let mut model = HistGradientBoostingClassifier::new().early_stopping(EarlyStopping::On).max_iter(50);
+    model.fit(&x, &y).unwrap();
+    assert!(model.n_iter() >= 1 && model.validation_score().len() == model.n_iter() + 1);
+}
