@@ -130,7 +130,13 @@ fn measure_unsupervised<C: kindling_classic::Clusterer>(
         let start = Instant::now();
         if let Err(e) = fitted.fit(&data.x_train) {
             eprintln!("classic_vs_sklearn: {name} on {}: {e}", data.name);
-            return Row { dataset: data.name, estimator: name.to_string(), score: f64::NAN, fit_s: f64::NAN, predict_s: f64::NAN };
+            return Row {
+                dataset: data.name,
+                estimator: name.to_string(),
+                score: f64::NAN,
+                fit_s: f64::NAN,
+                predict_s: f64::NAN,
+            };
         }
         fits.push(start.elapsed().as_secs_f64());
         let start = Instant::now();
@@ -376,7 +382,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if wanted(optdigits.name, "GaussianMixture(10, diag)") {
             let model = GaussianMixture::new(10).covariance(Covariance::Diag);
-            rows.push(measure_unsupervised(&optdigits, "GaussianMixture(10, diag)", model, |m, x| m.predict(x), repeats));
+            rows.push(measure_unsupervised(
+                &optdigits,
+                "GaussianMixture(10, diag)",
+                model,
+                |m, x| m.predict(x),
+                repeats,
+            ));
         }
     }
     // Agglomerative clustering and PCA rows (lead adds)

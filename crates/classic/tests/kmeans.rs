@@ -2,7 +2,7 @@
 //! (fixtures/cluster/make_cluster.py), the naive twin, the estimator contract, persistence and
 //! the adjusted Rand index on optdigits beside scikit-learn's (fixtures/cluster/optdigits_ari.py).
 
-use kindling_classic::cluster::{elbow, Init, KMeans, MiniBatchKMeans};
+use kindling_classic::cluster::{elbow, Init, KMeans, KMeansAlgorithm, MiniBatchKMeans};
 use kindling_classic::model_selection::take_rows;
 use kindling_classic::{ClassicError, Clusterer, Persist};
 use kindling_data::datasets;
@@ -250,4 +250,49 @@ fn optdigits_adjusted_rand_is_within_scikit_learns_spread() {
     let ari = adjusted_rand_index(&y, &codes(&mini.fit_predict(&x).unwrap()));
     eprintln!("optdigits MiniBatchKMeans(10) ARI {ari:.4}");
     assert!((0.4424 - 0.01..=0.5737 + 0.01).contains(&ari), "{ari}");
+}
+
+#[test]
+fn stranded_mini_batch_centers_are_reassigned() {
+    let x = blobs(7);
+    let start = Tensor::from_vec(vec![0.0, 0.0, 100.0, 100.0, -100.0, -100.0], [3, 2]);
+    let fit = |ratio: f64| {
+        let mut model =
+            MiniBatchKMeans::new(3).batch_size(32).seed(1).init(Init::Centers(start.clone())).reassignment_ratio(ratio);
+        model.fit(&x).unwrap();
+        let mut used = model.labels().to_vec();
+        used.sort_unstable();
+        used.dedup();
+        (used.len(), model.inertia())
+    };
+    let (stranded, stranded_inertia) = fit(0.0);
+    let (moved, moved_inertia) = fit(0.01);
+    assert_eq!(stranded, 1, "without reassignment the two far centers never win a row");
+    assert_eq!(moved, 3, "reassignment brings the far centers onto the data");
+    assert!(moved_inertia < 0.5 * stranded_inertia, "{moved_inertia} vs {stranded_inertia}");
+}
+
+#[test]
+fn elkan_reaches_lloyds_answer() {
+    for (i, case) in fixture()["kmeans"].as_array().unwrap().iter().enumerate() {
+        let x = matrix(&case["x"]);
+        let k = case["k"].as_u64().unwrap() as usize;
+        let start = || Init::Centers(matrix(&case["init"]));
+        let max_iter = case["max_iter"].as_u64().unwrap() as usize;
+        let mut elkan = KMeans::new(k).max_iter(max_iter).init(start()).algorithm(KMeansAlgorithm::Elkan);
+        elkan.fit(&x).unwrap();
+        for (j, (&got, want)) in elkan.centers().to_vec().iter().zip(matrix(&case["centers"]).to_vec()).enumerate() {
+            close(&format!("case {i} Elkan center value {j}"), got, want, 1e-10);
+        }
+        close(&format!("case {i} Elkan inertia"), elkan.inertia(), case["inertia"].as_f64().unwrap(), 1e-10);
+        assert_eq!(elkan.n_iter(), case["n_iter"].as_u64().unwrap() as usize, "case {i} Elkan iterations");
+    }
+    // With k-means++ restarts too: the same seed draws the same starts, so the same answer.
+    let x = matrix(&fixture()["kmeans"][1]["x"]);
+    let mut lloyd = KMeans::new(6).seed(3);
+    lloyd.fit(&x).unwrap();
+    let mut elkan = KMeans::new(6).seed(3).algorithm(KMeansAlgorithm::Elkan);
+    elkan.fit(&x).unwrap();
+    assert_eq!(lloyd.labels(), elkan.labels());
+    close("inertia", elkan.inertia(), lloyd.inertia(), 1e-10);
 }

@@ -27,6 +27,16 @@ pub enum Init {
     Centers(Tensor<f64>),
 }
 
+/// Which iterations k-means runs (scikit-learn's `algorithm`); both reach the same centers
+/// from the same start, up to rounding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KMeansAlgorithm {
+    /// Lloyd's: every distance every iteration, through the GEMM.
+    Lloyd,
+    /// Elkan's: bounds from the triangle inequality skip most distances once centers settle.
+    Elkan,
+}
+
 #[derive(Clone, Debug)]
 struct Fitted {
     centers: Tensor<f64>,
@@ -56,6 +66,7 @@ pub struct KMeans {
     max_iter: usize,
     tol: f64,
     init: Init,
+    algorithm: KMeansAlgorithm,
     seed: u64,
     fitted: Option<Fitted>,
 }
@@ -63,7 +74,16 @@ pub struct KMeans {
 impl KMeans {
     /// k clusters; 10 restarts of at most 300 iterations, tol 1e-4, k-means++, seed 0.
     pub fn new(k: usize) -> Self {
-        KMeans { k, n_init: 10, max_iter: 300, tol: 1e-4, init: Init::KMeansPlusPlus, seed: 0, fitted: None }
+        KMeans {
+            k,
+            n_init: 10,
+            max_iter: 300,
+            tol: 1e-4,
+            init: Init::KMeansPlusPlus,
+            algorithm: KMeansAlgorithm::Lloyd,
+            seed: 0,
+            fitted: None,
+        }
     }
 
     /// Restarts; the one with the lowest inertia is kept.
@@ -88,6 +108,12 @@ impl KMeans {
     /// How the first centers are chosen.
     pub fn init(mut self, init: Init) -> Self {
         self.init = init;
+        self
+    }
+
+    /// Lloyd's (the default) or Elkan's iterations.
+    pub fn algorithm(mut self, algorithm: KMeansAlgorithm) -> Self {
+        self.algorithm = algorithm;
         self
     }
 
@@ -216,7 +242,10 @@ impl Clusterer for KMeans {
                     c
                 }
             };
-            let run = lloyd::lloyd(&rows, start, self.k, self.max_iter, tol);
+            let run = match self.algorithm {
+                KMeansAlgorithm::Lloyd => lloyd::lloyd(&rows, start, self.k, self.max_iter, tol),
+                KMeansAlgorithm::Elkan => super::kmeans_elkan::elkan(&rows, start, self.k, self.max_iter, tol),
+            };
             if best.as_ref().is_none_or(|b| run.inertia < b.inertia) {
                 best = Some(run);
             }
@@ -271,6 +300,8 @@ impl Persist for KMeans {
             }
         };
         state.set_metadata("init", init);
+        let algorithm = if self.algorithm == KMeansAlgorithm::Elkan { "elkan" } else { "lloyd" };
+        state.set_metadata("algorithm", algorithm);
         for (key, value) in [
             ("k", self.k.to_string()),
             ("n_init", self.n_init.to_string()),
@@ -296,6 +327,11 @@ impl Persist for KMeans {
             Some("random") => Init::Random,
             Some("centers") => Init::Centers(input::state_f64(state, "init_centers")?),
             other => return Err(format!("unknown init {other:?}")),
+        };
+        model.algorithm = match state.metadata().get("algorithm").map(String::as_str) {
+            Some("lloyd") => KMeansAlgorithm::Lloyd,
+            Some("elkan") => KMeansAlgorithm::Elkan,
+            other => return Err(format!("unknown algorithm {other:?}")),
         };
         let centers = input::state_f64(state, "centers")?.contiguous();
         if centers.rank() != 2 || centers.shape()[0] != model.k {

@@ -187,7 +187,7 @@ impl GaussianMixture {
         let d = self.state(op).d;
         let (values, n, cols) = input::matrix(&format!("{NAME}::{op}"), x);
         input::check_features(&format!("{NAME}::{op}"), d, cols);
-        Data { x: Tensor::from_vec(values, [n, d]), n, d }
+        Data::new(values, n, d)
     }
 
     /// log wₖ + log N(x | μₖ, Σₖ), `[n, k]`.
@@ -337,7 +337,7 @@ impl Clusterer for GaussianMixture {
         if self.reg_covar < 0.0 {
             return Err(ClassicError::param(NAME, "reg_covar", format!("must be at least 0, got {}", self.reg_covar)));
         }
-        let data = Data { x: Tensor::from_vec(values, [n, d]), n, d };
+        let data = Data::new(values, n, d);
         let mut rng = Rng::seed(self.seed);
         let mut best: Option<(f64, Params, bool, usize)> = None;
         for _ in 0..self.n_init {

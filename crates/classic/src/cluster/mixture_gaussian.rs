@@ -65,14 +65,21 @@ impl Covariance {
     }
 }
 
-/// The rows, `[n, d]`, as a tensor and a slice.
+/// The rows, `[n, d]`, as a tensor and a slice, and their elementwise squares (used by every
+/// Diag/Spherical E- and M-step, so made once).
 pub(crate) struct Data {
     pub(crate) x: Tensor<f64>,
+    squares: Tensor<f64>,
     pub(crate) n: usize,
     pub(crate) d: usize,
 }
 
 impl Data {
+    pub(crate) fn new(values: Vec<f64>, n: usize, d: usize) -> Self {
+        let squares = Tensor::from_vec(values.iter().map(|v| v * v).collect(), [n, d]);
+        Data { x: Tensor::from_vec(values, [n, d]), squares, n, d }
+    }
+
     pub(crate) fn values(&self) -> &[f64] {
         self.x.as_slice().expect("Data holds a fresh contiguous tensor")
     }
@@ -133,8 +140,7 @@ pub(crate) fn estimate(
             m
         }
         Covariance::Diag | Covariance::Spherical => {
-            let squares = Tensor::from_vec(x.iter().map(|v| v * v).collect(), [n, d]);
-            let mut m = product(&resp_t, &squares);
+            let mut m = product(&resp_t, &data.squares);
             for c in 0..k {
                 for j in 0..d {
                     m[c * d + j] = m[c * d + j] / nk[c] - means[c * d + j] * means[c * d + j] + reg;
@@ -246,7 +252,7 @@ fn naive_squares(data: &Data, means: &[f64], prec_chol: &[f64], k: usize, cov: C
 
 /// v2: the same through the GEMM, in scikit-learn's arrangement.
 fn fast_squares(data: &Data, means: &[f64], prec_chol: &[f64], k: usize, cov: Covariance) -> Vec<f64> {
-    let (n, d, x) = (data.n, data.d, data.values());
+    let (n, d) = (data.n, data.d);
     let mut out = vec![0.0; n * k];
     match cov {
         Covariance::Full | Covariance::Tied => {
@@ -267,8 +273,7 @@ fn fast_squares(data: &Data, means: &[f64], prec_chol: &[f64], k: usize, cov: Co
             };
             let scaled: Vec<f64> = means.iter().zip(&prec).map(|(m, p)| m * p).collect();
             let cross = product(&data.x, &Tensor::from_vec(scaled, [k, d]).t());
-            let squares = Tensor::from_vec(x.iter().map(|v| v * v).collect(), [n, d]);
-            let quad = product(&squares, &Tensor::from_vec(prec.clone(), [k, d]).t());
+            let quad = product(&data.squares, &Tensor::from_vec(prec.clone(), [k, d]).t());
             let constant: Vec<f64> =
                 (0..k).map(|c| (0..d).map(|j| means[c * d + j].powi(2) * prec[c * d + j]).sum()).collect();
             for at in 0..n * k {

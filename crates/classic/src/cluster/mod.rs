@@ -2,11 +2,12 @@
 
 // k-means, mini-batch k-means and Gaussian mixtures (owner: clustering).
 mod kmeans;
+mod kmeans_elkan;
 mod kmeans_lloyd;
 mod minibatch;
 mod mixture;
 mod mixture_gaussian;
-pub use kmeans::{elbow, Init, KMeans};
+pub use kmeans::{elbow, Init, KMeans, KMeansAlgorithm};
 pub use minibatch::MiniBatchKMeans;
 pub use mixture::{Covariance, GaussianMixture, MixtureInit};
 
