@@ -22,9 +22,10 @@ train = np.loadtxt(os.path.join(os.environ["KINDLING_DATASETS"], "optdigits", "o
 x = StandardScaler().fit_transform(train[:, :-1])
 pca_times, ward_times = [], []
 for _ in range(repeats):
-    start = time.perf_counter()
-    pca = PCA(2).fit(x)
-    pca_times.append(time.perf_counter() - start)
+    for _ in range(8):  # PCA is far quicker: eight times as many repeats
+        start = time.perf_counter()
+        pca = PCA(2).fit(x)
+        pca_times.append(time.perf_counter() - start)
     start = time.perf_counter()
     ward = AgglomerativeClustering(10, linkage="ward").fit(x)
     ward_times.append(time.perf_counter() - start)

@@ -7,7 +7,8 @@
 //! ```
 //!
 //! Data: the optdigits training file (3823 rows), standardised with a scaler fitted on it.
-//! Prints one JSON line: the median fit times in seconds over the given number of repeats,
+//! Prints one JSON line: the median fit times in seconds over the given number of repeats
+//! (PCA, far quicker, is repeated eight times as often),
 //! PCA(2)'s explained variance ratio sum, and Ward(10)'s adjusted Rand index against the digits.
 
 use kindling_classic::cluster::AgglomerativeClustering;
@@ -49,12 +50,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut pca_times, mut ward_times) = (Vec::new(), Vec::new());
     let (mut ratio, mut ari) = (0.0, 0.0);
     for _ in 0..repeats {
-        let mut pca = Pca::new(2);
-        let start = Instant::now();
-        pca.fit(&x)?;
-        pca_times.push(start.elapsed().as_secs_f64());
-        ratio = pca.explained_variance_ratio().iter().sum();
-
+        for _ in 0..8 {
+            let mut pca = Pca::new(2);
+            let start = Instant::now();
+            pca.fit(&x)?;
+            pca_times.push(start.elapsed().as_secs_f64());
+            ratio = pca.explained_variance_ratio().iter().sum();
+        }
         let mut ward = AgglomerativeClustering::new(10);
         let start = Instant::now();
         ward.fit(&x)?;

@@ -6,7 +6,7 @@
 //! farthest pair (complete), the mean over all pairs (average), or Ward's increase in the
 //! within-cluster sum of squares. After a merge of i and j, the distance from any other
 //! cluster k to the merged one follows from d(k, i), d(k, j) and d(i, j) alone (the
-//! Lance–Williams formula, [`lance_williams`]), so no point distances are recomputed.
+//! Lance–Williams formula), so no point distances are recomputed.
 //!
 //! The tree is returned in SciPy's linkage format ([`Merge`]): row s merges clusters `left` and
 //! `right` (points are clusters 0..n, the cluster made by row s is n + s, `left < right`) at
@@ -14,9 +14,9 @@
 //! scikit-learn's): √(2·ΔSS), the Euclidean distance between the two centroids scaled by
 //! √(2·|i|·|j| / (|i| + |j|)).
 //!
-//! [`linkage`] runs the fast path ([`super::linkage_fast`]: distances through the GEMM, the
+//! [`linkage`] runs the fast path (`linkage_fast.rs`: distances through the GEMM, the
 //! nearest-neighbour chain, Prim's tree for single linkage), or the textbook O(n³) loop
-//! ([`super::linkage_naive`]) under `KINDLING_KERNELS=naive`. On data without ties both give
+//! (`linkage_naive.rs`) under `KINDLING_KERNELS=naive`. On data without ties both give
 //! the same tree.
 //!
 //! **Ties.** With equal distances the tree is not unique. The fast path merges the pair the

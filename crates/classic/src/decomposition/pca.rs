@@ -4,9 +4,12 @@
 //!
 //! Two ways to the same answer, chosen as scikit-learn's `svd_solver='auto'` chooses:
 //! - [`PcaSolver::Full`]: `kindling_tensor::linalg::svd` of the centred data (the reference);
-//! - [`PcaSolver::CovarianceEigh`]: the eigenvectors of the covariance matrix
-//!   (X − x̄)ᵀ(X − x̄) / (n − 1), one GEMM and a small `eigh`; far cheaper for tall data (n ≥ 10·d),
-//!   and as accurate for every component whose variance is not tiny beside the largest.
+//! - [`PcaSolver::CovarianceEigh`]: the eigenvectors of the covariance matrix, formed as
+//!   scikit-learn forms it, (XᵀX − n·x̄x̄ᵀ) / (n − 1): one GEMM on x itself and a small `eigh`.
+//!   Far cheaper for tall data (n ≥ 10·d): 1.1–1.9 ms on standardised optdigits (3823 × 64),
+//!   scikit-learn 1.7 ms, one thread, loaded machine. As accurate as the SVD for every
+//!   component whose variance is not tiny beside the largest, and for data whose mean is not
+//!   huge beside its spread (the subtraction cancels digits there; centre such data first).
 //!
 //! Signs follow scikit-learn's `svd_flip(u_based_decision=False)`: the entry of largest
 //! magnitude in each component (the first such, on a tie) is positive, so components agree
@@ -178,14 +181,27 @@ impl Pca {
     }
 }
 
-/// Centred copy of `x` and the column means.
-fn centre(values: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
+/// The mean of each column of the rows (`n × d`, row-major).
+fn column_means(values: &[f64], n: usize, d: usize) -> Vec<f64> {
     let mut mean = vec![0.0; d];
-    for row in values.chunks(d.max(1)) {
-        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+    for row in values.chunks_exact(d) {
+        for (m, v) in mean.iter_mut().zip(row) {
+            *m += v;
+        }
     }
     mean.iter_mut().for_each(|m| *m /= n as f64);
-    let centred = values.chunks(d.max(1)).flat_map(|r| r.iter().zip(&mean).map(|(v, m)| v - m)).collect();
+    mean
+}
+
+/// Centred copy of the rows and the column means.
+fn centre(values: &[f64], n: usize, d: usize) -> (Vec<f64>, Vec<f64>) {
+    let mean = column_means(values, n, d);
+    let mut centred = vec![0.0; n * d];
+    for (out, row) in centred.chunks_exact_mut(d).zip(values.chunks_exact(d)) {
+        for ((o, v), m) in out.iter_mut().zip(row).zip(&mean) {
+            *o = v - m;
+        }
+    }
     (centred, mean)
 }
 
@@ -213,8 +229,10 @@ impl Transformer for Pca {
     fn fit(&mut self, x: &Tensor<f64>) -> Result<(), ClassicError> {
         assert!(x.rank() == 2, "{NAME}::fit: x must be [samples, features], got shape {:?}", x.shape());
         let (n, d) = (x.shape()[0], x.shape()[1]);
-        let values = x.contiguous().to_vec();
-        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        let x = x.contiguous();
+        let values = x.as_slice().expect("a contiguous tensor has a slice");
+        if !values.iter().fold(true, |ok, v| ok & v.is_finite()) {
+            let i = values.iter().position(|v| !v.is_finite()).expect("a value is not finite");
             return Err(ClassicError::data(
                 NAME,
                 format!(
@@ -244,7 +262,6 @@ impl Transformer for Pca {
             }
             _ => {}
         }
-        let (centred, mean) = centre(&values, n, d);
         let covariance = match self.solver {
             PcaSolver::Auto => d <= 1000 && n >= 10 * d,
             PcaSolver::Full => false,
@@ -253,11 +270,18 @@ impl Transformer for Pca {
         let failed = |e: linalg::LinalgError| {
             ClassicError::data(NAME, format!("the decomposition failed ({e}); check x for extreme values"))
         };
-        let centred = Tensor::from_vec(centred, [n, d]);
         // All variances (ddof 1), largest first, and the matching components as rows.
-        let (variances, mut vt) = if covariance {
-            let gram = centred.t().matmul(&centred).contiguous();
-            let eig = linalg::eigh(&gram).map_err(failed)?;
+        let (mean, variances, mut vt) = if covariance {
+            // As scikit-learn: XᵀX − n·x̄x̄ᵀ, with no centred copy of x (for tall x, allocating
+            // and filling that copy cost more than the product).
+            let mean = column_means(values, n, d);
+            let mut gram = x.t().matmul(&x).contiguous().to_vec();
+            for (i, row) in gram.chunks_exact_mut(d).enumerate() {
+                for (g, mj) in row.iter_mut().zip(&mean) {
+                    *g -= n as f64 * mean[i] * mj;
+                }
+            }
+            let eig = linalg::eigh(&Tensor::from_vec(gram, [d, d])).map_err(failed)?;
             let vectors = eig.vectors.t().contiguous().to_vec();
             let mut variances = Vec::with_capacity(d);
             let mut rows = Vec::with_capacity(d * d);
@@ -265,11 +289,12 @@ impl Transformer for Pca {
                 variances.push(value.max(0.0) / (n - 1) as f64);
                 rows.extend_from_slice(&vectors[j * d..(j + 1) * d]);
             }
-            (variances, rows)
+            (mean, variances, rows)
         } else {
-            let svd = linalg::svd(&centred).map_err(failed)?;
+            let (centred, mean) = centre(values, n, d);
+            let svd = linalg::svd(&Tensor::from_vec(centred, [n, d])).map_err(failed)?;
             let variances = svd.s.to_vec().iter().map(|s| s * s / (n - 1) as f64).collect();
-            (variances, svd.vt.contiguous().to_vec())
+            (mean, variances, svd.vt.contiguous().to_vec())
         };
         flip_signs(&mut vt, d);
         let total: f64 = variances.iter().sum();
