@@ -22,6 +22,13 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// `color` (`#rrggbb`) at `strength` over white, as an opaque `#rrggbb`.
+fn tint(color: &str, strength: f64) -> String {
+    let channel = |i: usize| u8::from_str_radix(&color[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0) as f64;
+    let mix = |c: f64| (255.0 - strength * (255.0 - c)).round() as u8;
+    format!("#{:02x}{:02x}{:02x}", mix(channel(0)), mix(channel(1)), mix(channel(2)))
+}
+
 /// The range of `values` widened by 5% on each side.
 fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
@@ -156,7 +163,9 @@ pub fn decision_regions(
         v if v < 1.0 => 2,
         _ => 3,
     };
-    let fills = [(PALETTE[0], 0.35), (PALETTE[0], 0.15), (PALETTE[1], 0.15), (PALETTE[1], 0.35)];
+    // Opaque tints (the class colour mixed with white), so that neighbouring rows may overlap
+    // by a pixel without darkening or leaving hairline gaps.
+    let fills = [tint(PALETTE[0], 0.35), tint(PALETTE[0], 0.15), tint(PALETTE[1], 0.15), tint(PALETTE[1], 0.35)];
     let mut svg = header(width, height, title);
     let (cell_w, cell_h) = (frame.width / resolution as f64, frame.height / resolution as f64);
     svg.push_str("<g shape-rendering=\"crispEdges\">\n");
@@ -166,14 +175,14 @@ pub fn decision_regions(
         let mut start = 0;
         for i in 1..=resolution {
             if i == resolution || row[i] != row[start] {
-                let (color, opacity) = fills[row[start]];
+                let color = &fills[row[start]];
                 let _ = writeln!(
                     svg,
-                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\" fill-opacity=\"{opacity}\"/>",
+                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\"/>",
                     frame.left + start as f64 * cell_w,
                     frame.top + frame.height - (j + 1) as f64 * cell_h,
-                    (i - start) as f64 * cell_w + 0.3,
-                    cell_h + 0.3
+                    (i - start) as f64 * cell_w + if i == resolution { 0.0 } else { 1.0 },
+                    cell_h + if j == 0 { 0.0 } else { 1.0 }
                 );
                 start = i;
             }
