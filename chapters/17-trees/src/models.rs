@@ -176,6 +176,8 @@ pub struct ClusterScore {
     pub nmi: f64,
     /// Mean silhouette in the clustered space (needs no labels).
     pub silhouette: f64,
+    /// The number of rows in the largest cluster.
+    pub largest: usize,
     pub seconds: f64,
 }
 
@@ -220,7 +222,10 @@ pub fn cluster_and_score(
         .map(|(method, run)| {
             let (seconds, labels) = timed(run);
             let labels: Vec<i64> = labels?.into_iter().map(|l| l as i64).collect();
+            let mut sizes = vec![0usize; k];
+            labels.iter().for_each(|&l| sizes[l as usize] += 1);
             Ok(ClusterScore {
+                largest: sizes.iter().copied().max().unwrap_or(0),
                 method,
                 ari: adjusted_rand_index(truth, &labels),
                 nmi: normalized_mutual_info(truth, &labels),
