@@ -12,6 +12,13 @@
 //! - v4 [`Unsorted`] (random splitter): extra trees need no order, only each feature's range
 //!   and one left sum, so their rows sit in one list kept in row order, partitioned by the
 //!   chosen threshold (no per-feature lists to partition).
+//! - v5 known constants: a feature found constant in a node stays constant below it, so its
+//!   children skip it without a look and no split partitions its list again (as scikit-learn
+//!   tracks its constant features).
+//! - (tried, dropped) two copies of the lists alternating by depth, each row written straight
+//!   to its place in the children's copy: no scratch and no copy back, but 13% slower on the
+//!   100-tree forest (0.36 s against 0.32 s), the second copy costing more cache than the copy
+//!   back it saves.
 //!
 //! Every view presents the rows that feed a running sum in the same order as the naive one
 //! (by value then row for the best splitter, by row for the random one), and the search,
@@ -35,7 +42,9 @@ pub(crate) trait NodeRows {
     fn ascending(&mut self, start: usize, end: usize) -> &[u32];
     /// Splits `[start, end)` so that the rows with feature `f` at most `threshold` (the first
     /// `left_rows` rows of `f`'s order) come first, the left child.
-    fn partition(&mut self, data: &TreeData, f: usize, start: usize, end: usize, left_rows: usize, threshold: f64);
+    /// Features flagged in `constant` are constant in both children, so their lists may be
+    /// left as they are.
+    fn partition(&mut self, data: &TreeData, split: (usize, usize, f64), start: usize, end: usize, constant: &[bool]);
 }
 
 /// v1: one list of the node's rows, sorted again for every feature visited.
@@ -65,7 +74,8 @@ impl NodeRows for Resorting {
         &self.buffer
     }
 
-    fn partition(&mut self, data: &TreeData, f: usize, start: usize, end: usize, _left_rows: usize, _t: f64) {
+    fn partition(&mut self, data: &TreeData, split: (usize, usize, f64), start: usize, end: usize, _: &[bool]) {
+        let f = split.0;
         // Sorted by f, the left child is the prefix.
         Self::sort_by_feature(&mut self.rows[start..end], data.column(f));
     }
@@ -90,7 +100,8 @@ impl NodeRows for Presorted {
         unreachable!("the random splitter grows on Unsorted rows")
     }
 
-    fn partition(&mut self, data: &TreeData, f: usize, start: usize, end: usize, left_rows: usize, _t: f64) {
+    fn partition(&mut self, data: &TreeData, split: (usize, usize, f64), start: usize, end: usize, constant: &[bool]) {
+        let (f, left_rows, _) = split;
         let n = self.n;
         let split_list = &self.lists[f * n + start..f * n + end];
         for &r in &split_list[..left_rows] {
@@ -100,7 +111,7 @@ impl NodeRows for Presorted {
             self.goes_left[r as usize] = false;
         }
         self.scratch.resize(end - start, 0);
-        for g in (0..data.features).filter(|&g| g != f) {
+        for g in (0..data.features).filter(|&g| g != f && !constant[g]) {
             let list = &mut self.lists[g * n + start..g * n + end];
             // Stable and branch-free (the side of a row is a coin flip to the branch
             // predictor): every row is written to both places, and only the cursor of its own
@@ -119,9 +130,9 @@ impl NodeRows for Presorted {
     }
 }
 
-/// v2 for the random splitter, which needs no order at all: one list of rows, kept in
+/// v4 for the random splitter, which needs no order at all: one list of rows, kept in
 /// ascending row order by stable partitions, scanned for each visited feature's range and
-/// left side (sklearn's random splitter works the same way).
+/// left side (scikit-learn's random splitter works the same way).
 pub(crate) struct Unsorted {
     rows: Vec<u32>,
     scratch: Vec<u32>,
@@ -136,7 +147,8 @@ impl NodeRows for Unsorted {
         &self.rows[start..end]
     }
 
-    fn partition(&mut self, data: &TreeData, f: usize, start: usize, end: usize, _left_rows: usize, threshold: f64) {
+    fn partition(&mut self, data: &TreeData, split: (usize, usize, f64), start: usize, end: usize, _: &[bool]) {
+        let (f, _, threshold) = split;
         let column = data.column(f);
         let list = &mut self.rows[start..end];
         self.scratch.resize(list.len(), 0);
@@ -162,6 +174,8 @@ struct Open {
     parent: Option<(usize, bool)>,
     stats: Vec<f64>,
     impurity: f64,
+    /// Features known to be constant here (found so in an ancestor): skipped without a look.
+    constant: Vec<bool>,
 }
 
 /// A node's chosen split, with both children's statistics.
@@ -172,6 +186,8 @@ struct Plan {
     improvement: f64,
     left: (Vec<f64>, f64),
     right: (Vec<f64>, f64),
+    /// The node's known constant features plus those it found.
+    constant: Vec<bool>,
 }
 
 struct Grower<'a, R: NodeRows> {
@@ -205,6 +221,7 @@ impl<R: NodeRows> Grower<'_, R> {
         let ordered = self.max_features >= d && p.splitter == Splitter::Best;
         let (mut visited, mut found_varying) = (0, false);
         let mut best: Option<(usize, Candidate)> = None;
+        let mut constant = open.constant.clone();
         for i in 0..d {
             if visited >= self.max_features && found_varying {
                 break;
@@ -218,12 +235,16 @@ impl<R: NodeRows> Grower<'_, R> {
                 self.order[i]
             };
             visited += 1;
+            if constant[f] {
+                continue;
+            }
             let column = self.data.column(f);
             let candidate = match p.splitter {
                 Splitter::Best => {
                     let sorted = self.rows.sorted(self.data, f, open.start, open.end);
                     let (lo, hi) = (column[sorted[0] as usize], column[sorted[n - 1] as usize]);
                     if hi <= lo + FEATURE_THRESHOLD {
+                        constant[f] = true;
                         continue;
                     }
                     found_varying = true;
@@ -246,6 +267,7 @@ impl<R: NodeRows> Grower<'_, R> {
                         hi = if v > hi { v } else { hi };
                     }
                     if hi <= lo + FEATURE_THRESHOLD {
+                        constant[f] = true;
                         continue;
                     }
                     found_varying = true;
@@ -296,6 +318,7 @@ impl<R: NodeRows> Grower<'_, R> {
             improvement,
             left: (left, li),
             right: (right, ri),
+            constant,
         })
     }
 
@@ -313,19 +336,24 @@ impl<R: NodeRows> Grower<'_, R> {
 
     /// Records the split in the tree, partitions the rows and returns the two children.
     fn split(&mut self, tree: &mut Tree, id: usize, open: Open, plan: Plan) -> (Open, Open) {
-        self.rows.partition(self.data, plan.feature, open.start, open.end, plan.left_rows, plan.threshold);
+        let split = (plan.feature, plan.left_rows, plan.threshold);
+        self.rows.partition(self.data, split, open.start, open.end, &plan.constant);
         tree.feature[id] = plan.feature;
         tree.threshold[id] = plan.threshold;
         let mid = open.start + plan.left_rows;
-        let child = |(stats, impurity): (Vec<f64>, f64), start, end, is_left| Open {
+        let child = |(stats, impurity): (Vec<f64>, f64), start, end, is_left, constant| Open {
             start,
             end,
             depth: open.depth + 1,
             parent: Some((id, is_left)),
             stats,
             impurity,
+            constant,
         };
-        (child(plan.left, open.start, mid, true), child(plan.right, mid, open.end, false))
+        (
+            child(plan.left, open.start, mid, true, plan.constant.clone()),
+            child(plan.right, mid, open.end, false, plan.constant),
+        )
     }
 
     /// scikit-learn's depth-first order: node ids in preorder, left subtree first.
@@ -378,7 +406,15 @@ impl<R: NodeRows> Grower<'_, R> {
 pub(crate) fn grow(data: &TreeData, task: &Task, params: &TreeParams, classes: Vec<i64>, mode: KernelMode) -> Tree {
     let in_bag: Vec<u32> = (0..data.rows as u32).filter(|&r| task.weights[r as usize] > 0.0).collect();
     let stats = task.stats_of(&in_bag);
-    let root = Open { start: 0, end: in_bag.len(), depth: 0, parent: None, impurity: task.impurity(&stats), stats };
+    let root = Open {
+        start: 0,
+        end: in_bag.len(),
+        depth: 0,
+        parent: None,
+        impurity: task.impurity(&stats),
+        stats,
+        constant: vec![false; data.features],
+    };
     let mut tree = Tree::empty(data.features, task.value_width(), classes);
     match mode {
         KernelMode::Naive => {

@@ -161,14 +161,13 @@ pub(crate) fn best_threshold(
     if n < 2 * min_leaf {
         return None;
     }
+    // The previous row's value is carried along, so each step reads one value.
+    let mut previous = column[sorted[0] as usize];
     for p in 1..=n - min_leaf {
-        let prev = sorted[p - 1] as usize;
-        task.add(left, prev);
-        if p < min_leaf {
-            continue;
-        }
-        let (a, b) = (column[prev], column[sorted[p] as usize]);
-        if b <= a + FEATURE_THRESHOLD {
+        task.add(left, sorted[p - 1] as usize);
+        let (a, b) = (previous, column[sorted[p] as usize]);
+        previous = b;
+        if p < min_leaf || b <= a + FEATURE_THRESHOLD {
             continue;
         }
         for ((r, t), l) in right.iter_mut().zip(total).zip(left.iter()) {
