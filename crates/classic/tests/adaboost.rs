@@ -89,6 +89,9 @@ fn staged_outputs_end_at_the_final_model() {
     assert_eq!(staged.last().unwrap(), &model.predict(&x_test));
     let decisions = model.staged_decision_function(&x_test);
     assert_eq!(decisions.last().unwrap().to_vec(), model.decision_function(&x_test).to_vec());
+    let probabilities = model.staged_predict_proba(&x_test);
+    assert_eq!(probabilities.len(), staged.len());
+    assert_eq!(probabilities.last().unwrap().to_vec(), model.predict_proba(&x_test).to_vec());
     let scores = model.staged_score(&x, &y);
     assert_eq!(*scores.last().unwrap(), model.score(&x, &y));
     // One stump alone is weaker than the ensemble on its own training rows.

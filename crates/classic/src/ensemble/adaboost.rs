@@ -251,6 +251,28 @@ impl AdaBoostClassifier {
         self.staged_votes("staged_predict", x).map(|(v, _)| self.labels_from_votes(&v)).collect()
     }
 
+    /// [`PredictProba::predict_proba`] after each tree.
+    pub fn staged_predict_proba(&self, x: &Tensor<f64>) -> Vec<Tensor<f64>> {
+        self.staged_votes("staged_predict_proba", x)
+            .map(|(v, n)| self.proba_from_decision(&self.decision_from_votes(&v, n)))
+            .collect()
+    }
+
+    /// scikit-learn's probabilities: the softmax of the decision values over K − 1 (for two
+    /// classes, of ∓d/2).
+    fn proba_from_decision(&self, decision: &Tensor<f64>) -> Tensor<f64> {
+        let k = self.fitted("predict_proba").classes.len();
+        let decision = decision.to_vec();
+        let mut scores: Vec<f64> = if k == 2 {
+            decision.iter().flat_map(|d| [-d / 2.0, d / 2.0]).collect()
+        } else {
+            decision.iter().map(|d| d / (k as f64 - 1.0)).collect()
+        };
+        softmax_rows(&mut scores, k);
+        let rows = scores.len() / k;
+        Tensor::from_vec(scores, [rows, k])
+    }
+
     /// The accuracy on `(x, y)` after each tree (the "error against number of trees" curve).
     pub fn staged_score(&self, x: &Tensor<f64>, y: &[i64]) -> Vec<f64> {
         assert!(
@@ -289,15 +311,7 @@ impl Classifier for AdaBoostClassifier {
 impl PredictProba for AdaBoostClassifier {
     /// scikit-learn's probabilities: the softmax of the decision values over K − 1.
     fn predict_proba(&self, x: &Tensor<f64>) -> Tensor<f64> {
-        let k = self.fitted("predict_proba").classes.len();
-        let decision = self.decision_function(x).to_vec();
-        let mut scores: Vec<f64> = if k == 2 {
-            decision.iter().flat_map(|d| [-d / 2.0, d / 2.0]).collect()
-        } else {
-            decision.iter().map(|d| d / (k as f64 - 1.0)).collect()
-        };
-        softmax_rows(&mut scores, k);
-        Tensor::from_vec(scores, [x.shape()[0], k])
+        self.proba_from_decision(&self.decision_function(x))
     }
 }
 

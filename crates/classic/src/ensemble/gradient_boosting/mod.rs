@@ -65,7 +65,7 @@ impl Config {
             .max_depth(self.max_depth)
             .min_samples_split(self.min_samples_split)
             .min_samples_leaf(self.min_samples_leaf)
-            .max_features(self.max_features.clone())
+            .max_features(self.max_features)
             .seed(seed)
     }
 
