@@ -148,6 +148,25 @@ fn naive_and_fast_solvers_agree() {
 }
 
 #[test]
+fn shrinking_changes_the_path_not_the_answer() {
+    let mut rng = Rng::seed(11);
+    // Enough rows that shrinking's period (min(l, 1000) iterations) comes round.
+    let (x, y) = random_problem(&mut rng, 240, 2, 2);
+    for kernel in kernels() {
+        let fit = |shrinking: bool| {
+            let mut m = Svc::new().kernel(kernel).c(10.0).tol(1e-9).shrinking(shrinking);
+            m.fit(&x, &y).unwrap();
+            m
+        };
+        let (on, off) = (fit(true), fit(false));
+        assert!(on.converged() && off.converged(), "{kernel:?}: converged");
+        let gap = relative_gap(&on.decision_function(&x).to_vec(), &off.decision_function(&x).to_vec());
+        eprintln!("{kernel:?}: {:?} vs {:?} iterations, decision gap {gap:.1e}", on.n_iter(), off.n_iter());
+        assert!(gap < 1e-6, "{kernel:?}: shrinking moved the decision values by {gap:e}");
+    }
+}
+
+#[test]
 fn one_vs_rest_columns_are_binary_problems() {
     let mut rng = Rng::seed(9);
     let (x, y) = random_problem(&mut rng, 60, 3, 3);
@@ -198,6 +217,8 @@ fn errors_say_what_to_do() {
     let err = Svc::new().fit(&x, &[4, 4, 4]).unwrap_err();
     assert!(matches!(err, ClassicError::Data { .. }));
     assert_eq!(err.to_string(), "Svc: y holds only one class (4); an SVM needs samples of at least two classes");
+    let err = Svc::new().fit(&Tensor::from_vec(Vec::<f64>::new(), [3, 0]), &[0, 1, 1]).unwrap_err();
+    assert_eq!(err.to_string(), "Svc: x has no features; an SVM needs at least one column");
     let err = Svc::new().c(0.0).fit(&x, &[0, 1, 1]).unwrap_err();
     assert_eq!(err.to_string(), "Svc: c must be positive and finite, got 0");
     let err = Svc::new().gamma(Gamma::Value(-1.0)).fit(&x, &[0, 1, 1]).unwrap_err();

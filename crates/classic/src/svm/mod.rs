@@ -1,9 +1,9 @@
 //! Support vector machines trained by SMO.
 //!
 //! [`Svc`] is C-support vector classification as libsvm (and scikit-learn's `SVC`) computes
-//! it: the dual problem solved by SMO with second-order working-set selection ([`smo`]), a
-//! kernel cache of Q rows computed through the GEMM ([`cache`], [`kernel`]), one-vs-one or
-//! one-vs-rest for several classes.
+//! it: the dual problem solved by SMO with second-order working-set selection (libsvm's WSS 2)
+//! and shrinking, a kernel cache of kernel rows computed through the GEMM (files `smo.rs`,
+//! `cache.rs`, `kernel.rs`), one-vs-one or one-vs-rest for several classes.
 //!
 //! Naive and fast paths (DESIGN.md, `kernel_mode()`): in `KernelMode::Naive` the solver asks
 //! for every kernel entry from the kernel's definition, one at a time with no cache, and
@@ -13,8 +13,8 @@
 
 pub(crate) mod cache;
 pub(crate) mod kernel;
-pub(crate) mod smo;
 mod persist;
+pub(crate) mod smo;
 mod svc;
 mod train;
 

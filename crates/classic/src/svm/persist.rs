@@ -77,6 +77,7 @@ impl Persist for Svc {
         state.set_metadata("gamma_value", fit.kernel.gamma.to_string());
         state.set_metadata("tol", self.tol.to_string());
         state.set_metadata("converged", fit.converged.to_string());
+        state.set_metadata("shrinking", self.shrinking.to_string());
         state.set_metadata("cache_mb", self.cache_mb.to_string());
         state.set_metadata("max_iter", self.max_iter.map_or("none".into(), |m| m.to_string()));
         let multi = if self.multi_class == MultiClass::OneVsOne { "ovo" } else { "ovr" };
@@ -129,6 +130,7 @@ impl Persist for Svc {
             cache_mb: state_meta(state, "cache_mb")?,
             max_iter,
             multi_class,
+            shrinking: state_meta(state, "shrinking")?,
             fit: Some(fit),
         })
     }

@@ -43,6 +43,7 @@ pub struct Svc {
     pub(super) cache_mb: f64,
     pub(super) max_iter: Option<usize>,
     pub(super) multi_class: MultiClass,
+    pub(super) shrinking: bool,
     pub(super) fit: Option<SvcFit>,
 }
 
@@ -78,7 +79,7 @@ impl Default for Svc {
 
 impl Svc {
     /// scikit-learn's defaults: C = 1, RBF kernel, gamma `Scale`, tol 1e-3, a 200 MB cache,
-    /// no iteration limit, one-vs-one.
+    /// no iteration limit, shrinking, one-vs-one.
     pub fn new() -> Self {
         Svc {
             c: 1.0,
@@ -88,6 +89,7 @@ impl Svc {
             cache_mb: 200.0,
             max_iter: None,
             multi_class: MultiClass::OneVsOne,
+            shrinking: true,
             fit: None,
         }
     }
@@ -126,6 +128,13 @@ impl Svc {
     /// max(10⁷, 100·l)).
     pub fn max_iter(mut self, max_iter: Option<usize>) -> Self {
         self.max_iter = max_iter;
+        self
+    }
+
+    /// Whether SMO sets aside the bounded variables that cannot move (libsvm's shrinking,
+    /// on by default as in scikit-learn): faster, the same answer within `tol`.
+    pub fn shrinking(mut self, shrinking: bool) -> Self {
+        self.shrinking = shrinking;
         self
     }
 
@@ -176,11 +185,9 @@ impl Svc {
         let mut out = vec![0.0; (k - 1) * n_sv];
         let class_of = class_of_support(&fit.n_support);
         for (s, &c) in class_of.iter().enumerate() {
-            let mut row = 0;
-            for other in (0..k).filter(|&o| o != c) {
+            for (row, other) in (0..k).filter(|&o| o != c).enumerate() {
                 let p = pair_index(c.min(other), c.max(other), k);
                 out[row * n_sv + s] = sign * fit.coef[s * problems + p];
-                row += 1;
             }
         }
         Tensor::from_vec(out, [k - 1, n_sv])
@@ -349,14 +356,7 @@ impl Classifier for Svc {
 }
 
 /// Solves one binary problem on the listed training rows with labels ±1.
-pub(super) fn solve_binary(
-    svc: &Svc,
-    kernel: KernelFn,
-    x: &[f64],
-    dims: usize,
-    rows: &[usize],
-    y: &[f64],
-) -> Solution {
+pub(super) fn solve_binary(svc: &Svc, kernel: KernelFn, x: &[f64], dims: usize, rows: &[usize], y: &[f64]) -> Solution {
     let mut gathered = Vec::with_capacity(rows.len() * dims);
     for &r in rows {
         gathered.extend_from_slice(&x[r * dims..(r + 1) * dims]);
@@ -365,14 +365,10 @@ pub(super) fn solve_binary(
     let l = rows.len();
     let max_iter = svc.max_iter.unwrap_or_else(|| 10_000_000usize.max(100 * l));
     match kernel_mode() {
-        KernelMode::Naive => smo::solve(&mut NaiveRows::new(kernel, sub), y, svc.c, svc.tol, max_iter),
+        KernelMode::Naive => smo::solve(&mut NaiveRows::new(kernel, sub), y, svc.c, svc.tol, max_iter, svc.shrinking),
         KernelMode::Fast => {
             let mut q = CachedRows::new(kernel, sub, svc.cache_mb * 1e6);
-            let s = smo::solve(&mut q, y, svc.c, svc.tol, max_iter);
-            if std::env::var_os("SVM_DEBUG").is_some() {
-                eprintln!("l {l} rows computed {} iterations {}", q.computed, s.iterations);
-            }
-            s
+            smo::solve(&mut q, y, svc.c, svc.tol, max_iter, svc.shrinking)
         }
     }
 }

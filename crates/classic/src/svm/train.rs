@@ -17,7 +17,7 @@ fn check_params(svc: &Svc) -> Result<(), ClassicError> {
     if !(svc.tol > 0.0 && svc.tol.is_finite()) {
         return bad("tol", format!("must be positive, got {}", svc.tol));
     }
-    if !(svc.cache_mb > 0.0) {
+    if svc.cache_mb.is_nan() || svc.cache_mb <= 0.0 {
         return bad("cache_mb", format!("must be positive, got {}", svc.cache_mb));
     }
     if let Gamma::Value(g) = svc.gamma {
@@ -49,12 +49,19 @@ fn resolve_gamma(gamma: Gamma, x: &[f64], dims: usize) -> f64 {
     }
 }
 
+/// One binary problem's rows, their coefficients yα, its intercept −rho, iterations and dual
+/// objective.
+type Solved = (Vec<usize>, Vec<f64>, f64, usize, f64);
+
 pub(super) fn fit(svc: &Svc, x: &Tensor<f64>, y: &[i64]) -> Result<SvcFit, ClassicError> {
     let op = format!("{NAME}::fit");
     let (values, rows, dims) = input::matrix(&op, x);
     input::check_targets(&op, rows, y.len());
     check_params(svc)?;
     input::check_not_empty(NAME, rows)?;
+    if dims == 0 {
+        return Err(ClassicError::data(NAME, "x has no features; an SVM needs at least one column"));
+    }
     input::check_finite(NAME, &values, dims)?;
     let (classes, codes) = input::encode_labels(y);
     let k = classes.len();
@@ -71,7 +78,7 @@ pub(super) fn fit(svc: &Svc, x: &Tensor<f64>, y: &[i64]) -> Result<SvcFit, Class
         members[c].push(i);
     }
     // Each problem: the rows it uses and their solution.
-    let mut problems: Vec<(Vec<usize>, Vec<f64>, f64, usize, f64)> = Vec::new();
+    let mut problems: Vec<Solved> = Vec::new();
     let mut converged = true;
     let mut run = |problem_rows: Vec<usize>, labels: Vec<f64>| {
         let solution = solve_binary(svc, kernel, &values, dims, &problem_rows, &labels);
