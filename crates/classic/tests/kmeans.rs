@@ -192,7 +192,7 @@ fn saved_models_load_and_predict_the_same() {
     let x = blobs(5);
     let dir = std::env::temp_dir().join(format!("kindling-kmeans-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let mut model = KMeans::new(3).seed(2).n_init(4);
+    let mut model = KMeans::new(3).seed(2).n_init(4).algorithm(KMeansAlgorithm::Elkan);
     model.fit(&x).unwrap();
     model.save(dir.join("kmeans.safetensors")).unwrap();
     let loaded = KMeans::load(dir.join("kmeans.safetensors")).unwrap();
@@ -200,6 +200,10 @@ fn saved_models_load_and_predict_the_same() {
     assert_eq!(loaded.labels(), model.labels());
     assert_eq!(loaded.inertia(), model.inertia());
     assert_eq!(loaded.predict(&x), model.predict(&x));
+    // The loaded configuration (Elkan's iterations included) refits to the same answer.
+    let mut refit = loaded.clone();
+    refit.fit(&x).unwrap();
+    assert_eq!(refit.labels(), model.labels());
 
     let mut mini = MiniBatchKMeans::new(3).batch_size(32).seed(3);
     mini.fit(&x).unwrap();
@@ -295,4 +299,23 @@ fn elkan_reaches_lloyds_answer() {
     elkan.fit(&x).unwrap();
     assert_eq!(lloyd.labels(), elkan.labels());
     close("inertia", elkan.inertia(), lloyd.inertia(), 1e-10);
+}
+
+#[test]
+fn mini_batch_refits_replace_the_earlier_fit() {
+    let x = blobs(8);
+    let half: Vec<usize> = (0..90).step_by(2).collect();
+    let mut refit = MiniBatchKMeans::new(3).batch_size(16).seed(2);
+    refit.fit(&take_rows(&x, &half)).unwrap();
+    refit.fit(&x).unwrap();
+    let mut fresh = MiniBatchKMeans::new(3).batch_size(16).seed(2);
+    fresh.fit(&x).unwrap();
+    assert_eq!(refit.labels(), fresh.labels());
+    assert_eq!(refit.centers().to_vec(), fresh.centers().to_vec());
+}
+
+#[test]
+#[should_panic(expected = "MiniBatchKMeans::labels: the model is not fitted; call fit first")]
+fn mini_batch_labels_before_fit_panic() {
+    let _ = MiniBatchKMeans::new(2).labels();
 }

@@ -7,8 +7,11 @@
 //! feature variance) in total squared shift. The restart with the lowest inertia
 //! (Σ ‖xᵢ − c_{labelᵢ}‖²) wins. As scikit-learn, the rows are centered (their mean taken off)
 //! before clustering, which keeps the GEMM distances accurate, and the mean added back to the
-//! centers at the end. Only Lloyd's algorithm is here (no Elkan variant): at optdigits' size
-//! the GEMM assignment is already the cheap part.
+//! centers at the end. [`KMeansAlgorithm::Elkan`] runs the same iterations with the triangle
+//! inequality skipping most distances (`kmeans_elkan.rs`); on optdigits (64 standardised
+//! features, k = 10, 10 restarts, one thread) it was no faster than Lloyd's GEMM (medians
+//! about 0.35 s against 0.34 s on a loaded machine), since its distances are direct sums and
+//! in 64 dimensions the bounds skip too few of them.
 
 use super::kmeans_lloyd::{self as lloyd, Rows};
 use crate::naive_bayes::input;
