@@ -254,8 +254,11 @@ fn sift_toward_leaves(heap: &mut [i64], mut pos: usize) {
 }
 
 /// Agglomerative clustering into `k` clusters: the full tree by [`linkage`], cut by undoing its
-/// last k − 1 merges. Labels are numbered as scikit-learn numbers them (so on data without
-/// ties `labels()` equals its `labels_`); [`fcluster`] numbers the same clusters as SciPy.
+/// last k − 1 merges. Labels are numbered as scikit-learn numbers them, from SciPy's tree (so
+/// on data without ties `labels()` equals its `labels_` for Ward, complete and average
+/// linkage; for single linkage scikit-learn's own tree builder lists each merge's children
+/// unordered, so its numbering can differ while the clusters are the same). [`fcluster`]
+/// numbers the same clusters as SciPy's `fcluster`.
 ///
 /// ```
 /// use kindling_classic::cluster::{AgglomerativeClustering, Linkage};

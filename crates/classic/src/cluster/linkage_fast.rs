@@ -5,7 +5,7 @@
 //! alternately with `tools/peers/pca_sklearn.py`):
 //! - v1 [`super::linkage_naive`]: the whole matrix scanned for the closest pair at every merge.
 //! - v2: the pairwise distances as ‖a‖² + ‖b‖² − 2·a·b, the n·n·d work one matrix
-//!   product through the packed GEMM (`Tensor::matmul`), blocked over rows; then
+//!   product through the packed GEMM (`kernel_api::gemm`), blocked over rows; then
 //!   - Ward, complete and average linkage by the **nearest-neighbour chain**: follow nearest
 //!     neighbours from any cluster until two clusters are each other's nearest, and merge
 //!     them. These three linkages are *reducible* (a merge never brings the merged cluster
@@ -17,17 +17,19 @@
 //!     point.
 //! - v3 (here): the chain reads rows only and keeps the active slots in a sorted list (v2 wrote
 //!   +∞ over a retired slot's column, n strided writes per merge); Ward keeps squared
-//!   distances (no root per update); the GEMM fills the upper triangle only. On a loaded
-//!   machine Ward went from 1.2–2.2 s (v2) to 0.66–0.78 s, beside scikit-learn's 0.81–1.37 s
-//!   in the same alternating runs: about 0.35 s distances (0.05 of it the GEMM, the rest
-//!   first touches of the 117 MB matrix and the mirror copy) and 0.4 s the chain.
+//!   distances (no root per update); the GEMM fills the upper triangle only, into the tensor
+//!   crate's huge-page buffers (`kernel_api::zeroed_buffer`), which cut the first-touch page
+//!   faults of the 117 MB matrix. On a loaded machine Ward went from 1.2–2.2 s (v2) to
+//!   0.62–0.86 s, beside scikit-learn's 0.86–1.25 s in the same alternating runs; what is left
+//!   is about 0.05 s GEMM, 0.25 s filling and mirroring the matrix, 0.4 s the chain (one
+//!   strided write per update keeps the matrix symmetric).
 //!
 //! Slots: slot i starts as point i; a merge of slots x < y keeps the new cluster in slot y and
 //! retires slot x (SciPy's choice), so a slot's cluster always holds its own point, and the
 //! merges found as slot pairs can be renamed into SciPy's cluster ids afterwards ([`label`]).
 
 use super::agglomerative::{lance_williams, Linkage, Merge};
-use kindling_tensor::Tensor;
+use kindling_tensor::kernel_api::{gemm, recycle_buffer, zeroed_buffer, MatRef};
 
 /// Rows per GEMM block of the distance matrix (512 × n products at a time).
 const BLOCK: usize = 512;
@@ -50,6 +52,7 @@ pub(crate) fn linkage(rows: &[f64], n: usize, dims: usize, linkage: Linkage) -> 
         Linkage::Single => prim(&d, n),
         _ => nn_chain(&mut d, n, linkage),
     };
+    recycle_buffer(d);
     if squared {
         pairs.iter_mut().for_each(|p| p.2 = p.2.sqrt());
     }
@@ -68,16 +71,18 @@ fn distances(rows: &[f64], n: usize, dims: usize, squared: bool) -> Vec<f64> {
     mean.iter_mut().for_each(|m| *m /= n as f64);
     let centred: Vec<f64> = rows.chunks(dims.max(1)).flat_map(|r| r.iter().zip(&mean).map(|(v, m)| v - m)).collect();
     let norms: Vec<f64> = centred.chunks(dims.max(1)).map(|r| r.iter().map(|v| v * v).sum()).collect();
-    let mut d = vec![0.0; n * n];
+    // The tensor crate's buffers: huge pages for the n² matrix (far fewer first-touch page
+    // faults than 4 KiB pages) and a cached scratch for the products.
+    let mut d = zeroed_buffer::<f64>(n * n);
+    let mut products = zeroed_buffer::<f64>(BLOCK.min(n) * n);
     for start in (0..n).step_by(BLOCK) {
         let b = BLOCK.min(n - start);
         // Upper triangle only (columns from `start` on); the lower is its mirror, so the
         // matrix is exactly symmetric and the GEMM does half the work.
         let width = n - start;
-        let block = Tensor::from_vec(centred[start * dims..(start + b) * dims].to_vec(), [b, dims]);
-        let tail = Tensor::from_vec(centred[start * dims..].to_vec(), [width, dims]);
-        let products = block.matmul(&tail.t()).contiguous();
-        let products = products.as_slice().expect("a fresh product is contiguous");
+        let block = MatRef::row_major(&centred[start * dims..(start + b) * dims], b, dims);
+        let tail = MatRef::row_major(&centred[start * dims..], width, dims);
+        gemm(block, tail.t(), &mut products[..b * width]);
         for r in 0..b {
             let i = start + r;
             for j in i + 1..n {
@@ -91,6 +96,7 @@ fn distances(rows: &[f64], n: usize, dims: usize, squared: bool) -> Vec<f64> {
             }
         }
     }
+    recycle_buffer(products);
     mirror_upper(&mut d, n);
     d
 }
