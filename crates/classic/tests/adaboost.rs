@@ -2,40 +2,14 @@
 //! so the says, errors and staged decision values agree to 1e-8), the contract, save/load,
 //! error messages, and optdigits accuracy when KINDLING_DATASETS is set.
 
+mod support;
+
 use kindling_classic::ensemble::AdaBoostClassifier;
 use kindling_classic::tree::DecisionTreeClassifier;
 use kindling_classic::{contract, ClassicError, Persist, PredictProba, Supervised};
 use kindling_tensor::Tensor;
 use serde_json::Value;
-
-fn fixture(file: &str) -> Value {
-    let path = format!("{}/tests/fixtures/boost/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(floats).collect(),
-        other => vec![other.as_f64().unwrap_or_else(|| panic!("not a number: {other}"))],
-    }
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
-}
-
-fn matrix(v: &Value) -> Tensor<f64> {
-    let rows = v.as_array().unwrap();
-    let cols = rows[0].as_array().unwrap().len();
-    Tensor::from_vec(floats(v), [rows.len(), cols])
-}
-
-fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: {} values, scikit-learn has {}", got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol * (1.0 + w.abs()), "{what}[{i}]: got {g}, scikit-learn {w}");
-    }
-}
+use support::{assert_close_rel as assert_close, floats, ints, matrix, read_fixture};
 
 fn case_model(name: &str) -> (AdaBoostClassifier, &'static str, bool) {
     match name {
@@ -49,6 +23,10 @@ fn case_model(name: &str) -> (AdaBoostClassifier, &'static str, bool) {
         "weighted3" => (AdaBoostClassifier::new(10), "y3", true),
         other => panic!("unknown case {other}"),
     }
+}
+
+fn fixture(file: &str) -> Value {
+    read_fixture(&format!("boost/{file}"))
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! the naive loop against the fast path, the dendrogram, persistence and the error messages.
 //! Reference values: fixtures/agglomerative/make_agglo.py.
 
+mod support;
+
 use kindling_classic::cluster::{
     dendrogram_svg, dendrogram_svg_lastp, fcluster, linkage, AgglomerativeClustering, Linkage, Merge,
 };
@@ -11,6 +13,7 @@ use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_metrics::metrics::adjusted_rand_index;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use serde_json::Value;
+use support::{floats, indices, matrix, read_fixture};
 
 const METHODS: [(&str, Linkage); 4] = [
     ("single", Linkage::Single),
@@ -18,25 +21,6 @@ const METHODS: [(&str, Linkage); 4] = [
     ("average", Linkage::Average),
     ("ward", Linkage::Ward),
 ];
-
-fn fixture() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/agglomerative/agglo.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
-fn ints(v: &Value) -> Vec<usize> {
-    v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as usize).collect()
-}
-
-fn matrix(v: &Value) -> Tensor<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(floats).collect();
-    let cols = rows[0].len();
-    Tensor::from_vec(rows.concat(), [rows.len(), cols])
-}
 
 fn codes(labels: &[usize]) -> Vec<i64> {
     labels.iter().map(|&l| l as i64).collect()
@@ -68,6 +52,10 @@ fn scipy_tree(v: &Value) -> Vec<Merge> {
         .collect()
 }
 
+fn fixture() -> Value {
+    read_fixture("agglomerative/agglo.json")
+}
+
 #[test]
 fn linkage_matches_scipy_for_all_four_methods() {
     let f = fixture();
@@ -86,10 +74,10 @@ fn fcluster_numbers_clusters_as_scipy_and_labels_as_sklearn() {
     let x = matrix(&f["x"]);
     for (name, method) in METHODS {
         let tree = linkage(&x, method);
-        assert_eq!(fcluster(&tree, 4), ints(&f["small"][name]["fcluster4"]), "{name}: fcluster");
+        assert_eq!(fcluster(&tree, 4), indices(&f["small"][name]["fcluster4"]), "{name}: fcluster");
         let mut model = AgglomerativeClustering::new(4).linkage(method);
         let labels = model.fit_predict(&x).unwrap();
-        let sklearn = ints(&f["small"][name]["sklearn4"]);
+        let sklearn = indices(&f["small"][name]["sklearn4"]);
         assert!(same_partition(&labels, &sklearn), "{name}: not scikit-learn's partition");
         if method != Linkage::Single {
             // scikit-learn's own single-linkage builder orders children differently.
@@ -147,7 +135,7 @@ fn iris_labels_and_ari_as_scikit_learn() {
         let ari = adjusted_rand_index(&truth, &codes(&labels));
         let expected = f["iris"][name]["ari"].as_f64().unwrap();
         assert!((ari - expected).abs() < 1e-12, "{name}: ARI {ari} vs scikit-learn's {expected}");
-        assert!(same_partition(&labels, &ints(&f["iris"][name]["labels"])), "{name}: partition differs");
+        assert!(same_partition(&labels, &indices(&f["iris"][name]["labels"])), "{name}: partition differs");
     }
 }
 
@@ -167,7 +155,7 @@ fn optdigits_ward_reproduces_scikit_learn() {
     let ari = adjusted_rand_index(&table.labels.to_vec(), &codes(&labels));
     let expected = f["ari"].as_f64().unwrap();
     assert!((ari - expected).abs() < 1e-9, "ARI {ari} vs scikit-learn's {expected}");
-    assert_eq!(labels, ints(&f["labels"]), "not scikit-learn's labels");
+    assert_eq!(labels, indices(&f["labels"]), "not scikit-learn's labels");
     let top = floats(&f["top_distances"]);
     let ours: Vec<f64> = model.merges()[model.merges().len() - top.len()..].iter().map(|m| m.distance).collect();
     for (a, b) in ours.iter().zip(&top) {

@@ -2,22 +2,18 @@
 //! split search, the contract, out-of-bag scores, errors, and optdigits / diabetes against
 //! scikit-learn 1.9.1 (fixtures/tree/make_tree.py) when KINDLING_DATASETS is set.
 
+mod support;
+
 use kindling_classic::ensemble::{
     ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor,
 };
 use kindling_classic::model_selection::take_rows;
 use kindling_classic::tree::{MaxFeatures, Tree};
 use kindling_classic::{contract, Persist, PredictProba, Supervised};
-use kindling_data::datasets::{self, Split};
-use kindling_data::preprocess::{StandardScaler, Transform};
+use kindling_data::datasets;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use serde_json::Value;
-
-fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tree/tree.json"))
-        .expect("fixture tree.json");
-    serde_json::from_str(&text).unwrap()
-}
+use support::{optdigits_standardised, read_fixture};
 
 /// Two noisy blobs per class in 6 features, with a few tied values.
 fn problem(seed: u64, n: usize) -> (Tensor<f64>, Vec<i64>, Vec<f64>) {
@@ -37,6 +33,10 @@ fn problem(seed: u64, n: usize) -> (Tensor<f64>, Vec<i64>, Vec<f64>) {
 
 fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
     rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(f)
+}
+
+fn fixture() -> Value {
+    read_fixture("tree/tree.json")
 }
 
 #[test]
@@ -138,23 +138,9 @@ fn forest_mistakes_are_reported_clearly() {
     assert_eq!(loaded.trees(), forest.trees());
 }
 
-fn optdigits() -> Option<[(Tensor<f64>, Vec<i64>); 2]> {
-    let Ok(dir) = std::env::var("KINDLING_DATASETS") else {
-        eprintln!("skipped: KINDLING_DATASETS is unset");
-        return None;
-    };
-    let read = |split| {
-        let table = datasets::optdigits(std::path::Path::new(&dir).join("optdigits"), split).unwrap();
-        (table.features, table.labels.to_vec())
-    };
-    let ((x_train, y_train), (x_test, y_test)) = (read(Split::Train), read(Split::Test));
-    let mut scaler = StandardScaler::new();
-    Some([(scaler.fit_transform(&x_train), y_train), (scaler.transform(&x_test), y_test)])
-}
-
 #[test]
 fn optdigits_forests_are_as_accurate_as_scikit_learn() {
-    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits() else { return };
+    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits_standardised() else { return };
     let real = &fixture()["real"];
     let mut forest = RandomForestClassifier::new(100).oob_score(true);
     forest.fit(&x_train, &y_train).unwrap();

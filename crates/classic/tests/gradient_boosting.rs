@@ -2,38 +2,16 @@
 //! so staged decision values and training losses agree to 1e-8), the contract, save/load,
 //! subsampling, error messages, and optdigits / diabetes scores when KINDLING_DATASETS is set.
 
+mod support;
+
 use kindling_classic::ensemble::{GradientBoostingClassifier, GradientBoostingRegressor};
 use kindling_classic::{contract, ClassicError, Persist, PredictProba, Supervised};
 use kindling_tensor::Tensor;
 use serde_json::Value;
+use support::{assert_close_rel as assert_close, datasets, floats, ints, matrix, read_fixture};
 
 fn fixture(file: &str) -> Value {
-    let path = format!("{}/tests/fixtures/boost/{file}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(floats).collect(),
-        other => vec![other.as_f64().unwrap_or_else(|| panic!("not a number: {other}"))],
-    }
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
-}
-
-fn matrix(v: &Value) -> Tensor<f64> {
-    let rows = v.as_array().unwrap();
-    let cols = rows[0].as_array().unwrap().len();
-    Tensor::from_vec(floats(v), [rows.len(), cols])
-}
-
-fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: {} values, scikit-learn has {}", got.len(), want.len());
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol * (1.0 + w.abs()), "{what}[{i}]: got {g}, scikit-learn {w}");
-    }
+    read_fixture(&format!("boost/{file}"))
 }
 
 #[test]
@@ -200,16 +178,6 @@ fn predicting_with_the_wrong_width_panics() {
 #[should_panic(expected = "GradientBoostingRegressor::fit: x has 3 rows but y has 2 values")]
 fn fitting_with_a_short_y_panics() {
     let _ = GradientBoostingRegressor::new(3).fit(&Tensor::from([[1.0], [2.0], [3.0]]), &[1.0, 2.0]);
-}
-
-fn datasets() -> Option<std::path::PathBuf> {
-    match std::env::var_os("KINDLING_DATASETS") {
-        Some(dir) => Some(dir.into()),
-        None => {
-            eprintln!("skipped: KINDLING_DATASETS is unset");
-            None
-        }
-    }
 }
 
 #[test]

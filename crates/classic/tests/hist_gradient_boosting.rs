@@ -3,32 +3,21 @@
 //! twin growing the same trees, early stopping, the contract, and the real datasets (those need
 //! KINDLING_DATASETS).
 
+mod support;
+
 use kindling_classic::ensemble::hist_gradient_boosting::binning::BinMapper;
 use kindling_classic::ensemble::{EarlyStopping, HistGradientBoostingClassifier, HistGradientBoostingRegressor};
 use kindling_classic::model_selection::{take, take_rows};
 use kindling_classic::{contract, ClassicError, Classifier, Persist, PredictProba, Supervised};
+use kindling_data::datasets;
 use kindling_data::preprocess::{StandardScaler, Transform};
-use kindling_data::{datasets, Split};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use serde_json::Value;
+use support::{assert_close_rel as assert_close, datasets, floats, ints, matrix, optdigits_standardised};
 
 fn fixture() -> Value {
     let text = include_str!("fixtures/hist/hist.json");
     serde_json::from_str(text).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
-fn matrix(v: &Value) -> Tensor<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(floats).collect();
-    let (n, d) = (rows.len(), rows[0].len());
-    Tensor::from_vec(rows.concat(), [n, d])
-}
-
-fn labels(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
 }
 
 fn usize_of(params: &Value, key: &str, default: usize) -> usize {
@@ -37,13 +26,6 @@ fn usize_of(params: &Value, key: &str, default: usize) -> usize {
 
 fn f64_of(params: &Value, key: &str, default: f64) -> f64 {
     params.get(key).map_or(default, |v| v.as_f64().unwrap())
-}
-
-fn assert_close(what: &str, got: &[f64], want: &[f64], tol: f64) {
-    assert_eq!(got.len(), want.len(), "{what}: lengths differ");
-    for (i, (g, w)) in got.iter().zip(want).enumerate() {
-        assert!((g - w).abs() <= tol * (1.0 + w.abs()), "{what}: index {i}: {g} vs scikit-learn's {w}");
-    }
 }
 
 fn leaf_counts<'a>(
@@ -68,7 +50,7 @@ fn bin_cut_points_match_scikit_learns_bin_mapper_exactly() {
         let rows = x.shape()[0];
         for (r, row) in want["binned"].as_array().unwrap().iter().enumerate() {
             let got: Vec<i64> = (0..4).map(|f| i64::from(bins[f * rows + r])).collect();
-            assert_eq!(got, labels(row), "bins of row {r} at {max_bins} bins");
+            assert_eq!(got, ints(row), "bins of row {r} at {max_bins} bins");
         }
     }
 }
@@ -94,7 +76,7 @@ fn short_regression_runs_match_scikit_learn() {
         let case = &fx["cases"][name];
         let mut model = regressor_for(&case["params"]);
         model.fit(&x, &y).unwrap();
-        assert_eq!(leaf_counts(model.trees().iter()), labels(&case["leaves"]), "{name}: leaves per tree");
+        assert_eq!(leaf_counts(model.trees().iter()), ints(&case["leaves"]), "{name}: leaves per tree");
         assert_close(name, &model.predict(&x_test), &floats(&case["raw"]), 1e-9);
     }
 }
@@ -104,13 +86,13 @@ fn short_classification_runs_match_scikit_learn() {
     let fx = fixture();
     for name in ["binary", "multiclass"] {
         let case = &fx["cases"][name];
-        let (x, y, x_test) = (matrix(&case["x"]), labels(&case["y"]), matrix(&case["x_test"]));
+        let (x, y, x_test) = (matrix(&case["x"]), ints(&case["y"]), matrix(&case["x_test"]));
         let mut model = HistGradientBoostingClassifier::new()
             .early_stopping(EarlyStopping::Off)
             .max_iter(usize_of(&case["params"], "max_iter", 100))
             .min_samples_leaf(usize_of(&case["params"], "min_samples_leaf", 20));
         model.fit(&x, &y).unwrap();
-        assert_eq!(leaf_counts(model.trees().iter()), labels(&case["leaves"]), "{name}: leaves per tree");
+        assert_eq!(leaf_counts(model.trees().iter()), ints(&case["leaves"]), "{name}: leaves per tree");
         let raw = model.decision_function(&x_test).to_vec();
         let want_raw: Vec<f64> = match &case["raw"].as_array().unwrap()[0] {
             Value::Array(_) => case["raw"].as_array().unwrap().iter().flat_map(floats).collect(),
@@ -224,7 +206,7 @@ fn staged_predict_ends_at_predict_and_improves() {
 fn both_estimators_keep_the_contract_and_survive_a_save() {
     let fx = fixture();
     let case = &fx["cases"]["multiclass"];
-    let (x, y) = (matrix(&case["x"]), labels(&case["y"]));
+    let (x, y) = (matrix(&case["x"]), ints(&case["y"]));
     let classifier = HistGradientBoostingClassifier::new().max_iter(5).min_samples_leaf(10);
     contract::check_predict_proba(&classifier, &x, &y);
     contract::check_persist(&classifier, &x, &y);
@@ -285,26 +267,9 @@ fn a_short_y_panics_with_both_shapes() {
     let _ = HistGradientBoostingClassifier::new().fit(&Tensor::from([[1.0], [2.0], [3.0]]), &[0, 1]);
 }
 
-fn datasets_dir() -> Option<std::path::PathBuf> {
-    match std::env::var("KINDLING_DATASETS") {
-        Ok(dir) => Some(dir.into()),
-        Err(_) => {
-            eprintln!("skipped: KINDLING_DATASETS is unset");
-            None
-        }
-    }
-}
-
 #[test]
 fn optdigits_accuracy_is_within_a_point_of_scikit_learn() {
-    let Some(dir) = datasets_dir() else { return };
-    let read = |split| {
-        let table = datasets::optdigits(dir.join("optdigits"), split).unwrap();
-        (table.features, table.labels.to_vec())
-    };
-    let ((x_train, y_train), (x_test, y_test)) = (read(Split::Train), read(Split::Test));
-    let mut scaler = StandardScaler::new();
-    let (x_train, x_test) = (scaler.fit_transform(&x_train), scaler.transform(&x_test));
+    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits_standardised() else { return };
     let mut model = HistGradientBoostingClassifier::new().max_iter(100);
     model.fit(&x_train, &y_train).unwrap();
     assert_eq!(model.n_iter(), 100, "3823 rows: Auto leaves early stopping off");
@@ -317,7 +282,7 @@ fn optdigits_accuracy_is_within_a_point_of_scikit_learn() {
 
 #[test]
 fn diabetes_r2_is_close_to_scikit_learn() {
-    let Some(dir) = datasets_dir() else { return };
+    let Some(dir) = datasets() else { return };
     let table = datasets::diabetes(dir.join("sklearn-small")).unwrap();
     let (x, y) = (table.features, table.targets.to_vec());
     let real = &fixture()["real"]["diabetes"];

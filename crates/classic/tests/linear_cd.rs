@@ -1,11 +1,11 @@
 //! Lasso and elastic net against scikit-learn 1.9.1 (fixtures/linear/make_linear.py).
 
-mod linear_support;
+mod support;
 
 use kindling_classic::linear::{alpha_grid, enet_path, lasso_path, ElasticNet, Lasso};
 use kindling_classic::{ClassicError, Persist, Supervised};
 use kindling_tensor::Tensor;
-use linear_support::{assert_close, fixture, floats, matrix};
+use support::{assert_close, fixture, floats, matrix};
 
 fn data() -> (Tensor<f64>, Vec<f64>, serde_json::Value) {
     let f = fixture("linear.json");

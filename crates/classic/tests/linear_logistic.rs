@@ -1,11 +1,11 @@
 //! LogisticRegression against scikit-learn 1.9.1 (fixtures/linear/make_linear.py).
 
-mod linear_support;
+mod support;
 
 use kindling_classic::linear::{LogisticRegression, Penalty};
 use kindling_classic::{ClassicError, Classifier, Persist, PredictProba, Supervised};
 use kindling_tensor::Tensor;
-use linear_support::{assert_close, fixture, floats, ints, matrix};
+use support::{assert_close, fixture, floats, ints, matrix};
 
 fn case(name: &str) -> (Tensor<f64>, Vec<i64>, serde_json::Value, f64) {
     let f = fixture("linear.json");

@@ -1,13 +1,13 @@
 //! LinearRegression and Ridge against scikit-learn 1.9.1 (fixtures/linear/make_linear.py),
 //! the course's polynomial fixture, and the normal equation's conditioning problem.
 
-mod linear_support;
+mod support;
 
 use kindling_classic::linear::{LinearRegression, LstsqSolver, Ridge};
 use kindling_classic::{ClassicError, Persist, Supervised};
 use kindling_data::preprocess::{PolynomialFeatures, Transform};
 use kindling_tensor::Tensor;
-use linear_support::{assert_close, fixture, floats, matrix};
+use support::{assert_close, fixture, floats, matrix};
 
 const SOLVERS: [LstsqSolver; 3] = [LstsqSolver::Qr, LstsqSolver::Svd, LstsqSolver::NormalEquation];
 

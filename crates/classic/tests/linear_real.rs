@@ -1,12 +1,12 @@
 //! The linear models on the real datasets, beside scikit-learn 1.9.1 on the same splits
 //! (fixtures/linear/real.json from make_linear.py). Needs KINDLING_DATASETS.
 
-mod linear_support;
+mod support;
 
 use kindling_classic::linear::{lasso_path, Lasso, LinearRegression, LogisticRegression, Ridge};
 use kindling_classic::Supervised;
 use kindling_tensor::Tensor;
-use linear_support::*;
+use support::*;
 
 struct Split {
     train_x: Tensor<f64>,

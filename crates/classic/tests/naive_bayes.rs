@@ -1,40 +1,16 @@
 //! Naive Bayes against scikit-learn 1.9.1 (fixtures/naive_bayes/make_naive_bayes.py), error
 //! messages, save/load, and accuracy on optdigits when KINDLING_DATASETS is set.
 
+mod support;
+
 use kindling_classic::naive_bayes::{BernoulliNb, GaussianNb, MultinomialNb};
 use kindling_classic::{ClassicError, Persist, PredictProba, Supervised};
-use kindling_data::datasets::{self, Split};
 use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_tensor::{assert_close, Tensor, Tolerance};
 use serde_json::Value;
+use support::{floats, ints, matrix, optdigits_raw, read_fixture};
 
 const PARAMS: Tolerance = Tolerance { atol: 1e-10, rtol: 1e-10 };
-
-fn fixture() -> Value {
-    let text =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/naive_bayes/naive_bayes.json"))
-            .expect("fixture naive_bayes.json");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn matrix(v: &Value) -> Tensor<f64> {
-    let rows: Vec<Vec<f64>> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
-        .collect();
-    let cols = rows[0].len();
-    Tensor::from_vec(rows.concat(), [rows.len(), cols])
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
-
-fn labels(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
-}
 
 /// Fits `model` on the problem, then checks probabilities, log-probabilities and predictions.
 fn check_outputs<M: PredictProba>(
@@ -46,20 +22,24 @@ fn check_outputs<M: PredictProba>(
     let x_test = matrix(&problem["x_test"]);
     assert_close(&model.predict_proba(&x_test), &matrix(&case["proba"]), PARAMS);
     assert_close(&log_proba(model, &x_test), &matrix(&case["log_proba"]), PARAMS);
-    assert_eq!(model.predict(&x_test), labels(&case["predict"]));
+    assert_eq!(model.predict(&x_test), ints(&case["predict"]));
     assert_eq!(model.classes(), {
-        let mut c = labels(&problem["y"]);
+        let mut c = ints(&problem["y"]);
         c.sort();
         c.dedup();
         c
     });
 }
 
+fn fixture() -> Value {
+    read_fixture("naive_bayes/naive_bayes.json")
+}
+
 #[test]
 fn gaussian_matches_scikit_learn() {
     let all = fixture();
     let problem = &all["gaussian"];
-    let (x, y) = (matrix(&problem["x"]), labels(&problem["y"]));
+    let (x, y) = (matrix(&problem["x"]), ints(&problem["y"]));
     for (name, case) in problem["cases"].as_object().unwrap() {
         let mut model = match name.as_str() {
             "default" => GaussianNb::new(),
@@ -84,7 +64,7 @@ fn gaussian_matches_scikit_learn() {
 fn multinomial_matches_scikit_learn() {
     let all = fixture();
     let problem = &all["multinomial"];
-    let (x, y) = (matrix(&problem["x"]), labels(&problem["y"]));
+    let (x, y) = (matrix(&problem["x"]), ints(&problem["y"]));
     for (name, case) in problem["cases"].as_object().unwrap() {
         let mut model = match name.as_str() {
             "default" => MultinomialNb::new(),
@@ -107,7 +87,7 @@ fn multinomial_matches_scikit_learn() {
 fn bernoulli_matches_scikit_learn() {
     let all = fixture();
     let problem = &all["bernoulli"];
-    let (x, y) = (matrix(&problem["x"]), labels(&problem["y"]));
+    let (x, y) = (matrix(&problem["x"]), ints(&problem["y"]));
     for case in problem["cases"].as_object().unwrap().values() {
         let mut model = BernoulliNb::new()
             .alpha(case["alpha"].as_f64().unwrap())
@@ -145,7 +125,7 @@ fn save_and_load_give_the_same_predictions() {
     let g = &all["gaussian"];
     let m = &all["multinomial"];
     let mut gaussian = GaussianNb::new().priors(vec![0.2, 0.3, 0.5]);
-    gaussian.fit(&matrix(&g["x"]), &labels(&g["y"])).unwrap();
+    gaussian.fit(&matrix(&g["x"]), &ints(&g["y"])).unwrap();
     gaussian.save(dir.join("g.safetensors")).unwrap();
     let back = GaussianNb::load(dir.join("g.safetensors")).unwrap();
     assert_eq!(
@@ -154,7 +134,7 @@ fn save_and_load_give_the_same_predictions() {
     );
 
     let mut multinomial = MultinomialNb::new().alpha(0.3);
-    multinomial.fit(&matrix(&m["x"]), &labels(&m["y"])).unwrap();
+    multinomial.fit(&matrix(&m["x"]), &ints(&m["y"])).unwrap();
     multinomial.save(dir.join("m.safetensors")).unwrap();
     let back = MultinomialNb::load(dir.join("m.safetensors")).unwrap();
     assert_eq!(
@@ -163,7 +143,7 @@ fn save_and_load_give_the_same_predictions() {
     );
 
     let mut bernoulli = BernoulliNb::new().binarize(Some(2.0));
-    bernoulli.fit(&matrix(&m["x"]), &labels(&m["y"])).unwrap();
+    bernoulli.fit(&matrix(&m["x"]), &ints(&m["y"])).unwrap();
     bernoulli.save(dir.join("b.safetensors")).unwrap();
     let back = BernoulliNb::load(dir.join("b.safetensors")).unwrap();
     assert_eq!(
@@ -233,22 +213,9 @@ fn predicting_with_the_wrong_width_panics() {
     model.predict(&Tensor::from([[1.0, 0.0, 1.0]]));
 }
 
-/// optdigits' train and test parts as (features, labels), or None with a loud skip.
-fn optdigits() -> Option<[(Tensor<f64>, Vec<i64>); 2]> {
-    let Ok(dir) = std::env::var("KINDLING_DATASETS") else {
-        eprintln!("skipped: KINDLING_DATASETS is unset");
-        return None;
-    };
-    let read = |split| {
-        let table = datasets::optdigits(std::path::Path::new(&dir).join("optdigits"), split).unwrap();
-        (table.features, table.labels.to_vec())
-    };
-    Some([read(Split::Train), read(Split::Test)])
-}
-
 #[test]
 fn optdigits_accuracy_is_close_to_scikit_learn() {
-    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits() else { return };
+    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits_raw() else { return };
     let mut scaler = StandardScaler::new();
     let (s_train, s_test) = (scaler.fit_transform(&x_train), scaler.transform(&x_test));
 

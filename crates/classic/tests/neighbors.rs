@@ -2,39 +2,19 @@
 //! the GEMM search against its naive twin, the KD-tree against brute force, errors, save and
 //! load, and optdigits accuracy when KINDLING_DATASETS is set.
 
+mod support;
+
 use kindling_classic::neighbors::{Algorithm, KNeighborsClassifier, KNeighborsRegressor, KdTree, Metric, Weights};
 use kindling_classic::{ClassicError, Persist, PredictProba, Supervised};
-use kindling_data::datasets::{self, Split};
-use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_tensor::{assert_close, with_kernel_mode, KernelMode, Rng, Tensor, Tolerance};
 use serde_json::Value;
+use support::{floats, ints, matrix, optdigits_standardised, read_fixture};
 
 /// scikit-learn's GEMM distances put an identical point at up to ~1e-7 instead of 0.
 const NEAR: Tolerance = Tolerance { atol: 1e-6, rtol: 1e-9 };
 
 fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/neighbors/neighbors.json"))
-        .expect("fixture neighbors.json");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn matrix(v: &Value) -> Tensor<f64> {
-    let rows: Vec<Vec<f64>> = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
-        .collect();
-    let cols = rows[0].len();
-    Tensor::from_vec(rows.concat(), [rows.len(), cols])
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    read_fixture("neighbors/neighbors.json")
 }
 
 #[test]
@@ -243,24 +223,9 @@ fn a_tree_query_for_too_many_neighbours_panics() {
     KdTree::build(&Tensor::from([[0.0], [1.0]]), Metric::Euclidean, 30).query(&[0.5], 3);
 }
 
-/// optdigits' train and test parts, standardised on the training part.
-fn optdigits() -> Option<[(Tensor<f64>, Vec<i64>); 2]> {
-    let Ok(dir) = std::env::var("KINDLING_DATASETS") else {
-        eprintln!("skipped: KINDLING_DATASETS is unset");
-        return None;
-    };
-    let read = |split| {
-        let table = datasets::optdigits(std::path::Path::new(&dir).join("optdigits"), split).unwrap();
-        (table.features, table.labels.to_vec())
-    };
-    let ((x_train, y_train), (x_test, y_test)) = (read(Split::Train), read(Split::Test));
-    let mut scaler = StandardScaler::new();
-    Some([(scaler.fit_transform(&x_train), y_train), (scaler.transform(&x_test), y_test)])
-}
-
 #[test]
 fn optdigits_accuracy_is_close_to_scikit_learn() {
-    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits() else { return };
+    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits_standardised() else { return };
     // scikit-learn 1.9.1, KNeighborsClassifier(5) on the same standardised split:
     // 0.9649 (fixtures/neighbors/peer_scikit_learn.py).
     let mut model = KNeighborsClassifier::new(5);

@@ -2,32 +2,13 @@
 //! values, support vectors, dual coefficients and intercepts on small 2-D problems for every
 //! kernel; the naive solver against the cached GEMM one; the contract; the error messages.
 
+mod support;
+
 use kindling_classic::svm::{Gamma, Kernel, MultiClass, Svc};
 use kindling_classic::{contract, ClassicError, Classifier, Supervised};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use serde_json::Value;
-
-fn fixture() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/svm/svm.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(floats).collect(),
-        other => vec![other.as_f64().unwrap()],
-    }
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
-}
-
-fn matrix(v: &Value) -> Tensor<f64> {
-    let rows = v.as_array().unwrap();
-    let cols = rows[0].as_array().unwrap().len();
-    Tensor::from_vec(floats(v), [rows.len(), cols])
-}
+use support::{floats, ints, matrix, read_fixture};
 
 /// The Svc with the hyperparameters of one fixture case.
 fn model_for(case: &Value) -> Svc {
@@ -54,6 +35,10 @@ fn relative_gap(got: &[f64], want: &[f64]) -> f64 {
     assert_eq!(got.len(), want.len(), "lengths differ");
     let scale = want.iter().fold(1.0f64, |m, v| m.max(v.abs()));
     got.iter().zip(want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max) / scale
+}
+
+fn fixture() -> Value {
+    read_fixture("svm/svm.json")
 }
 
 #[test]

@@ -2,24 +2,15 @@
 //! 1.9.1's SVC (fixtures/svm/svm.json, the `real` part): iris, wine and breast cancer fitted
 //! and scored on all their rows, optdigits on its own train/test files. Needs KINDLING_DATASETS.
 
+mod support;
+
 use kindling_classic::svm::Svc;
 use kindling_classic::Supervised;
 use kindling_data::datasets;
 use kindling_tensor::Tensor;
 use serde_json::Value;
 use std::path::PathBuf;
-
-fn fixture() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/svm/svm.json");
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(floats).collect(),
-        other => vec![other.as_f64().unwrap()],
-    }
-}
+use support::{floats, read_fixture};
 
 fn dir() -> Option<PathBuf> {
     let dir = std::env::var_os("KINDLING_DATASETS").map(PathBuf::from);
@@ -72,6 +63,10 @@ fn check(name: &str, x: &Tensor<f64>, y: &[i64], test: &Tensor<f64>, test_y: &[i
     assert!(gap < 5e-3, "{name}: decision values differ from scikit-learn's by {gap}");
     let support_gap = n_support.iter().zip(floats(&want["n_support"])).map(|(a, b)| (a - b).abs()).sum::<f64>();
     assert!(support_gap <= 0.02 * n_support.iter().sum::<f64>(), "{name}: n_support {n_support:?}");
+}
+
+fn fixture() -> Value {
+    read_fixture("svm/svm.json")
 }
 
 #[test]

@@ -3,35 +3,17 @@
 //! presorted split search against its re-sorting twin; the contract; errors; optdigits and
 //! diabetes when KINDLING_DATASETS is set.
 
+mod support;
+
 use kindling_classic::model_selection::take_rows;
 use kindling_classic::tree::{
     Criterion, DecisionTreeClassifier, DecisionTreeRegressor, MaxFeatures, Splitter, Tree, TreeData,
 };
 use kindling_classic::{contract, ClassicError, Persist, PredictProba, Supervised};
-use kindling_data::datasets::{self, Split};
-use kindling_data::preprocess::{StandardScaler, Transform};
+use kindling_data::datasets;
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use serde_json::Value;
-
-fn fixture() -> Value {
-    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tree/tree.json"))
-        .expect("fixture tree.json");
-    serde_json::from_str(&text).unwrap()
-}
-
-fn matrix(v: &Value) -> Tensor<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().unwrap().iter().map(floats).collect();
-    let cols = rows[0].len();
-    Tensor::from_vec(rows.concat(), [rows.len(), cols])
-}
-
-fn ints(v: &Value) -> Vec<i64> {
-    v.as_array().unwrap().iter().map(|x| x.as_i64().unwrap()).collect()
-}
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
-}
+use support::{floats, ints, matrix, optdigits_standardised, read_fixture};
 
 fn close(a: f64, b: f64, what: &str) {
     assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "{what}: {a} vs scikit-learn's {b}");
@@ -97,6 +79,10 @@ fn assert_same_tree(tree: &Tree, expected: &Value, name: &str) {
             close(*a, *b, &format!("{what}: value"));
         }
     }
+}
+
+fn fixture() -> Value {
+    read_fixture("tree/tree.json")
 }
 
 #[test]
@@ -361,24 +347,9 @@ fn mistakes_are_reported_clearly() {
     assert_eq!(msg, "DecisionTreeClassifier::fit: x has 3 rows but sample_weight has 1 values");
 }
 
-/// optdigits' train and test parts, standardised on the training part.
-fn optdigits() -> Option<[(Tensor<f64>, Vec<i64>); 2]> {
-    let Ok(dir) = std::env::var("KINDLING_DATASETS") else {
-        eprintln!("skipped: KINDLING_DATASETS is unset");
-        return None;
-    };
-    let read = |split| {
-        let table = datasets::optdigits(std::path::Path::new(&dir).join("optdigits"), split).unwrap();
-        (table.features, table.labels.to_vec())
-    };
-    let ((x_train, y_train), (x_test, y_test)) = (read(Split::Train), read(Split::Test));
-    let mut scaler = StandardScaler::new();
-    Some([(scaler.fit_transform(&x_train), y_train), (scaler.transform(&x_test), y_test)])
-}
-
 #[test]
 fn optdigits_tree_is_as_accurate_as_scikit_learn() {
-    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits() else { return };
+    let Some([(x_train, y_train), (x_test, y_test)]) = optdigits_standardised() else { return };
     let real = &fixture()["real"];
     let theirs = floats(&real["optdigits_tree_accuracy"]);
     let (lo, hi) = theirs.iter().fold((1.0f64, 0.0f64), |(lo, hi), &a| (lo.min(a), hi.max(a)));

@@ -1,15 +1,20 @@
-//! What the linear-model tests share: the scikit-learn fixtures and the real datasets.
+//! What the classic tests share: reading the scikit-learn fixtures and the real datasets.
 #![allow(dead_code)]
 
 use kindling_tensor::Tensor;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+/// `tests/fixtures/<path>`, parsed.
+pub fn read_fixture(path: &str) -> Value {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// `fixtures/linear/<file>`, parsed.
 pub fn fixture(file: &str) -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/linear").join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap()
+    read_fixture(&format!("linear/{file}"))
 }
 
 pub fn floats(v: &Value) -> Vec<f64> {
@@ -44,6 +49,11 @@ pub fn assert_close(what: &str, got: &[f64], want: &[f64], atol: f64, rtol: f64)
             (g - w).abs()
         );
     }
+}
+
+/// [`assert_close`] with one relative tolerance: `|got − want| ≤ tol · (1 + |want|)`.
+pub fn assert_close_rel(what: &str, got: &[f64], want: &[f64], tol: f64) {
+    assert_close(what, got, want, tol, tol)
 }
 
 pub fn max_abs_diff(a: &[f64], b: &[f64]) -> f64 {
@@ -82,6 +92,24 @@ pub fn load(dir: &Path, name: &str) -> (Vec<Vec<f64>>, Vec<f64>) {
     }
     .unwrap();
     (rows(&table.features), table.labels.to_vec().into_iter().map(|l| l as f64).collect())
+}
+
+/// optdigits' own training and test files as (features, labels), or `None` after a loud skip.
+pub fn optdigits_raw() -> Option<[(Tensor<f64>, Vec<i64>); 2]> {
+    use kindling_data::datasets::{self, Split};
+    let dir = datasets()?;
+    let read = |split| {
+        let table = datasets::optdigits(dir.join("optdigits"), split).unwrap();
+        (table.features, table.labels.to_vec())
+    };
+    Some([read(Split::Train), read(Split::Test)])
+}
+
+/// [`optdigits_raw`] with both parts standardised by the training part's statistics.
+pub fn optdigits_standardised() -> Option<[(Tensor<f64>, Vec<i64>); 2]> {
+    let [(x_train, y_train), (x_test, y_test)] = optdigits_raw()?;
+    let (x_train, x_test) = standardise(&x_train, &x_test);
+    Some([(x_train, y_train), (x_test, y_test)])
 }
 
 /// The rows at `idx`, as a tensor.
