@@ -16,6 +16,7 @@
 pub mod contract;
 pub mod error;
 pub mod estimator;
+pub(crate) mod input;
 pub mod persist;
 
 // The models.

@@ -14,7 +14,7 @@
 //! in 64 dimensions the bounds skip too few of them.
 
 use super::kmeans_lloyd::{self as lloyd, Rows};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Clusterer, Persist};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};

@@ -10,7 +10,7 @@
 
 use super::kmeans::{column_means, Init, KMeans};
 use super::kmeans_lloyd::{self as lloyd, Rows};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Clusterer, Persist};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};

@@ -13,7 +13,7 @@
 use super::kmeans::KMeans;
 pub use super::mixture_gaussian::Covariance;
 use super::mixture_gaussian::{self as gaussian, Data};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Clusterer, Persist};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};

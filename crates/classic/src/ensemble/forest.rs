@@ -21,7 +21,7 @@ pub use super::forest_models::{
     ExtraTreesClassifier, ExtraTreesRegressor, RandomForestClassifier, RandomForestRegressor,
 };
 
-use crate::naive_bayes::input;
+use crate::input;
 use crate::tree::{DecisionTreeClassifier, DecisionTreeRegressor, Tree, TreeData, TreeParams};
 use crate::ClassicError;
 use kindling_tensor::safetensors::StateDict;
@@ -228,7 +228,7 @@ impl Forest {
     }
 
     pub(crate) fn from_state(state: &StateDict, classification: bool) -> Result<Forest, String> {
-        use crate::naive_bayes::input::state_meta;
+        use crate::input::state_meta;
         let count: usize = state_meta(state, "fitted_trees")?;
         let trees = (0..count).map(|i| Tree::load(state, &format!("tree{i}"))).collect::<Result<Vec<_>, _>>()?;
         let first = trees.first().ok_or("a forest needs at least one tree")?;

@@ -2,7 +2,7 @@
 //! for classes and for real values.
 
 use super::forest::{Forest, Targets};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::tree::{Criterion, MaxFeatures, Splitter, Tree, TreeParams};
 use crate::{ClassicError, Classifier, Persist, PredictProba, Regressor, Supervised};
 use kindling_tensor::safetensors::StateDict;

@@ -1,6 +1,6 @@
 //! The perceptron, trained by stochastic gradient steps as scikit-learn's `Perceptron`.
 
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Classifier, Persist, Supervised};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};

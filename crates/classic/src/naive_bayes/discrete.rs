@@ -4,8 +4,8 @@
 //! (`alpha` is Laplace/Lidstone smoothing: `alpha` pseudo-counts per feature), and score a
 //! batch of samples with one matrix product against them.
 
-use super::input::{self, matrix};
 use super::{class_counts, log_proba_from_joint, predict_from_joint, proba_from_joint};
+use crate::input::{self, matrix};
 use crate::{ClassicError, Classifier, Persist, PredictProba, Supervised};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;

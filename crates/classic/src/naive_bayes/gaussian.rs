@@ -1,7 +1,7 @@
 //! Gaussian naive Bayes: each feature, within each class, is a normal distribution.
 
-use super::input::{self, matrix};
 use super::{class_counts, log_proba_from_joint, predict_from_joint, proba_from_joint};
+use crate::input::{self, matrix};
 use crate::{ClassicError, Classifier, Persist, PredictProba, Supervised};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;

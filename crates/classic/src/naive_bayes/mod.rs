@@ -9,11 +9,11 @@
 
 mod discrete;
 mod gaussian;
-pub(crate) mod input;
 
 pub use discrete::{BernoulliNb, MultinomialNb};
 pub use gaussian::GaussianNb;
 
+use crate::input;
 use kindling_tensor::Tensor;
 
 /// How many samples each class code has.

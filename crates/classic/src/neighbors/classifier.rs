@@ -1,7 +1,7 @@
 //! [`KNeighborsClassifier`]: the majority label among the k nearest training samples.
 
 use super::{Algorithm, Metric, Search, Weights};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Classifier, Persist, PredictProba, Supervised};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;

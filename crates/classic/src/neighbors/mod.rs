@@ -24,7 +24,7 @@ pub use classifier::KNeighborsClassifier;
 pub use kdtree::{KdTree, Neighbour};
 pub use regressor::KNeighborsRegressor;
 
-use crate::naive_bayes::input;
+use crate::input;
 use crate::ClassicError;
 use brute::BruteIndex;
 use kindling_tensor::{kernel_mode, KernelMode, Tensor};

@@ -1,7 +1,7 @@
 //! [`KNeighborsRegressor`]: the (weighted) mean target of the k nearest training samples.
 
 use super::{Algorithm, Metric, Search, Weights};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;

@@ -4,7 +4,7 @@
 use super::kernel::KernelFn;
 use super::svc::{SvcFit, NAME};
 use super::{Gamma, Kernel, MultiClass, Svc};
-use crate::naive_bayes::input::{state_f64, state_i64, state_meta};
+use crate::input::{state_f64, state_i64, state_meta};
 use crate::Persist;
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;

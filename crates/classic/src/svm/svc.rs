@@ -4,7 +4,7 @@ use super::cache::CachedRows;
 use super::kernel::{KernelFn, Rows};
 use super::smo::{self, NaiveRows, Solution};
 use super::{Gamma, Kernel, MultiClass};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Classifier, Supervised};
 use kindling_tensor::kernel_api::{gemm, MatRef};
 use kindling_tensor::{kernel_mode, KernelMode, Tensor};

@@ -4,7 +4,7 @@
 use super::kernel::KernelFn;
 use super::svc::{solve_binary, SvcFit, NAME};
 use super::{Gamma, Kernel, MultiClass, Svc};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::ClassicError;
 use kindling_tensor::Tensor;
 

@@ -1,6 +1,6 @@
 //! [`TreeData`]: the training rows prepared once for the split search.
 
-use crate::naive_bayes::input;
+use crate::input;
 use kindling_tensor::Tensor;
 
 /// `x` prepared for growing trees: a column-major copy (a node's scan walks one feature) and,

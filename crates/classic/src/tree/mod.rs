@@ -188,7 +188,7 @@ impl TreeParams {
     }
 
     pub(crate) fn load(state: &kindling_tensor::safetensors::StateDict) -> Result<TreeParams, String> {
-        use crate::naive_bayes::input::state_meta;
+        use crate::input::state_meta;
         let opt = |key: &str| -> Result<Option<usize>, String> {
             let text: String = state_meta(state, key)?;
             if text == "none" {

@@ -6,7 +6,7 @@ use super::grow::grow;
 use super::split::Task;
 use super::structure::Tree;
 use super::{tree_builders, Criterion, TreeParams};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{kernel_mode, KernelMode, Tensor};

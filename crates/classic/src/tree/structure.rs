@@ -1,6 +1,6 @@
 //! [`Tree`]: the fitted structure, shared by the single trees, the forests and boosting.
 
-use crate::naive_bayes::input::{state_f64, state_i64};
+use crate::input::{state_f64, state_i64};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;
 
@@ -152,7 +152,7 @@ impl Tree {
 
     /// The leaf of each row of `x` (`[samples, features]`).
     pub fn apply(&self, x: &Tensor<f64>) -> Vec<usize> {
-        let (values, _, d) = crate::naive_bayes::input::matrix("Tree::apply", x);
+        let (values, _, d) = crate::input::matrix("Tree::apply", x);
         assert!(d == self.features, "Tree::apply: the tree was fitted on {} features but x has {d}", self.features);
         values.chunks(d.max(1)).map(|row| self.leaf_unchecked(row)).collect()
     }

@@ -1,15 +1,10 @@
 //! Plumbing shared by AdaBoost and gradient boosting: input checks, label codes, row-wise
 //! softmax, seeded subsampling and saving a list of trees inside one model file.
 
+pub(crate) use crate::input::{argmax_rows, matrix, state_i64, state_meta};
 use crate::ClassicError;
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::{Rng, Tensor};
-
-/// The rows of `x` as one row-major buffer with its shape; panics unless `x` is 2-D.
-pub(crate) fn matrix(op: &str, x: &Tensor<f64>) -> (Vec<f64>, usize, usize) {
-    assert!(x.rank() == 2, "{op}: x must be [samples, features], got shape {:?}", x.shape());
-    (x.contiguous().to_vec(), x.shape()[0], x.shape()[1])
-}
 
 /// Panics unless `x` is `[samples, fitted]`.
 pub(crate) fn check_features(op: &str, fitted: usize, x: &Tensor<f64>) {
@@ -94,22 +89,6 @@ pub(crate) fn softmax_rows(values: &mut [f64], cols: usize) {
     }
 }
 
-/// The position of each row's largest value, the first on a tie (NumPy's `argmax`).
-pub(crate) fn argmax_rows(values: &[f64], cols: usize) -> Vec<usize> {
-    values
-        .chunks(cols)
-        .map(|row| {
-            let mut best = 0;
-            for (j, v) in row.iter().enumerate() {
-                if *v > row[best] {
-                    best = j;
-                }
-            }
-            best
-        })
-        .collect()
-}
-
 /// A mask with exactly `chosen` of `rows` set, drawn without replacement.
 pub(crate) fn sample_mask(rows: usize, chosen: usize, rng: &mut Rng) -> Vec<bool> {
     let mut order: Vec<usize> = (0..rows).collect();
@@ -147,15 +126,4 @@ pub(crate) fn unnest_state(outer: &StateDict, prefix: &str) -> StateDict {
 /// A saved f64 tensor's values, or a message naming what is missing.
 pub(crate) fn state_f64(state: &StateDict, name: &str) -> Result<Vec<f64>, String> {
     state.get(name).map(|t| t.cast::<f64>().to_vec()).ok_or_else(|| format!("the tensor {name:?} is missing"))
-}
-
-/// A saved i64 tensor's values, or a message naming what is missing.
-pub(crate) fn state_i64(state: &StateDict, name: &str) -> Result<Vec<i64>, String> {
-    state.get(name).map(|t| t.cast::<i64>().to_vec()).ok_or_else(|| format!("the tensor {name:?} is missing"))
-}
-
-/// A saved hyperparameter parsed from the metadata, or a message naming what is wrong.
-pub(crate) fn state_meta<V: std::str::FromStr>(state: &StateDict, key: &str) -> Result<V, String> {
-    let text = state.metadata().get(key).ok_or_else(|| format!("the metadata {key:?} is missing"))?;
-    text.parse().map_err(|_| format!("the metadata {key:?} = {text:?} does not parse"))
 }

@@ -3,7 +3,7 @@
 use super::boosting::{self, Booster, Params};
 use super::loss::Loss;
 use super::{hist_gb_builders, state, HistTree};
-use crate::naive_bayes::input;
+use crate::input;
 use crate::{ClassicError, Persist, Regressor, Supervised};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;

@@ -3,7 +3,7 @@
 use super::boosting::{Booster, Params};
 use super::predictor::{HistTree, Node};
 use super::EarlyStopping;
-use crate::naive_bayes::input::{state_f64, state_i64, state_meta};
+use crate::input::{state_f64, state_i64, state_meta};
 use kindling_tensor::safetensors::StateDict;
 use kindling_tensor::Tensor;
 

@@ -1,5 +1,5 @@
-//! Checks and conversions shared by the naive Bayes, nearest-neighbour and perceptron
-//! estimators: reading a `[samples, features]` tensor, refusing NaN, encoding labels.
+//! Checks and conversions every estimator shares: reading a `[samples, features]` tensor,
+//! refusing NaN, encoding labels, row-wise log-sum-exp and argmax, reading a saved state.
 
 use crate::ClassicError;
 use kindling_tensor::safetensors::StateDict;
