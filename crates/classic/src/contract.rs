@@ -35,7 +35,7 @@
 //! ```
 
 use crate::model_selection::{take, take_rows};
-use crate::{Classifier, Persist, PredictProba, Supervised, Target};
+use crate::{Classifier, Clusterer, Persist, PredictProba, Supervised, Target};
 use kindling_tensor::Tensor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -185,5 +185,61 @@ pub fn check_rejects_non_finite<E: Supervised>(model: &E, x: &Tensor<f64>, y: &[
             Some(msg) if msg == "accepted" => panic!("{name}: fit accepted an x holding {bad}"),
             Some(msg) => panic!("{name}: fit panicked on an x holding {bad} instead of returning an error: {msg}"),
         }
+    }
+}
+
+/// What every clustering model must do, on data it can fit (`x`: `[samples, features]` with at
+/// least 4 rows and 1 column):
+///
+/// - one cluster id per training row, the same from two fits of the same data (randomness
+///   comes from a seed) and from a clone of the fitted model;
+/// - `fit` replaces what an earlier `fit` learned (fit on half the rows, then on all, labels
+///   as a fresh fit on all), and `fit_predict` gives `fit`'s labels;
+/// - a NaN or an infinity in `x` makes `fit` return an error, not panic;
+/// - asking an unfitted model for its labels panics with a message that names it.
+pub fn check_clusterer<C: Clusterer>(model: &C, x: &Tensor<f64>) {
+    let name = model.name();
+    let (n, d) = (x.shape()[0], x.shape()[1]);
+    assert!(n >= 4 && d >= 1, "check_clusterer: needs x [n >= 4, d >= 1]");
+    let fit = |m: &C, x: &Tensor<f64>| {
+        let mut m = m.clone();
+        m.fit(x).unwrap_or_else(|e| panic!("{name}: fit failed on the contract's data: {e}"));
+        m
+    };
+    let first = fit(model, x);
+    let labels = first.labels().to_vec();
+    assert_eq!(labels.len(), n, "{name}: {} labels for {n} rows", labels.len());
+    assert_eq!(fit(model, x).labels(), labels, "{name}: two fits of the same data label differently");
+    assert_eq!(first.clone().labels(), labels, "{name}: a clone of the fitted model labels differently");
+    let mut again = model.clone();
+    let predicted = again.fit_predict(x).unwrap_or_else(|e| panic!("{name}: fit_predict failed: {e}"));
+    assert_eq!(predicted, labels, "{name}: fit_predict differs from fit's labels");
+
+    let half: Vec<usize> = (0..n).step_by(2).collect();
+    let mut refit = fit(model, &take_rows(x, &half));
+    refit.fit(x).unwrap_or_else(|e| panic!("{name}: the second fit failed: {e}"));
+    assert_eq!(refit.labels(), labels, "{name}: fit does not replace what an earlier fit learned");
+
+    for bad in [f64::NAN, f64::INFINITY] {
+        let mut values = x.to_vec();
+        values[n * d - 1] = bad;
+        let poisoned = Tensor::from_vec(values, x.shape().to_vec());
+        let mut m = model.clone();
+        let outcome = panic_message(|| {
+            if m.fit(&poisoned).is_ok() {
+                panic!("accepted");
+            }
+        });
+        match outcome {
+            None => {}
+            Some(msg) if msg == "accepted" => panic!("{name}: fit accepted an x holding {bad}"),
+            Some(msg) => panic!("{name}: fit panicked on an x holding {bad} instead of returning an error: {msg}"),
+        }
+    }
+    match panic_message(|| {
+        let _ = model.clone().labels().len();
+    }) {
+        None => panic!("{name}: an unfitted model gave labels"),
+        Some(msg) => assert!(msg.contains(name), "{name}: the unfitted-labels message does not name it: {msg:?}"),
     }
 }

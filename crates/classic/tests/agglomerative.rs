@@ -7,7 +7,7 @@ mod support;
 use kindling_classic::cluster::{
     dendrogram_svg, dendrogram_svg_lastp, fcluster, linkage, AgglomerativeClustering, Linkage, Merge,
 };
-use kindling_classic::{ClassicError, Clusterer, Persist};
+use kindling_classic::{contract, ClassicError, Clusterer, Persist};
 use kindling_data::datasets::{self, Split};
 use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_metrics::metrics::adjusted_rand_index;
@@ -229,4 +229,12 @@ fn dendrogram_draws_every_merge_and_truncates() {
         .map(|l| l.strip_prefix('(').map_or(1, |s| s.trim_end_matches(')').parse::<usize>().unwrap()))
         .sum();
     assert_eq!(points, 40, "{leaves:?}");
+}
+
+#[test]
+fn every_linkage_keeps_the_clusterer_contract() {
+    let x = Tensor::<f64>::randn([40, 3], &mut Rng::seed(8));
+    for linkage in [Linkage::Single, Linkage::Complete, Linkage::Average, Linkage::Ward] {
+        contract::check_clusterer(&AgglomerativeClustering::new(4).linkage(linkage), &x);
+    }
 }

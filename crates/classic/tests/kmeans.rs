@@ -4,7 +4,7 @@
 
 use kindling_classic::cluster::{elbow, Init, KMeans, KMeansAlgorithm, MiniBatchKMeans};
 use kindling_classic::model_selection::take_rows;
-use kindling_classic::{ClassicError, Clusterer, Persist};
+use kindling_classic::{contract, ClassicError, Clusterer, Persist};
 use kindling_data::datasets;
 use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_metrics::metrics::adjusted_rand_index;
@@ -318,4 +318,11 @@ fn mini_batch_refits_replace_the_earlier_fit() {
 #[should_panic(expected = "MiniBatchKMeans::labels: the model is not fitted; call fit first")]
 fn mini_batch_labels_before_fit_panic() {
     let _ = MiniBatchKMeans::new(2).labels();
+}
+
+#[test]
+fn kmeans_and_minibatch_keep_the_clusterer_contract() {
+    let x = blobs(3);
+    contract::check_clusterer(&KMeans::new(3).n_init(2), &x);
+    contract::check_clusterer(&MiniBatchKMeans::new(3).batch_size(32), &x);
 }

@@ -4,7 +4,7 @@
 
 use kindling_classic::cluster::{Covariance, GaussianMixture, MixtureInit};
 use kindling_classic::model_selection::take_rows;
-use kindling_classic::{ClassicError, Clusterer, Persist};
+use kindling_classic::{contract, ClassicError, Clusterer, Persist};
 use kindling_data::datasets;
 use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_metrics::metrics::adjusted_rand_index;
@@ -225,4 +225,12 @@ fn optdigits_adjusted_rand_is_within_scikit_learns_spread() {
     let ari = adjusted_rand_index(&y, &labels.iter().map(|&l| l as i64).collect::<Vec<_>>());
     eprintln!("optdigits GaussianMixture(10, diag) ARI {ari:.4} after {} iterations", model.n_iter());
     assert!((0.2110 - 0.01..=0.3841 + 0.01).contains(&ari), "{ari}");
+}
+
+#[test]
+fn every_covariance_type_keeps_the_clusterer_contract() {
+    let x = blobs(5);
+    for covariance in [Covariance::Full, Covariance::Tied, Covariance::Diag, Covariance::Spherical] {
+        contract::check_clusterer(&GaussianMixture::new(3).covariance(covariance), &x);
+    }
 }
