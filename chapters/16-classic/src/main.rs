@@ -56,18 +56,7 @@ fn main() -> Result {
         ("classifiers", classifiers),
         ("model-selection", model_selection),
     ];
-    if let Some(name) = &only {
-        if !sections.iter().any(|(s, _)| s == name) {
-            let names: Vec<&str> = sections.iter().map(|(s, _)| *s).collect();
-            return Err(format!("--only {name}: no such section (the sections are {})", names.join(", ")).into());
-        }
-    }
-    for (name, run) in sections {
-        if only.as_deref().is_none_or(|o| o == name) {
-            run(&out)?;
-        }
-    }
-    Ok(())
+    chapter_kit::run_sections(only.as_deref(), &sections, &out)
 }
 
 /// A number in scientific notation with two digits, or "failed" for an infinite error.

@@ -60,18 +60,7 @@ fn main() -> Result {
         ("naive-fast", naive_fast),
         ("pca", pca),
     ];
-    if let Some(name) = &only {
-        if !sections.iter().any(|(s, _)| s == name) {
-            let names: Vec<&str> = sections.iter().map(|(s, _)| *s).collect();
-            return Err(format!("--only {name}: no such section (the sections are {})", names.join(", ")).into());
-        }
-    }
-    for (name, run) in sections {
-        if only.as_deref().is_none_or(|o| o == name) {
-            run(&out)?;
-        }
-    }
-    Ok(())
+    chapter_kit::run_sections(only.as_deref(), &sections, &out)
 }
 
 /// The folder of real datasets, or `None` (and a loud line) when `KINDLING_DATASETS` is unset.

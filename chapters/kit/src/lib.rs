@@ -455,6 +455,30 @@ pub fn flag_number<N: std::str::FromStr>(program: &str, args: &[String], name: &
     })
 }
 
+/// One section of a chapter's demo: its name for `--only`, and what it runs.
+pub type DemoSection<C, E> = (&'static str, fn(&C) -> Result<(), E>);
+
+/// Runs the demo's sections in order, or only the one `--only` named; an unknown name is an
+/// error that lists the sections there are.
+pub fn run_sections<C: ?Sized, E: From<String>>(
+    only: Option<&str>,
+    sections: &[DemoSection<C, E>],
+    context: &C,
+) -> Result<(), E> {
+    if let Some(name) = only {
+        if !sections.iter().any(|(s, _)| *s == name) {
+            let names: Vec<&str> = sections.iter().map(|(s, _)| *s).collect();
+            return Err(format!("--only {name}: no such section (the sections are {})", names.join(", ")).into());
+        }
+    }
+    for (name, run) in sections {
+        if only.is_none_or(|o| o == *name) {
+            run(context)?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -495,5 +519,27 @@ mod tests {
         assert_eq!(format_value(1.234), "1.23");
         assert_eq!(format_value(45.67), "45.7");
         assert_eq!(format_value(227.4), "227");
+    }
+
+    #[test]
+    fn run_sections_runs_the_one_asked_for_and_names_the_others_for_a_typo() {
+        fn count(c: &std::cell::Cell<u32>) -> Result<(), String> {
+            c.set(c.get() + 1);
+            Ok(())
+        }
+        fn fail(_: &std::cell::Cell<u32>) -> Result<(), String> {
+            Err("ran".into())
+        }
+        let ran = std::cell::Cell::new(0);
+        let sections: [DemoSection<std::cell::Cell<u32>, String>; 2] = [("count", count), ("fail", fail)];
+        assert_eq!(run_sections(Some("count"), &sections, &ran), Ok(()));
+        assert_eq!(ran.get(), 1);
+        assert_eq!(run_sections(None, &sections, &ran), Err("ran".to_string()));
+        assert_eq!(ran.get(), 2);
+        assert_eq!(
+            run_sections(Some("cuont"), &sections, &ran),
+            Err("--only cuont: no such section (the sections are count, fail)".to_string())
+        );
+        assert_eq!(ran.get(), 2);
     }
 }
