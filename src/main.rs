@@ -19,9 +19,11 @@ USAGE:
     kindling chapter NN
         Run chapter NN's demo (cargo run --release -p <its crate>); it writes the plots and
         tables the book shows into book/src/generated/.
-    kindling bench [matmul|memory] [--quick]
-        Print the performance tables: every matmul version in GFLOP/s and every
-        memory-bound kernel in GB/s, on one thread and on all cores.
+    kindling bench [matmul|memory|train [ROW...]] [--quick]
+        Print the performance tables: every matmul version in GFLOP/s, every
+        memory-bound kernel in GB/s, and whole training steps in steps/s (the course MLP
+        with SGD and Adam, TinyVGG) with the MLP's small-batch inference latency, on one
+        thread and on all cores. `bench train mlp_sgd_b128` measures the rows named only.
         --quick measures a few small sizes only (a smoke test, seconds).
     kindling info
         Print the CPU features the fast kernels use, the thread count and the kernel mode.
@@ -151,7 +153,10 @@ fn main() -> ExitCode {
             bench::matmul::print_table(quick);
             println!();
             bench::memory::print_table(quick);
+            println!();
+            bench::train::run(quick, &[]);
         }
+        ["bench", "train", rows @ ..] => bench::train::run(quick, rows),
         ["bench", "matmul"] => bench::matmul::print_table(quick),
         ["bench", "memory"] => bench::memory::print_table(quick),
         ["info"] => info(),

@@ -6,6 +6,7 @@
 
 pub mod matmul;
 pub mod memory;
+pub mod train;
 
 use std::time::Instant;
 

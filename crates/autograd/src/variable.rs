@@ -138,6 +138,18 @@ impl<T: Float> Variable<T> {
         *v = value;
     }
 
+    /// Runs `f` on a leaf's elements in place (what a fused optimizer step does), after
+    /// making them dense and unshared: a tensor that still shares the buffer (a graph kept
+    /// for a second backward, a value read out earlier) keeps the old values, because the
+    /// buffer is copied first in that case (copy on write). Panics on a non-leaf.
+    pub fn update_value<R>(&self, f: impl FnOnce(&mut [T]) -> R) -> R {
+        if !self.0.is_leaf {
+            panic!("update_value: only a leaf's value can be changed in place, not the result of an op");
+        }
+        let mut v = self.0.value.write().expect("value lock");
+        f(v.make_mut())
+    }
+
     pub fn shape(&self) -> Vec<usize> {
         self.value().shape().to_vec()
     }

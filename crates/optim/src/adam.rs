@@ -2,7 +2,7 @@
 
 use kindling_tensor::{Float, Tensor};
 
-use crate::optimizer::{check_adam_like, lerp, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
+use crate::optimizer::{check_adam_like, fused_parts, lerp, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
 
 /// Adam, `torch.optim.Adam`, with weight decay as an L2 term added to the gradient.
 ///
@@ -101,7 +101,8 @@ fn init_adam<T: Float>(param: &Tensor<T>, amsgrad: bool) -> AdamState<T> {
     }
 }
 
-/// The Adam step shared by both: θ − η·m̂/(√v̂ + ε), after updating m and v with `g`.
+/// The Adam step shared by both: θ − η·m̂/(√v̂ + ε), after updating m and v with `g`, written
+/// with tensor ops as the formula reads (the fused in-place version is [`fused_adam_step`]).
 #[allow(clippy::too_many_arguments)]
 fn adam_step<T: Float>(
     param: &Tensor<T>,
@@ -114,11 +115,6 @@ fn adam_step<T: Float>(
     decay: f64,
 ) -> Tensor<T> {
     state.step += 1;
-    if !amsgrad {
-        if let Some(next) = fused_adam_step(param, g, state, lr, (beta1, beta2), eps, decay) {
-            return next;
-        }
-    }
     let decayed;
     let param = if decay != 1.0 {
         decayed = param * t::<T>(decay);
@@ -144,58 +140,84 @@ fn adam_step<T: Float>(
     param + &((&state.exp_avg * t::<T>(-step_size)) / denom)
 }
 
-/// [`adam_step`] (without AMSGrad) in one pass, with the same operations in the same order,
-/// so the results are bit-for-bit those of the tensor-op version; the ten temporaries of the
-/// latter cost more than the arithmetic on a model of a few hundred thousand parameters. The
-/// parameter is first multiplied by `decay` (AdamW's decoupled weight decay, 1 − lr·λ; 1 for
-/// none), rounded as `param * decay` would round it. m and v are updated in place (the state
-/// owns them), and a gradient that is a strided view (a transposed weight's) is gathered once
-/// rather than sending the whole step down the tensor-op path. `None` when the parameter or
-/// the state is not dense (the tensor-op version runs then).
+/// [`adam_step`] (without AMSGrad) as one pass over the elements that writes the parameter,
+/// m and v in place, with the same operations in the same order, so the results are bit for
+/// bit those of the tensor-op version; the ten temporaries of the latter cost more than the
+/// arithmetic. `weight_decay` is Adam's L2 term (added to the gradient first, as
+/// `g + θ·λ`), `decay` AdamW's decoupled factor 1 − ηλ (1 for none), applied to θ as
+/// `θ * decay` rounds it. False, touching nothing, for AMSGrad or a state that does not match.
+#[allow(clippy::too_many_arguments)]
 fn fused_adam_step<T: Float>(
-    param: &Tensor<T>,
-    g: &Tensor<T>,
+    param: &mut [T],
+    grad: &[T],
     state: &mut AdamState<T>,
     lr: f64,
     (beta1, beta2): (f64, f64),
     eps: f64,
+    amsgrad: bool,
+    weight_decay: f64,
     decay: f64,
-) -> Option<Tensor<T>> {
-    let g = g.contiguous();
-    let (p, gr) = (param.as_slice()?, g.as_slice()?);
-    if !state.exp_avg.is_contiguous() || !state.exp_avg_sq.is_contiguous() {
-        return None;
+) -> bool {
+    let n = param.len();
+    if amsgrad || grad.len() != n || state.exp_avg.numel() != n || state.exp_avg_sq.numel() != n {
+        return false;
     }
-    if gr.len() != p.len() || state.exp_avg.numel() != p.len() || state.exp_avg_sq.numel() != p.len() {
-        return None;
-    }
-    if g.shape() != param.shape() {
-        return None;
-    }
+    state.step += 1;
     let k = state.step as f64;
     let step_size = t::<T>(-(lr / (1.0 - beta1.powf(k))));
     let bias_correction2_sqrt = t::<T>((1.0 - beta2.powf(k)).sqrt());
     let (w, b2, one_minus_b2, eps) = (1.0 - beta1, t::<T>(beta2), t::<T>(1.0 - beta2), t::<T>(eps));
-    let (w_t, w_rest, decay) = (t::<T>(w), t::<T>(1.0 - w), t::<T>(decay));
-    let mut new_p = kindling_tensor::kernel_api::zeroed_buffer::<T>(p.len());
-    let m = state.exp_avg.make_mut();
-    for (((np, &pi), &gi), mi) in new_p.iter_mut().zip(p).zip(gr).zip(m.iter_mut()) {
-        let diff = gi - *mi;
-        // lerp(m, g, w), rounded as `lerp` rounds it.
-        let m1 = if w < 0.5 { *mi + diff * w_t } else { gi - diff * w_rest };
-        *mi = m1;
-        // The numerator for now; divided by the denominator in the second loop.
-        *np = pi * decay;
+    let (w_t, w_rest, decay, wd) = (t::<T>(w), t::<T>(1.0 - w), t::<T>(decay), t::<T>(weight_decay));
+    let c = AdamConstants { w_t, w_rest, b2, one_minus_b2, bias_correction2_sqrt, eps, step_size, decay, wd };
+    let (m, v) = (state.exp_avg.make_mut(), state.exp_avg_sq.make_mut());
+    // The branches on the settings are taken once here, so each loop is straight-line code
+    // that the compiler vectorizes.
+    let pass = match (weight_decay != 0.0, decay != T::ONE, w < 0.5) {
+        (false, false, true) => adam_pass::<T, false, false, true>,
+        (false, false, false) => adam_pass::<T, false, false, false>,
+        (true, false, true) => adam_pass::<T, true, false, true>,
+        (true, false, false) => adam_pass::<T, true, false, false>,
+        (false, true, true) => adam_pass::<T, false, true, true>,
+        (false, true, false) => adam_pass::<T, false, true, false>,
+        (true, true, true) => adam_pass::<T, true, true, true>,
+        (true, true, false) => adam_pass::<T, true, true, false>,
+    };
+    fused_parts(param, grad, m, v, |p, g, m, v| pass(p, g, m, v, &c));
+    true
+}
+
+/// The numbers one fused Adam step uses, in the parameter's float type.
+struct AdamConstants<T> {
+    w_t: T,
+    w_rest: T,
+    b2: T,
+    one_minus_b2: T,
+    bias_correction2_sqrt: T,
+    eps: T,
+    step_size: T,
+    decay: T,
+    wd: T,
+}
+
+/// One fused Adam pass: `L2` adds θ·λ to the gradient, `DECOUPLED` multiplies θ by AdamW's
+/// decay, `LERP_LOW` picks the form `lerp` rounds with for a weight below ½.
+fn adam_pass<T: Float, const L2: bool, const DECOUPLED: bool, const LERP_LOW: bool>(
+    p: &mut [T],
+    g: &[T],
+    m: &mut [T],
+    v: &mut [T],
+    c: &AdamConstants<T>,
+) {
+    for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m).zip(v) {
+        let g = if L2 { g + *p * c.wd } else { g };
+        let diff = g - *m;
+        let m1 = if LERP_LOW { *m + diff * c.w_t } else { g - diff * c.w_rest };
+        let v1 = *v * c.b2 + g * c.one_minus_b2 * g;
+        let denom = v1.sqrt() / c.bias_correction2_sqrt + c.eps;
+        let base = if DECOUPLED { *p * c.decay } else { *p };
+        *p = base + (m1 * c.step_size) / denom;
+        (*m, *v) = (m1, v1);
     }
-    let m = state.exp_avg.as_slice().expect("dense after make_mut");
-    let v = state.exp_avg_sq.make_mut();
-    for (((np, &gi), &m1), vi) in new_p.iter_mut().zip(gr).zip(m).zip(v.iter_mut()) {
-        let v1 = *vi * b2 + gi * one_minus_b2 * gi;
-        let denom = v1.sqrt() / bias_correction2_sqrt + eps;
-        *np += (m1 * step_size) / denom;
-        *vi = v1;
-    }
-    Some(Tensor::from_vec(new_p, param.shape()))
 }
 
 /// The Adam family (Adam, AdamW, Adamax, NAdam, RAdam) shares lr, betas (β1 is the momentum a
@@ -254,6 +276,10 @@ impl<T: Float> UpdateRule<T> for AdamConfig {
         }
         adam_step(param, &g, state, self.lr, self.betas, self.eps, self.amsgrad, 1.0)
     }
+
+    fn update_in_place(&self, param: &mut [T], grad: &[T], state: &mut AdamState<T>) -> bool {
+        fused_adam_step(param, grad, state, self.lr, self.betas, self.eps, self.amsgrad, self.weight_decay, 1.0)
+    }
 }
 
 impl<T: Float> UpdateRule<T> for AdamWConfig {
@@ -266,5 +292,10 @@ impl<T: Float> UpdateRule<T> for AdamWConfig {
     fn update(&self, param: &Tensor<T>, grad: &Tensor<T>, state: &mut AdamState<T>) -> Tensor<T> {
         let decay = 1.0 - self.lr * self.weight_decay;
         adam_step(param, grad, state, self.lr, self.betas, self.eps, self.amsgrad, decay)
+    }
+
+    fn update_in_place(&self, param: &mut [T], grad: &[T], state: &mut AdamState<T>) -> bool {
+        let decay = 1.0 - self.lr * self.weight_decay;
+        fused_adam_step(param, grad, state, self.lr, self.betas, self.eps, self.amsgrad, 0.0, decay)
     }
 }

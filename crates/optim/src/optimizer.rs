@@ -150,6 +150,50 @@ pub trait UpdateRule<T: Float>: Hyperparameters {
     fn init_state(&self, param: &Tensor<T>) -> Self::State;
     /// The parameter's new value after one step with gradient `grad`.
     fn update(&self, param: &Tensor<T>, grad: &Tensor<T>, state: &mut Self::State) -> Tensor<T>;
+    /// The same step fused into one pass that writes `param` in place (dense elements, the
+    /// gradient's in the same order), giving bit for bit what [`UpdateRule::update`] gives.
+    /// Returns false, touching nothing, when the rule has no fused form (the default) or
+    /// cannot use it for this state; the step then goes through `update`. Fused forms run
+    /// in [`KernelMode::Fast`](kindling_tensor::KernelMode) only, so the naive mode keeps
+    /// the readable tensor-op version.
+    fn update_in_place(&self, _param: &mut [T], _grad: &[T], _state: &mut Self::State) -> bool {
+        false
+    }
+}
+
+/// Elements per task when a fused step is split across threads: below this a parameter is
+/// updated on the calling thread (waking a second thread costs more than the pass it saves).
+pub(crate) const PAR_MIN_ELEMENTS: usize = 1 << 16;
+
+/// Runs `f` over matching parts of a parameter, its gradient and up to two state buffers
+/// (empty when a rule keeps fewer), on the rayon pool when the parameter is large enough
+/// for more than one part of [`PAR_MIN_ELEMENTS`]: a fused update of a large weight matrix
+/// is memory-bound, and a second core's cache and bandwidth help it.
+pub(crate) fn fused_parts<T: Float>(
+    param: &mut [T],
+    grad: &[T],
+    s1: &mut [T],
+    s2: &mut [T],
+    f: impl Fn(&mut [T], &[T], &mut [T], &mut [T]) + Send + Sync,
+) {
+    use rayon::prelude::*;
+    let len = param.len();
+    let parts = (len / PAR_MIN_ELEMENTS).clamp(1, rayon::current_num_threads());
+    if parts == 1 {
+        return f(param, grad, s1, s2);
+    }
+    let chunk = len.div_ceil(parts);
+    // A buffer the rule does not keep is empty: every part gets an empty slice of it.
+    fn split<T>(s: &mut [T], chunk: usize, parts: usize) -> Vec<&mut [T]> {
+        if s.is_empty() {
+            (0..parts).map(|_| <&mut [T]>::default()).collect()
+        } else {
+            s.chunks_mut(chunk).collect()
+        }
+    }
+    let (s1, s2) = (split(s1, chunk, parts), split(s2, chunk, parts));
+    let work: Vec<_> = param.chunks_mut(chunk).zip(grad.chunks(chunk)).zip(s1).zip(s2).collect();
+    work.into_par_iter().for_each(|(((p, g), a), b)| f(p, g, a, b));
 }
 
 /// Some parameters and the hyperparameters they are trained with (a different learning rate
@@ -276,9 +320,19 @@ impl<C: UpdateRule<T>, T: Float> Optimizer for Optim<C, T> {
                     continue;
                 }
                 let Some(grad) = param.grad() else { continue };
-                let value = param.value();
-                let state = slot.get_or_insert_with(|| group.config.init_state(&value));
-                param.set_value(group.config.update(&value, &grad, state));
+                let state = slot.get_or_insert_with(|| group.config.init_state(&param.value()));
+                // In place when the rule has a fused form: no new buffer for the parameter,
+                // and one pass over it instead of a tensor op per term of the formula.
+                let fused = kindling_tensor::kernel_mode() == kindling_tensor::KernelMode::Fast
+                    && grad.shape() == param.shape().as_slice()
+                    && match grad.as_slice() {
+                        Some(g) => param.update_value(|p| group.config.update_in_place(p, g, state)),
+                        None => false,
+                    };
+                if !fused {
+                    let value = param.value();
+                    param.set_value(group.config.update(&value, &grad, state));
+                }
             }
         }
     }

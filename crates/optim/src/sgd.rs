@@ -2,7 +2,7 @@
 
 use kindling_tensor::{Float, Tensor};
 
-use crate::optimizer::{non_negative, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
+use crate::optimizer::{fused_parts, non_negative, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
 
 /// Stochastic gradient descent, `torch.optim.SGD`.
 ///
@@ -122,5 +122,34 @@ impl<T: Float> UpdateRule<T> for SgdConfig {
             state.momentum_buffer = Some(buf);
         }
         param + &(g * t::<T>(-self.lr))
+    }
+
+    /// [`UpdateRule::update`]'s operations in its order, element by element, so the bits
+    /// agree. The first momentum step (no buffer yet) goes through `update`, which makes it.
+    fn update_in_place(&self, param: &mut [T], grad: &[T], state: &mut SgdState<T>) -> bool {
+        let (wd, mu, lr) = (t::<T>(self.weight_decay), t::<T>(self.momentum), t::<T>(-self.lr));
+        let (decay, nesterov, keep) = (self.weight_decay != 0.0, self.nesterov, t::<T>(1.0 - self.dampening));
+        if self.momentum == 0.0 {
+            fused_parts(param, grad, &mut [], &mut [], |p, g, _, _| {
+                for (p, &g) in p.iter_mut().zip(g) {
+                    let g = if decay { g + *p * wd } else { g };
+                    *p = *p + g * lr;
+                }
+            });
+            return true;
+        }
+        let Some(buffer) = state.momentum_buffer.as_mut() else { return false };
+        if buffer.numel() != param.len() {
+            return false;
+        }
+        fused_parts(param, grad, buffer.make_mut(), &mut [], |p, g, b, _| {
+            for ((p, &g), b) in p.iter_mut().zip(g).zip(b) {
+                let g = if decay { g + *p * wd } else { g };
+                *b = *b * mu + g * keep;
+                let step = if nesterov { g + *b * mu } else { *b };
+                *p = *p + step * lr;
+            }
+        });
+        true
     }
 }

@@ -3,6 +3,7 @@
 
 mod course_fixtures;
 mod errors;
+mod fused;
 mod hand_computed;
 mod lm_recipe;
 mod properties;

@@ -32,16 +32,25 @@ pub(super) fn pack_panel<T: Numeric>(
             group[w..].fill(T::ZERO);
         }
     } else if s_k == 1 {
-        // Each source line runs along k (A row-major, B col-major): read it in order, write
-        // with stride `wide`.
-        for i in 0..w {
-            let line = &src[base + i * s_w..base + i * s_w + kc];
-            for (group, &v) in dst.chunks_exact_mut(wide).zip(line) {
-                group[i] = v;
+        // Each source line runs along k (A row-major, B col-major): a transpose. It goes in
+        // slabs of `SLAB` steps of k, so the groups being written (SLAB × wide values, 4 KiB
+        // for a 64-wide f32 panel) stay in L1 while every line contributes one cache line to
+        // them. Line by line over the whole depth instead, the 64 KiB panel of a 256-deep
+        // block was pushed out of L1 once per line: the transposed weight of a linear layer
+        // packed at a third of the speed.
+        const SLAB: usize = 16;
+        for p0 in (0..kc).step_by(SLAB) {
+            let steps = SLAB.min(kc - p0);
+            let groups = &mut dst[p0 * wide..(p0 + steps) * wide];
+            for i in 0..w {
+                let start = base + i * s_w + p0;
+                for (group, &v) in groups.chunks_exact_mut(wide).zip(&src[start..start + steps]) {
+                    group[i] = v;
+                }
             }
-        }
-        if w < wide {
-            dst.chunks_exact_mut(wide).for_each(|g| g[w..].fill(T::ZERO));
+            if w < wide {
+                groups.chunks_exact_mut(wide).for_each(|g| g[w..].fill(T::ZERO));
+            }
         }
     } else {
         for (p, group) in dst.chunks_exact_mut(wide).enumerate() {
