@@ -268,7 +268,7 @@ fn split_range_covers_everything_once() {
 #[test]
 fn thread_grid_uses_all_threads_when_there_is_work() {
     type K = kernels::Avx512F32;
-    let grid = |m, n, k, t| thread_grid::<K>(m, n, k, t, true, true);
+    let grid = |m, n, k, t| thread_grid::<K>(m, n, k, t, true, (n, 1));
     assert_eq!(grid(1024, 1024, 1024, 1), (1, 1));
     let (tm, tn) = grid(1024, 1024, 1024, 2);
     assert!(tm * tn >= 2 && (tm * tn) % 2 == 0);
@@ -327,6 +327,40 @@ fn narrow_path_matches_packed_bits() {
         gemm_threaded::<kernels::Avx512F64>(a, b, &mut packed, 1);
         assert!(narrow::gemm(a, b, &mut narrowed, 1, kernels::Avx512F64::KC));
         assert_eq!(packed, narrowed);
+    }
+    #[cfg(target_arch = "x86_64")]
+    if kernels::Avx512F32::available() {
+        // f32 has its own AVX-512 narrow kernel (eight rows at a time): 203 rows end in a
+        // short block, 600 deep crosses two block boundaries.
+        let mut rng = Lcg(12);
+        let (m, k, n) = (203, 600, 10);
+        let sa = make::<f32>(&mut rng, m, k, Layout::RowMajor);
+        let sb = make::<f32>(&mut rng, k, n, Layout::ColMajor);
+        let (a, b) = (view(&sa, m, k), view(&sb, k, n));
+        let (mut packed, mut narrowed) = (vec![f32::NAN; m * n], vec![f32::NAN; m * n]);
+        gemm_threaded::<kernels::Avx512F32>(a, b, &mut packed, 1);
+        assert!(narrow::gemm(a, b, &mut narrowed, 1, kernels::Avx512F32::KC));
+        assert_eq!(packed, narrowed);
+    }
+}
+
+/// Packing a strip whose lines run along k (a transposed weight) is a transpose, done with
+/// AVX-512 gathers for f32 where the CPU has them: every width, depth and padding against the
+/// definition `dst[p·wide + i] = src[base + i·s_w + p]`, zeros past `w`.
+#[test]
+fn transposed_packing_is_the_definition() {
+    let mut rng = Lcg(5);
+    for &(w, wide, kc, s_w) in &[(64, 64, 256, 784), (17, 64, 19, 40), (1, 16, 3, 5), (16, 16, 1, 16), (40, 64, 33, 300)] {
+        let base = 3;
+        let src: Vec<f32> = (0..base + w * s_w + kc).map(|_| rng.next()).collect();
+        let mut dst = vec![f32::NAN; wide * kc];
+        pack_panel(&src, base, s_w, 1, w, wide, kc, &mut dst);
+        for p in 0..kc {
+            for i in 0..wide {
+                let want = if i < w { src[base + i * s_w + p] } else { 0.0 };
+                assert_eq!(dst[p * wide + i], want, "w {w} wide {wide} kc {kc}: element ({p}, {i})");
+            }
+        }
     }
 }
 

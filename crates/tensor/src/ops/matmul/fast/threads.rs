@@ -45,7 +45,7 @@ pub(super) fn thread_grid<K: MicroKernel>(
     k: usize,
     threads: usize,
     a_row_major: bool,
-    b_row_major: bool,
+    (b_row_stride, b_col_stride): (usize, usize),
 ) -> (usize, usize) {
     // Packing one element costs about as much as this many tile multiply-adds.
     const PACK_COST: usize = 8;
@@ -62,7 +62,7 @@ pub(super) fn thread_grid<K: MicroKernel>(
             }
             let (rows, cols) = (mp.div_ceil(tm) * K::MR, np.div_ceil(tn) * K::NR);
             let pack_a = if a_row_major { 0 } else { rows };
-            let pack_b = if b_row_major && rows <= K::DIRECT_B_MAX_M { 0 } else { cols };
+            let pack_b = if super::reads_b_in_place::<K>(rows, k, b_row_stride, b_col_stride) { 0 } else { cols };
             let total = parts * (rows * cols + PACK_COST * (pack_a + pack_b));
             if best.is_none_or(|b| total < b.2) {
                 best = Some((tm, tn, total));
