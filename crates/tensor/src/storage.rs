@@ -1,7 +1,7 @@
 //! The flat buffer a tensor's elements live in, shared between views behind an `Arc`.
 
 use crate::device::Device;
-use crate::dtype::Element;
+use crate::dtype::{Element, Numeric};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static LIVE_BUFFERS: AtomicUsize = AtomicUsize::new(0);
@@ -51,6 +51,25 @@ pub fn zeroed_buffer<T: Element>(n: usize) -> Vec<T> {
         advise_huge_pages(ptr, bytes);
         Vec::from_raw_parts(ptr as *mut T, n, n)
     }
+}
+
+/// A buffer of `n` elements for a result that the kernel then overwrites in full (a matrix
+/// product's output): like [`zeroed_buffer`], except that a buffer reused from the cache is
+/// not cleared first, so its values are whatever an earlier tensor left there. Clearing
+/// it was 4% of an MLP training step, every product's output written twice.
+///
+/// Sound for [`Numeric`] types only: the cache keeps only fully written buffers, so every
+/// byte of a reused one holds part of a value, and every bit pattern is a valid integer or
+/// float (not a valid `bool`).
+pub fn buffer_for_overwrite<T: Numeric>(n: usize) -> Vec<T> {
+    if let Some(mut v) = cache::take::<T>(n) {
+        // SAFETY: the block holds room for n elements (`take`), and all of its bytes were
+        // written: the cache only keeps Vecs whose length equalled their capacity (`keep`),
+        // of plain data types. Any initialised bytes form a valid value of a Numeric type.
+        unsafe { v.set_len(n) };
+        return v;
+    }
+    zeroed_buffer(n)
 }
 
 /// Hands a scratch buffer that a kernel is done with to the buffer cache, where the next
@@ -154,7 +173,9 @@ mod cache {
         /// large), and the evicted blocks, which the caller frees outside the lock.
         fn keep<T>(&mut self, mut v: Vec<T>) -> Result<Vec<Evicted>, Vec<T>> {
             let bytes = v.capacity() * std::mem::size_of::<T>();
-            if !self.eligible(bytes) {
+            // A buffer with unwritten room is not kept: `buffer_for_overwrite` relies on
+            // every cached byte having been written.
+            if !self.eligible(bytes) || v.len() != v.capacity() {
                 return Err(v);
             }
             // SAFETY: the elements are plain data (Element types have no Drop), so forgetting
@@ -335,8 +356,15 @@ mod tests {
         assert_eq!(again.as_ptr(), ptr, "the cached block should be handed out again");
         assert!(again.iter().all(|&x| x == 0.0));
         drop(Storage::cpu(again));
-        let uninit: Vec<f32> = uninit_buffer(n);
+        let mut uninit: Vec<f32> = uninit_buffer(n);
         assert_eq!((uninit.as_ptr(), uninit.len(), uninit.capacity()), (ptr, 0, n));
+        uninit.resize(n, 2.5); // a kernel writes it in full (within its capacity: no move)
+        // A result that is overwritten anyway gets the block as it was, not cleared.
+        drop(Storage::cpu(uninit));
+        let stale: Vec<f32> = buffer_for_overwrite(n);
+        assert_eq!((stale.as_ptr(), stale.len()), (ptr, n));
+        assert!(stale.iter().all(|&x| x == 2.5), "a reused block is not cleared");
+        let uninit = stale;
         // Another element type with the same byte size and alignment may share a block; one
         // with another alignment may not (the allocator frees a block with its own layout).
         drop(Storage::cpu(uninit));
@@ -368,8 +396,11 @@ mod tests {
         assert_eq!(bytes(&c), 228 << 10);
         // Using the 100 KiB size makes the 64 KiB one the oldest: adding 80 KiB (over the
         // 256 KiB limit by 52) evicts one 64 KiB block, not the 100 KiB one.
-        let v: Vec<u8> = c.lock().unwrap().take(100 << 10).expect("a cached 100 KiB block");
+        let mut v: Vec<u8> = c.lock().unwrap().take(100 << 10).expect("a cached 100 KiB block");
         assert_eq!((v.len(), v.capacity()), (0, 100 << 10));
+        give_back_to(&c, Vec::<u8>::with_capacity(90 << 10));
+        assert_eq!(bytes(&c), 128 << 10, "a buffer with unwritten room is freed, not cached");
+        v.resize(100 << 10, 7);
         give_back_to(&c, v);
         give_back_to(&c, kb(80));
         assert_eq!(bytes(&c), (64 + 100 + 80) << 10);

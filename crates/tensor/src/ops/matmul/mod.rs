@@ -41,7 +41,7 @@ impl<'a, T: Copy> MatRef<'a, T> {
 
 use crate::dtype::Numeric;
 use crate::shape::{broadcast_shapes, dims_str, StridedOffsets};
-use crate::storage::zeroed_buffer;
+use crate::storage::buffer_for_overwrite;
 use crate::tensor::Tensor;
 use rayon::prelude::*;
 
@@ -96,7 +96,8 @@ impl<T: Numeric> Tensor<T> {
                 col_stride: t.strides()[r + 1],
             }
         }
-        let mut out = zeroed_buffer(a_starts.len() * m * n);
+        // Every path below writes all of its m × n outputs (k = 0 included: zeros).
+        let mut out = buffer_for_overwrite(a_starts.len() * m * n);
         if m * n > 0 {
             let fast = crate::kernels::use_fast();
             let one = |i: usize, c: &mut [T]| {
