@@ -127,29 +127,62 @@ impl<T: Float> UpdateRule<T> for SgdConfig {
     /// [`UpdateRule::update`]'s operations in its order, element by element, so the bits
     /// agree. The first momentum step (no buffer yet) goes through `update`, which makes it.
     fn update_in_place(&self, param: &mut [T], grad: &[T], state: &mut SgdState<T>) -> bool {
-        let (wd, mu, lr) = (t::<T>(self.weight_decay), t::<T>(self.momentum), t::<T>(-self.lr));
-        let (decay, nesterov, keep) = (self.weight_decay != 0.0, self.nesterov, t::<T>(1.0 - self.dampening));
+        let c = SgdConstants {
+            wd: t::<T>(self.weight_decay),
+            mu: t::<T>(self.momentum),
+            keep: t::<T>(1.0 - self.dampening),
+            lr: t::<T>(-self.lr),
+        };
+        let decay = self.weight_decay != 0.0;
         if self.momentum == 0.0 {
-            fused_parts(param, grad, &mut [], &mut [], |p, g, _, _| {
-                for (p, &g) in p.iter_mut().zip(g) {
-                    let g = if decay { g + *p * wd } else { g };
-                    *p = *p + g * lr;
-                }
-            });
+            let pass = if decay { plain_pass::<T, true> } else { plain_pass::<T, false> };
+            fused_parts(param, grad, &mut [], &mut [], |p, g, _, _| pass(p, g, &c));
             return true;
         }
         let Some(buffer) = state.momentum_buffer.as_mut() else { return false };
         if buffer.numel() != param.len() {
             return false;
         }
-        fused_parts(param, grad, buffer.make_mut(), &mut [], |p, g, b, _| {
-            for ((p, &g), b) in p.iter_mut().zip(g).zip(b) {
-                let g = if decay { g + *p * wd } else { g };
-                *b = *b * mu + g * keep;
-                let step = if nesterov { g + *b * mu } else { *b };
-                *p = *p + step * lr;
-            }
-        });
+        let pass = match (decay, self.nesterov) {
+            (false, false) => momentum_pass::<T, false, false>,
+            (false, true) => momentum_pass::<T, false, true>,
+            (true, false) => momentum_pass::<T, true, false>,
+            (true, true) => momentum_pass::<T, true, true>,
+        };
+        fused_parts(param, grad, buffer.make_mut(), &mut [], |p, g, b, _| pass(p, g, b, &c));
         true
+    }
+}
+
+/// The numbers of one fused SGD step, in the parameter's float type (`lr` already negated).
+struct SgdConstants<T> {
+    wd: T,
+    mu: T,
+    keep: T,
+    lr: T,
+}
+
+/// θ ← θ + (g + θλ)·(−η), the weight-decay term only when `DECAY`. The settings are type
+/// parameters so each loop is straight-line code the compiler vectorizes (with the branch
+/// inside, it ran one element at a time).
+fn plain_pass<T: Float, const DECAY: bool>(p: &mut [T], g: &[T], c: &SgdConstants<T>) {
+    for (p, &g) in p.iter_mut().zip(g) {
+        let g = if DECAY { g + *p * c.wd } else { g };
+        *p = *p + g * c.lr;
+    }
+}
+
+/// The momentum step: b ← μb + (1 − τ)g, then θ ← θ − η·(g + μb) (Nesterov) or θ − η·b.
+fn momentum_pass<T: Float, const DECAY: bool, const NESTEROV: bool>(
+    p: &mut [T],
+    g: &[T],
+    b: &mut [T],
+    c: &SgdConstants<T>,
+) {
+    for ((p, &g), b) in p.iter_mut().zip(g).zip(b) {
+        let g = if DECAY { g + *p * c.wd } else { g };
+        *b = *b * c.mu + g * c.keep;
+        let step = if NESTEROV { g + *b * c.mu } else { *b };
+        *p = *p + step * c.lr;
     }
 }

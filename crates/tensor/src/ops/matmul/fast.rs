@@ -18,6 +18,14 @@
 //! - v7 narrow products (`narrow`): at most 16 columns of `c` (k-means distances, ten logits)
 //!   from a small panel of `b` held in L1, four rows of `a` at a time, instead of a 32- or
 //!   64-column tile that is mostly padding.
+//! - Tuned for the MLP's training step (issue 23; 1 thread, Intel AVX-512 VM, peak 243 GFLOP/s):
+//!   a transposed operand (a linear layer's `Wᵀ`) is packed in slabs of 16 steps with AVX-512
+//!   gathers instead of line by line through a panel larger than L1 (128×784·784×256 with `Wᵀ`:
+//!   684 → 308 µs); B is read in place only while a block's rows span at most 256 KiB (wider,
+//!   every step missed the TLB: `gᵀ·x` 150 → 160-178 GFLOP/s packed, 512³ 146 → 175); the skinny path runs
+//!   four dot products per pass (one row times `Wᵀ`: 39 → 11 µs); the narrow path has an f32
+//!   AVX-512 kernel (ten logits: 16-53 → 6 µs). Outputs are no longer cleared before the
+//!   product overwrites them.
 //!
 //! Chapter: "Matrix multiplication, from three loops to 90% of peak".
 
@@ -256,8 +264,10 @@ where
 /// A microkernel call walks `KC` rows of its B panel; read in place, each row is on its own
 /// stretch of memory. Beyond this many bytes from the first row to the last, those rows cover
 /// more 4 KiB pages than the data TLB holds, and every step of `k` misses it: a weight
-/// gradient `gᵀ·x` with x 784 wide (3 KiB rows) ran at 150 GFLOP/s in place, 178 packed.
-const DIRECT_B_MAX_SPAN_BYTES: usize = 128 << 10;
+/// gradient `gᵀ·x` with x 784 wide (3 KiB rows, 400 KiB for a 128-deep block) ran at 150
+/// GFLOP/s in place, 178 packed; 512³ (2 KiB rows, 512 KiB) 146 → 175. Up to 256 KiB, in
+/// place is still faster (128×784·784×256: 176 in place, 169 packed).
+const DIRECT_B_MAX_SPAN_BYTES: usize = 256 << 10;
 
 /// Whether `drive` reads B's panels in place rather than packing them: B row-major, few
 /// enough rows of A that packing would not pay back (`DIRECT_B_MAX_M`), and rows close
