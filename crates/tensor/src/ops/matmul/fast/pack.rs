@@ -25,11 +25,24 @@ pub(super) fn pack_panel<T: Numeric>(
 ) {
     debug_assert!(w <= wide && dst.len() == wide * kc);
     if s_w == 1 {
-        // Each packed group is a contiguous run of the source (B row-major, A col-major).
-        for (p, group) in dst.chunks_exact_mut(wide).enumerate() {
-            let start = base + p * s_k;
-            group[..w].copy_from_slice(&src[start..start + w]);
-            group[w..].fill(T::ZERO);
+        // Each packed group is a contiguous run of the source (B row-major, A col-major). The
+        // usual widths (a kernel's full MR or NR) copy a fixed-size run, a few vector moves;
+        // a length known only at run time became a call to memmove per group of 6 or 64
+        // values (3% of an MLP training step).
+        match (w == wide, w) {
+            (true, 6) => copy_runs::<T, 6>(src, base, s_k, dst),
+            (true, 8) => copy_runs::<T, 8>(src, base, s_k, dst),
+            (true, 12) => copy_runs::<T, 12>(src, base, s_k, dst),
+            (true, 16) => copy_runs::<T, 16>(src, base, s_k, dst),
+            (true, 32) => copy_runs::<T, 32>(src, base, s_k, dst),
+            (true, 64) => copy_runs::<T, 64>(src, base, s_k, dst),
+            _ => {
+                for (p, group) in dst.chunks_exact_mut(wide).enumerate() {
+                    let start = base + p * s_k;
+                    group[..w].copy_from_slice(&src[start..start + w]);
+                    group[w..].fill(T::ZERO);
+                }
+            }
         }
     } else if s_k == 1 {
         // Each source line runs along k (A row-major, B col-major): a transpose. It goes in
@@ -63,6 +76,16 @@ pub(super) fn pack_panel<T: Numeric>(
             }
             group[w..].fill(T::ZERO);
         }
+    }
+}
+
+/// `pack_panel`'s contiguous case for a full width `W`: group `p` is `src[base + p·s_k..][..W]`.
+fn copy_runs<T: Numeric, const W: usize>(src: &[T], base: usize, s_k: usize, dst: &mut [T]) {
+    for (p, group) in dst.chunks_exact_mut(W).enumerate() {
+        let start = base + p * s_k;
+        let run: &[T; W] = src[start..start + W].try_into().expect("a run of W values");
+        let group: &mut [T; W] = group.try_into().expect("a group of W values");
+        *group = *run;
     }
 }
 
