@@ -29,6 +29,7 @@
 //!
 //! Chapter: "Matrix multiplication, from three loops to 90% of peak".
 
+pub mod dots;
 pub mod kernels;
 pub mod narrow;
 mod pack;
@@ -115,6 +116,12 @@ fn gemm_f32(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32], threads: usize) {
     if a.rows <= skinny::SKINNY_MAX_ROWS
         && a.rows * b.cols * a.cols >= PACKED_MIN_MACS
         && skinny::gemm(a, b, c, threads)
+    {
+        return;
+    }
+    if a.rows > skinny::SKINNY_MAX_ROWS
+        && a.rows * b.cols * a.cols >= PACKED_MIN_MACS
+        && dots::gemm_f32(a, b, c, threads)
     {
         return;
     }

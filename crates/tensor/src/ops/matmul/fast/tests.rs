@@ -300,6 +300,31 @@ fn skinny_products_match_naive() {
     check_grid::<f64>(&shapes, &all_layout_pairs(), &[("gemm", gemm)]);
 }
 
+/// v8: a few rows times a transposed weight, as blocks of dot products (AVX-512 f32), through
+/// the dispatcher and the path itself, on one thread and split by columns on the pool: row
+/// and column counts that leave partial 4 × 4 blocks, depths that leave a partial 16-lane
+/// step, and the path's refusal of layouts it does not read.
+#[test]
+fn dot_blocks_match_naive() {
+    #[cfg(target_arch = "x86_64")]
+    if kernels::Avx512F32::available() {
+        let shapes: Vec<(usize, usize, usize)> = [5, 8, 11, 12]
+            .iter()
+            .flat_map(|&m| [(m, 1, 7), (m, 15, 4), (m, 17, 5), (m, 784, 256), (m, 33, 1), (m, 2048, 600)])
+            .collect();
+        let serial: Gemm<f32> = |a, b, c| assert!(dots::gemm_f32(a, b, c, 1), "dot path refused");
+        let pool: Gemm<f32> = |a, b, c| assert!(dots::gemm_f32(a, b, c, 2), "dot path refused");
+        let layouts = [(Layout::RowMajor, Layout::ColMajor), (Layout::Offset, Layout::ColMajor)];
+        check_grid::<f32>(&shapes, &layouts, &[("gemm", gemm), ("dots", serial), ("dots pool", pool)]);
+        let mut rng = Lcg(3);
+        let (m, k, n) = (8, 40, 9);
+        let sa = make::<f32>(&mut rng, m, k, Layout::RowMajor);
+        let sb = make::<f32>(&mut rng, k, n, Layout::RowMajor);
+        let mut c = vec![0.0; m * n];
+        assert!(!dots::gemm_f32(view(&sa, m, k), view(&sb, k, n), &mut c, 1), "row-major B is not read as lines");
+    }
+}
+
 /// Products with at most 16 columns (k-means distances, ten logits) through the dispatcher
 /// and through the narrow path itself, on one thread and on the pool, past one `kc` block.
 #[test]
