@@ -9,7 +9,7 @@
 
 use super::{median_seconds, thread_counts, with_threads};
 use kindling_autograd::{no_grad, Variable};
-use kindling_nn::{cross_entropy, Forward, Linear, Module, Sequential, ReLU};
+use kindling_nn::{cross_entropy, Forward, Linear, Module, ReLU, Sequential};
 use kindling_optim::{Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
 use kindling_tensor::{Rng, Tensor};
 use kindling_vision::models::TinyVgg;
@@ -101,7 +101,8 @@ pub fn run(quick: bool, only: &[&str]) {
         eprintln!("kindling bench train: no row {unknown}; the rows are {}", names.join(", "));
         std::process::exit(2);
     }
-    let budget = if quick { Budget { min_runs: 3, min_seconds: 0.02 } } else { Budget { min_runs: 20, min_seconds: 1.0 } };
+    let budget =
+        if quick { Budget { min_runs: 3, min_seconds: 0.02 } } else { Budget { min_runs: 20, min_seconds: 1.0 } };
     let threads = thread_counts();
     println!("# training steps (steps/s, higher is better) and inference latency (µs, lower is better)");
     print!("{:<18} {:<8}", "row", "unit");

@@ -2,7 +2,9 @@
 
 use kindling_tensor::{Float, Tensor};
 
-use crate::optimizer::{check_adam_like, fused_parts, lerp, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule};
+use crate::optimizer::{
+    check_adam_like, fused_parts, lerp, t, Entry, Field, Hyperparameters, Optim, ParamState, UpdateRule,
+};
 
 /// Adam, `torch.optim.Adam`, with weight decay as an L2 term added to the gradient.
 ///

@@ -168,7 +168,7 @@ struct SgdConstants<T> {
 fn plain_pass<T: Float, const DECAY: bool>(p: &mut [T], g: &[T], c: &SgdConstants<T>) {
     for (p, &g) in p.iter_mut().zip(g) {
         let g = if DECAY { g + *p * c.wd } else { g };
-        *p = *p + g * c.lr;
+        *p += g * c.lr;
     }
 }
 
@@ -183,6 +183,6 @@ fn momentum_pass<T: Float, const DECAY: bool, const NESTEROV: bool>(
         let g = if DECAY { g + *p * c.wd } else { g };
         *b = *b * c.mu + g * c.keep;
         let step = if NESTEROV { g + *b * c.mu } else { *b };
-        *p = *p + step * c.lr;
+        *p += step * c.lr;
     }
 }

@@ -359,7 +359,7 @@ mod tests {
         let mut uninit: Vec<f32> = uninit_buffer(n);
         assert_eq!((uninit.as_ptr(), uninit.len(), uninit.capacity()), (ptr, 0, n));
         uninit.resize(n, 2.5); // a kernel writes it in full (within its capacity: no move)
-        // A result that is overwritten anyway gets the block as it was, not cleared.
+                               // A result that is overwritten anyway gets the block as it was, not cleared.
         drop(Storage::cpu(uninit));
         let stale: Vec<f32> = buffer_for_overwrite(n);
         assert_eq!((stale.as_ptr(), stale.len()), (ptr, n));

@@ -32,7 +32,10 @@ fn same_bits(name: &str, make: impl Fn(Vec<Variable<f32>>) -> Box<dyn Optimizer>
     for (step, (f, n)) in fast.iter().zip(&naive).enumerate() {
         for (param, (f, n)) in f.iter().zip(n).enumerate() {
             let differ = f.iter().zip(n).position(|(a, b)| a.to_bits() != b.to_bits());
-            assert!(differ.is_none(), "{name}: step {step}, parameter {param}, element {differ:?}: fused {f:?} vs tensor ops");
+            assert!(
+                differ.is_none(),
+                "{name}: step {step}, parameter {param}, element {differ:?}: fused {f:?} vs tensor ops"
+            );
         }
     }
     // The start values must have moved, or the comparison proves nothing.

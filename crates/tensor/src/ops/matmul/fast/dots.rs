@@ -35,7 +35,7 @@ pub(crate) fn gemm_f32(a: MatRef<f32>, b: MatRef<f32>, c: &mut [f32], threads: u
     {
         use crate::ops::simd::{level, Level};
         let (m, n, k) = (a.rows, b.cols, a.cols);
-        let contiguous = (a.col_stride == 1 || k == 1) && (b.row_stride == 1 || k == 1);
+        let contiguous = k == 1 || (a.col_stride == 1 && b.row_stride == 1);
         if level() != Level::Avx512 || !contiguous || m > DOTS_MAX_ROWS || m == 0 || n == 0 || k == 0 {
             return false;
         }
@@ -89,11 +89,17 @@ mod x86 {
     /// AVX-512F must be available, and every row of `a` and column of `b` must lie inside its
     /// slice (`offset + (count − 1)·stride + k ≤ len`).
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn columns(a: MatRef<f32>, b: MatRef<f32>, cols: std::ops::Range<usize>, c: &mut [f32], ldc: usize) {
+    pub(super) unsafe fn columns(
+        a: MatRef<f32>,
+        b: MatRef<f32>,
+        cols: std::ops::Range<usize>,
+        c: &mut [f32],
+        ldc: usize,
+    ) {
         let (m, k) = (a.rows, a.cols);
-        // SAFETY: row i < m and column j < n start inside the slices (the caller's check).
-        let a_line = |i: usize| unsafe { a.data.as_ptr().add(a.offset + i * a.row_stride) };
-        let b_line = |j: usize| unsafe { b.data.as_ptr().add(b.offset + j * b.col_stride) };
+        // Lines by slicing: bounds-checked here, read through pointers in `block`.
+        let a_line = |i: usize| a.data[a.offset + i * a.row_stride..][..k].as_ptr();
+        let b_line = |j: usize| b.data[b.offset + j * b.col_stride..][..k].as_ptr();
         let mut i = 0;
         while i < m {
             let nr = (m - i).min(ROWS);

@@ -111,8 +111,8 @@ mod avx512_f32 {
                 for p in p0..end {
                     // SAFETY: p < k, and the panel holds k rows of 16 floats (asserted above).
                     let w = unsafe { _mm512_loadu_ps(panel.as_ptr().add(p * NARROW_MAX_COLS)) };
-                    for q in 0..ROWS {
-                        acc[q] = _mm512_fmadd_ps(_mm512_set1_ps(lines[q][p]), w, acc[q]);
+                    for (acc, line) in acc.iter_mut().zip(&lines) {
+                        *acc = _mm512_fmadd_ps(_mm512_set1_ps(line[p]), w, *acc);
                     }
                 }
                 for q in 0..ROWS {

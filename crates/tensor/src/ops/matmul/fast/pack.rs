@@ -117,7 +117,7 @@ mod gather {
             return false;
         };
         let fits_index = (LANES - 1).checked_mul(s_w).is_some_and(|x| x <= i32::MAX as usize / 4);
-        if level() != Level::Avx512 || wide % LANES != 0 || !fits_index || kc == 0 || w == 0 {
+        if level() != Level::Avx512 || !wide.is_multiple_of(LANES) || !fits_index || kc == 0 || w == 0 {
             return false;
         }
         // The last element any gather reads must exist: line w−1 at step kc−1.
@@ -138,8 +138,22 @@ mod gather {
         assert!(dst.len() >= wide * kc);
         let step = s_w as i32;
         let lanes = _mm512_set_epi32(
-            15 * step, 14 * step, 13 * step, 12 * step, 11 * step, 10 * step, 9 * step, 8 * step,
-            7 * step, 6 * step, 5 * step, 4 * step, 3 * step, 2 * step, step, 0,
+            15 * step,
+            14 * step,
+            13 * step,
+            12 * step,
+            11 * step,
+            10 * step,
+            9 * step,
+            8 * step,
+            7 * step,
+            6 * step,
+            5 * step,
+            4 * step,
+            3 * step,
+            2 * step,
+            step,
+            0,
         );
         let swaps = Swaps::new();
         for i0 in (0..wide).step_by(LANES) {
@@ -170,7 +184,7 @@ mod gather {
                 // SAFETY: lane j < live reads src[base + (i0 + j)·s_w + p], within the bound the
                 // caller checked; masked-off lanes read nothing and give 0.0.
                 unsafe {
-                    let v = _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), mask, lanes, from as *const f32);
+                    let v = _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), mask, lanes, from);
                     _mm512_storeu_ps(out, v);
                 }
             }
@@ -193,8 +207,10 @@ mod gather {
                 // Lane j of row i keeps a[j] where bit s of j is clear and takes b[j − s]
                 // where it is set; row i + s takes a[j + s] and keeps b[j]. (16 + x selects
                 // lane x of the second operand.)
-                let low: [i32; LANES] = std::array::from_fn(|j| if j & s == 0 { j as i32 } else { (16 + j - s) as i32 });
-                let high: [i32; LANES] = std::array::from_fn(|j| if j & s == 0 { (j + s) as i32 } else { (16 + j) as i32 });
+                let low: [i32; LANES] =
+                    std::array::from_fn(|j| if j & s == 0 { j as i32 } else { (16 + j - s) as i32 });
+                let high: [i32; LANES] =
+                    std::array::from_fn(|j| if j & s == 0 { (j + s) as i32 } else { (16 + j) as i32 });
                 // SAFETY: 16 i32 values are one 512-bit vector.
                 unsafe { (_mm512_loadu_si512(low.as_ptr().cast()), _mm512_loadu_si512(high.as_ptr().cast())) }
             };

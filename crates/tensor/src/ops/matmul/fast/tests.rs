@@ -379,7 +379,9 @@ fn narrow_path_matches_packed_bits() {
 #[test]
 fn transposed_packing_is_the_definition() {
     let mut rng = Lcg(5);
-    for &(w, wide, kc, s_w) in &[(64, 64, 256, 784), (17, 64, 19, 40), (1, 16, 3, 5), (16, 16, 1, 16), (40, 64, 33, 300)] {
+    for &(w, wide, kc, s_w) in
+        &[(64, 64, 256, 784), (17, 64, 19, 40), (1, 16, 3, 5), (16, 16, 1, 16), (40, 64, 33, 300)]
+    {
         let base = 3;
         let src: Vec<f32> = (0..base + w * s_w + kc).map(|_| rng.next()).collect();
         let mut dst = vec![f32::NAN; wide * kc];
