@@ -272,12 +272,12 @@ fn thread_grid_uses_all_threads_when_there_is_work() {
     assert_eq!(grid(1024, 1024, 1024, 1), (1, 1));
     let (tm, tn) = grid(1024, 1024, 1024, 2);
     assert!(tm * tn >= 2 && (tm * tn) % 2 == 0);
-    // By rows: each thread reads half of A in place and all of B, rather than all of A.
-    assert_eq!(grid(128, 128, 128, 2), (2, 1));
-    assert_eq!(grid(128, 784, 256, 2), (2, 1));
-    // Enough work for two rectangles per thread, so a late-waking worker still finds one.
-    let (tm, tn) = grid(1024, 1024, 1024, 2);
+    let (tm, tn) = grid(128, 128, 128, 2);
+    // Two per thread, so a late-waking worker still finds one.
     assert_eq!(tm * tn, 4);
+    // x·Wᵀ (B packed per rectangle) splits by rows: each thread reads half of A in place.
+    let transposed = thread_grid::<K>(128, 256, 784, 2, true, (1, 784));
+    assert_eq!(transposed, (2, 1));
     let (tm, tn) = grid(48, 128, 128, 2);
     assert_eq!(tm * tn, 2); // too little work for more
     assert_eq!(grid(1, 4096, 4096, 2).0, 1); // one row: split columns only

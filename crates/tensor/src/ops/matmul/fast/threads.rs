@@ -49,12 +49,13 @@ pub(super) fn thread_grid<K: MicroKernel>(
 ) -> (usize, usize) {
     // Packing one element costs about as much as this many tile multiply-adds.
     const PACK_COST: usize = 8;
-    // Reading A in place costs more per element than packing it: every rectangle fetches
-    // its rows again, six strided lines at a time that miss the cache, and a rectangle with
-    // few columns has little work to hide the misses behind. Fitted to the MLP's products on
-    // two threads: splitting the rows (each thread half of A, all of B) beat splitting the
-    // columns by 1.1-1.5× (x·Wᵀ 128×784·784×256: 185 µs against 244; g·W 128×128·128×256:
-    // 32 against 47), which the model chose while A in place counted as free.
+    // Reading A in place next to a B that each rectangle packs for itself (a transposed
+    // weight, a wide row stride) costs more per element than packing A: fitted to the MLP's
+    // x·Wᵀ (128×784·784×256) on two threads, splitting the rows (each thread half of A and
+    // its own packed copy of all of B) took 165-185 µs against 238-244 for the column split
+    // the model chose while A in place counted as free. With B read in place too (square
+    // products), the column splits stay: there the row split measured slower in
+    // `kindling bench matmul` (256³: 182-228 against 272-278 GFLOP/s).
     const IN_PLACE_A_COST: usize = 24;
     if threads <= 1 {
         return (1, 1);
@@ -68,8 +69,13 @@ pub(super) fn thread_grid<K: MicroKernel>(
                 continue;
             }
             let (rows, cols) = (mp.div_ceil(tm) * K::MR, np.div_ceil(tn) * K::NR);
-            let a_cost = if a_row_major { IN_PLACE_A_COST } else { PACK_COST };
-            let pack_b = if super::reads_b_in_place::<K>(rows, k, b_row_stride, b_col_stride) { 0 } else { cols };
+            let b_in_place = super::reads_b_in_place::<K>(rows, k, b_row_stride, b_col_stride);
+            let a_cost = match (a_row_major, b_in_place) {
+                (false, _) => PACK_COST,
+                (true, false) => IN_PLACE_A_COST,
+                (true, true) => 0,
+            };
+            let pack_b = if b_in_place { 0 } else { cols };
             let total = parts * (rows * cols + a_cost * rows + PACK_COST * pack_b);
             if best.is_none_or(|b| total < b.2) {
                 best = Some((tm, tn, total));
