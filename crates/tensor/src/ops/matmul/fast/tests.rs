@@ -342,57 +342,34 @@ fn narrow_products_match_naive() {
 }
 
 /// The narrow path groups its sums as the packed kernel does, so where both fuse their
-/// multiply-adds the two give the same bits.
+/// multiply-adds the two give the same bits. f32 has its own AVX-512 narrow kernel (eight
+/// rows at a time): 203 rows end in a short block, 600 deep crosses two block boundaries.
 #[test]
 fn narrow_path_matches_packed_bits() {
     #[cfg(target_arch = "x86_64")]
-    if kernels::Avx512F64::available() {
-        let mut rng = Lcg(11);
-        let (m, k, n) = (203, 300, 10);
-        let sa = make::<f64>(&mut rng, m, k, Layout::RowMajor);
-        let sb = make::<f64>(&mut rng, k, n, Layout::ColMajor);
-        let (a, b) = (view(&sa, m, k), view(&sb, k, n));
-        let (mut packed, mut narrowed) = (vec![f64::NAN; m * n], vec![f64::NAN; m * n]);
-        gemm_threaded::<kernels::Avx512F64>(a, b, &mut packed, 1);
-        assert!(narrow::gemm(a, b, &mut narrowed, 1, kernels::Avx512F64::KC));
-        assert_eq!(packed, narrowed);
-    }
-    #[cfg(target_arch = "x86_64")]
-    if kernels::Avx512F32::available() {
-        // f32 has its own AVX-512 narrow kernel (eight rows at a time): 203 rows end in a
-        // short block, 600 deep crosses two block boundaries.
-        let mut rng = Lcg(12);
-        let (m, k, n) = (203, 600, 10);
-        let sa = make::<f32>(&mut rng, m, k, Layout::RowMajor);
-        let sb = make::<f32>(&mut rng, k, n, Layout::ColMajor);
-        let (a, b) = (view(&sa, m, k), view(&sb, k, n));
-        let (mut packed, mut narrowed) = (vec![f32::NAN; m * n], vec![f32::NAN; m * n]);
-        gemm_threaded::<kernels::Avx512F32>(a, b, &mut packed, 1);
-        assert!(narrow::gemm(a, b, &mut narrowed, 1, kernels::Avx512F32::KC));
-        assert_eq!(packed, narrowed);
+    {
+        narrow_matches_packed::<kernels::Avx512F64>(11, (203, 300, 10));
+        narrow_matches_packed::<kernels::Avx512F32>(12, (203, 600, 10));
     }
 }
 
-/// Packing a strip whose lines run along k (a transposed weight) is a transpose, done with
-/// AVX-512 gathers for f32 where the CPU has them: every width, depth and padding against the
-/// definition `dst[p·wide + i] = src[base + i·s_w + p]`, zeros past `w`.
-#[test]
-fn transposed_packing_is_the_definition() {
-    let mut rng = Lcg(5);
-    for &(w, wide, kc, s_w) in
-        &[(64, 64, 256, 784), (17, 64, 19, 40), (1, 16, 3, 5), (16, 16, 1, 16), (40, 64, 33, 300)]
-    {
-        let base = 3;
-        let src: Vec<f32> = (0..base + w * s_w + kc).map(|_| rng.next()).collect();
-        let mut dst = vec![f32::NAN; wide * kc];
-        pack_panel(&src, base, s_w, 1, w, wide, kc, &mut dst);
-        for p in 0..kc {
-            for i in 0..wide {
-                let want = if i < w { src[base + i * s_w + p] } else { 0.0 };
-                assert_eq!(dst[p * wide + i], want, "w {w} wide {wide} kc {kc}: element ({p}, {i})");
-            }
-        }
+/// `m × k · k × n` through kernel `K`'s packed path and the narrow path: the same bits.
+#[cfg(target_arch = "x86_64")]
+fn narrow_matches_packed<K: MicroKernel>(seed: u64, (m, k, n): (usize, usize, usize))
+where
+    K::T: PackBuffers + crate::ops::simd::SimdFloat,
+{
+    if !K::available() {
+        return;
     }
+    let mut rng = Lcg(seed);
+    let sa = make::<K::T>(&mut rng, m, k, Layout::RowMajor);
+    let sb = make::<K::T>(&mut rng, k, n, Layout::ColMajor);
+    let (a, b) = (view(&sa, m, k), view(&sb, k, n));
+    let (mut packed, mut narrowed) = (vec![K::T::ZERO; m * n], vec![K::T::ONE; m * n]);
+    gemm_threaded::<K>(a, b, &mut packed, 1);
+    assert!(narrow::gemm(a, b, &mut narrowed, 1, K::KC));
+    assert_eq!(packed, narrowed, "{}", K::NAME);
 }
 
 /// One row spread over threads (the output split into column chunks) gives the serial result.
