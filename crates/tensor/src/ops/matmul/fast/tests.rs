@@ -372,6 +372,28 @@ where
     assert_eq!(packed, narrowed, "{}", K::NAME);
 }
 
+/// Packing a strip whose lines run along k (a transposed weight) is a transpose, done for f32
+/// on AVX-512 by 16×16 register transposes and, at the edges, gathers: every width, depth and
+/// padding against the definition `dst[p·wide + i] = src[base + i·s_w + p]`, zeros past `w`.
+#[test]
+fn transposed_packing_is_the_definition() {
+    let mut rng = Lcg(5);
+    for &(w, wide, kc, s_w) in
+        &[(64, 64, 256, 784), (17, 64, 19, 40), (1, 16, 3, 5), (16, 16, 1, 16), (40, 64, 33, 300)]
+    {
+        let base = 3;
+        let src: Vec<f32> = (0..base + w * s_w + kc).map(|_| rng.next()).collect();
+        let mut dst = vec![f32::NAN; wide * kc];
+        pack_panel(&src, base, s_w, 1, w, wide, kc, &mut dst);
+        for p in 0..kc {
+            for i in 0..wide {
+                let want = if i < w { src[base + i * s_w + p] } else { 0.0 };
+                assert_eq!(dst[p * wide + i], want, "w {w} wide {wide} kc {kc}: element ({p}, {i})");
+            }
+        }
+    }
+}
+
 /// One row spread over threads (the output split into column chunks) gives the serial result.
 #[test]
 fn skinny_threaded_row_matches_serial() {
