@@ -19,6 +19,18 @@ fn quick_bench_prints_both_tables() {
 }
 
 #[test]
+fn bench_train_measures_the_rows_named_and_refuses_an_unknown_one() {
+    let out = kindling(&["bench", "train", "mlp_infer_b1", "--quick"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("mlp_infer_b1") && !stdout.contains("mlp_sgd_b128"), "wrong rows:\n{stdout}");
+    let out = kindling(&["bench", "train", "mlp_nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no row mlp_nope; the rows are mlp_sgd_b128, mlp_adam_b128"), "{stderr}");
+}
+
+#[test]
 fn unknown_command_fails_with_usage() {
     let out = kindling(&["frobnicate"]);
     assert!(!out.status.success());

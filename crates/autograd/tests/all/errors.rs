@@ -50,6 +50,12 @@ fn set_value_of_an_op_result() {
 }
 
 #[test]
+#[should_panic(expected = "update_value: only a leaf's value can be changed in place, not the result of an op")]
+fn update_value_of_an_op_result() {
+    param([1, 1]).exp().update_value(|v| v.fill(0.0));
+}
+
+#[test]
 #[should_panic(expected = "set_value: new value of shape [3] replaces one of shape [1, 1]")]
 fn set_value_changes_shape() {
     param([1, 1]).set_value(Tensor::ones([3]));
