@@ -8,6 +8,9 @@
 3. Every chapter page, opened in headless Chromium with all network names unresolvable (so
    nothing can come from a CDN), rendered every formula with KaTeX and loaded every image;
    theme/render-math.js records that on <html data-book-check=...>.
+4. At a desktop width (1280 px) and a phone width (390 px), no code block or table of any
+   page is wider than its box and no page is wider than the window: nothing hides off the
+   right edge.
 """
 import html
 import json
@@ -129,8 +132,33 @@ def check_includes(src):
     return problems
 
 
-def chromium(url):
+WIDTHS = (1280, 390)
+
+
+# Chromium will not make a window narrower than 500 px, so a phone's width is a frame of that
+# width in a small page that copies the framed page's report onto its own <html>.
+PHONE = """<!DOCTYPE html><html><body style="margin:0">
+<iframe id="page" src="%s" style="width:%dpx;height:900px;border:0"></iframe>
+<script>
+document.getElementById("page").addEventListener("load", function () {
+    var framed = this.contentDocument;
+    (function copy() {
+        var report = framed.documentElement.getAttribute("data-book-check");
+        if (report) document.documentElement.setAttribute("data-book-check", report);
+        else setTimeout(copy, 50);
+    })();
+});
+</script></body></html>
+"""
+
+
+def chromium(url, width):
     with tempfile.TemporaryDirectory() as profile:
+        if width < 500:
+            frame = os.path.join(profile, "frame.html")
+            with open(frame, "w", encoding="utf-8") as f:
+                f.write(PHONE % (html.escape(url), width))
+            url = "file://" + frame
         cmd = [
             os.environ.get("CHROMIUM", "chromium"),
             "--headless",
@@ -138,12 +166,14 @@ def chromium(url):
             "--disable-gpu",
             "--disable-quic",
             "--no-first-run",
+            "--allow-file-access-from-files",
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
             "--host-resolver-rules=MAP * ~NOTFOUND",
             "--user-data-dir=" + profile,
             "--virtual-time-budget=10000",
+            "--window-size=%d,900" % width,
             "--dump-dom",
             url,
         ]
@@ -158,7 +188,13 @@ def check_in_browser(root, pages):
     problems = []
     for page in pages:
         url = "file://" + os.path.abspath(os.path.join(root, page))
-        status = chromium(url)
+        for width in WIDTHS[1:]:
+            status = chromium(url, width)
+            if status is None:
+                problems.append("%s: the page did not report its status at %d px" % (page, width))
+                continue
+            problems += ["%s at %d px: %s" % (page, width, o) for o in status["overflowing"]]
+        status = chromium(url, WIDTHS[0])
         if status is None:
             problems.append("%s: the page did not report its status (render-math.js did not run)" % page)
             continue
@@ -168,6 +204,7 @@ def check_in_browser(root, pages):
             problems.append("%s: %d of %d formulas rendered" % (page, status["rendered"], status["formulas"]))
         if status["broken_images"]:
             problems.append("%s: images that did not load: %s" % (page, status["broken_images"]))
+        problems += ["%s at %d px: %s" % (page, WIDTHS[0], o) for o in status["overflowing"]]
         print(
             "check-book: %-28s %3d formulas rendered, %2d images loaded"
             % (page, status["rendered"], status["images"] - len(status["broken_images"]))

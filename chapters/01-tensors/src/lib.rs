@@ -1,8 +1,8 @@
 //! Chapter 1 of the Kindling book: tensors.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch01-tensors`) runs it and writes what the chapter shows.
-//! Your exercises are in [`exercises`]; check them with
+//! (`cargo run --release -p ch01-tensors`) runs it and writes what the chapter
+//! shows. Your exercises are in [`exercises`]; check them with
 //! `cargo test -p ch01-tensors --features learner`.
 
 use kindling_tensor::kernel_api::{versions, MatRef};
@@ -12,10 +12,12 @@ use std::time::Duration;
 pub mod exercises;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
@@ -25,28 +27,40 @@ pub fn one_of_each_rank() -> [Tensor<f32>; 4] {
     let scalar = Tensor::scalar(5.0f32); // rank 0: shape [], one element
     let vector = Tensor::from([1.0f32, 2.0, 3.0]); // rank 1: shape [3]
     let matrix = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]); // rank 2: shape [2, 2]
-    let cube = Tensor::from([[[1.0f32, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]); // rank 3: [2, 2, 2]
+    let cube =
+        // rank 3: [2, 2, 2]
+        Tensor::from([[[1.0f32, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]);
     [scalar, vector, matrix, cube]
 }
 
 /// `"rank 2, shape [2, 2], 4 elements, float32"`
 pub fn describe(t: &Tensor<f32>) -> String {
     let plural = if t.numel() == 1 { "" } else { "s" };
-    format!("rank {}, shape {:?}, {} element{plural}, {}", t.rank(), t.shape(), t.numel(), t.dtype().name())
+    format!(
+        "rank {}, shape {:?}, {} element{plural}, {}",
+        t.rank(),
+        t.shape(),
+        t.numel(),
+        t.dtype().name()
+    )
 }
 // ANCHOR_END: ranks
 
 // ANCHOR: creation
 /// The usual ways to make a tensor, each with a name for printing.
 pub fn made_in_different_ways() -> Vec<(&'static str, Tensor<f32>)> {
-    let mut rng = Rng::seed(42); // the same seed gives the same numbers on every machine
+    // the same seed gives the same numbers on every machine
+    let mut rng = Rng::seed(42);
     vec![
         ("Tensor::zeros([2, 3])", Tensor::zeros([2, 3])),
         ("Tensor::full([2, 2], 7.0)", Tensor::full([2, 2], 7.0)),
         ("Tensor::arange(6.0)", Tensor::arange(6.0)),
         ("Tensor::linspace(0.0, 1.0, 5)", Tensor::linspace(0.0, 1.0, 5)),
         ("Tensor::eye(3)", Tensor::eye(3)),
-        ("Tensor::randn([2, 3], &mut Rng::seed(42))", Tensor::randn([2, 3], &mut rng)),
+        (
+            "Tensor::randn([2, 3], &mut Rng::seed(42))",
+            Tensor::randn([2, 3], &mut rng),
+        ),
     ]
 }
 // ANCHOR_END: creation
@@ -58,11 +72,19 @@ pub fn views_share_storage() -> Vec<(&'static str, Tensor<f32>)> {
     let xt = x.t(); // shape [3, 2], strides [1, 3]: the same six numbers
     let row = x.select(0, 1); // the second row: shape [3], offset 3
     let col = x.narrow(1, 2, 1); // the last column: shape [2, 1], offset 2
-    let tiled = Tensor::from([1.0f32, 2.0, 3.0]).expand([4, 3]); // stride 0 along the new axis
+
+    // Stride 0 along the new axis: four rows that are one row in memory.
+    let tiled = Tensor::from([1.0f32, 2.0, 3.0]).expand([4, 3]);
     for v in [&xt, &row, &col] {
         assert!(v.shares_storage_with(&x)); // no copy was made
     }
-    vec![("x", x), ("x.t()", xt), ("x.select(0, 1)", row), ("x.narrow(1, 2, 1)", col), ("expand([4, 3])", tiled)]
+    vec![
+        ("x", x),
+        ("x.t()", xt),
+        ("x.select(0, 1)", row),
+        ("x.narrow(1, 2, 1)", col),
+        ("expand([4, 3])", tiled),
+    ]
 }
 // ANCHOR_END: views
 
@@ -84,12 +106,14 @@ pub fn broadcasting_examples() -> Vec<(&'static str, Tensor<f32>)> {
 // ANCHOR_END: broadcasting
 
 // ANCHOR: dense_shapes
-/// The shapes of a dense layer on a batch: X `[64, 100]` · W `[100, 50]` + b `[50]` → `[64, 50]`.
+/// The shapes of a dense layer on a batch: X `[64, 100]` · W `[100, 50]` + b `[50]`
+/// → `[64, 50]`.
 pub fn dense_layer_shapes() -> Vec<usize> {
     let mut rng = Rng::seed(0);
-    let x = Tensor::<f32>::randn([64, 100], &mut rng); // 64 examples, 100 features each
+    // 64 examples, 100 features each
+    let x = Tensor::<f32>::randn([64, 100], &mut rng);
     let w = Tensor::<f32>::randn([100, 50], &mut rng); // 100 inputs → 50 outputs
-    let b = Tensor::<f32>::zeros([50]); // one bias per output, broadcast over the batch
+    let b = Tensor::<f32>::zeros([50]); // one bias per output, broadcast over rows
     let z = &x.matmul(&w) + &b;
     let a = z.relu(); // elementwise: the shape does not change
     a.shape().to_vec()
@@ -111,9 +135,9 @@ pub fn matrix_algebra() -> Vec<(&'static str, Tensor<f32>)> {
     let a = Tensor::from([[1.0f32, 2.0], [3.0, 4.0]]);
     let b = Tensor::from([[5.0f32, 6.0], [7.0, 8.0]]);
     vec![
-        ("a.matmul(&b)", a.matmul(&b)),                           // [[19, 22], [43, 50]]
-        ("&a * &b (Hadamard)", &a * &b),                          // [[5, 12], [21, 32]]
-        ("a.t()", a.t()),                                         // [[1, 3], [2, 4]]
+        ("a.matmul(&b)", a.matmul(&b)), // [[19, 22], [43, 50]]
+        ("&a * &b (Hadamard)", &a * &b), // [[5, 12], [21, 32]]
+        ("a.t()", a.t()),               // [[1, 3], [2, 4]]
         ("a.matmul(&Tensor::eye(2))", a.matmul(&Tensor::eye(2))), // a again
     ]
 }
@@ -124,13 +148,14 @@ pub struct MatmulTiming {
     pub version: &'static str,
     pub n: usize,
     pub gflops: f64,
-    /// Largest difference from v1's result (every version computes the same product).
+    /// Largest difference from v1's result (every version computes the same
+    /// product).
     pub max_diff: f32,
 }
 
 // ANCHOR: time_versions
-/// Times the five versions of the matmul catalogue on n × n f32 matrices (best of `runs`).
-/// A product of two n × n matrices costs 2n³ floating-point operations.
+/// Times the five versions of the matmul catalogue on n × n f32 matrices (best of
+/// `runs`). A product of two n × n matrices costs 2n³ floating-point operations.
 pub fn time_matmul_versions(n: usize, runs: usize) -> Vec<MatmulTiming> {
     type Gemm = fn(MatRef<f32>, MatRef<f32>, &mut [f32]);
     let all: [(&str, Gemm); 5] = [
@@ -144,14 +169,22 @@ pub fn time_matmul_versions(n: usize, runs: usize) -> Vec<MatmulTiming> {
     let a = Tensor::<f32>::randn([n, n], &mut rng).to_vec();
     let b = Tensor::<f32>::randn([n, n], &mut rng).to_vec();
     let mut reference = vec![0.0f32; n * n];
-    versions::v1_naive(MatRef::row_major(&a, n, n), MatRef::row_major(&b, n, n), &mut reference);
+    versions::v1_naive(
+        MatRef::row_major(&a, n, n),
+        MatRef::row_major(&b, n, n),
+        &mut reference,
+    );
     let mut rows = Vec::new();
     for (version, gemm) in all {
         let mut c = vec![0.0f32; n * n];
         let (time, ()) = chapter_kit::best_of(runs, || {
             gemm(MatRef::row_major(&a, n, n), MatRef::row_major(&b, n, n), &mut c);
         });
-        let max_diff = c.iter().zip(&reference).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        let max_diff = c
+            .iter()
+            .zip(&reference)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
         rows.push(MatmulTiming { version, n, gflops: gflops(n, time), max_diff });
     }
     rows
@@ -163,10 +196,15 @@ fn gflops(n: usize, time: Duration) -> f64 {
 // ANCHOR_END: time_versions
 
 // ANCHOR: kernel_mode
-/// The same tensor program on the naive and on the fast kernels: same answer, different time.
-pub fn naive_and_fast<R>(program: impl Fn() -> R) -> ((Duration, R), (Duration, R)) {
-    let naive = with_kernel_mode(KernelMode::Naive, || chapter_kit::best_of(3, &program));
-    let fast = with_kernel_mode(KernelMode::Fast, || chapter_kit::best_of(3, &program));
+/// The same tensor program on the naive and on the fast kernels: same answer,
+/// different time.
+pub fn naive_and_fast<R>(
+    program: impl Fn() -> R,
+) -> ((Duration, R), (Duration, R)) {
+    let naive =
+        with_kernel_mode(KernelMode::Naive, || chapter_kit::best_of(3, &program));
+    let fast =
+        with_kernel_mode(KernelMode::Fast, || chapter_kit::best_of(3, &program));
     (naive, fast)
 }
 // ANCHOR_END: kernel_mode
@@ -178,7 +216,10 @@ mod tests {
     #[test]
     fn the_scalar_has_an_empty_shape() {
         let [scalar, vector, matrix, cube] = one_of_each_rank();
-        assert_eq!((scalar.rank(), scalar.shape(), scalar.numel()), (0, &[][..], 1));
+        assert_eq!(
+            (scalar.rank(), scalar.shape(), scalar.numel()),
+            (0, &[][..], 1)
+        );
         assert_eq!(vector.shape(), &[3]);
         assert_eq!(matrix.shape(), &[2, 2]);
         assert_eq!(cube.shape(), &[2, 2, 2]);
@@ -201,7 +242,8 @@ mod tests {
         let views = views_share_storage();
         assert_eq!(views[1].1.strides(), &[1, 3]);
         assert_eq!(views[4].1.strides(), &[0, 1]);
-        let (means, centered) = center_columns(&Tensor::from([[1.0f32, 10.0], [3.0, 30.0]]));
+        let (means, centered) =
+            center_columns(&Tensor::from([[1.0f32, 10.0], [3.0, 30.0]]));
         assert_eq!(means.to_vec(), [2.0, 20.0]);
         assert_eq!(centered.to_vec(), [-1.0, -10.0, 1.0, 10.0]);
     }
@@ -209,7 +251,12 @@ mod tests {
     #[test]
     fn every_matmul_version_computes_the_same_product() {
         for row in time_matmul_versions(67, 1) {
-            assert!(row.max_diff < 1e-3, "{} differs from v1 by {}", row.version, row.max_diff);
+            assert!(
+                row.max_diff < 1e-3,
+                "{} differs from v1 by {}",
+                row.version,
+                row.max_diff
+            );
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Chapter 1's demo: `cargo run --release -p ch01-tensors`.
 //!
-//! Prints tensors of every rank, views, broadcasting and the course's matrix examples, then
-//! times the five matmul versions and a few kernels on the naive and the fast path. Everything
-//! the book shows is written to `book/src/generated/01-tensors/`.
+//! Prints tensors of every rank, views, broadcasting and the course's matrix
+//! examples, then times the five matmul versions and a few kernels on the naive and
+//! the fast path. Everything the book shows is written to
+//! `book/src/generated/01-tensors/`.
 
 use ch01_tensors::*;
 use chapter_kit::{format_value, markdown_table, BarChart, Output};
@@ -33,15 +34,27 @@ fn main() -> std::io::Result<()> {
     out.write("broadcasting.txt", &listing(broadcasting_examples(), false))?;
 
     out.step("reductions: centering the columns");
-    let x = Tensor::from([[1.0f32, 10.0, 100.0], [2.0, 20.0, 200.0], [3.0, 60.0, 600.0]]);
+    let x = Tensor::from([
+        [1.0f32, 10.0, 100.0],
+        [2.0, 20.0, 200.0],
+        [3.0, 60.0, 600.0],
+    ]);
     let (means, centered) = center_columns(&x);
-    out.write("reductions.txt", &format!("x = {x}\n\nx.mean(0, true) = {means}\n\nx - means = {centered}\n"))?;
+    out.write(
+        "reductions.txt",
+        &format!(
+            "x = {x}\n\nx.mean(0, true) = {means}\n\nx - means = {centered}\n"
+        ),
+    )?;
 
     out.step("matrix algebra: the course's 2 × 2 examples");
     out.write("matrix-algebra.txt", &listing(matrix_algebra(), false))?;
     out.write(
         "dense-shapes.txt",
-        &format!("relu(X [64, 100] · W [100, 50] + b [50]) has shape {:?}\n", dense_layer_shapes()),
+        &format!(
+            "relu(X [64, 100] · W [100, 50] + b [50]) has shape {:?}\n",
+            dense_layer_shapes()
+        ),
     )?;
 
     out.step("timing the five matmul versions (best of 3 at each size)");
@@ -51,7 +64,10 @@ fn main() -> std::io::Result<()> {
         .map(|&n| {
             let rows = time_matmul_versions(n, 3);
             for r in &rows {
-                out.step(&format!("  {:>3}³ {:<20} {:>7.1} GFLOP/s", n, r.version, r.gflops));
+                out.step(&format!(
+                    "  {:>3}³ {:<20} {:>7.1} GFLOP/s",
+                    n, r.version, r.gflops
+                ));
             }
             rows
         })
@@ -71,7 +87,9 @@ fn main() -> std::io::Result<()> {
         versions::f32_kernel_name()
     );
     out.write("matmul-versions.md", &(machine + &markdown_table(&headers, &rows)))?;
-    let mut chart = BarChart::new("f32 matmul, 512 × 512 × 512", "GFLOP/s (log scale)").log_scale();
+    let mut chart =
+        BarChart::new("f32 matmul, 512 × 512 × 512", "GFLOP/s (log scale)")
+            .log_scale();
     for row in last {
         chart = chart.bar(row.version, row.gflops);
     }
@@ -99,8 +117,12 @@ fn listing(items: Vec<(&str, Tensor<f32>)>, debug: bool) -> String {
 
 /// The `//!` header of the fast matmul file, as markdown.
 fn catalogue() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../crates/tensor/src/ops/matmul/fast.rs");
-    let source = std::fs::read_to_string(path).expect("the tensor crate's fast.rs is in the workspace");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../crates/tensor/src/ops/matmul/fast.rs"
+    );
+    let source = std::fs::read_to_string(path)
+        .expect("the tensor crate's fast.rs is in the workspace");
     let mut md = String::new();
     for line in source.lines().take_while(|l| l.starts_with("//!")) {
         md.push_str(line.trim_start_matches("//!").strip_prefix(' ').unwrap_or(""));
@@ -130,8 +152,11 @@ fn naive_vs_fast_table(out: &Output) -> String {
         let ((naive, r1), (fast, r2)) = naive_and_fast(program);
         let same = r1.allclose(&r2, kindling_tensor::Tolerance::RELAXED);
         assert!(same, "{name}: the naive and fast kernels disagree");
-        let (naive_ms, fast_ms) = (naive.as_secs_f64() * 1e3, fast.as_secs_f64() * 1e3);
-        out.step(&format!("  {name:<34} naive {naive_ms:>8.2} ms   fast {fast_ms:>7.3} ms"));
+        let (naive_ms, fast_ms) =
+            (naive.as_secs_f64() * 1e3, fast.as_secs_f64() * 1e3);
+        out.step(&format!(
+            "  {name:<34} naive {naive_ms:>8.2} ms   fast {fast_ms:>7.3} ms"
+        ));
         rows.push(vec![
             format!("`{name}`"),
             format_value(naive_ms),

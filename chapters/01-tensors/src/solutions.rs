@@ -1,5 +1,5 @@
-//! Chapter 1: reference answers to the exercises in `exercises.rs`. The tests run against
-//! these unless you pass `--features learner`.
+//! Chapter 1: reference answers to the exercises in `exercises.rs`. The tests run
+//! against these unless you pass `--features learner`.
 
 use kindling_tensor::Tensor;
 
@@ -15,15 +15,26 @@ pub fn contiguous_strides(shape: &[usize]) -> Vec<usize> {
 }
 
 /// Exercise 1.2.
-pub fn storage_position(index: &[usize], strides: &[usize], offset: usize) -> usize {
+pub fn storage_position(
+    index: &[usize],
+    strides: &[usize],
+    offset: usize,
+) -> usize {
     offset + index.iter().zip(strides).map(|(i, s)| i * s).sum::<usize>()
 }
 
 /// Exercise 1.3.
 pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
     let rank = a.len().max(b.len());
-    // Size of axis `i` (counted from the left of the result) of a shape padded with 1s.
-    let size = |s: &[usize], i: usize| if i + s.len() < rank { 1 } else { s[i + s.len() - rank] };
+    // Size of axis `i` (counted from the left of the result) of a shape padded with
+    // 1s.
+    let size = |s: &[usize], i: usize| {
+        if i + s.len() < rank {
+            1
+        } else {
+            s[i + s.len() - rank]
+        }
+    };
     (0..rank)
         .map(|i| match (size(a, i), size(b, i)) {
             (x, y) if x == y => Some(x),
@@ -66,7 +77,11 @@ pub fn matmul_ipj(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32
 }
 
 /// Exercise 1.6.
-pub fn dense_relu(x: &Tensor<f32>, w: &Tensor<f32>, b: &Tensor<f32>) -> Tensor<f32> {
+pub fn dense_relu(
+    x: &Tensor<f32>,
+    w: &Tensor<f32>,
+    b: &Tensor<f32>,
+) -> Tensor<f32> {
     (&x.matmul(w) + b).relu()
 }
 

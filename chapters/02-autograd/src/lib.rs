@@ -1,8 +1,8 @@
 //! Chapter 2 of the Kindling book: automatic differentiation.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch02-autograd`) runs it and writes what the chapter shows.
-//! Your exercises are in [`exercises`]; check them with
+//! (`cargo run --release -p ch02-autograd`) runs it and writes what the chapter
+//! shows. Your exercises are in [`exercises`]; check them with
 //! `cargo test -p ch02-autograd --features learner`.
 
 use kindling_autograd::{no_grad, Variable};
@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 pub mod exercises;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
@@ -31,14 +33,16 @@ pub fn first_gradient(x: f64) -> (f64, f64) {
 // ANCHOR_END: first_gradient
 
 // ANCHOR: by_hand
-/// The same function as a list of elementary steps, run forwards, then backwards by hand.
-/// Each `_bar` is the derivative of y with respect to that intermediate (its adjoint).
+/// The same function as a list of elementary steps, run forwards, then backwards by
+/// hand. Each `_bar` is the derivative of y with respect to that intermediate (its
+/// adjoint).
 pub fn by_hand(x: f64) -> (f64, f64) {
     // Forward: every step is one elementary operation.
     let a = x * x; // a = x²
     let b = 3.0 * a + 1.0; // b = 3a + 1
     let y = b * b; // y = b²
-                   // Backward: start from dy/dy = 1 and apply each step's local derivative in reverse.
+                   // Backward: start from dy/dy = 1 and apply each step's local
+                   // derivative in reverse.
     let y_bar = 1.0;
     let b_bar = y_bar * 2.0 * b; // dy/db = 2b
     let a_bar = b_bar * 3.0; // db/da = 3
@@ -64,15 +68,16 @@ pub fn central_difference(f: impl Fn(f64) -> f64, x: f64, h: f64) -> f64 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Var(usize);
 
-/// One recorded value and, for each input it was computed from, the local derivative
-/// ∂(this value)/∂(that input).
+/// One recorded value and, for each input it was computed from, the local
+/// derivative ∂(this value)/∂(that input).
 struct Entry {
     value: f64,
     inputs: Vec<(usize, f64)>,
 }
 
-/// A minimal reverse-mode autodiff for scalars: every operation appends an entry, so the
-/// tape is in the order things were computed, which is a topological order of the graph.
+/// A minimal reverse-mode autodiff for scalars: every operation appends an entry,
+/// so the tape is in the order things were computed, which is a topological order
+/// of the graph.
 #[derive(Default)]
 pub struct Tape {
     entries: Vec<Entry>,
@@ -83,7 +88,8 @@ impl Tape {
         Tape::default()
     }
 
-    /// Records a value with its inputs and the local derivative with respect to each.
+    /// Records a value with its inputs and the local derivative with respect to
+    /// each.
     pub fn record(&mut self, value: f64, inputs: &[(Var, f64)]) -> Var {
         let inputs = inputs.iter().map(|&(v, d)| (v.0, d)).collect();
         self.entries.push(Entry { value, inputs });
@@ -125,14 +131,16 @@ impl Tape {
 
 // ANCHOR: tape_backward
 impl Tape {
-    /// d(output)/d(every entry): one sweep over the tape in reverse. When an entry is reached,
-    /// every use of it came later on the tape and has already added its share.
+    /// d(output)/d(every entry): one sweep over the tape in reverse. When an entry
+    /// is reached, every use of it came later on the tape and has already added its
+    /// share.
     pub fn gradients(&self, output: Var) -> Vec<f64> {
         let mut adjoint = vec![0.0; self.entries.len()];
         adjoint[output.0] = 1.0;
         for i in (0..=output.0).rev() {
             for &(input, local) in &self.entries[i].inputs {
-                adjoint[input] += adjoint[i] * local; // the chain rule, one edge at a time
+                // the chain rule, one edge at a time
+                adjoint[input] += adjoint[i] * local;
             }
         }
         adjoint
@@ -162,7 +170,10 @@ pub fn sin_5x3_on_tape(x: f64) -> (f64, f64) {
 // ANCHOR: elementwise_derivatives
 /// f'(x) at every point of `xs` for an elementwise f, in one backward pass: since
 /// y_i depends on x_i only, the gradient of Σ f(x_i) is the vector of f'(x_i).
-pub fn elementwise_derivative(xs: &Tensor<f64>, f: impl Fn(&Variable<f64>) -> Variable<f64>) -> Tensor<f64> {
+pub fn elementwise_derivative(
+    xs: &Tensor<f64>,
+    f: impl Fn(&Variable<f64>) -> Variable<f64>,
+) -> Tensor<f64> {
     let x = Variable::param(xs.clone());
     f(&x).sum_all().backward();
     x.grad().expect("x is a param")
@@ -170,8 +181,8 @@ pub fn elementwise_derivative(xs: &Tensor<f64>, f: impl Fn(&Variable<f64>) -> Va
 // ANCHOR_END: elementwise_derivatives
 
 // ANCHOR: softmax_jacobian
-/// The Jacobian of softmax at z, one row per backward pass: backpropagating the one-hot
-/// vector e_i gives row i, ∂s_i/∂z.
+/// The Jacobian of softmax at z, one row per backward pass: backpropagating the
+/// one-hot vector e_i gives row i, ∂s_i/∂z.
 pub fn softmax_jacobian_by_autograd(z: &[f64]) -> Vec<Vec<f64>> {
     let zv = Variable::param(Tensor::from_slice(z));
     let s = zv.softmax(-1);
@@ -188,37 +199,58 @@ pub fn softmax_jacobian_by_autograd(z: &[f64]) -> Vec<Vec<f64>> {
 // ANCHOR_END: softmax_jacobian
 
 // ANCHOR: accumulate
-/// Gradients add up until cleared; `no_grad` records nothing; `detach` cuts the graph.
+/// Gradients add up until cleared; `no_grad` records nothing; `detach` cuts the
+/// graph.
 pub fn accumulation_and_no_grad() -> Vec<(String, String)> {
     let w = Variable::param(Tensor::scalar(3.0f64));
     let mut log = Vec::new();
     for pass in 1..=2 {
         let loss = w.square(); // d(w²)/dw = 2w = 6
         loss.backward();
-        log.push((format!("after backward pass {pass}: w.grad()"), w.grad().unwrap().item().to_string()));
+        log.push((
+            format!("after backward pass {pass}: w.grad()"),
+            w.grad().unwrap().item().to_string(),
+        ));
     }
     w.zero_grad();
     (&w.square() * 0.5).backward(); // d(w²/2)/dw = w = 3
-    log.push(("after zero_grad and one more pass".to_string(), w.grad().unwrap().item().to_string()));
+    log.push((
+        "after zero_grad and one more pass".to_string(),
+        w.grad().unwrap().item().to_string(),
+    ));
     let frozen = no_grad(|| w.square()); // a constant: no graph was recorded
-    log.push(("no_grad(|| w.square()).requires_grad()".to_string(), frozen.requires_grad().to_string()));
+    log.push((
+        "no_grad(|| w.square()).requires_grad()".to_string(),
+        frozen.requires_grad().to_string(),
+    ));
     let cut = &w.detach() * &w; // the detached copy is treated as a constant 3
     w.zero_grad();
     cut.backward(); // d(3·w)/dw = 3
-    log.push(("(w.detach() * w): w.grad()".to_string(), w.grad().unwrap().item().to_string()));
+    log.push((
+        "(w.detach() * w): w.grad()".to_string(),
+        w.grad().unwrap().item().to_string(),
+    ));
     log
 }
 // ANCHOR_END: accumulate
 
 // ANCHOR: cost
-/// Times the forward pass of a tanh MLP (recording the graph) and the backward pass that
-/// follows, best of `runs`. Returns (forward, backward).
-pub fn forward_and_backward_time(batch: usize, width: usize, layers: usize, runs: usize) -> (Duration, Duration) {
+/// Times the forward pass of a tanh MLP (recording the graph) and the backward pass
+/// that follows, best of `runs`. Returns (forward, backward).
+pub fn forward_and_backward_time(
+    batch: usize,
+    width: usize,
+    layers: usize,
+    runs: usize,
+) -> (Duration, Duration) {
     let mut rng = Rng::seed(0);
     let x = Variable::constant(Tensor::<f32>::randn([batch, width], &mut rng));
     let scale = 1.0 / (width as f32).sqrt();
-    let weights: Vec<Variable<f32>> =
-        (0..layers).map(|_| Variable::param(&Tensor::<f32>::randn([width, width], &mut rng) * scale)).collect();
+    let weights: Vec<Variable<f32>> = (0..layers)
+        .map(|_| {
+            Variable::param(&Tensor::<f32>::randn([width, width], &mut rng) * scale)
+        })
+        .collect();
     let (mut best_forward, mut best_backward) = (Duration::MAX, Duration::MAX);
     for _ in 0..runs {
         weights.iter().for_each(|w| w.zero_grad());
@@ -230,7 +262,8 @@ pub fn forward_and_backward_time(batch: usize, width: usize, layers: usize, runs
         let loss = h.square().mean_all();
         let forward = start.elapsed();
         let start = Instant::now();
-        loss.backward(); // each layer: two matmuls (for the input and the weight) and tanh'
+        // each layer: two matmuls (for the input and the weight) and tanh'
+        loss.backward();
         let backward = start.elapsed();
         best_forward = best_forward.min(forward);
         best_backward = best_backward.min(backward);
@@ -263,7 +296,9 @@ mod tests {
         assert_eq!(y, 5f64.sin());
         assert!((dy - 15.0 * 5f64.cos()).abs() < 1e-12);
         assert!((dy - 4.254932781948).abs() < 1e-9);
-        let d = elementwise_derivative(&Tensor::from([1.0f64]), |x| (&x.square() * x).mul_scalar(5.0).sin());
+        let d = elementwise_derivative(&Tensor::from([1.0f64]), |x| {
+            (&x.square() * x).mul_scalar(5.0).sin()
+        });
         assert!((d.item() - dy).abs() < 1e-12);
     }
 
@@ -302,7 +337,8 @@ mod tests {
 
     #[test]
     fn accumulation_log() {
-        let values: Vec<String> = accumulation_and_no_grad().into_iter().map(|(_, v)| v).collect();
+        let values: Vec<String> =
+            accumulation_and_no_grad().into_iter().map(|(_, v)| v).collect();
         assert_eq!(values, ["6", "12", "3", "false", "3"]);
     }
 

@@ -1,9 +1,9 @@
 //! Chapter 2's demo: `cargo run --release -p ch02-autograd`.
 //!
-//! Differentiates the course's examples three ways (by hand, on the chapter's tape, with
-//! Kindling's autograd), compares finite differences, plots derivatives, builds the softmax
-//! Jacobian and measures what a backward pass costs. Everything the book shows is written to
-//! `book/src/generated/02-autograd/`.
+//! Differentiates the course's examples three ways (by hand, on the chapter's tape,
+//! with Kindling's autograd), compares finite differences, plots derivatives,
+//! builds the softmax Jacobian and measures what a backward pass costs. Everything
+//! the book shows is written to `book/src/generated/02-autograd/`.
 
 use ch02_autograd::*;
 use chapter_kit::{format_value, markdown_table, LineChart, Output};
@@ -36,7 +36,10 @@ fn main() -> std::io::Result<()> {
     let _ = writeln!(text, "Kindling autograd:  y = {y2}, dy/dx = {d2}");
     let x = Variable::param(Tensor::scalar(2.0f64));
     let y = (&(&x.square() * 3.0) + 1.0).square();
-    let _ = writeln!(text, "\nprinting the variables before backward:\nx = {x}\ny = {y}");
+    let _ = writeln!(
+        text,
+        "\nprinting the variables before backward:\nx = {x}\ny = {y}"
+    );
     out.write("first-gradient.txt", &text)?;
 
     out.step("finite differences: error against the step h");
@@ -49,7 +52,11 @@ fn main() -> std::io::Result<()> {
         fwd.push((h.log10(), ef.log10()));
         ctr.push((h.log10(), ec.log10()));
         if k % 8 == 0 {
-            rows.push(vec![format!("1e-{}", k / 4), format!("{ef:.1e}"), format!("{ec:.1e}")]);
+            rows.push(vec![
+                format!("1e-{}", k / 4),
+                format!("{ef:.1e}"),
+                format!("{ec:.1e}"),
+            ]);
         }
     }
     let chart = LineChart::new("Error of d/dx sin(x) at x = 1")
@@ -58,17 +65,30 @@ fn main() -> std::io::Result<()> {
         .series("forward difference", fwd)
         .series("central difference", ctr);
     out.write("differences.svg", &chart.to_svg())?;
-    out.write("differences.md", &markdown_table(&["h", "forward error", "central error"], &rows))?;
+    out.write(
+        "differences.md",
+        &markdown_table(&["h", "forward error", "central error"], &rows),
+    )?;
 
     out.step("sin(5x³) and its derivative by autograd");
     let xs = Tensor::linspace(-1.2f64, 1.2, 241);
-    let dys = elementwise_derivative(&xs, |x| (&x.square() * x).mul_scalar(5.0).sin());
+    let dys =
+        elementwise_derivative(&xs, |x| (&x.square() * x).mul_scalar(5.0).sin());
     let grid = xs.to_vec();
-    let f: Vec<(f64, f64)> = grid.iter().map(|&x| (x, (5.0 * x * x * x).sin())).collect();
-    let auto: Vec<(f64, f64)> = grid.iter().zip(dys.to_vec()).map(|(&x, d)| (x, d)).collect();
-    let formula: Vec<(f64, f64)> = grid.iter().map(|&x| (x, (5.0 * x * x * x).cos() * 15.0 * x * x)).collect();
-    let max_diff = auto.iter().zip(&formula).map(|(a, b)| (a.1 - b.1).abs()).fold(0.0, f64::max);
-    out.step(&format!("  largest difference between autograd and cos(5x³)·15x²: {max_diff:.1e}"));
+    let f: Vec<(f64, f64)> =
+        grid.iter().map(|&x| (x, (5.0 * x * x * x).sin())).collect();
+    let auto: Vec<(f64, f64)> =
+        grid.iter().zip(dys.to_vec()).map(|(&x, d)| (x, d)).collect();
+    let formula: Vec<(f64, f64)> =
+        grid.iter().map(|&x| (x, (5.0 * x * x * x).cos() * 15.0 * x * x)).collect();
+    let max_diff = auto
+        .iter()
+        .zip(&formula)
+        .map(|(a, b)| (a.1 - b.1).abs())
+        .fold(0.0, f64::max);
+    out.step(&format!(
+        "  largest difference between autograd and cos(5x³)·15x²: {max_diff:.1e}"
+    ));
     let chart = LineChart::new("y = sin(5x³) and dy/dx")
         .x_label("x")
         .series("sin(5x³)", f)
@@ -84,10 +104,16 @@ fn main() -> std::io::Result<()> {
     out.step("derivatives of sigmoid and tanh");
     let xs = Tensor::linspace(-5.0f64, 5.0, 201);
     let grid = xs.to_vec();
-    let pair = |d: Tensor<f64>| grid.iter().zip(d.to_vec()).map(|(&x, v)| (x, v)).collect::<Vec<_>>();
+    let pair = |d: Tensor<f64>| {
+        grid.iter().zip(d.to_vec()).map(|(&x, v)| (x, v)).collect::<Vec<_>>()
+    };
     let sig = elementwise_derivative(&xs, |x| x.sigmoid());
     let tanh = elementwise_derivative(&xs, |x| x.tanh());
-    let text = format!("max σ'(x) = {:.4}, max tanh'(x) = {:.4}\n", sig.max_all(), tanh.max_all());
+    let text = format!(
+        "max σ'(x) = {:.4}, max tanh'(x) = {:.4}\n",
+        sig.max_all(),
+        tanh.max_all()
+    );
     out.step(&format!("  {}", text.trim()));
     let chart = LineChart::new("Derivatives of two activations")
         .x_label("x")
@@ -108,7 +134,10 @@ fn main() -> std::io::Result<()> {
             cells
         })
         .collect();
-    out.write("softmax-jacobian.md", &markdown_table(&["row", "∂/∂z1", "∂/∂z2", "∂/∂z3", "row sum"], &rows))?;
+    out.write(
+        "softmax-jacobian.md",
+        &markdown_table(&["row", "∂/∂z1", "∂/∂z2", "∂/∂z3", "row sum"], &rows),
+    )?;
 
     out.step("gradients accumulate; no_grad and detach");
     let mut text = String::new();
@@ -132,7 +161,15 @@ fn main() -> std::io::Result<()> {
     }
     out.write(
         "backward-cost.md",
-        &markdown_table(&["batch × width", "forward (ms)", "backward (ms)", "backward / forward"], &rows),
+        &markdown_table(
+            &[
+                "batch × width",
+                "forward (ms)",
+                "backward (ms)",
+                "backward / forward",
+            ],
+            &rows,
+        ),
     )?;
 
     out.step("done");

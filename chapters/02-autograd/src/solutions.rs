@@ -1,5 +1,5 @@
-//! Chapter 2: reference answers to the exercises in `exercises.rs`. The tests run against
-//! these unless you pass `--features learner`.
+//! Chapter 2: reference answers to the exercises in `exercises.rs`. The tests run
+//! against these unless you pass `--features learner`.
 
 use crate::{Tape, Var};
 use kindling_autograd::Variable;
@@ -53,7 +53,10 @@ impl std::ops::Add for Dual {
 impl std::ops::Mul for Dual {
     type Output = Dual;
     fn mul(self, rhs: Dual) -> Dual {
-        Dual { value: self.value * rhs.value, deriv: self.deriv * rhs.value + self.value * rhs.deriv }
+        Dual {
+            value: self.value * rhs.value,
+            deriv: self.deriv * rhs.value + self.value * rhs.deriv,
+        }
     }
 }
 
@@ -69,19 +72,32 @@ pub fn softmax_jacobian(z: &[f64]) -> Vec<Vec<f64>> {
     let exps: Vec<f64> = z.iter().map(|v| (v - max).exp()).collect();
     let total: f64 = exps.iter().sum();
     let s: Vec<f64> = exps.iter().map(|e| e / total).collect();
-    (0..z.len()).map(|i| (0..z.len()).map(|j| s[i] * (f64::from(u8::from(i == j)) - s[j])).collect()).collect()
+    (0..z.len())
+        .map(|i| {
+            (0..z.len())
+                .map(|j| s[i] * (f64::from(u8::from(i == j)) - s[j]))
+                .collect()
+        })
+        .collect()
 }
 
 /// Exercise 2.6.
-pub fn dense_backward(x: &Tensor<f64>, w: &Tensor<f64>, dz: &Tensor<f64>) -> (Tensor<f64>, Tensor<f64>, Tensor<f64>) {
+pub fn dense_backward(
+    x: &Tensor<f64>,
+    w: &Tensor<f64>,
+    dz: &Tensor<f64>,
+) -> (Tensor<f64>, Tensor<f64>, Tensor<f64>) {
     let dx = dz.matmul(&w.t()); // [batch, out]·[out, in]
     let dw = x.t().matmul(dz); // [in, batch]·[batch, out]
-    let db = dz.sum(0, false); // b was broadcast over the batch: its gradient sums over it
+    let db = dz.sum(0, false); // b was broadcast: its gradient sums over the batch
     (dx, dw, db)
 }
 
 /// Exercise 2.7.
-pub fn jacobian(f: impl Fn(&Variable<f64>) -> Variable<f64>, x: &Tensor<f64>) -> Tensor<f64> {
+pub fn jacobian(
+    f: impl Fn(&Variable<f64>) -> Variable<f64>,
+    x: &Tensor<f64>,
+) -> Tensor<f64> {
     let xv = Variable::param(x.clone());
     let y = f(&xv);
     let (m, n) = (y.numel(), x.numel());

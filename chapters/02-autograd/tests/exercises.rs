@@ -1,6 +1,7 @@
-//! The checks of chapter 2's exercises. `cargo test -p ch02-autograd --features learner`
-//! runs them against your `src/exercises.rs`; without the feature, against the solutions.
-//! Every test name starts with its exercise number (`ex2_3_...` checks exercise 2.3).
+//! The checks of chapter 2's exercises. `cargo test -p ch02-autograd --features
+//! learner` runs them against your `src/exercises.rs`; without the feature, against
+//! the solutions. Every test name starts with its exercise number (`ex2_3_...`
+//! checks exercise 2.3).
 
 use ch02_autograd::checked::*;
 use ch02_autograd::Tape;
@@ -18,8 +19,9 @@ fn ex2_1_central_difference() {
     assert!(close(d, 12.0, 1e-8), "got {d}");
     let d = central_difference(f64::exp, 0.0, 1e-5);
     assert!(close(d, 1.0, 1e-9), "got {d}");
-    // The error of a central difference shrinks like h²: ten times smaller h, about a
-    // hundred times smaller error (while h is large enough that rounding does not matter).
+    // The error of a central difference shrinks like h²: ten times smaller h, about
+    // a hundred times smaller error (while h is large enough that rounding does not
+    // matter).
     let err = |h| (central_difference(f64::sin, 1.0, h) - 1f64.cos()).abs();
     let ratio = err(1e-2) / err(1e-3);
     assert!((90.0..110.0).contains(&ratio), "error ratio {ratio}");
@@ -32,7 +34,8 @@ fn ex2_2_sin_5x3_by_hand() {
     assert!(close(dy, 4.254932781948, 1e-11), "dy/dx at 1 is 15·cos 5, got {dy}");
     for x in [-1.3, -0.2, 0.0, 0.7, 1.1] {
         let (_, dy) = sin_5x3_by_hand(x);
-        let numeric = ch02_autograd::central_difference(|x| (5.0 * x * x * x).sin(), x, 1e-6);
+        let numeric =
+            ch02_autograd::central_difference(|x| (5.0 * x * x * x).sin(), x, 1e-6);
         assert!(close(dy, numeric, 1e-6), "x = {x}: {dy} vs {numeric}");
     }
 }
@@ -50,7 +53,11 @@ fn ex2_3_dual_numbers_give_the_course_fixture() {
 fn ex2_3_dual_numbers_through_sin_and_exp() {
     let x = Dual::variable(1.0);
     let y = (Dual::constant(5.0) * x * x * x).sin();
-    assert!(close(y.deriv, 15.0 * 5f64.cos(), 1e-12), "sin(5x³)' at 1: {}", y.deriv);
+    assert!(
+        close(y.deriv, 15.0 * 5f64.cos(), 1e-12),
+        "sin(5x³)' at 1: {}",
+        y.deriv
+    );
     // f(x) = x·e^x, f'(x) = (1 + x)·e^x.
     let x = Dual::variable(0.5);
     let y = x * x.exp();
@@ -87,13 +94,20 @@ fn ex2_5_softmax_jacobian() {
     ];
     for (i, row) in expected.iter().enumerate() {
         for (k, want) in row.iter().enumerate() {
-            assert!((j[i][k] - want).abs() < 1e-9, "J[{i}][{k}] = {}, expected {want}", j[i][k]);
+            assert!(
+                (j[i][k] - want).abs() < 1e-9,
+                "J[{i}][{k}] = {}, expected {want}",
+                j[i][k]
+            );
         }
     }
     // Large logits must not overflow; every row of the Jacobian sums to 0.
     let j = softmax_jacobian(&[1000.0, 999.0, -1000.0, 0.0]);
     for row in &j {
-        assert!(row.iter().all(|v| v.is_finite()) && row.iter().sum::<f64>().abs() < 1e-12);
+        assert!(
+            row.iter().all(|v| v.is_finite())
+                && row.iter().sum::<f64>().abs() < 1e-12
+        );
     }
 }
 
@@ -104,11 +118,18 @@ fn ex2_6_dense_backward_matches_autograd() {
     let w = Tensor::<f64>::randn([4, 3], &mut rng);
     let b = Tensor::<f64>::randn([3], &mut rng);
     let dz = Tensor::<f64>::randn([5, 3], &mut rng);
-    let (xv, wv, bv) = (Variable::param(x.clone()), Variable::param(w.clone()), Variable::param(b));
+    let (xv, wv, bv) = (
+        Variable::param(x.clone()),
+        Variable::param(w.clone()),
+        Variable::param(b),
+    );
     let z = &xv.matmul(&wv) + &bv;
     z.backward_with(&dz);
     let (dx, dw, db) = dense_backward(&x, &w, &dz);
-    assert_eq!((dx.shape(), dw.shape(), db.shape()), (&[5, 4][..], &[4, 3][..], &[3][..]));
+    assert_eq!(
+        (dx.shape(), dw.shape(), db.shape()),
+        (&[5, 4][..], &[4, 3][..], &[3][..])
+    );
     assert_close(&dx, &xv.grad().unwrap(), Tolerance::STRICT);
     assert_close(&dw, &wv.grad().unwrap(), Tolerance::STRICT);
     assert_close(&db, &bv.grad().unwrap(), Tolerance::STRICT);

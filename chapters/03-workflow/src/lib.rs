@@ -1,8 +1,8 @@
 //! Chapter 3 of the Kindling book: the workflow end to end, on linear regression.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch03-workflow`) runs it and writes what the chapter shows.
-//! Your exercises are in [`exercises`]; check them with
+//! (`cargo run --release -p ch03-workflow`) runs it and writes what the chapter
+//! shows. Your exercises are in [`exercises`]; check them with
 //! `cargo test -p ch03-workflow --features learner`.
 
 use kindling_autograd::{no_grad, Variable};
@@ -17,10 +17,12 @@ use std::path::Path;
 pub mod exercises;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
@@ -51,11 +53,22 @@ pub fn make_data(n: usize, seed: u64) -> Split {
     make_data_with(n, 0.8, NOISE, seed)
 }
 
-/// The same line with another noise level, and `train_fraction` of the rows to train on.
-pub fn make_data_with(n: usize, train_fraction: f64, noise: f32, seed: u64) -> Split {
+/// The same line with another noise level, and `train_fraction` of the rows to
+/// train on.
+pub fn make_data_with(
+    n: usize,
+    train_fraction: f64,
+    noise: f32,
+    seed: u64,
+) -> Split {
     let (x, y) = synthetic::linear(n, TRUE_WEIGHT, TRUE_BIAS, noise, seed);
-    // The positions 0..n in a seeded random order, cut into a training and a test part.
-    let parts = split::random_split_fractions(n, &[train_fraction, 1.0 - train_fraction], seed.wrapping_add(1));
+    // The positions 0..n in a seeded random order, cut into a training and a test
+    // part.
+    let parts = split::random_split_fractions(
+        n,
+        &[train_fraction, 1.0 - train_fraction],
+        seed.wrapping_add(1),
+    );
     let (train, test) = (&parts[0], &parts[1]);
     Split {
         x_train: take_rows(&x, train),
@@ -67,8 +80,8 @@ pub fn make_data_with(n: usize, train_fraction: f64, noise: f32, seed: u64) -> S
 // ANCHOR_END: data
 
 // ANCHOR: model
-/// The model: ŷ = w·x + b, one input and one output. `Linear` starts with w and b drawn
-/// uniformly from [−1, 1] (±1/√inputs, as PyTorch initialises it).
+/// The model: ŷ = w·x + b, one input and one output. `Linear` starts with w and b
+/// drawn uniformly from [−1, 1] (±1/√inputs, as PyTorch initialises it).
 pub fn make_model(rng: &mut Rng) -> Linear {
     Linear::new(1, 1, rng)
 }
@@ -81,32 +94,43 @@ pub fn weight_and_bias(model: &Linear) -> (f32, f32) {
 // ANCHOR_END: model
 
 // ANCHOR: train_loop
-/// The loss on the training data (before each update) and on the test data (after it), one
-/// value per epoch.
+/// The loss on the training data (before each update) and on the test data (after
+/// it), one value per epoch.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Curves {
     pub train: Vec<f64>,
     pub test: Vec<f64>,
 }
 
-/// Full-batch gradient descent, written out: every epoch looks at the whole training set once,
-/// takes one step, then measures the test loss.
-pub fn train_by_hand(model: &Linear, data: &Split, lr: f64, epochs: usize) -> Curves {
-    let mut optimizer = Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
-    let x_train = Variable::constant(data.x_train.clone()); // data never needs a gradient
+/// Full-batch gradient descent, written out: every epoch looks at the whole
+/// training set once, takes one step, then measures the test loss.
+pub fn train_by_hand(
+    model: &Linear,
+    data: &Split,
+    lr: f64,
+    epochs: usize,
+) -> Curves {
+    let mut optimizer =
+        Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
+    // data never needs a gradient
+    let x_train = Variable::constant(data.x_train.clone());
     let x_test = Variable::constant(data.x_test.clone());
     let mut curves = Curves::default();
     for _epoch in 0..epochs {
         model.train();
-        let prediction = model.forward(&x_train); // 1. forward: ŷ = w·x + b for every row
-        let loss = mse_loss(&prediction, &data.y_train, Reduction::Mean); // 2. how wrong, one number
+        // 1. forward: ŷ = w·x + b for every row
+        let prediction = model.forward(&x_train);
+        // 2. how wrong, one number
+        let loss = mse_loss(&prediction, &data.y_train, Reduction::Mean);
         optimizer.zero_grad(); // 3. forget the previous step's gradients
         loss.backward(); // 4. ∂loss/∂w and ∂loss/∂b into .grad()
         optimizer.step(); // 5. w ← w − lr·∂loss/∂w, and the same for b
         curves.train.push(f64::from(loss.item()));
 
         model.eval(); // evaluation mode, and no graph: we only measure
-        let test_loss = no_grad(|| mse_loss(&model.forward(&x_test), &data.y_test, Reduction::Mean).item());
+        let test_loss = no_grad(|| {
+            mse_loss(&model.forward(&x_test), &data.y_test, Reduction::Mean).item()
+        });
         curves.test.push(f64::from(test_loss));
     }
     curves
@@ -114,21 +138,33 @@ pub fn train_by_hand(model: &Linear, data: &Split, lr: f64, epochs: usize) -> Cu
 // ANCHOR_END: train_loop
 
 // ANCHOR: fit
-/// The same training with the engine: `Trainer::fit` runs the five moves per batch, evaluates
-/// on the test batches after each epoch and keeps a history (`loss`, `val_loss`, metrics).
-/// Here the whole training set is one batch, as in [`train_by_hand`].
-pub fn train_with_fit(model: &Linear, data: &Split, lr: f64, epochs: usize) -> History {
-    let mut optimizer = Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
+/// The same training with the engine: `Trainer::fit` runs the five moves per batch,
+/// evaluates on the test batches after each epoch and keeps a history (`loss`,
+/// `val_loss`, metrics). Here the whole training set is one batch, as in
+/// [`train_by_hand`].
+pub fn train_with_fit(
+    model: &Linear,
+    data: &Split,
+    lr: f64,
+    epochs: usize,
+) -> History {
+    let mut optimizer =
+        Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
     let train = vec![(data.x_train.clone(), data.y_train.clone())];
     let test = vec![(data.x_test.clone(), data.y_test.clone())];
     let mse = |out: &Variable, y: &Tensor<f32>| mse_loss(out, y, Reduction::Mean);
-    let mut trainer =
-        Trainer::new(model, &mut optimizer, mse).metric(RegressionError::new(ErrorKind::Mae)).progress(Progress::Quiet);
-    trainer.fit(&train, Some(&test), epochs).expect("no checkpoints are written").clone()
+    let mut trainer = Trainer::new(model, &mut optimizer, mse)
+        .metric(RegressionError::new(ErrorKind::Mae))
+        .progress(Progress::Quiet);
+    trainer
+        .fit(&train, Some(&test), epochs)
+        .expect("no checkpoints are written")
+        .clone()
 }
 
 /// Mini-batch SGD: a `DataLoader` deals the training set in shuffled batches of
-/// `batch_size`, a new order every epoch, so every epoch takes several smaller steps.
+/// `batch_size`, a new order every epoch, so every epoch takes several smaller
+/// steps.
 pub fn train_mini_batches(
     model: &Linear,
     data: &Split,
@@ -137,20 +173,29 @@ pub fn train_mini_batches(
     batch_size: usize,
     seed: u64,
 ) -> History {
-    let mut optimizer = Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
-    let train = DataLoader::new(TensorDataset::new(data.x_train.clone(), data.y_train.clone()), batch_size)
-        .shuffle(true)
-        .seed(seed);
+    let mut optimizer =
+        Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
+    let train = DataLoader::new(
+        TensorDataset::new(data.x_train.clone(), data.y_train.clone()),
+        batch_size,
+    )
+    .shuffle(true)
+    .seed(seed);
     let test = vec![(data.x_test.clone(), data.y_test.clone())];
     let mse = |out: &Variable, y: &Tensor<f32>| mse_loss(out, y, Reduction::Mean);
-    let mut trainer = Trainer::new(model, &mut optimizer, mse).progress(Progress::Quiet);
-    trainer.fit(&train, Some(&test), epochs).expect("no checkpoints are written").clone()
+    let mut trainer =
+        Trainer::new(model, &mut optimizer, mse).progress(Progress::Quiet);
+    trainer
+        .fit(&train, Some(&test), epochs)
+        .expect("no checkpoints are written")
+        .clone()
 }
 // ANCHOR_END: fit
 
 // ANCHOR: least_squares
 /// The exact minimiser of the mean squared error of a line through (x, y):
-/// w = cov(x, y) / var(x), b = mean(y) − w·mean(x). No iterations, no learning rate.
+/// w = cov(x, y) / var(x), b = mean(y) − w·mean(x). No iterations, no learning
+/// rate.
 pub fn least_squares(x: &[f32], y: &[f32]) -> (f64, f64) {
     let n = x.len() as f64;
     let mean_x = x.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
@@ -179,14 +224,22 @@ pub struct StepReport {
 }
 
 /// Runs one full-batch step and reports the gradients and the move.
-pub fn inspect_one_step(model: &Linear, x: &Tensor<f32>, y: &Tensor<f32>, lr: f64) -> StepReport {
+pub fn inspect_one_step(
+    model: &Linear,
+    x: &Tensor<f32>,
+    y: &Tensor<f32>,
+    lr: f64,
+) -> StepReport {
     let before = weight_and_bias(model);
-    let mut optimizer = Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
+    let mut optimizer =
+        Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
     let prediction = model.forward(&Variable::constant(x.clone()));
     let loss = mse_loss(&prediction, y, Reduction::Mean);
     optimizer.zero_grad();
     loss.backward();
-    let grad = |p: &Variable| p.grad().expect("a parameter used in the loss has a gradient").item();
+    let grad = |p: &Variable| {
+        p.grad().expect("a parameter used in the loss has a gradient").item()
+    };
     let autograd = (grad(&model.weight), grad(model.bias.as_ref().expect("bias")));
 
     let residual = &prediction.value() - y; // ŷ − y, [n, 1]
@@ -197,12 +250,12 @@ pub fn inspect_one_step(model: &Linear, x: &Tensor<f32>, y: &Tensor<f32>, lr: f6
 // ANCHOR_END: one_step
 
 // ANCHOR: save_load
-/// Saves the model's state dict (its parameters by name) as safetensors, then builds a new,
-/// differently initialised model and loads the file into it.
+/// Saves the model's state dict (its parameters by name) as safetensors, then
+/// builds a new, differently initialised model and loads the file into it.
 pub fn save_and_reload(model: &Linear, path: &Path, rng: &mut Rng) -> Linear {
     model.save(path).expect("the folder is writable");
-    let restored = make_model(rng); // random weights...
-    restored.load(path).expect("the file was just written"); // ...replaced by the saved ones
+    let restored = make_model(rng); // random weights, replaced by the saved ones:
+    restored.load(path).expect("the file was just written");
     restored
 }
 // ANCHOR_END: save_load
@@ -220,19 +273,31 @@ pub fn flexible_model(rng: &mut Rng) -> Sequential {
 }
 
 /// Trains any model full-batch with Adam and records both curves.
-pub fn train_curves(model: &dyn Forward, data: &Split, lr: f64, epochs: usize) -> Curves {
-    let mut optimizer = Adam::new(model.parameters(), AdamConfig { lr, ..Default::default() });
-    let (x_train, x_test) = (Variable::constant(data.x_train.clone()), Variable::constant(data.x_test.clone()));
+pub fn train_curves(
+    model: &dyn Forward,
+    data: &Split,
+    lr: f64,
+    epochs: usize,
+) -> Curves {
+    let mut optimizer =
+        Adam::new(model.parameters(), AdamConfig { lr, ..Default::default() });
+    let (x_train, x_test) = (
+        Variable::constant(data.x_train.clone()),
+        Variable::constant(data.x_test.clone()),
+    );
     let mut curves = Curves::default();
     for _ in 0..epochs {
         model.train();
-        let loss = mse_loss(&model.forward(&x_train), &data.y_train, Reduction::Mean);
+        let loss =
+            mse_loss(&model.forward(&x_train), &data.y_train, Reduction::Mean);
         optimizer.zero_grad();
         loss.backward();
         optimizer.step();
         curves.train.push(f64::from(loss.item()));
         model.eval();
-        let test = no_grad(|| mse_loss(&model.forward(&x_test), &data.y_test, Reduction::Mean).item());
+        let test = no_grad(|| {
+            mse_loss(&model.forward(&x_test), &data.y_test, Reduction::Mean).item()
+        });
         curves.test.push(f64::from(test));
     }
     curves
@@ -260,8 +325,13 @@ mod tests {
         let model = make_model(&mut Rng::seed(0));
         let curves = train_by_hand(&model, &data, 0.5, 400);
         let (w, b) = weight_and_bias(&model);
-        let (w_ls, b_ls) = least_squares(&data.x_train.to_vec(), &data.y_train.to_vec());
-        assert!((f64::from(w) - w_ls).abs() < 1e-3 && (f64::from(b) - b_ls).abs() < 1e-3, "{w} {b} vs {w_ls} {b_ls}");
+        let (w_ls, b_ls) =
+            least_squares(&data.x_train.to_vec(), &data.y_train.to_vec());
+        assert!(
+            (f64::from(w) - w_ls).abs() < 1e-3
+                && (f64::from(b) - b_ls).abs() < 1e-3,
+            "{w} {b} vs {w_ls} {b_ls}"
+        );
         assert!(curves.train[0] > 10.0 * curves.train[399]);
     }
 
@@ -281,14 +351,18 @@ mod tests {
         let data = make_data(40, 1);
         let model = make_model(&mut Rng::seed(2));
         let r = inspect_one_step(&model, &data.x_train, &data.y_train, 0.1);
-        assert!((r.autograd.0 - r.formula.0).abs() < 1e-5 && (r.autograd.1 - r.formula.1).abs() < 1e-5);
+        assert!(
+            (r.autograd.0 - r.formula.0).abs() < 1e-5
+                && (r.autograd.1 - r.formula.1).abs() < 1e-5
+        );
         assert!((r.after.0 - (r.before.0 - 0.1 * r.autograd.0)).abs() < 1e-6);
     }
 
     #[test]
     fn save_and_reload_round_trips() {
         let model = make_model(&mut Rng::seed(3));
-        let path = std::env::temp_dir().join(format!("ch03-lib-{}.safetensors", std::process::id()));
+        let path = std::env::temp_dir()
+            .join(format!("ch03-lib-{}.safetensors", std::process::id()));
         let restored = save_and_reload(&model, &path, &mut Rng::seed(4));
         assert_eq!(weight_and_bias(&model), weight_and_bias(&restored));
         let _ = std::fs::remove_file(path);

@@ -1,5 +1,5 @@
-//! Chapter 3: reference answers to the exercises in `exercises.rs`. The tests run against
-//! these unless you pass `--features learner`.
+//! Chapter 3: reference answers to the exercises in `exercises.rs`. The tests run
+//! against these unless you pass `--features learner`.
 
 use crate::{take_rows, Split};
 use kindling_autograd::{no_grad, Variable};
@@ -9,7 +9,12 @@ use kindling_tensor::{Rng, Tensor};
 use std::path::Path;
 
 /// Exercise 3.1.
-pub fn train_test_split(x: &Tensor<f32>, y: &Tensor<f32>, train_fraction: f64, seed: u64) -> Split {
+pub fn train_test_split(
+    x: &Tensor<f32>,
+    y: &Tensor<f32>,
+    train_fraction: f64,
+    seed: u64,
+) -> Split {
     let n = x.shape()[0];
     let order = Rng::seed(seed).permutation(n);
     let cut = (n as f64 * train_fraction).round() as usize;
@@ -52,8 +57,15 @@ pub fn sgd_step(params: &[Variable], lr: f32) {
 }
 
 /// Exercise 3.5.
-pub fn train_loop(model: &Linear, x: &Tensor<f32>, y: &Tensor<f32>, lr: f64, epochs: usize) -> Vec<f64> {
-    let mut optimizer = Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
+pub fn train_loop(
+    model: &Linear,
+    x: &Tensor<f32>,
+    y: &Tensor<f32>,
+    lr: f64,
+    epochs: usize,
+) -> Vec<f64> {
+    let mut optimizer =
+        Sgd::new(model.parameters(), SgdConfig { lr, ..Default::default() });
     let x = Variable::constant(x.clone());
     let mut losses = Vec::with_capacity(epochs);
     for _ in 0..epochs {

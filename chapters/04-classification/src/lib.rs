@@ -1,14 +1,15 @@
 //! Chapter 4 of the Kindling book: classification with neural networks.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch04-classification`) runs it and writes what the chapter shows.
-//! Your exercises are in [`exercises`]; check them with
+//! (`cargo run --release -p ch04-classification`) runs it and writes what the
+//! chapter shows. Your exercises are in [`exercises`]; check them with
 //! `cargo test -p ch04-classification --features learner`.
 
 use kindling_autograd::Variable;
 use kindling_data::{synthetic, DataLoader, TensorDataset};
 use kindling_nn::{
-    binary_cross_entropy_with_logits, cross_entropy, module, Forward, Linear, Module, ReLU, Reduction, Sequential, Tanh,
+    binary_cross_entropy_with_logits, cross_entropy, module, Forward, Linear,
+    Module, ReLU, Reduction, Sequential, Tanh,
 };
 use kindling_optim::{Adam, AdamConfig};
 use kindling_tensor::{Rng, Tensor};
@@ -18,16 +19,18 @@ use kindling_train::{History, Progress, Trainer};
 pub mod exercises;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
 // ANCHOR: squash
-/// The logistic sigmoid 1/(1 + e^(−z)), evaluated so that no exponential can overflow: for
-/// negative z it uses the equal form e^z/(1 + e^z).
+/// The logistic sigmoid 1/(1 + e^(−z)), evaluated so that no exponential can
+/// overflow: for negative z it uses the equal form e^z/(1 + e^z).
 pub fn sigmoid(z: f64) -> f64 {
     if z >= 0.0 {
         1.0 / (1.0 + (-z).exp())
@@ -37,8 +40,8 @@ pub fn sigmoid(z: f64) -> f64 {
     }
 }
 
-/// Softmax with the largest score subtracted first: the result is the same (the factor
-/// e^(−max) cancels), but every exponent is ≤ 0, so nothing overflows.
+/// Softmax with the largest score subtracted first: the result is the same (the
+/// factor e^(−max) cancels), but every exponent is ≤ 0, so nothing overflows.
 pub fn softmax(z: &[f64]) -> Vec<f64> {
     let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let exps: Vec<f64> = z.iter().map(|&v| (v - max).exp()).collect();
@@ -57,8 +60,8 @@ pub struct Data {
     pub y_test: Tensor<i64>,
 }
 
-/// Two rings (radius 1 and 0.5): class 0 outside, class 1 inside. 1000 points to train on,
-/// 500 fresh ones to test on.
+/// Two rings (radius 1 and 0.5): class 0 outside, class 1 inside. 1000 points to
+/// train on, 500 fresh ones to test on.
 pub fn circles_data(seed: u64) -> Data {
     let (x_train, y_train) = synthetic::circles(1000, 0.5, 0.08, seed);
     let (x_test, y_test) = synthetic::circles(500, 0.5, 0.08, seed.wrapping_add(1));
@@ -90,9 +93,15 @@ pub enum Activation {
     Tanh,
 }
 
-/// 2 → hidden → hidden → `outputs`, with `activation` after each hidden layer. The last layer
-/// has no activation: it outputs logits (one for a binary head, K for K classes).
-pub fn mlp(hidden: usize, outputs: usize, activation: Activation, rng: &mut Rng) -> Sequential {
+/// 2 → hidden → hidden → `outputs`, with `activation` after each hidden layer. The
+/// last layer has no activation: it outputs logits (one for a binary head, K for K
+/// classes).
+pub fn mlp(
+    hidden: usize,
+    outputs: usize,
+    activation: Activation,
+    rng: &mut Rng,
+) -> Sequential {
     let mut model = Sequential::new();
     for inputs in [2, hidden] {
         model.push(Linear::new(inputs, hidden, rng));
@@ -112,8 +121,8 @@ pub fn linear_classifier(rng: &mut Rng) -> Sequential {
 // ANCHOR_END: models
 
 // ANCHOR: binary_loss
-/// The binary head's loss: BCE on the raw logit (`[B, 1]`), with the 0/1 labels as floats.
-/// The sigmoid happens inside the loss, in its stable fused form.
+/// The binary head's loss: BCE on the raw logit (`[B, 1]`), with the 0/1 labels as
+/// floats. The sigmoid happens inside the loss, in its stable fused form.
 pub fn binary_loss(logits: &Variable, labels: &Tensor<i64>) -> Variable {
     let targets = labels.cast::<f32>().reshape([-1, 1]);
     binary_cross_entropy_with_logits(logits, &targets, None, None, Reduction::Mean)
@@ -121,8 +130,8 @@ pub fn binary_loss(logits: &Variable, labels: &Tensor<i64>) -> Variable {
 // ANCHOR_END: binary_loss
 
 // ANCHOR: train
-/// Adam on mini-batches of 32 (reshuffled every epoch), tracking accuracy on the training
-/// batches and on the test set after every epoch.
+/// Adam on mini-batches of 32 (reshuffled every epoch), tracking accuracy on the
+/// training batches and on the test set after every epoch.
 pub fn train_classifier(
     model: &dyn Forward,
     data: &Data,
@@ -131,19 +140,29 @@ pub fn train_classifier(
     epochs: usize,
     seed: u64,
 ) -> History {
-    let train =
-        DataLoader::new(TensorDataset::new(data.x_train.clone(), data.y_train.clone()), 32).shuffle(true).seed(seed);
+    let train = DataLoader::new(
+        TensorDataset::new(data.x_train.clone(), data.y_train.clone()),
+        32,
+    )
+    .shuffle(true)
+    .seed(seed);
     let test = vec![(data.x_test.clone(), data.y_test.clone())];
-    let mut optimizer = Adam::new(model.parameters(), AdamConfig { lr, ..Default::default() });
-    let mut trainer = Trainer::new(model, &mut optimizer, loss).metric(Accuracy::new()).progress(Progress::Quiet);
-    trainer.fit(&train, Some(&test), epochs).expect("no checkpoints are written").clone()
+    let mut optimizer =
+        Adam::new(model.parameters(), AdamConfig { lr, ..Default::default() });
+    let mut trainer = Trainer::new(model, &mut optimizer, loss)
+        .metric(Accuracy::new())
+        .progress(Progress::Quiet);
+    trainer
+        .fit(&train, Some(&test), epochs)
+        .expect("no checkpoints are written")
+        .clone()
 }
 // ANCHOR_END: train
 
 // ANCHOR: multiclass_model
-/// A multi-class network as a plain struct: a body that makes features and a head that turns
-/// them into K logits. `module!` registers the two fields, so parameters are named
-/// `body.0.weight`, ..., `head.weight`, `head.bias`.
+/// A multi-class network as a plain struct: a body that makes features and a head
+/// that turns them into K logits. `module!` registers the two fields, so parameters
+/// are named `body.0.weight`, ..., `head.weight`, `head.bias`.
 pub struct SpiralNet {
     body: Sequential,
     head: Linear,
@@ -175,21 +194,40 @@ pub fn multiclass_loss(logits: &Variable, labels: &Tensor<i64>) -> Variable {
 // ANCHOR_END: multiclass_model
 
 // ANCHOR: fixtures
-/// Fixture 16: a one-input logistic model z = w·x + b with w = 1, b = −0.5 at x = 0.7, so the
-/// logit is 0.2, and the label is 1. Returns (ŷ, loss, ∂L/∂z, ∂L/∂w) from autograd.
+/// Fixture 16: a one-input logistic model z = w·x + b with w = 1, b = −0.5 at x =
+/// 0.7, so the logit is 0.2, and the label is 1. Returns (ŷ, loss, ∂L/∂z, ∂L/∂w)
+/// from autograd.
 pub fn bce_fixture() -> (f64, f64, f64, f64) {
-    let (w, b) = (Variable::param(Tensor::from([[1.0f64]])), Variable::param(Tensor::from([-0.5f64])));
+    let (w, b) = (
+        Variable::param(Tensor::from([[1.0f64]])),
+        Variable::param(Tensor::from([-0.5f64])),
+    );
     let x = Variable::constant(Tensor::from([[0.7f64]]));
     let z = &x.matmul(&w) + &b; // [1, 1]
     z.retain_grad(); // keep ∂L/∂z, an intermediate, for inspection
-    let loss = binary_cross_entropy_with_logits(&z, &Tensor::from([[1.0]]), None, None, Reduction::Mean);
+    let loss = binary_cross_entropy_with_logits(
+        &z,
+        &Tensor::from([[1.0]]),
+        None,
+        None,
+        Reduction::Mean,
+    );
     loss.backward();
     let y_hat = z.value().sigmoid().item();
-    (y_hat, loss.item(), z.grad().expect("retained").item(), w.grad().expect("param").item())
+    (
+        y_hat,
+        loss.item(),
+        z.grad().expect("retained").item(),
+        w.grad().expect("param").item(),
+    )
 }
 
-/// Cross-entropy of `logits` `[N, C]` against `labels`, with the gradient ∂L/∂logits, in f64.
-pub fn cross_entropy_with_gradient(logits: &[Vec<f64>], labels: &[i64]) -> (f64, Vec<Vec<f64>>) {
+/// Cross-entropy of `logits` `[N, C]` against `labels`, with the gradient
+/// ∂L/∂logits, in f64.
+pub fn cross_entropy_with_gradient(
+    logits: &[Vec<f64>],
+    labels: &[i64],
+) -> (f64, Vec<Vec<f64>>) {
     let (n, c) = (logits.len(), logits[0].len());
     let z = Variable::param(Tensor::from_vec(logits.concat(), [n, c]));
     let loss = cross_entropy(&z, &Tensor::from_vec(labels.to_vec(), [n]));
@@ -200,29 +238,40 @@ pub fn cross_entropy_with_gradient(logits: &[Vec<f64>], labels: &[i64]) -> (f64,
 // ANCHOR_END: fixtures
 
 // ANCHOR: jacobian_chain
-/// ∂L/∂z for L = −ln s_t, s = softmax(z), the long way: the gradient with respect to the
-/// probabilities, then back through the softmax Jacobian J_kj = s_k(δ_kj − s_j).
-pub fn cross_entropy_gradient_through_jacobian(z: &[f64], target: usize) -> Vec<f64> {
+/// ∂L/∂z for L = −ln s_t, s = softmax(z), the long way: the gradient with respect
+/// to the probabilities, then back through the softmax Jacobian J_kj = s_k(δ_kj −
+/// s_j).
+pub fn cross_entropy_gradient_through_jacobian(
+    z: &[f64],
+    target: usize,
+) -> Vec<f64> {
     let s = softmax(z);
     let k = z.len();
     // ∂L/∂s_k is −1/s_t for k = t and 0 elsewhere.
-    let dl_ds: Vec<f64> = (0..k).map(|i| if i == target { -1.0 / s[target] } else { 0.0 }).collect();
+    let dl_ds: Vec<f64> =
+        (0..k).map(|i| if i == target { -1.0 / s[target] } else { 0.0 }).collect();
     // ∂L/∂z_j = Σ_k ∂L/∂s_k · J_kj: the vector-Jacobian product.
-    (0..k).map(|j| (0..k).map(|i| dl_ds[i] * s[i] * (f64::from(u8::from(i == j)) - s[j])).sum()).collect()
+    (0..k)
+        .map(|j| {
+            (0..k)
+                .map(|i| dl_ds[i] * s[i] * (f64::from(u8::from(i == j)) - s[j]))
+                .sum()
+        })
+        .collect()
 }
 // ANCHOR_END: jacobian_chain
 
 // ANCHOR: pitfalls
-/// −ln softmax(z)_t computed the way it is written: exponentials first, no max subtracted,
-/// then a quotient, then a log. In f32.
+/// −ln softmax(z)_t computed the way it is written: exponentials first, no max
+/// subtracted, then a quotient, then a log. In f32.
 pub fn cross_entropy_written_out(z: &[f32], target: usize) -> f32 {
     let exps: Vec<f32> = z.iter().map(|v| v.exp()).collect();
     let p = exps[target] / exps.iter().sum::<f32>();
     -p.ln()
 }
 
-/// The same after a stable softmax: no overflow any more, but a probability can still
-/// round to 0 before the log sees it.
+/// The same after a stable softmax: no overflow any more, but a probability can
+/// still round to 0 before the log sees it.
 pub fn cross_entropy_after_softmax(z: &[f32], target: usize) -> f32 {
     let probs = Tensor::from_slice(z).softmax(-1).to_vec();
     -probs[target].ln()
@@ -234,9 +283,12 @@ pub fn cross_entropy_fused(z: &[f32], target: usize) -> f32 {
     cross_entropy(&logits, &Tensor::from([target as i64])).item()
 }
 
-/// The mistake of applying softmax *before* `cross_entropy`: returns (loss, ‖∂L/∂z‖) for the
-/// correct use and for the doubled softmax, at the same logits.
-pub fn softmax_before_cross_entropy(z: &[f32], target: usize) -> ((f32, f32), (f32, f32)) {
+/// The mistake of applying softmax *before* `cross_entropy`: returns (loss,
+/// ‖∂L/∂z‖) for the correct use and for the doubled softmax, at the same logits.
+pub fn softmax_before_cross_entropy(
+    z: &[f32],
+    target: usize,
+) -> ((f32, f32), (f32, f32)) {
     let run = |double: bool| {
         let logits = Variable::param(Tensor::from_vec(z.to_vec(), [1, z.len()]));
         let input = if double { logits.softmax(-1) } else { logits.clone() };
@@ -279,11 +331,15 @@ mod tests {
 
     #[test]
     fn fixtures_17_and_18_cross_entropy() {
-        let (loss, grad) = cross_entropy_with_gradient(&[vec![2.0, 1.0, 0.1]], &[1]);
+        let (loss, grad) =
+            cross_entropy_with_gradient(&[vec![2.0, 1.0, 0.1]], &[1]);
         assert!((loss - 1.4170300163).abs() < 1e-9);
         let s = softmax(&[2.0, 1.0, 0.1]);
         assert!((grad[0][1] - (s[1] - 1.0)).abs() < 1e-12);
-        let (loss, grad) = cross_entropy_with_gradient(&[vec![0.2, -1.0], vec![1.5, 0.3]], &[0, 1]);
+        let (loss, grad) = cross_entropy_with_gradient(
+            &[vec![0.2, -1.0], vec![1.5, 0.3]],
+            &[0, 1],
+        );
         assert!((loss - 0.8632824673).abs() < 1e-9);
         let want = [[-0.1157376083, 0.1157376083], [0.3842623917, -0.3842623917]];
         for (row, w) in grad.iter().zip(want) {
@@ -322,7 +378,18 @@ mod tests {
     #[test]
     fn parameter_names_come_from_the_fields() {
         let net = SpiralNet::new(8, 3, &mut Rng::seed(0));
-        let names: Vec<String> = net.named_parameters().into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["body.0.weight", "body.0.bias", "body.2.weight", "body.2.bias", "head.weight", "head.bias"]);
+        let names: Vec<String> =
+            net.named_parameters().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "body.0.weight",
+                "body.0.bias",
+                "body.2.weight",
+                "body.2.bias",
+                "head.weight",
+                "head.bias"
+            ]
+        );
     }
 }

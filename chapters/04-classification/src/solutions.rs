@@ -1,12 +1,13 @@
-//! Chapter 4: reference answers to the exercises in `exercises.rs`. The tests run against
-//! these unless you pass `--features learner`.
+//! Chapter 4: reference answers to the exercises in `exercises.rs`. The tests run
+//! against these unless you pass `--features learner`.
 
 use kindling_autograd::Variable;
 use kindling_nn::{module, Forward, Linear};
 use kindling_tensor::{Rng, Tensor};
 
-/// Exercise 4.1. For z ≥ 0, −ln(1 + e^(−z)) is already safe; for z < 0 multiply inside by
-/// e^z: ln σ(z) = z − ln(1 + e^z). Together: min(z, 0) − ln(1 + e^(−|z|)).
+/// Exercise 4.1. For z ≥ 0, −ln(1 + e^(−z)) is already safe; for z < 0 multiply
+/// inside by e^z: ln σ(z) = z − ln(1 + e^z). Together: min(z, 0) − ln(1 +
+/// e^(−|z|)).
 pub fn log_sigmoid(z: f64) -> f64 {
     z.min(0.0) - (-z.abs()).exp().ln_1p()
 }
@@ -33,21 +34,39 @@ pub fn accuracy_from_logits(logits: &Tensor<f32>, labels: &Tensor<i64>) -> f64 {
 /// Exercise 4.3.
 pub fn bce_with_logits(z: &[f64], y: &[f64]) -> (f64, Vec<f64>) {
     let n = z.len() as f64;
-    let sigmoid = |v: f64| if v >= 0.0 { 1.0 / (1.0 + (-v).exp()) } else { v.exp() / (1.0 + v.exp()) };
-    let loss = z.iter().zip(y).map(|(&zi, &yi)| zi.max(0.0) - zi * yi + (-zi.abs()).exp().ln_1p()).sum::<f64>() / n;
+    let sigmoid = |v: f64| {
+        if v >= 0.0 {
+            1.0 / (1.0 + (-v).exp())
+        } else {
+            v.exp() / (1.0 + v.exp())
+        }
+    };
+    let loss = z
+        .iter()
+        .zip(y)
+        .map(|(&zi, &yi)| zi.max(0.0) - zi * yi + (-zi.abs()).exp().ln_1p())
+        .sum::<f64>()
+        / n;
     let grad = z.iter().zip(y).map(|(&zi, &yi)| (sigmoid(zi) - yi) / n).collect();
     (loss, grad)
 }
 
 /// Exercise 4.4.
-pub fn cross_entropy_gradient(logits: &[Vec<f64>], labels: &[usize]) -> Vec<Vec<f64>> {
+pub fn cross_entropy_gradient(
+    logits: &[Vec<f64>],
+    labels: &[usize],
+) -> Vec<Vec<f64>> {
     let n = logits.len() as f64;
     logits
         .iter()
         .zip(labels)
         .map(|(z, &label)| {
             let probs = crate::softmax(z);
-            probs.iter().enumerate().map(|(k, p)| (p - if k == label { 1.0 } else { 0.0 }) / n).collect()
+            probs
+                .iter()
+                .enumerate()
+                .map(|(k, p)| (p - if k == label { 1.0 } else { 0.0 }) / n)
+                .collect()
         })
         .collect()
 }
@@ -61,8 +80,16 @@ pub struct TwoLayerNet {
 module!(TwoLayerNet { hidden, output });
 
 impl TwoLayerNet {
-    pub fn new(inputs: usize, hidden: usize, outputs: usize, rng: &mut Rng) -> Self {
-        TwoLayerNet { hidden: Linear::new(inputs, hidden, rng), output: Linear::new(hidden, outputs, rng) }
+    pub fn new(
+        inputs: usize,
+        hidden: usize,
+        outputs: usize,
+        rng: &mut Rng,
+    ) -> Self {
+        TwoLayerNet {
+            hidden: Linear::new(inputs, hidden, rng),
+            output: Linear::new(hidden, outputs, rng),
+        }
     }
 }
 
@@ -73,7 +100,11 @@ impl Forward for TwoLayerNet {
 }
 
 /// Exercise 4.6.
-pub fn confusion_matrix(actual: &[i64], predicted: &[i64], classes: usize) -> Vec<Vec<u64>> {
+pub fn confusion_matrix(
+    actual: &[i64],
+    predicted: &[i64],
+    classes: usize,
+) -> Vec<Vec<u64>> {
     let mut matrix = vec![vec![0u64; classes]; classes];
     for (&a, &p) in actual.iter().zip(predicted) {
         matrix[a as usize][p as usize] += 1;
@@ -101,5 +132,6 @@ pub fn precision_recall_f1(matrix: &[Vec<u64>], c: usize) -> (f64, f64, f64) {
 
 /// Exercise 4.7 (continued).
 pub fn macro_f1(matrix: &[Vec<u64>]) -> f64 {
-    (0..matrix.len()).map(|c| precision_recall_f1(matrix, c).2).sum::<f64>() / matrix.len() as f64
+    (0..matrix.len()).map(|c| precision_recall_f1(matrix, c).2).sum::<f64>()
+        / matrix.len() as f64
 }

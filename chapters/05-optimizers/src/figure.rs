@@ -1,13 +1,16 @@
-//! The chapter's one special figure: level sets of a 2-D loss surface with optimizer paths
-//! drawn over them, as a standalone SVG (no fonts, no dependencies). The level sets are found
-//! with marching squares on a grid.
+//! The chapter's one special figure: level sets of a 2-D loss surface with
+//! optimizer paths drawn over them, as a standalone SVG (no fonts, no
+//! dependencies). The level sets are found with marching squares on a grid.
 
 use std::fmt::Write as _;
 
-const COLORS: [&str; 9] =
-    ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f"];
+const COLORS: [&str; 9] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b",
+    "#e377c2", "#7f7f7f",
+];
 
-/// A contour plot of `f` over `[x0, x1] × [y0, y1]` with one path per entry of `paths`.
+/// A contour plot of `f` over `[x0, x1] × [y0, y1]` with one path per entry of
+/// `paths`.
 pub struct ContourPlot<'a> {
     pub title: &'a str,
     pub x_range: (f64, f64),
@@ -29,7 +32,9 @@ impl ContourPlot<'_> {
         let px = |x: f64| left + (x - x0) / (x1 - x0) * (w - left - right);
         let py = |y: f64| h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom);
         let mut svg = format!(
-            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
+            // www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"
+            // font-family="sans-serif" font-size="12">
+            r##"<svg xmlns="http:
 <rect width="100%" height="100%" fill="white"/>
 <text x="{:.1}" y="24" text-anchor="middle" font-size="15">{}</text>
 <defs><clipPath id="plot"><rect x="{left}" y="{top}" width="{}" height="{}"/></clipPath></defs>
@@ -43,7 +48,8 @@ impl ContourPlot<'_> {
         let (nx, ny) = (160usize, 110usize);
         let gx = |i: usize| x0 + (x1 - x0) * i as f64 / nx as f64;
         let gy = |j: usize| y0 + (y1 - y0) * j as f64 / ny as f64;
-        let grid: Vec<Vec<f64>> = (0..=ny).map(|j| (0..=nx).map(|i| f(gx(i), gy(j))).collect()).collect();
+        let grid: Vec<Vec<f64>> =
+            (0..=ny).map(|j| (0..=nx).map(|i| f(gx(i), gy(j))).collect()).collect();
         for (k, &level) in self.levels.iter().enumerate() {
             let mut d = String::new();
             for j in 0..ny {
@@ -101,8 +107,12 @@ impl ContourPlot<'_> {
         }
         for y in [y0, 0.0, y1] {
             if y >= y0 && y <= y1 {
-                let _ =
-                    writeln!(svg, r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{y}</text>"#, left - 6.0, py(y) + 4.0);
+                let _ = writeln!(
+                    svg,
+                    r#"<text x="{:.1}" y="{:.1}" text-anchor="end">{y}</text>"#,
+                    left - 6.0,
+                    py(y) + 4.0
+                );
             }
         }
         let _ = writeln!(
@@ -111,7 +121,11 @@ impl ContourPlot<'_> {
             (left + w - right) / 2.0,
             h - 8.0
         );
-        let _ = writeln!(svg, r#"<text x="14" y="{:.1}" text-anchor="middle">y</text>"#, (top + h - bottom) / 2.0);
+        let _ = writeln!(
+            svg,
+            r#"<text x="14" y="{:.1}" text-anchor="middle">y</text>"#,
+            (top + h - bottom) / 2.0
+        );
         // Paths, then the minimum and the legend.
         for (k, (name, points)) in self.paths.iter().enumerate() {
             let color = COLORS[k % COLORS.len()];
@@ -121,8 +135,10 @@ impl ContourPlot<'_> {
                 .map(|p| {
                     format!(
                         "{:.1},{:.1}",
-                        px(p[0].clamp(x0 - 10.0 * (x1 - x0), x1 + 10.0 * (x1 - x0))),
-                        py(p[1].clamp(y0 - 10.0 * (y1 - y0), y1 + 10.0 * (y1 - y0)))
+                        px(p[0]
+                            .clamp(x0 - 10.0 * (x1 - x0), x1 + 10.0 * (x1 - x0))),
+                        py(p[1]
+                            .clamp(y0 - 10.0 * (y1 - y0), y1 + 10.0 * (y1 - y0)))
                     )
                 })
                 .collect();
@@ -132,8 +148,12 @@ impl ContourPlot<'_> {
                 pts.join(" ")
             );
             if let Some(first) = points.first() {
-                let _ =
-                    writeln!(svg, r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="black"/>"#, px(first[0]), py(first[1]));
+                let _ = writeln!(
+                    svg,
+                    r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="black"/>"#,
+                    px(first[0]),
+                    py(first[1])
+                );
             }
             let y = top + 12.0 + 18.0 * k as f64;
             let x = w - right + 12.0;

@@ -1,16 +1,20 @@
-//! Chapter 5 of the Kindling book: optimizers, learning-rate schedules and gradient clipping.
+//! Chapter 5 of the Kindling book: optimizers, learning-rate schedules and gradient
+//! clipping.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch05-optimizers`) runs it and writes what the chapter shows.
-//! Your exercises are in [`exercises`]; check them with
+//! (`cargo run --release -p ch05-optimizers`) runs it and writes what the chapter
+//! shows. Your exercises are in [`exercises`]; check them with
 //! `cargo test -p ch05-optimizers --features learner`.
 
 use kindling_autograd::Variable;
-use kindling_optim::schedule::{LrSchedule, PlateauConfig, ReduceLrOnPlateau, Scheduler};
+use kindling_optim::schedule::{
+    LrSchedule, PlateauConfig, ReduceLrOnPlateau, Scheduler,
+};
 use kindling_optim::state::StateDict;
 use kindling_optim::{
-    clip_grad_norm, Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam, AdamConfig, AdamW, AdamWConfig, Lion,
-    LionConfig, Optimizer, Rmsprop, RmspropConfig, Sgd, SgdConfig,
+    clip_grad_norm, Adadelta, AdadeltaConfig, Adagrad, AdagradConfig, Adam,
+    AdamConfig, AdamW, AdamWConfig, Lion, LionConfig, Optimizer, Rmsprop,
+    RmspropConfig, Sgd, SgdConfig,
 };
 use kindling_tensor::{Rng, Tensor};
 
@@ -18,10 +22,12 @@ pub mod exercises;
 pub mod figure;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
@@ -29,9 +35,11 @@ pub use solutions as checked;
 /// A loss surface over two parameters (x, y), to watch optimizers move on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Surface {
-    /// f = ½(x² + κ·y²): a straight valley whose walls are κ times steeper than its floor.
+    /// f = ½(x² + κ·y²): a straight valley whose walls are κ times steeper than its
+    /// floor.
     Valley { kappa: f64 },
-    /// f = (1 − x)² + 100·(y − x²)²: a curved, nearly flat valley with its minimum 0 at (1, 1).
+    /// f = (1 − x)² + 100·(y − x²)²: a curved, nearly flat valley with its minimum
+    /// 0 at (1, 1).
     Rosenbrock,
 }
 
@@ -48,8 +56,12 @@ impl Surface {
     pub fn loss(&self, p: &Variable<f64>) -> Variable<f64> {
         let (x, y) = (p.select(0, 0), p.select(0, 1));
         match *self {
-            Surface::Valley { kappa } => &(&x.square() + &(&y.square() * kappa)) * 0.5,
-            Surface::Rosenbrock => &(&x - 1.0).square() + &(&(&y - &x.square()).square() * 100.0),
+            Surface::Valley { kappa } => {
+                &(&x.square() + &(&y.square() * kappa)) * 0.5
+            }
+            Surface::Rosenbrock => {
+                &(&x - 1.0).square() + &(&(&y - &x.square()).square() * 100.0)
+            }
         }
     }
 
@@ -64,10 +76,15 @@ impl Surface {
 // ANCHOR_END: surfaces
 
 // ANCHOR: descend
-/// Runs `steps` training steps of `optimizer` on `surface`, where `p` is the optimizer's only
-/// parameter, and returns every point visited (the start first). Stops early if the point
-/// stops being finite (a diverged run).
-pub fn descend(surface: Surface, p: &Variable<f64>, optimizer: &mut dyn Optimizer, steps: usize) -> Vec<[f64; 2]> {
+/// Runs `steps` training steps of `optimizer` on `surface`, where `p` is the
+/// optimizer's only parameter, and returns every point visited (the start first).
+/// Stops early if the point stops being finite (a diverged run).
+pub fn descend(
+    surface: Surface,
+    p: &Variable<f64>,
+    optimizer: &mut dyn Optimizer,
+    steps: usize,
+) -> Vec<[f64; 2]> {
     let at = |p: &Variable<f64>| {
         let v = p.value().to_vec();
         [v[0], v[1]]
@@ -130,37 +147,78 @@ impl Method {
 }
 
 // ANCHOR: make_optimizer
-/// One optimizer of each kind over the parameter `p`, with learning rate `lr` and PyTorch's
-/// defaults for everything else.
-pub fn make_optimizer(method: Method, p: &Variable<f64>, lr: f64) -> Box<dyn Optimizer> {
+/// One optimizer of each kind over the parameter `p`, with learning rate `lr` and
+/// PyTorch's defaults for everything else.
+pub fn make_optimizer(
+    method: Method,
+    p: &Variable<f64>,
+    lr: f64,
+) -> Box<dyn Optimizer> {
     let params = [p.clone()];
     match method {
-        Method::Gd => Box::new(Sgd::<f64>::new(params, SgdConfig { lr, ..Default::default() })),
-        Method::Momentum => Box::new(Sgd::<f64>::new(params, SgdConfig { lr, momentum: 0.9, ..Default::default() })),
-        Method::Nesterov => {
-            Box::new(Sgd::<f64>::new(params, SgdConfig { lr, momentum: 0.9, nesterov: true, ..Default::default() }))
-        }
-        Method::Adagrad => Box::new(Adagrad::<f64>::new(params, AdagradConfig { lr, ..Default::default() })),
-        Method::Rmsprop => Box::new(Rmsprop::<f64>::new(params, RmspropConfig { lr, ..Default::default() })),
-        Method::Adadelta => Box::new(Adadelta::<f64>::new(params, AdadeltaConfig { lr, ..Default::default() })),
-        Method::Adam => Box::new(Adam::<f64>::new(params, AdamConfig { lr, ..Default::default() })),
-        Method::AdamW => Box::new(AdamW::<f64>::new(params, AdamWConfig { lr, ..Default::default() })),
-        Method::Lion => Box::new(Lion::<f64>::new(params, LionConfig { lr, ..Default::default() })),
+        Method::Gd => Box::new(Sgd::<f64>::new(
+            params,
+            SgdConfig { lr, ..Default::default() },
+        )),
+        Method::Momentum => Box::new(Sgd::<f64>::new(
+            params,
+            SgdConfig { lr, momentum: 0.9, ..Default::default() },
+        )),
+        Method::Nesterov => Box::new(Sgd::<f64>::new(
+            params,
+            SgdConfig { lr, momentum: 0.9, nesterov: true, ..Default::default() },
+        )),
+        Method::Adagrad => Box::new(Adagrad::<f64>::new(
+            params,
+            AdagradConfig { lr, ..Default::default() },
+        )),
+        Method::Rmsprop => Box::new(Rmsprop::<f64>::new(
+            params,
+            RmspropConfig { lr, ..Default::default() },
+        )),
+        Method::Adadelta => Box::new(Adadelta::<f64>::new(
+            params,
+            AdadeltaConfig { lr, ..Default::default() },
+        )),
+        Method::Adam => Box::new(Adam::<f64>::new(
+            params,
+            AdamConfig { lr, ..Default::default() },
+        )),
+        Method::AdamW => Box::new(AdamW::<f64>::new(
+            params,
+            AdamWConfig { lr, ..Default::default() },
+        )),
+        Method::Lion => Box::new(Lion::<f64>::new(
+            params,
+            LionConfig { lr, ..Default::default() },
+        )),
     }
 }
 // ANCHOR_END: make_optimizer
 
 /// Runs one method from `start` and returns its path.
-pub fn race(surface: Surface, method: Method, lr: f64, start: [f64; 2], steps: usize) -> Vec<[f64; 2]> {
+pub fn race(
+    surface: Surface,
+    method: Method,
+    lr: f64,
+    start: [f64; 2],
+    steps: usize,
+) -> Vec<[f64; 2]> {
     let p = Variable::param(Tensor::from_slice(&start));
     let mut opt = make_optimizer(method, &p, lr);
     descend(surface, &p, opt.as_mut(), steps)
 }
 
-/// The first step (0 = the start) from which the loss stays below `target` to the end of the
-/// path, if any. (Reaching the target once and bouncing out again does not count.)
-pub fn steps_to_reach(surface: Surface, path: &[[f64; 2]], target: f64) -> Option<usize> {
-    let below = |p: &[f64; 2]| surface.value(p[0], p[1]) < target; // false for NaN too
+/// The first step (0 = the start) from which the loss stays below `target` to the
+/// end of the path, if any. (Reaching the target once and bouncing out again does
+/// not count.)
+pub fn steps_to_reach(
+    surface: Surface,
+    path: &[[f64; 2]],
+    target: f64,
+) -> Option<usize> {
+    // false for NaN too
+    let below = |p: &[f64; 2]| surface.value(p[0], p[1]) < target;
     let above = path.iter().rposition(|p| !below(p));
     match above {
         None => Some(0),
@@ -178,7 +236,8 @@ pub fn line_data(n: usize, seed: u64) -> (Vec<f64>, Vec<f64>) {
     (xs, ys)
 }
 
-/// The mean squared error of the line (w, b) on some points, and its gradient (∂/∂w, ∂/∂b).
+/// The mean squared error of the line (w, b) on some points, and its gradient
+/// (∂/∂w, ∂/∂b).
 pub fn mse_and_grad(w: f64, b: f64, xs: &[f64], ys: &[f64]) -> (f64, [f64; 2]) {
     let n = xs.len() as f64;
     let (mut loss, mut dw, mut db) = (0.0, 0.0, 0.0);
@@ -193,11 +252,19 @@ pub fn mse_and_grad(w: f64, b: f64, xs: &[f64], ys: &[f64]) -> (f64, [f64; 2]) {
 // ANCHOR_END: regression_data
 
 // ANCHOR: minibatch
-/// Gradient descent on the line fit with batches of `batch` points drawn without replacement,
-/// reshuffled every epoch: `batch = n` is batch gradient descent, `batch = 1` stochastic
-/// gradient descent, anything between is mini-batch. Returns the loss on all the data after
-/// every update, so runs with different batch sizes can be compared per epoch.
-pub fn fit_line(xs: &[f64], ys: &[f64], batch: usize, lr: f64, epochs: usize, seed: u64) -> Vec<f64> {
+/// Gradient descent on the line fit with batches of `batch` points drawn without
+/// replacement, reshuffled every epoch: `batch = n` is batch gradient descent,
+/// `batch = 1` stochastic gradient descent, anything between is mini-batch. Returns
+/// the loss on all the data after every update, so runs with different batch sizes
+/// can be compared per epoch.
+pub fn fit_line(
+    xs: &[f64],
+    ys: &[f64],
+    batch: usize,
+    lr: f64,
+    epochs: usize,
+    seed: u64,
+) -> Vec<f64> {
     let (mut w, mut b) = (0.0, 0.0);
     let mut rng = Rng::seed(seed);
     let mut losses = vec![mse_and_grad(w, b, xs, ys).0];
@@ -206,7 +273,8 @@ pub fn fit_line(xs: &[f64], ys: &[f64], batch: usize, lr: f64, epochs: usize, se
         for chunk in order.chunks(batch) {
             let bx: Vec<f64> = chunk.iter().map(|&i| xs[i]).collect();
             let by: Vec<f64> = chunk.iter().map(|&i| ys[i]).collect();
-            let (_, [dw, db]) = mse_and_grad(w, b, &bx, &by); // a noisy estimate of the full gradient
+            // a noisy estimate of the full gradient
+            let (_, [dw, db]) = mse_and_grad(w, b, &bx, &by);
             w -= lr * dw;
             b -= lr * db;
             losses.push(mse_and_grad(w, b, xs, ys).0);
@@ -258,15 +326,23 @@ impl AveragedMomentum {
 }
 // ANCHOR_END: momentum_conventions
 
-/// The three momentum conventions side by side on the valley κ = 10 from (1, 1), with momentum
-/// 0.9 and a learning rate of `lr` that drops tenfold after `drop_at` steps. The averaged form
-/// gets the learning rate lr/(1 − β), which makes it PyTorch's rule exactly.
-/// Returns, per step, the x coordinate of (PyTorch, velocity form, averaged form).
-pub fn momentum_conventions(lr: f64, drop_at: usize, steps: usize) -> Vec<[f64; 3]> {
+/// The three momentum conventions side by side on the valley κ = 10 from (1, 1),
+/// with momentum 0.9 and a learning rate of `lr` that drops tenfold after `drop_at`
+/// steps. The averaged form gets the learning rate lr/(1 − β), which makes it
+/// PyTorch's rule exactly. Returns, per step, the x coordinate of (PyTorch,
+/// velocity form, averaged form).
+pub fn momentum_conventions(
+    lr: f64,
+    drop_at: usize,
+    steps: usize,
+) -> Vec<[f64; 3]> {
     let surface = Surface::Valley { kappa: 10.0 };
     let grad = |t: &[f64]| [t[0], 10.0 * t[1]];
     let p = Variable::param(Tensor::from([1.0f64, 1.0]));
-    let mut torch = Sgd::<f64>::new([p.clone()], SgdConfig { lr, momentum: 0.9, ..Default::default() });
+    let mut torch = Sgd::<f64>::new(
+        [p.clone()],
+        SgdConfig { lr, momentum: 0.9, ..Default::default() },
+    );
     let (mut a, mut b) = ([1.0, 1.0], [1.0, 1.0]);
     let mut velocity = VelocityMomentum::new(0.9, 2);
     let mut averaged = AveragedMomentum::new(0.9, 2);
@@ -286,21 +362,35 @@ pub fn momentum_conventions(lr: f64, drop_at: usize, steps: usize) -> Vec<[f64; 
 }
 
 // ANCHOR: decay_experiment
-/// Weight decay under Adam + L2 against AdamW. Three weights start at 1; the loss's gradient
-/// for weight i is pure noise of scale `scales[i]` (so the loss itself does not care where the
-/// weights are) and only the decay pulls them toward 0. Returns |θ_i| after every step.
-pub fn decay_experiment(decoupled: bool, scales: &[f64], lr: f64, decay: f64, steps: usize) -> Vec<Vec<f64>> {
+/// Weight decay under Adam + L2 against AdamW. Three weights start at 1; the loss's
+/// gradient for weight i is pure noise of scale `scales[i]` (so the loss itself
+/// does not care where the weights are) and only the decay pulls them toward 0.
+/// Returns |θ_i| after every step.
+pub fn decay_experiment(
+    decoupled: bool,
+    scales: &[f64],
+    lr: f64,
+    decay: f64,
+    steps: usize,
+) -> Vec<Vec<f64>> {
     let theta = Variable::param(Tensor::<f64>::ones([scales.len()]));
     let mut opt: Box<dyn Optimizer> = if decoupled {
-        Box::new(AdamW::<f64>::new([theta.clone()], AdamWConfig { lr, weight_decay: decay, ..Default::default() }))
+        Box::new(AdamW::<f64>::new(
+            [theta.clone()],
+            AdamWConfig { lr, weight_decay: decay, ..Default::default() },
+        ))
     } else {
-        Box::new(Adam::<f64>::new([theta.clone()], AdamConfig { lr, weight_decay: decay, ..Default::default() }))
+        Box::new(Adam::<f64>::new(
+            [theta.clone()],
+            AdamConfig { lr, weight_decay: decay, ..Default::default() },
+        ))
     };
     let mut rng = Rng::seed(5);
     let mut history = vec![vec![1.0; scales.len()]];
     for _ in 0..steps {
         let noise: Vec<f64> = scales.iter().map(|s| s * rng.normal_f64()).collect();
-        theta.set_grad(Some(Tensor::from_vec(noise, [scales.len()]))); // the loss's gradient
+        // the loss's gradient
+        theta.set_grad(Some(Tensor::from_vec(noise, [scales.len()])));
         opt.step(); // Adam adds λθ to it; AdamW shrinks θ by (1 − ηλ) on its own
         history.push(theta.value().to_vec().iter().map(|v| v.abs()).collect());
     }
@@ -309,19 +399,28 @@ pub fn decay_experiment(decoupled: bool, scales: &[f64], lr: f64, decay: f64, st
 // ANCHOR_END: decay_experiment
 
 // ANCHOR: schedule_curve
-/// The learning rate a schedule sets after each of `steps` steps, from a base rate `base_lr`
-/// (each schedule is a closed formula of the step count).
-pub fn schedule_curve(schedule: &dyn LrSchedule, base_lr: f64, steps: usize) -> Vec<(f64, f64)> {
+/// The learning rate a schedule sets after each of `steps` steps, from a base rate
+/// `base_lr` (each schedule is a closed formula of the step count).
+pub fn schedule_curve(
+    schedule: &dyn LrSchedule,
+    base_lr: f64,
+    steps: usize,
+) -> Vec<(f64, f64)> {
     (0..=steps).map(|t| (t as f64, schedule.lr(base_lr, t))).collect()
 }
 // ANCHOR_END: schedule_curve
 
 // ANCHOR: scheduler_loop
-/// The protocol of a schedule in a training loop: one `step` per epoch, after the epoch's
-/// optimizer steps. Returns the learning rate each epoch trained with.
-pub fn scheduled_rates(schedule: impl LrSchedule, base_lr: f64, epochs: usize) -> Vec<f64> {
+/// The protocol of a schedule in a training loop: one `step` per epoch, after the
+/// epoch's optimizer steps. Returns the learning rate each epoch trained with.
+pub fn scheduled_rates(
+    schedule: impl LrSchedule,
+    base_lr: f64,
+    epochs: usize,
+) -> Vec<f64> {
     let w = Variable::param(Tensor::from([0.0f64]));
-    let mut opt = Sgd::<f64>::new([w], SgdConfig { lr: base_lr, ..Default::default() });
+    let mut opt =
+        Sgd::<f64>::new([w], SgdConfig { lr: base_lr, ..Default::default() });
     let mut scheduler = Scheduler::new(&mut opt, schedule);
     let mut rates = Vec::new();
     for _epoch in 0..epochs {
@@ -332,14 +431,19 @@ pub fn scheduled_rates(schedule: impl LrSchedule, base_lr: f64, epochs: usize) -
     rates
 }
 
-/// Reduce-on-plateau with the course's settings (factor 0.5, patience 3, min_lr 1e-6) fed a
-/// scripted sequence of validation losses. Returns (the rate each epoch trained with, whether
-/// the schedule cut after that epoch).
+/// Reduce-on-plateau with the course's settings (factor 0.5, patience 3, min_lr
+/// 1e-6) fed a scripted sequence of validation losses. Returns (the rate each epoch
+/// trained with, whether the schedule cut after that epoch).
 pub fn plateau_rates(base_lr: f64, val_losses: &[f64]) -> Vec<(f64, bool)> {
     let w = Variable::param(Tensor::from([0.0f64]));
-    let mut opt = Sgd::<f64>::new([w], SgdConfig { lr: base_lr, ..Default::default() });
-    let mut plateau =
-        ReduceLrOnPlateau::new(PlateauConfig { factor: 0.5, patience: 3, min_lr: 1e-6, ..Default::default() });
+    let mut opt =
+        Sgd::<f64>::new([w], SgdConfig { lr: base_lr, ..Default::default() });
+    let mut plateau = ReduceLrOnPlateau::new(PlateauConfig {
+        factor: 0.5,
+        patience: 3,
+        min_lr: 1e-6,
+        ..Default::default()
+    });
     val_losses
         .iter()
         .map(|&loss| {
@@ -352,12 +456,13 @@ pub fn plateau_rates(base_lr: f64, val_losses: &[f64]) -> Vec<(f64, bool)> {
 // ANCHOR_END: scheduler_loop
 
 // ANCHOR: clipping
-/// Gradient descent on f(x) = x⁴ from x = 3 with learning rate `lr`, optionally clipping the
-/// gradient's norm to `max_norm` before every step. Returns x after every step (stops when
-/// x is no longer finite).
+/// Gradient descent on f(x) = x⁴ from x = 3 with learning rate `lr`, optionally
+/// clipping the gradient's norm to `max_norm` before every step. Returns x after
+/// every step (stops when x is no longer finite).
 pub fn quartic_descent(lr: f64, max_norm: Option<f64>, steps: usize) -> Vec<f64> {
     let x = Variable::param(Tensor::from([3.0f64]));
-    let mut opt = Sgd::<f64>::new([x.clone()], SgdConfig { lr, ..Default::default() });
+    let mut opt =
+        Sgd::<f64>::new([x.clone()], SgdConfig { lr, ..Default::default() });
     let mut path = vec![3.0];
     for _ in 0..steps {
         opt.zero_grad();
@@ -377,16 +482,28 @@ pub fn quartic_descent(lr: f64, max_norm: Option<f64>, steps: usize) -> Vec<f64>
 // ANCHOR_END: clipping
 
 // ANCHOR: param_groups
-/// Two parameter groups in one optimizer: a "body" trained slowly, with weight decay, and a
-/// "head" trained ten times faster without it. A schedule scales each group's own rate.
+/// Two parameter groups in one optimizer: a "body" trained slowly, with weight
+/// decay, and a "head" trained ten times faster without it. A schedule scales each
+/// group's own rate.
 pub fn param_groups_demo() -> Vec<String> {
     let body = Variable::param(Tensor::<f64>::ones([3]));
     let head = Variable::param(Tensor::<f64>::ones([2]));
-    let mut opt = AdamW::<f64>::new([body.clone()], AdamWConfig { lr: 1e-3, weight_decay: 0.01, ..Default::default() });
-    opt.add_param_group([head.clone()], AdamWConfig { lr: 1e-2, weight_decay: 0.0, ..opt.defaults() });
-    let mut scheduler = Scheduler::new(&mut opt, kindling_optim::schedule::StepLr { step_size: 1, gamma: 0.5 });
-    let mut log =
-        vec![format!("before: group rates {:?}", (0..opt.num_groups()).map(|g| opt.group_lr(g)).collect::<Vec<_>>())];
+    let mut opt = AdamW::<f64>::new(
+        [body.clone()],
+        AdamWConfig { lr: 1e-3, weight_decay: 0.01, ..Default::default() },
+    );
+    opt.add_param_group(
+        [head.clone()],
+        AdamWConfig { lr: 1e-2, weight_decay: 0.0, ..opt.defaults() },
+    );
+    let mut scheduler = Scheduler::new(
+        &mut opt,
+        kindling_optim::schedule::StepLr { step_size: 1, gamma: 0.5 },
+    );
+    let mut log = vec![format!(
+        "before: group rates {:?}",
+        (0..opt.num_groups()).map(|g| opt.group_lr(g)).collect::<Vec<_>>()
+    )];
     scheduler.step(&mut opt);
     log.push(format!(
         "after one StepLr(γ = 0.5) step: {:?}",
@@ -397,10 +514,15 @@ pub fn param_groups_demo() -> Vec<String> {
 // ANCHOR_END: param_groups
 
 // ANCHOR: resume
-/// Trains Adam on Rosenbrock for `total` steps in one go, and again stopping after `stop`
-/// steps, saving the optimizer's state dict to a file, rebuilding everything from scratch,
-/// loading it and finishing. Returns both final points and the saved keys.
-pub fn interrupted_run(total: usize, stop: usize, dir: &std::path::Path) -> ([f64; 2], [f64; 2], Vec<String>) {
+/// Trains Adam on Rosenbrock for `total` steps in one go, and again stopping after
+/// `stop` steps, saving the optimizer's state dict to a file, rebuilding everything
+/// from scratch, loading it and finishing. Returns both final points and the saved
+/// keys.
+pub fn interrupted_run(
+    total: usize,
+    stop: usize,
+    dir: &std::path::Path,
+) -> ([f64; 2], [f64; 2], Vec<String>) {
     let surface = Surface::Rosenbrock;
     let config = AdamConfig { lr: 0.02, ..Default::default() };
     let start = Tensor::from([-1.5f64, 2.0]);
@@ -413,15 +535,18 @@ pub fn interrupted_run(total: usize, stop: usize, dir: &std::path::Path) -> ([f6
     let mut opt = Adam::<f64>::new([p.clone()], config);
     descend(surface, &p, &mut opt, stop);
     let path = dir.join("ch05-adam-state.safetensors");
-    opt.state_dict().save(&path).expect("save the optimizer state"); // every m, v and step count
+    // every m, v and step count
+    opt.state_dict().save(&path).expect("save the optimizer state");
     let saved_point = p.value();
     drop(opt); // the process could end here
 
-    let p = Variable::param(saved_point); // the model's own state dict would restore this
+    // the model's own state dict would restore this
+    let p = Variable::param(saved_point);
     let mut opt = Adam::<f64>::new([p.clone()], config);
     let dict = StateDict::load(&path).expect("load the optimizer state");
     opt.load_state_dict(&dict).expect("the state fits this optimizer");
-    let resumed = *descend(surface, &p, &mut opt, total - stop).last().expect("a path");
+    let resumed =
+        *descend(surface, &p, &mut opt, total - stop).last().expect("a path");
     let _ = std::fs::remove_file(&path);
     (straight, resumed, dict.keys().map(String::from).collect())
 }
@@ -465,7 +590,11 @@ mod tests {
         for batch in [1, 16, 256] {
             let losses = fit_line(&xs, &ys, batch, 0.05, 60, 2);
             assert_eq!(losses.len(), 1 + 60 * 256usize.div_ceil(batch));
-            assert!(*losses.last().unwrap() < 0.12, "batch {batch}: {}", losses.last().unwrap());
+            assert!(
+                *losses.last().unwrap() < 0.12,
+                "batch {batch}: {}",
+                losses.last().unwrap()
+            );
         }
     }
 
@@ -473,9 +602,13 @@ mod tests {
     fn the_three_momentum_conventions_agree_until_the_rate_changes() {
         let rows = momentum_conventions(0.01, 30, 60);
         for r in &rows[..=30] {
-            assert!((r[0] - r[1]).abs() < 1e-12 && (r[0] - r[2]).abs() < 1e-12, "{r:?}");
+            assert!(
+                (r[0] - r[1]).abs() < 1e-12 && (r[0] - r[2]).abs() < 1e-12,
+                "{r:?}"
+            );
         }
-        // After the drop the velocity form still carries steps taken with the old rate.
+        // After the drop the velocity form still carries steps taken with the old
+        // rate.
         assert!((rows[40][0] - rows[40][1]).abs() > 1e-4);
         assert!((rows[40][0] - rows[40][2]).abs() < 1e-12);
     }
@@ -488,13 +621,18 @@ mod tests {
         let (w, a) = (w.last().unwrap(), a.last().unwrap());
         // AdamW: all three shrank substantially (noise moves them a little).
         assert!(w.iter().all(|&v| v < 0.6), "{w:?}");
-        // Adam + L2: the small-gradient weight is driven to 0, the large-gradient one barely decays.
+        // Adam + L2: the small-gradient weight is driven to 0, the large-gradient
+        // one barely decays.
         assert!(a[0] < 0.05 && a[2] > 0.8, "{a:?}");
     }
 
     #[test]
     fn cosine_fixture_through_the_scheduler() {
-        let rates = scheduled_rates(CosineAnnealingLr { t_max: 10, eta_min: 1e-6 }, 0.1, 11);
+        let rates = scheduled_rates(
+            CosineAnnealingLr { t_max: 10, eta_min: 1e-6 },
+            0.1,
+            11,
+        );
         assert!((rates[0] - 0.1).abs() < 1e-15);
         assert!((rates[5] - 0.0500005).abs() < 1e-12);
         assert!((rates[10] - 1e-6).abs() < 1e-15);

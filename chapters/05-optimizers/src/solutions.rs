@@ -1,5 +1,5 @@
-//! Chapter 5: reference answers to the exercises in `exercises.rs`. The tests run against
-//! these unless you pass `--features learner`.
+//! Chapter 5: reference answers to the exercises in `exercises.rs`. The tests run
+//! against these unless you pass `--features learner`.
 
 /// Exercise 5.1.
 pub fn gd_step(theta: &mut [f64], grad: &[f64], lr: f64) {
@@ -67,7 +67,10 @@ impl AdamFromScratch {
 /// Exercise 5.4.
 pub fn cosine_lr(base_lr: f64, eta_min: f64, t: usize, t_max: usize) -> f64 {
     let progress = t as f64 / t_max as f64;
-    eta_min + 0.5 * (base_lr - eta_min) * (1.0 + (std::f64::consts::PI * progress).cos())
+    eta_min
+        + 0.5
+            * (base_lr - eta_min)
+            * (1.0 + (std::f64::consts::PI * progress).cos())
 }
 
 /// Exercise 5.5.

@@ -1,15 +1,20 @@
-//! The checks of chapter 5's exercises. `cargo test -p ch05-optimizers --features learner`
-//! runs them against your `src/exercises.rs`; without the feature, against the solutions.
-//! Every test name starts with its exercise number (`ex5_3_...` checks exercise 5.3).
+//! The checks of chapter 5's exercises. `cargo test -p ch05-optimizers --features
+//! learner` runs them against your `src/exercises.rs`; without the feature, against
+//! the solutions. Every test name starts with its exercise number (`ex5_3_...`
+//! checks exercise 5.3).
 //!
-//! Most checks run your update rule and Kindling's optimizer side by side on the same
-//! gradients: the trajectories must agree to 1e-12.
+//! Most checks run your update rule and Kindling's optimizer side by side on the
+//! same gradients: the trajectories must agree to 1e-12.
 
 use ch05_optimizers::checked::*;
 use ch05_optimizers::Surface;
 use kindling_autograd::Variable;
-use kindling_optim::schedule::{CosineAnnealingLr, LrSchedule, PlateauConfig, ReduceLrOnPlateau};
-use kindling_optim::{clip_grad_norm, clip_grad_value, Adam, AdamConfig, Optimizer, Sgd, SgdConfig};
+use kindling_optim::schedule::{
+    CosineAnnealingLr, LrSchedule, PlateauConfig, ReduceLrOnPlateau,
+};
+use kindling_optim::{
+    clip_grad_norm, clip_grad_value, Adam, AdamConfig, Optimizer, Sgd, SgdConfig,
+};
 use kindling_tensor::Tensor;
 
 /// The gradient of Rosenbrock at (x, y), by hand.
@@ -18,8 +23,8 @@ fn rosenbrock_grad(t: &[f64]) -> Vec<f64> {
     vec![-2.0 * (1.0 - x) - 400.0 * x * (y - x * x), 200.0 * (y - x * x)]
 }
 
-/// Runs the library optimizer made by `make` and `step` side by side for `steps` steps on
-/// Rosenbrock from (−1.2, 1) and asserts the points agree.
+/// Runs the library optimizer made by `make` and `step` side by side for `steps`
+/// steps on Rosenbrock from (−1.2, 1) and asserts the points agree.
 fn agree_with_library(
     make: impl Fn(&Variable<f64>) -> Box<dyn Optimizer>,
     mut step: impl FnMut(&mut [f64], &[f64]),
@@ -55,7 +60,12 @@ fn ex5_1_gd_step() {
     gd_step(&mut theta, &[0.5, 0.5, -1.0], 0.1);
     assert_eq!(theta, [0.95, -2.05, 0.6]);
     agree_with_library(
-        |p| Box::new(Sgd::<f64>::new([p.clone()], SgdConfig { lr: 1e-3, ..Default::default() })),
+        |p| {
+            Box::new(Sgd::<f64>::new(
+                [p.clone()],
+                SgdConfig { lr: 1e-3, ..Default::default() },
+            ))
+        },
         |t, g| gd_step(t, g, 1e-3),
         100,
         "gradient descent",
@@ -73,7 +83,12 @@ fn ex5_2_momentum_classic() {
     }
     let mut m = Momentum::new(1e-4, 0.9, false);
     agree_with_library(
-        |p| Box::new(Sgd::<f64>::new([p.clone()], SgdConfig { lr: 1e-4, momentum: 0.9, ..Default::default() })),
+        |p| {
+            Box::new(Sgd::<f64>::new(
+                [p.clone()],
+                SgdConfig { lr: 1e-4, momentum: 0.9, ..Default::default() },
+            ))
+        },
         |t, g| m.step(t, g),
         200,
         "momentum",
@@ -87,7 +102,12 @@ fn ex5_2_momentum_nesterov() {
         |p| {
             Box::new(Sgd::<f64>::new(
                 [p.clone()],
-                SgdConfig { lr: 1e-4, momentum: 0.9, nesterov: true, ..Default::default() },
+                SgdConfig {
+                    lr: 1e-4,
+                    momentum: 0.9,
+                    nesterov: true,
+                    ..Default::default()
+                },
             ))
         },
         |t, g| m.step(t, g),
@@ -103,7 +123,10 @@ fn ex5_3_adam_first_step_is_lr_sized() {
     let mut theta = vec![0.0, 0.0, 0.0];
     adam.step(&mut theta, &[1000.0, -0.01, 3.0]);
     for (t, want) in theta.iter().zip([-0.1, 0.1, -0.1]) {
-        assert!((t - want).abs() < 1e-6, "first step {theta:?}, expected ±0.1 per coordinate");
+        assert!(
+            (t - want).abs() < 1e-6,
+            "first step {theta:?}, expected ±0.1 per coordinate"
+        );
     }
 }
 
@@ -111,7 +134,12 @@ fn ex5_3_adam_first_step_is_lr_sized() {
 fn ex5_3_adam_matches_kindling() {
     let mut adam = AdamFromScratch::new(0.01, (0.9, 0.999), 1e-8, 2);
     agree_with_library(
-        |p| Box::new(Adam::<f64>::new([p.clone()], AdamConfig { lr: 0.01, ..Default::default() })),
+        |p| {
+            Box::new(Adam::<f64>::new(
+                [p.clone()],
+                AdamConfig { lr: 0.01, ..Default::default() },
+            ))
+        },
         |t, g| adam.step(t, g),
         300,
         "Adam",
@@ -126,7 +154,10 @@ fn ex5_4_cosine_fixture() {
     assert!((cosine_lr(0.1, 1e-6, 10, 10) - 1e-6).abs() < 1e-15);
     let schedule = CosineAnnealingLr { t_max: 37, eta_min: 0.002 };
     for t in 0..=37 {
-        assert!((cosine_lr(0.3, 0.002, t, 37) - schedule.lr(0.3, t)).abs() < 1e-15, "t = {t}");
+        assert!(
+            (cosine_lr(0.3, 0.002, t, 37) - schedule.lr(0.3, t)).abs() < 1e-15,
+            "t = {t}"
+        );
     }
 }
 
@@ -135,7 +166,10 @@ fn ex5_5_clip_by_norm_fixture() {
     let mut g = vec![vec![3.0, 4.0]];
     let norm = clip_by_norm(&mut g, 1.0);
     assert_eq!(norm, 5.0);
-    assert!((g[0][0] - 0.6).abs() < 1e-15 && (g[0][1] - 0.8).abs() < 1e-15, "{g:?}");
+    assert!(
+        (g[0][0] - 0.6).abs() < 1e-15 && (g[0][1] - 0.8).abs() < 1e-15,
+        "{g:?}"
+    );
     // Small gradients are left alone: min(1, ·) never scales up.
     let mut small = vec![vec![0.3, 0.4]];
     clip_by_norm(&mut small, 1.0);
@@ -158,10 +192,14 @@ fn ex5_5_clip_by_norm_is_global_and_matches_kindling() {
     let theirs = clip_grad_norm(&vars, 2.0);
     assert!((norm - theirs).abs() < 1e-12, "norm {norm} vs {theirs}");
     let total: f64 = mine.iter().flatten().map(|g| g * g).sum::<f64>().sqrt();
-    assert!((total - 2.0).abs() < 1e-9, "after clipping the global norm is {total}, not 2");
+    assert!(
+        (total - 2.0).abs() < 1e-9,
+        "after clipping the global norm is {total}, not 2"
+    );
     for (m, v) in mine.iter().zip(&vars) {
         for (a, b) in m.iter().zip(v.grad().unwrap().to_vec()) {
-            assert!((a - b).abs() < 1e-6, "{a} vs {b}"); // Kindling adds 1e-6 to the norm
+            // Kindling adds 1e-6 to the norm
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
         }
     }
     // Clipping by value is a different operation: it bends the direction.
@@ -173,8 +211,12 @@ fn ex5_5_clip_by_norm_is_global_and_matches_kindling() {
 
 #[test]
 fn ex5_6_plateau_fixture() {
-    // Factor 0.5, patience 3, min_lr 1e-6: the fourth epoch in a row without improvement cuts.
-    let losses = [1.0, 0.8, 0.7, 0.7, 0.75, 0.71, 0.72, 0.6, 0.65, 0.6, 0.61, 0.62, 0.63, 0.64, 0.65];
+    // Factor 0.5, patience 3, min_lr 1e-6: the fourth epoch in a row without
+    // improvement cuts.
+    let losses = [
+        1.0, 0.8, 0.7, 0.7, 0.75, 0.71, 0.72, 0.6, 0.65, 0.6, 0.61, 0.62, 0.63,
+        0.64, 0.65,
+    ];
     let mut mine = Plateau::new(0.5, 3, 1e-6);
     let mut lr = 0.1;
     let mut rates = Vec::new();
@@ -182,7 +224,10 @@ fn ex5_6_plateau_fixture() {
         lr = mine.step(lr, l);
         rates.push(lr);
     }
-    let expected = [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025, 0.025, 0.025];
+    let expected = [
+        0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.05, 0.025, 0.025,
+        0.025, 0.025,
+    ];
     assert_eq!(rates, expected);
 
     // The same as Kindling's ReduceLrOnPlateau with no improvement threshold.

@@ -1,19 +1,22 @@
 //! Chapter 6's demo: `cargo run --release -p ch06-data`.
 //!
-//! Builds datasets and loaders, shows how epochs are shuffled and that workers keep the order,
-//! splits data (hold-out, k-fold, stratified), demonstrates leakage, runs every preprocessing
-//! step on the course's fixtures, shows why scaling matters for gradient descent, measures how
-//! well a loader keeps a model fed, and reads the real Iris and Fashion-MNIST files when
-//! `KINDLING_DATASETS` is set (it says what it skipped otherwise). Everything the book shows is
-//! written to `book/src/generated/06-data/`.
+//! Builds datasets and loaders, shows how epochs are shuffled and that workers keep
+//! the order, splits data (hold-out, k-fold, stratified), demonstrates leakage,
+//! runs every preprocessing step on the course's fixtures, shows why scaling
+//! matters for gradient descent, measures how well a loader keeps a model fed, and
+//! reads the real Iris and Fashion-MNIST files when `KINDLING_DATASETS` is set (it
+//! says what it skipped otherwise). Everything the book shows is written to
+//! `book/src/generated/06-data/`.
 
 use ch06_data::*;
-use chapter_kit::{best_of, format_value, markdown_table, BarChart, LineChart, Output};
+use chapter_kit::{
+    best_of, format_value, markdown_table, BarChart, LineChart, Output,
+};
 use kindling_data::split::{split_sizes, stratified_train_val_test_split};
 use kindling_data::{
-    datasets, k_fold, one_hot, stratified_k_fold, train_val_test_split, DataLoader, Dataset, ImputeStrategy,
-    KnnImputer, LabelEncoder, MinMaxScaler, OneHotEncoder, PolynomialFeatures, SimpleImputer, StandardScaler,
-    TensorDataset, Transform,
+    datasets, k_fold, one_hot, stratified_k_fold, train_val_test_split, DataLoader,
+    Dataset, ImputeStrategy, KnnImputer, LabelEncoder, MinMaxScaler, OneHotEncoder,
+    PolynomialFeatures, SimpleImputer, StandardScaler, TensorDataset, Transform,
 };
 use kindling_tensor::Tensor;
 use std::fmt::Write as _;
@@ -25,19 +28,32 @@ fn fmt_rows(t: &Tensor<f64>) -> String {
     let rows: Vec<String> = v
         .chunks(cols)
         .map(|r| {
-            format!("[{}]", r.iter().map(|x| format!("{}", (x * 1e6).round() / 1e6)).collect::<Vec<_>>().join(", "))
+            format!(
+                "[{}]",
+                r.iter()
+                    .map(|x| format!("{}", (x * 1e6).round() / 1e6))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
         })
         .collect();
     format!("[{}]", rows.join(", "))
 }
 
-/// Writes `name` unless the real dataset was skipped and an earlier run's file is already
-/// there (a skipped run never replaces real results with a note).
-fn write_real(out: &Output, name: &str, contents: Option<String>, skipped: &str) -> std::io::Result<()> {
+/// Writes `name` unless the real dataset was skipped and an earlier run's file is
+/// already there (a skipped run never replaces real results with a note).
+fn write_real(
+    out: &Output,
+    name: &str,
+    contents: Option<String>,
+    skipped: &str,
+) -> std::io::Result<()> {
     match contents {
         Some(c) => out.write(name, &c),
         None if out.dir().join(name).exists() => {
-            out.step(&format!("  kept the existing {name} from an earlier run with the data"));
+            out.step(&format!(
+                "  kept the existing {name} from an earlier run with the data"
+            ));
             Ok(())
         }
         None => out.write(name, &format!("(skipped: {skipped})\n")),
@@ -50,53 +66,108 @@ fn main() -> std::io::Result<()> {
         out.step("note: this is a debug build; run with --release for meaningful timings");
     }
 
-    // -----------------------------------------------------------------------------------------
+    // -----------------------------------------------------------------------------
     out.step("a dataset made on demand, and its loader");
     let sine = NoisySine { n: 100, seed: 3 };
     let mut text = String::new();
     let (x, y) = sine.get(0);
-    let _ = writeln!(text, "len = {}, sample 0 = (x {:?}, y {:?})", sine.len(), x.to_vec(), y.to_vec());
+    let _ = writeln!(
+        text,
+        "len = {}, sample 0 = (x {:?}, y {:?})",
+        sine.len(),
+        x.to_vec(),
+        y.to_vec()
+    );
     let loader = DataLoader::new(sine, 32);
     for (i, (xb, yb)) in loader.iter_epoch(0).enumerate() {
-        let _ = writeln!(text, "batch {i}: inputs {:?}, targets {:?}", xb.shape(), yb.shape());
+        let _ = writeln!(
+            text,
+            "batch {i}: inputs {:?}, targets {:?}",
+            xb.shape(),
+            yb.shape()
+        );
     }
     out.write("custom-dataset.txt", &text)?;
 
     out.step("shuffling per epoch, drop_last, workers");
     let n: usize = 10;
-    let data = TensorDataset::new(Tensor::<f32>::arange(n as f32).reshape([n as isize, 1]), Tensor::<i64>::zeros([n]));
+    let data = TensorDataset::new(
+        Tensor::<f32>::arange(n as f32).reshape([n as isize, 1]),
+        Tensor::<i64>::zeros([n]),
+    );
     let plain = DataLoader::new(data.clone(), 4).shuffle(true).seed(7);
     let busy = DataLoader::new(data.clone(), 4).shuffle(true).seed(7).workers(3);
     let dropping = DataLoader::new(data, 4).shuffle(true).seed(7).drop_last(true);
     let show = |batches: Vec<(Tensor<f32>, Tensor<i64>)>| {
         batches
             .iter()
-            .map(|(x, _)| format!("{:?}", x.to_vec().iter().map(|v| *v as i64).collect::<Vec<_>>()))
+            .map(|(x, _)| {
+                format!(
+                    "{:?}",
+                    x.to_vec().iter().map(|v| *v as i64).collect::<Vec<_>>()
+                )
+            })
             .collect::<Vec<_>>()
             .join(" ")
     };
     let rows = vec![
-        vec!["shuffle, seed 7".into(), "0".into(), show(plain.iter_epoch(0).collect())],
-        vec!["shuffle, seed 7".into(), "1".into(), show(plain.iter_epoch(1).collect())],
-        vec!["shuffle, seed 7".into(), "2".into(), show(plain.iter_epoch(2).collect())],
-        vec!["shuffle, seed 7, 3 workers".into(), "0".into(), show(busy.iter_epoch(0).collect())],
-        vec!["shuffle, seed 7, 3 workers".into(), "1".into(), show(busy.iter_epoch(1).collect())],
-        vec!["shuffle, seed 7, drop_last".into(), "0".into(), show(dropping.iter_epoch(0).collect())],
+        vec![
+            "shuffle, seed 7".into(),
+            "0".into(),
+            show(plain.iter_epoch(0).collect()),
+        ],
+        vec![
+            "shuffle, seed 7".into(),
+            "1".into(),
+            show(plain.iter_epoch(1).collect()),
+        ],
+        vec![
+            "shuffle, seed 7".into(),
+            "2".into(),
+            show(plain.iter_epoch(2).collect()),
+        ],
+        vec![
+            "shuffle, seed 7, 3 workers".into(),
+            "0".into(),
+            show(busy.iter_epoch(0).collect()),
+        ],
+        vec![
+            "shuffle, seed 7, 3 workers".into(),
+            "1".into(),
+            show(busy.iter_epoch(1).collect()),
+        ],
+        vec![
+            "shuffle, seed 7, drop_last".into(),
+            "0".into(),
+            show(dropping.iter_epoch(0).collect()),
+        ],
     ];
-    out.write("loader-epochs.md", &markdown_table(&["loader (10 samples, batch 4)", "epoch", "batches"], &rows))?;
+    out.write(
+        "loader-epochs.md",
+        &markdown_table(
+            &["loader (10 samples, batch 4)", "epoch", "batches"],
+            &rows,
+        ),
+    )?;
 
-    // -----------------------------------------------------------------------------------------
+    // -----------------------------------------------------------------------------
     out.step("splits: hold-out, k-fold, stratified");
     let split = train_val_test_split(1000, [0.8, 0.1, 0.1], 42);
     let disjoint = {
-        let mut all: Vec<usize> = [split.train.clone(), split.validation.clone(), split.test.clone()].concat();
+        let mut all: Vec<usize> =
+            [split.train.clone(), split.validation.clone(), split.test.clone()]
+                .concat();
         all.sort_unstable();
         all.dedup();
         all.len() == 1000
     };
     let mut rows = Vec::new();
-    for (n, r) in [(1000, [0.8, 0.1, 0.1]), (1000, [0.7, 0.15, 0.15]), (150, [0.7, 0.15, 0.15]), (101, [0.8, 0.1, 0.1])]
-    {
+    for (n, r) in [
+        (1000, [0.8, 0.1, 0.1]),
+        (1000, [0.7, 0.15, 0.15]),
+        (150, [0.7, 0.15, 0.15]),
+        (101, [0.8, 0.1, 0.1]),
+    ] {
         let s = split_sizes(n, &r);
         rows.push(vec![
             n.to_string(),
@@ -104,16 +175,26 @@ fn main() -> std::io::Result<()> {
             format!("{} / {} / {}", s[0], s[1], s[2]),
         ]);
     }
-    let mut text = markdown_table(&["samples", "ratios", "train / validation / test"], &rows);
+    let mut text =
+        markdown_table(&["samples", "ratios", "train / validation / test"], &rows);
     let _ = writeln!(text, "\nThe 80/10/10 split of 1000 positions covers each exactly once: {disjoint}.");
     out.write("split-sizes.md", &text)?;
     let folds = k_fold(12, 5, None);
     let rows: Vec<Vec<String>> = folds
         .iter()
         .enumerate()
-        .map(|(j, f)| vec![(j + 1).to_string(), format!("{:?}", f.test), format!("{:?}", f.train)])
+        .map(|(j, f)| {
+            vec![
+                (j + 1).to_string(),
+                format!("{:?}", f.test),
+                format!("{:?}", f.train),
+            ]
+        })
         .collect();
-    out.write("k-fold.md", &markdown_table(&["fold", "test positions", "train positions"], &rows))?;
+    out.write(
+        "k-fold.md",
+        &markdown_table(&["fold", "test positions", "train positions"], &rows),
+    )?;
     // Imbalanced labels: 70 of class 0, 25 of class 1, 5 of class 2.
     let labels: Vec<i64> = (0..100)
         .map(|i| {
@@ -133,14 +214,24 @@ fn main() -> std::io::Result<()> {
     };
     let plain = k_fold(100, 5, Some(3));
     let strat = stratified_k_fold(&labels, 5, 3);
-    let rows: Vec<Vec<String>> =
-        (0..5).map(|j| vec![(j + 1).to_string(), count(&plain[j].test), count(&strat[j].test)]).collect();
+    let rows: Vec<Vec<String>> = (0..5)
+        .map(|j| {
+            vec![(j + 1).to_string(), count(&plain[j].test), count(&strat[j].test)]
+        })
+        .collect();
     out.write(
         "stratified.md",
-        &markdown_table(&["fold", "shuffled k-fold: classes 0 / 1 / 2", "stratified k-fold: classes 0 / 1 / 2"], &rows),
+        &markdown_table(
+            &[
+                "fold",
+                "shuffled k-fold: classes 0 / 1 / 2",
+                "stratified k-fold: classes 0 / 1 / 2",
+            ],
+            &rows,
+        ),
     )?;
 
-    // -----------------------------------------------------------------------------------------
+    // -----------------------------------------------------------------------------
     out.step("leakage: target encoding in-sample against out of fold");
     let [[nt, ns], [ot, os]] = target_encoding_leak(2000, 400, 1);
     let rows = vec![
@@ -157,29 +248,59 @@ fn main() -> std::io::Result<()> {
     ];
     out.write(
         "leakage.md",
-        &markdown_table(&["target encoding of the training rows", "training accuracy", "test accuracy"], &rows),
+        &markdown_table(
+            &[
+                "target encoding of the training rows",
+                "training accuracy",
+                "test accuracy",
+            ],
+            &rows,
+        ),
     )?;
 
-    // -----------------------------------------------------------------------------------------
+    // -----------------------------------------------------------------------------
     out.step("preprocessing on the course's fixtures");
     let mut text = String::new();
     let x = Tensor::from([[1.0f64], [2.0], [3.0]]);
     let _ = writeln!(text, "scaling [1, 2, 3]:");
-    let _ = writeln!(text, "  min-max      {}", fmt_rows(&MinMaxScaler::new().fit_transform(&x)));
+    let _ = writeln!(
+        text,
+        "  min-max      {}",
+        fmt_rows(&MinMaxScaler::new().fit_transform(&x))
+    );
     let mut standard = StandardScaler::new();
     let z = standard.fit_transform(&x);
     let (mu, sigma) = standard.mean_std().unwrap();
-    let _ = writeln!(text, "  standardized {} (mean {}, population std {:.6})", fmt_rows(&z), mu[0], sigma[0]);
+    let _ = writeln!(
+        text,
+        "  standardized {} (mean {}, population std {:.6})",
+        fmt_rows(&z),
+        mu[0],
+        sigma[0]
+    );
     out.write("scaling.txt", &text)?;
     let mut text = String::new();
     let colors = ["Red", "Green", "Blue"];
     let mut labels = LabelEncoder::new();
     let codes = labels.fit_transform(&colors);
     let _ = writeln!(text, "encoding {colors:?}:");
-    let _ = writeln!(text, "  label codes  {:?} (categories {:?})", codes.to_vec(), labels.categories());
+    let _ = writeln!(
+        text,
+        "  label codes  {:?} (categories {:?})",
+        codes.to_vec(),
+        labels.categories()
+    );
     let hot = OneHotEncoder::new().fit_transform(&colors);
-    let _ = writeln!(text, "  one-hot      {:?}", hot.to_vec().chunks(3).map(|r| r.to_vec()).collect::<Vec<_>>());
-    let _ = writeln!(text, "  one_hot(labels [2, 0], 3 classes) = {:?}", one_hot(&Tensor::from([2i64, 0]), 3).to_vec());
+    let _ = writeln!(
+        text,
+        "  one-hot      {:?}",
+        hot.to_vec().chunks(3).map(|r| r.to_vec()).collect::<Vec<_>>()
+    );
+    let _ = writeln!(
+        text,
+        "  one_hot(labels [2, 0], 3 classes) = {:?}",
+        one_hot(&Tensor::from([2i64, 0]), 3).to_vec()
+    );
     out.write("encoding.txt", &text)?;
     let mut text = String::new();
     let missing = Tensor::from([[1.0f64, 2.0], [f64::NAN, 3.0], [7.0, 6.0]]);
@@ -193,47 +314,81 @@ fn main() -> std::io::Result<()> {
         let filled = imp.fit_transform(&missing);
         let _ = writeln!(text, "  {name:<14} {}", fmt_rows(&filled));
     }
-    let _ = writeln!(text, "  {:<14} {}", "2 neighbours", fmt_rows(&KnnImputer::new(2).fit_transform(&missing)));
+    let _ = writeln!(
+        text,
+        "  {:<14} {}",
+        "2 neighbours",
+        fmt_rows(&KnnImputer::new(2).fit_transform(&missing))
+    );
     let mut poly = PolynomialFeatures::new(2);
-    let features = poly.fit_transform(&Tensor::from([[1.0f64], [2.0], [3.0], [4.0], [5.0]]));
+    let features =
+        poly.fit_transform(&Tensor::from([[1.0f64], [2.0], [3.0], [4.0], [5.0]]));
     out.write("imputing.txt", &text)?;
     let mut text = String::new();
-    let _ = writeln!(text, "polynomial features of degree 2 of x = 1..5 ({:?}):", poly.feature_names(&["x"]));
+    let _ = writeln!(
+        text,
+        "polynomial features of degree 2 of x = 1..5 ({:?}):",
+        poly.feature_names(&["x"])
+    );
     let _ = writeln!(text, "  {}", fmt_rows(&features));
     let mut poly2 = PolynomialFeatures::new(2);
     poly2.fit(&Tensor::<f64>::zeros([1, 2]));
-    let _ = writeln!(text, "  two inputs a, b give {:?}", poly2.feature_names(&["a", "b"]));
+    let _ = writeln!(
+        text,
+        "  two inputs a, b give {:?}",
+        poly2.feature_names(&["a", "b"])
+    );
     out.write("polynomial.txt", &text)?;
 
-    // -----------------------------------------------------------------------------------------
+    // -----------------------------------------------------------------------------
     out.step("scaling and gradient descent");
     let steps = 200;
     let (raw, scaled) = scaling_comparison(steps);
-    let series = |v: &[f64]| v.iter().enumerate().map(|(i, l)| (i as f64, l.log10())).collect::<Vec<_>>();
-    let chart = LineChart::new("Gradient descent on rooms and area, raw and standardized")
-        .x_label("step")
-        .y_label("log10 mean squared error")
-        .series("raw features (η = 4e-7)", series(&raw))
-        .series("standardized (η = 0.3)", series(&scaled));
+    let series = |v: &[f64]| {
+        v.iter().enumerate().map(|(i, l)| (i as f64, l.log10())).collect::<Vec<_>>()
+    };
+    let chart =
+        LineChart::new("Gradient descent on rooms and area, raw and standardized")
+            .x_label("step")
+            .y_label("log10 mean squared error")
+            .series("raw features (η = 4e-7)", series(&raw))
+            .series("standardized (η = 0.3)", series(&scaled));
     out.write("scaling-gd.svg", &chart.to_svg())?;
-    let rows: Vec<Vec<String>> =
-        [0, 10, 50, 200].iter().map(|&k| vec![k.to_string(), format_value(raw[k]), format_value(scaled[k])]).collect();
-    out.write("scaling-gd.md", &markdown_table(&["step", "raw features", "standardized"], &rows))?;
+    let rows: Vec<Vec<String>> = [0, 10, 50, 200]
+        .iter()
+        .map(|&k| {
+            vec![k.to_string(), format_value(raw[k]), format_value(scaled[k])]
+        })
+        .collect();
+    out.write(
+        "scaling-gd.md",
+        &markdown_table(&["step", "raw features", "standardized"], &rows),
+    )?;
 
-    // -----------------------------------------------------------------------------------------
-    out.step("keeping the model fed: a loader that reads slowly, with 0 to 4 workers");
+    // -----------------------------------------------------------------------------
+    out.step(
+        "keeping the model fed: a loader that reads slowly, with 0 to 4 workers",
+    );
     let mut rows = Vec::new();
-    let mut bars = BarChart::new("One epoch, 4096 samples at 100 µs each to read", "seconds");
-    let _warm_up = one_epoch(blob_data(512, 256, 10, 1), 64, 0, 512); // caches, allocator, thread pool
+    let mut bars =
+        BarChart::new("One epoch, 4096 samples at 100 µs each to read", "seconds");
+    // caches, allocator, thread pool
+    let _warm_up = one_epoch(blob_data(512, 256, 10, 1), 64, 0, 512);
     for workers in [0, 1, 2, 4] {
-        let data = Slow { inner: blob_data(4096, 256, 10, 1), delay: Duration::from_micros(100) };
+        let data = Slow {
+            inner: blob_data(4096, 256, 10, 1),
+            delay: Duration::from_micros(100),
+        };
         let stats = one_epoch(data, 64, workers, 512);
         out.step(&format!(
             "  {workers} workers: {:.2} s, waiting {:.0}% of it",
             stats.seconds,
             100.0 * stats.wait_fraction()
         ));
-        bars = bars.bar(&format!("{workers} worker{}", if workers == 1 { "" } else { "s" }), stats.seconds);
+        bars = bars.bar(
+            &format!("{workers} worker{}", if workers == 1 { "" } else { "s" }),
+            stats.seconds,
+        );
         rows.push(vec![
             workers.to_string(),
             format!("{:.2}", stats.seconds),
@@ -250,9 +405,15 @@ fn main() -> std::io::Result<()> {
     ]);
     bars = bars.bar("in memory (no sleep)", compute.seconds);
     out.write("slow-loader.svg", &bars.to_svg())?;
-    out.write("slow-loader.md", &markdown_table(&["workers", "epoch (s)", "waiting for data", "samples/s"], &rows))?;
+    out.write(
+        "slow-loader.md",
+        &markdown_table(
+            &["workers", "epoch (s)", "waiting for data", "samples/s"],
+            &rows,
+        ),
+    )?;
 
-    // -----------------------------------------------------------------------------------------
+    // -----------------------------------------------------------------------------
     out.step("under the hood: the reorder buffer and its bound");
     let mut rows = Vec::new();
     for (workers, capacity) in [(2, 2), (4, 4), (4, 8), (8, 4)] {
@@ -262,7 +423,9 @@ fn main() -> std::io::Result<()> {
             capacity,
             |i| {
                 // Uneven work, so batches finish out of order.
-                std::thread::sleep(Duration::from_micros(100 + ((i * 7919) % 17) as u64 * 40));
+                std::thread::sleep(Duration::from_micros(
+                    100 + ((i * 7919) % 17) as u64 * 40,
+                ));
                 i
             },
             |_, _| std::thread::sleep(Duration::from_micros(150)),
@@ -277,7 +440,12 @@ fn main() -> std::io::Result<()> {
     out.write(
         "prefetch.md",
         &markdown_table(
-            &["workers", "capacity", "most batches in flight", "most waiting in the reorder buffer"],
+            &[
+                "workers",
+                "capacity",
+                "most batches in flight",
+                "most waiting in the reorder buffer",
+            ],
             &rows,
         ),
     )?;
@@ -301,12 +469,18 @@ fn main() -> std::io::Result<()> {
     out.write(
         "gather.md",
         &markdown_table(
-            &["batch", "stack samples (ms/epoch)", "one gather (ms/epoch)", "speed-up", "gather GB/s"],
+            &[
+                "batch",
+                "stack samples (ms/epoch)",
+                "one gather (ms/epoch)",
+                "speed-up",
+                "gather GB/s",
+            ],
             &rows,
         ),
     )?;
 
-    // -----------------------------------------------------------------------------------------
+    // -----------------------------------------------------------------------------
     out.step("real files");
     let dir = datasets::datasets_dir();
     let skipped = match &dir {
@@ -316,13 +490,14 @@ fn main() -> std::io::Result<()> {
     if let Err(e) = &dir {
         out.step(&format!("  skipped Iris and Fashion-MNIST: {e}"));
     }
-    let iris = dir.as_ref().ok().and_then(|d| match datasets::iris(d.join("iris")) {
-        Ok(t) => Some(t),
-        Err(e) => {
-            out.step(&format!("  skipped Iris: {e}"));
-            None
-        }
-    });
+    let iris =
+        dir.as_ref().ok().and_then(|d| match datasets::iris(d.join("iris")) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                out.step(&format!("  skipped Iris: {e}"));
+                None
+            }
+        });
     let iris_md = iris.map(|table| {
         let y = table.labels.to_vec();
         let split = stratified_train_val_test_split(&y, [0.7, 0.15, 0.15], 0);
@@ -401,11 +576,15 @@ fn main() -> std::io::Result<()> {
                 &names,
                 8,
                 &path,
-                &kindling_train::plot::PlotOptions::sized(800, 260).title("The first 16 Fashion-MNIST training images"),
+                &kindling_train::plot::PlotOptions::sized(800, 260)
+                    .title("The first 16 Fashion-MNIST training images"),
             )
             .map_err(|e| std::io::Error::other(e.to_string()))?;
             out.step("  wrote fashion-grid.png");
-            let flat = TensorDataset::new(x.reshape([n as isize, 784]), y.index_select(0, &head));
+            let flat = TensorDataset::new(
+                x.reshape([n as isize, 784]),
+                y.index_select(0, &head),
+            );
             let mut md = format!(
                 "Read {} training and {} test images of {:?} pixels (IDX, gzip), bytes 0-255 scaled to [0, 1].\n\n",
                 train.len(),
@@ -413,7 +592,8 @@ fn main() -> std::io::Result<()> {
                 &train.images.shape()[1..]
             );
             let mut rows = Vec::new();
-            let _warm_up = one_epoch(flat.select(&(0..2048).collect::<Vec<_>>()), 128, 0, 256);
+            let _warm_up =
+                one_epoch(flat.select(&(0..2048).collect::<Vec<_>>()), 128, 0, 256);
             for workers in [0, 2] {
                 let stats = one_epoch(flat.clone(), 128, workers, 256);
                 rows.push(vec![
@@ -425,7 +605,13 @@ fn main() -> std::io::Result<()> {
                 ]);
             }
             md.push_str(&markdown_table(
-                &["workers", "epoch of 20,000 images (s)", "waiting for data", "samples/s", "mean training loss"],
+                &[
+                    "workers",
+                    "epoch of 20,000 images (s)",
+                    "waiting for data",
+                    "samples/s",
+                    "mean training loss",
+                ],
                 &rows,
             ));
             Some(md)

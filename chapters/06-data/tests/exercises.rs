@@ -1,11 +1,12 @@
-//! The checks of chapter 6's exercises. `cargo test -p ch06-data --features learner` runs
-//! them against your `src/exercises.rs`; without the feature, against the solutions.
-//! Every test name starts with its exercise number (`ex6_3_...` checks exercise 6.3).
+//! The checks of chapter 6's exercises. `cargo test -p ch06-data --features
+//! learner` runs them against your `src/exercises.rs`; without the feature, against
+//! the solutions. Every test name starts with its exercise number (`ex6_3_...`
+//! checks exercise 6.3).
 
 use ch06_data::checked::*;
 use kindling_data::{
-    k_fold, split::split_sizes as library_split_sizes, DataLoader, ImputeStrategy, MinMaxScaler, OneHotEncoder,
-    SimpleImputer, TensorDataset, Transform,
+    k_fold, split::split_sizes as library_split_sizes, DataLoader, ImputeStrategy,
+    MinMaxScaler, OneHotEncoder, SimpleImputer, TensorDataset, Transform,
 };
 use kindling_tensor::{Rng, Tensor};
 
@@ -19,8 +20,8 @@ fn ex6_1_min_max_fixture() {
     let rows = vec![vec![1.0], vec![2.0], vec![3.0]];
     let scaler = MinMax::fit(&rows);
     assert_eq!(scaler.transform(&rows), [[0.0], [0.5], [1.0]]);
-    // Fitted on training rows, applied to new ones: values outside the training range land
-    // outside [0, 1], and a constant column maps to 0.
+    // Fitted on training rows, applied to new ones: values outside the training
+    // range land outside [0, 1], and a constant column maps to 0.
     let train = vec![vec![10.0, 5.0], vec![20.0, 5.0]];
     let fitted = MinMax::fit(&train);
     assert_eq!(fitted.transform(&[vec![25.0, 7.0]]), [[1.5, 0.0]]);
@@ -29,8 +30,11 @@ fn ex6_1_min_max_fixture() {
 #[test]
 fn ex6_1_min_max_matches_kindling() {
     let mut rng = Rng::seed(2);
-    let train: Vec<Vec<f64>> = (0..20).map(|_| (0..3).map(|_| 10.0 * rng.normal_f64()).collect()).collect();
-    let test: Vec<Vec<f64>> = (0..5).map(|_| (0..3).map(|_| 10.0 * rng.normal_f64()).collect()).collect();
+    let train: Vec<Vec<f64>> = (0..20)
+        .map(|_| (0..3).map(|_| 10.0 * rng.normal_f64()).collect())
+        .collect();
+    let test: Vec<Vec<f64>> =
+        (0..5).map(|_| (0..3).map(|_| 10.0 * rng.normal_f64()).collect()).collect();
     let mine = MinMax::fit(&train).transform(&test);
     let mut theirs = MinMaxScaler::new();
     theirs.fit(&to_tensor(&train));
@@ -46,7 +50,10 @@ fn ex6_2_k_fold_fixture() {
     let folds = k_fold_indices(12, 5);
     assert_eq!(folds.len(), 5);
     let tests: Vec<Vec<usize>> = folds.iter().map(|f| f.1.clone()).collect();
-    assert_eq!(tests, vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9], vec![10, 11]]);
+    assert_eq!(
+        tests,
+        vec![vec![0, 1, 2], vec![3, 4, 5], vec![6, 7], vec![8, 9], vec![10, 11]]
+    );
     assert_eq!(folds[1].0, [0, 1, 2, 6, 7, 8, 9, 10, 11]);
 }
 
@@ -57,10 +64,16 @@ fn ex6_2_k_fold_covers_everything_once() {
         let mut count = vec![0; n];
         for (train, test) in &folds {
             assert_eq!(train.len() + test.len(), n);
-            assert!(test.iter().all(|i| !train.contains(i)), "a test position is also in training");
+            assert!(
+                test.iter().all(|i| !train.contains(i)),
+                "a test position is also in training"
+            );
             test.iter().for_each(|&i| count[i] += 1);
         }
-        assert!(count.iter().all(|&c| c == 1), "n = {n}, k = {k}: every position must be tested exactly once");
+        assert!(
+            count.iter().all(|&c| c == 1),
+            "n = {n}, k = {k}: every position must be tested exactly once"
+        );
         let lib = k_fold(n, k, None);
         for ((train, test), f) in folds.iter().zip(&lib) {
             assert_eq!((train, test), (&f.train, &f.test));
@@ -72,7 +85,10 @@ fn ex6_2_k_fold_covers_everything_once() {
 fn ex6_3_one_hot_fixture() {
     let (cats, rows) = one_hot(&["Red", "Green", "Blue", "Red"]);
     assert_eq!(cats, ["Red", "Green", "Blue"]);
-    assert_eq!(rows, [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]);
+    assert_eq!(
+        rows,
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    );
     let values = ["b", "a", "c", "a", "b", "d"];
     let (_, mine) = one_hot(&values);
     let theirs = OneHotEncoder::new().fit_transform(&values);
@@ -81,11 +97,21 @@ fn ex6_3_one_hot_fixture() {
 
 #[test]
 fn ex6_4_epoch_batches_match_the_loader() {
-    for (n, b, drop_last) in [(10, 4, false), (10, 4, true), (64, 8, false), (7, 10, false)] {
-        let data = TensorDataset::new(Tensor::<f32>::zeros([n, 1]), Tensor::<i64>::zeros([n]));
-        let loader = DataLoader::new(data, b).shuffle(true).seed(11).drop_last(drop_last);
+    for (n, b, drop_last) in
+        [(10, 4, false), (10, 4, true), (64, 8, false), (7, 10, false)]
+    {
+        let data = TensorDataset::new(
+            Tensor::<f32>::zeros([n, 1]),
+            Tensor::<i64>::zeros([n]),
+        );
+        let loader =
+            DataLoader::new(data, b).shuffle(true).seed(11).drop_last(drop_last);
         for epoch in 0..3 {
-            assert_eq!(epoch_batches(n, b, 11, epoch, drop_last), loader.batch_indices(epoch), "n {n}, epoch {epoch}");
+            assert_eq!(
+                epoch_batches(n, b, 11, epoch, drop_last),
+                loader.batch_indices(epoch),
+                "n {n}, epoch {epoch}"
+            );
         }
     }
 }
@@ -95,7 +121,11 @@ fn ex6_4_epochs_differ_and_cover_everything() {
     let e0 = epoch_batches(50, 8, 3, 0, false);
     let e1 = epoch_batches(50, 8, 3, 1, false);
     assert_ne!(e0, e1, "two epochs must be shuffled differently");
-    assert_eq!(e0, epoch_batches(50, 8, 3, 0, false), "the same (seed, epoch) must give the same batches");
+    assert_eq!(
+        e0,
+        epoch_batches(50, 8, 3, 0, false),
+        "the same (seed, epoch) must give the same batches"
+    );
     let mut all: Vec<usize> = e0.concat();
     all.sort_unstable();
     assert_eq!(all, (0..50).collect::<Vec<_>>());
@@ -132,10 +162,19 @@ fn ex6_6_split_sizes_fixture() {
 #[test]
 fn ex6_6_split_sizes_always_add_up() {
     for n in [0, 1, 2, 3, 7, 99, 101, 1001] {
-        for ratios in [[0.8, 0.1, 0.1], [0.7, 0.15, 0.15], [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0], [0.75, 0.125, 0.125]] {
+        for ratios in [
+            [0.8, 0.1, 0.1],
+            [0.7, 0.15, 0.15],
+            [1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+            [0.75, 0.125, 0.125],
+        ] {
             let mine = split_sizes(n, ratios);
             assert_eq!(mine.iter().sum::<usize>(), n, "n = {n}, ratios {ratios:?}");
-            assert_eq!(mine.to_vec(), library_split_sizes(n, &ratios), "n = {n}, ratios {ratios:?}");
+            assert_eq!(
+                mine.to_vec(),
+                library_split_sizes(n, &ratios),
+                "n = {n}, ratios {ratios:?}"
+            );
         }
     }
 }

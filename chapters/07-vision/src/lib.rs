@@ -1,9 +1,10 @@
-//! Chapter 7 of the Kindling book: computer vision and convolutional networks on Fashion-MNIST.
+//! Chapter 7 of the Kindling book: computer vision and convolutional networks on
+//! Fashion-MNIST.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch07-vision`, with `KINDLING_DATASETS` set) runs it and writes what
-//! the chapter shows. Your exercises are in [`exercises`]; check them with
-//! `cargo test -p ch07-vision --features learner`.
+//! (`cargo run --release -p ch07-vision`, with `KINDLING_DATASETS` set) runs it and
+//! writes what the chapter shows. Your exercises are in [`exercises`]; check them
+//! with `cargo test -p ch07-vision --features learner`.
 
 use kindling_autograd::{no_grad, Variable};
 use kindling_data::datasets::{fashion_mnist, Split};
@@ -22,16 +23,18 @@ use std::time::{Duration, Instant};
 pub mod exercises;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
 // ANCHOR: data
-/// Fashion-MNIST as training-ready tensors: images `[N, 1, 28, 28]` in [0, 1] (one colour
-/// channel first, the layout convolutions expect) and labels `[N]`.
+/// Fashion-MNIST as training-ready tensors: images `[N, 1, 28, 28]` in [0, 1] (one
+/// colour channel first, the layout convolutions expect) and labels `[N]`.
 pub struct Fashion {
     pub train_x: Tensor<f32>,
     pub train_y: Tensor<i64>,
@@ -39,7 +42,8 @@ pub struct Fashion {
     pub test_y: Tensor<i64>,
 }
 
-/// Reads both splits from `datasets/fashion-mnist/` (the folder `KINDLING_DATASETS` names).
+/// Reads both splits from `datasets/fashion-mnist/` (the folder `KINDLING_DATASETS`
+/// names).
 pub fn load_fashion(datasets: &Path) -> Result<Fashion, DataError> {
     let dir = datasets.join("fashion-mnist");
     let split = |s: Split| -> Result<(Tensor<f32>, Tensor<i64>), DataError> {
@@ -55,14 +59,19 @@ pub fn load_fashion(datasets: &Path) -> Result<Fashion, DataError> {
 // ANCHOR_END: data
 
 // ANCHOR: baselines
-/// Model 0: flatten the 28×28 image into 784 numbers and apply two linear layers. With no
-/// nonlinearity between them the pair is still one linear map, of rank at most `hidden`.
+/// Model 0: flatten the 28×28 image into 784 numbers and apply two linear layers.
+/// With no nonlinearity between them the pair is still one linear map, of rank at
+/// most `hidden`.
 pub fn linear_baseline(hidden: usize, rng: &mut Rng) -> Sequential {
-    Sequential::new().add(Flatten::new()).add(Linear::new(784, hidden, rng)).add(Linear::new(hidden, 10, rng))
+    Sequential::new()
+        .add(Flatten::new())
+        .add(Linear::new(784, hidden, rng))
+        .add(Linear::new(hidden, 10, rng))
 }
 
-/// Model 1: the same with ReLUs between the layers, a small multilayer perceptron. The last
-/// layer gives raw logits: a ReLU after it would zero every negative score.
+/// Model 1: the same with ReLUs between the layers, a small multilayer perceptron.
+/// The last layer gives raw logits: a ReLU after it would zero every negative
+/// score.
 pub fn mlp(hidden: usize, rng: &mut Rng) -> Sequential {
     Sequential::new()
         .add(Flatten::new())
@@ -75,9 +84,9 @@ pub fn mlp(hidden: usize, rng: &mut Rng) -> Sequential {
 // ANCHOR_END: baselines
 
 // ANCHOR: recipe
-/// How a model is trained: optimizer, learning rate, batch size, epochs, and whether the
-/// learning rate follows a cosine from its start value down to zero over the whole run
-/// (stepped after every batch).
+/// How a model is trained: optimizer, learning rate, batch size, epochs, and
+/// whether the learning rate follows a cosine from its start value down to zero
+/// over the whole run (stepped after every batch).
 #[derive(Clone, Copy, Debug)]
 pub struct Recipe {
     pub adam: bool,
@@ -88,8 +97,10 @@ pub struct Recipe {
 }
 
 impl Recipe {
-    /// The course's recipe: plain SGD, learning rate 0.1, batches of 32, three epochs.
-    pub const COURSE: Recipe = Recipe { adam: false, lr: 0.1, batch: 32, epochs: 3, cosine: false };
+    /// The course's recipe: plain SGD, learning rate 0.1, batches of 32, three
+    /// epochs.
+    pub const COURSE: Recipe =
+        Recipe { adam: false, lr: 0.1, batch: 32, epochs: 3, cosine: false };
 
     pub fn describe(&self) -> String {
         let opt = if self.adam { "Adam" } else { "SGD" };
@@ -98,33 +109,58 @@ impl Recipe {
     }
 }
 
-/// Trains `model` on the training images with `Trainer::fit`, measuring test accuracy after
-/// every epoch. Returns the history and the wall-clock training time.
-pub fn train(model: &dyn Forward, data: &Fashion, recipe: Recipe, seed: u64) -> (History, Duration) {
-    let train = DataLoader::new(TensorDataset::new(data.train_x.clone(), data.train_y.clone()), recipe.batch)
-        .shuffle(true)
-        .seed(seed);
+/// Trains `model` on the training images with `Trainer::fit`, measuring test
+/// accuracy after every epoch. Returns the history and the wall-clock training
+/// time.
+pub fn train(
+    model: &dyn Forward,
+    data: &Fashion,
+    recipe: Recipe,
+    seed: u64,
+) -> (History, Duration) {
+    let train = DataLoader::new(
+        TensorDataset::new(data.train_x.clone(), data.train_y.clone()),
+        recipe.batch,
+    )
+    .shuffle(true)
+    .seed(seed);
     let test = test_batches(data, 1000);
     let mut optimizer: Box<dyn Optimizer> = if recipe.adam {
-        Box::new(Adam::new(model.parameters(), AdamConfig { lr: recipe.lr, ..Default::default() }))
+        Box::new(Adam::new(
+            model.parameters(),
+            AdamConfig { lr: recipe.lr, ..Default::default() },
+        ))
     } else {
-        Box::new(Sgd::new(model.parameters(), SgdConfig { lr: recipe.lr, ..Default::default() }))
+        Box::new(Sgd::new(
+            model.parameters(),
+            SgdConfig { lr: recipe.lr, ..Default::default() },
+        ))
     };
     let steps = recipe.epochs * data.train_y.shape()[0].div_ceil(recipe.batch);
-    let schedule = Scheduler::new(optimizer.as_mut(), CosineAnnealingLr { t_max: steps, eta_min: 0.0 });
-    let mut trainer = Trainer::new(model, optimizer.as_mut(), cross_entropy).metric(Accuracy::new());
+    let schedule = Scheduler::new(
+        optimizer.as_mut(),
+        CosineAnnealingLr { t_max: steps, eta_min: 0.0 },
+    );
+    let mut trainer = Trainer::new(model, optimizer.as_mut(), cross_entropy)
+        .metric(Accuracy::new());
     if recipe.cosine {
         trainer = trainer.scheduler(PerBatch(schedule));
     }
     let trainer = trainer.progress(Progress::Auto);
     let mut trainer = trainer;
     let start = Instant::now();
-    let history = trainer.fit(&train, Some(&test), recipe.epochs).expect("no checkpoints are written").clone();
+    let history = trainer
+        .fit(&train, Some(&test), recipe.epochs)
+        .expect("no checkpoints are written")
+        .clone();
     (history, start.elapsed())
 }
 
 /// The test set in batches of `size`, the same every epoch.
-pub fn test_batches(data: &Fashion, size: usize) -> Vec<(Tensor<f32>, Tensor<i64>)> {
+pub fn test_batches(
+    data: &Fashion,
+    size: usize,
+) -> Vec<(Tensor<f32>, Tensor<i64>)> {
     let n = data.test_y.shape()[0];
     (0..n)
         .step_by(size)
@@ -150,13 +186,17 @@ pub fn predict_classes(model: &dyn Forward, x: &Tensor<f32>) -> Vec<i64> {
 // ANCHOR_END: predict
 
 // ANCHOR: feature_maps
-/// The activations after each stage of TinyVGG for one image `[1, 1, 28, 28]`: block 1's
-/// first convolution + ReLU (28×28), block 1's output (14×14) and block 2's output (7×7).
-/// Each is `[channels, h, w]`.
-pub fn feature_maps(model: &kindling_vision::models::TinyVgg, image: &Tensor<f32>) -> Vec<Tensor<f32>> {
+/// The activations after each stage of TinyVGG for one image `[1, 1, 28, 28]`:
+/// block 1's first convolution + ReLU (28×28), block 1's output (14×14) and block
+/// 2's output (7×7). Each is `[channels, h, w]`.
+pub fn feature_maps(
+    model: &kindling_vision::models::TinyVgg,
+    image: &Tensor<f32>,
+) -> Vec<Tensor<f32>> {
     no_grad(|| {
         let x = Variable::constant(image.clone());
-        let first = model.block_1.layer(1).forward(&model.block_1.layer(0).forward(&x));
+        let first =
+            model.block_1.layer(1).forward(&model.block_1.layer(0).forward(&x));
         let b1 = model.block_1.forward(&x);
         let b2 = model.block_2.forward(&b1);
         [first, b1, b2].iter().map(|v| v.value().squeeze(0).contiguous()).collect()
@@ -165,14 +205,22 @@ pub fn feature_maps(model: &kindling_vision::models::TinyVgg, image: &Tensor<f32
 // ANCHOR_END: feature_maps
 
 // ANCHOR: conv_timing
-/// One convolution layer's forward and backward pass on a batch, timed three ways (best of
-/// `runs`): the naive loops, im2col + GEMM, and the fast path as training runs it (the direct
-/// kernels where they apply). Returns the three times and the largest difference between the
-/// naive output and each fast one.
-pub fn time_conv(batch: usize, cin: usize, cout: usize, size: usize, runs: usize) -> ConvTiming {
+/// One convolution layer's forward and backward pass on a batch, timed three ways
+/// (best of `runs`): the naive loops, im2col + GEMM, and the fast path as training
+/// runs it (the direct kernels where they apply). Returns the three times and the
+/// largest difference between the naive output and each fast one.
+pub fn time_conv(
+    batch: usize,
+    cin: usize,
+    cout: usize,
+    size: usize,
+    runs: usize,
+) -> ConvTiming {
     let mut rng = Rng::seed(7);
-    let x = Variable::param(Tensor::<f32>::randn([batch, cin, size, size], &mut rng));
-    let w = Variable::param(Tensor::<f32>::randn([cout, cin, 3, 3], &mut rng) * 0.1);
+    let x =
+        Variable::param(Tensor::<f32>::randn([batch, cin, size, size], &mut rng));
+    let w =
+        Variable::param(Tensor::<f32>::randn([cout, cin, 3, 3], &mut rng) * 0.1);
     let opts = Conv2dOptions::default().padding(1);
     let pass = || {
         let t = Instant::now();
@@ -195,8 +243,14 @@ pub fn time_conv(batch: usize, cin: usize, cout: usize, size: usize, runs: usize
     let (naive, y_naive) = best(KernelMode::Naive, false);
     let (im2col, y_im2col) = best(KernelMode::Fast, false);
     let (fast, y_fast) = best(KernelMode::Fast, true);
-    let diff =
-        |y: &Tensor<f32>| y_naive.to_vec().iter().zip(y.to_vec()).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+    let diff = |y: &Tensor<f32>| {
+        y_naive
+            .to_vec()
+            .iter()
+            .zip(y.to_vec())
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max)
+    };
     ConvTiming { naive, im2col, fast, diff: diff(&y_im2col).max(diff(&y_fast)) }
 }
 
@@ -214,7 +268,8 @@ pub fn parameter_count(model: &dyn Forward) -> usize {
     model.parameters().iter().map(|p| p.value().numel()).sum()
 }
 
-/// Scales a `[C, H, W]` stack so that each channel spans [0, 1] (for drawing feature maps).
+/// Scales a `[C, H, W]` stack so that each channel spans [0, 1] (for drawing
+/// feature maps).
 pub fn normalize_each(maps: &Tensor<f32>) -> Tensor<f32> {
     let shape = maps.shape().to_vec();
     let plane = shape[1] * shape[2];

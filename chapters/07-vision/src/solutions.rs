@@ -1,8 +1,13 @@
-//! Chapter 7: reference answers to the exercises in `exercises.rs`. The tests run against
-//! these unless you pass `--features learner`.
+//! Chapter 7: reference answers to the exercises in `exercises.rs`. The tests run
+//! against these unless you pass `--features learner`.
 
 /// Exercise 7.1.
-pub fn conv_output_size(n: usize, k: usize, padding: usize, stride: usize) -> usize {
+pub fn conv_output_size(
+    n: usize,
+    k: usize,
+    padding: usize,
+    stride: usize,
+) -> usize {
     (n + 2 * padding - k) / stride + 1
 }
 
@@ -26,10 +31,12 @@ pub fn conv2d_single(
                 for ic in 0..c {
                     for di in 0..kh {
                         for dj in 0..kw {
-                            // The input pixel under tap (di, dj), in unpadded coordinates.
+                            // The input pixel under tap (di, dj), in unpadded
+                            // coordinates.
                             let r = (i * stride + di) as isize - padding as isize;
                             let s = (j * stride + dj) as isize - padding as isize;
-                            if r < 0 || s < 0 || r >= h as isize || s >= w as isize {
+                            if r < 0 || s < 0 || r >= h as isize || s >= w as isize
+                            {
                                 continue; // a zero of the padding
                             }
                             let xv = x[(ic * h + r as usize) * w + s as usize];
@@ -45,7 +52,12 @@ pub fn conv2d_single(
 }
 
 /// Exercise 7.3.
-pub fn max_pool2d(x: &[f32], (c, h, w): (usize, usize, usize), k: usize, stride: usize) -> Vec<f32> {
+pub fn max_pool2d(
+    x: &[f32],
+    (c, h, w): (usize, usize, usize),
+    k: usize,
+    stride: usize,
+) -> Vec<f32> {
     let ho = conv_output_size(h, k, 0, stride);
     let wo = conv_output_size(w, k, 0, stride);
     let mut y = Vec::with_capacity(c * ho * wo);
@@ -55,7 +67,9 @@ pub fn max_pool2d(x: &[f32], (c, h, w): (usize, usize, usize), k: usize, stride:
                 let mut m = f32::NEG_INFINITY;
                 for di in 0..k {
                     for dj in 0..k {
-                        m = m.max(x[(ch * h + i * stride + di) * w + j * stride + dj]);
+                        m = m.max(
+                            x[(ch * h + i * stride + di) * w + j * stride + dj],
+                        );
                     }
                 }
                 y.push(m);
@@ -66,7 +80,13 @@ pub fn max_pool2d(x: &[f32], (c, h, w): (usize, usize, usize), k: usize, stride:
 }
 
 /// Exercise 7.4.
-pub fn im2col(x: &[f32], (c, h, w): (usize, usize, usize), k: usize, padding: usize, stride: usize) -> Vec<f32> {
+pub fn im2col(
+    x: &[f32],
+    (c, h, w): (usize, usize, usize),
+    k: usize,
+    padding: usize,
+    stride: usize,
+) -> Vec<f32> {
     let ho = conv_output_size(h, k, padding, stride);
     let wo = conv_output_size(w, k, padding, stride);
     let mut cols = vec![0.0; c * k * k * ho * wo];
@@ -79,7 +99,8 @@ pub fn im2col(x: &[f32], (c, h, w): (usize, usize, usize), k: usize, padding: us
                         let r = (i * stride + di) as isize - padding as isize;
                         let s = (j * stride + dj) as isize - padding as isize;
                         if r >= 0 && s >= 0 && r < h as isize && s < w as isize {
-                            cols[row * ho * wo + i * wo + j] = x[(ic * h + r as usize) * w + s as usize];
+                            cols[row * ho * wo + i * wo + j] =
+                                x[(ic * h + r as usize) * w + s as usize];
                         }
                     }
                 }
@@ -90,14 +111,23 @@ pub fn im2col(x: &[f32], (c, h, w): (usize, usize, usize), k: usize, padding: us
 }
 
 /// Exercise 7.5.
-pub fn tinyvgg_parameters(in_channels: usize, hidden: usize, classes: usize, (h, w): (usize, usize)) -> usize {
+pub fn tinyvgg_parameters(
+    in_channels: usize,
+    hidden: usize,
+    classes: usize,
+    (h, w): (usize, usize),
+) -> usize {
     let conv = |cin: usize| hidden * cin * 9 + hidden;
     let features = hidden * (h / 4) * (w / 4);
     conv(in_channels) + 3 * conv(hidden) + features * classes + classes
 }
 
 /// Exercise 7.6.
-pub fn confusion(actual: &[i64], predicted: &[i64], classes: usize) -> Vec<Vec<u64>> {
+pub fn confusion(
+    actual: &[i64],
+    predicted: &[i64],
+    classes: usize,
+) -> Vec<Vec<u64>> {
     let mut m = vec![vec![0; classes]; classes];
     for (&a, &p) in actual.iter().zip(predicted) {
         m[a as usize][p as usize] += 1;

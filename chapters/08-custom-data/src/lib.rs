@@ -1,9 +1,9 @@
 //! Chapter 8 of the Kindling book: custom image datasets and data augmentation.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch08-custom-data`, with `KINDLING_DATASETS` set) runs it and writes
-//! what the chapter shows. Your exercises are in [`exercises`]; check them with
-//! `cargo test -p ch08-custom-data --features learner`.
+//! (`cargo run --release -p ch08-custom-data`, with `KINDLING_DATASETS` set) runs
+//! it and writes what the chapter shows. Your exercises are in [`exercises`]; check
+//! them with `cargo test -p ch08-custom-data --features learner`.
 
 use kindling_data::{DataLoader, Dataset};
 use kindling_nn::{cross_entropy, Forward};
@@ -14,7 +14,8 @@ use kindling_train::{BatchSource, History, Progress, Trainer};
 use kindling_vision::folder::{Augmented, FolderError, ImageFolder, OnError};
 use kindling_vision::image::resize;
 use kindling_vision::transforms::{
-    ColorJitter, Compose, HorizontalFlip, ImageTransform, Normalize, RandomResizedCrop, Rotation, TrivialAugmentWide,
+    ColorJitter, Compose, HorizontalFlip, ImageTransform, Normalize,
+    RandomResizedCrop, Rotation, TrivialAugmentWide,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,15 +25,18 @@ use std::time::{Duration, Instant};
 pub mod exercises;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
 // ANCHOR: load
-/// An image folder decoded once and kept in memory, every image resized to `size × size`.
+/// An image folder decoded once and kept in memory, every image resized to `size ×
+/// size`.
 pub struct Cached {
     pub classes: Vec<String>,
     /// `([3, size, size]` in [0, 1], label) per image, in the folder's order.
@@ -41,8 +45,9 @@ pub struct Cached {
     pub original_sizes: BTreeMap<(u32, u32), usize>,
 }
 
-/// Reads every image of the folder `root` (one sub-folder per class) and resizes it. Decoding
-/// JPEGs is the slow part, so it is done once here instead of in every epoch.
+/// Reads every image of the folder `root` (one sub-folder per class) and resizes
+/// it. Decoding JPEGs is the slow part, so it is done once here instead of in every
+/// epoch.
 pub fn load_folder(root: &Path, size: usize) -> Result<Cached, FolderError> {
     let folder = ImageFolder::open(root, OnError::Fail)?;
     let mut original_sizes = BTreeMap::new();
@@ -58,10 +63,14 @@ pub fn load_folder(root: &Path, size: usize) -> Result<Cached, FolderError> {
 // ANCHOR_END: load
 
 // ANCHOR: split
-/// A stratified split: from every class, a `test_fraction` share of its images (rounded)
-/// goes to the test set, chosen by a seeded shuffle; the rest is for training. Returns the
-/// (train, test) indices, each sorted.
-pub fn split_per_class(labels: &[i64], test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+/// A stratified split: from every class, a `test_fraction` share of its images
+/// (rounded) goes to the test set, chosen by a seeded shuffle; the rest is for
+/// training. Returns the (train, test) indices, each sorted.
+pub fn split_per_class(
+    labels: &[i64],
+    test_fraction: f64,
+    seed: u64,
+) -> (Vec<usize>, Vec<usize>) {
     let mut by_class: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (i, &y) in labels.iter().enumerate() {
         by_class.entry(y).or_default().push(i);
@@ -81,19 +90,26 @@ pub fn split_per_class(labels: &[i64], test_fraction: f64, seed: u64) -> (Vec<us
 // ANCHOR_END: split
 
 // ANCHOR: pipelines
-/// The augmentation pipelines compared in the demo, for `size × size` images. Each ends by
-/// normalising every channel with the training set's `stats` (mean, std) when given.
-pub fn pipeline(name: &str, size: usize, stats: Option<&(Vec<f32>, Vec<f32>)>) -> Option<Compose> {
+/// The augmentation pipelines compared in the demo, for `size × size` images. Each
+/// ends by normalising every channel with the training set's `stats` (mean, std)
+/// when given.
+pub fn pipeline(
+    name: &str,
+    size: usize,
+    stats: Option<&(Vec<f32>, Vec<f32>)>,
+) -> Option<Compose> {
     let augment = match name {
         "none" => Compose::new(),
-        // Hand-picked: a crop of 70-100% of the area resized back, a small rotation, a mirror
-        // image half the time, and some change of brightness, contrast and saturation.
+        // Hand-picked: a crop of 70-100% of the area resized back, a small
+        // rotation, a mirror image half the time, and some change of brightness,
+        // contrast and saturation.
         "hand-picked" => Compose::new()
             .then(RandomResizedCrop::new((size, size)).scale(0.7, 1.0))
             .then(Rotation::new(15.0))
             .then(HorizontalFlip::new(0.5))
             .then(ColorJitter::new(0.3, 0.3, 0.3, 0.0)),
-        // TrivialAugmentWide: one operation at one random strength per image, nothing to tune.
+        // TrivialAugmentWide: one operation at one random strength per image,
+        // nothing to tune.
         "TrivialAugmentWide" => Compose::new().then(TrivialAugmentWide::new()),
         _ => return None,
     };
@@ -116,24 +132,35 @@ pub fn channel_stats(samples: &[(Tensor<f32>, i64)]) -> (Vec<f32>, Vec<f32>) {
         count += plane;
     }
     let mean: Vec<f64> = sum.iter().map(|s| s / count as f64).collect();
-    let std = sq.iter().zip(&mean).map(|(q, m)| (q / count as f64 - m * m).max(0.0).sqrt() as f32).collect();
+    let std = sq
+        .iter()
+        .zip(&mean)
+        .map(|(q, m)| (q / count as f64 - m * m).max(0.0).sqrt() as f32)
+        .collect();
     (mean.into_iter().map(|m| m as f32).collect(), std)
 }
 // ANCHOR_END: pipelines
 
 // ANCHOR: augmented_source
-/// Batches of an [`Augmented`] dataset for `Trainer::fit`: before handing out epoch `e`, it
-/// tells the dataset the epoch, so every image is transformed with a generator seeded from
-/// (seed, e, index): a new variant every epoch, and the same ones when the run is repeated.
+/// Batches of an [`Augmented`] dataset for `Trainer::fit`: before handing out epoch
+/// `e`, it tells the dataset the epoch, so every image is transformed with a
+/// generator seeded from (seed, e, index): a new variant every epoch, and the same
+/// ones when the run is repeated.
 pub struct AugmentedSource<D: Dataset<Item = (Tensor<f32>, i64)> + 'static> {
     data: Arc<Augmented<D>>,
     loader: DataLoader<Augmented<D>>,
 }
 
 impl<D: Dataset<Item = (Tensor<f32>, i64)> + 'static> AugmentedSource<D> {
-    pub fn new(inner: D, transform: impl ImageTransform + 'static, batch: usize, seed: u64) -> Self {
+    pub fn new(
+        inner: D,
+        transform: impl ImageTransform + 'static,
+        batch: usize,
+        seed: u64,
+    ) -> Self {
         let data = Arc::new(Augmented::new(inner, transform, seed));
-        let loader = DataLoader::shared(data.clone(), batch).shuffle(true).seed(seed);
+        let loader =
+            DataLoader::shared(data.clone(), batch).shuffle(true).seed(seed);
         AugmentedSource { data, loader }
     }
 
@@ -144,11 +171,16 @@ impl<D: Dataset<Item = (Tensor<f32>, i64)> + 'static> AugmentedSource<D> {
     }
 }
 
-impl<D: Dataset<Item = (Tensor<f32>, i64)> + 'static> BatchSource<Tensor<i64>> for AugmentedSource<D> {
+impl<D: Dataset<Item = (Tensor<f32>, i64)> + 'static> BatchSource<Tensor<i64>>
+    for AugmentedSource<D>
+{
     fn num_batches(&self) -> usize {
         self.loader.len()
     }
-    fn epoch_batches(&self, epoch: u64) -> Box<dyn Iterator<Item = (Tensor<f32>, Tensor<i64>)> + '_> {
+    fn epoch_batches(
+        &self,
+        epoch: u64,
+    ) -> Box<dyn Iterator<Item = (Tensor<f32>, Tensor<i64>)> + '_> {
         self.data.set_epoch(epoch);
         Box::new(self.loader.iter_epoch(epoch))
     }
@@ -156,8 +188,8 @@ impl<D: Dataset<Item = (Tensor<f32>, i64)> + 'static> BatchSource<Tensor<i64>> f
 // ANCHOR_END: augmented_source
 
 // ANCHOR: train
-/// Adam at a constant learning rate, `epochs` passes, accuracy on the training batches (as
-/// augmented) and on the untouched test images after every epoch.
+/// Adam at a constant learning rate, `epochs` passes, accuracy on the training
+/// batches (as augmented) and on the untouched test images after every epoch.
 pub fn train(
     model: &dyn Forward,
     train: &dyn BatchSource<Tensor<i64>>,
@@ -165,18 +197,26 @@ pub fn train(
     lr: f64,
     epochs: usize,
 ) -> (History, Duration) {
-    let mut optimizer = Adam::new(model.parameters(), AdamConfig { lr, ..Default::default() });
-    let mut trainer =
-        Trainer::new(model, &mut optimizer, cross_entropy).metric(Accuracy::new()).progress(Progress::Auto);
+    let mut optimizer =
+        Adam::new(model.parameters(), AdamConfig { lr, ..Default::default() });
+    let mut trainer = Trainer::new(model, &mut optimizer, cross_entropy)
+        .metric(Accuracy::new())
+        .progress(Progress::Auto);
     let test = test.to_vec();
     let start = Instant::now();
-    let history = trainer.fit(train, Some(&test), epochs).expect("no checkpoints are written").clone();
+    let history = trainer
+        .fit(train, Some(&test), epochs)
+        .expect("no checkpoints are written")
+        .clone();
     (history, start.elapsed())
 }
 // ANCHOR_END: train
 
 /// Stacks samples into batches of `size` (the test set, the same every epoch).
-pub fn batches(samples: &[(Tensor<f32>, i64)], size: usize) -> Vec<(Tensor<f32>, Tensor<i64>)> {
+pub fn batches(
+    samples: &[(Tensor<f32>, i64)],
+    size: usize,
+) -> Vec<(Tensor<f32>, Tensor<i64>)> {
     samples
         .chunks(size)
         .map(|chunk| {
@@ -187,20 +227,22 @@ pub fn batches(samples: &[(Tensor<f32>, i64)], size: usize) -> Vec<(Tensor<f32>,
         .collect()
 }
 
-/// Lays `[3, h, w]` images out in a grid with `columns` per row and a white gap of `gap`
-/// pixels, as one `[3, H, W]` image (to save as PNG).
+/// Lays `[3, h, w]` images out in a grid with `columns` per row and a white gap of
+/// `gap` pixels, as one `[3, H, W]` image (to save as PNG).
 pub fn mosaic(images: &[Tensor<f32>], columns: usize, gap: usize) -> Tensor<f32> {
     let (h, w) = (images[0].shape()[1], images[0].shape()[2]);
     let rows = images.len().div_ceil(columns);
     let (ht, wt) = (rows * h + (rows + 1) * gap, columns * w + (columns + 1) * gap);
     let mut out = vec![1.0f32; 3 * ht * wt];
     for (k, img) in images.iter().enumerate() {
-        let (r0, c0) = (gap + (k / columns) * (h + gap), gap + (k % columns) * (w + gap));
+        let (r0, c0) =
+            (gap + (k / columns) * (h + gap), gap + (k % columns) * (w + gap));
         let v = img.contiguous().to_vec();
         for c in 0..3 {
             for i in 0..h {
                 for j in 0..w {
-                    out[(c * ht + r0 + i) * wt + c0 + j] = v[(c * h + i) * w + j].clamp(0.0, 1.0);
+                    out[(c * ht + r0 + i) * wt + c0 + j] =
+                        v[(c * h + i) * w + j].clamp(0.0, 1.0);
                 }
             }
         }

@@ -1,5 +1,5 @@
-//! Chapter 8: reference answers to the exercises in `exercises.rs`. The tests run against
-//! these unless you pass `--features learner`.
+//! Chapter 8: reference answers to the exercises in `exercises.rs`. The tests run
+//! against these unless you pass `--features learner`.
 
 use kindling_tensor::{Rng, Tensor};
 use std::path::Path;
@@ -42,12 +42,20 @@ pub fn channel_stats(images: &[Tensor<f32>]) -> (Vec<f32>, Vec<f32>) {
         count += plane;
     }
     let mean: Vec<f64> = sum.iter().map(|s| s / count as f64).collect();
-    let std = sq.iter().zip(&mean).map(|(q, m)| ((q / count as f64 - m * m).max(0.0)).sqrt() as f32).collect();
+    let std = sq
+        .iter()
+        .zip(&mean)
+        .map(|(q, m)| ((q / count as f64 - m * m).max(0.0)).sqrt() as f32)
+        .collect();
     (mean.into_iter().map(|m| m as f32).collect(), std)
 }
 
 /// Exercise 8.3.
-pub fn random_crop(img: &Tensor<f32>, size: (usize, usize), rng: &mut Rng) -> (Tensor<f32>, usize, usize) {
+pub fn random_crop(
+    img: &Tensor<f32>,
+    size: (usize, usize),
+    rng: &mut Rng,
+) -> (Tensor<f32>, usize, usize) {
     let (h, w) = (img.shape()[1], img.shape()[2]);
     let top = rng.below((h - size.0 + 1) as u64) as usize;
     let left = rng.below((w - size.1 + 1) as u64) as usize;
@@ -66,7 +74,10 @@ pub fn class_counts(root: &Path) -> std::io::Result<Vec<(String, usize)>> {
         let mut n = 0;
         for file in std::fs::read_dir(entry.path())? {
             let path = file?.path();
-            let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase);
             if matches!(ext.as_deref(), Some("png" | "jpg" | "jpeg")) {
                 n += 1;
             }
@@ -78,7 +89,11 @@ pub fn class_counts(root: &Path) -> std::io::Result<Vec<(String, usize)>> {
 }
 
 /// Exercise 8.5.
-pub fn stratified_split(labels: &[i64], test_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+pub fn stratified_split(
+    labels: &[i64],
+    test_fraction: f64,
+    seed: u64,
+) -> (Vec<usize>, Vec<usize>) {
     let classes = labels.iter().copied().max().map_or(0, |m| m as usize + 1);
     let mut by_class = vec![Vec::new(); classes];
     for (i, &y) in labels.iter().enumerate() {

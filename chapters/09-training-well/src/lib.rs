@@ -1,23 +1,28 @@
 //! Chapter 9 of the Kindling book: training deep networks well.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch09-training-well`) runs it and writes what the chapter shows.
-//! Your exercises are in [`exercises`]; check them with
+//! (`cargo run --release -p ch09-training-well`) runs it and writes what the
+//! chapter shows. Your exercises are in [`exercises`]; check them with
 //! `cargo test -p ch09-training-well --features learner`.
 
 use kindling_autograd::{no_grad, Variable};
 use kindling_nn::init::{self, FanMode, Nonlinearity};
-use kindling_nn::{cross_entropy, BatchNorm1d, Dropout, Forward, GroupNorm, LayerNorm, Linear, Module, RMSNorm};
+use kindling_nn::{
+    cross_entropy, BatchNorm1d, Dropout, Forward, GroupNorm, LayerNorm, Linear,
+    Module, RMSNorm,
+};
 use kindling_optim::{clip_grad_norm, Optimizer};
 use kindling_tensor::{Rng, Tensor};
 
 pub mod exercises;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
@@ -65,29 +70,51 @@ pub enum Init {
     Xavier,
     /// Kaiming/He normal: Var = gain² / fan_in.
     Kaiming,
-    /// Kaiming's standard deviation times a factor (to make it too small or too large).
+    /// Kaiming's standard deviation times a factor (to make it too small or too
+    /// large).
     KaimingTimes(f64),
 }
 
 impl Init {
     /// A `[out, in]` weight for a layer followed by `act`.
-    pub fn weight(self, act: Act, out: usize, inp: usize, rng: &mut Rng) -> Tensor<f32> {
+    pub fn weight(
+        self,
+        act: Act,
+        out: usize,
+        inp: usize,
+        rng: &mut Rng,
+    ) -> Tensor<f32> {
         let gain = init::gain(act.nonlinearity());
         match self {
             Init::Fixed(std) => init::normal([out, inp], 0.0, std, rng),
             Init::Xavier => init::xavier_normal([out, inp], gain, rng),
-            Init::Kaiming => init::kaiming_normal([out, inp], FanMode::FanIn, act.nonlinearity(), rng),
-            Init::KaimingTimes(k) => init::normal([out, inp], 0.0, k * gain / (inp as f64).sqrt(), rng),
+            Init::Kaiming => init::kaiming_normal(
+                [out, inp],
+                FanMode::FanIn,
+                act.nonlinearity(),
+                rng,
+            ),
+            Init::KaimingTimes(k) => {
+                init::normal([out, inp], 0.0, k * gain / (inp as f64).sqrt(), rng)
+            }
         }
     }
 }
 // ANCHOR_END: init
 
 // ANCHOR: activation_stats
-/// Sends a batch of N(0, 1) inputs through `depth` layers of `width` units (no bias) and
-/// returns the root mean square of the activations after every layer (the second moment
-/// that the variance argument tracks): does the signal keep its size, shrink or blow up?
-pub fn activation_stds(act: Act, init: Init, width: usize, depth: usize, batch: usize, seed: u64) -> Vec<f64> {
+/// Sends a batch of N(0, 1) inputs through `depth` layers of `width` units (no
+/// bias) and returns the root mean square of the activations after every layer (the
+/// second moment that the variance argument tracks): does the signal keep its size,
+/// shrink or blow up?
+pub fn activation_stds(
+    act: Act,
+    init: Init,
+    width: usize,
+    depth: usize,
+    batch: usize,
+    seed: u64,
+) -> Vec<f64> {
     let mut rng = Rng::seed(seed);
     let mut h = Variable::constant(Tensor::<f32>::randn([batch, width], &mut rng));
     let mut stds = Vec::with_capacity(depth);
@@ -140,8 +167,9 @@ pub struct MlpConfig {
 }
 
 // ANCHOR: deep_mlp
-/// linear → (norm) → activation → (dropout), `depth` times, then a linear layer to the
-/// class scores. The layers are kept in plain vectors so that the demo can look at each one.
+/// linear → (norm) → activation → (dropout), `depth` times, then a linear layer to
+/// the class scores. The layers are kept in plain vectors so that the demo can look
+/// at each one.
 pub struct DeepMlp {
     pub config: MlpConfig,
     pub layers: Vec<Linear<f32>>,
@@ -157,7 +185,8 @@ impl DeepMlp {
         for i in 0..=c.depth {
             let inp = if i == 0 { c.inputs } else { c.width };
             let out = if i == c.depth { c.classes } else { c.width };
-            // The output layer is followed by softmax, not by `act`: gain 1 (Xavier-like).
+            // The output layer is followed by softmax, not by `act`: gain 1
+            // (Xavier-like).
             let weight = if i == c.depth {
                 init::xavier_normal([out, inp], 1.0, rng)
             } else {
@@ -167,10 +196,18 @@ impl DeepMlp {
             if i < c.depth {
                 match c.norm {
                     Norm::None => {}
-                    Norm::Batch => norms.push(Box::new(BatchNorm1d::<f32>::new(c.width))),
-                    Norm::Layer => norms.push(Box::new(LayerNorm::<f32>::new(vec![c.width]))),
-                    Norm::Group(g) => norms.push(Box::new(GroupNorm::<f32>::new(g, c.width))),
-                    Norm::Rms => norms.push(Box::new(RMSNorm::<f32>::new(vec![c.width]))),
+                    Norm::Batch => {
+                        norms.push(Box::new(BatchNorm1d::<f32>::new(c.width)))
+                    }
+                    Norm::Layer => {
+                        norms.push(Box::new(LayerNorm::<f32>::new(vec![c.width])))
+                    }
+                    Norm::Group(g) => {
+                        norms.push(Box::new(GroupNorm::<f32>::new(g, c.width)))
+                    }
+                    Norm::Rms => {
+                        norms.push(Box::new(RMSNorm::<f32>::new(vec![c.width])))
+                    }
                 }
             }
         }
@@ -208,7 +245,8 @@ impl DeepMlp {
     }
 
     pub fn parameters(&self) -> Vec<Variable<f32>> {
-        let mut ps: Vec<Variable<f32>> = self.layers.iter().flat_map(|l| l.parameters()).collect();
+        let mut ps: Vec<Variable<f32>> =
+            self.layers.iter().flat_map(|l| l.parameters()).collect();
         ps.extend(self.norms.iter().flat_map(|n| n.parameters()));
         ps
     }
@@ -216,8 +254,8 @@ impl DeepMlp {
 // ANCHOR_END: deep_mlp
 
 // ANCHOR: grad_norms
-/// ‖∂L/∂W‖ (the Frobenius norm) of every linear layer's weight, first layer first, after a
-/// backward pass.
+/// ‖∂L/∂W‖ (the Frobenius norm) of every linear layer's weight, first layer first,
+/// after a backward pass.
 pub fn weight_grad_norms(model: &DeepMlp) -> Vec<f64> {
     model
         .layers
@@ -242,7 +280,8 @@ pub fn spiral_split(n: usize, arms: usize, noise: f32, seed: u64) -> Split {
     Split { x, y }
 }
 
-/// (mean cross-entropy, accuracy) of `model` on `split`, in evaluation mode, without a graph.
+/// (mean cross-entropy, accuracy) of `model` on `split`, in evaluation mode,
+/// without a graph.
 pub fn evaluate(model: &DeepMlp, split: &Split) -> (f64, f64) {
     model.set_training(false);
     let (loss, acc) = no_grad(|| {
@@ -284,8 +323,8 @@ pub struct Curves {
 
 // ANCHOR: train
 /// Full-batch training for `steps` steps, evaluating every `every` steps. With
-/// `clip = Some(c)` the gradients are rescaled to a global norm of at most `c` before each
-/// step. A run whose loss stops being finite ends early.
+/// `clip = Some(c)` the gradients are rescaled to a global norm of at most `c`
+/// before each step. A run whose loss stops being finite ends early.
 pub fn train(
     model: &DeepMlp,
     optimizer: &mut dyn Optimizer,
@@ -316,8 +355,11 @@ pub fn train(
         }
         optimizer.zero_grad();
         cross_entropy(&model.forward(&x), &train.y).backward();
-        // Measure the norm always; clip only when asked (an infinite limit changes nothing).
-        curves.grad_norm.push(clip_grad_norm(&params, clip.unwrap_or(f64::INFINITY)));
+        // Measure the norm always; clip only when asked (an infinite limit changes
+        // nothing).
+        curves
+            .grad_norm
+            .push(clip_grad_norm(&params, clip.unwrap_or(f64::INFINITY)));
         optimizer.step();
     }
     curves
@@ -326,9 +368,10 @@ pub fn train(
 
 // ANCHOR: lr_range_test
 /// The learning-rate range test: one short run in which the learning rate grows
-/// geometrically from `lr_min` to `lr_max` over `steps` steps. Returns (learning rate,
-/// exponentially smoothed training loss) at every step, and stops once the smoothed loss
-/// exceeds four times its minimum (the run has diverged; larger rates are pointless).
+/// geometrically from `lr_min` to `lr_max` over `steps` steps. Returns (learning
+/// rate, exponentially smoothed training loss) at every step, and stops once the
+/// smoothed loss exceeds four times its minimum (the run has diverged; larger rates
+/// are pointless).
 pub fn lr_range_test(
     model: &DeepMlp,
     optimizer: &mut dyn Optimizer,

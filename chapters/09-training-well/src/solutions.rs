@@ -1,10 +1,12 @@
-//! Reference answers to chapter 9's exercises (the same signatures as `exercises.rs`).
-//! `cargo test -p ch09-training-well` checks these; try the exercises first.
+//! Reference answers to chapter 9's exercises (the same signatures as
+//! `exercises.rs`). `cargo test -p ch09-training-well` checks these; try the
+//! exercises first.
 
 use kindling_autograd::Variable;
 
 // ANCHOR: ex9_1
-/// Exercise 9.1. The standard deviations of Kaiming (fan-in) and Xavier normal weights.
+/// Exercise 9.1. The standard deviations of Kaiming (fan-in) and Xavier normal
+/// weights.
 pub fn kaiming_std(fan_in: usize, gain: f64) -> f64 {
     gain / (fan_in as f64).sqrt()
 }
@@ -15,8 +17,14 @@ pub fn xavier_std(fan_in: usize, fan_out: usize, gain: f64) -> f64 {
 // ANCHOR_END: ex9_1
 
 // ANCHOR: ex9_2
-/// Exercise 9.2. Inverted dropout with a given mask (`keep[i]` says whether unit i survives).
-pub fn inverted_dropout(x: &[f64], keep: &[bool], p: f64, training: bool) -> Vec<f64> {
+/// Exercise 9.2. Inverted dropout with a given mask (`keep[i]` says whether unit i
+/// survives).
+pub fn inverted_dropout(
+    x: &[f64],
+    keep: &[bool],
+    p: f64,
+    training: bool,
+) -> Vec<f64> {
     if !training || p == 0.0 {
         return x.to_vec();
     }
@@ -26,8 +34,13 @@ pub fn inverted_dropout(x: &[f64], keep: &[bool], p: f64, training: bool) -> Vec
 // ANCHOR_END: ex9_2
 
 // ANCHOR: ex9_3
-/// Exercise 9.3. RMS normalisation over the last axis, then a learned per-feature scale.
-pub fn rms_norm(x: &Variable<f64>, weight: &Variable<f64>, eps: f64) -> Variable<f64> {
+/// Exercise 9.3. RMS normalisation over the last axis, then a learned per-feature
+/// scale.
+pub fn rms_norm(
+    x: &Variable<f64>,
+    weight: &Variable<f64>,
+    eps: f64,
+) -> Variable<f64> {
     let rms = x.square().mean(-1isize, true).add_scalar(eps).sqrt();
     &(x / &rms) * weight
 }
@@ -48,8 +61,8 @@ pub fn clip_global_norm(grads: &mut [Vec<f64>], max_norm: f64) -> f64 {
 // ANCHOR_END: ex9_4
 
 // ANCHOR: ex9_5
-/// Exercise 9.5. Batch normalisation of `[N][C]` rows, without γ and β, with running
-/// statistics for evaluation.
+/// Exercise 9.5. Batch normalisation of `[N][C]` rows, without γ and β, with
+/// running statistics for evaluation.
 pub struct BatchNormFromScratch {
     pub running_mean: Vec<f64>,
     pub running_var: Vec<f64>,
@@ -67,7 +80,8 @@ impl BatchNormFromScratch {
         }
     }
 
-    /// Training mode: normalise with this batch's statistics, then update the running ones.
+    /// Training mode: normalise with this batch's statistics, then update the
+    /// running ones.
     pub fn forward_train(&mut self, x: &[Vec<f64>]) -> Vec<Vec<f64>> {
         let (n, c) = (x.len() as f64, self.running_mean.len());
         let mut out = x.to_vec();
@@ -79,7 +93,8 @@ impl BatchNormFromScratch {
             }
             let m = self.momentum;
             self.running_mean[j] = (1.0 - m) * self.running_mean[j] + m * mean;
-            self.running_var[j] = (1.0 - m) * self.running_var[j] + m * var * n / (n - 1.0);
+            self.running_var[j] =
+                (1.0 - m) * self.running_var[j] + m * var * n / (n - 1.0);
         }
         out
     }
@@ -90,7 +105,10 @@ impl BatchNormFromScratch {
             .map(|r| {
                 r.iter()
                     .enumerate()
-                    .map(|(j, &v)| (v - self.running_mean[j]) / (self.running_var[j] + self.eps).sqrt())
+                    .map(|(j, &v)| {
+                        (v - self.running_mean[j])
+                            / (self.running_var[j] + self.eps).sqrt()
+                    })
                     .collect()
             })
             .collect()
@@ -99,15 +117,19 @@ impl BatchNormFromScratch {
 // ANCHOR_END: ex9_5
 
 // ANCHOR: ex9_6
-/// Exercise 9.6. The learning rates of a range test: `steps` values growing geometrically
-/// from `lr_min` to `lr_max` (both included).
+/// Exercise 9.6. The learning rates of a range test: `steps` values growing
+/// geometrically from `lr_min` to `lr_max` (both included).
 pub fn geometric_lrs(lr_min: f64, lr_max: f64, steps: usize) -> Vec<f64> {
     let ratio = (lr_max / lr_min).powf(1.0 / (steps - 1) as f64);
-    (0..steps).map(|k| if k + 1 == steps { lr_max } else { lr_min * ratio.powi(k as i32) }).collect()
+    (0..steps)
+        .map(
+            |k| if k + 1 == steps { lr_max } else { lr_min * ratio.powi(k as i32) },
+        )
+        .collect()
 }
 
-/// The learning rate at which the loss falls fastest per unit of log(lr): the left end of the
-/// steepest segment of the curve of (lr, loss) points.
+/// The learning rate at which the loss falls fastest per unit of log(lr): the left
+/// end of the steepest segment of the curve of (lr, loss) points.
 pub fn steepest_lr(curve: &[(f64, f64)]) -> f64 {
     let mut best = (f64::INFINITY, curve[0].0);
     for w in curve.windows(2) {

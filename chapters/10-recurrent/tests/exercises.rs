@@ -1,6 +1,7 @@
-//! The checks of chapter 10's exercises. `cargo test -p ch10-recurrent --features learner`
-//! runs them against your `src/exercises.rs`; without the feature, against the solutions.
-//! Every test name starts with its exercise number (`ex10_3_...` checks exercise 10.3).
+//! The checks of chapter 10's exercises. `cargo test -p ch10-recurrent --features
+//! learner` runs them against your `src/exercises.rs`; without the feature, against
+//! the solutions. Every test name starts with its exercise number (`ex10_3_...`
+//! checks exercise 10.3).
 
 use ch10_recurrent::checked::*;
 use ch10_recurrent::{HandRnn, RawWeights};
@@ -11,11 +12,20 @@ use kindling_sequence::{GruCell, LstmCell};
 use kindling_tensor::{Rng, Tensor};
 
 fn close(a: f64, b: f64, tol: f64, what: &str) {
-    assert!((a - b).abs() <= tol, "{what}: got {a}, expected {b} (tolerance {tol})");
+    assert!(
+        (a - b).abs() <= tol,
+        "{what}: got {a}, expected {b} (tolerance {tol})"
+    );
 }
 
 fn close_all(a: &[f64], b: &[f64], tol: f64, what: &str) {
-    assert_eq!(a.len(), b.len(), "{what}: {} values, expected {}", a.len(), b.len());
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "{what}: {} values, expected {}",
+        a.len(),
+        b.len()
+    );
     for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
         close(x, y, tol, &format!("{what}[{i}]"));
     }
@@ -29,9 +39,12 @@ fn scalar(v: f64) -> Variable<f64> {
     Variable::constant(Tensor::from_vec(vec![v], [1, 1]))
 }
 
-/// Raw weights for a cell with one input and one unit: zero matrices and the given biases.
+/// Raw weights for a cell with one input and one unit: zero matrices and the given
+/// biases.
 fn raw(gates: usize, b_ih: &[f64], b_hh: &[f64]) -> RawWeights {
-    let v = |data: Vec<f64>, shape: [usize; 2]| Variable::param(Tensor::from_vec(data, shape));
+    let v = |data: Vec<f64>, shape: [usize; 2]| {
+        Variable::param(Tensor::from_vec(data, shape))
+    };
     RawWeights {
         w_ih: v(vec![0.0; gates], [gates, 1]),
         w_hh: v(vec![0.0; gates], [gates, 1]),
@@ -42,7 +55,11 @@ fn raw(gates: usize, b_ih: &[f64], b_hh: &[f64]) -> RawWeights {
 
 /// The gradients of every parameter of `module`, in order, then cleared.
 fn take_grads(module: &dyn Module<f64>) -> Vec<Vec<f64>> {
-    let grads = module.parameters().iter().map(|p| p.grad().expect("a gradient").to_vec()).collect();
+    let grads = module
+        .parameters()
+        .iter()
+        .map(|p| p.grad().expect("a gradient").to_vec())
+        .collect();
     module.zero_grad();
     grads
 }
@@ -53,13 +70,18 @@ fn ex10_1_hand_computed_values() {
     let w = raw(4, &[0.0; 4], &[0.0; 4]);
     let (h, c) = lstm_step(&scalar(0.3), &scalar(0.0), &scalar(2.0), &w);
     close(c.value().item(), 1.0, 1e-12, "c' with every gate at 1/2");
-    close(h.value().item(), 0.5 * 1f64.tanh(), 1e-12, "h' = tanh(1)/2 = 0.380797...");
+    close(
+        h.value().item(),
+        0.5 * 1f64.tanh(),
+        1e-12,
+        "h' = tanh(1)/2 = 0.380797...",
+    );
 }
 
 #[test]
 fn ex10_1_gate_order_is_i_f_g_o() {
-    // Distinct biases for the four blocks (split between b_ih and b_hh): i = σ(1), f = σ(2),
-    // g = tanh(3), o = σ(4).
+    // Distinct biases for the four blocks (split between b_ih and b_hh): i = σ(1),
+    // f = σ(2), g = tanh(3), o = σ(4).
     let w = raw(4, &[0.5, 1.0, 1.5, 2.0], &[0.5, 1.0, 1.5, 2.0]);
     let (h, c) = lstm_step(&scalar(0.7), &scalar(-0.2), &scalar(0.5), &w);
     let c_new = sigmoid(2.0) * 0.5 + sigmoid(1.0) * 3f64.tanh();
@@ -74,12 +96,24 @@ fn ex10_1_matches_lstm_cell_values_and_gradients() {
     let x = Variable::param(Tensor::randn([4, 3], &mut rng));
     let h = Variable::constant(Tensor::randn([4, 5], &mut rng));
     let c = Variable::constant(Tensor::randn([4, 5], &mut rng));
-    let (rh, rc) =
-        (Variable::constant(Tensor::randn([4, 5], &mut rng)), Variable::constant(Tensor::randn([4, 5], &mut rng)));
+    let (rh, rc) = (
+        Variable::constant(Tensor::randn([4, 5], &mut rng)),
+        Variable::constant(Tensor::randn([4, 5], &mut rng)),
+    );
     let (mh, mc) = lstm_step(&x, &h, &c, &RawWeights::of(&cell.weights));
     let (th, tc) = cell.forward(&x, Some((&h, &c)));
-    close_all(&mh.value().to_vec(), &th.value().to_vec(), 1e-12, "h' against LstmCell");
-    close_all(&mc.value().to_vec(), &tc.value().to_vec(), 1e-12, "c' against LstmCell");
+    close_all(
+        &mh.value().to_vec(),
+        &th.value().to_vec(),
+        1e-12,
+        "h' against LstmCell",
+    );
+    close_all(
+        &mc.value().to_vec(),
+        &tc.value().to_vec(),
+        1e-12,
+        "c' against LstmCell",
+    );
     (&(&mh * &rh).sum_all() + &(&mc * &rc).sum_all()).backward();
     let (mine, mine_x) = (take_grads(&cell), x.grad().unwrap().to_vec());
     x.zero_grad();
@@ -99,7 +133,12 @@ fn ex10_2_reset_gate_scales_the_hidden_product_and_its_bias() {
     let got = gru_step(&scalar(0.9), &scalar(h0), &w).value().item();
     let (r, z) = (sigmoid(1.0), sigmoid(2.0));
     let n = (3.0 + r * 0.5).tanh();
-    close(got, (1.0 - z) * n + z * h0, 1e-12, "h' (PyTorch: r multiplies W_hn h + b_hn)");
+    close(
+        got,
+        (1.0 - z) * n + z * h0,
+        1e-12,
+        "h' (PyTorch: r multiplies W_hn h + b_hn)",
+    );
 }
 
 #[test]
@@ -111,9 +150,15 @@ fn ex10_2_matches_gru_cell_values_and_gradients() {
     let r = Variable::constant(Tensor::randn([5, 4], &mut rng));
     let mine = gru_step(&x, &h, &RawWeights::of(&cell.weights));
     let theirs = cell.forward(&x, Some(&h));
-    close_all(&mine.value().to_vec(), &theirs.value().to_vec(), 1e-12, "h' against GruCell");
+    close_all(
+        &mine.value().to_vec(),
+        &theirs.value().to_vec(),
+        1e-12,
+        "h' against GruCell",
+    );
     (&mine * &r).sum_all().backward();
-    let (g_mine, gx, gh) = (take_grads(&cell), x.grad().unwrap().to_vec(), h.grad().unwrap().to_vec());
+    let (g_mine, gx, gh) =
+        (take_grads(&cell), x.grad().unwrap().to_vec(), h.grad().unwrap().to_vec());
     x.zero_grad();
     h.zero_grad();
     (&theirs * &r).sum_all().backward();
@@ -126,12 +171,21 @@ fn ex10_2_matches_gru_cell_values_and_gradients() {
 
 #[test]
 fn ex10_3_hand_computed_mean() {
-    // Lengths 3 and 1: the real values are 1, 2, 3 and 4, so the mean is 2.5 (not 21/6).
-    let losses = Variable::param(Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [2, 3]));
+    // Lengths 3 and 1: the real values are 1, 2, 3 and 4, so the mean is 2.5 (not
+    // 21/6).
+    let losses = Variable::param(Tensor::from_vec(
+        vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0],
+        [2, 3],
+    ));
     let m = masked_mean(&losses, &[3, 1]);
     close(m.value().item(), 2.5, 1e-12, "masked mean");
     m.backward();
-    close_all(&losses.grad().unwrap().to_vec(), &[0.25, 0.25, 0.25, 0.25, 0.0, 0.0], 1e-12, "gradient");
+    close_all(
+        &losses.grad().unwrap().to_vec(),
+        &[0.25, 0.25, 0.25, 0.25, 0.0, 0.0],
+        1e-12,
+        "gradient",
+    );
 }
 
 #[test]
@@ -147,10 +201,15 @@ fn ex10_3_padding_changes_nothing() {
         }
     }
     let a = masked_mean(&Variable::constant(base.clone()), &lengths).value().item();
-    let b = masked_mean(&Variable::constant(Tensor::from_vec(noisy, [3, 5])), &lengths).value().item();
+    let b =
+        masked_mean(&Variable::constant(Tensor::from_vec(noisy, [3, 5])), &lengths)
+            .value()
+            .item();
     close(a, b, 1e-12, "value with garbage in the padding");
     let mask: Tensor<f64> = kindling_sequence::sequence_mask(&lengths, 5, true);
-    let expected: f64 = base.to_vec().iter().zip(mask.to_vec()).map(|(v, m)| v * m).sum::<f64>() / 11.0;
+    let expected: f64 =
+        base.to_vec().iter().zip(mask.to_vec()).map(|(v, m)| v * m).sum::<f64>()
+            / 11.0;
     close(a, expected, 1e-12, "against sequence_mask");
 }
 
@@ -160,14 +219,18 @@ fn ex10_4_hand_computed_windows() {
     assert_eq!(x, vec![vec![0.0, 1.0], vec![1.0, 2.0]], "inputs");
     assert_eq!(y, vec![vec![2.0, 3.0], vec![3.0, 4.0]], "targets");
     let (x, y) = windows(&[0.0, 1.0, 2.0], 3, 1);
-    assert!(x.is_empty() && y.is_empty(), "a series shorter than window + horizon has no pairs");
+    assert!(
+        x.is_empty() && y.is_empty(),
+        "a series shorter than window + horizon has no pairs"
+    );
 }
 
 #[test]
 fn ex10_4_matches_sliding_windows() {
     let series: Vec<f64> = Tensor::<f64>::randn([40], &mut Rng::seed(13)).to_vec();
     let (x, y) = windows(&series, 7, 3);
-    let (tx, ty) = sliding_windows(&Tensor::from_vec(series.clone(), [40, 1]), 7, 3, &[0]);
+    let (tx, ty) =
+        sliding_windows(&Tensor::from_vec(series.clone(), [40, 1]), 7, 3, &[0]);
     assert_eq!(x.len(), 31, "40 − 7 − 3 + 1 windows");
     close_all(&x.concat(), &tx.to_vec(), 0.0, "inputs against sliding_windows");
     close_all(&y.concat(), &ty.to_vec(), 0.0, "targets against sliding_windows");
@@ -203,11 +266,19 @@ fn ex10_5_matches_the_fused_layer_and_vanishes() {
     let xv = Variable::param(x.clone());
     let (y, _) = layer.forward_with_state(&xv, None);
     (&y.select(0, 29) * &Variable::constant(readout)).sum_all().backward();
-    let fused: Vec<f64> =
-        xv.grad().unwrap().to_vec().chunks(12).map(|g| g.iter().map(|v| v * v).sum::<f64>().sqrt()).collect();
+    let fused: Vec<f64> = xv
+        .grad()
+        .unwrap()
+        .to_vec()
+        .chunks(12)
+        .map(|g| g.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .collect();
     assert_eq!(norms.len(), 30, "one norm per step");
     for (t, (a, b)) in norms.iter().zip(&fused).enumerate() {
-        assert!((a - b).abs() <= 1e-9 * b.max(1e-300), "step {t}: {a:e} against the fused layer's {b:e}");
+        assert!(
+            (a - b).abs() <= 1e-9 * b.max(1e-300),
+            "step {t}: {a:e} against the fused layer's {b:e}"
+        );
     }
     assert!(
         norms[0] < 1e-3 * norms[29],
@@ -221,15 +292,30 @@ fn ex10_5_matches_the_fused_layer_and_vanishes() {
 fn ex10_6_softmax_with_temperature() {
     // The course's softmax example at temperature 1.
     let p = softmax_with_temperature(&[2.0, 1.0, 0.1], 1.0);
-    close_all(&p, &[0.659_001_138_9, 0.242_432_970_7, 0.098_565_890_4], 1e-9, "T = 1");
+    close_all(
+        &p,
+        &[0.659_001_138_9, 0.242_432_970_7, 0.098_565_890_4],
+        1e-9,
+        "T = 1",
+    );
     // At T = 1/2 the logits double: e^4, e^2, e^0.2 normalised.
     let e = [4f64.exp(), 2f64.exp(), 0.2f64.exp()];
     let s: f64 = e.iter().sum();
-    close_all(&softmax_with_temperature(&[2.0, 1.0, 0.1], 0.5), &[e[0] / s, e[1] / s, e[2] / s], 1e-12, "T = 1/2");
+    close_all(
+        &softmax_with_temperature(&[2.0, 1.0, 0.1], 0.5),
+        &[e[0] / s, e[1] / s, e[2] / s],
+        1e-12,
+        "T = 1/2",
+    );
     let flat = softmax_with_temperature(&[2.0, 1.0, 0.1], 1e6);
     close_all(&flat, &[1.0 / 3.0; 3], 1e-6, "a huge temperature is almost uniform");
     let big = softmax_with_temperature(&[1000.0, 999.0], 1.0);
-    close_all(&big, &[0.731_058_578_6, 0.268_941_421_4], 1e-9, "large logits must not overflow");
+    close_all(
+        &big,
+        &[0.731_058_578_6, 0.268_941_421_4],
+        1e-9,
+        "large logits must not overflow",
+    );
 }
 
 #[test]
@@ -257,7 +343,12 @@ fn ex10_7_hand_computed_mix() {
     // Scores (ln 3, 0) give weights 3/4 and 1/4.
     let s = Variable::constant(Tensor::from_vec(vec![3f64.ln(), 0.0], [2]));
     let one = Variable::constant(Tensor::from_vec(vec![1.0], [1]));
-    close_all(&scalar_mix(&[h0, h1], &s, &one).value().to_vec(), &[1.5, 2.5], 1e-12, "weights 3/4, 1/4");
+    close_all(
+        &scalar_mix(&[h0, h1], &s, &one).value().to_vec(),
+        &[1.5, 2.5],
+        1e-12,
+        "weights 3/4, 1/4",
+    );
 }
 
 #[test]
@@ -270,5 +361,7 @@ fn ex10_7_gradients_check() {
         Tensor::randn([3], &mut rng),
         Tensor::from_vec(vec![1.5], [1]),
     ];
-    gradcheck("scalar_mix", &inputs, |v| scalar_mix(&v[..3], &v[3], &v[4]).square().sum_all());
+    gradcheck("scalar_mix", &inputs, |v| {
+        scalar_mix(&v[..3], &v[3], &v[4]).square().sum_all()
+    });
 }

@@ -1,13 +1,15 @@
-//! Reference answers to chapter 11's exercises (the same signatures as `exercises.rs`).
-//! `cargo test -p ch11-text` checks these; try the exercises first.
+//! Reference answers to chapter 11's exercises (the same signatures as
+//! `exercises.rs`). `cargo test -p ch11-text` checks these; try the exercises
+//! first.
 
 use std::collections::{BTreeMap, HashMap};
 
-/// A corpus as BPE training sees it: each distinct word split into its current symbols, with
-/// the number of times the word occurs.
+/// A corpus as BPE training sees it: each distinct word split into its current
+/// symbols, with the number of times the word occurs.
 pub type WordCounts = Vec<(Vec<String>, usize)>;
 
-/// The loss of one skip-gram pair with negative sampling, and its gradients (exercise 11.5).
+/// The loss of one skip-gram pair with negative sampling, and its gradients
+/// (exercise 11.5).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SgnsGrads {
     /// −ln σ(u_o·v) − Σ_k ln σ(−u_k·v).
@@ -26,25 +28,30 @@ pub fn ngrams(tokens: &[&str], n: usize) -> Vec<String> {
     tokens.windows(n).map(|w| w.join(" ")).collect()
 }
 
-/// Exercise 11.2. The most frequent adjacent pair, weighted by word counts; ties to the smallest.
+/// Exercise 11.2. The most frequent adjacent pair, weighted by word counts; ties to
+/// the smallest.
 pub fn most_frequent_pair(words: &WordCounts) -> Option<(String, String)> {
     let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     for (symbols, count) in words {
         for pair in symbols.windows(2) {
-            *counts.entry((pair[0].as_str(), pair[1].as_str())).or_default() += count;
+            *counts.entry((pair[0].as_str(), pair[1].as_str())).or_default() +=
+                count;
         }
     }
-    // max_by_key returns the last of equal maxima; iterate in reverse so that it is the first.
+    // max_by_key returns the last of equal maxima; iterate in reverse so that it is
+    // the first.
     let (&(left, right), _) = counts.iter().rev().max_by_key(|(_, &c)| c)?;
     Some((left.to_string(), right.to_string()))
 }
 
-/// Exercise 11.2. Every occurrence of the pair merged into one symbol, left to right.
+/// Exercise 11.2. Every occurrence of the pair merged into one symbol, left to
+/// right.
 pub fn merge_pair(symbols: &[String], pair: &(String, String)) -> Vec<String> {
     let mut merged = Vec::with_capacity(symbols.len());
     let mut i = 0;
     while i < symbols.len() {
-        if i + 1 < symbols.len() && symbols[i] == pair.0 && symbols[i + 1] == pair.1 {
+        if i + 1 < symbols.len() && symbols[i] == pair.0 && symbols[i + 1] == pair.1
+        {
             merged.push(format!("{}{}", pair.0, pair.1));
             i += 2;
         } else {
@@ -55,9 +62,11 @@ pub fn merge_pair(symbols: &[String], pair: &(String, String)) -> Vec<String> {
     merged
 }
 
-/// Term counts per document and document frequencies, over a given vocabulary order.
+/// Term counts per document and document frequencies, over a given vocabulary
+/// order.
 fn counts(docs: &[Vec<&str>], vocab: &[String]) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let index: HashMap<&str, usize> = vocab.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
+    let index: HashMap<&str, usize> =
+        vocab.iter().enumerate().map(|(i, t)| (t.as_str(), i)).collect();
     let mut tf = vec![vec![0.0; vocab.len()]; docs.len()];
     let mut df = vec![0.0; vocab.len()];
     for (row, doc) in tf.iter_mut().zip(docs) {
@@ -73,7 +82,8 @@ fn counts(docs: &[Vec<&str>], vocab: &[String]) -> (Vec<Vec<f64>>, Vec<f64>) {
     (tf, df)
 }
 
-/// Exercise 11.3. Raw counts times ln(N / df), vocabulary in order of first appearance.
+/// Exercise 11.3. Raw counts times ln(N / df), vocabulary in order of first
+/// appearance.
 pub fn tfidf_textbook(docs: &[Vec<&str>]) -> (Vec<String>, Vec<Vec<f64>>) {
     let mut vocab: Vec<String> = Vec::new();
     for token in docs.iter().flatten() {
@@ -91,9 +101,14 @@ pub fn tfidf_textbook(docs: &[Vec<&str>]) -> (Vec<String>, Vec<Vec<f64>>) {
     (vocab, tf)
 }
 
-/// Exercise 11.3. scikit-learn's defaults: sorted vocabulary, smoothed idf, l2-normalised rows.
-pub fn tfidf_sklearn(docs: &[Vec<&str>], sublinear_tf: bool) -> (Vec<String>, Vec<Vec<f64>>) {
-    let mut vocab: Vec<String> = docs.iter().flatten().map(|t| t.to_string()).collect();
+/// Exercise 11.3. scikit-learn's defaults: sorted vocabulary, smoothed idf,
+/// l2-normalised rows.
+pub fn tfidf_sklearn(
+    docs: &[Vec<&str>],
+    sublinear_tf: bool,
+) -> (Vec<String>, Vec<Vec<f64>>) {
+    let mut vocab: Vec<String> =
+        docs.iter().flatten().map(|t| t.to_string()).collect();
     vocab.sort();
     vocab.dedup();
     let (mut tf, df) = counts(docs, &vocab);
@@ -118,7 +133,9 @@ pub fn skipgram_pairs(sentence: &[usize], window: usize) -> Vec<(usize, usize)> 
     let mut pairs = Vec::new();
     for (i, &centre) in sentence.iter().enumerate() {
         let end = (i + window + 1).min(sentence.len());
-        for (j, &context) in sentence.iter().enumerate().take(end).skip(i.saturating_sub(window)) {
+        for (j, &context) in
+            sentence.iter().enumerate().take(end).skip(i.saturating_sub(window))
+        {
             if j != i {
                 pairs.push((centre, context));
             }
@@ -141,8 +158,13 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Exercise 11.5. The negative-sampling loss of one pair and its gradients.
-pub fn sgns_loss_and_grads(centre: &[f64], context: &[f64], negatives: &[Vec<f64>]) -> SgnsGrads {
-    let scale = |v: &[f64], s: f64| -> Vec<f64> { v.iter().map(|x| x * s).collect() };
+pub fn sgns_loss_and_grads(
+    centre: &[f64],
+    context: &[f64],
+    negatives: &[Vec<f64>],
+) -> SgnsGrads {
+    let scale =
+        |v: &[f64], s: f64| -> Vec<f64> { v.iter().map(|x| x * s).collect() };
     let positive = dot(context, centre);
     let mut loss = neg_log_sigmoid(positive);
     // d/dx of −ln σ(x) is σ(x) − 1; of −ln σ(−x) it is σ(x).
@@ -158,7 +180,12 @@ pub fn sgns_loss_and_grads(centre: &[f64], context: &[f64], negatives: &[Vec<f64
         }
         grad_negatives.push(scale(centre, g));
     }
-    SgnsGrads { loss, centre: grad_centre, context: scale(centre, g_pos), negatives: grad_negatives }
+    SgnsGrads {
+        loss,
+        centre: grad_centre,
+        context: scale(centre, g_pos),
+        negatives: grad_negatives,
+    }
 }
 
 /// Exercise 11.6. a·b / (‖a‖ ‖b‖), 0 for a zero vector.
@@ -171,14 +198,25 @@ pub fn cosine(a: &[f64], b: &[f64]) -> f64 {
     }
 }
 
-/// Exercise 11.6. 3CosAdd: the words nearest to unit(b) − unit(a) + unit(c), query words left out.
-pub fn analogy(words: &[&str], vectors: &[Vec<f64>], a: &str, b: &str, c: &str, k: usize) -> Vec<(String, f64)> {
+/// Exercise 11.6. 3CosAdd: the words nearest to unit(b) − unit(a) + unit(c), query
+/// words left out.
+pub fn analogy(
+    words: &[&str],
+    vectors: &[Vec<f64>],
+    a: &str,
+    b: &str,
+    c: &str,
+    k: usize,
+) -> Vec<(String, f64)> {
     let unit = |v: &[f64]| -> Vec<f64> {
         let n = dot(v, v).sqrt();
         v.iter().map(|x| if n > 0.0 { x / n } else { 0.0 }).collect()
     };
     let find = |w: &str| -> Vec<f64> {
-        let i = words.iter().position(|x| *x == w).unwrap_or_else(|| panic!("analogy: {w:?} is not in the vocabulary"));
+        let i = words
+            .iter()
+            .position(|x| *x == w)
+            .unwrap_or_else(|| panic!("analogy: {w:?} is not in the vocabulary"));
         unit(&vectors[i])
     };
     let (va, vb, vc) = (find(a), find(b), find(c));

@@ -1,17 +1,20 @@
 //! Chapter 12 of the Kindling book: sequence to sequence with attention.
 //!
 //! The book includes the code between the `ANCHOR` markers of this file; the demo
-//! (`cargo run --release -p ch12-seq2seq`) trains the models and writes what the chapter
-//! shows. Your exercises are in [`exercises`]; check them with
+//! (`cargo run --release -p ch12-seq2seq`) trains the models and writes what the
+//! chapter shows. Your exercises are in [`exercises`]; check them with
 //! `cargo test -p ch12-seq2seq --features learner`.
 
 use kindling_autograd::no_grad;
-use kindling_data::synthetic::{string_task, StringPairs, StringTask, STRING_VOCAB};
+use kindling_data::synthetic::{
+    string_task, StringPairs, StringTask, STRING_VOCAB,
+};
 use kindling_metrics::metrics::text::exact_match;
 use kindling_nn::Module;
 use kindling_optim::{clip_grad_norm, Adam, AdamConfig, Optimizer};
 use kindling_sequence::seq2seq::{
-    beam_search, greedy, Attention, Decoded, Seq2Seq, Seq2SeqBatch, Seq2SeqConfig, TeacherForcing,
+    beam_search, greedy, Attention, Decoded, Seq2Seq, Seq2SeqBatch, Seq2SeqConfig,
+    TeacherForcing,
 };
 use kindling_tensor::Rng;
 use std::time::Instant;
@@ -19,15 +22,18 @@ use std::time::Instant;
 pub mod exercises;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
 // ANCHOR: recipe
-/// Everything one training run needs: the task, the model's shape and the optimisation.
+/// Everything one training run needs: the task, the model's shape and the
+/// optimisation.
 #[derive(Clone, Debug)]
 pub struct Recipe {
     pub task: StringTask,
@@ -47,10 +53,11 @@ pub struct Recipe {
 }
 
 impl Recipe {
-    /// The chapter's recipe for `task`: a bidirectional GRU encoder of 2 × 64 units, a GRU
-    /// decoder of 128, `attention`, Adam with a warm-up and a cosine decay. Reversal and
-    /// sorting (5 to 20 digits) take batches of 64 at 2·10⁻³; addition (1 to 3 digits per
-    /// number) is slower to learn and takes more, larger batches at 3·10⁻³.
+    /// The chapter's recipe for `task`: a bidirectional GRU encoder of 2 × 64
+    /// units, a GRU decoder of 128, `attention`, Adam with a warm-up and a cosine
+    /// decay. Reversal and sorting (5 to 20 digits) take batches of 64 at 2·10⁻³;
+    /// addition (1 to 3 digits per number) is slower to learn and takes more,
+    /// larger batches at 3·10⁻³.
     pub fn new(task: StringTask, attention: Attention) -> Self {
         let (min_len, max_len, steps, batch, lr) = match task {
             StringTask::Reverse => (5, 20, 2_000, 64, 2e-3),
@@ -63,7 +70,11 @@ impl Recipe {
             max_len,
             n_train: 100_000,
             n_held_out: 2_000,
-            model: Seq2SeqConfig::new(STRING_VOCAB).embed(32).hidden(64).attention_dim(64).attention(attention),
+            model: Seq2SeqConfig::new(STRING_VOCAB)
+                .embed(32)
+                .hidden(64)
+                .attention_dim(64)
+                .attention(attention),
             steps,
             batch,
             lr,
@@ -73,7 +84,8 @@ impl Recipe {
         }
     }
 
-    /// The longest target the task can have, plus room for EOS: the decoders' `max_len`.
+    /// The longest target the task can have, plus room for EOS: the decoders'
+    /// `max_len`.
     pub fn max_output(&self) -> usize {
         match self.task {
             StringTask::Add => self.max_len + 2,
@@ -81,7 +93,8 @@ impl Recipe {
         }
     }
 
-    /// Learning rate at `step`: linear warm-up over 100 steps, then cosine down to lr / 10.
+    /// Learning rate at `step`: linear warm-up over 100 steps, then cosine down to
+    /// lr / 10.
     pub fn lr_at(&self, step: usize) -> f64 {
         let warmup = 100.min(self.steps / 10).max(1);
         if step < warmup {
@@ -89,14 +102,23 @@ impl Recipe {
         }
         let progress = (step - warmup) as f64 / (self.steps - warmup).max(1) as f64;
         let low = self.lr / 10.0;
-        low + (self.lr - low) * 0.5 * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos())
+        low + (self.lr - low)
+            * 0.5
+            * (1.0 + (std::f64::consts::PI * progress.min(1.0)).cos())
     }
 }
 // ANCHOR_END: recipe
 
 /// The training and held-out sets of a recipe (disjoint, by seed).
 pub fn task_data(recipe: &Recipe) -> (StringPairs, StringPairs) {
-    string_task(recipe.task, recipe.n_train, recipe.n_held_out, recipe.min_len, recipe.max_len, recipe.seed)
+    string_task(
+        recipe.task,
+        recipe.n_train,
+        recipe.n_held_out,
+        recipe.min_len,
+        recipe.max_len,
+        recipe.seed,
+    )
 }
 
 /// What a training run measured.
@@ -109,9 +131,9 @@ pub struct TrainLog {
 }
 
 // ANCHOR: train
-/// Trains `model` on random batches of `train` (drawn with replacement) for the recipe's
-/// steps or until `max_seconds`, with the teacher-forcing ratio of the recipe's schedule.
-/// `progress(step, loss)` is called every 100 steps.
+/// Trains `model` on random batches of `train` (drawn with replacement) for the
+/// recipe's steps or until `max_seconds`, with the teacher-forcing ratio of the
+/// recipe's schedule. `progress(step, loss)` is called every 100 steps.
 pub fn train(
     model: &Seq2Seq<f32>,
     recipe: &Recipe,
@@ -120,7 +142,10 @@ pub fn train(
     mut progress: impl FnMut(usize, f64),
 ) -> TrainLog {
     let mut rng = Rng::seed(recipe.seed + 1);
-    let mut optimizer = Adam::new(model.parameters(), AdamConfig { lr: recipe.lr, ..Default::default() });
+    let mut optimizer = Adam::new(
+        model.parameters(),
+        AdamConfig { lr: recipe.lr, ..Default::default() },
+    );
     let start = Instant::now();
     let (mut losses, mut window, mut count) = (Vec::new(), 0.0, 0);
     model.train();
@@ -129,9 +154,13 @@ pub fn train(
         if max_seconds.is_some_and(|m| start.elapsed().as_secs_f64() > m) {
             break;
         }
-        let picks: Vec<usize> = (0..recipe.batch).map(|_| rng.below(train.len() as u64) as usize).collect();
-        let sources: Vec<Vec<i64>> = picks.iter().map(|&i| train.sources[i].clone()).collect();
-        let targets: Vec<Vec<i64>> = picks.iter().map(|&i| train.targets[i].clone()).collect();
+        let picks: Vec<usize> = (0..recipe.batch)
+            .map(|_| rng.below(train.len() as u64) as usize)
+            .collect();
+        let sources: Vec<Vec<i64>> =
+            picks.iter().map(|&i| train.sources[i].clone()).collect();
+        let targets: Vec<Vec<i64>> =
+            picks.iter().map(|&i| train.targets[i].clone()).collect();
         let batch = Seq2SeqBatch::new(&sources, &targets, &recipe.model);
         optimizer.set_learning_rate(recipe.lr_at(step));
         optimizer.zero_grad();
@@ -154,9 +183,14 @@ pub fn train(
 // ANCHOR_END: train
 
 // ANCHOR: decode
-/// Decodes every source of `pairs` in batches of 256: greedy for `beam_width` 1, else beam
-/// search with GNMT's length penalty at α = 0.6.
-pub fn decode_all(model: &Seq2Seq<f32>, sources: &[Vec<i64>], beam_width: usize, max_len: usize) -> Vec<Decoded<f32>> {
+/// Decodes every source of `pairs` in batches of 256: greedy for `beam_width` 1,
+/// else beam search with GNMT's length penalty at α = 0.6.
+pub fn decode_all(
+    model: &Seq2Seq<f32>,
+    sources: &[Vec<i64>],
+    beam_width: usize,
+    max_len: usize,
+) -> Vec<Decoded<f32>> {
     no_grad(|| {
         sources
             .chunks(256)
@@ -175,7 +209,10 @@ pub fn decode_all(model: &Seq2Seq<f32>, sources: &[Vec<i64>], beam_width: usize,
 // ANCHOR: by_length
 /// Exact match (`kindling_metrics::metrics::text::exact_match`) per source length:
 /// `(length, share right, examples)` for every length present.
-pub fn exact_match_by_length(outputs: &[Vec<i64>], pairs: &StringPairs) -> Vec<(usize, f64, usize)> {
+pub fn exact_match_by_length(
+    outputs: &[Vec<i64>],
+    pairs: &StringPairs,
+) -> Vec<(usize, f64, usize)> {
     assert_eq!(
         outputs.len(),
         pairs.len(),
@@ -186,12 +223,20 @@ pub fn exact_match_by_length(outputs: &[Vec<i64>], pairs: &StringPairs) -> Vec<(
     let longest = pairs.sources.iter().map(Vec::len).max().unwrap_or(0);
     (1..=longest)
         .filter_map(|len| {
-            let idx: Vec<usize> = (0..pairs.len()).filter(|&i| pairs.sources[i].len() == len).collect();
+            let idx: Vec<usize> = (0..pairs.len())
+                .filter(|&i| pairs.sources[i].len() == len)
+                .collect();
             if idx.is_empty() {
                 return None;
             }
-            let pick = |v: &[Vec<i64>]| idx.iter().map(|&i| v[i].clone()).collect::<Vec<_>>();
-            Some((len, exact_match(&pick(outputs), &pick(&pairs.targets)), idx.len()))
+            let pick = |v: &[Vec<i64>]| {
+                idx.iter().map(|&i| v[i].clone()).collect::<Vec<_>>()
+            };
+            Some((
+                len,
+                exact_match(&pick(outputs), &pick(&pairs.targets)),
+                idx.len(),
+            ))
         })
         .collect()
 }

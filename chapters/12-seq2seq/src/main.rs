@@ -1,10 +1,11 @@
 //! Chapter 12's demo: `cargo run --release -p ch12-seq2seq`.
 //!
-//! Trains encoder–decoder models on three string tasks (reversing and sorting digit strings of
-//! 5 to 20 digits, adding two numbers written as text), each with Luong attention and without
-//! attention; measures exact match on held-out examples by greedy decoding and beam search,
-//! and per source length; draws attention heatmaps of the trained models. Everything the book
-//! shows is written to `book/src/generated/12-seq2seq/`.
+//! Trains encoder–decoder models on three string tasks (reversing and sorting digit
+//! strings of 5 to 20 digits, adding two numbers written as text), each with Luong
+//! attention and without attention; measures exact match on held-out examples by
+//! greedy decoding and beam search, and per source length; draws attention heatmaps
+//! of the trained models. Everything the book shows is written to
+//! `book/src/generated/12-seq2seq/`.
 //!
 //! ```text
 //! cargo run --release -p ch12-seq2seq                     # every task, with and without attention
@@ -16,12 +17,23 @@
 use ch12_seq2seq::*;
 use chapter_kit::{markdown_table, LineChart, Output};
 use kindling_data::synthetic::{decode_string, StringPairs, StringTask};
-use kindling_metrics::metrics::text::{bleu, exact_match, token_accuracy, BleuOptions};
+use kindling_metrics::metrics::text::{
+    bleu, exact_match, token_accuracy, BleuOptions,
+};
 use kindling_metrics::plot::{self, PlotOptions};
 use kindling_sequence::seq2seq::{Attention, Decoded};
 
-const OPTIONS: [&str; 9] =
-    ["--task", "--attention", "--steps", "--hidden", "--lr", "--max-seconds", "--batch", "--max-len", "--layers"];
+const OPTIONS: [&str; 9] = [
+    "--task",
+    "--attention",
+    "--steps",
+    "--hidden",
+    "--lr",
+    "--max-seconds",
+    "--batch",
+    "--max-len",
+    "--layers",
+];
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     chapter_kit::flag_value("ch12-seq2seq", args, name)
@@ -88,8 +100,15 @@ struct Run {
 fn run(out: &Output, recipe: Recipe, max_seconds: Option<f64>) -> Run {
     let (train_set, held_out) = task_data(&recipe);
     let model = new_model(&recipe);
-    let label = format!("{} / {}", task_name(recipe.task), attention_name(recipe.model.attention));
-    out.step(&format!("training {label}: {} steps of {} examples", recipe.steps, recipe.batch));
+    let label = format!(
+        "{} / {}",
+        task_name(recipe.task),
+        attention_name(recipe.model.attention)
+    );
+    out.step(&format!(
+        "training {label}: {} steps of {} examples",
+        recipe.steps, recipe.batch
+    ));
     let log = train(&model, &recipe, &train_set, max_seconds, |step, loss| {
         if step % 500 == 0 {
             println!("    step {step:>5}  loss {loss:.4}");
@@ -97,11 +116,13 @@ fn run(out: &Output, recipe: Recipe, max_seconds: Option<f64>) -> Run {
     });
     let greedy = decode_all(&model, &held_out.sources, 1, recipe.max_output());
     let beam = decode_all(&model, &held_out.sources, 4, recipe.max_output());
-    let tokens = |d: &[Decoded<f32>]| d.iter().map(|o| o.tokens.clone()).collect::<Vec<_>>();
+    let tokens =
+        |d: &[Decoded<f32>]| d.iter().map(|o| o.tokens.clone()).collect::<Vec<_>>();
     let greedy_em = exact_match(&tokens(&greedy), &held_out.targets);
     let beam_em = exact_match(&tokens(&beam), &held_out.targets);
     let token_acc = token_accuracy(&tokens(&greedy), &held_out.targets);
-    let references: Vec<Vec<Vec<i64>>> = held_out.targets.iter().map(|t| vec![t.clone()]).collect();
+    let references: Vec<Vec<Vec<i64>>> =
+        held_out.targets.iter().map(|t| vec![t.clone()]).collect();
     let bleu = bleu(&tokens(&greedy), &references, &BleuOptions::default()).score;
     out.step(&format!(
         "{label}: {} steps in {:.1} s; held-out exact match {:.2}% greedy, {:.2}% beam 4; token accuracy {:.2}%",
@@ -118,11 +139,22 @@ fn chars(tokens: &[i64]) -> Vec<String> {
     tokens.iter().map(|&t| decode_string(&[t])).collect()
 }
 
-/// The heatmap of the first held-out example of `len` source tokens that the model gets right.
-fn write_heatmap(out: &Output, run: &Run, len: usize, name: &str) -> std::io::Result<()> {
+/// The heatmap of the first held-out example of `len` source tokens that the model
+/// gets right.
+fn write_heatmap(
+    out: &Output,
+    run: &Run,
+    len: usize,
+    name: &str,
+) -> std::io::Result<()> {
     let pick = (0..run.held_out.len())
-        .find(|&i| run.held_out.sources[i].len() == len && run.greedy[i].tokens == run.held_out.targets[i])
-        .or_else(|| (0..run.held_out.len()).find(|&i| run.held_out.sources[i].len() == len));
+        .find(|&i| {
+            run.held_out.sources[i].len() == len
+                && run.greedy[i].tokens == run.held_out.targets[i]
+        })
+        .or_else(|| {
+            (0..run.held_out.len()).find(|&i| run.held_out.sources[i].len() == len)
+        });
     let Some(i) = pick else { return Ok(()) };
     let d = &run.greedy[i];
     let mut rows = chars(&d.tokens);
@@ -138,17 +170,23 @@ fn write_heatmap(out: &Output, run: &Run, len: usize, name: &str) -> std::io::Re
     let cols = chars(&run.held_out.sources[i]);
     let options = PlotOptions {
         title: Some(title),
-        ..PlotOptions::sized(120 + 34 * cols.len() as u32, 110 + 30 * rows.len() as u32)
+        ..PlotOptions::sized(
+            120 + 34 * cols.len() as u32,
+            110 + 30 * rows.len() as u32,
+        )
     };
     let path = out.dir().join(name);
-    plot::heatmap(&d.attention, &rows, &cols, &path, &options).map_err(std::io::Error::other)?;
+    plot::heatmap(&d.attention, &rows, &cols, &path, &options)
+        .map_err(std::io::Error::other)?;
     out.step(&format!("  wrote {name}"));
     Ok(())
 }
 
 fn single(args: &[String]) {
     let task = parse_task(&arg(args, "--task").unwrap_or_else(|| "reverse".into()));
-    let attention = parse_attention(&arg(args, "--attention").unwrap_or_else(|| "luong".into()));
+    let attention = parse_attention(
+        &arg(args, "--attention").unwrap_or_else(|| "luong".into()),
+    );
     let mut recipe = Recipe::new(task, attention);
     if let Some(s) = number(args, "--steps") {
         recipe.steps = s as usize;
@@ -171,7 +209,10 @@ fn single(args: &[String]) {
     }
     let out = Output::for_chapter("12-seq2seq").expect("the output folder");
     let r = run(&out, recipe, number(args, "--max-seconds"));
-    let by_len = exact_match_by_length(&r.greedy.iter().map(|d| d.tokens.clone()).collect::<Vec<_>>(), &r.held_out);
+    let by_len = exact_match_by_length(
+        &r.greedy.iter().map(|d| d.tokens.clone()).collect::<Vec<_>>(),
+        &r.held_out,
+    );
     for (len, em, n) in by_len {
         println!("    length {len:>2}: {:.1}% of {n}", 100.0 * em);
     }
@@ -181,7 +222,10 @@ fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     for a in &args {
         if a.starts_with("--") && !OPTIONS.contains(&a.as_str()) {
-            eprintln!("ch12-seq2seq: unknown option {a} (known: {})", OPTIONS.join(", "));
+            eprintln!(
+                "ch12-seq2seq: unknown option {a} (known: {})",
+                OPTIONS.join(", ")
+            );
             std::process::exit(2);
         }
     }
@@ -198,8 +242,13 @@ fn main() -> std::io::Result<()> {
         }
     }
     // Bahdanau's attention on reversal, decoded step by step in training too.
-    // Its step-by-step decoder is slower per step: it gets the same steps or four minutes.
-    runs.push(run(&out, Recipe::new(StringTask::Reverse, Attention::Additive), Some(240.0)));
+    // Its step-by-step decoder is slower per step: it gets the same steps or four
+    // minutes.
+    runs.push(run(
+        &out,
+        Recipe::new(StringTask::Reverse, Attention::Additive),
+        Some(240.0),
+    ));
 
     let rows: Vec<Vec<String>> = runs
         .iter()
@@ -241,15 +290,20 @@ fn main() -> std::io::Result<()> {
 
     // Accuracy against length, with and without attention.
     for task in [StringTask::Reverse, StringTask::Sort, StringTask::Add] {
-        let mut chart = LineChart::new(&format!("{}: held-out exact match by source length", task_name(task)))
-            .x_label("source length (tokens)")
-            .y_label("exact match (greedy)")
-            .include_y(0.0, 1.05);
+        let mut chart = LineChart::new(&format!(
+            "{}: held-out exact match by source length",
+            task_name(task)
+        ))
+        .x_label("source length (tokens)")
+        .y_label("exact match (greedy)")
+        .include_y(0.0, 1.05);
         let mut lines = Vec::new();
         for r in runs.iter().filter(|r| r.recipe.task == task) {
-            let outs: Vec<Vec<i64>> = r.greedy.iter().map(|d| d.tokens.clone()).collect();
+            let outs: Vec<Vec<i64>> =
+                r.greedy.iter().map(|d| d.tokens.clone()).collect();
             let by_len = exact_match_by_length(&outs, &r.held_out);
-            let points: Vec<(f64, f64)> = by_len.iter().map(|&(l, em, _)| (l as f64, em)).collect();
+            let points: Vec<(f64, f64)> =
+                by_len.iter().map(|&(l, em, _)| (l as f64, em)).collect();
             lines.push((attention_name(r.recipe.model.attention), by_len));
             chart = chart.series(attention_name(r.recipe.model.attention), points);
         }
@@ -260,27 +314,50 @@ fn main() -> std::io::Result<()> {
             .enumerate()
             .map(|(i, l)| {
                 let mut row = vec![l.to_string()];
-                row.extend(lines.iter().map(|(_, b)| format!("{:.1}%", 100.0 * b[i].1)));
+                row.extend(
+                    lines.iter().map(|(_, b)| format!("{:.1}%", 100.0 * b[i].1)),
+                );
                 row
             })
             .collect();
         let mut headers = vec!["source length"];
         headers.extend(lines.iter().map(|(n, _)| *n));
-        out.write(&format!("by-length-{}.md", task_name(task)), &markdown_table(&headers, &table_rows))?;
+        out.write(
+            &format!("by-length-{}.md", task_name(task)),
+            &markdown_table(&headers, &table_rows),
+        )?;
     }
 
     // Training curves.
-    let mut chart = LineChart::new("Training loss").x_label("step").y_label("cross-entropy per token (nats)");
+    let mut chart = LineChart::new("Training loss")
+        .x_label("step")
+        .y_label("cross-entropy per token (nats)");
     for r in &runs {
-        let name = format!("{} / {}", task_name(r.recipe.task), attention_name(r.recipe.model.attention));
-        chart = chart.series(&name, r.log.losses.iter().map(|&(s, l)| (s as f64, l.max(1e-4).log10())).collect());
+        let name = format!(
+            "{} / {}",
+            task_name(r.recipe.task),
+            attention_name(r.recipe.model.attention)
+        );
+        chart = chart.series(
+            &name,
+            r.log
+                .losses
+                .iter()
+                .map(|&(s, l)| (s as f64, l.max(1e-4).log10()))
+                .collect(),
+        );
     }
-    out.write("loss.svg", &chart.y_label("log10 cross-entropy per token").to_svg())?;
+    out.write(
+        "loss.svg",
+        &chart.y_label("log10 cross-entropy per token").to_svg(),
+    )?;
 
     // Heatmaps from the attention models.
     for r in runs.iter().filter(|r| r.recipe.model.attention != Attention::None) {
         let (len, name) = match (r.recipe.task, r.recipe.model.attention) {
-            (StringTask::Reverse, Attention::Additive) => (12, "attention-reverse-bahdanau.svg"),
+            (StringTask::Reverse, Attention::Additive) => {
+                (12, "attention-reverse-bahdanau.svg")
+            }
             (StringTask::Reverse, _) => (12, "attention-reverse.svg"),
             (StringTask::Sort, _) => (12, "attention-sort.svg"),
             (StringTask::Add, _) => (7, "attention-add.svg"),
@@ -288,10 +365,14 @@ fn main() -> std::io::Result<()> {
         write_heatmap(&out, r, len, name)?;
     }
 
-    // A few outputs of the model without attention on long inputs, next to the truth.
+    // A few outputs of the model without attention on long inputs, next to the
+    // truth.
     let mut examples = Vec::new();
     for r in runs.iter().filter(|r| r.recipe.task == StringTask::Reverse) {
-        for i in (0..r.held_out.len()).filter(|&i| r.held_out.sources[i].len() >= 18).take(3) {
+        for i in (0..r.held_out.len())
+            .filter(|&i| r.held_out.sources[i].len() >= 18)
+            .take(3)
+        {
             examples.push(vec![
                 attention_name(r.recipe.model.attention).to_string(),
                 decode_string(&r.held_out.sources[i]),
@@ -300,6 +381,12 @@ fn main() -> std::io::Result<()> {
             ]);
         }
     }
-    out.write("long-examples.md", &markdown_table(&["attention", "source", "target", "greedy output"], &examples))?;
+    out.write(
+        "long-examples.md",
+        &markdown_table(
+            &["attention", "source", "target", "greedy output"],
+            &examples,
+        ),
+    )?;
     Ok(())
 }

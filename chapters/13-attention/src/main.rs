@@ -1,10 +1,10 @@
 //! Chapter 13's demo: `cargo run --release -p ch13-attention`.
 //!
-//! Works the chapter's attention example through (by hand and with the library's kernel),
-//! measures why the scores are scaled by 1/√d_k, draws the sinusoidal table, trains small
-//! transformer encoders to reverse and to sort digit strings with and without positional
-//! encodings, and draws their attention. Everything the book shows is written to
-//! `book/src/generated/13-attention/`.
+//! Works the chapter's attention example through (by hand and with the library's
+//! kernel), measures why the scores are scaled by 1/√d_k, draws the sinusoidal
+//! table, trains small transformer encoders to reverse and to sort digit strings
+//! with and without positional encodings, and draws their attention. Everything the
+//! book shows is written to `book/src/generated/13-attention/`.
 //!
 //! ```text
 //! cargo run --release -p ch13-attention                       # everything
@@ -26,7 +26,15 @@ use kindling_transformer::position::SinusoidalEncoding;
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
 
-const OPTIONS: [&str; 7] = ["--task", "--positions", "--steps", "--layers", "--lr", "--post-norm", "--memory"];
+const OPTIONS: [&str; 7] = [
+    "--task",
+    "--positions",
+    "--steps",
+    "--layers",
+    "--lr",
+    "--post-norm",
+    "--memory",
+];
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     chapter_kit::flag_value("ch13-attention", args, name)
@@ -72,24 +80,39 @@ fn fmt_matrix_rows(names: &[&str], m: &Matrix) -> Vec<Vec<String>> {
         .zip(names)
         .map(|(row, name)| {
             let mut cells = vec![name.to_string()];
-            cells.extend(row.iter().map(|x| if x.is_infinite() { "−∞".to_string() } else { format!("{x:.4}") }));
+            cells.extend(row.iter().map(|x| {
+                if x.is_infinite() {
+                    "−∞".to_string()
+                } else {
+                    format!("{x:.4}")
+                }
+            }));
             cells
         })
         .collect()
 }
 
-/// The worked example: scores, weights and outputs, plain and causal, checked against the
-/// library's attention kernel.
+/// The worked example: scores, weights and outputs, plain and causal, checked
+/// against the library's attention kernel.
 fn worked_example(out: &Output) -> std::io::Result<()> {
     let (q, k, v) = tiny_example();
     let rows = ["query 1", "query 2", "query 3"];
-    for (causal, name) in [(false, "worked-example.md"), (true, "worked-example-causal.md")] {
+    for (causal, name) in
+        [(false, "worked-example.md"), (true, "worked-example-causal.md")]
+    {
         let (weights, outputs) = attention_by_hand(&q, &k, &v, causal);
-        let cfg = if causal { AttentionConfig::causal() } else { AttentionConfig::new() };
+        let cfg =
+            if causal { AttentionConfig::causal() } else { AttentionConfig::new() };
         let t = |m: &Matrix| Variable::constant(to_tensor(m).unsqueeze(0));
-        let library = attn::scaled_dot_product_attention(&t(&q), &t(&k), &t(&v), &cfg).value().to_vec();
+        let library =
+            attn::scaled_dot_product_attention(&t(&q), &t(&k), &t(&v), &cfg)
+                .value()
+                .to_vec();
         let by_hand = outputs.concat();
-        assert!(library.iter().zip(&by_hand).all(|(a, b)| (a - b).abs() < 1e-12), "the kernel agrees with the loops");
+        assert!(
+            library.iter().zip(&by_hand).all(|(a, b)| (a - b).abs() < 1e-12),
+            "the kernel agrees with the loops"
+        );
         let scores: Matrix = q
             .iter()
             .enumerate()
@@ -107,11 +130,20 @@ fn worked_example(out: &Output) -> std::io::Result<()> {
             })
             .collect();
         let mut table = String::from("Scaled scores q·k / √4:\n\n");
-        table += &markdown_table(&["", "key 1", "key 2", "key 3"], &fmt_matrix_rows(&rows, &scores));
+        table += &markdown_table(
+            &["", "key 1", "key 2", "key 3"],
+            &fmt_matrix_rows(&rows, &scores),
+        );
         table += "\nWeights (softmax of each row):\n\n";
-        table += &markdown_table(&["", "key 1", "key 2", "key 3"], &fmt_matrix_rows(&rows, &weights));
+        table += &markdown_table(
+            &["", "key 1", "key 2", "key 3"],
+            &fmt_matrix_rows(&rows, &weights),
+        );
         table += "\nOutputs (weights × V):\n\n";
-        table += &markdown_table(&["", "column 1", "column 2"], &fmt_matrix_rows(&rows, &outputs));
+        table += &markdown_table(
+            &["", "column 1", "column 2"],
+            &fmt_matrix_rows(&rows, &outputs),
+        );
         out.write(name, &table)?;
     }
     out.step("worked example: by hand and kernel agree");
@@ -134,7 +166,13 @@ fn scaling(out: &Output) -> std::io::Result<()> {
         })
         .collect();
     let table = markdown_table(
-        &["d_k", "std of q·k (measured)", "√d_k", "largest of 16 weights, unscaled", "largest, scaled by 1/√d_k"],
+        &[
+            "d_k",
+            "std of q·k (measured)",
+            "√d_k",
+            "largest of 16 weights, unscaled",
+            "largest, scaled by 1/√d_k",
+        ],
         &rows,
     );
     out.write(
@@ -147,25 +185,31 @@ fn scaling(out: &Output) -> std::io::Result<()> {
 
 fn sinusoidal_plot(out: &Output) -> std::io::Result<()> {
     let table = SinusoidalEncoding::<f32>::new(48, 32).table();
-    let rows: Vec<String> = (0..48).map(|p| if p % 8 == 0 { p.to_string() } else { String::new() }).collect();
-    let cols: Vec<String> = (0..32).map(|c| if c % 4 == 0 { c.to_string() } else { String::new() }).collect();
+    let rows: Vec<String> = (0..48)
+        .map(|p| if p % 8 == 0 { p.to_string() } else { String::new() })
+        .collect();
+    let cols: Vec<String> = (0..32)
+        .map(|c| if c % 4 == 0 { c.to_string() } else { String::new() })
+        .collect();
     let options = PlotOptions {
         title: Some("Sinusoidal table: 48 positions (rows) × 32 columns".into()),
         ..PlotOptions::sized(760, 860)
     };
-    plot::heatmap(&table, &rows, &cols, out.dir().join("sinusoidal.svg"), &options).map_err(std::io::Error::other)?;
+    plot::heatmap(&table, &rows, &cols, out.dir().join("sinusoidal.svg"), &options)
+        .map_err(std::io::Error::other)?;
     out.step("sinusoidal.svg written");
     Ok(())
 }
 
-/// Peak memory and time of causal attention, forward and backward, naive against fast, at
-/// growing contexts (4 heads of 32, the tiny GPT's shape, one sequence).
+/// Peak memory and time of causal attention, forward and backward, naive against
+/// fast, at growing contexts (4 heads of 32, the tiny GPT's shape, one sequence).
 fn memory_table(out: &Output) -> std::io::Result<()> {
     let mib = |b: usize| b as f64 / (1024.0 * 1024.0);
     let mut rows = Vec::new();
     for context in [256usize, 1024, 4096] {
         let naive = attention_pass(KernelMode::Naive, 4, context, 32);
-        // The fast pass is short, and timings on a shared machine jitter: keep the best of 3.
+        // The fast pass is short, and timings on a shared machine jitter: keep the
+        // best of 3.
         let fast = (0..3)
             .map(|_| attention_pass(KernelMode::Fast, 4, context, 32))
             .min_by(|a, b| a.seconds.total_cmp(&b.seconds))
@@ -186,7 +230,13 @@ fn memory_table(out: &Output) -> std::io::Result<()> {
         ]);
     }
     let table = markdown_table(
-        &["context", "one L × S matrix (f32)", "naive: peak extra memory", "fast: peak extra memory", "fast speed-up"],
+        &[
+            "context",
+            "one L × S matrix (f32)",
+            "naive: peak extra memory",
+            "fast: peak extra memory",
+            "fast speed-up",
+        ],
         &rows,
     );
     out.write(
@@ -212,8 +262,15 @@ struct Run {
 fn run(out: &Output, recipe: Recipe) -> Run {
     let (train_set, held_out) = recipe.data();
     let model = Tagger::new(&recipe, &mut Rng::seed(recipe.seed));
-    let label = format!("{} / positions {}", task_name(recipe.task), recipe.positions.name());
-    out.step(&format!("training {label}: {} steps of {}", recipe.steps, recipe.batch));
+    let label = format!(
+        "{} / positions {}",
+        task_name(recipe.task),
+        recipe.positions.name()
+    );
+    out.step(&format!(
+        "training {label}: {} steps of {}",
+        recipe.steps, recipe.batch
+    ));
     let log = train(&model, &recipe, &train_set);
     let (token_acc, exact) = evaluate(&model, &held_out);
     out.step(&format!(
@@ -230,24 +287,34 @@ fn chars(tokens: &[i64]) -> Vec<String> {
     tokens.iter().map(|&t| decode_string(&[t])).collect()
 }
 
-/// The attention of every layer (averaged over heads) and of every head of the last layer on
-/// the first held-out example, as heatmaps.
+/// The attention of every layer (averaged over heads) and of every head of the last
+/// layer on the first held-out example, as heatmaps.
 fn write_heatmaps(out: &Output, r: &Run, stem: &str) -> std::io::Result<()> {
     let source = &r.held_out.sources[0];
     let maps = r.model.attention_maps(&batch_tokens(std::slice::from_ref(source)));
     let prediction = r.model.predict(std::slice::from_ref(source)).remove(0);
     let cols = chars(source);
-    let rows: Vec<String> =
-        (0..source.len()).map(|i| format!("{} → {}", i + 1, decode_string(&prediction[i..=i]))).collect();
-    let size = PlotOptions::sized(150 + 40 * cols.len() as u32, 120 + 34 * rows.len() as u32);
+    let rows: Vec<String> = (0..source.len())
+        .map(|i| format!("{} → {}", i + 1, decode_string(&prediction[i..=i])))
+        .collect();
+    let size = PlotOptions::sized(
+        150 + 40 * cols.len() as u32,
+        120 + 34 * rows.len() as u32,
+    );
     for (l, map) in maps.iter().enumerate() {
         let mean = map.select(0, 0).mean(0, false);
         let options = PlotOptions {
-            title: Some(format!("{} {}: layer {}", task_name(r.recipe.task), decode_string(source), l + 1)),
+            title: Some(format!(
+                "{} {}: layer {}",
+                task_name(r.recipe.task),
+                decode_string(source),
+                l + 1
+            )),
             ..size.clone()
         };
         let name = format!("{stem}-layer{}.svg", l + 1);
-        plot::heatmap(&mean, &rows, &cols, out.dir().join(&name), &options).map_err(std::io::Error::other)?;
+        plot::heatmap(&mean, &rows, &cols, out.dir().join(&name), &options)
+            .map_err(std::io::Error::other)?;
         out.step(&format!("  wrote {name}"));
     }
     Ok(())
@@ -255,7 +322,9 @@ fn write_heatmaps(out: &Output, r: &Run, stem: &str) -> std::io::Result<()> {
 
 fn single(args: &[String]) {
     let task = parse_task(&arg(args, "--task").unwrap_or_else(|| "reverse".into()));
-    let positions = parse_positions(&arg(args, "--positions").unwrap_or_else(|| "sinusoidal".into()));
+    let positions = parse_positions(
+        &arg(args, "--positions").unwrap_or_else(|| "sinusoidal".into()),
+    );
     let mut recipe = Recipe::new(task, positions);
     if let Some(s) = number(args, "--steps") {
         recipe.steps = s as usize;
@@ -275,7 +344,10 @@ fn main() -> std::io::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     for a in &args {
         if a.starts_with("--") && !OPTIONS.contains(&a.as_str()) {
-            eprintln!("ch13-attention: unknown option {a} (known: {})", OPTIONS.join(", "));
+            eprintln!(
+                "ch13-attention: unknown option {a} (known: {})",
+                OPTIONS.join(", ")
+            );
             std::process::exit(2);
         }
     }
@@ -295,7 +367,9 @@ fn main() -> std::io::Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut runs = Vec::new();
     for task in [StringTask::Reverse, StringTask::Sort] {
-        for positions in [Positions::None, Positions::Sinusoidal, Positions::Learned] {
+        for positions in
+            [Positions::None, Positions::Sinusoidal, Positions::Learned]
+        {
             runs.push(run(&out, Recipe::new(task, positions)));
         }
     }
@@ -314,7 +388,15 @@ fn main() -> std::io::Result<()> {
         })
         .collect();
     let table = markdown_table(
-        &["task", "positions", "steps", "training time", "final loss", "token accuracy", "exact match"],
+        &[
+            "task",
+            "positions",
+            "steps",
+            "training time",
+            "final loss",
+            "token accuracy",
+            "exact match",
+        ],
         &rows,
     );
     out.write(
@@ -326,16 +408,24 @@ fn main() -> std::io::Result<()> {
     )?;
 
     for task in [StringTask::Reverse, StringTask::Sort] {
-        let mut chart = LineChart::new(&format!("{}: training loss", task_name(task)))
-            .x_label("step")
-            .y_label("cross-entropy per output digit (nats)");
+        let mut chart =
+            LineChart::new(&format!("{}: training loss", task_name(task)))
+                .x_label("step")
+                .y_label("cross-entropy per output digit (nats)");
         for r in runs.iter().filter(|r| r.recipe.task == task) {
-            chart = chart.series(r.recipe.positions.name(), r.log.losses.iter().map(|&(s, l)| (s as f64, l)).collect());
+            chart = chart.series(
+                r.recipe.positions.name(),
+                r.log.losses.iter().map(|&(s, l)| (s as f64, l)).collect(),
+            );
         }
         out.write(&format!("loss-{}.svg", task_name(task)), &chart.to_svg())?;
     }
     for r in runs.iter().filter(|r| r.recipe.positions == Positions::Learned) {
-        write_heatmaps(&out, r, &format!("attention-{}", task_name(r.recipe.task)))?;
+        write_heatmaps(
+            &out,
+            r,
+            &format!("attention-{}", task_name(r.recipe.task)),
+        )?;
     }
     Ok(())
 }

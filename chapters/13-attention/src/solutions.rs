@@ -10,16 +10,23 @@ use kindling_transformer::layer::TransformerEncoderLayer;
 /// Exercise 13.1.
 pub fn attend(query: &[f64], keys: &Matrix, values: &Matrix) -> Vec<f64> {
     let scale = 1.0 / (query.len() as f64).sqrt();
-    let scores: Vec<f64> = keys.iter().map(|k| scale * k.iter().zip(query).map(|(a, b)| a * b).sum::<f64>()).collect();
+    let scores: Vec<f64> = keys
+        .iter()
+        .map(|k| scale * k.iter().zip(query).map(|(a, b)| a * b).sum::<f64>())
+        .collect();
     let top = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let exps: Vec<f64> = scores.iter().map(|s| (s - top).exp()).collect();
     let total: f64 = exps.iter().sum();
-    (0..values[0].len()).map(|c| exps.iter().zip(values).map(|(e, v)| e / total * v[c]).sum()).collect()
+    (0..values[0].len())
+        .map(|c| exps.iter().zip(values).map(|(e, v)| e / total * v[c]).sum())
+        .collect()
 }
 
 /// Exercise 13.2.
 pub fn causal_mask(n: usize) -> Tensor<f64> {
-    let data = (0..n * n).map(|ij| if ij % n > ij / n { f64::NEG_INFINITY } else { 0.0 }).collect();
+    let data = (0..n * n)
+        .map(|ij| if ij % n > ij / n { f64::NEG_INFINITY } else { 0.0 })
+        .collect();
     Tensor::from_vec(data, [n, n])
 }
 
@@ -30,7 +37,10 @@ pub fn split_heads(x: &Variable<f64>, heads: usize) -> Variable<f64> {
 }
 
 /// Exercise 13.4.
-pub fn self_attention_by_hand(mha: &MultiheadAttention<f64>, x: &Variable<f64>) -> Variable<f64> {
+pub fn self_attention_by_hand(
+    mha: &MultiheadAttention<f64>,
+    x: &Variable<f64>,
+) -> Variable<f64> {
     let (e, heads) = (mha.embed_dim(), mha.num_heads());
     let project = |part: usize| {
         let w = mha.in_proj_weight.narrow(0, part * e, e);
@@ -41,7 +51,8 @@ pub fn self_attention_by_hand(mha: &MultiheadAttention<f64>, x: &Variable<f64>) 
     let scale = 1.0 / ((e / heads) as f64).sqrt();
     let weights = q.matmul(&k.transpose(-2, -1)).mul_scalar(scale).softmax(-1);
     let s = x.shape();
-    let joined = weights.matmul(&v).permute([0, 2, 1, 3]).reshape(vec![s[0], s[1], e]);
+    let joined =
+        weights.matmul(&v).permute([0, 2, 1, 3]).reshape(vec![s[0], s[1], e]);
     mha.out_proj.call(&joined)
 }
 
@@ -73,7 +84,10 @@ pub fn rotate(x: &[f64], pos: usize, base: f64) -> Vec<f64> {
 }
 
 /// Exercise 13.7.
-pub fn pre_norm_block(layer: &TransformerEncoderLayer<f64>, x: &Variable<f64>) -> Variable<f64> {
+pub fn pre_norm_block(
+    layer: &TransformerEncoderLayer<f64>,
+    x: &Variable<f64>,
+) -> Variable<f64> {
     let h = x + &layer.self_attn.call(&layer.norm1.call(x));
     &h + &layer.feed_forward.call(&layer.norm2.call(&h))
 }

@@ -1,16 +1,26 @@
-//! Reference answers to chapter 14's exercises (the tests check these unless the `learner`
-//! feature is on). Try the exercises in `exercises.rs` first.
+//! Reference answers to chapter 14's exercises (the tests check these unless the
+//! `learner` feature is on). Try the exercises in `exercises.rs` first.
 
 use kindling_transformer::gpt::GptConfig;
 
 /// Exercise 14.1.
-pub fn next_token_window(tokens: &[i64], start: usize, block: usize) -> (Vec<i64>, Vec<i64>) {
+pub fn next_token_window(
+    tokens: &[i64],
+    start: usize,
+    block: usize,
+) -> (Vec<i64>, Vec<i64>) {
     let window = &tokens[start..start + block + 1];
     (window[..block].to_vec(), window[1..].to_vec())
 }
 
 /// Exercise 14.2.
-pub fn warmup_cosine(it: usize, lr: f64, min_lr: f64, warmup: usize, decay_iters: usize) -> f64 {
+pub fn warmup_cosine(
+    it: usize,
+    lr: f64,
+    min_lr: f64,
+    warmup: usize,
+    decay_iters: usize,
+) -> f64 {
     if it < warmup {
         return lr * (it + 1) as f64 / (warmup + 1) as f64;
     }
@@ -43,7 +53,11 @@ pub fn nucleus(probs: &[f64], p: f64) -> Vec<usize> {
 }
 
 /// Exercise 14.5.
-pub fn repetition_penalty(logits: &[f64], history: &[i64], penalty: f64) -> Vec<f64> {
+pub fn repetition_penalty(
+    logits: &[f64],
+    history: &[i64],
+    penalty: f64,
+) -> Vec<f64> {
     let mut seen = vec![false; logits.len()];
     for &t in history {
         seen[t as usize] = true;
@@ -65,6 +79,10 @@ pub fn gpt_num_parameters(config: &GptConfig) -> usize {
     let tables = (config.vocab_size + config.block_size) * c;
     let norm = c + b * c;
     let linear = |fan_in: usize, fan_out: usize| fan_in * fan_out + b * fan_out;
-    let block = 2 * norm + linear(c, 3 * c) + linear(c, c) + linear(c, 4 * c) + linear(4 * c, c);
+    let block = 2 * norm
+        + linear(c, 3 * c)
+        + linear(c, c)
+        + linear(c, 4 * c)
+        + linear(4 * c, c);
     tables + config.n_layer * block + norm
 }

@@ -1,5 +1,5 @@
-//! Chapter 14's code in small: a tiny GPT that learns a short text in seconds, a resumed run
-//! that ends on the same bits, and the chain rule the loss rests on.
+//! Chapter 14's code in small: a tiny GPT that learns a short text in seconds, a
+//! resumed run that ends on the same bits, and the chain rule the loss rests on.
 
 use ch14_gpt::*;
 use kindling_nn::Module;
@@ -14,7 +14,14 @@ const TEXT: &str = "to be or not to be, that is the question. \
     or to take arms against a sea of troubles and by opposing end them. to die, to sleep, no more. ";
 
 fn small(vocab: usize, dropout: f64) -> GptConfig {
-    GptConfig { block_size: 16, n_layer: 1, n_head: 2, n_embd: 32, dropout, ..GptConfig::tiny(vocab) }
+    GptConfig {
+        block_size: 16,
+        n_layer: 1,
+        n_head: 2,
+        n_embd: 32,
+        dropout,
+        ..GptConfig::tiny(vocab)
+    }
 }
 
 fn recipe(max_iters: usize) -> TrainConfig {
@@ -39,12 +46,23 @@ fn a_tiny_gpt_learns_a_short_text() {
     let (vocab, data) = char_data(&text);
     let model = new_gpt(small(vocab.len(), 0.0), 0);
     let history = train_gpt(&model, &data, &recipe(120)).unwrap();
-    assert_eq!(history.iter().map(|r| r.iter).collect::<Vec<_>>(), [0, 40, 80, 120]);
+    assert_eq!(
+        history.iter().map(|r| r.iter).collect::<Vec<_>>(),
+        [0, 40, 80, 120]
+    );
     let (first, last) = (history[0], history[3]);
     // From about ln(vocabulary) (uniform guessing) to under half of it.
-    assert!((first.train_loss - (vocab.len() as f64).ln()).abs() < 0.3, "{first:?}");
-    assert!(last.train_loss < 0.5 * first.train_loss && last.val_loss < 0.55 * first.val_loss, "{last:?}");
-    // Sampling continues a prompt by the number of tokens asked, the same for the same seed.
+    assert!(
+        (first.train_loss - (vocab.len() as f64).ln()).abs() < 0.3,
+        "{first:?}"
+    );
+    assert!(
+        last.train_loss < 0.5 * first.train_loss
+            && last.val_loss < 0.55 * first.val_loss,
+        "{last:?}"
+    );
+    // Sampling continues a prompt by the number of tokens asked, the same for the
+    // same seed.
     let prompt = vocab.encode("to b").unwrap().to_vec();
     let warm = Sampler { temperature: 0.8, top_k: Some(5), ..Sampler::default() };
     let out = sample(&model, &prompt, 8, &warm, 1);
@@ -54,14 +72,22 @@ fn a_tiny_gpt_learns_a_short_text() {
 
 #[test]
 fn a_resumed_gpt_with_dropout_ends_on_the_same_bits() {
-    let dir = std::env::temp_dir().join(format!("ch14-golden-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("ch14-golden-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (vocab, data) = char_data(&TEXT.repeat(3));
-    let config = TrainConfig { checkpoint: Some(dir.join("half.safetensors")), ..recipe(80) };
+    let config = TrainConfig {
+        checkpoint: Some(dir.join("half.safetensors")),
+        ..recipe(80)
+    };
 
     let straight = new_gpt(small(vocab.len(), 0.1), 0);
     let loss = |x: &Tensor<i64>, y: &Tensor<i64>| straight.loss(x, y);
-    let mut a = LmTrainer::new(&straight, &loss, &TrainConfig { checkpoint: None, ..config.clone() });
+    let mut a = LmTrainer::new(
+        &straight,
+        &loss,
+        &TrainConfig { checkpoint: None, ..config.clone() },
+    );
     a.run(&data).unwrap();
 
     {
@@ -71,19 +97,35 @@ fn a_resumed_gpt_with_dropout_ends_on_the_same_bits() {
     }
     let resumed = new_gpt(small(vocab.len(), 0.1), 77);
     let loss = |x: &Tensor<i64>, y: &Tensor<i64>| resumed.loss(x, y);
-    let mut b = LmTrainer::resume(&resumed, &loss, &config, dir.join("half.safetensors")).unwrap();
+    let mut b =
+        LmTrainer::resume(&resumed, &loss, &config, dir.join("half.safetensors"))
+            .unwrap();
     b.run(&data).unwrap();
     std::fs::remove_dir_all(&dir).ok();
 
     let bits = |m: &dyn Module| -> Vec<u32> {
-        m.parameters().iter().flat_map(|p| p.value().to_vec()).map(f32::to_bits).collect()
+        m.parameters()
+            .iter()
+            .flat_map(|p| p.value().to_vec())
+            .map(f32::to_bits)
+            .collect()
     };
     assert_eq!(bits(&resumed), bits(&straight));
     let opt_bits = |t: &LmTrainer| -> Vec<u64> {
-        t.optimizer().state_dict().iter().flat_map(|(_, v)| v.cast::<f64>().to_vec()).map(f64::to_bits).collect()
+        t.optimizer()
+            .state_dict()
+            .iter()
+            .flat_map(|(_, v)| v.cast::<f64>().to_vec())
+            .map(f64::to_bits)
+            .collect()
     };
     assert_eq!(opt_bits(&b), opt_bits(&a));
-    let losses = |t: &LmTrainer| t.history().iter().map(|r| (r.iter, r.val_loss.to_bits())).collect::<Vec<_>>();
+    let losses = |t: &LmTrainer| {
+        t.history()
+            .iter()
+            .map(|r| (r.iter, r.val_loss.to_bits()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(losses(&b), losses(&a));
 }
 
@@ -98,7 +140,10 @@ fn the_loss_is_the_chain_rule_averaged() {
     let y = Tensor::from_vec(tokens[1..].to_vec(), [1, t - 1]);
     let mean_nll = model.loss(&x, &y).item() as f64;
     let log_p = sequence_log_prob(&model, &tokens);
-    assert!((log_p + (t - 1) as f64 * mean_nll).abs() < 1e-4 * log_p.abs(), "{log_p} vs {mean_nll}");
+    assert!(
+        (log_p + (t - 1) as f64 * mean_nll).abs() < 1e-4 * log_p.abs(),
+        "{log_p} vs {mean_nll}"
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
-//! Checkpoints and tokenizers saved by Hugging Face, compared with the outputs and ids they
-//! recorded.
+//! Checkpoints and tokenizers saved by Hugging Face, compared with the outputs and
+//! ids they recorded.
 
 use kindling_autograd::no_grad;
 use kindling_data::text::HfTokenizer;
@@ -7,8 +7,9 @@ use kindling_tensor::Tensor;
 use kindling_transformer::hf::{load_bert, load_bert_mlm, load_gpt2};
 use std::path::Path;
 
-/// One comparison with Hugging Face: what was compared, how many numbers, and the largest
-/// difference, absolute and relative to the largest magnitude of the reference.
+/// One comparison with Hugging Face: what was compared, how many numbers, and the
+/// largest difference, absolute and relative to the largest magnitude of the
+/// reference.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Parity {
     /// The checkpoint and output.
@@ -23,24 +24,43 @@ pub struct Parity {
 
 /// Compares `ours` with `theirs` (the same length).
 pub fn parity(what: &str, ours: &[f32], theirs: &[f64]) -> Parity {
-    assert_eq!(ours.len(), theirs.len(), "parity: {what}: {} values against {}", ours.len(), theirs.len());
-    let max_abs = ours.iter().zip(theirs).map(|(&a, &b)| (f64::from(a) - b).abs()).fold(0.0, f64::max);
+    assert_eq!(
+        ours.len(),
+        theirs.len(),
+        "parity: {what}: {} values against {}",
+        ours.len(),
+        theirs.len()
+    );
+    let max_abs = ours
+        .iter()
+        .zip(theirs)
+        .map(|(&a, &b)| (f64::from(a) - b).abs())
+        .fold(0.0, f64::max);
     let scale = theirs.iter().map(|v| v.abs()).fold(0.0, f64::max);
-    Parity { what: what.to_string(), count: ours.len(), max_abs, max_rel: max_abs / scale.max(f64::MIN_POSITIVE) }
+    Parity {
+        what: what.to_string(),
+        count: ours.len(),
+        max_abs,
+        max_rel: max_abs / scale.max(f64::MIN_POSITIVE),
+    }
 }
 
 fn numbers(v: &serde_json::Value, key: &str) -> Result<Vec<f64>, String> {
     let flat = |v: &serde_json::Value| -> Option<Vec<f64>> {
         fn walk(v: &serde_json::Value, out: &mut Vec<f64>) -> Option<()> {
             match v {
-                serde_json::Value::Array(items) => items.iter().try_for_each(|x| walk(x, out)),
+                serde_json::Value::Array(items) => {
+                    items.iter().try_for_each(|x| walk(x, out))
+                }
                 other => other.as_f64().map(|x| out.push(x)),
             }
         }
         let mut out = Vec::new();
         walk(v, &mut out).map(|_| out)
     };
-    flat(&v[key]).filter(|x| !x.is_empty()).ok_or_else(|| format!("no numbers under {key:?}"))
+    flat(&v[key])
+        .filter(|x| !x.is_empty())
+        .ok_or_else(|| format!("no numbers under {key:?}"))
 }
 
 fn id_matrix(v: &serde_json::Value, key: &str) -> Result<Tensor<i64>, String> {
@@ -51,15 +71,18 @@ fn id_matrix(v: &serde_json::Value, key: &str) -> Result<Tensor<i64>, String> {
 }
 
 // ANCHOR: hf
-/// Loads the three checkpoints that `transformers` saved under `dir` (`gpt2/`, `bert/`,
-/// `bert_mlm/`: config.json and model.safetensors each), runs them on the inputs recorded in
-/// their `expected.json`, and compares with the outputs `transformers` computed.
+/// Loads the three checkpoints that `transformers` saved under `dir` (`gpt2/`,
+/// `bert/`, `bert_mlm/`: config.json and model.safetensors each), runs them on the
+/// inputs recorded in their `expected.json`, and compares with the outputs
+/// `transformers` computed.
 pub fn hf_parity(dir: &Path) -> Result<Vec<Parity>, Box<dyn std::error::Error>> {
-    let expected = |name: &str| -> Result<serde_json::Value, Box<dyn std::error::Error>> {
-        let path = dir.join(name).join("expected.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(serde_json::from_str(&text)?)
-    };
+    let expected =
+        |name: &str| -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+            let path = dir.join(name).join("expected.json");
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok(serde_json::from_str(&text)?)
+        };
     let mut out = Vec::new();
 
     let gpt2 = load_gpt2(dir.join("gpt2"))?;
@@ -70,8 +93,11 @@ pub fn hf_parity(dir: &Path) -> Result<Vec<Parity>, Box<dyn std::error::Error>> 
 
     let bert = load_bert(dir.join("bert"))?;
     let e = expected("bert")?;
-    let (ids, types, mask) =
-        (id_matrix(&e, "input_ids")?, id_matrix(&e, "token_type_ids")?, id_matrix(&e, "attention_mask")?);
+    let (ids, types, mask) = (
+        id_matrix(&e, "input_ids")?,
+        id_matrix(&e, "token_type_ids")?,
+        id_matrix(&e, "attention_mask")?,
+    );
     let result = no_grad(|| bert.forward(&ids, Some(&types), Some(&mask)));
     out.push(parity(
         "BertModel: last hidden state",
@@ -79,13 +105,21 @@ pub fn hf_parity(dir: &Path) -> Result<Vec<Parity>, Box<dyn std::error::Error>> 
         &numbers(&e, "last_hidden_state")?,
     ));
     let pooled = result.pooler_output.ok_or("the BERT checkpoint has no pooler")?;
-    out.push(parity("BertModel: pooler output", &pooled.value().to_vec(), &numbers(&e, "pooler_output")?));
+    out.push(parity(
+        "BertModel: pooler output",
+        &pooled.value().to_vec(),
+        &numbers(&e, "pooler_output")?,
+    ));
 
     let mlm = load_bert_mlm(dir.join("bert_mlm"))?;
     let e = expected("bert_mlm")?;
-    let (ids, types, mask) =
-        (id_matrix(&e, "input_ids")?, id_matrix(&e, "token_type_ids")?, id_matrix(&e, "attention_mask")?);
-    let logits = no_grad(|| mlm.forward(&ids, Some(&types), Some(&mask)).value().to_vec());
+    let (ids, types, mask) = (
+        id_matrix(&e, "input_ids")?,
+        id_matrix(&e, "token_type_ids")?,
+        id_matrix(&e, "attention_mask")?,
+    );
+    let logits =
+        no_grad(|| mlm.forward(&ids, Some(&types), Some(&mask)).value().to_vec());
     out.push(parity("BertForMaskedLM: logits", &logits, &numbers(&e, "logits")?));
     Ok(out)
 }
@@ -102,29 +136,45 @@ pub struct TokenizerParity {
     pub strings: usize,
 }
 
-/// Encodes the awkward strings of `cases.json` with each `tokenizer.json` of `dir` and counts
-/// the strings whose ids (special tokens added) equal those Hugging Face `tokenizers` produced.
-pub fn tokenizer_parity(dir: &Path) -> Result<Vec<TokenizerParity>, Box<dyn std::error::Error>> {
+/// Encodes the awkward strings of `cases.json` with each `tokenizer.json` of `dir`
+/// and counts the strings whose ids (special tokens added) equal those Hugging Face
+/// `tokenizers` produced.
+pub fn tokenizer_parity(
+    dir: &Path,
+) -> Result<Vec<TokenizerParity>, Box<dyn std::error::Error>> {
     let path = dir.join("cases.json");
-    let cases: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)?;
-    let strings = cases["strings"].as_array().ok_or("cases.json: no \"strings\"")?;
+    let cases: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?,
+    )?;
+    let strings =
+        cases["strings"].as_array().ok_or("cases.json: no \"strings\"")?;
     let mut out = Vec::new();
     for name in ["bpe", "wordpiece", "wordpiece_seq"] {
         let tokenizer = HfTokenizer::from_file(dir.join(format!("{name}.json")))?;
-        let expected = cases[name]["cases"].as_array().ok_or_else(|| format!("cases.json: no {name:?} cases"))?;
+        let expected = cases[name]["cases"]
+            .as_array()
+            .ok_or_else(|| format!("cases.json: no {name:?} cases"))?;
         let equal = strings
             .iter()
             .zip(expected)
             .filter(|(s, c)| {
-                let ids: Vec<u64> =
-                    c["ids"].as_array().map_or(Vec::new(), |a| a.iter().filter_map(|x| x.as_u64()).collect());
-                let ours: Vec<u64> =
-                    tokenizer.encode(s.as_str().unwrap_or(""), true).into_iter().map(u64::from).collect();
+                let ids: Vec<u64> = c["ids"].as_array().map_or(Vec::new(), |a| {
+                    a.iter().filter_map(|x| x.as_u64()).collect()
+                });
+                let ours: Vec<u64> = tokenizer
+                    .encode(s.as_str().unwrap_or(""), true)
+                    .into_iter()
+                    .map(u64::from)
+                    .collect();
                 ours == ids
             })
             .count();
-        out.push(TokenizerParity { name: name.to_string(), equal, strings: strings.len() });
+        out.push(TokenizerParity {
+            name: name.to_string(),
+            equal,
+            strings: strings.len(),
+        });
     }
     Ok(out)
 }

@@ -1,4 +1,5 @@
-//! The encoder–decoder comparison's JSON, read back for the chapter's table and plots.
+//! The encoder–decoder comparison's JSON, read back for the chapter's table and
+//! plots.
 
 use crate::thousands;
 use chapter_kit::markdown_table;
@@ -42,10 +43,14 @@ pub struct Seq2SeqReport {
 impl Seq2SeqReport {
     /// Reads the JSON; the error says which field is missing or malformed.
     pub fn parse(json: &str) -> Result<Seq2SeqReport, String> {
-        let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON ({e})"))?;
-        let num = |v: &serde_json::Value, k: &str| v[k].as_f64().ok_or_else(|| format!("no number {k:?}"));
-        let text =
-            |v: &serde_json::Value, k: &str| v[k].as_str().map(String::from).ok_or_else(|| format!("no text {k:?}"));
+        let v: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| format!("not JSON ({e})"))?;
+        let num = |v: &serde_json::Value, k: &str| {
+            v[k].as_f64().ok_or_else(|| format!("no number {k:?}"))
+        };
+        let text = |v: &serde_json::Value, k: &str| {
+            v[k].as_str().map(String::from).ok_or_else(|| format!("no text {k:?}"))
+        };
         let mut runs = Vec::new();
         for r in v["runs"].as_array().ok_or("no \"runs\" list")? {
             let by_length = r["by_length"]
@@ -100,7 +105,10 @@ impl Seq2SeqReport {
                     format!("{:.0}", r.train_seconds),
                     format!("{:.2}%", 100.0 * r.greedy_exact_match),
                     format!("{:.2}%", 100.0 * r.beam_exact_match),
-                    format!("{:.2}%", 100.0 * r.by_length.iter().map(|p| p.1).fold(1.0, f64::min)),
+                    format!(
+                        "{:.2}%",
+                        100.0 * r.by_length.iter().map(|p| p.1).fold(1.0, f64::min)
+                    ),
                 ]
             })
             .collect();

@@ -1,4 +1,5 @@
-//! Reference answers to chapter 15's exercises (`exercises.rs` has the same signatures).
+//! Reference answers to chapter 15's exercises (`exercises.rs` has the same
+//! signatures).
 
 use kindling_tensor::{Rng, Tensor};
 
@@ -28,10 +29,13 @@ pub fn mlm_mask(
     (inputs, labels)
 }
 
-/// Exercise 15.2: the encoder's (padding only) and the decoder's (padding and future) masks.
+/// Exercise 15.2: the encoder's (padding only) and the decoder's (padding and
+/// future) masks.
 pub fn attention_allowed(is_token: &[bool], causal: bool) -> Vec<Vec<bool>> {
     let t = is_token.len();
-    (0..t).map(|i| (0..t).map(|j| is_token[j] && (!causal || j <= i)).collect()).collect()
+    (0..t)
+        .map(|i| (0..t).map(|j| is_token[j] && (!causal || j <= i)).collect())
+        .collect()
 }
 
 /// Exercise 15.3: the mean of each sequence's real tokens.
@@ -40,7 +44,8 @@ pub fn mean_pool(hidden: &Tensor<f64>, attention_mask: &[Vec<i64>]) -> Tensor<f6
         panic!("mean_pool: hidden must be [B, T, H], got {:?}", hidden.shape());
     };
     assert!(
-        attention_mask.len() == b && attention_mask.iter().all(|row| row.len() == t),
+        attention_mask.len() == b
+            && attention_mask.iter().all(|row| row.len() == t),
         "mean_pool: the mask must be [{b}, {t}] like hidden {:?}",
         hidden.shape()
     );
@@ -59,7 +64,11 @@ pub fn mean_pool(hidden: &Tensor<f64>, attention_mask: &[Vec<i64>]) -> Tensor<f6
 }
 
 /// Exercise 15.4: the k most cosine-similar documents.
-pub fn cosine_top_k(query: &[f64], docs: &[Vec<f64>], k: usize) -> Vec<(usize, f64)> {
+pub fn cosine_top_k(
+    query: &[f64],
+    docs: &[Vec<f64>],
+    k: usize,
+) -> Vec<(usize, f64)> {
     let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
     let q = norm(query);
     let mut scored: Vec<(usize, f64)> = docs
@@ -102,7 +111,11 @@ pub fn patchify(image: &Tensor<f64>, patch: usize) -> Tensor<f64> {
 }
 
 /// Exercise 15.6: the class token in front, then the positions added.
-pub fn vit_tokens(patches: &[Vec<f64>], class_token: &[f64], positions: &[Vec<f64>]) -> Vec<Vec<f64>> {
+pub fn vit_tokens(
+    patches: &[Vec<f64>],
+    class_token: &[f64],
+    positions: &[Vec<f64>],
+) -> Vec<Vec<f64>> {
     assert_eq!(
         positions.len(),
         patches.len() + 1,
@@ -132,12 +145,22 @@ pub fn bert_embedding_sum(
         "bert_embedding_sum: {t} positions but the position table holds {}",
         position.shape()[0]
     );
-    assert_eq!(token_types.len(), t, "bert_embedding_sum: {t} ids but {} token types", token_types.len());
-    let (word, position, segment) = (word.to_vec(), position.to_vec(), segment.to_vec());
+    assert_eq!(
+        token_types.len(),
+        t,
+        "bert_embedding_sum: {t} ids but {} token types",
+        token_types.len()
+    );
+    let (word, position, segment) =
+        (word.to_vec(), position.to_vec(), segment.to_vec());
     let row = |table: &[f64], r: usize| table[r * h..(r + 1) * h].to_vec();
     let mut out = Vec::with_capacity(t * h);
     for (pos, (&id, &kind)) in ids.iter().zip(token_types).enumerate() {
-        let (a, b, c) = (row(&word, id as usize), row(&position, pos), row(&segment, kind as usize));
+        let (a, b, c) = (
+            row(&word, id as usize),
+            row(&position, pos),
+            row(&segment, kind as usize),
+        );
         out.extend((0..h).map(|k| a[k] + b[k] + c[k]));
     }
     Tensor::from_vec(out, [t, h])
@@ -145,7 +168,12 @@ pub fn bert_embedding_sum(
 
 /// Exercise 15.8: GPT-2's Conv1D weights transposed into a Linear's layout.
 pub fn gpt2_tensor_for_linear(name: &str, tensor: &Tensor<f32>) -> Tensor<f32> {
-    const CONV1D: [&str; 4] = ["attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight"];
+    const CONV1D: [&str; 4] = [
+        "attn.c_attn.weight",
+        "attn.c_proj.weight",
+        "mlp.c_fc.weight",
+        "mlp.c_proj.weight",
+    ];
     if CONV1D.iter().any(|suffix| name.ends_with(suffix)) {
         tensor.t().contiguous()
     } else {

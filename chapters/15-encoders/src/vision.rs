@@ -7,7 +7,9 @@ use kindling_nn::{cross_entropy, Forward, Module};
 use kindling_optim::schedule::{CosineAnnealingLr, Scheduler};
 use kindling_optim::{Adam, AdamConfig, Optimizer};
 use kindling_tensor::{Rng, Tensor};
-use kindling_transformer::vit::{Vit, VitConfig, VitEpoch, VitTrainConfig, VitTrainer};
+use kindling_transformer::vit::{
+    Vit, VitConfig, VitEpoch, VitTrainConfig, VitTrainer,
+};
 use kindling_vision::models::TinyVgg;
 
 /// Fashion-MNIST as tensors: images `[N, 1, 28, 28]` in [0, 1] and labels `[N]`.
@@ -25,8 +27,12 @@ pub struct Fashion {
 impl Fashion {
     /// The first `train` training and `test` test images (quick runs).
     pub fn head(&self, train: usize, test: usize) -> Fashion {
-        let cut = |x: &Tensor<f32>, n: usize| x.narrow(0, 0, n.min(x.shape()[0])).contiguous();
-        let cut_y = |y: &Tensor<i64>, n: usize| y.narrow(0, 0, n.min(y.shape()[0])).contiguous();
+        let cut = |x: &Tensor<f32>, n: usize| {
+            x.narrow(0, 0, n.min(x.shape()[0])).contiguous()
+        };
+        let cut_y = |y: &Tensor<i64>, n: usize| {
+            y.narrow(0, 0, n.min(y.shape()[0])).contiguous()
+        };
         Fashion {
             train_x: cut(&self.train_x, train),
             train_y: cut_y(&self.train_y, train),
@@ -37,20 +43,29 @@ impl Fashion {
 }
 
 /// Reads both splits from `datasets/fashion-mnist/`.
-pub fn load_fashion(datasets: &std::path::Path) -> Result<Fashion, kindling_data::DataError> {
+pub fn load_fashion(
+    datasets: &std::path::Path,
+) -> Result<Fashion, kindling_data::DataError> {
     use kindling_data::datasets::{fashion_mnist, Split};
     let dir = datasets.join("fashion-mnist");
-    let split = |s: Split| -> Result<(Tensor<f32>, Tensor<i64>), kindling_data::DataError> {
+    let split = |s: Split| -> Result<
+        (Tensor<f32>, Tensor<i64>),
+        kindling_data::DataError,
+    > {
         let raw = fashion_mnist(&dir, s)?;
         let n = raw.len() as isize;
-        Ok(((raw.images.cast::<f32>() * (1.0 / 255.0)).reshape([n, 1, 28, 28]), raw.labels.cast::<i64>()))
+        Ok((
+            (raw.images.cast::<f32>() * (1.0 / 255.0)).reshape([n, 1, 28, 28]),
+            raw.labels.cast::<i64>(),
+        ))
     };
     let (train_x, train_y) = split(Split::Train)?;
     let (test_x, test_y) = split(Split::Test)?;
     Ok(Fashion { train_x, train_y, test_x, test_y })
 }
 
-/// The chapter's vision transformer and its recipe (`kindling_transformer::vit`'s own).
+/// The chapter's vision transformer and its recipe (`kindling_transformer::vit`'s
+/// own).
 pub fn vit_recipe() -> (VitConfig, VitTrainConfig) {
     (VitConfig::fashion_mnist(), VitTrainConfig::fashion_mnist())
 }
@@ -66,8 +81,8 @@ pub struct VitRun {
 }
 
 // ANCHOR: vit
-/// Trains a fresh vision transformer on `data` with `recipe`, calling `on_epoch` after each
-/// epoch's evaluation on the test set.
+/// Trains a fresh vision transformer on `data` with `recipe`, calling `on_epoch`
+/// after each epoch's evaluation on the test set.
 pub fn train_vit(
     config: VitConfig,
     recipe: &VitTrainConfig,
@@ -76,7 +91,11 @@ pub fn train_vit(
 ) -> VitRun {
     let model = Vit::<f32>::new(config, &mut Rng::seed(recipe.seed));
     let mut trainer = VitTrainer::new(&model, recipe, data.train_y.shape()[0]);
-    let history = trainer.run((&data.train_x, &data.train_y), (&data.test_x, &data.test_y), on_epoch);
+    let history = trainer.run(
+        (&data.train_x, &data.train_y),
+        (&data.test_x, &data.test_y),
+        on_epoch,
+    );
     VitRun { config, parameters: model.num_parameters(), history }
 }
 // ANCHOR_END: vit
@@ -112,8 +131,8 @@ pub fn vit_table(run: &VitRun) -> String {
     )
 }
 
-/// One epoch of a convolutional baseline: its test accuracy and the seconds of its training
-/// steps.
+/// One epoch of a convolutional baseline: its test accuracy and the seconds of its
+/// training steps.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CnnEpoch {
     /// Counting from 1.
@@ -127,26 +146,44 @@ pub struct CnnEpoch {
 }
 
 // ANCHOR: tinyvgg
-/// Chapter 7's TinyVGG (two blocks of two 3×3 convolutions and a max-pool, `hidden` channels,
-/// a linear classifier) trained on `data` with chapter 7's longer recipe: Adam at 3·10⁻³,
-/// batches of 32, a cosine to 0 over `epochs`. Returns the parameters and the epochs.
-pub fn train_tinyvgg(data: &Fashion, hidden: usize, epochs: usize, seed: u64) -> (usize, Vec<CnnEpoch>) {
+/// Chapter 7's TinyVGG (two blocks of two 3×3 convolutions and a max-pool, `hidden`
+/// channels, a linear classifier) trained on `data` with chapter 7's longer recipe:
+/// Adam at 3·10⁻³, batches of 32, a cosine to 0 over `epochs`. Returns the
+/// parameters and the epochs.
+pub fn train_tinyvgg(
+    data: &Fashion,
+    hidden: usize,
+    epochs: usize,
+    seed: u64,
+) -> (usize, Vec<CnnEpoch>) {
     let mut rng = Rng::seed(seed);
     let model = TinyVgg::<f32>::new(1, hidden, 10, (28, 28), &mut rng);
-    let mut adam = Adam::new(model.parameters(), AdamConfig { lr: 3e-3, ..Default::default() });
+    let mut adam = Adam::new(
+        model.parameters(),
+        AdamConfig { lr: 3e-3, ..Default::default() },
+    );
     let n = data.train_y.shape()[0];
     let batch = 32;
-    let mut schedule = Scheduler::new(&mut adam, CosineAnnealingLr { t_max: epochs * n.div_ceil(batch), eta_min: 0.0 });
+    let mut schedule = Scheduler::new(
+        &mut adam,
+        CosineAnnealingLr { t_max: epochs * n.div_ceil(batch), eta_min: 0.0 },
+    );
     let mut history = Vec::new();
     for epoch in 1..=epochs {
         model.train();
         let start = std::time::Instant::now();
         let (mut total, mut steps) = (0.0, 0usize);
         for chunk in rng.permutation(n).chunks(batch) {
-            let idx = Tensor::from_vec(chunk.iter().map(|&i| i as i64).collect(), [chunk.len()]);
+            let idx = Tensor::from_vec(
+                chunk.iter().map(|&i| i as i64).collect(),
+                [chunk.len()],
+            );
             let x = Variable::constant(data.train_x.index_select(0, &idx));
             adam.zero_grad();
-            let loss = cross_entropy(&model.forward(&x), &data.train_y.index_select(0, &idx));
+            let loss = cross_entropy(
+                &model.forward(&x),
+                &data.train_y.index_select(0, &idx),
+            );
             loss.backward();
             adam.step();
             schedule.step(&mut adam);
@@ -155,33 +192,56 @@ pub fn train_tinyvgg(data: &Fashion, hidden: usize, epochs: usize, seed: u64) ->
         }
         let seconds = start.elapsed().as_secs_f64();
         let test_accuracy = classifier_accuracy(&model, &data.test_x, &data.test_y);
-        history.push(CnnEpoch { epoch, train_loss: total / steps as f64, test_accuracy, seconds });
+        history.push(CnnEpoch {
+            epoch,
+            train_loss: total / steps as f64,
+            test_accuracy,
+            seconds,
+        });
     }
     (model.num_parameters(), history)
 }
 // ANCHOR_END: tinyvgg
 
-/// The accuracy of `model` on `images`, 500 at a time, in evaluation mode without a graph.
-pub fn classifier_accuracy(model: &dyn Forward, images: &Tensor<f32>, labels: &Tensor<i64>) -> f64 {
+/// The accuracy of `model` on `images`, 500 at a time, in evaluation mode without a
+/// graph.
+pub fn classifier_accuracy(
+    model: &dyn Forward,
+    images: &Tensor<f32>,
+    labels: &Tensor<i64>,
+) -> f64 {
     model.eval();
     let n = labels.shape()[0];
     let mut correct = 0;
     no_grad(|| {
         for start in (0..n).step_by(500) {
             let len = 500.min(n - start);
-            let logits = model.forward(&Variable::constant(images.narrow(0, start, len).contiguous()));
+            let logits = model.forward(&Variable::constant(
+                images.narrow(0, start, len).contiguous(),
+            ));
             let predicted = logits.value().argmax(-1, false).to_vec();
-            correct += predicted.iter().zip(labels.narrow(0, start, len).to_vec()).filter(|(p, t)| **p == *t).count();
+            correct += predicted
+                .iter()
+                .zip(labels.narrow(0, start, len).to_vec())
+                .filter(|(p, t)| **p == *t)
+                .count();
         }
     });
     model.train();
     correct as f64 / n as f64
 }
 
-/// The vision transformer beside TinyVGG: parameters, epochs, final and best test accuracy,
-/// and the seconds of training steps, as a markdown table.
-pub fn vit_against_cnn(vit: &VitRun, cnn_parameters: usize, cnn: &[CnnEpoch]) -> String {
-    let row = |name: &str, parameters: usize, accuracies: Vec<f64>, seconds: f64| {
+/// The vision transformer beside TinyVGG: parameters, epochs, final and best test
+/// accuracy, and the seconds of training steps, as a markdown table.
+pub fn vit_against_cnn(
+    vit: &VitRun,
+    cnn_parameters: usize,
+    cnn: &[CnnEpoch],
+) -> String {
+    let row = |name: &str,
+               parameters: usize,
+               accuracies: Vec<f64>,
+               seconds: f64| {
         let best = accuracies.iter().copied().fold(0.0, f64::max);
         vec![
             name.to_string(),
@@ -208,16 +268,27 @@ pub fn vit_against_cnn(vit: &VitRun, cnn_parameters: usize, cnn: &[CnnEpoch]) ->
         ),
     ];
     markdown_table(
-        &["model", "parameters", "epochs", "final test accuracy", "best", "training seconds", "seconds per epoch"],
+        &[
+            "model",
+            "parameters",
+            "epochs",
+            "final test accuracy",
+            "best",
+            "training seconds",
+            "seconds per epoch",
+        ],
         &rows,
     )
 }
 
-/// A vision-transformer run read back from the JSON that the example `vit_fashion` writes
-/// (`--curve`): its epochs and parameters; `config` is the model it trained.
+/// A vision-transformer run read back from the JSON that the example `vit_fashion`
+/// writes (`--curve`): its epochs and parameters; `config` is the model it trained.
 pub fn read_vit_curve(json: &str, config: VitConfig) -> Result<VitRun, String> {
-    let v: serde_json::Value = serde_json::from_str(json).map_err(|e| format!("not JSON ({e})"))?;
-    let field = |e: &serde_json::Value, k: &str| e[k].as_f64().ok_or_else(|| format!("an epoch without {k:?}"));
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("not JSON ({e})"))?;
+    let field = |e: &serde_json::Value, k: &str| {
+        e[k].as_f64().ok_or_else(|| format!("an epoch without {k:?}"))
+    };
     let mut history = Vec::new();
     for e in v["epochs"].as_array().ok_or("no \"epochs\" list")? {
         history.push(VitEpoch {
@@ -233,16 +304,18 @@ pub fn read_vit_curve(json: &str, config: VitConfig) -> Result<VitRun, String> {
     Ok(VitRun { config, parameters, history })
 }
 
-/// The median milliseconds of one training step (forward, backward, AdamW / Adam) on a batch
-/// of 128 images, for the chapter's ViT and for TinyVGG, timed in `rounds` alternating rounds
-/// of `steps` steps each, so that both see the same load.
+/// The median milliseconds of one training step (forward, backward, AdamW / Adam)
+/// on a batch of 128 images, for the chapter's ViT and for TinyVGG, timed in
+/// `rounds` alternating rounds of `steps` steps each, so that both see the same
+/// load.
 pub fn step_times(data: &Fashion, rounds: usize, steps: usize) -> (f64, f64) {
     let (config, recipe) = vit_recipe();
     let vit = Vit::<f32>::new(config, &mut Rng::seed(0));
     let n = data.train_y.shape()[0];
     let mut vit_trainer = VitTrainer::new(&vit, &recipe, n);
     let cnn = TinyVgg::<f32>::new(1, 10, 10, (28, 28), &mut Rng::seed(0));
-    let mut adam = Adam::new(cnn.parameters(), AdamConfig { lr: 3e-3, ..Default::default() });
+    let mut adam =
+        Adam::new(cnn.parameters(), AdamConfig { lr: 3e-3, ..Default::default() });
     let batch = 128.min(n);
     let x = data.train_x.narrow(0, 0, batch).contiguous();
     let y = data.train_y.narrow(0, 0, batch).contiguous();
@@ -256,7 +329,8 @@ pub fn step_times(data: &Fashion, rounds: usize, steps: usize) -> (f64, f64) {
         let start = std::time::Instant::now();
         for _ in 0..steps.max(1) {
             adam.zero_grad();
-            let loss = cross_entropy(&cnn.forward(&Variable::constant(x.clone())), &y);
+            let loss =
+                cross_entropy(&cnn.forward(&Variable::constant(x.clone())), &y);
             loss.backward();
             adam.step();
         }

@@ -1,9 +1,11 @@
-//! Chapter 15's code in small: the masking the chapter shows, and a vision transformer that
-//! learns a toy image task in a few seconds.
+//! Chapter 15's code in small: the masking the chapter shows, and a vision
+//! transformer that learns a toy image task in a few seconds.
 
 use ch15_encoders::*;
 use kindling_tensor::{Rng, Tensor};
-use kindling_transformer::bert::train::{train_tokenizer, FineTuneConfig, PretrainConfig, CLS_ID, SEP_ID};
+use kindling_transformer::bert::train::{
+    train_tokenizer, FineTuneConfig, PretrainConfig, CLS_ID, SEP_ID,
+};
 use kindling_transformer::vit::{VitConfig, VitTrainConfig};
 
 const TEXT: &str = "to be or not to be, that is the question. \
@@ -26,25 +28,50 @@ fn masking_follows_the_80_10_10_rule_and_spares_special_tokens() {
     let ids = encode_lines(&tokenizer, &text, 64);
     assert_eq!(ids.len() % 40, 0);
     let (inputs, labels, counts) = mask_and_count(&ids, &tokenizer, 3);
-    assert_eq!(counts.candidates, ids.len() - 80, "every token but [CLS] and [SEP] may be chosen");
+    assert_eq!(
+        counts.candidates,
+        ids.len() - 80,
+        "every token but [CLS] and [SEP] may be chosen"
+    );
     for (t, (&id, &label)) in ids.iter().zip(&labels).enumerate() {
         if id == CLS_ID || id == SEP_ID {
-            assert_eq!((inputs[t], label), (id, -100), "[CLS] and [SEP] are never chosen");
+            assert_eq!(
+                (inputs[t], label),
+                (id, -100),
+                "[CLS] and [SEP] are never chosen"
+            );
         }
     }
     assert_eq!(counts.chosen, counts.masked + counts.random + counts.kept);
     let fraction = counts.chosen as f64 / counts.candidates as f64;
     assert!((fraction - 0.15).abs() < 0.02, "chose {fraction}");
-    assert!((counts.masked as f64 / counts.chosen as f64 - 0.8).abs() < 0.05, "{counts:?}");
+    assert!(
+        (counts.masked as f64 / counts.chosen as f64 - 0.8).abs() < 0.05,
+        "{counts:?}"
+    );
     // The same seed masks the same way; the example shows every chosen position.
     assert_eq!(mask_and_count(&ids, &tokenizer, 3).0, inputs);
-    let example = masking_example(&tokenizer, &encode_lines(&tokenizer, "To be, or not to be", 16), 1);
-    assert!(example.starts_with("```text\npassage: [CLS] to be , or no"), "{example}");
-    assert!(example.contains("\ninput:   ") && example.contains("\nlabels:  "), "{example}");
-    assert!(example.contains("| position | token | model reads | case |"), "{example}");
+    let example = masking_example(
+        &tokenizer,
+        &encode_lines(&tokenizer, "To be, or not to be", 16),
+        1,
+    );
+    assert!(
+        example.starts_with("```text\npassage: [CLS] to be , or no"),
+        "{example}"
+    );
+    assert!(
+        example.contains("\ninput:   ") && example.contains("\nlabels:  "),
+        "{example}"
+    );
+    assert!(
+        example.contains("| position | token | model reads | case |"),
+        "{example}"
+    );
 }
 
-/// Images of one bright 4×4 patch in one of four quadrants; the label is the quadrant.
+/// Images of one bright 4×4 patch in one of four quadrants; the label is the
+/// quadrant.
 fn quadrants(n: usize, seed: u64) -> (Tensor<f32>, Tensor<i64>) {
     let mut rng = Rng::seed(seed);
     let mut pixels = vec![0.0f32; n * 64];
@@ -54,7 +81,8 @@ fn quadrants(n: usize, seed: u64) -> (Tensor<f32>, Tensor<i64>) {
         let (r0, c0) = ((q / 2) * 4, (q % 2) * 4);
         for r in 0..4 {
             for c in 0..4 {
-                pixels[i * 64 + (r0 + r) * 8 + c0 + c] = 0.5 + 0.5 * rng.uniform_f32();
+                pixels[i * 64 + (r0 + r) * 8 + c0 + c] =
+                    0.5 + 0.5 * rng.uniform_f32();
             }
         }
         labels.push(q as i64);
@@ -92,9 +120,16 @@ fn a_tiny_vision_transformer_learns_which_quadrant_is_lit() {
     assert_eq!(run.history.iter().map(|e| e.steps).collect::<Vec<_>>(), [8; 4]);
     let last = run.history.last().unwrap();
     assert!(last.test_accuracy > 0.9, "{:?}", run.history);
-    assert!(last.train_loss < 0.5 * run.history[0].train_loss.max(1.0), "{:?}", run.history);
+    assert!(
+        last.train_loss < 0.5 * run.history[0].train_loss.max(1.0),
+        "{:?}",
+        run.history
+    );
     let table = vit_table(&run);
-    assert!(table.contains("| 4 |") && table.contains("2×2 patches of 4×4"), "{table}");
+    assert!(
+        table.contains("| 4 |") && table.contains("2×2 patches of 4×4"),
+        "{table}"
+    );
 }
 
 /// A play of three speakers with words of their own, in a dozen scenes.
@@ -108,7 +143,8 @@ fn toy_play() -> String {
     for scene in 0..12 {
         for (i, (speaker, words)) in lines.iter().enumerate() {
             let shift = (scene + i) % 5;
-            let rotated: Vec<&str> = words.split(' ').cycle().skip(shift).take(14).collect();
+            let rotated: Vec<&str> =
+                words.split(' ').cycle().skip(shift).take(14).collect();
             play.push_str(&format!("{speaker}:\n{}.\n\n", rotated.join(" ")));
         }
     }
@@ -121,8 +157,18 @@ fn fine_tuning_and_retrieval_run_end_to_end_on_a_toy_play() {
         speakers: 3,
         vocab_size: 80,
         max_len: 24,
-        pretrain: PretrainConfig { steps: 6, batch_size: 8, warmup: 2, ..PretrainConfig::default() },
-        fine_tune: FineTuneConfig { epochs: 12, batch_size: 8, lr: 2e-3, ..FineTuneConfig::default() },
+        pretrain: PretrainConfig {
+            steps: 6,
+            batch_size: 8,
+            warmup: 2,
+            ..PretrainConfig::default()
+        },
+        fine_tune: FineTuneConfig {
+            epochs: 12,
+            batch_size: 8,
+            lr: 2e-3,
+            ..FineTuneConfig::default()
+        },
         seed: 0,
     };
     let run = speaker_experiment(&toy_play(), &settings);
@@ -138,22 +184,35 @@ fn fine_tuning_and_retrieval_run_end_to_end_on_a_toy_play() {
     }
     let (majority, chance) = baselines(&run.test.1, 3);
     assert!((chance - 1.0 / 3.0).abs() < 1e-12 && majority >= chance);
-    // Each test speech's nearest training speech, by the fine-tuned encoder, has its speaker.
+    // Each test speech's nearest training speech, by the fine-tuned encoder, has
+    // its speaker.
     assert!(nearest_same_speaker(&run, run.classifier.bert(), 24) > 0.9);
-    let hits = retrieve(run.encoder.bert(), &run.tokenizer, &run.train.0, &run.test.0[..2], 4, 24);
+    let hits = retrieve(
+        run.encoder.bert(),
+        &run.tokenizer,
+        &run.train.0,
+        &run.test.0[..2],
+        4,
+        24,
+    );
     assert_eq!(hits.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4]);
-    assert!(hits[0].windows(2).all(|w| w[0].1 >= w[1].1), "most similar first: {hits:?}");
+    assert!(
+        hits[0].windows(2).all(|w| w[0].1 >= w[1].1),
+        "most similar first: {hits:?}"
+    );
 }
 
 #[test]
 fn hugging_face_checkpoints_and_tokenizers_agree_with_what_transformers_computed() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let models = hf_parity(&root.join("crates/transformer/tests/fixtures/hf")).unwrap();
+    let models =
+        hf_parity(&root.join("crates/transformer/tests/fixtures/hf")).unwrap();
     assert_eq!(models.len(), 4);
     for p in &models {
         assert!(p.count > 0 && p.max_rel < 1e-5, "{p:?}");
     }
-    let tokenizers = tokenizer_parity(&root.join("crates/data/tests/fixtures/hf")).unwrap();
+    let tokenizers =
+        tokenizer_parity(&root.join("crates/data/tests/fixtures/hf")).unwrap();
     assert_eq!(tokenizers.len(), 3);
     for t in tokenizers {
         assert!(t.strings > 30 && t.equal == t.strings, "{t:?}");
@@ -174,12 +233,18 @@ fn the_comparison_examples_json_reads_back() {
     assert_eq!(report.tasks(), ["reverse"]);
     assert_eq!(report.runs[1].by_length, [(5, 0.9), (6, 0.5)]);
     let table = report.table();
-    assert!(table.contains("| reverse | GRU | 8 | 5 | 1 | 70.00% | 75.00% | 50.00% |"), "{table}");
+    assert!(
+        table.contains("| reverse | GRU | 8 | 5 | 1 | 70.00% | 75.00% | 50.00% |"),
+        "{table}"
+    );
     assert!(Seq2SeqReport::parse("{\"runs\": 3}").unwrap_err().contains("runs"));
 
     let curve = r#"{"epochs":[{"epoch":1,"seconds":80.0,"steps":469,"test_accuracy":0.8,"test_loss":0.5,"train_loss":0.9}],
                     "parameters":205962}"#;
     let run = read_vit_curve(curve, VitConfig::fashion_mnist()).unwrap();
-    assert_eq!((run.parameters, run.history.len(), run.history[0].steps), (205962, 1, 469));
+    assert_eq!(
+        (run.parameters, run.history.len(), run.history[0].steps),
+        (205962, 1, 469)
+    );
     assert!(read_vit_curve("{}", VitConfig::fashion_mnist()).is_err());
 }

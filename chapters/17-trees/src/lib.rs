@@ -1,9 +1,10 @@
 //! Chapter 17 of the Kindling book: trees, ensembles, margins and clusters.
 //!
-//! The book includes the code between the `ANCHOR` markers of this file and of [`models`];
-//! the demo (`cargo run --release -p ch17-trees`) runs it and writes what the chapter shows
-//! into `book/src/generated/17-trees/`. Your exercises are in [`exercises`]; check them with
-//! `cargo test -p ch17-trees --features learner --test exercises`.
+//! The book includes the code between the `ANCHOR` markers of this file and of
+//! [`models`]; the demo (`cargo run --release -p ch17-trees`) runs it and writes
+//! what the chapter shows into `book/src/generated/17-trees/`. Your exercises are
+//! in [`exercises`]; check them with `cargo test -p ch17-trees --features learner
+//! --test exercises`.
 
 use kindling_data::preprocess::{StandardScaler, Transform};
 use kindling_tensor::{linalg, Rng, Tensor};
@@ -13,22 +14,27 @@ pub mod models;
 pub mod plots;
 pub mod solutions;
 
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(feature = "learner")]
 pub use exercises as checked;
-/// What the tests check: your code with `--features learner`, the solutions without.
+/// What the tests check: your code with `--features learner`, the solutions
+/// without.
 #[cfg(not(feature = "learner"))]
 pub use solutions as checked;
 
-/// Every column of `x` scaled to mean 0 and (population) standard deviation 1, a constant
-/// column left at 0: for pictures of a whole dataset. Scores fit the scaler on training rows only
-/// ([`scale_pair`]).
+/// Every column of `x` scaled to mean 0 and (population) standard deviation 1, a
+/// constant column left at 0: for pictures of a whole dataset. Scores fit the
+/// scaler on training rows only ([`scale_pair`]).
 pub fn standardise(x: &Tensor<f64>) -> Tensor<f64> {
     StandardScaler::new().fit_transform(x)
 }
 
 /// A scaler fitted on the training rows, applied to both parts.
-pub fn scale_pair(train: &Tensor<f64>, test: &Tensor<f64>) -> (Tensor<f64>, Tensor<f64>) {
+pub fn scale_pair(
+    train: &Tensor<f64>,
+    test: &Tensor<f64>,
+) -> (Tensor<f64>, Tensor<f64>) {
     let mut scaler = StandardScaler::new();
     let train = scaler.fit_transform(train);
     (train, scaler.transform(test))
@@ -50,7 +56,8 @@ impl Impurity {
         if total == 0 {
             return 0.0;
         }
-        let shares = counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / total as f64);
+        let shares =
+            counts.iter().filter(|&&c| c > 0).map(|&c| c as f64 / total as f64);
         match self {
             Impurity::Gini => 1.0 - shares.map(|p| p * p).sum::<f64>(),
             Impurity::Entropy => -shares.map(|p| p * p.log2()).sum::<f64>(),
@@ -66,13 +73,20 @@ pub struct Candidate {
     pub threshold: f64,
     pub left: Vec<usize>,
     pub right: Vec<usize>,
-    /// (n_left·I(left) + n_right·I(right)) / n: what the split leaves of the impurity.
+    /// (n_left·I(left) + n_right·I(right)) / n: what the split leaves of the
+    /// impurity.
     pub weighted_impurity: f64,
 }
 
-/// Every candidate split of one feature, left to right. Sorting once and moving one row at a
-/// time from the right counts to the left ones makes the whole scan O(n log n).
-pub fn scan_thresholds(feature: &[f64], labels: &[usize], n_classes: usize, impurity: Impurity) -> Vec<Candidate> {
+/// Every candidate split of one feature, left to right. Sorting once and moving one
+/// row at a time from the right counts to the left ones makes the whole scan O(n
+/// log n).
+pub fn scan_thresholds(
+    feature: &[f64],
+    labels: &[usize],
+    n_classes: usize,
+    impurity: Impurity,
+) -> Vec<Candidate> {
     let n = feature.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| feature[a].total_cmp(&feature[b]));
@@ -88,7 +102,9 @@ pub fn scan_thresholds(feature: &[f64], labels: &[usize], n_classes: usize, impu
             continue; // no threshold falls between equal values
         }
         let n_left = (position + 1) as f64;
-        let weighted = (n_left * impurity.of(&left) + (n as f64 - n_left) * impurity.of(&right)) / n as f64;
+        let weighted = (n_left * impurity.of(&left)
+            + (n as f64 - n_left) * impurity.of(&right))
+            / n as f64;
         candidates.push(Candidate {
             threshold: (here + next) / 2.0,
             left: left.clone(),
@@ -100,8 +116,8 @@ pub fn scan_thresholds(feature: &[f64], labels: &[usize], n_classes: usize, impu
 }
 // ANCHOR_END: threshold_scan
 
-/// The toy table of the chapter's hand-grown tree: fruit described by weight (g) and
-/// diameter (cm), labelled 0 = plum, 1 = apple, 2 = melon.
+/// The toy table of the chapter's hand-grown tree: fruit described by weight (g)
+/// and diameter (cm), labelled 0 = plum, 1 = apple, 2 = melon.
 pub fn fruit() -> (Tensor<f64>, Vec<usize>, [&'static str; 2], [&'static str; 3]) {
     let rows: [(f64, f64, usize); 12] = [
         (60.0, 4.5, 0),
@@ -119,20 +135,29 @@ pub fn fruit() -> (Tensor<f64>, Vec<usize>, [&'static str; 2], [&'static str; 3]
     ];
     let x = rows.iter().flat_map(|r| [r.0, r.1]).collect::<Vec<_>>();
     let y = rows.iter().map(|r| r.2).collect();
-    (Tensor::from_vec(x, [12, 2]), y, ["weight", "diameter"], ["plum", "apple", "melon"])
+    (
+        Tensor::from_vec(x, [12, 2]),
+        y,
+        ["weight", "diameter"],
+        ["plum", "apple", "melon"],
+    )
 }
 
 // ANCHOR: kmeans_plus_plus
-/// k-means++ seeding: the first centre is a row drawn uniformly, each next one a row drawn
-/// with probability proportional to its squared distance D² to the nearest centre so far.
-/// Far-away groups get a centre early; returns the chosen rows.
+/// k-means++ seeding: the first centre is a row drawn uniformly, each next one a
+/// row drawn with probability proportional to its squared distance D² to the
+/// nearest centre so far. Far-away groups get a centre early; returns the chosen
+/// rows.
 pub fn kmeans_plus_plus(x: &Tensor<f64>, k: usize, rng: &mut Rng) -> Vec<usize> {
     let (n, d) = (x.shape()[0], x.shape()[1]);
     let values = x.to_vec();
     let row = |i: usize| &values[i * d..(i + 1) * d];
-    let distance = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| (p - q).powi(2)).sum::<f64>();
+    let distance = |a: &[f64], b: &[f64]| {
+        a.iter().zip(b).map(|(p, q)| (p - q).powi(2)).sum::<f64>()
+    };
     let mut chosen = vec![rng.below(n as u64) as usize];
-    let mut nearest: Vec<f64> = (0..n).map(|i| distance(row(i), row(chosen[0]))).collect();
+    let mut nearest: Vec<f64> =
+        (0..n).map(|i| distance(row(i), row(chosen[0]))).collect();
     while chosen.len() < k {
         let total: f64 = nearest.iter().sum();
         let mut target = rng.uniform_f64() * total;
@@ -152,9 +177,10 @@ pub fn kmeans_plus_plus(x: &Tensor<f64>, k: usize, rng: &mut Rng) -> Vec<usize> 
 // ANCHOR_END: kmeans_plus_plus
 
 // ANCHOR: binning
-/// Histogram boosting's binning of one feature: at most `max_bins` bins whose edges are
-/// midpoints between quantiles of the values, so that every bin holds about as many rows.
-/// (scikit-learn: `_BinMapper`, with up to 255 bins for values and one more for missing ones.)
+/// Histogram boosting's binning of one feature: at most `max_bins` bins whose edges
+/// are midpoints between quantiles of the values, so that every bin holds about as
+/// many rows. (scikit-learn: `_BinMapper`, with up to 255 bins for values and one
+/// more for missing ones.)
 pub fn bin_edges(values: &[f64], max_bins: usize) -> Vec<f64> {
     let mut distinct = values.to_vec();
     distinct.sort_by(f64::total_cmp);
@@ -170,19 +196,24 @@ pub fn bin_edges(values: &[f64], max_bins: usize) -> Vec<f64> {
         let (lo, frac) = (position.floor() as usize, position.fract());
         sorted[lo] + frac * (sorted[(lo + 1).min(sorted.len() - 1)] - sorted[lo])
     };
-    let mut edges: Vec<f64> = (1..max_bins).map(|b| quantile(b as f64 / max_bins as f64)).collect();
+    let mut edges: Vec<f64> =
+        (1..max_bins).map(|b| quantile(b as f64 / max_bins as f64)).collect();
     edges.dedup();
     edges
 }
 
 /// The bin of every value: the number of edges below it.
 pub fn bin_codes(values: &[f64], edges: &[f64]) -> Vec<u8> {
-    assert!(edges.len() < 256, "bin_codes: {} edges do not fit a byte", edges.len());
+    assert!(
+        edges.len() < 256,
+        "bin_codes: {} edges do not fit a byte",
+        edges.len()
+    );
     values.iter().map(|v| edges.partition_point(|e| e < v) as u8).collect()
 }
 
-/// The per-bin sums of the gradients and hessians of `rows`: one pass over the rows, however
-/// many thresholds the split search will then try.
+/// The per-bin sums of the gradients and hessians of `rows`: one pass over the
+/// rows, however many thresholds the split search will then try.
 pub fn gradient_histogram(
     codes: &[u8],
     gradients: &[f64],
@@ -200,24 +231,32 @@ pub fn gradient_histogram(
 // ANCHOR_END: binning
 
 // ANCHOR: pca_by_hand
-/// PCA by hand: centre, take the SVD X_c = U·S·Vᵀ, keep the first `k` rows of Vᵀ as the
-/// components, and project. Signs follow scikit-learn (the largest entry of each component
-/// positive), so the result can be compared with its `PCA`. Returns the components `[k, d]`,
-/// the projection `[n, k]` and the variance along each component.
-pub fn pca_by_hand(x: &Tensor<f64>, k: usize) -> (Tensor<f64>, Tensor<f64>, Vec<f64>) {
+/// PCA by hand: centre, take the SVD X_c = U·S·Vᵀ, keep the first `k` rows of Vᵀ as
+/// the components, and project. Signs follow scikit-learn (the largest entry of
+/// each component positive), so the result can be compared with its `PCA`. Returns
+/// the components `[k, d]`, the projection `[n, k]` and the variance along each
+/// component.
+pub fn pca_by_hand(
+    x: &Tensor<f64>,
+    k: usize,
+) -> (Tensor<f64>, Tensor<f64>, Vec<f64>) {
     let (n, d) = (x.shape()[0], x.shape()[1]);
     let centred = x - &x.mean(0, true);
     let svd = linalg::svd(&centred).expect("pca_by_hand: the SVD did not converge");
     let mut components = svd.vt.narrow(0, 0, k).to_vec();
     for component in components.chunks_mut(d) {
-        let largest = component.iter().fold(0.0f64, |m, &v| if v.abs() > m.abs() { v } else { m });
+        let largest =
+            component
+                .iter()
+                .fold(0.0f64, |m, &v| if v.abs() > m.abs() { v } else { m });
         if largest < 0.0 {
             component.iter_mut().for_each(|v| *v = -*v);
         }
     }
     let components = Tensor::from_vec(components, [k, d]);
     let projected = centred.matmul(&components.t());
-    let variance = svd.s.to_vec()[..k].iter().map(|s| s * s / (n - 1) as f64).collect();
+    let variance =
+        svd.s.to_vec()[..k].iter().map(|s| s * s / (n - 1) as f64).collect();
     (components, projected, variance)
 }
 // ANCHOR_END: pca_by_hand

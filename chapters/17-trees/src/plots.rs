@@ -1,12 +1,15 @@
-//! Small SVG drawings the demo needs beyond `chapter_kit`'s line charts: points coloured by
-//! class, the regions and margin of a two-class decision function, and an 8×8 heatmap. The
-//! browser draws the text, so the files stay small and need no font.
+//! Small SVG drawings the demo needs beyond `chapter_kit`'s line charts: points
+//! coloured by class, the regions and margin of a two-class decision function, and
+//! an 8×8 heatmap. The browser draws the text, so the files stay small and need no
+//! font.
 
 use std::fmt::Write as _;
 
 /// Ten distinguishable colours (matplotlib's tab10), one per class or digit.
-pub const PALETTE: [&str; 10] =
-    ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+pub const PALETTE: [&str; 10] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#7f7f7f", "#bcbd22", "#17becf",
+];
 
 fn header(width: f64, height: f64, title: &str) -> String {
     format!(
@@ -24,14 +27,22 @@ fn escape(text: &str) -> String {
 
 /// `color` (`#rrggbb`) at `strength` over white, as an opaque `#rrggbb`.
 fn tint(color: &str, strength: f64) -> String {
-    let channel = |i: usize| u8::from_str_radix(&color[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0) as f64;
+    let channel = |i: usize| {
+        u8::from_str_radix(&color[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0) as f64
+    };
     let mix = |c: f64| (255.0 - strength * (255.0 - c)).round() as u8;
-    format!("#{:02x}{:02x}{:02x}", mix(channel(0)), mix(channel(1)), mix(channel(2)))
+    format!(
+        "#{:02x}{:02x}{:02x}",
+        mix(channel(0)),
+        mix(channel(1)),
+        mix(channel(2))
+    )
 }
 
 /// The range of `values` widened by 5% on each side.
 fn padded(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    let (lo, hi) = values
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
     let pad = if hi > lo { 0.05 * (hi - lo) } else { 1.0 };
     (lo - pad, hi + pad)
 }
@@ -83,7 +94,13 @@ pub fn scatter_by_class(
     class_names: &[String],
     axes: (&str, &str),
 ) -> String {
-    assert_eq!(points.len(), labels.len(), "scatter_by_class: {} points, {} labels", points.len(), labels.len());
+    assert_eq!(
+        points.len(),
+        labels.len(),
+        "scatter_by_class: {} points, {} labels",
+        points.len(),
+        labels.len()
+    );
     let (width, height) = (640.0, 520.0);
     let frame = Frame {
         x: padded(points.iter().map(|p| p.0)),
@@ -94,7 +111,8 @@ pub fn scatter_by_class(
         height: 440.0,
     };
     let mut svg = header(width, height, title);
-    // One style rule per class keeps each of the thousands of points to a few bytes.
+    // One style rule per class keeps each of the thousands of points to a few
+    // bytes.
     svg.push_str("<style>circle.p{r:2.2px;fill-opacity:0.75}");
     for (c, color) in PALETTE.iter().enumerate() {
         let _ = write!(svg, " .c{c}{{fill:{color}}}");
@@ -125,10 +143,10 @@ pub fn scatter_by_class(
     svg
 }
 
-/// A two-class decision function f over the data's box: the side f < 0 and f > 0 shaded in
-/// the two class colours, the margin band |f| < 1 lighter, the points on top, and the rows
-/// marked in `support` circled in black. `decision` maps `[m, 2]` grid points (row-major
-/// pairs) to m values.
+/// A two-class decision function f over the data's box: the side f < 0 and f > 0
+/// shaded in the two class colours, the margin band |f| < 1 lighter, the points on
+/// top, and the rows marked in `support` circled in black. `decision` maps `[m, 2]`
+/// grid points (row-major pairs) to m values.
 pub fn decision_regions(
     title: &str,
     points: &[(f64, f64)],
@@ -146,7 +164,10 @@ pub fn decision_regions(
         width: 460.0,
         height: 400.0,
     };
-    let (dx, dy) = ((frame.x.1 - frame.x.0) / resolution as f64, (frame.y.1 - frame.y.0) / resolution as f64);
+    let (dx, dy) = (
+        (frame.x.1 - frame.x.0) / resolution as f64,
+        (frame.y.1 - frame.y.0) / resolution as f64,
+    );
     let mut grid = Vec::with_capacity(2 * resolution * resolution);
     for j in 0..resolution {
         for i in 0..resolution {
@@ -155,7 +176,11 @@ pub fn decision_regions(
         }
     }
     let values = decision(&grid);
-    assert_eq!(values.len(), resolution * resolution, "decision_regions: one value per grid point");
+    assert_eq!(
+        values.len(),
+        resolution * resolution,
+        "decision_regions: one value per grid point"
+    );
     // Four shades: class 0 outside the margin, inside it, class 1 inside, outside.
     let shade = |v: f64| match v {
         v if v < -1.0 => 0,
@@ -163,15 +188,22 @@ pub fn decision_regions(
         v if v < 1.0 => 2,
         _ => 3,
     };
-    // Opaque tints (the class colour mixed with white), so that neighbouring rows may overlap
-    // by a pixel without darkening or leaving hairline gaps.
-    let fills = [tint(PALETTE[0], 0.35), tint(PALETTE[0], 0.15), tint(PALETTE[1], 0.15), tint(PALETTE[1], 0.35)];
+    // Opaque tints (the class colour mixed with white), so that neighbouring rows
+    // may overlap by a pixel without darkening or leaving hairline gaps.
+    let fills = [
+        tint(PALETTE[0], 0.35),
+        tint(PALETTE[0], 0.15),
+        tint(PALETTE[1], 0.15),
+        tint(PALETTE[1], 0.35),
+    ];
     let mut svg = header(width, height, title);
-    let (cell_w, cell_h) = (frame.width / resolution as f64, frame.height / resolution as f64);
+    let (cell_w, cell_h) =
+        (frame.width / resolution as f64, frame.height / resolution as f64);
     svg.push_str("<g shape-rendering=\"crispEdges\">\n");
     for j in 0..resolution {
         // One rectangle per run of equal shade along the row keeps the file small.
-        let row: Vec<usize> = (0..resolution).map(|i| shade(values[j * resolution + i])).collect();
+        let row: Vec<usize> =
+            (0..resolution).map(|i| shade(values[j * resolution + i])).collect();
         let mut start = 0;
         for i in 1..=resolution {
             if i == resolution || row[i] != row[start] {
@@ -190,7 +222,8 @@ pub fn decision_regions(
     }
     svg.push_str("</g>\n");
     for ((&(x, y), &label), &is_support) in points.iter().zip(labels).zip(support) {
-        let ring = if is_support { " stroke=\"black\" stroke-width=\"1.5\"" } else { "" };
+        let ring =
+            if is_support { " stroke=\"black\" stroke-width=\"1.5\"" } else { "" };
         let _ = writeln!(
             svg,
             "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.2\" fill=\"{}\"{ring}/>",
@@ -204,8 +237,9 @@ pub fn decision_regions(
     svg
 }
 
-/// An 8×8 grid of `values` (row-major, one per pixel of a digit), shaded from white (0) to
-/// dark blue (the largest value), each cell printed with its value × `scale`.
+/// An 8×8 grid of `values` (row-major, one per pixel of a digit), shaded from white
+/// (0) to dark blue (the largest value), each cell printed with its value ×
+/// `scale`.
 pub fn pixel_heatmap(title: &str, values: &[f64], scale: f64) -> String {
     assert_eq!(values.len(), 64, "pixel_heatmap: 64 values, got {}", values.len());
     let largest = values.iter().fold(0.0f64, |m, &v| m.max(v));

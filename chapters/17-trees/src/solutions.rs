@@ -1,5 +1,5 @@
-//! Chapter 17: reference answers to the exercises in `exercises.rs`. The tests run against
-//! these unless you pass `--features learner`.
+//! Chapter 17: reference answers to the exercises in `exercises.rs`. The tests run
+//! against these unless you pass `--features learner`.
 
 use kindling_tensor::Tensor;
 
@@ -23,7 +23,11 @@ fn gini_of(counts: &[usize], total: usize) -> f64 {
 }
 
 /// Exercise 17.2.
-pub fn best_threshold(feature: &[f64], labels: &[usize], n_classes: usize) -> Option<(f64, f64)> {
+pub fn best_threshold(
+    feature: &[f64],
+    labels: &[usize],
+    n_classes: usize,
+) -> Option<(f64, f64)> {
     let n = feature.len();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| feature[a].total_cmp(&feature[b]));
@@ -40,8 +44,9 @@ pub fn best_threshold(feature: &[f64], labels: &[usize], n_classes: usize) -> Op
             continue; // no threshold separates equal values
         }
         let n_left = position + 1;
-        let weighted =
-            (n_left as f64 * gini_of(&left, n_left) + (n - n_left) as f64 * gini_of(&right, n - n_left)) / n as f64;
+        let weighted = (n_left as f64 * gini_of(&left, n_left)
+            + (n - n_left) as f64 * gini_of(&right, n - n_left))
+            / n as f64;
         if best.is_none_or(|(_, b)| weighted < b) {
             best = Some(((here + next) / 2.0, weighted));
         }
@@ -50,7 +55,10 @@ pub fn best_threshold(feature: &[f64], labels: &[usize], n_classes: usize) -> Op
 }
 
 /// Exercise 17.3.
-pub fn kmeans_step(x: &Tensor<f64>, centers: &Tensor<f64>) -> (Vec<usize>, Tensor<f64>, f64) {
+pub fn kmeans_step(
+    x: &Tensor<f64>,
+    centers: &Tensor<f64>,
+) -> (Vec<usize>, Tensor<f64>, f64) {
     let (n, d, k) = (x.shape()[0], x.shape()[1], centers.shape()[0]);
     let (xs, cs) = (x.to_vec(), centers.to_vec());
     let mut labels = Vec::with_capacity(n);
@@ -62,14 +70,28 @@ pub fn kmeans_step(x: &Tensor<f64>, centers: &Tensor<f64>) -> (Vec<usize>, Tenso
             .chunks(d)
             .map(|c| row.iter().zip(c).map(|(a, b)| (a - b).powi(2)).sum::<f64>())
             .enumerate()
-            .fold((0, f64::INFINITY), |best, (j, dist)| if dist < best.1 { (j, dist) } else { best });
+            .fold(
+                (0, f64::INFINITY),
+                |best, (j, dist)| if dist < best.1 { (j, dist) } else { best },
+            );
         labels.push(best);
         inertia += distance;
         sizes[best] += 1;
-        sums[best * d..(best + 1) * d].iter_mut().zip(row).for_each(|(s, v)| *s += v);
+        sums[best * d..(best + 1) * d]
+            .iter_mut()
+            .zip(row)
+            .for_each(|(s, v)| *s += v);
     }
     let moved: Vec<f64> =
-        (0..k * d).map(|i| if sizes[i / d] > 0 { sums[i] / sizes[i / d] as f64 } else { cs[i] }).collect();
+        (0..k * d)
+            .map(|i| {
+                if sizes[i / d] > 0 {
+                    sums[i] / sizes[i / d] as f64
+                } else {
+                    cs[i]
+                }
+            })
+            .collect();
     (labels, Tensor::from_vec(moved, [k, d]), inertia)
 }
 
@@ -83,7 +105,12 @@ pub fn silhouette_of(x: &Tensor<f64>, labels: &[usize], i: usize) -> f64 {
     let mut sizes = vec![0usize; clusters];
     for (j, other) in values.chunks(d).enumerate() {
         if j != i {
-            sums[labels[j]] += row.iter().zip(other).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+            sums[labels[j]] += row
+                .iter()
+                .zip(other)
+                .map(|(a, b)| (a - b).powi(2))
+                .sum::<f64>()
+                .sqrt();
             sizes[labels[j]] += 1;
         }
     }
@@ -103,7 +130,8 @@ pub fn silhouette_of(x: &Tensor<f64>, labels: &[usize], i: usize) -> f64 {
 pub fn rbf_kernel(a: &Tensor<f64>, b: &Tensor<f64>, gamma: f64) -> Tensor<f64> {
     let a_norms = (a * a).sum(1, true); // [n, 1]
     let b_norms = (b * b).sum(1, false); // [m], broadcast over the rows
-    let distances = (&(&a_norms + &b_norms) - &(a.matmul(&b.t()) * 2.0)).clamp(0.0, f64::INFINITY);
+    let distances = (&(&a_norms + &b_norms) - &(a.matmul(&b.t()) * 2.0))
+        .clamp(0.0, f64::INFINITY);
     (distances * -gamma).exp()
 }
 
@@ -117,17 +145,32 @@ pub fn gamma_scale(x: &Tensor<f64>) -> f64 {
 }
 
 /// Exercise 17.6.
-pub fn samme_round(weights: &[f64], correct: &[bool], n_classes: usize, learning_rate: f64) -> (f64, f64, Vec<f64>) {
-    let error: f64 = weights.iter().zip(correct).filter(|(_, &ok)| !ok).map(|(w, _)| w).sum();
-    let alpha = learning_rate * (((1.0 - error) / error).ln() + ((n_classes - 1) as f64).ln());
-    let boosted: Vec<f64> = weights.iter().zip(correct).map(|(&w, &ok)| if ok { w } else { w * alpha.exp() }).collect();
+pub fn samme_round(
+    weights: &[f64],
+    correct: &[bool],
+    n_classes: usize,
+    learning_rate: f64,
+) -> (f64, f64, Vec<f64>) {
+    let error: f64 =
+        weights.iter().zip(correct).filter(|(_, &ok)| !ok).map(|(w, _)| w).sum();
+    let alpha = learning_rate
+        * (((1.0 - error) / error).ln() + ((n_classes - 1) as f64).ln());
+    let boosted: Vec<f64> = weights
+        .iter()
+        .zip(correct)
+        .map(|(&w, &ok)| if ok { w } else { w * alpha.exp() })
+        .collect();
     let total: f64 = boosted.iter().sum();
     (error, alpha, boosted.iter().map(|w| w / total).collect())
 }
 
 /// Exercise 17.7.
-pub fn explained_variance(singular_values: &[f64], n_samples: usize) -> (Vec<f64>, Vec<f64>) {
-    let variance: Vec<f64> = singular_values.iter().map(|s| s * s / (n_samples - 1) as f64).collect();
+pub fn explained_variance(
+    singular_values: &[f64],
+    n_samples: usize,
+) -> (Vec<f64>, Vec<f64>) {
+    let variance: Vec<f64> =
+        singular_values.iter().map(|s| s * s / (n_samples - 1) as f64).collect();
     let total: f64 = variance.iter().sum();
     let ratio = variance.iter().map(|v| v / total).collect();
     (variance, ratio)
@@ -140,7 +183,8 @@ pub fn best_histogram_split(
     lambda: f64,
     min_hessian: f64,
 ) -> Option<(usize, f64)> {
-    let (g_total, h_total): (f64, f64) = (gradients.iter().sum(), hessians.iter().sum());
+    let (g_total, h_total): (f64, f64) =
+        (gradients.iter().sum(), hessians.iter().sum());
     let score = |g: f64, h: f64| g * g / (h + lambda);
     let (mut g_left, mut h_left) = (0.0, 0.0);
     let mut best: Option<(usize, f64)> = None;
@@ -151,7 +195,9 @@ pub fn best_histogram_split(
         if h_left < min_hessian || h_right < min_hessian {
             continue;
         }
-        let gain = 0.5 * (score(g_left, h_left) + score(g_right, h_right) - score(g_total, h_total));
+        let gain = 0.5
+            * (score(g_left, h_left) + score(g_right, h_right)
+                - score(g_total, h_total));
         if best.is_none_or(|(_, b)| gain > b) {
             best = Some((bin, gain));
         }

@@ -1,21 +1,28 @@
-//! Chapter 17's code in small: the numbers the chapter prints, asserted. Reference values come
-//! from scikit-learn (`tests/fixtures/make_fixtures.py`). The course's worked examples
-//! (INVENTORY.md, section 3) have none for trees, SVMs, k-means or PCA: only defaults.
+//! Chapter 17's code in small: the numbers the chapter prints, asserted. Reference
+//! values come from scikit-learn (`tests/fixtures/make_fixtures.py`). The course's
+//! worked examples (INVENTORY.md, section 3) have none for trees, SVMs, k-means or
+//! PCA: only defaults.
 
 use ch17_trees::*;
 use kindling_tensor::{Rng, Tensor};
 use serde_json::Value;
 
 fn fixtures() -> Value {
-    serde_json::from_str(include_str!("fixtures/exercises.json")).expect("exercises.json parses")
+    serde_json::from_str(include_str!("fixtures/exercises.json"))
+        .expect("exercises.json parses")
 }
 
 fn numbers(v: &Value) -> Vec<f64> {
-    v.as_array().expect("an array").iter().map(|x| x.as_f64().expect("a number")).collect()
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .map(|x| x.as_f64().expect("a number"))
+        .collect()
 }
 
 fn matrix(v: &Value) -> Tensor<f64> {
-    let rows: Vec<Vec<f64>> = v.as_array().expect("rows").iter().map(numbers).collect();
+    let rows: Vec<Vec<f64>> =
+        v.as_array().expect("rows").iter().map(numbers).collect();
     let cols = rows[0].len();
     Tensor::from_vec(rows.concat(), [rows.len(), cols])
 }
@@ -30,9 +37,17 @@ fn close(a: &[f64], b: &[f64], tol: f64, what: &str) {
 #[test]
 fn impurities_of_the_root_match_scikit_learn() {
     for case in fixtures()["impurity"].as_array().unwrap() {
-        let counts: Vec<usize> = numbers(&case["counts"]).iter().map(|&c| c as usize).collect();
-        assert!((Impurity::Gini.of(&counts) - case["gini"].as_f64().unwrap()).abs() < 1e-12);
-        assert!((Impurity::Entropy.of(&counts) - case["entropy"].as_f64().unwrap()).abs() < 1e-12);
+        let counts: Vec<usize> =
+            numbers(&case["counts"]).iter().map(|&c| c as usize).collect();
+        assert!(
+            (Impurity::Gini.of(&counts) - case["gini"].as_f64().unwrap()).abs()
+                < 1e-12
+        );
+        assert!(
+            (Impurity::Entropy.of(&counts) - case["entropy"].as_f64().unwrap())
+                .abs()
+                < 1e-12
+        );
     }
 }
 
@@ -40,17 +55,28 @@ fn impurities_of_the_root_match_scikit_learn() {
 fn the_scan_finds_scikit_learns_stump() {
     for case in fixtures()["best_split"].as_array().unwrap() {
         let x = numbers(&case["x"]);
-        let y: Vec<usize> = numbers(&case["y"]).iter().map(|&c| c as usize).collect();
+        let y: Vec<usize> =
+            numbers(&case["y"]).iter().map(|&c| c as usize).collect();
         let classes = y.iter().max().unwrap() + 1;
         let candidates = scan_thresholds(&x, &y, classes, Impurity::Gini);
-        let best =
-            candidates
-                .iter()
-                .fold(&candidates[0], |b, c| if c.weighted_impurity < b.weighted_impurity { c } else { b });
+        let best = candidates.iter().fold(&candidates[0], |b, c| {
+            if c.weighted_impurity < b.weighted_impurity {
+                c
+            } else {
+                b
+            }
+        });
         assert_eq!(best.threshold, case["threshold"].as_f64().unwrap());
-        assert!((best.weighted_impurity - case["weighted_gini"].as_f64().unwrap()).abs() < 1e-12);
+        assert!(
+            (best.weighted_impurity - case["weighted_gini"].as_f64().unwrap())
+                .abs()
+                < 1e-12
+        );
         for c in &candidates {
-            assert_eq!(c.left.iter().sum::<usize>() + c.right.iter().sum::<usize>(), x.len());
+            assert_eq!(
+                c.left.iter().sum::<usize>() + c.right.iter().sum::<usize>(),
+                x.len()
+            );
         }
     }
 }
@@ -59,7 +85,10 @@ fn the_scan_finds_scikit_learns_stump() {
 fn the_fruit_roots_split_by_hand() {
     // The chapter's worked example: 4 plums, 5 apples, 3 melons.
     let (x, y, _, _) = fruit();
-    assert!((Impurity::Gini.of(&[4, 5, 3]) - (1.0 - (16.0 + 25.0 + 9.0) / 144.0)).abs() < 1e-15);
+    assert!(
+        (Impurity::Gini.of(&[4, 5, 3]) - (1.0 - (16.0 + 25.0 + 9.0) / 144.0)).abs()
+            < 1e-15
+    );
     let values = x.to_vec();
     let weight: Vec<f64> = values.iter().step_by(2).copied().collect();
     let diameter: Vec<f64> = values.iter().skip(1).step_by(2).copied().collect();
@@ -69,23 +98,33 @@ fn the_fruit_roots_split_by_hand() {
             .min_by(|a, b| a.weighted_impurity.total_cmp(&b.weighted_impurity))
             .unwrap()
     };
-    // Diameter ≤ 8.75 cm keeps every melon on the right: the best root split (1/3 on the left
-    // only, weighted 9/12 · (1 − (16 + 25)/81)).
+    // Diameter ≤ 8.75 cm keeps every melon on the right: the best root split (1/3
+    // on the left only, weighted 9/12 · (1 − (16 + 25)/81)).
     let by_diameter = best(&diameter);
     assert_eq!(by_diameter.threshold, 8.75);
-    assert_eq!((by_diameter.left.clone(), by_diameter.right.clone()), (vec![4, 5, 0], vec![0, 0, 3]));
-    assert!((by_diameter.weighted_impurity - 9.0 / 12.0 * (1.0 - 41.0 / 81.0)).abs() < 1e-15);
-    // Weight cannot do as well: the light melon (160 g) sits among the apples, and the best
-    // weight split only peels off three plums, 9/12 · (1 − 35/81).
+    assert_eq!(
+        (by_diameter.left.clone(), by_diameter.right.clone()),
+        (vec![4, 5, 0], vec![0, 0, 3])
+    );
+    assert!(
+        (by_diameter.weighted_impurity - 9.0 / 12.0 * (1.0 - 41.0 / 81.0)).abs()
+            < 1e-15
+    );
+    // Weight cannot do as well: the light melon (160 g) sits among the apples, and
+    // the best weight split only peels off three plums, 9/12 · (1 − 35/81).
     let by_weight = best(&weight);
     assert_eq!(by_weight.threshold, 100.0);
-    assert!((by_weight.weighted_impurity - 9.0 / 12.0 * (1.0 - 35.0 / 81.0)).abs() < 1e-15);
+    assert!(
+        (by_weight.weighted_impurity - 9.0 / 12.0 * (1.0 - 35.0 / 81.0)).abs()
+            < 1e-15
+    );
 }
 
 #[test]
 fn kmeans_plus_plus_spreads_its_seeds() {
-    // Three far-apart groups: D² sampling puts one seed in each (for this seed, and almost
-    // always: a second seed in a visited group has a tiny share of the total D²).
+    // Three far-apart groups: D² sampling puts one seed in each (for this seed, and
+    // almost always: a second seed in a visited group has a tiny share of the total
+    // D²).
     let mut rng = Rng::seed(3);
     let mut values = Vec::new();
     for centre in [0.0, 50.0, 100.0] {
@@ -98,7 +137,11 @@ fn kmeans_plus_plus_spreads_its_seeds() {
     let mut groups: Vec<usize> = seeds.iter().map(|&i| i / 20).collect();
     groups.sort();
     assert_eq!(groups, [0, 1, 2], "seeds {seeds:?}");
-    assert_eq!(seeds, kmeans_plus_plus(&x, 3, &mut Rng::seed(17)), "deterministic for a seed");
+    assert_eq!(
+        seeds,
+        kmeans_plus_plus(&x, 3, &mut Rng::seed(17)),
+        "deterministic for a seed"
+    );
 }
 
 #[test]
@@ -118,11 +161,13 @@ fn binning_and_histogram_subtraction() {
     let g: Vec<f64> = (0..4000).map(|_| rng.normal_f64()).collect();
     let h: Vec<f64> = (0..4000).map(|_| rng.uniform_f64()).collect();
     let all: Vec<usize> = (0..4000).collect();
-    let (left, right): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&i| values[i] < 1.0);
+    let (left, right): (Vec<usize>, Vec<usize>) =
+        all.iter().partition(|&&i| values[i] < 1.0);
     let parent = gradient_histogram(&codes, &g, &h, &all, 16);
     let l = gradient_histogram(&codes, &g, &h, &left, 16);
     let r = gradient_histogram(&codes, &g, &h, &right, 16);
-    let subtracted: Vec<f64> = parent.0.iter().zip(&l.0).map(|(p, q)| p - q).collect();
+    let subtracted: Vec<f64> =
+        parent.0.iter().zip(&l.0).map(|(p, q)| p - q).collect();
     close(&subtracted, &r.0, 1e-9, "gradient histogram by subtraction");
 }
 
@@ -130,9 +175,24 @@ fn binning_and_histogram_subtraction() {
 fn pca_by_hand_matches_scikit_learn() {
     let f = &fixtures()["pca_small"];
     let (components, projected, variance) = pca_by_hand(&matrix(&f["x"]), 3);
-    close(&components.to_vec(), &matrix(&f["components"]).to_vec(), 1e-10, "components");
-    close(&projected.to_vec(), &matrix(&f["projected"]).to_vec(), 1e-10, "projection");
-    close(&variance, &numbers(&f["explained_variance"]), 1e-10, "explained variance");
+    close(
+        &components.to_vec(),
+        &matrix(&f["components"]).to_vec(),
+        1e-10,
+        "components",
+    );
+    close(
+        &projected.to_vec(),
+        &matrix(&f["projected"]).to_vec(),
+        1e-10,
+        "projection",
+    );
+    close(
+        &variance,
+        &numbers(&f["explained_variance"]),
+        1e-10,
+        "explained variance",
+    );
 }
 
 #[test]
@@ -155,13 +215,24 @@ fn pca_of_optdigits_explains_what_scikit_learn_says() {
     };
     let ratio: Vec<f64> = variance.iter().map(|v| v / total).collect();
     let f = &fixtures()["optdigits_pca"];
-    close(&ratio, &numbers(&f["explained_variance_ratio"]), 1e-10, "explained variance ratio");
-    close(&projected.narrow(0, 0, 5).to_vec(), &matrix(&f["first_rows_projected"]).to_vec(), 1e-8, "projection");
+    close(
+        &ratio,
+        &numbers(&f["explained_variance_ratio"]),
+        1e-10,
+        "explained variance ratio",
+    );
+    close(
+        &projected.narrow(0, 0, 5).to_vec(),
+        &matrix(&f["first_rows_projected"]).to_vec(),
+        1e-8,
+        "projection",
+    );
 }
 
-// ---------------------------------------------------------------------------------------------
-// The library's estimators as the chapter uses them (small data: seconds in a debug build)
-// ---------------------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------
+// The library's estimators as the chapter uses them (small data: seconds in a debug
+// build)
+// ---------------------------------------------------------------------------------
 
 use ch17_trees::models::*;
 use kindling_classic::tree::DecisionTreeClassifier;
@@ -190,15 +261,23 @@ fn the_library_tree_agrees_with_the_hand_computation() {
     tree.fit(&x, &y).unwrap();
     assert_eq!(tree.tree().split(0), Some((1, 8.75)), "root: diameter ≤ 8.75");
     assert!((tree.tree().impurity(0) - 94.0 / 144.0).abs() < 1e-12);
-    assert_eq!(tree.score(&x, &y), 1.0, "an unlimited tree is perfect on its training rows");
-    let text = tree.tree().export_text(Some(&["weight".to_string(), "diameter".to_string()]));
+    assert_eq!(
+        tree.score(&x, &y),
+        1.0,
+        "an unlimited tree is perfect on its training rows"
+    );
+    let text = tree
+        .tree()
+        .export_text(Some(&["weight".to_string(), "diameter".to_string()]));
     assert!(text.starts_with("|--- diameter <= 8.75"), "{text}");
 }
 
 #[test]
 fn depth_limits_bound_the_leaves_and_training_accuracy_grows() {
     let (x, y) = four_groups(40, 1);
-    let curve = accuracy_by_depth((&x, &y), (&x, &y), &[Some(1), Some(2), Some(3), None]).unwrap();
+    let curve =
+        accuracy_by_depth((&x, &y), (&x, &y), &[Some(1), Some(2), Some(3), None])
+            .unwrap();
     for row in &curve {
         if let Some(d) = row.max_depth {
             assert!(row.leaves <= 1 << d, "depth {d}: {} leaves", row.leaves);
@@ -215,14 +294,22 @@ fn depth_limits_bound_the_leaves_and_training_accuracy_grows() {
 fn a_forests_staged_error_ends_at_its_own_error() {
     let (x, y) = four_groups(30, 2);
     let (xt, yt) = four_groups(30, 3);
-    let (forest, extra) = (random_forest(&x, &y, 15, 0).unwrap(), extra_trees(&x, &y, 15, 0).unwrap());
+    let (forest, extra) = (
+        random_forest(&x, &y, 15, 0).unwrap(),
+        extra_trees(&x, &y, 15, 0).unwrap(),
+    );
     for (name, trees, classes, score) in [
         ("random forest", forest.trees(), forest.classes(), forest.score(&xt, &yt)),
         ("extra trees", extra.trees(), extra.classes(), extra.score(&xt, &yt)),
     ] {
         let curve = forest_staged_errors(trees, classes, &xt, &yt);
         assert_eq!(curve.len(), 15, "{name}");
-        assert!((curve[14] - (1.0 - score)).abs() < 1e-12, "{name}: staged {} vs predict {}", curve[14], 1.0 - score);
+        assert!(
+            (curve[14] - (1.0 - score)).abs() < 1e-12,
+            "{name}: staged {} vs predict {}",
+            curve[14],
+            1.0 - score
+        );
     }
     let oob = forest.oob_score_value().expect("asked for the OOB score");
     assert!(oob > 0.9, "OOB accuracy on separated groups: {oob}");
@@ -231,12 +318,15 @@ fn a_forests_staged_error_ends_at_its_own_error() {
 #[test]
 fn svm_kernels_separate_what_they_should() {
     let (x, y) = four_groups(25, 4);
-    // Two classes: the diagonal groups against the others (XOR): no line separates them.
+    // Two classes: the diagonal groups against the others (XOR): no line separates
+    // them.
     let xor: Vec<i64> = y.iter().map(|&l| i64::from(l == 1 || l == 2)).collect();
     let scores: Vec<f64> = three_kernels()
         .iter()
         .map(|&(_, kernel)| {
-            let svc = fit_svc(&x, &xor, kernel, 1.0, kindling_classic::svm::Gamma::Scale).unwrap();
+            let svc =
+                fit_svc(&x, &xor, kernel, 1.0, kindling_classic::svm::Gamma::Scale)
+                    .unwrap();
             svc.score(&x, &xor)
         })
         .collect();
@@ -250,7 +340,10 @@ fn clustering_separated_groups_is_easy_for_most_methods() {
     let scores = cluster_and_score(&x, &y, 4, 0).unwrap();
     assert_eq!(scores.len(), 6);
     for s in &scores {
-        assert!((-0.5..=1.0).contains(&s.ari) && (0.0..=1.0 + 1e-12).contains(&s.nmi), "{s:?}");
+        assert!(
+            (-0.5..=1.0).contains(&s.ari) && (0.0..=1.0 + 1e-12).contains(&s.nmi),
+            "{s:?}"
+        );
     }
     let ward = scores.iter().find(|s| s.method.contains("Ward")).unwrap();
     let kmeans = &scores[0];
@@ -260,7 +353,8 @@ fn clustering_separated_groups_is_easy_for_most_methods() {
 #[test]
 fn histogram_boosting_and_the_library_pca_run_on_small_data() {
     let (x, y) = four_groups(30, 6);
-    let (model, accuracy, _) = hist_boosting((&x, &y), (&x, &y), 10, false).unwrap();
+    let (model, accuracy, _) =
+        hist_boosting((&x, &y), (&x, &y), 10, false).unwrap();
     assert_eq!(model.n_iter(), 10);
     assert!(accuracy > 0.95, "{accuracy}");
     let errors = staged_errors(&model.staged_predict(&x), &y);
@@ -282,10 +376,18 @@ fn boosting_rounds_stage_up_to_the_final_model() {
         ("gradient boosting", gb.staged_predict(&x), gb.score(&x, &y)),
     ] {
         let errors = staged_errors(&staged, &y);
-        assert!(!errors.is_empty() && errors.len() <= 8, "{name}: {} stages", errors.len());
+        assert!(
+            !errors.is_empty() && errors.len() <= 8,
+            "{name}: {} stages",
+            errors.len()
+        );
         assert!((errors[errors.len() - 1] - (1.0 - score)).abs() < 1e-12, "{name}");
     }
     assert!(gb.score(&x, &y) > 0.95, "gradient boosting on separated groups");
     // SAMME: every stump that was kept did better than chance over four classes.
-    assert!(ada.estimator_errors().iter().all(|&e| e < 0.75), "{:?}", ada.estimator_errors());
+    assert!(
+        ada.estimator_errors().iter().all(|&e| e < 0.75),
+        "{:?}",
+        ada.estimator_errors()
+    );
 }

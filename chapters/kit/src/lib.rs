@@ -1,10 +1,10 @@
 //! What every chapter demo of the Kindling book shares.
 //!
-//! - [`Output`]: the folder `book/src/generated/<chapter>/` where a demo writes the plots,
-//!   tables and captured text that its book chapter includes;
+//! - [`Output`]: the folder `book/src/generated/<chapter>/` where a demo writes the
+//!   plots, tables and captured text that its book chapter includes;
 //! - [`markdown_table`]: a table as GitHub-flavoured markdown;
-//! - [`LineChart`] and [`BarChart`]: small, dependency-free SVG charts (the browser draws the
-//!   text, so no font is needed to make them);
+//! - [`LineChart`] and [`BarChart`]: small, dependency-free SVG charts (the browser
+//!   draws the text, so no font is needed to make them);
 //! - [`best_of`]: the fastest of a few timed runs, for honest small benchmarks;
 //! - [`Output::step`]: one progress line per step of a demo;
 //! - [`flag_value`] and [`flag_number`]: a demo's `--name value` options.
@@ -22,12 +22,14 @@ pub struct Output {
 }
 
 impl Output {
-    /// The folder `book/src/generated/<chapter>/` of this workspace, created if missing.
-    /// `KINDLING_BOOK_GENERATED` overrides the parent folder (tests use a temporary one).
+    /// The folder `book/src/generated/<chapter>/` of this workspace, created if
+    /// missing. `KINDLING_BOOK_GENERATED` overrides the parent folder (tests use a
+    /// temporary one).
     pub fn for_chapter(chapter: &str) -> std::io::Result<Output> {
         let root = match std::env::var_os("KINDLING_BOOK_GENERATED") {
             Some(dir) => PathBuf::from(dir),
-            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/generated"),
+            None => Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../book/src/generated"),
         };
         let dir = root.join(chapter);
         std::fs::create_dir_all(&dir)?;
@@ -74,7 +76,9 @@ pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     };
     let mut out = String::new();
     out.push_str(&format!("| {} |\n", headers.join(" | ")));
-    let aligns: Vec<&str> = (0..headers.len()).map(|c| if numeric(c) { "---:" } else { "---" }).collect();
+    let aligns: Vec<&str> = (0..headers.len())
+        .map(|c| if numeric(c) { "---:" } else { "---" })
+        .collect();
     out.push_str(&format!("|{}|\n", aligns.join("|")));
     for row in rows {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
@@ -82,8 +86,8 @@ pub fn markdown_table(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Runs `f` `runs` times and returns the shortest time with the last result. The minimum is
-/// the run least disturbed by the rest of the machine.
+/// Runs `f` `runs` times and returns the shortest time with the last result. The
+/// minimum is the run least disturbed by the rest of the machine.
 pub fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> (Duration, R) {
     assert!(runs > 0, "best_of: needs at least one run");
     let mut best = Duration::MAX;
@@ -97,13 +101,18 @@ pub fn best_of<R>(runs: usize, mut f: impl FnMut() -> R) -> (Duration, R) {
     (best, last.expect("at least one run"))
 }
 
-const COLORS: [&str; 6] = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
+const COLORS: [&str; 6] =
+    ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"];
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
-/// A round step for about `target` ticks over `span`: 1, 2 or 5 times a power of ten.
+/// A round step for about `target` ticks over `span`: 1, 2 or 5 times a power of
+/// ten.
 fn nice_step(span: f64, target: f64) -> f64 {
     let raw = span / target;
     let power = 10f64.powf(raw.log10().floor());
@@ -174,8 +183,8 @@ impl LineChart {
         self
     }
 
-    /// Makes the y axis cover `lo..=hi` as well as the data, e.g. to leave the top free for the
-    /// legend.
+    /// Makes the y axis cover `lo..=hi` as well as the data, e.g. to leave the top
+    /// free for the legend.
     pub fn include_y(mut self, lo: f64, hi: f64) -> Self {
         self.extra_y = Some((lo, hi));
         self
@@ -183,19 +192,34 @@ impl LineChart {
 
     /// Adds a solid curve.
     pub fn series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.to_string(), points, dashed: false, markers: false });
+        self.series.push(Series {
+            name: name.to_string(),
+            points,
+            dashed: false,
+            markers: false,
+        });
         self
     }
 
     /// Adds a dashed curve (a reference to compare with).
     pub fn dashed_series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.to_string(), points, dashed: true, markers: false });
+        self.series.push(Series {
+            name: name.to_string(),
+            points,
+            dashed: true,
+            markers: false,
+        });
         self
     }
 
     /// Adds points drawn as dots, not joined (data samples beside a fitted curve).
     pub fn scatter_series(mut self, name: &str, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.to_string(), points, dashed: false, markers: true });
+        self.series.push(Series {
+            name: name.to_string(),
+            points,
+            dashed: false,
+            markers: true,
+        });
         self
     }
 
@@ -204,7 +228,8 @@ impl LineChart {
         let (w, h) = (self.width, self.height);
         let (left, right, top, bottom) = (60.0, 20.0, 40.0, 50.0);
         let all = self.series.iter().flat_map(|s| s.points.iter());
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        let (mut x0, mut x1, mut y0, mut y1) =
+            (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for &(x, y) in all {
             x0 = x0.min(x);
             x1 = x1.max(x);
@@ -268,11 +293,20 @@ impl LineChart {
             let color = COLORS[i % COLORS.len()];
             if s.markers {
                 for &(x, y) in &s.points {
-                    let _ = writeln!(svg, r#"<circle cx="{:.2}" cy="{:.2}" r="3" fill="{color}"/>"#, px(x), py(y));
+                    let _ = writeln!(
+                        svg,
+                        r#"<circle cx="{:.2}" cy="{:.2}" r="3" fill="{color}"/>"#,
+                        px(x),
+                        py(y)
+                    );
                 }
                 continue;
             }
-            let points: Vec<String> = s.points.iter().map(|&(x, y)| format!("{:.2},{:.2}", px(x), py(y))).collect();
+            let points: Vec<String> = s
+                .points
+                .iter()
+                .map(|&(x, y)| format!("{:.2},{:.2}", px(x), py(y)))
+                .collect();
             let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
             let _ = writeln!(
                 svg,
@@ -287,7 +321,10 @@ impl LineChart {
             let x = w - right - 200.0;
             let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
             let mark = if s.markers {
-                format!(r#"<circle cx="{:.1}" cy="{y:.1}" r="3" fill="{color}"/>"#, x + 12.0)
+                format!(
+                    r#"<circle cx="{:.1}" cy="{y:.1}" r="3" fill="{color}"/>"#,
+                    x + 12.0
+                )
             } else {
                 format!(
                     r#"<line x1="{x:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{color}" stroke-width="2"{dash}/>"#,
@@ -310,8 +347,8 @@ impl LineChart {
     }
 }
 
-/// A horizontal bar chart written as SVG, optionally on a log scale (for values that span
-/// several powers of ten, like a kernel that gets 200 times faster).
+/// A horizontal bar chart written as SVG, optionally on a log scale (for values
+/// that span several powers of ten, like a kernel that gets 200 times faster).
 pub struct BarChart {
     title: String,
     value_label: String,
@@ -321,7 +358,12 @@ pub struct BarChart {
 
 impl BarChart {
     pub fn new(title: &str, value_label: &str) -> Self {
-        BarChart { title: title.to_string(), value_label: value_label.to_string(), bars: Vec::new(), log: false }
+        BarChart {
+            title: title.to_string(),
+            value_label: value_label.to_string(),
+            bars: Vec::new(),
+            log: false,
+        }
     }
 
     /// Draws the value axis in powers of ten. Values must be positive.
@@ -340,16 +382,30 @@ impl BarChart {
         let (left, right, top, bottom) = (210.0, 70.0, 40.0, 50.0);
         let row = 30.0;
         let h = top + bottom + row * self.bars.len() as f64;
-        let max = self.bars.iter().map(|b| b.1).fold(f64::MIN, f64::max).max(f64::MIN_POSITIVE);
+        let max = self
+            .bars
+            .iter()
+            .map(|b| b.1)
+            .fold(f64::MIN, f64::max)
+            .max(f64::MIN_POSITIVE);
         let (lo, hi, ticks): (f64, f64, Vec<f64>) = if self.log {
             let min = self.bars.iter().map(|b| b.1).fold(f64::MAX, f64::min);
             assert!(min > 0.0, "BarChart: a log scale needs positive values");
-            let (lo, hi) = (min.log10().floor(), max.log10().ceil().max(min.log10().floor() + 1.0));
+            let (lo, hi) = (
+                min.log10().floor(),
+                max.log10().ceil().max(min.log10().floor() + 1.0),
+            );
             (lo, hi, (lo as i32..=hi as i32).map(f64::from).collect())
         } else {
             let step = nice_step(max, 5.0);
             let hi = (max / step).ceil() * step;
-            (0.0, hi, (0..=((hi / step).round() as usize)).map(|i| i as f64 * step).collect())
+            (
+                0.0,
+                hi,
+                (0..=((hi / step).round() as usize))
+                    .map(|i| i as f64 * step)
+                    .collect(),
+            )
         };
         let scale = |v: f64| if self.log { v.log10() } else { v };
         let px = |v: f64| left + (scale(v) - lo) / (hi - lo) * (w - left - right);
@@ -357,7 +413,11 @@ impl BarChart {
         for &t in &ticks {
             let v = if self.log { 10f64.powf(t) } else { t };
             let x = px(v);
-            let label = if self.log { format_value(v) } else { tick_label(v, ticks.get(1).copied().unwrap_or(1.0)) };
+            let label = if self.log {
+                format_value(v)
+            } else {
+                tick_label(v, ticks.get(1).copied().unwrap_or(1.0))
+            };
             let _ = writeln!(
                 svg,
                 r##"<line x1="{x:.1}" y1="{top:.1}" x2="{x:.1}" y2="{:.1}" stroke="#e4e4e4"/><text x="{x:.1}" y="{:.1}" text-anchor="middle">{label}</text>"##,
@@ -404,7 +464,9 @@ pub fn format_value(v: f64) -> String {
 
 fn header(w: f64, h: f64, title: &str) -> String {
     format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
+        // www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"
+        // font-family="sans-serif" font-size="12">
+        r##"<svg xmlns="http:
 <rect width="100%" height="100%" fill="white"/>
 <text x="{:.1}" y="24" text-anchor="middle" font-size="15">{}</text>
 "##,
@@ -434,8 +496,9 @@ fn axis_labels(svg: &mut String, w: f64, h: f64, x_label: &str, y_label: &str) {
     }
 }
 
-/// The value after `--name` in a demo's arguments, if the flag is there. A flag with nothing
-/// after it ends the program with status 2 and a message naming `program` and the flag.
+/// The value after `--name` in a demo's arguments, if the flag is there. A flag
+/// with nothing after it ends the program with status 2 and a message naming
+/// `program` and the flag.
 pub fn flag_value(program: &str, args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).map(|i| {
         args.get(i + 1).cloned().unwrap_or_else(|| {
@@ -445,8 +508,13 @@ pub fn flag_value(program: &str, args: &[String], name: &str) -> Option<String> 
     })
 }
 
-/// [`flag_value`] read as a number; a value that is not one ends the program with status 2.
-pub fn flag_number<N: std::str::FromStr>(program: &str, args: &[String], name: &str) -> Option<N> {
+/// [`flag_value`] read as a number; a value that is not one ends the program with
+/// status 2.
+pub fn flag_number<N: std::str::FromStr>(
+    program: &str,
+    args: &[String],
+    name: &str,
+) -> Option<N> {
     flag_value(program, args, name).map(|v| {
         v.parse().unwrap_or_else(|_| {
             eprintln!("{program}: {name} expects a number, got {v:?}");
@@ -458,8 +526,8 @@ pub fn flag_number<N: std::str::FromStr>(program: &str, args: &[String], name: &
 /// One section of a chapter's demo: its name for `--only`, and what it runs.
 pub type DemoSection<C, E> = (&'static str, fn(&C) -> Result<(), E>);
 
-/// Runs the demo's sections in order, or only the one `--only` named; an unknown name is an
-/// error that lists the sections there are.
+/// Runs the demo's sections in order, or only the one `--only` named; an unknown
+/// name is an error that lists the sections there are.
 pub fn run_sections<C: ?Sized, E: From<String>>(
     only: Option<&str>,
     sections: &[DemoSection<C, E>],
@@ -468,7 +536,11 @@ pub fn run_sections<C: ?Sized, E: From<String>>(
     if let Some(name) = only {
         if !sections.iter().any(|(s, _)| *s == name) {
             let names: Vec<&str> = sections.iter().map(|(s, _)| *s).collect();
-            return Err(format!("--only {name}: no such section (the sections are {})", names.join(", ")).into());
+            return Err(format!(
+                "--only {name}: no such section (the sections are {})",
+                names.join(", ")
+            )
+            .into());
         }
     }
     for (name, run) in sections {
@@ -485,7 +557,10 @@ mod tests {
 
     #[test]
     fn flags_read_the_value_after_their_name() {
-        let args: Vec<String> = ["--steps", "300", "--task", "sort"].iter().map(|s| s.to_string()).collect();
+        let args: Vec<String> = ["--steps", "300", "--task", "sort"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(flag_value("demo", &args, "--task").as_deref(), Some("sort"));
         assert_eq!(flag_number::<usize>("demo", &args, "--steps"), Some(300));
         assert_eq!(flag_number::<f64>("demo", &args, "--lr"), None);
@@ -500,17 +575,34 @@ mod tests {
 
     #[test]
     fn tables_right_align_numbers() {
-        let t = markdown_table(&["name", "GFLOP/s"], &[vec!["v1".into(), "1.2".into()]]);
+        let t = markdown_table(
+            &["name", "GFLOP/s"],
+            &[vec!["v1".into(), "1.2".into()]],
+        );
         assert_eq!(t, "| name | GFLOP/s |\n|---|---:|\n| v1 | 1.2 |\n");
     }
 
     #[test]
     fn charts_are_well_formed_svg() {
-        let line = LineChart::new("a < b").x_label("x").series("f", vec![(0.0, 0.0), (1.0, 2.0)]).to_svg();
-        assert!(line.starts_with("<svg xmlns") && line.ends_with("</svg>\n") && line.contains("a &lt; b"));
-        let dots = LineChart::new("data").scatter_series("samples", vec![(0.0, 1.0), (1.0, 2.0)]).to_svg();
-        assert_eq!(dots.matches("<circle").count(), 3); // two samples and the legend's marker
-        let bars = BarChart::new("speed", "GFLOP/s").log_scale().bar("v1", 1.2).bar("v5", 227.0).to_svg();
+        let line = LineChart::new("a < b")
+            .x_label("x")
+            .series("f", vec![(0.0, 0.0), (1.0, 2.0)])
+            .to_svg();
+        assert!(
+            line.starts_with("<svg xmlns")
+                && line.ends_with("</svg>\n")
+                && line.contains("a &lt; b")
+        );
+        let dots = LineChart::new("data")
+            .scatter_series("samples", vec![(0.0, 1.0), (1.0, 2.0)])
+            .to_svg();
+        // two samples and the legend's marker
+        assert_eq!(dots.matches("<circle").count(), 3);
+        let bars = BarChart::new("speed", "GFLOP/s")
+            .log_scale()
+            .bar("v1", 1.2)
+            .bar("v5", 227.0)
+            .to_svg();
         assert!(bars.contains(">227<") && bars.contains(">1.20<"));
     }
 
@@ -531,14 +623,16 @@ mod tests {
             Err("ran".into())
         }
         let ran = std::cell::Cell::new(0);
-        let sections: [DemoSection<std::cell::Cell<u32>, String>; 2] = [("count", count), ("fail", fail)];
+        let sections: [DemoSection<std::cell::Cell<u32>, String>; 2] =
+            [("count", count), ("fail", fail)];
         assert_eq!(run_sections(Some("count"), &sections, &ran), Ok(()));
         assert_eq!(ran.get(), 1);
         assert_eq!(run_sections(None, &sections, &ran), Err("ran".to_string()));
         assert_eq!(ran.get(), 2);
         assert_eq!(
             run_sections(Some("cuont"), &sections, &ran),
-            Err("--only cuont: no such section (the sections are count, fail)".to_string())
+            Err("--only cuont: no such section (the sections are count, fail)"
+                .to_string())
         );
         assert_eq!(ran.get(), 2);
     }
