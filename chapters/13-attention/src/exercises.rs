@@ -29,10 +29,10 @@ pub fn attend(query: &[f64], keys: &Matrix, values: &Matrix) -> Vec<f64> {
 // ANCHOR_END: ex13_1
 
 // ANCHOR: ex13_2
-/// Exercise 13.2. The causal mask of a sequence of `n` tokens as an additive `[n,
-/// n]` tensor: 0 where key j may be seen by query i (j ≤ i), −∞ where it may not (j
-/// > i). Added to the scores, it gives every future key a weight of exactly 0 after
-/// the softmax.
+/// Exercise 13.2. The causal mask of a sequence of `n` tokens as an additive
+/// `[n, n]` tensor: 0 where key j may be seen by query i (j ≤ i), −∞ where it may
+/// not (j > i). Added to the scores, it gives every future key a weight of exactly
+/// 0 after the softmax.
 pub fn causal_mask(n: usize) -> Tensor<f64> {
     // TODO(13.2): zeros on and below the diagonal, -inf above.
     unimplemented!("exercise 13.2: causal_mask")

@@ -41,10 +41,15 @@ impl Output {
         &self.dir
     }
 
-    /// Writes `name` (a file name, no folders) and says so.
+    /// Writes `name` (a file name, no folders) and says so. Captured text (`.txt`)
+    /// is shown in the book's code boxes, so its long lines are wrapped to fit them.
     pub fn write(&self, name: &str, contents: &str) -> std::io::Result<()> {
         let path = self.dir.join(name);
-        std::fs::write(&path, contents)?;
+        if name.ends_with(".txt") {
+            std::fs::write(&path, fit_to_code_box(contents))?;
+        } else {
+            std::fs::write(&path, contents)?;
+        }
         println!("[{}]   wrote {}", self.chapter, shorten(&path));
         Ok(())
     }
@@ -53,6 +58,43 @@ impl Output {
     pub fn step(&self, message: &str) {
         println!("[{}] {message}", self.chapter);
     }
+}
+
+/// How many characters of a line the book's code box shows without scrolling at a
+/// desktop width (`.ci/check-book` measures it in Chromium); the chapter crates are
+/// formatted to the same width (`chapters/rustfmt.toml`).
+pub const CODE_BOX_COLUMNS: usize = 84;
+
+/// `text` with every line longer than [`CODE_BOX_COLUMNS`] broken at its last space
+/// that fits (or, in a run without spaces, at the width), continuation lines indented
+/// four columns deeper than the line they continue.
+pub fn fit_to_code_box(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let indent = line.len() - line.trim_start().len();
+        let continuation = " ".repeat((indent + 4).min(CODE_BOX_COLUMNS / 2));
+        let mut rest: Vec<char> = line.chars().collect();
+        let mut prefix = String::new();
+        while prefix.chars().count() + rest.len() > CODE_BOX_COLUMNS {
+            let room = CODE_BOX_COLUMNS - prefix.chars().count();
+            let cut = match rest[..=room].iter().rposition(|&c| c == ' ') {
+                Some(at) if rest[..at].iter().any(|&c| c != ' ') => at,
+                _ => room,
+            };
+            let head: String = rest[..cut].iter().collect();
+            out.push_str(&prefix);
+            out.push_str(head.trim_end());
+            out.push('\n');
+            rest = rest[cut..].iter().copied().skip_while(|&c| c == ' ').collect();
+            prefix = continuation.clone();
+        }
+        out.push_str(&prefix);
+        out.extend(rest);
+    }
+    out
 }
 
 /// The path from `book/` on, when there is one (shorter progress lines).
@@ -464,9 +506,7 @@ pub fn format_value(v: f64) -> String {
 
 fn header(w: f64, h: f64, title: &str) -> String {
     format!(
-        // www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"
-        // font-family="sans-serif" font-size="12">
-        r##"<svg xmlns="http:
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="{:.1}" y="24" text-anchor="middle" font-size="15">{}</text>
 "##,
@@ -564,6 +604,57 @@ mod tests {
         assert_eq!(flag_value("demo", &args, "--task").as_deref(), Some("sort"));
         assert_eq!(flag_number::<usize>("demo", &args, "--steps"), Some(300));
         assert_eq!(flag_number::<f64>("demo", &args, "--lr"), None);
+    }
+
+    #[test]
+    fn long_text_lines_wrap_to_the_code_box() {
+        let words = vec!["word"; 40].join(" ");
+        let wrapped =
+            fit_to_code_box(&format!("  {words}\nshort\n{}", "x".repeat(100)));
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert!(
+            lines.iter().all(|l| l.chars().count() <= CODE_BOX_COLUMNS),
+            "{wrapped}"
+        );
+        assert!(lines[1].starts_with("      word"), "continuations go 4 deeper");
+        assert_eq!(wrapped.split_whitespace().filter(|w| *w == "word").count(), 40);
+        assert!(lines.contains(&"short"));
+        let cut: String =
+            lines.iter().rev().take(2).rev().map(|l| l.trim()).collect();
+        assert_eq!(cut, "x".repeat(100), "a run without spaces is cut, not lost");
+        assert_eq!(fit_to_code_box("a\nb\n"), "a\nb\n");
+    }
+
+    /// The committed outputs were written through `fit_to_code_box` (a demo that
+    /// wrote a file another way would show a line the code box hides).
+    #[test]
+    fn generated_text_fits_the_code_box() {
+        let root =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../book/src/generated");
+        let mut checked = 0;
+        for chapter in std::fs::read_dir(&root).unwrap() {
+            for file in std::fs::read_dir(chapter.unwrap().path()).unwrap() {
+                let path = file.unwrap().path();
+                if path.extension().is_some_and(|e| e == "txt") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for (n, line) in text.lines().enumerate() {
+                        let width = line.chars().count();
+                        assert!(
+                            width <= CODE_BOX_COLUMNS,
+                            "{}:{}: {width} characters, wider than the code box",
+                            path.display(),
+                            n + 1
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(
+            checked > 10,
+            "only {checked} captured outputs under {}",
+            root.display()
+        );
     }
 
     #[test]
