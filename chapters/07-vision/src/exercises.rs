@@ -62,8 +62,8 @@ pub fn max_pool2d(
 // ANCHOR: ex7_4
 /// Exercise 7.4. im2col: the `[C·k·k, Ho·Wo]` matrix (row-major) whose column
 /// `i·Wo + j` holds the receptive field of output pixel (i, j), and whose row
-/// `(c·k + di)·k + dj` holds tap (di, dj) of channel c. Padding positions are zeros.
-/// Then a convolution is one matrix product: `W[O, C·k·k] · cols`.
+/// `(c·k + di)·k + dj` holds tap (di, dj) of channel c. Padding positions are
+/// zeros. Then a convolution is one matrix product: `W[O, C·k·k] · cols`.
 pub fn im2col(
     x: &[f32],
     (c, h, w): (usize, usize, usize),

@@ -78,7 +78,7 @@ pub fn noise_distribution(counts: &[usize], power: f64) -> Vec<f64> {
 pub fn keep_probability(fraction: f64, sample: f64) -> f64 {
     assert!(
         fraction > 0.0 && sample > 0.0,
-        "keep_probability: needs a positive fraction and threshold, got {fraction} and {sample}"
+        "keep_probability: fraction {fraction} and threshold {sample} must be positive"
     );
     (((fraction / sample).sqrt() + 1.0) * sample / fraction).min(1.0)
 }

@@ -204,7 +204,7 @@ impl<T: Float> MultiheadAttention<T> {
             return (out, weights.map(|w| w.squeeze(0)));
         }
         let (batch, len_q, len_k) = (qs[self.batch_axis()], qs[self.seq_axis()], ks[self.seq_axis()]);
-        let [q, k, v] = self.project(query, key, value);
+        let [q, k, v] = self.project([query, key, value]);
         let cfg = self.config(opts, batch, len_q, len_k);
         let (heads, weights) = if opts.need_weights {
             let weights = attn_op::attention_weights(&q, &k, &cfg);
@@ -233,9 +233,10 @@ impl<T: Float> MultiheadAttention<T> {
     }
 
     // ANCHOR: heads
-    /// The three projections, each split into heads `[B, H, len, head_dim]`. Self-attention
-    /// (one tensor for all three) does one matrix product with the packed weight.
-    fn project(&self, query: &Variable<T>, key: &Variable<T>, value: &Variable<T>) -> [Variable<T>; 3] {
+    /// The three projections, each split into heads `[B, H, len, head_dim]`.
+    /// Self-attention (one tensor for all three) does one matrix product with the
+    /// packed weight.
+    fn project(&self, [q, k, v]: [&Variable<T>; 3]) -> [Variable<T>; 3] {
         let e = self.embed_dim();
         let linear = |x: &Variable<T>, part: usize, parts: usize| {
             let w = self.in_proj_weight.narrow(0, part * e, parts * e);
@@ -245,11 +246,11 @@ impl<T: Float> MultiheadAttention<T> {
                 None => y,
             }
         };
-        if query.same_as(key) && key.same_as(value) {
-            let packed = linear(query, 0, 3).chunk(3, -1);
-            [self.split_heads(&packed[0]), self.split_heads(&packed[1]), self.split_heads(&packed[2])]
+        if q.same_as(k) && k.same_as(v) {
+            let packed = linear(q, 0, 3).chunk(3, -1);
+            [0, 1, 2].map(|part| self.split_heads(&packed[part]))
         } else {
-            [0, 1, 2].map(|part| self.split_heads(&linear([query, key, value][part], part, 1)))
+            [0, 1, 2].map(|part| self.split_heads(&linear([q, k, v][part], part, 1)))
         }
     }
 

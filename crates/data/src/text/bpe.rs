@@ -181,11 +181,12 @@ impl ByteBpe {
                 break;
             }
             let new_id = tokens.len() as u32;
-            tokens.push([&tokens[pair.0 as usize][..], &tokens[pair.1 as usize][..]].concat());
+            let (left, right) = (pair.0 as usize, pair.1 as usize);
+            tokens.push([&tokens[left][..], &tokens[right][..]].concat());
             merges.push(pair);
 
-            // Only the words holding the pair change: take their pairs out, merge, put the new
-            // pairs in. Counts move by the word's count for each occurrence.
+            // Only the words holding the pair change: take their pairs out, merge, put
+            // the new pairs in. Counts move by the word's count for each occurrence.
             let mut delta: FxHashMap<Pair, i64> = FxHashMap::default();
             for w in pair_words.remove(&pair).unwrap_or_default() {
                 let word = &mut words[w];
@@ -256,12 +257,14 @@ impl ByteBpe {
     }
 
     // ANCHOR: merge_piece
-    /// The ids of one piece: start from its bytes and apply, again and again, the learned
-    /// merge of lowest rank among the adjacent pairs, until no pair can merge.
+    /// The ids of one piece: start from its bytes and apply, again and again, the
+    /// learned merge of lowest rank among the adjacent pairs, until no pair can merge.
     fn merge_piece(&self, piece: &str) -> Vec<u32> {
-        let mut symbols: Vec<u32> = piece.bytes().map(|b| self.byte_ids[b as usize]).collect();
+        let byte_id = |b: u8| self.byte_ids[b as usize];
+        let rank_of = |p: &[u32]| self.merge_of.get(&(p[0], p[1]));
+        let mut symbols: Vec<u32> = piece.bytes().map(byte_id).collect();
         while symbols.len() > 1 {
-            let best = symbols.windows(2).filter_map(|p| self.merge_of.get(&(p[0], p[1]))).min();
+            let best = symbols.windows(2).filter_map(rank_of).min();
             let Some(&(rank, new_id)) = best else { break };
             merge_pair(&mut symbols, self.merges[rank as usize], new_id);
         }
@@ -397,7 +400,8 @@ mod tests {
             let best = counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)));
             let Some((pair, n)) = best.filter(|&(_, n)| n >= min_frequency) else { break };
             assert!(n > 0);
-            tokens.push([&tokens[pair.0 as usize][..], &tokens[pair.1 as usize][..]].concat());
+            let (left, right) = (pair.0 as usize, pair.1 as usize);
+            tokens.push([&tokens[left][..], &tokens[right][..]].concat());
             for w in &mut words {
                 merge_pair(w, pair, tokens.len() as u32 - 1);
             }

@@ -137,9 +137,9 @@ impl WordPiece {
     }
 
     // ANCHOR: encode_word
-    /// The ids of one word: longest vocabulary piece first, from the left, continuation
-    /// pieces looked up with `##` in front. A word with no segmentation, or longer than 100
-    /// characters, is the single id of `[UNK]`.
+    /// The ids of one word: longest vocabulary piece first, from the left,
+    /// continuation pieces looked up with `##` in front. A word with no segmentation,
+    /// or longer than 100 characters, is the single id of `[UNK]`.
     pub fn encode_word(&self, word: &str) -> Vec<u32> {
         if word.chars().count() > self.max_input_chars_per_word {
             return vec![self.unk];
@@ -148,12 +148,13 @@ impl WordPiece {
         let mut start = 0;
         while start < word.len() {
             let prefix = if start == 0 { "" } else { CONTINUATION };
-            // Try the rest of the word, then shorter and shorter pieces, until one is known.
+            let id_of = |end: usize| self.id(&format!("{prefix}{}", &word[start..end]));
+            // Try the whole rest, then shorter and shorter pieces, until one is known.
             let longest = word[start..]
                 .char_indices()
                 .map(|(i, c)| start + i + c.len_utf8())
                 .rev()
-                .find_map(|end| Some((end, self.id(&format!("{prefix}{}", &word[start..end]))?)));
+                .find_map(|end| Some((end, id_of(end)?)));
             let Some((end, id)) = longest else { return vec![self.unk] };
             ids.push(id);
             start = end;

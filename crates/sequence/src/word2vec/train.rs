@@ -151,19 +151,20 @@ pub(crate) struct Weights<'a> {
 }
 
 // ANCHOR: skipgram_pair
-/// One skip-gram step with negative sampling: the input vector `h` of a context word learns
-/// to score the centre word high and each noise word low.
+/// One skip-gram step with negative sampling: the input vector `h` of a context
+/// word learns to score the centre word high and each noise word low.
 ///
-/// For each target t with label y (1 for `centre`, 0 for each of `negatives`), with output
-/// vector u_t and score s = h · u_t:
+/// For each target t with label y (1 for `centre`, 0 for each of `negatives`), with
+/// output vector u_t and score s = h · u_t:
 ///
 /// ```text
-/// g    = alpha · (y − σ(s))      the loss −log σ(±s) falls fastest along this
-/// u_t += g · h                   move the target's output vector towards / away from h
-/// dh  += g · u_t                 (with u_t as it was before its update)
+/// g    = alpha · (y − σ(s))   the loss −log σ(±s) falls fastest along this
+/// u_t += g · h                move the target's output vector towards/away from h
+/// dh  += g · u_t              (with u_t as it was before its update)
 /// ```
 ///
-/// and at the end h += dh, so every target saw the same h. `grad_h` is scratch of length dim.
+/// and at the end h += dh, so every target saw the same h. `grad_h` is scratch of
+/// length dim.
 #[inline(always)]
 pub(crate) fn skipgram_pair(
     h: &mut [f32],
@@ -175,9 +176,10 @@ pub(crate) fn skipgram_pair(
     grad_h: &mut [f32],
 ) {
     grad_h.fill(0.0);
-    let targets = std::iter::once((centre, 1.0)).chain(negatives.iter().map(|&n| (n, 0.0)));
-    for (target, label) in targets {
-        // SAFETY: one output row at a time in this thread; races with others are accepted.
+    let noise = negatives.iter().map(|&n| (n, 0.0));
+    for (target, label) in std::iter::once((centre, 1.0)).chain(noise) {
+        // SAFETY: one output row at a time in this thread; races with other threads
+        // are accepted (the Hogwild trade: rare lost updates for no locks).
         let u = unsafe { output.row(target) };
         let g = alpha * (label - sigmoid.sigmoid(dot(h, u)));
         axpy(g, u, grad_h);

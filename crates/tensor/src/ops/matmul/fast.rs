@@ -184,7 +184,7 @@ fn view_as<T: Element, U: Element>(m: MatRef<T>) -> Option<MatRef<U>> {
 }
 
 pub(crate) fn check_shapes<T>(a: &MatRef<T>, b: &MatRef<T>, c: &[T]) {
-    assert_eq!(a.cols, b.rows, "gemm: inner dimensions {} and {} differ", a.cols, b.rows);
+    assert_eq!(a.cols, b.rows, "gemm: inner dimensions differ");
     assert!(c.len() >= a.rows * b.cols, "gemm: output holds {} elements, {}x{} needed", c.len(), a.rows, b.cols);
 }
 

@@ -5,7 +5,7 @@ use crate::dtype::Numeric;
 
 /// `c = a · b`, with `c` a row-major `a.rows × b.cols` buffer that is overwritten.
 pub fn gemm<T: Numeric>(a: MatRef<T>, b: MatRef<T>, c: &mut [T]) {
-    assert_eq!(a.cols, b.rows, "gemm: inner dimensions {} and {} differ", a.cols, b.rows);
+    assert_eq!(a.cols, b.rows, "gemm: inner dimensions differ");
     for i in 0..a.rows {
         for j in 0..b.cols {
             let mut acc = T::ZERO;
