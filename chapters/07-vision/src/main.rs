@@ -7,10 +7,11 @@
 //! `Trainer::fit`, compares them in a table, draws learning curves, the confusion matrix,
 //! wrong predictions and feature maps, and trains TinyVGG on a longer schedule. Everything
 //! the book shows is written to `book/src/generated/07-vision/`. Without the data it says
-//! what it skipped and keeps the files of an earlier run.
+//! what it skipped and keeps the files of an earlier run. `-- --only diagrams` writes only
+//! the two diagrams.
 
 use ch07_vision::*;
-use chapter_kit::{markdown_table, LineChart, Output};
+use chapter_kit::{markdown_table, only_diagrams, LineChart, Output};
 use kindling_data::datasets::FASHION_MNIST_CLASSES;
 use kindling_nn::Forward;
 use kindling_tensor::conv::conv2d as conv2d_tensor;
@@ -38,6 +39,14 @@ struct Result {
 
 fn main() -> std::io::Result<()> {
     let out = Output::for_chapter("07-vision")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    out.step("diagrams: the sliding window, and im2col as a matrix product");
+    let window = diagrams::sliding_window_example();
+    out.write("sliding-window.svg", &diagrams::sliding_window_diagram(&window))?;
+    out.write("im2col.svg", &diagrams::im2col_diagram(&diagrams::im2col_example()))?;
+    if only_diagrams("ch07-vision", &args) {
+        return Ok(());
+    }
     if cfg!(debug_assertions) {
         out.step("note: this is a debug build; run with --release for meaningful timings");
     }

@@ -5,11 +5,16 @@
 //! - [`markdown_table`]: a table as GitHub-flavoured markdown;
 //! - [`LineChart`] and [`BarChart`]: small, dependency-free SVG charts (the browser draws the
 //!   text, so no font is needed to make them);
+//! - [`diagram`]: diagrams drawn by code (boxes, grids, arrows and labels) as SVG;
 //! - [`best_of`]: the fastest of a few timed runs, for honest small benchmarks;
 //! - [`Output::step`]: one progress line per step of a demo;
 //! - [`flag_value`] and [`flag_number`]: a demo's `--name value` options.
 //!
 //! Later chapters reuse all of it, so a new chapter's demo is only its own work.
+
+pub mod diagram;
+
+pub use diagram::{Anchor, Diagram, Pen, Rect};
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -453,6 +458,20 @@ pub fn flag_number<N: std::str::FromStr>(program: &str, args: &[String], name: &
             std::process::exit(2)
         })
     })
+}
+
+/// For a demo whose only named section is its diagrams: true when the arguments say
+/// `--only diagrams` (write the diagrams and stop); any other `--only` value ends the program
+/// with status 2 and a message naming `program`.
+pub fn only_diagrams(program: &str, args: &[String]) -> bool {
+    match flag_value(program, args, "--only").as_deref() {
+        None => false,
+        Some("diagrams") => true,
+        Some(other) => {
+            eprintln!("{program}: --only {other}: no such section (the one section is diagrams)");
+            std::process::exit(2)
+        }
+    }
 }
 
 /// One section of a chapter's demo: its name for `--only`, and what it runs.
