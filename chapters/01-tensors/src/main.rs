@@ -14,9 +14,10 @@ use std::fmt::Write as _;
 fn main() -> std::io::Result<()> {
     let out = Output::for_chapter("01-tensors")?;
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let diagrams_only = only_diagrams("ch01-tensors", &args);
     out.step("diagram: a matrix and its transpose over one buffer");
     out.write("strides.svg", &diagrams::strides_diagram())?;
-    if only_diagrams("ch01-tensors", &args) {
+    if diagrams_only {
         return Ok(());
     }
     if cfg!(debug_assertions) {

@@ -14,10 +14,11 @@ use std::fmt::Write as _;
 fn main() -> std::io::Result<()> {
     let out = Output::for_chapter("02-autograd")?;
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let diagrams_only = only_diagrams("ch02-autograd", &args);
     out.step("diagram: the graph of y = (3x² + 1)² at x = 2, with values and gradients");
     let graph = diagrams::first_gradient_graph(2.0);
     out.write("graph.svg", &diagrams::graph_diagram(&graph))?;
-    if only_diagrams("ch02-autograd", &args) {
+    if diagrams_only {
         return Ok(());
     }
     if cfg!(debug_assertions) {

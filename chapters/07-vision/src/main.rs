@@ -40,11 +40,12 @@ struct Result {
 fn main() -> std::io::Result<()> {
     let out = Output::for_chapter("07-vision")?;
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let diagrams_only = only_diagrams("ch07-vision", &args);
     out.step("diagrams: the sliding window, and im2col as a matrix product");
     let window = diagrams::sliding_window_example();
     out.write("sliding-window.svg", &diagrams::sliding_window_diagram(&window))?;
     out.write("im2col.svg", &diagrams::im2col_diagram(&diagrams::im2col_example()))?;
-    if only_diagrams("ch07-vision", &args) {
+    if diagrams_only {
         return Ok(());
     }
     if cfg!(debug_assertions) {
