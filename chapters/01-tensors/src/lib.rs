@@ -9,6 +9,7 @@ use kindling_tensor::kernel_api::{versions, MatRef};
 use kindling_tensor::{with_kernel_mode, KernelMode, Rng, Tensor};
 use std::time::Duration;
 
+pub mod diagrams;
 pub mod exercises;
 pub mod solutions;
 

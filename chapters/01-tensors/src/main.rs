@@ -3,16 +3,23 @@
 //! Prints tensors of every rank, views, broadcasting and the course's matrix
 //! examples, then times the five matmul versions and a few kernels on the naive and
 //! the fast path. Everything the book shows is written to
-//! `book/src/generated/01-tensors/`.
+//! `book/src/generated/01-tensors/`; `-- --only diagrams` writes only the diagram.
 
 use ch01_tensors::*;
-use chapter_kit::{format_value, markdown_table, BarChart, Output};
+use chapter_kit::{format_value, markdown_table, only_diagrams, BarChart, Output};
 use kindling_tensor::kernel_api::versions;
 use kindling_tensor::{Rng, Tensor};
 use std::fmt::Write as _;
 
 fn main() -> std::io::Result<()> {
     let out = Output::for_chapter("01-tensors")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let diagrams_only = only_diagrams("ch01-tensors", &args);
+    out.step("diagram: a matrix and its transpose over one buffer");
+    out.write("strides.svg", &diagrams::strides_diagram())?;
+    if diagrams_only {
+        return Ok(());
+    }
     if cfg!(debug_assertions) {
         out.step("note: this is a debug build; run with --release for meaningful timings");
     }

@@ -9,6 +9,7 @@ use kindling_autograd::{no_grad, Variable};
 use kindling_tensor::{Rng, Tensor};
 use std::time::{Duration, Instant};
 
+pub mod diagrams;
 pub mod exercises;
 pub mod solutions;
 

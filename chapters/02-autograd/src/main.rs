@@ -3,16 +3,27 @@
 //! Differentiates the course's examples three ways (by hand, on the chapter's tape,
 //! with Kindling's autograd), compares finite differences, plots derivatives,
 //! builds the softmax Jacobian and measures what a backward pass costs. Everything
-//! the book shows is written to `book/src/generated/02-autograd/`.
+//! the book shows is written to `book/src/generated/02-autograd/`; `-- --only
+//! diagrams` writes only the diagram.
 
 use ch02_autograd::*;
-use chapter_kit::{format_value, markdown_table, LineChart, Output};
+use chapter_kit::{format_value, markdown_table, only_diagrams, LineChart, Output};
 use kindling_autograd::Variable;
 use kindling_tensor::Tensor;
 use std::fmt::Write as _;
 
 fn main() -> std::io::Result<()> {
     let out = Output::for_chapter("02-autograd")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let diagrams_only = only_diagrams("ch02-autograd", &args);
+    out.step(
+        "diagram: the graph of y = (3x² + 1)² at x = 2, with values and gradients",
+    );
+    let graph = diagrams::first_gradient_graph(2.0);
+    out.write("graph.svg", &diagrams::graph_diagram(&graph))?;
+    if diagrams_only {
+        return Ok(());
+    }
     if cfg!(debug_assertions) {
         out.step("note: this is a debug build; run with --release for meaningful timings");
     }

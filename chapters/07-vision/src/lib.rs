@@ -20,6 +20,7 @@ use kindling_vision::{conv2d, Conv2dOptions};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+pub mod diagrams;
 pub mod exercises;
 pub mod solutions;
 

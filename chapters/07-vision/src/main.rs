@@ -2,16 +2,17 @@
 //! set to the folder holding `fashion-mnist/`).
 //!
 //! Checks the output-size formula against the library, prints im2col of a small
-//! image, times every TinyVGG convolution with the naive loops and the fast
-//! im2col + GEMM path, then (with the data) trains the linear baseline, the MLP and
+//! image, times every TinyVGG convolution with the naive loops and the fast im2col
+//! + GEMM path, then (with the data) trains the linear baseline, the MLP and
 //! TinyVGG on Fashion-MNIST with `Trainer::fit`, compares them in a table, draws
 //! learning curves, the confusion matrix, wrong predictions and feature maps, and
 //! trains TinyVGG on a longer schedule. Everything the book shows is written to
 //! `book/src/generated/07-vision/`. Without the data it says what it skipped and
-//! keeps the files of an earlier run.
+//! keeps the files of an earlier run. `-- --only diagrams` writes only the two
+//! diagrams.
 
 use ch07_vision::*;
-use chapter_kit::{markdown_table, LineChart, Output};
+use chapter_kit::{markdown_table, only_diagrams, LineChart, Output};
 use kindling_data::datasets::FASHION_MNIST_CLASSES;
 use kindling_nn::Forward;
 use kindling_tensor::conv::conv2d as conv2d_tensor;
@@ -39,6 +40,18 @@ struct Result {
 
 fn main() -> std::io::Result<()> {
     let out = Output::for_chapter("07-vision")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let diagrams_only = only_diagrams("ch07-vision", &args);
+    out.step("diagrams: the sliding window, and im2col as a matrix product");
+    let window = diagrams::sliding_window_example();
+    out.write("sliding-window.svg", &diagrams::sliding_window_diagram(&window))?;
+    out.write(
+        "im2col.svg",
+        &diagrams::im2col_diagram(&diagrams::im2col_example()),
+    )?;
+    if diagrams_only {
+        return Ok(());
+    }
     if cfg!(debug_assertions) {
         out.step("note: this is a debug build; run with --release for meaningful timings");
     }

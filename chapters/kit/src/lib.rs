@@ -5,11 +5,16 @@
 //! - [`markdown_table`]: a table as GitHub-flavoured markdown;
 //! - [`LineChart`] and [`BarChart`]: small, dependency-free SVG charts (the browser
 //!   draws the text, so no font is needed to make them);
+//! - [`diagram`]: diagrams drawn by code (boxes, grids, arrows and labels) as SVG;
 //! - [`best_of`]: the fastest of a few timed runs, for honest small benchmarks;
 //! - [`Output::step`]: one progress line per step of a demo;
 //! - [`flag_value`] and [`flag_number`]: a demo's `--name value` options.
 //!
 //! Later chapters reuse all of it, so a new chapter's demo is only its own work.
+
+pub mod diagram;
+
+pub use diagram::{Anchor, Diagram, Pen, Rect};
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -42,7 +47,8 @@ impl Output {
     }
 
     /// Writes `name` (a file name, no folders) and says so. Captured text (`.txt`)
-    /// is shown in the book's code boxes, so its long lines are wrapped to fit them.
+    /// is shown in the book's code boxes, so its long lines are wrapped to fit
+    /// them.
     pub fn write(&self, name: &str, contents: &str) -> std::io::Result<()> {
         let path = self.dir.join(name);
         if name.ends_with(".txt") {
@@ -66,8 +72,8 @@ impl Output {
 pub const CODE_BOX_COLUMNS: usize = 84;
 
 /// `text` with every line longer than [`CODE_BOX_COLUMNS`] broken at its last space
-/// that fits (or, in a run without spaces, at the width), continuation lines indented
-/// four columns deeper than the line they continue.
+/// that fits (or, in a run without spaces, at the width), continuation lines
+/// indented four columns deeper than the line they continue.
 pub fn fit_to_code_box(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split('\n').enumerate() {
@@ -506,7 +512,9 @@ pub fn format_value(v: f64) -> String {
 
 fn header(w: f64, h: f64, title: &str) -> String {
     format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
+        // www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"
+        // font-family="sans-serif" font-size="12">
+        r##"<svg xmlns="http:
 <rect width="100%" height="100%" fill="white"/>
 <text x="{:.1}" y="24" text-anchor="middle" font-size="15">{}</text>
 "##,
@@ -561,6 +569,20 @@ pub fn flag_number<N: std::str::FromStr>(
             std::process::exit(2)
         })
     })
+}
+
+/// For a demo whose only named section is its diagrams: true when the arguments say
+/// `--only diagrams` (write the diagrams and stop); any other `--only` value ends
+/// the program with status 2 and a message naming `program`.
+pub fn only_diagrams(program: &str, args: &[String]) -> bool {
+    match flag_value(program, args, "--only").as_deref() {
+        None => false,
+        Some("diagrams") => true,
+        Some(other) => {
+            eprintln!("{program}: --only {other}: no such section (the one section is diagrams)");
+            std::process::exit(2)
+        }
+    }
 }
 
 /// One section of a chapter's demo: its name for `--only`, and what it runs.
