@@ -32,9 +32,7 @@ impl ContourPlot<'_> {
         let px = |x: f64| left + (x - x0) / (x1 - x0) * (w - left - right);
         let py = |y: f64| h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom);
         let mut svg = format!(
-            // www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"
-            // font-family="sans-serif" font-size="12">
-            r##"<svg xmlns="http:
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="{:.1}" y="24" text-anchor="middle" font-size="15">{}</text>
 <defs><clipPath id="plot"><rect x="{left}" y="{top}" width="{}" height="{}"/></clipPath></defs>

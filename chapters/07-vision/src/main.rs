@@ -2,8 +2,8 @@
 //! set to the folder holding `fashion-mnist/`).
 //!
 //! Checks the output-size formula against the library, prints im2col of a small
-//! image, times every TinyVGG convolution with the naive loops and the fast im2col
-//! + GEMM path, then (with the data) trains the linear baseline, the MLP and
+//! image, times every TinyVGG convolution with the naive loops and the fast
+//! im2col + GEMM path, then (with the data) trains the linear baseline, the MLP and
 //! TinyVGG on Fashion-MNIST with `Trainer::fit`, compares them in a table, draws
 //! learning curves, the confusion matrix, wrong predictions and feature maps, and
 //! trains TinyVGG on a longer schedule. Everything the book shows is written to

@@ -324,9 +324,7 @@ impl Diagram {
     pub fn to_svg(&self) -> String {
         let (w, h) = (self.width, self.height);
         let mut svg = format!(
-            // www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"
-            // font-family="sans-serif" font-size="{FONT_SIZE}">
-            r#"<svg xmlns="http:
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="{FONT_SIZE}">
 <rect width="100%" height="100%" fill="white"/>
 "#
         );

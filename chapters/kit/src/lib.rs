@@ -512,9 +512,7 @@ pub fn format_value(v: f64) -> String {
 
 fn header(w: f64, h: f64, title: &str) -> String {
     format!(
-        // www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"
-        // font-family="sans-serif" font-size="12">
-        r##"<svg xmlns="http:
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="{:.1}" y="24" text-anchor="middle" font-size="15">{}</text>
 "##,
