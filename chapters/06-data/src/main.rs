@@ -338,6 +338,29 @@ fn main() -> std::io::Result<()> {
         "  two inputs a, b give {:?}",
         poly2.feature_names(&["a", "b"])
     );
+    // A linear model on these columns, fitted by least squares to y = x²: the
+    // coefficients of 1, x and x², and the values the fitted model gives back,
+    // rounded to six decimals (−0 printed as 0).
+    let targets = Tensor::from([1.0f64, 4.0, 9.0, 16.0, 25.0]);
+    let fit = kindling_tensor::linalg::lstsq(&features, &targets, None);
+    let rounded = |t: &Tensor<f64>| {
+        t.to_vec()
+            .iter()
+            .map(|c| format!("{}", (c * 1e6).round() / 1e6 + 0.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(text, "least squares for y = x^2 on the columns of x = 1..5:");
+    let _ = writeln!(
+        text,
+        "  coefficients of [1, x, x^2]: [{}]",
+        rounded(&fit.solution)
+    );
+    let _ = writeln!(
+        text,
+        "  fitted values: [{}]",
+        rounded(&features.matmul(&fit.solution))
+    );
     out.write("polynomial.txt", &text)?;
 
     // -----------------------------------------------------------------------------
