@@ -4,7 +4,8 @@
 0. Every {{#include file:anchor}} in the sources names a file that exists and an anchor in it.
 1. Every local link and image in every page points at a file that exists, and every
    #fragment at an id that exists in the target page.
-2. No page still shows an mdBook include ({{#...}}) or a raw formula delimiter.
+2. No page still shows an mdBook include ({{#...}}) or a raw formula delimiter, and every
+   "chapter N" in prose (outside code and headings) is a link.
 3. Every chapter page, opened in headless Chromium with all network names unresolvable (so
    nothing can come from a CDN), rendered every formula with KaTeX and loaded every image;
    theme/render-math.js records that on <html data-book-check=...>.
@@ -96,6 +97,14 @@ def check_text(root, pages):
         # Outside code, a $ left over means a formula the preprocessor did not see.
         prose = re.sub(r"<(pre|code)\b.*?</\1>", "", main_text(os.path.join(root, page)), flags=re.S)
         prose = html.unescape(re.sub(r"<[^>]+>", "", prose))
+        # Every "chapter N" a reader sees is a link (captions-preprocessor.py makes them).
+        plain = re.sub(r"<(a|h[1-6])\b.*?</\1>", "", main_text(os.path.join(root, page)), flags=re.S)
+        plain = re.sub(r"<(pre|code)\b.*?</\1>", "", plain, flags=re.S)
+        plain = html.unescape(re.sub(r"<[^>]+>", "", plain))
+        own = re.match(r"(\d\d)-", page)
+        for m in re.finditer(r"\b[Cc]hapters?\s+(\d+)", plain):
+            if not own or int(m.group(1)) != int(own.group(1)):
+                problems.append("%s: a mention that is not a link: ...%s..." % (page, plain[max(0, m.start() - 30) : m.end() + 20]))
         if "$" in prose:
             i = prose.index("$")
             problems.append("%s: a raw $ outside code: ...%s..." % (page, prose[max(0, i - 30) : i + 30]))

@@ -7,11 +7,17 @@
   the program that drew it.
 - A generated table (`{{#include generated/...md}}` alone on its line) becomes "Table N.k",
   captioned with the program that wrote it.
-- "chapter 7", "chapters 7 and 8", "Chapter 12's" in prose link to those chapters' pages
-  (chapters still to come link to the roadmap). Code, headings, links and HTML are left alone.
 
 N is the chapter's number, read from the page's file name (07-vision.md); pages without one
 get no numbers. Runs before `math` and `links`, so it still sees the include directives.
+
+With the argument `after-links` it is a second preprocessor, run once the includes are
+expanded:
+- a code block whose lines all start with the same indentation (a method included from
+  inside its `impl`) loses it, so the code starts at the left edge of the box;
+- "chapter 7", "chapters 7 and 8", "Chapter 12's" in prose, generated tables included, link
+  to those chapters' pages (chapters still to come link to the roadmap). Code, headings,
+  links, formulas and HTML are left alone.
 """
 import html
 import json
@@ -100,12 +106,12 @@ def link_mentions(line, pages, own):
     return "".join(out)
 
 
-def convert(text, number, pages, own):
+def convert(text, number):
     counts = {"Listing": 0, "Figure": 0, "Table": 0}
 
     def caption(kind, body):
         counts[kind] += 1
-        return '<p class="caption"><span class="caption-label">%s %d.%d</span> %s</p>' % (
+        return '<p class="caption"><span class="caption-label">%s %d.%d.</span> %s</p>' % (
             kind,
             number,
             counts[kind],
@@ -131,9 +137,9 @@ def convert(text, number, pages, own):
             if number is not None and inc:
                 note = source_note(inc.group(1))
                 if inc.group(2):
-                    note = "%s, %s" % (code(inc.group(2)), note)
+                    note += " (%s)" % code("ANCHOR: " + inc.group(2))
                 out.append("")
-                out.append(caption("Listing", note[0].upper() + note[1:] if not inc.group(2) else note))
+                out.append(caption("Listing", note[0].upper() + note[1:] + "."))
             i = j + 1
             continue
         img = IMAGE.match(stripped)
@@ -162,11 +168,42 @@ def convert(text, number, pages, own):
                 out.append(caption("Table", source_note(inc.group(1)).capitalize() + "."))
             i += 1
             continue
-        if stripped.startswith("#") or stripped.startswith("<"):
-            out.append(line)
-        else:
-            out.append(link_mentions(line, pages, own))
+        out.append(line)
         i += 1
+    return "\n".join(out)
+
+
+def after_links(text, pages, own):
+    """Dedents code blocks and links chapter mentions in prose, includes expanded."""
+    lines = text.split("\n")
+    out = []
+    i = 0
+    while i < len(lines):
+        m = FENCE.match(lines[i].strip())
+        line = lines[i]
+        i += 1
+        if not m:
+            stripped = line.strip()
+            if stripped.startswith("#"):
+                out.append(line)
+                continue
+            # "chapter" at the end of a line, its number on the next: keep them together.
+            tail = re.search(r"\b([Cc]hapters?)$", line)
+            if tail and i < len(lines) and re.match(r"\s*\d", lines[i]) and not FENCE.match(lines[i].strip()):
+                line = line[: tail.start()].rstrip()
+                lines[i] = tail.group(1) + " " + lines[i].lstrip()
+            out.append(link_mentions(line, pages, own))
+            continue
+        out.append(line)
+        start = i
+        while i < len(lines) and not lines[i].strip().startswith(m.group(1)):
+            i += 1
+        body = lines[start:i]
+        margin = min((len(l) - len(l.lstrip(" ")) for l in body if l.strip()), default=0)
+        out.extend(l[margin:] for l in body)
+        if i < len(lines):
+            out.append(lines[i])  # the closing fence
+            i += 1
     return "\n".join(out)
 
 
@@ -182,23 +219,32 @@ def chapter_pages(items, pages):
     return pages
 
 
-def walk(items, pages):
+def walk(items, change):
     for item in items:
         chapter = item.get("Chapter") if isinstance(item, dict) else None
         if chapter:
-            path = chapter.get("path") or ""
-            m = re.match(r"(\d\d)-", os.path.basename(path))
-            number = int(m.group(1)) if m and int(m.group(1)) > 0 else None
-            chapter["content"] = convert(chapter["content"], number, pages, path)
-            walk(chapter.get("sub_items", []), pages)
+            chapter["content"] = change(chapter["content"], chapter.get("path") or "")
+            walk(chapter.get("sub_items", []), change)
 
 
 def main():
-    if len(sys.argv) > 1 and sys.argv[1] == "supports":
+    args = sys.argv[1:]
+    mode = args.pop(0) if args[:1] == ["after-links"] else "captions"
+    if args[:1] == ["supports"]:
         sys.exit(0)
     _context, book = json.load(sys.stdin)
     items = book.get("items", book.get("sections", []))
-    walk(items, chapter_pages(items, {}))
+    pages = chapter_pages(items, {})
+    if mode == "after-links":
+        walk(items, lambda text, path: after_links(text, pages, path))
+    else:
+
+        def captions(text, path):
+            m = re.match(r"(\d\d)-", os.path.basename(path))
+            number = int(m.group(1)) if m and int(m.group(1)) > 0 else None
+            return convert(text, number)
+
+        walk(items, captions)
     json.dump(book, sys.stdout)
 
 

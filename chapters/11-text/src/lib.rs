@@ -78,7 +78,7 @@ pub fn noise_distribution(counts: &[usize], power: f64) -> Vec<f64> {
 pub fn keep_probability(fraction: f64, sample: f64) -> f64 {
     assert!(
         fraction > 0.0 && sample > 0.0,
-        "keep_probability: fraction {fraction} and threshold {sample} must be positive"
+        "keep_probability: fraction {fraction} and threshold {sample} must be > 0"
     );
     (((fraction / sample).sqrt() + 1.0) * sample / fraction).min(1.0)
 }

@@ -1,7 +1,7 @@
 //! Sections 1 to 3 of the chapter: the sizes of BERT-base and GPT-2 small, BERT's
 //! masking, pretraining then fine-tuning, and retrieval.
 
-use chapter_kit::markdown_table;
+use chapter_kit::{markdown_table, CODE_BOX_COLUMNS};
 use kindling_data::text::speaker_passages;
 use kindling_data::text::wordpiece::WordPiece;
 use kindling_nn::Module;
@@ -228,22 +228,48 @@ pub fn masking_example(tokenizer: &WordPiece, ids: &[i64], seed: u64) -> String 
             case.to_string(),
         ]);
     }
-    let line =
-        |xs: &[i64]| xs.iter().map(|&i| token(i)).collect::<Vec<_>>().join(" ");
-    let shown: Vec<i64> =
-        labels.iter().map(|&l| if l == -100 { -1 } else { l }).collect();
-    let targets = shown
-        .iter()
-        .map(|&l| if l < 0 { "·".to_string() } else { token(l) })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let label = |l: i64| if l == -100 { "·".to_string() } else { token(l) };
+    let columns: Vec<[String; 3]> = (0..ids.len())
+        .map(|t| [token(ids[t]), token(inputs[t]), label(labels[t])])
+        .collect();
     format!(
-        "```text\npassage: {}\ninput:   {}\nlabels:  {}\n```\n\n{}",
-        line(ids),
-        line(&inputs),
-        targets,
+        "```text\n{}\n```\n\n{}",
+        aligned_rows(["passage: ", "input:   ", "labels:  "], &columns),
         markdown_table(&["position", "token", "model reads", "case"], &rows)
     )
+}
+
+/// Three rows shown token by token, each token in a column as wide as the widest
+/// of its three entries, wrapped into blocks of whole columns that fit the book's
+/// code box.
+fn aligned_rows(names: [&str; 3], columns: &[[String; 3]]) -> String {
+    let margin = names[0].chars().count();
+    let mut blocks = Vec::new();
+    let mut block: [String; 3] = Default::default();
+    let mut width = margin;
+    for column in columns {
+        let w = column.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        if width > margin && width + w > CODE_BOX_COLUMNS {
+            blocks.push(std::mem::take(&mut block));
+            width = margin;
+        }
+        for (row, entry) in block.iter_mut().zip(column) {
+            let pad = w - entry.chars().count() + 1;
+            row.push_str(entry);
+            row.push_str(&" ".repeat(pad));
+        }
+        width += w + 1;
+    }
+    blocks.push(block);
+    let lines = |block: &[String; 3]| {
+        names
+            .iter()
+            .zip(block)
+            .map(|(n, row)| format!("{n}{}", row.trim_end()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    blocks.iter().map(lines).collect::<Vec<_>>().join("\n\n")
 }
 
 /// The settings of [`speaker_experiment`].

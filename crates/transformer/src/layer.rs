@@ -217,7 +217,8 @@ impl<T: Float> TransformerEncoderLayer<T> {
     }
 
     // ANCHOR: encode
-    /// The layer on `src` with masks (`src_mask`, `src_key_padding_mask`, `is_causal`).
+    /// The layer on `src` with masks (`src_mask`, `src_key_padding_mask`,
+    /// `is_causal`).
     pub fn encode(&self, src: &Variable<T>, masks: &AttentionMasks<T>) -> Variable<T> {
         let attend = |x: &Variable<T>| {
             let (y, _) = self.self_attn.forward(x, x, x, &masks.options(false));

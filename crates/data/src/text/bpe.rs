@@ -171,7 +171,8 @@ impl ByteBpe {
             let Some((count, Reverse(pair))) = heap.pop() else { break };
             let current = pair_counts.get(&pair).copied().unwrap_or(0);
             if count != current {
-                // A stale entry: the pair lost occurrences to earlier merges. Requeue it.
+                // A stale entry: the pair lost occurrences to earlier merges.
+                // Requeue it.
                 if current > 0 {
                     heap.push((current, Reverse(pair)));
                 }
@@ -185,8 +186,8 @@ impl ByteBpe {
             tokens.push([&tokens[left][..], &tokens[right][..]].concat());
             merges.push(pair);
 
-            // Only the words holding the pair change: take their pairs out, merge, put
-            // the new pairs in. Counts move by the word's count for each occurrence.
+            // Only the words holding the pair change: take their pairs out, merge,
+            // put the new pairs in. Counts move by the word's count per occurrence.
             let mut delta: FxHashMap<Pair, i64> = FxHashMap::default();
             for w in pair_words.remove(&pair).unwrap_or_default() {
                 let word = &mut words[w];
@@ -258,7 +259,7 @@ impl ByteBpe {
 
     // ANCHOR: merge_piece
     /// The ids of one piece: start from its bytes and apply, again and again, the
-    /// learned merge of lowest rank among the adjacent pairs, until no pair can merge.
+    /// learned merge of lowest rank among the adjacent pairs, until none can merge.
     fn merge_piece(&self, piece: &str) -> Vec<u32> {
         let byte_id = |b: u8| self.byte_ids[b as usize];
         let rank_of = |p: &[u32]| self.merge_of.get(&(p[0], p[1]));

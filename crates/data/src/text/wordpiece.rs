@@ -149,7 +149,7 @@ impl WordPiece {
         while start < word.len() {
             let prefix = if start == 0 { "" } else { CONTINUATION };
             let id_of = |end: usize| self.id(&format!("{prefix}{}", &word[start..end]));
-            // Try the whole rest, then shorter and shorter pieces, until one is known.
+            // The whole rest first, then shorter and shorter pieces, until one is known.
             let longest = word[start..]
                 .char_indices()
                 .map(|(i, c)| start + i + c.len_utf8())
