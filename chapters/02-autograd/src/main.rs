@@ -139,7 +139,7 @@ fn main() -> std::io::Result<()> {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut cells = vec![format!("∂s{}/∂z", i + 1)];
+            let mut cells = vec![format!("∂s{i}/∂z")];
             cells.extend(r.iter().map(|v| format!("{v:.10}")));
             cells.push(format!("{:.1e}", r.iter().sum::<f64>()));
             cells
@@ -147,7 +147,7 @@ fn main() -> std::io::Result<()> {
         .collect();
     out.write(
         "softmax-jacobian.md",
-        &markdown_table(&["row", "∂/∂z1", "∂/∂z2", "∂/∂z3", "row sum"], &rows),
+        &markdown_table(&["row", "∂/∂z0", "∂/∂z1", "∂/∂z2", "row sum"], &rows),
     )?;
 
     out.step("gradients accumulate; no_grad and detach");

@@ -162,7 +162,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: Vec<Vec<String>> = (0..3)
         .map(|j| {
             vec![
-                format!("z{}", j + 1),
+                format!("z{j}"),
                 format!("{:.6}", s[j]),
                 format!("{:.6}", if j == 1 { -1.0 / s[1] } else { 0.0 }),
                 format!("{:.6}", long_way[j]),

@@ -359,9 +359,9 @@ fn main() -> std::io::Result<()> {
         &wa,
         Some(&wp),
         &names,
-        8,
+        6,
         out.dir().join("wrong.png"),
-        &PlotOptions::sized(1100, 480).title(
+        &PlotOptions::sized(900, 800).title(
             "The first 24 test images TinyVGG gets wrong (true / predicted)",
         ),
     )

@@ -274,6 +274,8 @@ impl LineChart {
     /// The chart as a standalone SVG document.
     pub fn to_svg(&self) -> String {
         let (w, h) = (self.width, self.height);
+        let legend = legend_layout(&self.series, w);
+        let legend_h = legend.last().map_or(0.0, |&(_, y)| y + 14.0);
         let (left, right, top, bottom) = (60.0, 20.0, 40.0, 50.0);
         let all = self.series.iter().flat_map(|s| s.points.iter());
         let (mut x0, mut x1, mut y0, mut y1) =
@@ -299,7 +301,7 @@ impl LineChart {
         let px = |x: f64| left + (x - x0) / (x1 - x0) * (w - left - right);
         let py = |y: f64| h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom);
 
-        let mut svg = header(w, h, &self.title);
+        let mut svg = header(w, h + legend_h, &self.title);
         // Grid and ticks.
         let mut t = x0;
         while t <= x1 + xs * 1e-9 {
@@ -362,11 +364,10 @@ impl LineChart {
                 points.join(" ")
             );
         }
-        // Legend, top right.
-        for (i, s) in self.series.iter().enumerate() {
+        // Legend under the chart, where it can cover no curve.
+        for (i, (s, &(x, y))) in self.series.iter().zip(&legend).enumerate() {
             let color = COLORS[i % COLORS.len()];
-            let y = top + 14.0 + 18.0 * i as f64;
-            let x = w - right - 200.0;
+            let y = h + y;
             let dash = if s.dashed { r#" stroke-dasharray="6 4""# } else { "" };
             let mark = if s.markers {
                 format!(
@@ -381,9 +382,7 @@ impl LineChart {
             };
             let _ = writeln!(
                 svg,
-                r##"<rect x="{:.1}" y="{:.1}" width="196" height="18" fill="white" fill-opacity="0.8"/>{mark}<text x="{:.1}" y="{:.1}">{}</text>"##,
-                x - 4.0,
-                y - 11.0,
+                r#"{mark}<text x="{:.1}" y="{:.1}">{}</text>"#,
                 x + 30.0,
                 y + 4.0,
                 escape(&s.name)
@@ -393,6 +392,24 @@ impl LineChart {
         svg.push_str("</svg>\n");
         svg
     }
+}
+
+/// Where each legend entry goes under a chart `width` wide: (x, y) of its marker,
+/// y counted from the chart's bottom edge; entries flow left to right and wrap.
+fn legend_layout(series: &[Series], width: f64) -> Vec<(f64, f64)> {
+    let (left, right) = (60.0, 20.0);
+    let (mut x, mut y) = (left, 8.0);
+    let mut places = Vec::with_capacity(series.len());
+    for s in series {
+        // 7 px per character of 12 px sans-serif is generous; 30 px for the marker.
+        let entry = 30.0 + 7.0 * s.name.chars().count() as f64 + 24.0;
+        if x > left && x + entry > width - right {
+            (x, y) = (left, y + 20.0);
+        }
+        places.push((x, y));
+        x += entry;
+    }
+    places
 }
 
 /// A horizontal bar chart written as SVG, optionally on a log scale (for values
@@ -709,6 +726,24 @@ mod tests {
             .to_svg();
         // two samples and the legend's marker
         assert_eq!(dots.matches("<circle").count(), 3);
+        // The legend sits under the plot area: the chart grows by its rows.
+        let names = ["a long series name", "another one", "a third, also long"];
+        let chart = names.iter().fold(LineChart::new("t"), |c, n| {
+            c.series(n, vec![(0.0, 0.0), (1.0, 1.0)])
+        });
+        let svg = chart.to_svg();
+        let height: f64 = svg
+            .split("height=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(height > 380.0, "{height}");
+        let places = legend_layout(&chart.series, 640.0);
+        assert!(places.iter().all(|&(x, y)| x >= 60.0 && x < 620.0 && y > 0.0));
         let bars = BarChart::new("speed", "GFLOP/s")
             .log_scale()
             .bar("v1", 1.2)

@@ -298,10 +298,17 @@ pub fn decision_boundary(
         resolution * resolution,
         "decision_boundary: classify must return one class per grid point"
     );
+    let mut classes: Vec<i64> = labels.iter().chain(&predicted).copied().collect();
+    classes.sort_unstable();
+    classes.dedup();
     render!(path, options, |root| {
         (|| -> DrawResult {
-            let mut chart = xy_chart(&root, options, "Decision boundary", x0..x1, y0..y1)?;
-            chart.configure_mesh().disable_mesh().draw().map_err(err)?;
+            root.fill(&WHITE).map_err(err)?;
+            // A column on the right holds the class key, so it covers no point.
+            let (plot_area, key) = root.split_horizontally(options.width.saturating_sub(90));
+            let mut chart = xy_chart(&plot_area, options, "Decision boundary", x0..x1, y0..y1)?;
+            chart.configure_mesh().disable_mesh().x_desc("x₁").y_desc("x₂").draw().map_err(err)?;
+            class_key(&key, &classes)?;
             let (dx, dy) = ((x1 - x0) / resolution as f64, (y1 - y0) / resolution as f64);
             chart
                 .draw_series(predicted.iter().enumerate().map(|(idx, &c)| {
@@ -318,6 +325,20 @@ pub fn decision_boundary(
             Ok(())
         })()
     })
+}
+
+/// Swatches naming each class: a dot for its points over the tint of its region.
+fn class_key<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, classes: &[i64]) -> DrawResult {
+    let style = TextStyle::from(("sans-serif", 15).into_font());
+    area.draw(&Text::new("class", (8, 60), style.clone())).map_err(err)?;
+    for (k, &c) in classes.iter().enumerate() {
+        let y = 90 + 26 * k as i32;
+        let color = class_color(c.max(0) as usize);
+        area.draw(&Rectangle::new([(8, y - 9), (26, y + 9)], color.mix(0.25).filled())).map_err(err)?;
+        area.draw(&Circle::new((17, y), 4, color.filled())).map_err(err)?;
+        area.draw(&Text::new(c.to_string(), (34, y - 8), style.clone())).map_err(err)?;
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,8 +393,8 @@ pub fn predictions(
 // Image grid
 // ---------------------------------------------------------------------------------------------
 
-/// Grayscale images in a grid, each captioned with its true label and, when given, the
-/// predicted one (green when right, red when wrong).
+/// Grayscale images in a grid, each captioned with its label and, when given, the
+/// predicted one under it (green when right, red when wrong).
 ///
 /// `images` is `[n, h, w]` or `[n, 1, h, w]` with values in `[0, 1]`; `class_names` names the
 /// labels (numbers are shown for labels without a name).
@@ -409,20 +430,26 @@ pub fn image_grid(
             let cells = root.split_evenly((rows, columns));
             for (i, cell) in cells.iter().enumerate().take(n) {
                 let (cw, ch) = cell.dim_in_pixel();
-                let caption_h = 18u32;
-                let mut caption = format!("true: {}", name(actual[i]));
+                // The label alone, or the label over the prediction: short lines that stay
+                // readable when the book scales the grid to its column.
+                let mut caption = vec![name(actual[i])];
                 let mut color = BLACK;
                 if let Some(p) = predicted {
-                    caption = format!("{} / pred: {}", name(actual[i]), name(p[i]));
+                    caption.push(format!("pred: {}", name(p[i])));
                     color = if p[i] == actual[i] { RGBColor(0, 140, 60) } else { RGBColor(200, 0, 0) };
                 }
-                let font_size = (f64::from(cw) / (caption.chars().count() as f64 * 0.55)).clamp(8.0, 14.0);
-                cell.draw(&Text::new(
-                    caption,
-                    (2, 2),
-                    TextStyle::from(("sans-serif", font_size).into_font()).color(&color),
-                ))
-                .map_err(err)?;
+                let longest = caption.iter().map(|l| l.chars().count()).max().unwrap_or(1);
+                let font_size = (f64::from(cw) / (longest as f64 * 0.55)).clamp(11.0, 15.0);
+                let line_h = font_size.ceil() as u32 + 2;
+                let caption_h = line_h * caption.len() as u32;
+                for (k, line) in caption.into_iter().enumerate() {
+                    cell.draw(&Text::new(
+                        line,
+                        (2, 2 + (k as u32 * line_h) as i32),
+                        TextStyle::from(("sans-serif", font_size).into_font()).color(&color),
+                    ))
+                    .map_err(err)?;
+                }
                 // Scale the image to fit under the caption, keeping its aspect ratio.
                 let avail_h = ch.saturating_sub(caption_h + 4).max(1);
                 let scale = (f64::from(cw.saturating_sub(4).max(1)) / w as f64).min(f64::from(avail_h) / h as f64);
