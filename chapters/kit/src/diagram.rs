@@ -257,29 +257,34 @@ impl Diagram {
     /// A straight line without arrowheads.
     pub fn line(
         &mut self,
-        (x1, y1): (f64, f64),
-        (x2, y2): (f64, f64),
+        from: (f64, f64),
+        to: (f64, f64),
         pen: Pen,
     ) -> &mut Self {
-        let _ = writeln!(
-            self.body,
-            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" {}/>"#,
-            pen.attributes()
-        );
-        self
+        self.segment(from, to, pen, String::new())
     }
 
     /// A straight arrow whose head touches `to`.
     pub fn arrow(
         &mut self,
-        (x1, y1): (f64, f64),
-        (x2, y2): (f64, f64),
+        from: (f64, f64),
+        to: (f64, f64),
         pen: Pen,
     ) -> &mut Self {
         let marker = self.marker(pen.colour);
+        self.segment(from, to, pen, format!(r#" marker-end="url(#{marker})""#))
+    }
+
+    fn segment(
+        &mut self,
+        (x1, y1): (f64, f64),
+        (x2, y2): (f64, f64),
+        pen: Pen,
+        extra: String,
+    ) -> &mut Self {
         let _ = writeln!(
             self.body,
-            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" {} marker-end="url(#{marker})"/>"#,
+            r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" {}{extra}/>"#,
             pen.attributes()
         );
         self

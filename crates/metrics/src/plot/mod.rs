@@ -307,7 +307,14 @@ pub fn decision_boundary(
             // A column on the right holds the class key, so it covers no point.
             let (plot_area, key) = root.split_horizontally(options.width.saturating_sub(90));
             let mut chart = xy_chart(&plot_area, options, "Decision boundary", x0..x1, y0..y1)?;
-            chart.configure_mesh().disable_mesh().x_desc("x₁").y_desc("x₂").draw().map_err(err)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc("x₁")
+                .y_desc("x₂")
+                .axis_desc_style(("sans-serif", 17))
+                .draw()
+                .map_err(err)?;
             class_key(&key, &classes)?;
             let (dx, dy) = ((x1 - x0) / resolution as f64, (y1 - y0) / resolution as f64);
             chart
