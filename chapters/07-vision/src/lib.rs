@@ -147,8 +147,7 @@ pub fn train(
     if recipe.cosine {
         trainer = trainer.scheduler(PerBatch(schedule));
     }
-    let trainer = trainer.progress(Progress::Auto);
-    let mut trainer = trainer;
+    let mut trainer = trainer.progress(Progress::Auto);
     let start = Instant::now();
     let history = trainer
         .fit(&train, Some(&test), recipe.epochs)
