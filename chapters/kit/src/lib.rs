@@ -743,7 +743,7 @@ mod tests {
             .unwrap();
         assert!(height > 380.0, "{height}");
         let places = legend_layout(&chart.series, 640.0);
-        assert!(places.iter().all(|&(x, y)| x >= 60.0 && x < 620.0 && y > 0.0));
+        assert!(places.iter().all(|&(x, y)| (60.0..620.0).contains(&x) && y > 0.0));
         let bars = BarChart::new("speed", "GFLOP/s")
             .log_scale()
             .bar("v1", 1.2)
