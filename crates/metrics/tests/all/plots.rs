@@ -104,6 +104,12 @@ fn decision_boundary_of_a_2d_classifier() {
     check_both(&dir, "boundary", &options, |p| {
         plot::decision_boundary(classify, &x, &labels, 60, p, &options).unwrap()
     });
+    // Named axes and a key naming each class, beside the plot rather than over it.
+    let svg = svg_text(&dir, "boundary");
+    for label in ["x₁", "x₂", "class", "0", "1"] {
+        assert!(has_text(&svg, label), "the decision boundary SVG lacks {label}");
+    }
+    assert!(!has_text(&svg, "2"), "a key entry for a class that is not there");
 }
 
 #[test]
@@ -127,10 +133,20 @@ fn image_grid_with_true_and_predicted_labels() {
     check_both(&dir, "grid", &options, |p| {
         plot::image_grid(&images, &actual, Some(&predicted), &names, 3, p, &options).unwrap()
     });
+    // The label over the prediction, each on its own line; a name without a class name is
+    // its number.
+    let svg = svg_text(&dir, "grid");
+    for label in ["Dress", "pred: T-shirt/top", "Sandal", "pred: 9"] {
+        assert!(has_text(&svg, label), "the grid SVG lacks {label}");
+    }
     let options = PlotOptions::sized(300, 300);
     check_both(&dir, "grid_true", &options, |p| {
         plot::image_grid(&images, &actual, None, &names, 2, p, &options).unwrap()
     });
+    // Without predictions a tile shows its label alone (feature maps read "channel 3").
+    let svg = svg_text(&dir, "grid_true");
+    assert!(has_text(&svg, "Pullover"), "the plain grid lacks its labels");
+    assert!(!svg.contains("true:") && !svg.contains("pred:"), "{svg}");
 }
 
 fn svg_text(dir: &TempDir, name: &str) -> String {
